@@ -1,0 +1,155 @@
+//! The curriculum: concepts joined by prerequisite edges, each holding the insights a
+//! learner must state (checkpoints), the wrong beliefs to watch for (misconceptions),
+//! analogies, and a closing summary.
+//!
+//! Authors write it as TOML files ([`source`]); [`load`] parses and validates them into a
+//! [`Curriculum`], reporting every problem at once ([`validate`]). The prerequisite DAG
+//! lives in [`graph`].
+
+pub mod graph;
+pub mod load;
+pub mod source;
+pub mod validate;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use graph::ConceptGraph;
+pub use load::{SourceFile, load_sources};
+pub use validate::{CurriculumError, Problem};
+
+use crate::ids::{CheckpointId, ConceptId, CurriculumId, MisconceptionId};
+
+/// A validated curriculum: every id unique, every prerequisite known, no cycle.
+#[derive(Debug, Clone, Serialize)]
+pub struct Curriculum {
+    /// The curriculum's id (`async-python`).
+    pub id: CurriculumId,
+    /// Human title.
+    pub title: String,
+    /// Author-chosen version string, stored with each session.
+    pub version: String,
+    /// One or two sentences about what the learner will understand.
+    pub description: String,
+    /// Language used for code blocks when a message does not say (`python`).
+    pub code_language: Option<String>,
+    /// Tags for exports (at most four are used by dev.to).
+    pub tags: Vec<String>,
+    /// Word → synonyms, used by the rubric assessor to credit paraphrases.
+    pub synonyms: BTreeMap<String, Vec<String>>,
+    /// Concepts in the order the files were read (file-name order).
+    pub concepts: Vec<Concept>,
+    /// The prerequisite DAG over `concepts`.
+    pub graph: ConceptGraph,
+}
+
+/// One concept: a step of the path, explained by the learner in their own words.
+#[derive(Debug, Clone, Serialize)]
+pub struct Concept {
+    /// Concept id, unique in the curriculum.
+    pub id: ConceptId,
+    /// Section title (`The event loop`).
+    pub title: String,
+    /// Concepts that must be mastered before this one is offered.
+    pub prerequisites: Vec<ConceptId>,
+    /// The first question: asks the learner to explain, never explains first.
+    pub opening_question: String,
+    /// The insights the learner must state.
+    pub checkpoints: Vec<Checkpoint>,
+    /// Wrong beliefs to watch for.
+    pub misconceptions: Vec<Misconception>,
+    /// Analogies offered when the learner is stuck.
+    pub analogies: Vec<Analogy>,
+    /// Short answers to questions a learner is likely to ask.
+    pub questions: Vec<LearnerQuestion>,
+    /// Summary said when the concept is mastered.
+    pub summary: String,
+}
+
+/// An insight the learner must state in their own words.
+#[derive(Debug, Clone, Serialize)]
+pub struct Checkpoint {
+    /// Checkpoint id, unique in the curriculum.
+    pub id: CheckpointId,
+    /// The ideal statement of the insight (never shown before the learner's second try).
+    pub statement: String,
+    /// Evidence cues the rubric looks for (see `docs/curriculum.md` for the syntax).
+    pub cues: Vec<String>,
+    /// Hints, from vague to specific (at least two).
+    pub hints: Vec<String>,
+    /// A question that asks for the one missing word or idea, if the author wrote one.
+    pub prompt: Option<String>,
+    /// How the tutor confirms it, in so many words (`Exactly: ...`), if authored.
+    pub confirmation: Option<String>,
+    /// Relative weight in concept mastery (default 1.0).
+    pub weight: f64,
+}
+
+/// A wrong belief, how to spot it, and the question that makes the learner see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Misconception {
+    /// Misconception id, unique in the curriculum.
+    pub id: MisconceptionId,
+    /// The wrong belief, stated plainly.
+    pub belief: String,
+    /// Evidence cues (same syntax as checkpoint cues).
+    pub cues: Vec<String>,
+    /// The question that makes the learner see the problem.
+    pub question: String,
+    /// The correction, stated after the learner's second try, if authored.
+    pub correction: Option<String>,
+}
+
+/// An analogy (the chef and the oven).
+#[derive(Debug, Clone, Serialize)]
+pub struct Analogy {
+    /// Short name (`chef`).
+    pub id: String,
+    /// The analogy as the tutor tells it.
+    pub text: String,
+}
+
+/// A question a learner is likely to ask, with a brief answer that hands the thinking back.
+#[derive(Debug, Clone, Serialize)]
+pub struct LearnerQuestion {
+    /// Cues that recognise the question (same syntax as checkpoint cues).
+    pub cues: Vec<String>,
+    /// The brief answer.
+    pub answer: String,
+}
+
+impl Curriculum {
+    /// The concept with this id.
+    pub fn concept(&self, id: &ConceptId) -> Option<&Concept> {
+        self.concepts.iter().find(|c| &c.id == id)
+    }
+
+    /// The concept holding this checkpoint, with the checkpoint.
+    pub fn checkpoint(&self, id: &CheckpointId) -> Option<(&Concept, &Checkpoint)> {
+        self.concepts
+            .iter()
+            .find_map(|c| c.checkpoint(id).map(|cp| (c, cp)))
+    }
+
+    /// Concepts in prerequisite order (every concept after its prerequisites).
+    pub fn ordered_concepts(&self) -> Vec<&Concept> {
+        self.graph
+            .order()
+            .iter()
+            .filter_map(|id| self.concept(id))
+            .collect()
+    }
+}
+
+impl Concept {
+    /// The checkpoint with this id, if it belongs to this concept.
+    pub fn checkpoint(&self, id: &CheckpointId) -> Option<&Checkpoint> {
+        self.checkpoints.iter().find(|c| &c.id == id)
+    }
+
+    /// The misconception with this id, if it belongs to this concept.
+    pub fn misconception(&self, id: &MisconceptionId) -> Option<&Misconception> {
+        self.misconceptions.iter().find(|m| &m.id == id)
+    }
+}

@@ -1,0 +1,14 @@
+//! Klover's pure domain: everything that decides what to teach and how, with no I/O.
+//!
+//! - [`ids`]: identifier newtypes, parsed at the edge.
+//! - [`curriculum`]: concepts, checkpoints, misconceptions; the TOML format, its
+//!   validation, and the prerequisite DAG.
+//!
+//! This crate must not depend on tokio, sqlx, axum, async-openai or reqwest: it is tested
+//! without a network or a database, and the adapters (store, LLM, server) wrap it.
+
+pub mod curriculum;
+pub mod ids;
+
+pub use curriculum::{Checkpoint, Concept, Curriculum, Misconception};
+pub use ids::{CheckpointId, ConceptId, CurriculumId, MisconceptionId};

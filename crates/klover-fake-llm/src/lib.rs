@@ -1,0 +1,1 @@
+//! klover-fake-llm (being built).

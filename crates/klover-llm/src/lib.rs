@@ -1,0 +1,1 @@
+//! klover-llm (being built).

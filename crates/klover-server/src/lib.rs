@@ -1,0 +1,1 @@
+//! klover-server (being built).
