@@ -7,8 +7,17 @@
 //! This crate must not depend on tokio, sqlx, axum, async-openai or reqwest: it is tested
 //! without a network or a database, and the adapters (store, LLM, server) wrap it.
 
+pub mod aha;
+pub mod assess;
 pub mod curriculum;
+pub mod engine;
+pub mod export;
 pub mod ids;
+pub mod learner;
+pub mod policy;
+pub mod prompt;
+pub mod review;
+pub mod voice;
 
 pub use curriculum::{Checkpoint, Concept, Curriculum, Misconception};
 pub use ids::{CheckpointId, ConceptId, CurriculumId, MisconceptionId};

@@ -1,0 +1,1 @@
+//! Aha detection (being built).
