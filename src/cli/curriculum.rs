@@ -68,7 +68,17 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(LoadError::Invalid(e)) => {
-            eprint!("{}: {e}", dir.display());
+            let n = e.problems.len();
+            let plural = if n == 1 { "" } else { "s" };
+            let mut out = format!("{}: {n} problem{plural}:\n", dir.display());
+            for p in &e.problems {
+                let located = klover_domain::curriculum::Problem {
+                    file: dir.join(&p.file).display().to_string(),
+                    ..p.clone()
+                };
+                let _ = writeln!(out, "{located}");
+            }
+            eprint!("{out}");
             Ok(ExitCode::FAILURE)
         }
         Err(e) => Err(e.into()),

@@ -9,12 +9,12 @@ use klover_domain::curriculum::{CurriculumError, SourceFile, load_sources};
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The folder or a file in it could not be read.
-    #[error("cannot read curriculum folder {path}: {source}")]
+    #[error("cannot read curriculum folder {path}: {reason} (pass the folder holding curriculum.toml)")]
     Io {
         /// The path that failed.
         path: String,
         /// The underlying error.
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// The files were read but are not a valid curriculum.
     #[error("{0}")]
@@ -23,9 +23,9 @@ pub enum LoadError {
 
 /// Reads `curriculum.toml` and every `concepts/*.toml` under `dir`.
 pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, LoadError> {
-    let io = |path: &Path, source| LoadError::Io {
+    let io = |path: &Path, reason| LoadError::Io {
         path: path.display().to_string(),
-        source,
+        reason,
     };
     let mut files = Vec::new();
     let manifest = dir.join("curriculum.toml");
@@ -37,7 +37,7 @@ pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, LoadError> {
     } else if !dir.is_dir() {
         return Err(io(
             dir,
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder"),
+            std::io::Error::new(std::io::ErrorKind::NotFound, "the folder does not exist"),
         ));
     }
     let concepts = dir.join("concepts");

@@ -226,7 +226,11 @@ fn list(
         r.at(
             Some(offset),
             Some(key.into()),
-            format!("needs at least {min} {what}, has {}", items.len()),
+            if items.is_empty() {
+                format!("has no {what}")
+            } else {
+                format!("needs at least {min} {what}, has {}", items.len())
+            },
             format!("add {what} (see docs/curriculum.md)"),
         );
     }
