@@ -1,0 +1,16 @@
+# The two commands of the README, and the checks CI runs.
+.PHONY: run test check
+
+## Start the service with its defaults: http://127.0.0.1:3000
+run:
+	cargo run -- serve
+
+## The whole test suite: unit, property, store (SQLite and PostgreSQL), end-to-end, browser.
+test:
+	scripts/ensure-services.sh
+	cargo test --workspace
+
+## What CI runs before the tests.
+check:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
