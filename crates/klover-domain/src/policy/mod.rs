@@ -1,1 +1,220 @@
-//! policy (being built).
+//! The dialogue policy: from the learner model and the last assessment, the tutor's next
+//! move(s). Deterministic (AutoTutor's expectation–misconception tailored dialogue); the
+//! LLM voice words the plan but never chooses pedagogy.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::assess::Assessment;
+use crate::curriculum::Curriculum;
+use crate::ids::{CheckpointId, ConceptId, MisconceptionId};
+use crate::learner::LearnerModel;
+
+/// One tutor move. A tutor turn is a [`TutorPlan`]: one or more moves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Move {
+    /// Ask the learner to explain the concept (its opening question).
+    Ask {
+        /// The concept asked about.
+        concept: ConceptId,
+    },
+    /// Ask for more ("What else?").
+    Pump {
+        /// The concept pumped on.
+        concept: ConceptId,
+    },
+    /// A hint towards a checkpoint; level 0 is the vaguest. Never states the checkpoint.
+    Hint {
+        /// The checkpoint hinted at.
+        checkpoint: CheckpointId,
+        /// Index into the checkpoint's hints.
+        level: usize,
+    },
+    /// Ask for the one missing word or idea of a checkpoint.
+    Prompt {
+        /// The checkpoint prompted for.
+        checkpoint: CheckpointId,
+    },
+    /// State the checkpoint (only after the learner's second unsuccessful try).
+    Assert {
+        /// The checkpoint stated.
+        checkpoint: CheckpointId,
+    },
+    /// Challenge a misconception with a question; on the second try, state the correction.
+    Correct {
+        /// The misconception challenged.
+        misconception: MisconceptionId,
+        /// 0: the question; 1: the authored correction.
+        level: usize,
+    },
+    /// Confirm insights the learner stated, in so many words.
+    Confirm {
+        /// The checkpoints confirmed.
+        checkpoints: Vec<CheckpointId>,
+    },
+    /// Offer an analogy (the learner is stuck).
+    Analogy {
+        /// The analogy's id in the concept.
+        id: String,
+    },
+    /// Answer a direct question briefly, then hand the thinking back.
+    Answer {
+        /// Index into the concept's `questions`, or `None` for a question not authored.
+        question: Option<usize>,
+    },
+    /// Close the concept with its summary.
+    Summarize {
+        /// The concept closed.
+        concept: ConceptId,
+    },
+    /// Move on to the next concept.
+    Advance {
+        /// The concept left.
+        from: ConceptId,
+        /// The concept entered (prerequisites all mastered).
+        to: ConceptId,
+    },
+    /// Every concept is done.
+    Finish,
+}
+
+impl Move {
+    /// The move's kind as in JSON (`hint`, `confirm`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Move::Ask { .. } => "ask",
+            Move::Pump { .. } => "pump",
+            Move::Hint { .. } => "hint",
+            Move::Prompt { .. } => "prompt",
+            Move::Assert { .. } => "assert",
+            Move::Correct { .. } => "correct",
+            Move::Confirm { .. } => "confirm",
+            Move::Analogy { .. } => "analogy",
+            Move::Answer { .. } => "answer",
+            Move::Summarize { .. } => "summarize",
+            Move::Advance { .. } => "advance",
+            Move::Finish => "finish",
+        }
+    }
+
+    /// Whether the move asks the learner to think (a probe), as aha detection needs.
+    pub fn is_probe(&self) -> bool {
+        matches!(
+            self,
+            Move::Ask { .. }
+                | Move::Pump { .. }
+                | Move::Hint { .. }
+                | Move::Prompt { .. }
+                | Move::Correct { .. }
+                | Move::Analogy { .. }
+        )
+    }
+}
+
+/// What the tutor's turn is aimed at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Focus {
+    /// A checkpoint the learner has not shown yet.
+    Checkpoint(CheckpointId),
+    /// A misconception being corrected.
+    Misconception(MisconceptionId),
+}
+
+/// One tutor turn: the moves in the order they are spoken (e.g. a confirmation, then the
+/// next hint), what it aims at, and which authored content the voice may use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TutorPlan {
+    /// The concept the turn is about (after any advance).
+    pub concept: ConceptId,
+    /// Moves in speaking order; at most one of them asks a question, and it comes last.
+    pub moves: Vec<Move>,
+    /// The checkpoint or misconception the question aims at.
+    pub focus: Option<Focus>,
+    /// Checkpoints whose ideal statement the voice may say: stated by the learner, or
+    /// being asserted now.
+    pub may_state: Vec<CheckpointId>,
+    /// Checkpoints the voice must not state or give away (not yet shown by the learner).
+    pub withhold: Vec<CheckpointId>,
+}
+
+impl TutorPlan {
+    /// The move that decides the turn (a correction over a hint over a confirmation…).
+    pub fn primary(&self) -> Option<&Move> {
+        self.moves.iter().min_by_key(|m| rank(m))
+    }
+}
+
+fn rank(m: &Move) -> u8 {
+    match m {
+        Move::Finish => 0,
+        Move::Advance { .. } => 1,
+        Move::Correct { .. } => 2,
+        Move::Assert { .. } => 3,
+        Move::Answer { .. } => 4,
+        Move::Prompt { .. } => 5,
+        Move::Hint { .. } => 6,
+        Move::Analogy { .. } => 7,
+        Move::Pump { .. } => 8,
+        Move::Ask { .. } => 9,
+        Move::Summarize { .. } => 10,
+        Move::Confirm { .. } => 11,
+    }
+}
+
+/// The policy's memory of the dialogue so far (persisted with the session).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogueState {
+    /// The last two tutor plans, oldest first.
+    pub recent: Vec<TutorPlan>,
+    /// The checkpoint probed by the last plan, and how many probes of it in a row.
+    pub streak: Option<(CheckpointId, u32)>,
+    /// Probes so far per checkpoint (position on the hint ladder).
+    pub probes: BTreeMap<CheckpointId, u32>,
+    /// Learner turns answering a probe of a checkpoint without stating it.
+    pub tries: BTreeMap<CheckpointId, u32>,
+    /// Corrections so far per misconception.
+    pub corrections: BTreeMap<MisconceptionId, u32>,
+    /// Times the learner asked to be told the answer, per checkpoint.
+    pub answer_requests: BTreeMap<CheckpointId, u32>,
+    /// Analogies already told, as `concept/analogy`.
+    pub analogies_used: BTreeSet<String>,
+    /// Concepts already pumped.
+    pub pumped: BTreeSet<ConceptId>,
+    /// Learner turns in the current concept.
+    pub turns_in_concept: u32,
+}
+
+/// Everything the policy looks at to choose the next plan.
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyInput<'a> {
+    /// The curriculum.
+    pub curriculum: &'a Curriculum,
+    /// The current concept.
+    pub concept: &'a ConceptId,
+    /// The learner model after this turn's update.
+    pub learner: &'a LearnerModel,
+    /// The dialogue so far.
+    pub dialogue: &'a DialogueState,
+    /// This turn's assessment.
+    pub assessment: &'a Assessment,
+    /// Checkpoints this turn newly credited.
+    pub covered: &'a [CheckpointId],
+    /// Concepts already completed (for the fringe).
+    pub completed: &'a BTreeSet<ConceptId>,
+}
+
+/// Chooses the next tutor plan.
+pub fn choose(input: &PolicyInput<'_>) -> TutorPlan {
+    TutorPlan {
+        concept: input.concept.clone(),
+        moves: vec![Move::Pump {
+            concept: input.concept.clone(),
+        }],
+        focus: None,
+        may_state: Vec::new(),
+        withhold: Vec::new(),
+    }
+}

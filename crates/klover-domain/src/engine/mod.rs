@@ -1,0 +1,313 @@
+//! The engine: one learner turn through assess → learner model → aha → policy → voice,
+//! over a serialisable [`SessionState`] that the store persists as JSON.
+//!
+//! The caller (server, `klover replay`) assesses the turn (rubric or LLM judge, through
+//! [`crate::assess::Assessor`]) and hands the [`Assessment`] to [`learner_turn`]; the
+//! offline path does both in [`offline_turn`].
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::aha::Aha;
+use crate::assess::{AssessRequest, Assessment, RubricAssessor};
+use crate::curriculum::{Concept, Curriculum};
+use crate::ids::{CheckpointId, ConceptId, CurriculumId, MisconceptionId};
+use crate::learner::LearnerModel;
+use crate::policy::{DialogueState, Move, TutorPlan};
+
+/// Why the engine cannot start or move a session.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    /// The curriculum has no concept with this id.
+    #[error("the curriculum has no concept `{0}`")]
+    UnknownConcept(ConceptId),
+    /// The curriculum has no checkpoint with this id.
+    #[error("the curriculum has no checkpoint `{0}`")]
+    UnknownCheckpoint(CheckpointId),
+    /// The curriculum has no concept at all, or a review was asked with nothing to review.
+    #[error("nothing to teach: {0}")]
+    Empty(&'static str),
+}
+
+/// Learning a path, or re-probing checkpoints due for review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Follow the curriculum's path.
+    #[default]
+    Learn,
+    /// Re-probe the checkpoints in [`SessionState::review_queue`].
+    Review,
+}
+
+/// Everything the engine remembers about a session; the store keeps it as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionState {
+    /// The curriculum taught.
+    pub curriculum: CurriculumId,
+    /// The curriculum's version when the session started.
+    pub curriculum_version: String,
+    /// The concept being worked on.
+    pub concept: ConceptId,
+    /// Learn or review.
+    pub mode: Mode,
+    /// What the learner has shown.
+    pub learner: LearnerModel,
+    /// The policy's memory.
+    pub dialogue: DialogueState,
+    /// Concepts visited, in order.
+    pub visited: Vec<ConceptId>,
+    /// Concepts completed (every checkpoint mastered or stated by the tutor).
+    pub completed: BTreeSet<ConceptId>,
+    /// Learner turns so far.
+    pub turn: u32,
+    /// Review mode: checkpoints still to re-probe, in order.
+    #[serde(default)]
+    pub review_queue: Vec<CheckpointId>,
+    /// The session reached the end of the path (or of the review).
+    pub finished: bool,
+}
+
+/// One checkpoint in a progress report. The text of an unreached checkpoint is never here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointProgress {
+    /// The checkpoint.
+    pub id: CheckpointId,
+    /// The learner has shown it (mastered).
+    pub reached: bool,
+    /// The learner's own words that showed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    /// The tutor stated it after the learner's tries (not the learner's).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stated_by_tutor: bool,
+}
+
+/// Progress in the current concept, as sent to clients.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// The concept.
+    pub concept: ConceptId,
+    /// Concept mastery in [0, 1].
+    pub mastery: f64,
+    /// Per checkpoint, in authored order.
+    pub checkpoints: Vec<CheckpointProgress>,
+    /// Checkpoints neither reached nor stated by the tutor.
+    pub remaining: usize,
+}
+
+/// The tutor's opening of a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opening {
+    /// The opening plan (an `Ask`, or a review probe).
+    pub plan: TutorPlan,
+    /// The offline voice's words for it.
+    pub offline_text: String,
+    /// Progress at the start.
+    pub progress: Progress,
+}
+
+/// The result of one learner turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TurnOutcome {
+    /// The assessment used.
+    pub assessment: Assessment,
+    /// Checkpoints newly credited this turn.
+    pub covered: Vec<CheckpointId>,
+    /// Misconceptions the turn showed.
+    pub misconceptions: Vec<MisconceptionId>,
+    /// The aha moment of this turn, if any.
+    pub aha: Option<Aha>,
+    /// What the tutor does next.
+    pub plan: TutorPlan,
+    /// The offline voice's words for the plan.
+    pub offline_text: String,
+    /// `(from, to)` when the session moved to another concept.
+    pub advanced: Option<(ConceptId, ConceptId)>,
+    /// Progress in the (possibly new) current concept.
+    pub progress: Progress,
+    /// The session is over.
+    pub finished: bool,
+}
+
+/// Starts a learning session at `concept`, or at the first concept of the path.
+pub fn start(
+    curriculum: &Curriculum,
+    concept: Option<&ConceptId>,
+) -> Result<(SessionState, Opening), EngineError> {
+    let id = match concept {
+        Some(id) => id.clone(),
+        None => curriculum
+            .ordered_concepts()
+            .first()
+            .map(|c| c.id.clone())
+            .ok_or(EngineError::Empty("the curriculum has no concept"))?,
+    };
+    let c = curriculum
+        .concept(&id)
+        .ok_or_else(|| EngineError::UnknownConcept(id.clone()))?;
+    let state = SessionState {
+        curriculum: curriculum.id.clone(),
+        curriculum_version: curriculum.version.clone(),
+        concept: id.clone(),
+        mode: Mode::Learn,
+        learner: LearnerModel::default(),
+        dialogue: DialogueState::default(),
+        visited: vec![id.clone()],
+        completed: BTreeSet::new(),
+        turn: 0,
+        review_queue: Vec::new(),
+        finished: false,
+    };
+    let plan = TutorPlan {
+        concept: id.clone(),
+        moves: vec![Move::Ask { concept: id }],
+        focus: None,
+        may_state: Vec::new(),
+        withhold: c.checkpoints.iter().map(|k| k.id.clone()).collect(),
+    };
+    let offline_text = crate::voice::render(curriculum, &plan, None);
+    let progress = progress(curriculum, &state);
+    Ok((
+        state,
+        Opening {
+            plan,
+            offline_text,
+            progress,
+        },
+    ))
+}
+
+/// Starts a review session re-probing `checkpoints` (due for spaced review).
+pub fn start_review(
+    curriculum: &Curriculum,
+    checkpoints: &[CheckpointId],
+) -> Result<(SessionState, Opening), EngineError> {
+    let first = checkpoints
+        .first()
+        .ok_or(EngineError::Empty("no checkpoint to review"))?;
+    let (concept, _) = curriculum
+        .checkpoint(first)
+        .ok_or_else(|| EngineError::UnknownCheckpoint(first.clone()))?;
+    let (mut state, opening) = start(curriculum, Some(&concept.id))?;
+    state.mode = Mode::Review;
+    state.review_queue = checkpoints.to_vec();
+    Ok((state, opening))
+}
+
+/// Moves the session to another concept (authoring scripts, `@concept` in replay),
+/// regardless of prerequisites; returns the new concept's opening.
+pub fn jump(
+    curriculum: &Curriculum,
+    state: &mut SessionState,
+    concept: &ConceptId,
+) -> Result<Opening, EngineError> {
+    curriculum
+        .concept(concept)
+        .ok_or_else(|| EngineError::UnknownConcept(concept.clone()))?;
+    state.concept = concept.clone();
+    let (_, opening) = start(curriculum, Some(concept))?;
+    Ok(opening)
+}
+
+/// The request to assess `text` in the session's current concept.
+pub fn assess_request<'a>(
+    curriculum: &'a Curriculum,
+    state: &SessionState,
+    text: &'a str,
+    last_tutor: Option<&'a str>,
+) -> Option<AssessRequest<'a>> {
+    let concept = curriculum.concept(&state.concept)?;
+    Some(AssessRequest {
+        curriculum,
+        concept,
+        text,
+        last_tutor,
+    })
+}
+
+/// Runs one learner turn with an assessment already made (rubric, judge or merged).
+pub fn learner_turn(
+    curriculum: &Curriculum,
+    state: &mut SessionState,
+    text: &str,
+    assessment: Assessment,
+) -> TurnOutcome {
+    state.turn += 1;
+    let _ = text;
+    let plan = TutorPlan {
+        concept: state.concept.clone(),
+        moves: vec![Move::Pump {
+            concept: state.concept.clone(),
+        }],
+        focus: None,
+        may_state: Vec::new(),
+        withhold: Vec::new(),
+    };
+    let offline_text = crate::voice::render(curriculum, &plan, Some(text));
+    TurnOutcome {
+        assessment,
+        covered: Vec::new(),
+        misconceptions: Vec::new(),
+        aha: None,
+        plan,
+        offline_text,
+        advanced: None,
+        progress: progress(curriculum, state),
+        finished: state.finished,
+    }
+}
+
+/// Assesses with the rubric and runs the turn: the whole offline path.
+pub fn offline_turn(
+    curriculum: &Curriculum,
+    state: &mut SessionState,
+    text: &str,
+    last_tutor: Option<&str>,
+) -> Option<TurnOutcome> {
+    let req = assess_request(curriculum, state, text, last_tutor)?;
+    let assessment = RubricAssessor::new().assess_now(req);
+    Some(learner_turn(curriculum, state, text, assessment))
+}
+
+/// Progress in the session's current concept.
+pub fn progress(curriculum: &Curriculum, state: &SessionState) -> Progress {
+    let Some(concept) = curriculum.concept(&state.concept) else {
+        return Progress {
+            concept: state.concept.clone(),
+            mastery: 0.0,
+            checkpoints: Vec::new(),
+            remaining: 0,
+        };
+    };
+    concept_progress(concept, &state.learner)
+}
+
+/// Progress in one concept from a learner model.
+pub fn concept_progress(concept: &Concept, learner: &LearnerModel) -> Progress {
+    let checkpoints: Vec<CheckpointProgress> = concept
+        .checkpoints
+        .iter()
+        .map(|c| {
+            let k = learner.checkpoints.get(&c.id);
+            let reached = learner.is_mastered(&c.id);
+            CheckpointProgress {
+                id: c.id.clone(),
+                reached,
+                evidence: k.and_then(|k| k.evidence.clone()).filter(|_| reached),
+                stated_by_tutor: k.is_some_and(|k| k.stated_by_tutor),
+            }
+        })
+        .collect();
+    let remaining = checkpoints
+        .iter()
+        .filter(|c| !c.reached && !c.stated_by_tutor)
+        .count();
+    Progress {
+        concept: concept.id.clone(),
+        mastery: learner.concept_mastery(concept),
+        checkpoints,
+        remaining,
+    }
+}
