@@ -1,1 +1,41 @@
-//! klover-server (being built).
+//! klover-server: the websocket service and its HTTP routes.
+//!
+//! A code tour, in the order a request meets it:
+//! - [`settings`]: one [`Settings`] struct (defaults → TOML file → `KLOVER_*` → flags).
+//! - [`server`]: the router and [`run`], which takes a bound listener and a shutdown
+//!   future (tests bind port 0 and stop it cleanly).
+//! - [`auth`]: who is calling (local learner on loopback, tokens otherwise, Origin check).
+//! - [`ws`]: `GET /ws`, the connection loop, limits, and what each frame does.
+//! - [`protocol`]: the frames themselves (documented in `docs/protocol.md`).
+//! - [`live`]: sessions in memory: engine state, one reply in flight, event fan-out with
+//!   per-session seq (the store's event log makes resume lossless).
+//! - [`turn`]: one learner turn through the engine, and the voice that words it ([`voice`]).
+//! - [`http`]: health, readiness, metrics, and the learner-scoped JSON API.
+//! - [`catalog`], [`convert`], [`export`], [`telemetry`], [`error`]: the supporting parts.
+//!
+//! The pedagogy is in `klover_domain` (pure); storage in `klover_store`; the LLM in
+//! `klover_llm`. This crate only wires them to the network.
+
+pub mod auth;
+pub mod catalog;
+pub mod convert;
+pub mod error;
+pub mod export;
+pub mod http;
+pub mod live;
+pub mod protocol;
+pub mod server;
+pub mod settings;
+pub mod state;
+pub mod telemetry;
+pub mod turn;
+pub mod voice;
+pub mod web;
+pub mod ws;
+
+pub use catalog::Catalog;
+pub use error::Error;
+pub use server::{router, run};
+pub use settings::Settings;
+pub use state::AppState;
+pub use voice::TutorVoice;

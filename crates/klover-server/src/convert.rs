@@ -1,0 +1,69 @@
+//! Maps the engine's results to the store's rows (the store never sees engine types).
+
+use klover_domain::Curriculum;
+use klover_domain::engine::{SessionState, TurnOutcome};
+use klover_domain::learner::LearnerModel;
+use klover_store::{CheckpointScore, MasteryUpdate, NewAha, TurnAssessment};
+
+/// Everything one learner turn changed, for [`klover_store::Store::record_assessment`].
+pub fn turn_assessment(
+    _curriculum: &Curriculum,
+    before: &LearnerModel,
+    after: &SessionState,
+    outcome: &TurnOutcome,
+    text: &str,
+) -> TurnAssessment {
+    let len = text.len();
+    let scores = outcome
+        .assessment
+        .scores
+        .iter()
+        .map(|(id, s)| CheckpointScore {
+            checkpoint: id.clone(),
+            score: s.score.clamp(0.0, 1.0),
+            evidence: s
+                .evidence
+                .filter(|e| e.start <= e.end && e.end <= len)
+                .map(|e| (to_i64(e.start), to_i64(e.end))),
+        })
+        .collect();
+    let mastery = outcome
+        .assessment
+        .scores
+        .keys()
+        .map(|id| MasteryUpdate {
+            checkpoint: id.clone(),
+            mastery: after.learner.p_known(id).clamp(0.0, 1.0),
+        })
+        .collect();
+    let misconceptions_resolved = before
+        .misconceptions
+        .iter()
+        .filter(|(id, m)| {
+            m.active && after.learner.misconceptions.get(*id).is_some_and(|a| !a.active)
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    let aha = outcome
+        .aha
+        .iter()
+        .filter(|a| a.checkpoint.is_some() || a.misconception.is_some())
+        .map(|a| NewAha {
+            checkpoint: a.checkpoint.clone(),
+            misconception: a.misconception.clone(),
+            quote: a.quote.clone(),
+            trigger_move: a.triggered_by.kind().to_owned(),
+        })
+        .collect();
+    TurnAssessment {
+        scores,
+        misconceptions_shown: outcome.misconceptions.clone(),
+        misconceptions_resolved,
+        mastery,
+        aha,
+    }
+}
+
+fn to_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}

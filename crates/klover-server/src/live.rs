@@ -1,0 +1,241 @@
+//! Sessions in memory while someone is attached or a reply is running: the engine state,
+//! the one-reply-in-flight slot, and the event fan-out.
+//!
+//! Every event goes through [`LiveSession::emit`]: under one lock per session it is given
+//! the next seq and stored in the event log, then broadcast. A socket subscribes first and
+//! reads the log second, and drops anything at or below the last seq it sent: so a resume
+//! loses nothing and doubles nothing, and a socket that falls behind the broadcast catches
+//! up from the log.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use klover_domain::Curriculum;
+use klover_domain::engine::SessionState;
+use klover_store::{LearnerId, SessionId, Store};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::Error;
+use crate::protocol::ServerEvent;
+
+/// A frame ready to send: `(seq, JSON text)`; seq 0 marks a transient frame (`seq: null`).
+pub type Frame = (u64, Arc<str>);
+
+/// How many frames a slow socket may fall behind before it re-reads the event log.
+const BROADCAST_CAPACITY: usize = 256;
+
+/// The reply being generated for a session.
+#[derive(Debug, Clone)]
+pub struct ReplySlot {
+    /// Cancels the reply (stop, shutdown); what was said so far is kept as partial.
+    pub cancel: CancellationToken,
+    /// The learner message it answers (a retry of it is acknowledged, not refused).
+    pub client_id: String,
+}
+
+/// One session in memory.
+#[derive(Debug)]
+pub struct LiveSession {
+    /// Session id.
+    pub id: SessionId,
+    /// Its owner: the only learner who may attach.
+    pub learner: LearnerId,
+    /// The curriculum it teaches.
+    pub curriculum: Arc<Curriculum>,
+    /// `offline` or `llm`, fixed at start.
+    pub voice: String,
+    /// The engine's state; locked only while a turn is computed (no await inside).
+    pub engine: Mutex<EngineSlot>,
+    /// Some while a reply is running: at most one per session.
+    reply: Mutex<Option<ReplySlot>>,
+    /// Serialises seq assignment, storage and broadcast so that frames leave in seq order.
+    emit_lock: tokio::sync::Mutex<()>,
+    /// Fan-out to attached sockets.
+    events: broadcast::Sender<Frame>,
+    /// Attached sockets; with no socket and no reply, the session leaves memory.
+    attached: AtomicUsize,
+}
+
+/// The engine state and the tutor's last words (the assessor reads them for context).
+#[derive(Debug, Clone)]
+pub struct EngineSlot {
+    /// The engine's state.
+    pub state: SessionState,
+    /// The last tutor reply.
+    pub last_tutor: Option<String>,
+}
+
+impl LiveSession {
+    /// A session in memory from its stored or fresh engine state.
+    pub fn new(
+        id: SessionId,
+        learner: LearnerId,
+        curriculum: Arc<Curriculum>,
+        voice: String,
+        slot: EngineSlot,
+    ) -> Self {
+        Self {
+            id,
+            learner,
+            curriculum,
+            voice,
+            engine: Mutex::new(slot),
+            reply: Mutex::new(None),
+            emit_lock: tokio::sync::Mutex::new(()),
+            events: broadcast::channel(BROADCAST_CAPACITY).0,
+            attached: AtomicUsize::new(0),
+        }
+    }
+
+    /// Stores `event` in the session's log under the next seq and sends it to every
+    /// attached socket. Returns the seq.
+    pub async fn emit(&self, store: &Store, event: ServerEvent) -> Result<u64, Error> {
+        let payload = serde_json::to_string(&event)
+            .map_err(|e| Error::BadRequest(format!("cannot encode event: {e}")))?;
+        let _order = self.emit_lock.lock().await;
+        let seq = store.append_event(&self.id, &payload).await?;
+        let seq = u64::try_from(seq).unwrap_or_default();
+        let _ = self.events.send((seq, with_seq(seq, &payload)));
+        Ok(seq)
+    }
+
+    /// Sends a frame that is not part of the session's log (an error during a turn) to
+    /// the sockets attached now; it carries `seq: null` and is not replayed.
+    pub fn broadcast_transient(&self, event: ServerEvent) {
+        let frame = crate::protocol::Envelope::unsequenced(event).to_json();
+        let _ = self.events.send((0, Arc::from(frame)));
+    }
+
+    /// The engine state; hold the guard only for synchronous work.
+    pub fn lock_engine(&self) -> std::sync::MutexGuard<'_, EngineSlot> {
+        self.engine.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Subscribes to frames emitted from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Frame> {
+        self.events.subscribe()
+    }
+
+    /// Claims the reply slot; `Err` with the running reply when one is in flight.
+    pub fn begin_reply(&self, client_id: &str) -> Result<ReplySlot, ReplySlot> {
+        let mut slot = self.reply.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(running) = slot.as_ref() {
+            return Err(running.clone());
+        }
+        let new = ReplySlot {
+            cancel: CancellationToken::new(),
+            client_id: client_id.to_owned(),
+        };
+        *slot = Some(new.clone());
+        Ok(new)
+    }
+
+    /// Frees the reply slot.
+    pub fn end_reply(&self) {
+        *self.reply.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Cancels the running reply; false if none was running.
+    pub fn stop_reply(&self) -> bool {
+        let slot = self.reply.lock().unwrap_or_else(|p| p.into_inner());
+        match slot.as_ref() {
+            Some(r) => {
+                r.cancel.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether a reply is running.
+    pub fn replying(&self) -> bool {
+        self.reply
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+}
+
+/// A stored payload (an event without seq) as a frame with its seq in front.
+pub fn with_seq(seq: u64, payload: &str) -> Arc<str> {
+    let body = payload.strip_prefix('{').unwrap_or(payload);
+    let sep = if body.starts_with('}') { "" } else { "," };
+    Arc::from(format!("{{\"seq\":{seq}{sep}{body}"))
+}
+
+/// The sessions in memory, by id.
+#[derive(Debug, Default)]
+pub struct Hub {
+    sessions: Mutex<HashMap<SessionId, Arc<LiveSession>>>,
+}
+
+impl Hub {
+    /// The session if it is in memory.
+    pub fn get(&self, id: &SessionId) -> Option<Arc<LiveSession>> {
+        self.lock().get(id).cloned()
+    }
+
+    /// Attaches a socket to `live`, keeping the copy already in memory if a concurrent
+    /// caller loaded the same session first.
+    pub fn attach(&self, live: Arc<LiveSession>) -> Arc<LiveSession> {
+        let mut map = self.lock();
+        let live = map.entry(live.id.clone()).or_insert(live).clone();
+        live.attached.fetch_add(1, Ordering::SeqCst);
+        live
+    }
+
+    /// Detaches a socket; the session leaves memory when nothing holds it.
+    pub fn detach(&self, live: &Arc<LiveSession>) {
+        let mut map = self.lock();
+        let left = live.attached.fetch_sub(1, Ordering::SeqCst).saturating_sub(1);
+        if left == 0 && !live.replying() {
+            map.remove(&live.id);
+        }
+    }
+
+    /// Called when a reply ends: the session leaves memory if no socket is attached.
+    pub fn reply_ended(&self, live: &Arc<LiveSession>) {
+        let mut map = self.lock();
+        live.end_reply();
+        if live.attached.load(Ordering::SeqCst) == 0 {
+            map.remove(&live.id);
+        }
+    }
+
+    /// Cancels every running reply (shutdown).
+    pub fn stop_all(&self) {
+        for live in self.lock().values() {
+            live.stop_reply();
+        }
+    }
+
+    /// How many sessions are in memory.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no session is in memory.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Arc<LiveSession>>> {
+        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_payloads_get_their_seq_in_front() {
+        let f = with_seq(7, r#"{"type":"pong"}"#);
+        let v: serde_json::Value = serde_json::from_str(&f).unwrap();
+        assert_eq!(v["seq"], 7);
+        assert_eq!(v["type"], "pong");
+        assert_eq!(&*with_seq(1, "{}"), r#"{"seq":1}"#);
+    }
+}

@@ -1,0 +1,70 @@
+//! The router and [`run`]: serve on an already-bound listener until a shutdown future
+//! fires, then stop accepting, let running replies finish (or store them as partial after
+//! the grace period), and close every socket with 1001.
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::Error;
+use crate::state::AppState;
+use crate::{http, ws};
+
+/// Every route of the service, the embedded web client at `/` included.
+pub fn router(app: AppState) -> Router {
+    Router::new()
+        .merge(crate::web::router())
+        .route("/healthz", get(http::healthz))
+        .route("/readyz", get(http::readyz))
+        .route("/metrics", get(http::metrics))
+        .route("/ws", get(ws::upgrade))
+        .route("/api/curricula", get(http::curricula))
+        .route("/api/sessions", get(http::sessions))
+        .route("/api/sessions/{id}/export", get(http::export))
+        .with_state(app)
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then shuts down gracefully.
+pub async fn run(
+    listener: TcpListener,
+    app: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    app.settings.check()?;
+    let closed = app.store.recover_streaming_turns().await?;
+    if closed > 0 {
+        tracing::warn!(closed, "tutor replies cut by a previous crash were kept as partial");
+    }
+    let stop_accepting = CancellationToken::new();
+    let serve = axum::serve(listener, router(app.clone()))
+        .with_graceful_shutdown(stop_accepting.clone().cancelled_owned());
+    let server = tokio::spawn(async move { serve.await });
+
+    shutdown.await;
+    tracing::info!("shutting down: no new connections");
+    stop_accepting.cancel();
+
+    // Running replies get a grace period, then are stopped and stored as partial.
+    app.replies.close();
+    let grace = Duration::from_millis(app.settings.shutdown_grace_ms);
+    if tokio::time::timeout(grace, app.replies.wait()).await.is_err() {
+        tracing::warn!("stopping replies still running; they are kept as partial");
+        app.hub.stop_all();
+        app.replies.wait().await;
+    }
+    app.close_sockets.cancel();
+    app.connections.close();
+    let _ = tokio::time::timeout(Duration::from_secs(5), app.connections.wait()).await;
+    match tokio::time::timeout(Duration::from_secs(5), server).await {
+        Ok(Ok(result)) => result?,
+        Ok(Err(join)) => tracing::error!(error = %join, "server task failed"),
+        Err(_) => tracing::warn!("connections still open after shutdown; leaving them"),
+    }
+    app.store.close().await;
+    tracing::info!("shut down");
+    Ok(())
+}

@@ -1,0 +1,53 @@
+//! Prometheus metrics: one process-wide recorder (the `metrics` facade allows one), its
+//! handle rendered at `/metrics`, and the names used across the server in one place.
+
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+/// Open websocket connections (gauge).
+pub const CONNECTIONS: &str = "klover_ws_connections";
+/// Learner turns handled (counter, label `voice`).
+pub const TURNS: &str = "klover_turns_total";
+/// Tutor moves chosen (counter, label `move`).
+pub const MOVES: &str = "klover_moves_total";
+/// Seconds from the LLM request to its last delta (histogram).
+pub const UPSTREAM_LATENCY: &str = "klover_upstream_latency_seconds";
+/// LLM tokens (counter, label `kind` = prompt | completion).
+pub const TOKENS: &str = "klover_llm_tokens_total";
+/// Errors sent to clients or logged (counter, label `kind`).
+pub const ERRORS: &str = "klover_errors_total";
+/// Tutor replies that stated a checkpoint too early (counter).
+pub const LEAK_CHECK_HITS: &str = "klover_leak_check_hits_total";
+/// Aha moments (counter).
+pub const AHAS: &str = "klover_aha_total";
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the recorder once per process and returns its handle; `None` if another
+/// recorder was installed first (metrics then go there and `/metrics` says so).
+pub fn handle() -> Option<PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let handle = PrometheusBuilder::new().install_recorder().ok()?;
+            describe();
+            Some(handle)
+        })
+        .clone()
+}
+
+fn describe() {
+    metrics::describe_gauge!(CONNECTIONS, "open websocket connections");
+    metrics::describe_counter!(TURNS, "learner turns handled");
+    metrics::describe_counter!(MOVES, "tutor moves chosen, by move");
+    metrics::describe_histogram!(UPSTREAM_LATENCY, "LLM reply duration in seconds");
+    metrics::describe_counter!(TOKENS, "LLM tokens used, by kind");
+    metrics::describe_counter!(ERRORS, "errors, by kind");
+    metrics::describe_counter!(LEAK_CHECK_HITS, "tutor replies caught stating a checkpoint early");
+    metrics::describe_counter!(AHAS, "aha moments detected");
+}
+
+/// Counts an error of this kind.
+pub fn error(kind: &'static str) {
+    metrics::counter!(ERRORS, "kind" => kind).increment(1);
+}

@@ -1,0 +1,84 @@
+//! How the tutor's chosen move becomes words on the learner's screen: the offline voice
+//! (the engine's authored text, sent as a few deltas) or an LLM voice streaming deltas.
+//! Either way each delta is stored before it is sent, so a cut reply keeps its text.
+
+use std::sync::Arc;
+
+use klover_store::{TurnStatus, Usage};
+use tokio_util::sync::CancellationToken;
+
+/// Which voice the server speaks with.
+#[derive(Clone, Default)]
+pub enum TutorVoice {
+    /// The authored curriculum through the engine's templates.
+    #[default]
+    Offline,
+    /// An OpenAI-compatible model.
+    Llm(Arc<LlmVoice>),
+}
+
+/// The LLM voice and judge (configured from [`crate::settings::LlmSettings`]).
+pub struct LlmVoice {
+    _wired_when_klover_llm_lands: (),
+}
+
+impl TutorVoice {
+    /// `offline` or `llm`, as stored with the session.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TutorVoice::Offline => "offline",
+            TutorVoice::Llm(_) => "llm",
+        }
+    }
+}
+
+/// How a rendering ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rendered {
+    /// Complete, partial (stopped or cut) or failed.
+    pub status: TurnStatus,
+    /// LLM usage, when known.
+    pub usage: Option<Usage>,
+}
+
+/// Splits the offline text into a few deltas on word boundaries (about 40 bytes each),
+/// so clients exercise the same streaming path as with an LLM.
+pub fn offline_chunks(text: &str) -> Vec<String> {
+    const TARGET: usize = 40;
+    let mut chunks = Vec::new();
+    let mut current = String::new();
+    for word in text.split_inclusive(' ') {
+        current.push_str(word);
+        if current.len() >= TARGET {
+            chunks.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    chunks
+}
+
+/// Whether a cancellation came before the reply was complete.
+pub fn cut_status(cancel: &CancellationToken) -> TurnStatus {
+    if cancel.is_cancelled() {
+        TurnStatus::Partial
+    } else {
+        TurnStatus::Complete
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offline_chunks_rebuild_the_text_exactly() {
+        let text = "Solid foundation. But what is that \"worker\" in practice? When you write \
+                    async Python, what is actually doing the work?";
+        let chunks = offline_chunks(text);
+        assert!(chunks.len() >= 3, "{chunks:?}");
+        assert_eq!(chunks.concat(), text);
+        assert!(offline_chunks("").is_empty());
+    }
+}

@@ -1,0 +1,236 @@
+//! `GET /ws`: the handshake (Origin allowlist, token), the small tungstenite buffers that
+//! keep an idle connection cheap, and the connection loop: client frames, session events,
+//! pings and the idle timeout, and the goodbye (1001) at shutdown.
+//!
+//! What each client frame does is in [`handle`].
+
+mod handle;
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::{Instant, MissedTickBehavior, interval_at};
+use tokio_tungstenite::tungstenite::Error as WsError;
+
+use crate::auth::{self, Identity};
+use crate::error::Error;
+use crate::live::Frame;
+use crate::protocol::{Envelope, ErrorCode};
+use crate::state::AppState;
+use crate::telemetry;
+
+pub use handle::Conn;
+
+/// Close codes the server uses.
+pub mod close {
+    /// The client said goodbye, or the server closed an idle connection.
+    pub const NORMAL: u16 = 1000;
+    /// The server is shutting down.
+    pub const GOING_AWAY: u16 = 1001;
+    /// A text frame was not valid UTF-8.
+    pub const INVALID_DATA: u16 = 1007;
+    /// Authentication failed.
+    pub const POLICY: u16 = 1008;
+    /// A frame over the size limit.
+    pub const TOO_BIG: u16 = 1009;
+}
+
+/// Query parameters of `GET /ws`.
+#[derive(Debug, Deserialize)]
+pub struct WsQuery {
+    /// API token (alternative to the `hello` frame).
+    pub token: Option<String>,
+}
+
+/// The handshake: refuses foreign origins (403) and wrong tokens (401) before upgrading.
+pub async fn upgrade(
+    State(app): State<AppState>,
+    Query(query): Query<WsQuery>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !auth::origin_allowed(&headers, &app.settings.allowed_origins) {
+        telemetry::error("origin");
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
+    let token = query.token.or_else(|| auth::bearer(&headers));
+    let who = match auth::resolve(&app.settings, &app.store, token.as_deref()).await {
+        Ok(who) => who,
+        Err(e) => {
+            telemetry::error("auth");
+            return e.into_response();
+        }
+    };
+    let limits = &app.settings.limits;
+    let max = limits.max_message_bytes;
+    ws.read_buffer_size(limits.read_buffer_bytes)
+        .write_buffer_size(limits.write_buffer_bytes)
+        .max_write_buffer_size(limits.write_buffer_bytes.max(max) * 64)
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| {
+            let tracker = app.connections.clone();
+            tracker.track_future(serve(app, who, socket))
+        })
+}
+
+async fn serve(app: AppState, who: Option<Identity>, socket: WebSocket) {
+    metrics::gauge!(telemetry::CONNECTIONS).increment(1.0);
+    let mut conn = Conn::new(app.clone(), who, socket);
+    conn.run().await;
+    conn.detach();
+    metrics::gauge!(telemetry::CONNECTIONS).decrement(1.0);
+}
+
+/// Why the connection loop stopped.
+pub(crate) enum Exit {
+    /// The peer left or the socket failed: nothing more to send.
+    Gone,
+    /// Close with this code and reason.
+    Close(u16, String),
+}
+
+impl Conn {
+    async fn run(&mut self) {
+        let limits = self.app.settings.limits.clone();
+        let period = limits.ping_interval();
+        let mut ping = interval_at(Instant::now() + period, period);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut last_seen = Instant::now();
+        let close_sockets = self.app.close_sockets.clone();
+        let exit = loop {
+            let step = tokio::select! {
+                biased;
+                () = close_sockets.cancelled() => Err(Exit::Close(close::GOING_AWAY, "server shutting down".into())),
+                msg = self.socket.recv() => {
+                    last_seen = Instant::now();
+                    self.on_socket(msg).await
+                }
+                frame = recv_frame(&mut self.rx) => self.on_frame(frame).await,
+                _ = ping.tick() => self.on_tick(last_seen, limits.idle_timeout()).await,
+            };
+            if let Err(exit) = step {
+                break exit;
+            }
+        };
+        if let Exit::Close(code, reason) = exit {
+            let frame = CloseFrame {
+                code,
+                reason: reason.into(),
+            };
+            let _ = tokio::time::timeout(
+                Duration::from_secs(2),
+                self.socket.send(Message::Close(Some(frame))),
+            )
+            .await;
+        }
+    }
+
+    async fn on_socket(&mut self, msg: Option<Result<Message, axum::Error>>) -> Result<(), Exit> {
+        match msg {
+            None | Some(Ok(Message::Close(_))) => Err(Exit::Gone),
+            Some(Err(e)) => Err(classify(e, self.app.settings.limits.max_message_bytes)),
+            Some(Ok(Message::Text(text))) => self.on_text(text.as_str()).await,
+            Some(Ok(Message::Binary(_))) => {
+                telemetry::error("binary");
+                self.send_env(&Envelope::error(
+                    ErrorCode::BinaryNotSupported,
+                    "binary frames are not part of the protocol: send JSON text frames",
+                ))
+                .await
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+        }
+    }
+
+    async fn on_frame(&mut self, frame: Result<Frame, RecvError>) -> Result<(), Exit> {
+        match frame {
+            Ok((0, json)) => self.send_raw(&json).await,
+            Ok((seq, json)) if seq > self.last_sent => {
+                self.last_sent = seq;
+                self.send_raw(&json).await
+            }
+            Ok(_) => Ok(()),
+            Err(RecvError::Lagged(_)) => self.catch_up().await,
+            Err(RecvError::Closed) => {
+                self.rx = None;
+                Ok(())
+            }
+        }
+    }
+
+    async fn on_tick(&mut self, last_seen: Instant, idle: Duration) -> Result<(), Exit> {
+        if last_seen.elapsed() >= idle {
+            return Err(Exit::Close(close::NORMAL, "idle timeout".into()));
+        }
+        self.socket
+            .send(Message::Ping(Default::default()))
+            .await
+            .map_err(|_| Exit::Gone)
+    }
+
+    /// Sends every stored event after the last one this socket sent.
+    pub(crate) async fn catch_up(&mut self) -> Result<(), Exit> {
+        let Some(live) = self.live.clone() else {
+            return Ok(());
+        };
+        let after = i64::try_from(self.last_sent).unwrap_or(i64::MAX);
+        let events = match self.app.store.events_since(&live.id, after).await {
+            Ok(events) => events,
+            Err(e) => {
+                let e = Error::from(e);
+                return self.send_env(&Envelope::error(e.code(), e.public_message())).await;
+            }
+        };
+        for ev in events {
+            let seq = u64::try_from(ev.seq).unwrap_or_default();
+            if seq > self.last_sent {
+                self.last_sent = seq;
+                self.send_raw(&crate::live::with_seq(seq, &ev.payload)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn send_env(&mut self, env: &Envelope) -> Result<(), Exit> {
+        self.send_raw(&env.to_json()).await
+    }
+
+    pub(crate) async fn send_raw(&mut self, json: &str) -> Result<(), Exit> {
+        self.socket
+            .send(Message::Text(json.into()))
+            .await
+            .map_err(|_| Exit::Gone)
+    }
+}
+
+async fn recv_frame(
+    rx: &mut Option<tokio::sync::broadcast::Receiver<Frame>>,
+) -> Result<Frame, RecvError> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Maps a read error to the close the protocol promises: 1009 for an oversize frame,
+/// 1007 for invalid UTF-8; anything else means the peer is gone.
+fn classify(e: axum::Error, limit: usize) -> Exit {
+    let inner = e.into_inner();
+    match inner.downcast_ref::<WsError>() {
+        Some(WsError::Capacity(_)) => {
+            telemetry::error("too_large");
+            Exit::Close(close::TOO_BIG, format!("message too large: the limit is {limit} bytes"))
+        }
+        Some(WsError::Utf8(_)) => {
+            telemetry::error("bad_utf8");
+            Exit::Close(close::INVALID_DATA, "text frame is not valid UTF-8".into())
+        }
+        _ => Exit::Gone,
+    }
+}
