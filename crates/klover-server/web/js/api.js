@@ -1,0 +1,83 @@
+// The HTTP side of the protocol: the concept graph, past sessions and export downloads.
+// Every request carries the tab's token when there is one.
+
+import { tabStore } from './storage.js';
+
+/** Raised when the server wants a (new) token. */
+export class Unauthorized extends Error {}
+
+/** True when the page was served from this machine (no token is needed there). */
+export function isLocalHost(hostname = location.hostname) {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host);
+}
+
+async function request(path) {
+  const headers = { Accept: 'application/json' };
+  const token = tabStore.token();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(path, { headers, cache: 'no-store' });
+  if (response.status === 401 || response.status === 403) throw new Unauthorized(path);
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response;
+}
+
+async function json(path) {
+  return (await request(path)).json();
+}
+
+function listOf(body, ...keys) {
+  if (Array.isArray(body)) return body;
+  for (const key of keys) if (Array.isArray(body?.[key])) return body[key];
+  return [];
+}
+
+/** Curricula with their concepts: `[{id, title, description, concepts: [{id, title, prerequisites, mastered}]}]`. */
+export async function fetchCurricula() {
+  const body = await json('/api/curricula');
+  return listOf(body, 'curricula', 'items').map((c) => ({
+    id: String(c.id),
+    title: String(c.title ?? c.id),
+    description: String(c.description ?? ''),
+    concepts: listOf(c.concepts ?? c.graph?.concepts ?? c.nodes, 'concepts').map((k) => ({
+      id: String(k.id),
+      title: String(k.title ?? k.id),
+      prerequisites: (k.prerequisites ?? k.requires ?? []).map(String),
+      mastered: k.mastered === true || k.state === 'mastered' || k.status === 'mastered' || Number(k.mastery) >= 1,
+    })),
+    edges: listOf(c.edges ?? c.graph?.edges, 'edges'),
+  }));
+}
+
+/** Past sessions, newest first: `[{id, curriculum, concept, title, when, turns}]`. */
+export async function fetchSessions() {
+  const body = await json('/api/sessions');
+  const items = listOf(body, 'sessions', 'items').map((s) => ({
+    id: String(s.session_id ?? s.id),
+    curriculum: String(s.curriculum ?? s.curriculum_id ?? ''),
+    concept: String(s.concept ?? s.concept_id ?? s.current_concept ?? ''),
+    title: s.title ? String(s.title) : '',
+    when: String(s.updated_at ?? s.last_active ?? s.started_at ?? s.created_at ?? ''),
+    turns: Number(s.turns ?? s.turn_count ?? NaN),
+    mode: String(s.mode ?? 'learn'),
+  }));
+  return items.sort((a, b) => (a.when < b.when ? 1 : a.when > b.when ? -1 : 0));
+}
+
+/** Downloads a session's blog post (`md` or `html`) through the browser. */
+export async function downloadExport(sessionId, format) {
+  const response = await request(`/api/sessions/${encodeURIComponent(sessionId)}/export?format=${format}`);
+  const blob = await response.blob();
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const named = disposition.match(/filename\*?=(?:UTF-8'')?"?([^";]+)"?/i);
+  const filename = named ? decodeURIComponent(named[1]) : `klover-${sessionId}.${format}`;
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return filename;
+}

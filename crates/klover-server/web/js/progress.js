@@ -1,0 +1,59 @@
+// The progress panel: the current concept, how much of it is mastered, the checkpoints
+// reached with the learner's own words as evidence, and how many are still to find.
+// An unreached checkpoint is only ever counted, never named or quoted.
+
+import { h, clear, humanize } from './dom.js';
+
+/** Draws `progress` (`{concept, mastery, checkpoints, remaining}`) into `container`. */
+export function renderProgress(container, { progress, conceptTitle }) {
+  clear(container);
+  if (!progress) {
+    container.append(h('p', { class: 'muted', text: 'Start a concept to see your progress here.' }));
+    return;
+  }
+  const reached = (progress.checkpoints ?? []).filter((c) => c.reached);
+  const remaining = Number.isFinite(Number(progress.remaining))
+    ? Number(progress.remaining)
+    : (progress.checkpoints ?? []).filter((c) => !c.reached).length;
+  const pct = Math.round(Math.max(0, Math.min(1, Number(progress.mastery) || 0)) * 100);
+  // Set through the CSSOM: the page's CSP forbids inline style attributes.
+  const fill = h('span', { class: 'meter-fill' });
+  fill.style.width = `${pct}%`;
+  container.append(
+    h('p', { class: 'concept-name', id: 'progress-concept', text: conceptTitle }),
+    h('div', {
+      class: 'meter', role: 'progressbar', 'aria-label': 'Mastery of this concept',
+      'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(pct),
+    }, fill),
+    h('p', { class: 'meter-text muted', text: `${pct}% mastered` }),
+  );
+  const list = h('ul', { class: 'checkpoints', id: 'checkpoints-reached', 'aria-label': 'Checkpoints reached' });
+  for (const cp of reached) {
+    list.append(h('li', { class: 'checkpoint', dataset: { checkpoint: cp.id } },
+      h('span', { class: 'check', 'aria-hidden': 'true', text: '✓' }),
+      h('div', {},
+        h('p', { class: 'checkpoint-label', text: humanize(cp.id) }),
+        cp.stated_by_tutor
+          ? h('p', { class: 'evidence muted', text: 'Klover stated it after your tries: it comes back in review.' })
+          : cp.evidence ? h('blockquote', { class: 'evidence', text: `“${cp.evidence}”` }) : null)));
+  }
+  if (reached.length) container.append(list);
+  const dots = h('span', { class: 'dots', 'aria-hidden': 'true' },
+    Array.from({ length: Math.min(remaining, 12) }, () => h('span', { class: 'dot' })));
+  container.append(h('p', { class: 'remaining', id: 'remaining' }, remaining ? dots : null,
+    remaining === 0 ? 'Every checkpoint found.' : `${remaining} still to find`));
+}
+
+/** Draws the list of aha moments; `onJump(aha)` when one is chosen. */
+export function renderAhas(container, ahas, onJump) {
+  clear(container);
+  if (!ahas.length) {
+    container.append(h('p', { class: 'muted', text: 'Moments where an idea clicks are collected here.' }));
+    return;
+  }
+  container.append(h('ul', { class: 'ahas', id: 'aha-list' }, ahas.map((aha) =>
+    h('li', {}, h('button', { type: 'button', class: 'aha-item', onclick: () => onJump(aha) },
+      h('span', { class: 'aha-star', 'aria-hidden': 'true', text: '✦' }),
+      h('span', { class: 'aha-quote', text: `“${aha.quote}”` }),
+      h('span', { class: 'aha-cp muted', text: humanize(aha.checkpoint) }))))));
+}

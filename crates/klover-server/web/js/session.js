@@ -1,0 +1,250 @@
+// The learner's side of the websocket protocol (docs/protocol.md): starts or resumes a
+// session, sends messages (idempotent `client_id`, kept in an outbox until acknowledged),
+// applies server events in `seq` order exactly once, and keeps the tab's copy of the
+// transcript in sessionStorage so a reload shows it at once and resumes where it was.
+
+import { tabStore } from './storage.js';
+
+const ROLE = { user: 'learner', learner: 'learner', me: 'learner', assistant: 'tutor', tutor: 'tutor', klover: 'tutor' };
+const FINISHED = new Set(['complete', 'partial', 'failed']);
+
+export class Session {
+  /** `send(frame)` → bool; `view` gets callbacks (see main.js). */
+  constructor({ send, view }) {
+    this.send = send;
+    this.view = view;
+    const saved = tabStore.session();
+    this.id = saved?.sessionId ?? null;
+    this.curriculum = saved?.curriculum ?? null;
+    this.concept = saved?.concept ?? null;
+    this.turns = this.id ? tabStore.turns() : [];
+    this.lastSeq = this.id && this.turns.length ? Number(saved?.lastSeq ?? 0) : 0;
+    this.outbox = this.id ? tabStore.outbox() : [];
+    this.ahas = this.id ? tabStore.ahas() : [];
+    this.progress = null;
+    this.waiting = this.outbox.length > 0;
+    this.pendingStart = null;
+  }
+
+  /** True while the tutor is replying (or about to): the stop button shows. */
+  get busy() {
+    return this.waiting || this.turns.some((t) => t.status === 'streaming');
+  }
+
+  /** Sent after every (re)connect: hello, then resume or the start asked for while away. */
+  onOpen(token) {
+    this.send({ type: 'hello', version: 1, ...(token ? { token } : {}) });
+    if (this.pendingStart) this.send(this.pendingStart);
+    else if (this.id) this.send({ type: 'resume', session_id: this.id, last_seq: this.lastSeq });
+    for (const item of this.outbox) this.send({ type: 'message', ...item });
+  }
+
+  /** Starts a new session on a concept. */
+  start(curriculum, concept) {
+    tabStore.clearSession();
+    Object.assign(this, { id: null, turns: [], outbox: [], ahas: [], progress: null, lastSeq: 0, waiting: true });
+    Object.assign(this, { curriculum, concept });
+    this.pendingStart = { type: 'start', curriculum, concept, mode: 'learn' };
+    this.view.reset(this);
+    this.send(this.pendingStart);
+  }
+
+  /** Follows an existing session (from the list of past sessions). */
+  open(sessionId) {
+    tabStore.clearSession();
+    Object.assign(this, { id: sessionId, turns: [], outbox: [], ahas: [], progress: null, lastSeq: 0, waiting: false });
+    this.pendingStart = null;
+    this.save();
+    this.view.reset(this);
+    this.send({ type: 'resume', session_id: sessionId, last_seq: 0 });
+  }
+
+  /** Sends a learner message; it stays in the outbox until the server acknowledges it. */
+  say(text) {
+    const clientId = `c-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    const item = { client_id: clientId, text };
+    this.outbox.push(item);
+    const sent = this.send({ type: 'message', ...item });
+    this.waiting = true;
+    this.put({ key: `c:${clientId}`, role: 'learner', text, clientId, status: sent ? 'pending' : 'queued' });
+  }
+
+  /** Asks the server to stop the reply being written (it is kept as partial). */
+  stop() {
+    this.send({ type: 'stop' });
+  }
+
+  /** Applies one server event. */
+  handle(event) {
+    const seq = typeof event.seq === 'number' ? event.seq : null;
+    if (seq !== null) {
+      if (seq <= this.lastSeq) return; // already applied (replayed after a resume)
+      this.lastSeq = seq;
+    }
+    const handler = this[`on_${event.type}`];
+    if (handler) handler.call(this, event);
+    this.save();
+  }
+
+  on_welcome() {}
+
+  on_pong() {}
+
+  /** After a resume's replay: the server says whether a reply is still being written. */
+  on_resumed(e) {
+    if (e.reply_in_progress) this.waiting = true;
+    else {
+      this.waiting = this.outbox.length > 0;
+      for (const turn of this.turns.filter((t) => t.status === 'streaming')) {
+        turn.status = 'partial';
+        this.view.turn(turn, this);
+      }
+    }
+    this.view.resumed(this);
+  }
+
+  on_curriculum_complete(e) {
+    this.view.complete(e, this);
+  }
+
+  on_session(e) {
+    const fresh = e.session_id !== this.id;
+    Object.assign(this, { id: e.session_id, curriculum: e.curriculum ?? this.curriculum, concept: e.concept ?? this.concept });
+    if (e.concept_title) this.conceptTitle = e.concept_title;
+    this.pendingStart = null;
+    this.view.session(e, this);
+    // Protocol v1 sends the transcript as events; a snapshot (`transcript`) is also accepted.
+    if (!fresh && !Array.isArray(e.transcript)) return;
+    if (fresh) this.ahas = [];
+    const unacked = new Set(this.outbox.map((o) => o.client_id));
+    const local = this.turns.filter((t) => t.clientId && unacked.has(t.clientId));
+    const turns = [];
+    let section = null;
+    for (const raw of e.transcript ?? []) {
+      if (raw.concept && raw.concept !== section && section !== null) {
+        turns.push({ key: `d:${raw.concept}:${raw.seq}`, role: 'divider', text: this.view.conceptTitle(raw.concept) });
+      }
+      section = raw.concept ?? section;
+      turns.push(fromServer(raw));
+      if (typeof raw.seq === 'number' && e.seq === undefined) this.lastSeq = Math.max(this.lastSeq, raw.seq);
+    }
+    const known = new Set(turns.map((t) => t.clientId).filter(Boolean));
+    this.turns = [...turns, ...local.filter((t) => !known.has(t.clientId))];
+    for (const aha of this.ahas) this.markAha(aha);
+    this.waiting = this.outbox.length > 0 || (this.waiting && fresh && !turns.some((t) => t.role === 'tutor'));
+    if (e.progress) this.progress = e.progress;
+    this.view.reset(this);
+  }
+
+  on_tutor_delta(e) {
+    const turn = this.tutorTurn(e.turn_id);
+    if (FINISHED.has(turn.status)) return;
+    turn.status = 'streaming';
+    turn.text += e.text ?? '';
+    this.waiting = false;
+    this.view.turn(turn, this);
+    this.view.streamed(e.text ?? '', false);
+  }
+
+  on_tutor_done(e) {
+    const turn = this.tutorTurn(e.turn_id);
+    const said = turn.text;
+    Object.assign(turn, { text: e.text ?? turn.text, status: e.status ?? 'complete', move: e.move });
+    this.waiting = false;
+    this.view.turn(turn, this);
+    this.view.streamed(turn.text.startsWith(said) ? turn.text.slice(said.length) : '', true, turn.status);
+  }
+
+  on_learner_ack(e) {
+    this.outbox = this.outbox.filter((o) => o.client_id !== e.client_id);
+    let turn = this.turns.find((t) => t.clientId === e.client_id);
+    if (!turn) {
+      // Replayed after a reload or from another tab: the ack carries the stored text.
+      if (this.turns.some((t) => t.role === 'learner' && t.turnId === e.turn_id)) return;
+      turn = this.put({ key: `l:${e.turn_id}`, role: 'learner', text: String(e.text ?? ''), clientId: e.client_id }, false);
+      this.waiting = true;
+    }
+    Object.assign(turn, { turnId: e.turn_id, status: 'complete' });
+    for (const aha of this.ahas) this.markAha(aha);
+    this.view.turn(turn, this);
+  }
+
+  on_progress(e) {
+    this.progress = e;
+    if (e.concept) this.concept = e.concept;
+    this.view.progress(this);
+  }
+
+  on_aha(e) {
+    if (this.ahas.some((a) => a.turn_id === e.turn_id && a.checkpoint === e.checkpoint)) return;
+    const aha = { turn_id: e.turn_id, checkpoint: e.checkpoint ?? e.misconception ?? '', quote: e.quote ?? '', move: e.move };
+    this.ahas.push(aha);
+    const turn = this.markAha(aha);
+    if (turn) this.view.turn(turn, this);
+    this.view.aha(aha, this);
+  }
+
+  on_concept_advanced(e) {
+    this.concept = e.to ?? this.concept;
+    this.put({ key: `d:${e.to}:${this.lastSeq}`, role: 'divider', text: e.title ?? this.view.conceptTitle(e.to) });
+    this.view.advanced(e, this);
+  }
+
+  on_error(e) {
+    const code = e.code ?? 'internal';
+    if (['reply_in_progress', 'rate_limited', 'too_large', 'bad_request'].includes(code)) {
+      const last = [...this.turns].reverse().find((t) => t.clientId && ['pending', 'queued'].includes(t.status));
+      if (last) {
+        last.status = 'rejected';
+        this.outbox = this.outbox.filter((o) => o.client_id !== last.clientId);
+        this.view.turn(last, this);
+        this.view.restoreDraft(last.text);
+      }
+      this.waiting = this.turns.some((t) => t.status === 'streaming');
+    }
+    if (code === 'no_session' || code === 'not_found') {
+      tabStore.clearSession();
+      Object.assign(this, { id: null, turns: [], outbox: [], ahas: [], progress: null, lastSeq: 0, waiting: false });
+      this.view.reset(this);
+    }
+    if (code === 'upstream_failed') this.waiting = false;
+    this.view.error(code, e.message ?? '', this);
+  }
+
+  tutorTurn(turnId) {
+    let turn = this.turns.find((t) => t.role === 'tutor' && t.turnId === turnId);
+    if (!turn) turn = this.put({ key: `t:${turnId}`, role: 'tutor', text: '', turnId, status: 'streaming' }, false);
+    return turn;
+  }
+
+  markAha(aha) {
+    const turn = this.turns.find((t) => t.role === 'learner' && t.turnId !== undefined && t.turnId === aha.turn_id)
+      ?? [...this.turns].reverse().find((t) => t.role === 'learner' && aha.quote && t.text.includes(aha.quote));
+    if (turn) turn.aha = { checkpoint: aha.checkpoint, quote: aha.quote };
+    return turn;
+  }
+
+  put(turn, draw = true) {
+    this.turns.push(turn);
+    if (draw) this.view.turn(turn, this);
+    return turn;
+  }
+
+  save() {
+    if (!this.id) return;
+    tabStore.setSession({ sessionId: this.id, lastSeq: this.lastSeq, curriculum: this.curriculum, concept: this.concept });
+    tabStore.setTurns(this.turns);
+    tabStore.setOutbox(this.outbox);
+    tabStore.setAhas(this.ahas);
+  }
+}
+
+function fromServer(raw) {
+  const role = ROLE[String(raw.role ?? '').toLowerCase()] ?? 'tutor';
+  const turnId = raw.turn_id ?? raw.id ?? raw.seq;
+  const status = raw.status === 'streaming' || raw.status === 'in_progress' ? 'streaming' : (raw.status ?? 'complete');
+  return {
+    key: `${role === 'learner' ? 'l' : 't'}:${turnId}`, role, text: String(raw.text ?? ''),
+    turnId, status, move: raw.move, clientId: raw.client_id ?? undefined,
+  };
+}

@@ -1,0 +1,103 @@
+// The conversation view: one list item per turn (learner, tutor, or a concept divider),
+// re-rendered when its turn changes. It keeps the view pinned to the newest message
+// unless the learner has scrolled up to read.
+
+import { h, clear } from './dom.js';
+import { renderRich } from './markup.js';
+
+const STATUS_NOTE = {
+  pending: 'Sending…',
+  queued: 'Waiting for the connection…',
+  partial: 'Stopped: partial reply',
+  failed: 'The reply failed',
+  rejected: 'Not sent',
+};
+
+export class TranscriptView {
+  /** `list` is the <ol>, `scroller` the element that scrolls. */
+  constructor(list, scroller) {
+    this.list = list;
+    this.scroller = scroller;
+    this.items = new Map();
+    this.pending = new Set();
+    this.frame = 0;
+  }
+
+  /** Replaces everything with `turns`. */
+  reset(turns) {
+    clear(this.list);
+    this.items.clear();
+    for (const turn of turns) this.update(turn, true);
+    this.scrollToEnd(true);
+  }
+
+  /** Draws or redraws one turn (streaming updates are batched per animation frame). */
+  update(turn, now = false) {
+    if (now) {
+      this.draw(turn);
+      return;
+    }
+    this.pending.add(turn);
+    if (!this.frame) {
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        const stick = this.nearEnd();
+        for (const t of this.pending) this.draw(t);
+        this.pending.clear();
+        if (stick) this.scrollToEnd();
+      });
+    }
+  }
+
+  /** Removes a turn (a message the server refused). */
+  remove(key) {
+    this.items.get(key)?.remove();
+    this.items.delete(key);
+  }
+
+  draw(turn) {
+    const next = turn.role === 'divider' ? divider(turn) : message(turn);
+    const old = this.items.get(turn.key);
+    if (old) old.replaceWith(next);
+    else this.list.append(next);
+    this.items.set(turn.key, next);
+  }
+
+  nearEnd() {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 80;
+  }
+
+  scrollToEnd(force = false) {
+    if (force || this.nearEnd()) this.scroller.scrollTop = this.scroller.scrollHeight;
+    else this.scroller.scrollTo({ top: this.scroller.scrollHeight, behavior: 'smooth' });
+  }
+}
+
+function divider(turn) {
+  return h('li', { class: 'divider', dataset: { key: turn.key } }, h('h2', { text: turn.text }));
+}
+
+function message(turn) {
+  const who = turn.role === 'learner' ? 'Me' : 'Klover';
+  const body = h('div', { class: 'body' }, renderRich(turn.text));
+  if (turn.status === 'streaming' && turn.text) {
+    const last = body.lastElementChild;
+    const host = last && last.tagName === 'P' ? last : body;
+    host.append(h('span', { class: 'caret', 'aria-hidden': 'true' }));
+  }
+  if (turn.role === 'tutor' && turn.status === 'streaming' && !turn.text) {
+    body.append(h('span', { class: 'typing', 'aria-label': 'Klover is writing' },
+      h('span'), h('span'), h('span')));
+  }
+  const note = STATUS_NOTE[turn.status];
+  const aha = turn.aha
+    ? h('p', { class: 'aha-mark' }, h('span', { class: 'aha-star', 'aria-hidden': 'true', text: '✦' }), ' Aha moment')
+    : null;
+  return h('li', {
+    class: `turn turn-${turn.role}${turn.aha ? ' turn-aha' : ''}`,
+    dataset: { key: turn.key, status: turn.status ?? 'complete', turnId: turn.turnId ?? '' },
+  },
+  h('p', { class: 'who', text: who }),
+  h('div', { class: 'bubble' }, body, aha, note ? h('p', { class: `note note-${turn.status}`, text: note }) : null));
+}
