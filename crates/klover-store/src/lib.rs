@@ -1,3 +1,33 @@
-//! Klover's store: curriculum folders on disk and (soon) sessions in SQLite or PostgreSQL.
+//! Klover's store: curriculum folders on disk, and everything a learner does in SQLite or
+//! PostgreSQL.
+//!
+//! - [`Store`] (in `store.rs`) connects, migrates and holds the pool; one type serves both
+//!   backends through sqlx's `Any` driver (its doc comment says why).
+//! - `learners.rs`: learners and hashed API tokens.
+//! - `sessions.rs`: sessions, the engine's saved state, and the event log for resume.
+//! - `turns.rs`: learner and tutor turns, written so nothing typed is ever lost.
+//! - `learning.rs`: assessments, mastery, misconceptions and aha moments (one transaction
+//!   per turn), transcripts and the learner model.
+//! - `review.rs`: FSRS review cards.
+//! - [`model`]: the plain row types all of these read and write; [`ids`]: UUID v7 ids.
+//! - [`curriculum_files`]: reads a curriculum folder for the domain's loader.
+//!
+//! Depends on `klover_domain` for curriculum ids only; it never sees the engine's types
+//! (the engine state is stored as opaque JSON). The SQL lives in `migrations/` at the
+//! workspace root, one folder per backend.
 
 pub mod curriculum_files;
+mod error;
+pub mod ids;
+mod learners;
+mod learning;
+pub mod model;
+mod review;
+mod sessions;
+mod store;
+mod turns;
+
+pub use error::StoreError;
+pub use ids::{LearnerId, SessionId, TurnId};
+pub use model::*;
+pub use store::{Backend, Store};

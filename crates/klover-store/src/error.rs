@@ -1,0 +1,123 @@
+//! The one error type of the store, with variants named by cause.
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The PostgreSQL server could not be reached (or refused the connection).
+    #[error("cannot reach the database at {url}: start PostgreSQL or fix DATABASE_URL ({source})")]
+    Unreachable {
+        /// The URL, with any password removed.
+        url: String,
+        /// What the driver said.
+        source: sqlx::Error,
+    },
+    /// The SQLite file could not be opened or created.
+    #[error(
+        "cannot open the SQLite database at {url}: check that its folder exists and is writable ({source})"
+    )]
+    CannotOpen {
+        /// The URL of the file.
+        url: String,
+        /// What the driver said.
+        source: sqlx::Error,
+    },
+    /// The URL names a backend this build does not speak.
+    #[error(
+        "unsupported database URL `{0}`: use sqlite://path/klover.db?mode=rwc or postgres://user@host:5432/db"
+    )]
+    UnsupportedUrl(String),
+    /// The database has a migration this binary does not know: it was set up by a newer klover.
+    #[error(
+        "the database at {url} has schema version {applied}, newer than this klover binary \
+         (which knows up to {known}): upgrade klover, or point DATABASE_URL at another database"
+    )]
+    SchemaTooNew {
+        /// The URL, with any password removed.
+        url: String,
+        /// The unknown migration version found in the database.
+        applied: i64,
+        /// The newest migration version this binary carries.
+        known: i64,
+    },
+    /// Migrations failed for another reason (an edited migration, a half-applied one...).
+    #[error("cannot migrate the database at {url}: {source}")]
+    Migrate {
+        /// The URL, with any password removed.
+        url: String,
+        /// What sqlx said.
+        source: sqlx::migrate::MigrateError,
+    },
+    /// No such row (`what` says which kind: "session", "turn", "learner").
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The row exists but belongs to another learner.
+    #[error("this {0} belongs to another learner")]
+    Forbidden(&'static str),
+    /// The request contradicts what is stored (a taken name, a turn no longer streaming).
+    #[error("{0}")]
+    Conflict(String),
+    /// The caller passed a value the schema cannot hold (a score outside [0,1]...).
+    #[error("invalid value: {0}")]
+    Invalid(String),
+    /// A stored value does not parse (a hand-edited row, or a bug).
+    #[error("the database holds an invalid {column}: {detail}")]
+    Corrupt {
+        /// The column that held it.
+        column: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Turns a unique-constraint violation into [`StoreError::Conflict`] with `message`.
+    pub(crate) fn unique_as_conflict(e: sqlx::Error, message: impl Into<String>) -> StoreError {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(message.into())
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+/// Removes the password from a database URL so it can appear in errors and logs.
+pub(crate) fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let host_start = rest.find('/').unwrap_or(rest.len());
+    match rest[..host_start].rfind('@') {
+        Some(at) => {
+            let userinfo = &rest[..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let hidden = if userinfo.contains(':') { ":***" } else { "" };
+            format!("{scheme}://{user}{hidden}{}", &rest[at..])
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redact_hides_the_password_and_keeps_the_rest() {
+        assert_eq!(
+            redact("postgres://klover:s3cret@db:5432/klover"),
+            "postgres://klover:***@db:5432/klover"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(
+            redact("sqlite:///tmp/a@b/klover.db?mode=rwc"),
+            "sqlite:///tmp/a@b/klover.db?mode=rwc"
+        );
+    }
+}

@@ -1,0 +1,379 @@
+//! What learner turns showed: assessments, mastery, misconceptions and aha moments, recorded
+//! atomically per turn; and reading them back as a transcript or a learner model.
+
+use std::collections::HashMap;
+
+use klover_domain::{CheckpointId, CurriculumId, MisconceptionId};
+use sqlx::any::AnyRow;
+
+use crate::ids::new_row_id;
+use crate::store::{col, now_ms, parsed, time};
+use crate::turns::{turn_columns, turn_from};
+use crate::{
+    AhaMoment, CheckpointScore, LearnerId, LearnerModelRows, MasteryRow, MisconceptionRow,
+    SessionId, Store, StoreError, Transcript, TranscriptTurn, TurnAssessment, TurnId,
+};
+
+type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
+
+fn check_unit(what: &str, value: f64) -> Result<(), StoreError> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "{what} {value} is outside [0, 1]"
+        )))
+    }
+}
+
+fn validate(a: &TurnAssessment) -> Result<(), StoreError> {
+    for s in &a.scores {
+        check_unit("score", s.score)?;
+        if let Some((start, end)) = s.evidence
+            && (start < 0 || end < start)
+        {
+            return Err(StoreError::Invalid(format!("evidence span {start}..{end}")));
+        }
+    }
+    for m in &a.mastery {
+        check_unit("mastery", m.mastery)?;
+    }
+    if a.aha
+        .iter()
+        .any(|h| h.checkpoint.is_none() && h.misconception.is_none())
+    {
+        return Err(StoreError::Invalid(
+            "an aha moment needs a checkpoint or a misconception".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn aha_from(row: &AnyRow) -> Result<AhaMoment, StoreError> {
+    let checkpoint: Option<String> = col(row, "checkpoint_id")?;
+    let misconception: Option<String> = col(row, "misconception_id")?;
+    Ok(AhaMoment {
+        session: SessionId::from_db(col(row, "session_id")?),
+        turn: TurnId::from_db(col(row, "turn_id")?),
+        checkpoint: checkpoint
+            .map(|c| parsed("aha_moments.checkpoint_id", c, CheckpointId::parse))
+            .transpose()?,
+        misconception: misconception
+            .map(|m| parsed("aha_moments.misconception_id", m, MisconceptionId::parse))
+            .transpose()?,
+        quote: col(row, "quote")?,
+        trigger_move: col(row, "trigger_move")?,
+        created_at: time(col(row, "created_at")?)?,
+    })
+}
+
+macro_rules! aha_select {
+    () => {
+        "SELECT t.session_id, a.turn_id, a.checkpoint_id, a.misconception_id, \
+     a.quote, a.trigger_move, a.created_at FROM aha_moments a JOIN turns t ON t.id = a.turn_id"
+    };
+}
+
+impl Store {
+    /// Records everything one learner turn changed in one transaction: the checkpoint
+    /// scores, the misconceptions shown and resolved, the learner's new mastery, and the aha
+    /// moments. Either all of it is stored with the turn, or none. Recording a turn twice is
+    /// a [`StoreError::Conflict`].
+    pub async fn record_assessment(
+        &self,
+        turn: &TurnId,
+        a: &TurnAssessment,
+    ) -> Result<(), StoreError> {
+        validate(a)?;
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        // A write first (see turns::lock_session), which also finds whose turn this is.
+        let owner = sqlx::query(
+            "UPDATE sessions SET updated_at = $1 \
+             WHERE id = (SELECT session_id FROM turns WHERE id = $2) \
+             RETURNING learner_id, curriculum_id",
+        )
+        .bind(now)
+        .bind(turn.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("turn"))?;
+        let learner: String = col(&owner, "learner_id")?;
+        let curriculum: String = col(&owner, "curriculum_id")?;
+        let scope = Scope {
+            turn: turn.as_str(),
+            learner: &learner,
+            curriculum: &curriculum,
+            now,
+        };
+        scope.misconceptions(&mut tx, a).await?;
+        scope.mastery(&mut tx, a).await?;
+        scope.aha(&mut tx, a).await?;
+        // Scores last: a turn assessed twice fails here, and everything above rolls back.
+        scope.scores(&mut tx, a).await.map_err(|e| {
+            StoreError::unique_as_conflict(e, format!("turn {turn} is already assessed"))
+        })?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The session with every turn and what was recorded about it. Check the learner with
+    /// [`Store::get_session`] first (or use it to get the `SessionRow`).
+    pub async fn load_transcript(&self, session: &SessionId) -> Result<Transcript, StoreError> {
+        let row = self
+            .find_session(session)
+            .await?
+            .ok_or(StoreError::NotFound("session"))?;
+        let id = session.as_str();
+        let sql = concat!(
+            "SELECT ",
+            turn_columns!(),
+            " FROM turns WHERE session_id = $1 ORDER BY seq"
+        );
+        let turns = sqlx::query(sql).bind(id).fetch_all(&self.pool).await?;
+        let mut scores: HashMap<String, Vec<CheckpointScore>> = HashMap::new();
+        let rows = sqlx::query(
+            "SELECT a.turn_id, a.checkpoint_id, a.score, a.evidence_start, a.evidence_end \
+             FROM assessments a JOIN turns t ON t.id = a.turn_id \
+             WHERE t.session_id = $1 ORDER BY a.checkpoint_id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &rows {
+            let start: Option<i64> = col(r, "evidence_start")?;
+            let end: Option<i64> = col(r, "evidence_end")?;
+            scores
+                .entry(col(r, "turn_id")?)
+                .or_default()
+                .push(CheckpointScore {
+                    checkpoint: parsed(
+                        "assessments.checkpoint_id",
+                        col(r, "checkpoint_id")?,
+                        CheckpointId::parse,
+                    )?,
+                    score: col(r, "score")?,
+                    evidence: start.zip(end),
+                });
+        }
+        let mut shown: HashMap<String, Vec<MisconceptionId>> = HashMap::new();
+        let rows = sqlx::query(
+            "SELECT m.turn_id, m.misconception_id FROM turn_misconceptions m \
+             JOIN turns t ON t.id = m.turn_id WHERE t.session_id = $1 ORDER BY m.misconception_id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &rows {
+            let m = parsed(
+                "turn_misconceptions.misconception_id",
+                col(r, "misconception_id")?,
+                MisconceptionId::parse,
+            )?;
+            shown.entry(col(r, "turn_id")?).or_default().push(m);
+        }
+        let mut aha: HashMap<String, Vec<AhaMoment>> = HashMap::new();
+        let sql = concat!(
+            aha_select!(),
+            " WHERE t.session_id = $1 ORDER BY a.created_at, a.id"
+        );
+        for r in &sqlx::query(sql).bind(id).fetch_all(&self.pool).await? {
+            let moment = aha_from(r)?;
+            aha.entry(moment.turn.as_str().to_owned())
+                .or_default()
+                .push(moment);
+        }
+        let turns = turns
+            .iter()
+            .map(|r| {
+                let turn = turn_from(r)?;
+                let key = turn.id.as_str();
+                Ok(TranscriptTurn {
+                    scores: scores.remove(key).unwrap_or_default(),
+                    misconceptions: shown.remove(key).unwrap_or_default(),
+                    aha: aha.remove(key).unwrap_or_default(),
+                    turn,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Transcript {
+            session: row,
+            turns,
+        })
+    }
+
+    /// What the store remembers of a learner on a curriculum: mastery per checkpoint and
+    /// the misconceptions shown, across all sessions.
+    pub async fn learner_model(
+        &self,
+        learner: &LearnerId,
+        curriculum: &CurriculumId,
+    ) -> Result<LearnerModelRows, StoreError> {
+        let rows = sqlx::query(
+            "SELECT checkpoint_id, mastery, updated_at FROM checkpoint_mastery \
+             WHERE learner_id = $1 AND curriculum_id = $2 ORDER BY checkpoint_id",
+        )
+        .bind(learner.as_str())
+        .bind(curriculum.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mastery = rows
+            .iter()
+            .map(|r| {
+                Ok(MasteryRow {
+                    checkpoint: parsed(
+                        "checkpoint_mastery.checkpoint_id",
+                        col(r, "checkpoint_id")?,
+                        CheckpointId::parse,
+                    )?,
+                    mastery: col(r, "mastery")?,
+                    updated_at: time(col(r, "updated_at")?)?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let rows = sqlx::query(
+            "SELECT misconception_id, times_seen, active FROM learner_misconceptions \
+             WHERE learner_id = $1 AND curriculum_id = $2 ORDER BY misconception_id",
+        )
+        .bind(learner.as_str())
+        .bind(curriculum.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let misconceptions = rows
+            .iter()
+            .map(|r| {
+                Ok(MisconceptionRow {
+                    misconception: parsed(
+                        "learner_misconceptions.misconception_id",
+                        col(r, "misconception_id")?,
+                        MisconceptionId::parse,
+                    )?,
+                    times_seen: col(r, "times_seen")?,
+                    active: col::<i64>(r, "active")? != 0,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(LearnerModelRows {
+            mastery,
+            misconceptions,
+        })
+    }
+
+    /// A learner's aha moments, oldest first (for review and export).
+    pub async fn aha_moments(&self, learner: &LearnerId) -> Result<Vec<AhaMoment>, StoreError> {
+        let sql = concat!(
+            aha_select!(),
+            " WHERE a.learner_id = $1 ORDER BY a.created_at, a.id"
+        );
+        let rows = sqlx::query(sql)
+            .bind(learner.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(aha_from).collect()
+    }
+}
+
+/// The turn being recorded and whose it is.
+struct Scope<'a> {
+    turn: &'a str,
+    learner: &'a str,
+    curriculum: &'a str,
+    now: i64,
+}
+
+impl Scope<'_> {
+    async fn scores(&self, tx: &mut Tx<'_>, a: &TurnAssessment) -> Result<(), sqlx::Error> {
+        for s in &a.scores {
+            sqlx::query(
+                "INSERT INTO assessments (turn_id, checkpoint_id, score, evidence_start, evidence_end) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(self.turn)
+            .bind(s.checkpoint.as_str())
+            .bind(s.score)
+            .bind(s.evidence.map(|e| e.0))
+            .bind(s.evidence.map(|e| e.1))
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn misconceptions(&self, tx: &mut Tx<'_>, a: &TurnAssessment) -> Result<(), sqlx::Error> {
+        for m in &a.misconceptions_shown {
+            sqlx::query(
+                "INSERT INTO turn_misconceptions (turn_id, misconception_id) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(self.turn)
+            .bind(m.as_str())
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO learner_misconceptions (learner_id, curriculum_id, misconception_id, \
+                 times_seen, active, first_seen_at, updated_at) VALUES ($1, $2, $3, 1, 1, $4, $4) \
+                 ON CONFLICT (learner_id, curriculum_id, misconception_id) DO UPDATE SET \
+                 times_seen = learner_misconceptions.times_seen + 1, active = 1, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(self.learner)
+            .bind(self.curriculum)
+            .bind(m.as_str())
+            .bind(self.now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        for m in &a.misconceptions_resolved {
+            sqlx::query(
+                "UPDATE learner_misconceptions SET active = 0, updated_at = $1 \
+                 WHERE learner_id = $2 AND curriculum_id = $3 AND misconception_id = $4",
+            )
+            .bind(self.now)
+            .bind(self.learner)
+            .bind(self.curriculum)
+            .bind(m.as_str())
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn mastery(&self, tx: &mut Tx<'_>, a: &TurnAssessment) -> Result<(), sqlx::Error> {
+        for m in &a.mastery {
+            sqlx::query(
+                "INSERT INTO checkpoint_mastery (learner_id, curriculum_id, checkpoint_id, mastery, \
+                 updated_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (learner_id, curriculum_id, checkpoint_id) DO UPDATE SET \
+                 mastery = excluded.mastery, updated_at = excluded.updated_at",
+            )
+            .bind(self.learner)
+            .bind(self.curriculum)
+            .bind(m.checkpoint.as_str())
+            .bind(m.mastery)
+            .bind(self.now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn aha(&self, tx: &mut Tx<'_>, a: &TurnAssessment) -> Result<(), sqlx::Error> {
+        for h in &a.aha {
+            sqlx::query(
+                "INSERT INTO aha_moments (id, turn_id, learner_id, checkpoint_id, misconception_id, \
+                 quote, trigger_move, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(new_row_id())
+            .bind(self.turn)
+            .bind(self.learner)
+            .bind(h.checkpoint.as_ref().map(CheckpointId::as_str))
+            .bind(h.misconception.as_ref().map(MisconceptionId::as_str))
+            .bind(h.quote.as_str())
+            .bind(h.trigger_move.as_str())
+            .bind(self.now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+}

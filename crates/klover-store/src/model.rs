@@ -1,0 +1,360 @@
+//! Plain row types the store reads and writes. The server maps them to engine and protocol
+//! types; nothing here knows about the engine.
+
+use chrono::{DateTime, Utc};
+use klover_domain::{CheckpointId, ConceptId, CurriculumId, MisconceptionId};
+
+use crate::{LearnerId, SessionId, TurnId};
+
+/// Declares a closed set of values stored as lowercase text.
+macro_rules! text_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// The stored text.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+
+            /// Parses the stored text.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some(Self::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// What an API token may do.
+    Role { /** Chats as its learner. */ Learner = "learner",
+           /** Edits curricula (and may learn). */ Author = "author",
+           /** Everything. */ Admin = "admin" }
+);
+text_enum!(
+    /// Which voice a session uses.
+    Mode { /** The authored curriculum through templates. */ Offline = "offline",
+           /** An OpenAI-compatible model. */ Llm = "llm" }
+);
+text_enum!(
+    /// What a session is for.
+    SessionKind { /** Working through the curriculum. */ Learn = "learn",
+                  /** Re-probing due review cards. */ Review = "review" }
+);
+text_enum!(
+    /// Who spoke a turn.
+    TurnRole { /** The learner. */ Learner = "learner", /** Klover. */ Tutor = "tutor" }
+);
+text_enum!(
+    /// Where a turn is in its life.
+    TurnStatus { /** Whole. */ Complete = "complete",
+                 /** Cut by a stop, a disconnect or a crash; the text is what arrived. */ Partial = "partial",
+                 /** The upstream failed; the text is what arrived, perhaps nothing. */ Failed = "failed",
+                 /** A tutor reply still arriving. */ Streaming = "streaming" }
+);
+text_enum!(
+    /// Why a review card exists.
+    CardSource { /** An aha moment worth keeping. */ Aha = "aha",
+                 /** A checkpoint still weak at the end of a session. */ Weak = "weak" }
+);
+
+/// A learner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Learner {
+    /// Its id.
+    pub id: LearnerId,
+    /// Its unique name.
+    pub name: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a valid API token grants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenGrant {
+    /// The token's role.
+    pub role: Role,
+    /// The learner it speaks for (always set for [`Role::Learner`]).
+    pub learner: Option<LearnerId>,
+}
+
+/// What the server needs to start a session.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// Whose session.
+    pub learner: LearnerId,
+    /// Which curriculum.
+    pub curriculum: CurriculumId,
+    /// The curriculum's version at the start.
+    pub curriculum_version: String,
+    /// The concept to start on.
+    pub concept: ConceptId,
+    /// The voice.
+    pub mode: Mode,
+    /// Learning or review.
+    pub kind: SessionKind,
+}
+
+/// A stored session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRow {
+    /// Its id.
+    pub id: SessionId,
+    /// Whose session.
+    pub learner: LearnerId,
+    /// Which curriculum.
+    pub curriculum: CurriculumId,
+    /// The curriculum's version at the start.
+    pub curriculum_version: String,
+    /// Where the learner is now.
+    pub current_concept: ConceptId,
+    /// The voice.
+    pub mode: Mode,
+    /// Learning or review.
+    pub kind: SessionKind,
+    /// The engine's JSON snapshot, as the server last saved it.
+    pub engine_state: Option<String>,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When anything in it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// When it ended, if it has.
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// A session in a learner's list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionSummary {
+    /// Its id.
+    pub id: SessionId,
+    /// Which curriculum.
+    pub curriculum: CurriculumId,
+    /// Where the learner is now.
+    pub current_concept: ConceptId,
+    /// The voice.
+    pub mode: Mode,
+    /// Learning or review.
+    pub kind: SessionKind,
+    /// How many turns it holds.
+    pub turn_count: i64,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When anything in it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// When it ended, if it has.
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// LLM token usage of one tutor turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    /// Tokens sent.
+    pub prompt_tokens: i64,
+    /// Tokens received.
+    pub completion_tokens: i64,
+}
+
+/// A stored turn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnRow {
+    /// Its id.
+    pub id: TurnId,
+    /// Its session.
+    pub session: SessionId,
+    /// 1, 2, 3 ... within the session.
+    pub seq: i64,
+    /// Who spoke.
+    pub role: TurnRole,
+    /// What was said (so far, while streaming).
+    pub text: String,
+    /// Where it is in its life.
+    pub status: TurnStatus,
+    /// The tutor's move as JSON (engine-defined), if any.
+    pub move_json: Option<String>,
+    /// LLM usage, if known.
+    pub usage: Option<Usage>,
+    /// The client's id for a learner message.
+    pub client_message_id: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The result of appending a learner turn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppendedTurn {
+    /// The stored turn (the earlier one when the client id was seen before).
+    pub turn: TurnRow,
+    /// False when the client message id was already stored: nothing was added.
+    pub new: bool,
+}
+
+/// One checkpoint's score in a turn's assessment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointScore {
+    /// The checkpoint.
+    pub checkpoint: CheckpointId,
+    /// The score in [0, 1].
+    pub score: f64,
+    /// Byte range `[start, end)` of the learner's words that earned it.
+    pub evidence: Option<(i64, i64)>,
+}
+
+/// A learner's new mastery of a checkpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MasteryUpdate {
+    /// The checkpoint.
+    pub checkpoint: CheckpointId,
+    /// Mastery in [0, 1].
+    pub mastery: f64,
+}
+
+/// An aha moment to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAha {
+    /// The checkpoint finally stated, if that is what it was.
+    pub checkpoint: Option<CheckpointId>,
+    /// The misconception seen through, if that is what it was.
+    pub misconception: Option<MisconceptionId>,
+    /// The learner's words.
+    pub quote: String,
+    /// The tutor move that prompted it (engine-defined name or JSON).
+    pub trigger_move: String,
+}
+
+/// Everything one learner turn changed, recorded in one transaction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TurnAssessment {
+    /// Scores per checkpoint of the current concept.
+    pub scores: Vec<CheckpointScore>,
+    /// Misconceptions the turn showed.
+    pub misconceptions_shown: Vec<MisconceptionId>,
+    /// Misconceptions the learner no longer holds after this turn.
+    pub misconceptions_resolved: Vec<MisconceptionId>,
+    /// The learner model's new mastery values.
+    pub mastery: Vec<MasteryUpdate>,
+    /// Aha moments of this turn.
+    pub aha: Vec<NewAha>,
+}
+
+/// A stored aha moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AhaMoment {
+    /// The session it happened in.
+    pub session: SessionId,
+    /// The learner turn.
+    pub turn: TurnId,
+    /// The checkpoint, if any.
+    pub checkpoint: Option<CheckpointId>,
+    /// The misconception, if any.
+    pub misconception: Option<MisconceptionId>,
+    /// The learner's words.
+    pub quote: String,
+    /// The tutor move that prompted it.
+    pub trigger_move: String,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A turn with everything recorded about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscriptTurn {
+    /// The turn.
+    pub turn: TurnRow,
+    /// Its checkpoint scores (learner turns).
+    pub scores: Vec<CheckpointScore>,
+    /// The misconceptions it showed.
+    pub misconceptions: Vec<MisconceptionId>,
+    /// Its aha moments.
+    pub aha: Vec<AhaMoment>,
+}
+
+/// A session and its turns in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transcript {
+    /// The session.
+    pub session: SessionRow,
+    /// Its turns by seq.
+    pub turns: Vec<TranscriptTurn>,
+}
+
+/// A learner's mastery of one checkpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MasteryRow {
+    /// The checkpoint.
+    pub checkpoint: CheckpointId,
+    /// Mastery in [0, 1].
+    pub mastery: f64,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A misconception a learner has shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MisconceptionRow {
+    /// The misconception.
+    pub misconception: MisconceptionId,
+    /// How many turns showed it.
+    pub times_seen: i64,
+    /// Whether the learner still holds it.
+    pub active: bool,
+}
+
+/// What the store remembers of a learner on one curriculum, across sessions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LearnerModelRows {
+    /// Mastery per checkpoint.
+    pub mastery: Vec<MasteryRow>,
+    /// Misconceptions shown.
+    pub misconceptions: Vec<MisconceptionRow>,
+}
+
+/// FSRS memory state of a card that has been reviewed at least once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CardMemory {
+    /// Stability in days.
+    pub stability: f64,
+    /// Difficulty, 1 to 10.
+    pub difficulty: f64,
+}
+
+/// A spaced-review card: one per learner and checkpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewCard {
+    /// Whose card.
+    pub learner: LearnerId,
+    /// The checkpoint's curriculum.
+    pub curriculum: CurriculumId,
+    /// The checkpoint to re-probe.
+    pub checkpoint: CheckpointId,
+    /// FSRS memory state; `None` before the first review.
+    pub memory: Option<CardMemory>,
+    /// When it is due.
+    pub due_at: DateTime<Utc>,
+    /// When it was last reviewed.
+    pub last_review_at: Option<DateTime<Utc>>,
+    /// Reviews so far.
+    pub reps: i64,
+    /// Times forgotten.
+    pub lapses: i64,
+    /// Why it exists.
+    pub source: CardSource,
+}
+
+/// An event the websocket server sent, kept for replay on resume.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    /// 1, 2, 3 ... within the session.
+    pub seq: i64,
+    /// The event frame as JSON.
+    pub payload: String,
+}

@@ -1,0 +1,251 @@
+//! Sessions: creating and resuming them (always checked against the learner), the engine's
+//! saved state, and the per-session event log a resuming websocket client replays.
+
+use klover_domain::{ConceptId, CurriculumId};
+use sqlx::any::AnyRow;
+
+use crate::store::{col, now_ms, opt_time, parsed, parsed_enum, time};
+use crate::{
+    LearnerId, Mode, NewSession, SessionId, SessionKind, SessionRow, SessionSummary, Store,
+    StoreError, StoredEvent,
+};
+
+macro_rules! session_columns {
+    () => {
+        "id, learner_id, curriculum_id, curriculum_version, \
+     current_concept, mode, kind, engine_state, started_at, updated_at, ended_at"
+    };
+}
+
+fn session_from(row: &AnyRow) -> Result<SessionRow, StoreError> {
+    Ok(SessionRow {
+        id: SessionId::from_db(col(row, "id")?),
+        learner: LearnerId::from_db(col(row, "learner_id")?),
+        curriculum: parsed(
+            "sessions.curriculum_id",
+            col(row, "curriculum_id")?,
+            CurriculumId::parse,
+        )?,
+        curriculum_version: col(row, "curriculum_version")?,
+        current_concept: parsed(
+            "sessions.current_concept",
+            col(row, "current_concept")?,
+            ConceptId::parse,
+        )?,
+        mode: parsed_enum("sessions.mode", col(row, "mode")?, Mode::parse)?,
+        kind: parsed_enum("sessions.kind", col(row, "kind")?, SessionKind::parse)?,
+        engine_state: col(row, "engine_state")?,
+        started_at: time(col(row, "started_at")?)?,
+        updated_at: time(col(row, "updated_at")?)?,
+        ended_at: opt_time(col(row, "ended_at")?)?,
+    })
+}
+
+fn summary_from(row: &AnyRow) -> Result<SessionSummary, StoreError> {
+    Ok(SessionSummary {
+        id: SessionId::from_db(col(row, "id")?),
+        curriculum: parsed(
+            "sessions.curriculum_id",
+            col(row, "curriculum_id")?,
+            CurriculumId::parse,
+        )?,
+        current_concept: parsed(
+            "sessions.current_concept",
+            col(row, "current_concept")?,
+            ConceptId::parse,
+        )?,
+        mode: parsed_enum("sessions.mode", col(row, "mode")?, Mode::parse)?,
+        kind: parsed_enum("sessions.kind", col(row, "kind")?, SessionKind::parse)?,
+        turn_count: col(row, "turn_count")?,
+        started_at: time(col(row, "started_at")?)?,
+        updated_at: time(col(row, "updated_at")?)?,
+        ended_at: opt_time(col(row, "ended_at")?)?,
+    })
+}
+
+impl Store {
+    /// Starts a session for a learner.
+    pub async fn create_session(&self, new: &NewSession) -> Result<SessionRow, StoreError> {
+        let id = SessionId::new();
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO sessions (id, learner_id, curriculum_id, curriculum_version, \
+             current_concept, mode, kind, started_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        )
+        .bind(id.as_str())
+        .bind(new.learner.as_str())
+        .bind(new.curriculum.as_str())
+        .bind(new.curriculum_version.as_str())
+        .bind(new.concept.as_str())
+        .bind(new.mode.as_str())
+        .bind(new.kind.as_str())
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::NotFound("learner")
+            }
+            _ => StoreError::Database(e),
+        })?;
+        Ok(SessionRow {
+            id,
+            learner: new.learner.clone(),
+            curriculum: new.curriculum.clone(),
+            curriculum_version: new.curriculum_version.clone(),
+            current_concept: new.concept.clone(),
+            mode: new.mode,
+            kind: new.kind,
+            engine_state: None,
+            started_at: time(now)?,
+            updated_at: time(now)?,
+            ended_at: None,
+        })
+    }
+
+    /// The session, if it is `learner`'s: [`StoreError::NotFound`] when there is no such
+    /// session, [`StoreError::Forbidden`] when it is another learner's. Every load or resume
+    /// on behalf of a learner goes through here.
+    pub async fn get_session(
+        &self,
+        learner: &LearnerId,
+        session: &SessionId,
+    ) -> Result<SessionRow, StoreError> {
+        let row = self
+            .find_session(session)
+            .await?
+            .ok_or(StoreError::NotFound("session"))?;
+        if &row.learner != learner {
+            return Err(StoreError::Forbidden("session"));
+        }
+        Ok(row)
+    }
+
+    /// The session whoever owns it: for admins and operator tools only.
+    pub async fn find_session(
+        &self,
+        session: &SessionId,
+    ) -> Result<Option<SessionRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM sessions WHERE id = $1"
+        );
+        let row = sqlx::query(sql)
+            .bind(session.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(session_from).transpose()
+    }
+
+    /// Saves the engine's JSON snapshot and the concept the learner is on.
+    pub async fn save_engine_state(
+        &self,
+        session: &SessionId,
+        concept: &ConceptId,
+        engine_state: &str,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE sessions SET engine_state = $1, current_concept = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(engine_state)
+        .bind(concept.as_str())
+        .bind(now_ms())
+        .bind(session.as_str())
+        .execute(&self.pool)
+        .await?;
+        match done.rows_affected() {
+            0 => Err(StoreError::NotFound("session")),
+            _ => Ok(()),
+        }
+    }
+
+    /// Marks the session ended (the first end counts; later calls change nothing).
+    pub async fn end_session(&self, session: &SessionId) -> Result<(), StoreError> {
+        let now = now_ms();
+        let done = sqlx::query(
+            "UPDATE sessions SET ended_at = COALESCE(ended_at, $1), updated_at = $1 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(session.as_str())
+        .execute(&self.pool)
+        .await?;
+        match done.rows_affected() {
+            0 => Err(StoreError::NotFound("session")),
+            _ => Ok(()),
+        }
+    }
+
+    /// A learner's sessions, newest first.
+    pub async fn list_sessions(
+        &self,
+        learner: &LearnerId,
+    ) -> Result<Vec<SessionSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.curriculum_id, s.current_concept, s.mode, s.kind, s.started_at, \
+             s.updated_at, s.ended_at, \
+             (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS turn_count \
+             FROM sessions s WHERE s.learner_id = $1 ORDER BY s.started_at DESC, s.id DESC",
+        )
+        .bind(learner.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(summary_from).collect()
+    }
+
+    /// Appends an event (JSON) to the session's log and returns its seq: 1, 2, 3 … without
+    /// gaps, handed out atomically even with several writers.
+    pub async fn append_event(
+        &self,
+        session: &SessionId,
+        payload: &str,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // The counter update comes first: it takes the write lock (SQLite) or the session's
+        // row lock (PostgreSQL), so concurrent appends queue instead of colliding.
+        let seq: Option<i64> = sqlx::query_scalar(
+            "UPDATE sessions SET last_event_seq = last_event_seq + 1 WHERE id = $1 \
+             RETURNING last_event_seq",
+        )
+        .bind(session.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let seq = seq.ok_or(StoreError::NotFound("session"))?;
+        sqlx::query(
+            "INSERT INTO events (session_id, seq, payload, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(session.as_str())
+        .bind(seq)
+        .bind(payload)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    /// The session's events with a seq above `after_seq`, in order (what a resuming client
+    /// missed). Check the learner with [`Store::get_session`] first.
+    pub async fn events_since(
+        &self,
+        session: &SessionId,
+        after_seq: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, payload FROM events WHERE session_id = $1 AND seq > $2 ORDER BY seq",
+        )
+        .bind(session.as_str())
+        .bind(after_seq)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredEvent {
+                    seq: col(r, "seq")?,
+                    payload: col(r, "payload")?,
+                })
+            })
+            .collect()
+    }
+}

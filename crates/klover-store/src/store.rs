@@ -1,0 +1,214 @@
+//! The [`Store`] type: connecting, migrating, and the helpers every query module shares.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::{AnyConnection, Connection, Executor};
+
+use crate::error::{StoreError, redact};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file (the default).
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a URL names, if this build speaks it.
+    pub fn from_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    fn migrator(self) -> &'static Migrator {
+        match self {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
+/// Everything Klover keeps about learners, in SQLite or PostgreSQL.
+///
+/// **One type over sqlx's `Any` driver, not a trait with one implementation per
+/// database.** The schema is plain enough (text ids, integer timestamps, JSON as text) that
+/// the same SQL runs on both backends: `$1` placeholders, `RETURNING`, `ON CONFLICT … DO
+/// UPDATE` and transactions behave alike. So each operation is written once, and the story
+/// tests run that one code path against both databases; a trait would double the code and
+/// let the two drift. The price is `Any`'s type limits (no UUID, TIMESTAMPTZ or JSONB
+/// columns, no `query!` compile-time checks), paid in the migrations and in small decoding
+/// helpers. Only the migrations differ per backend (`migrations/sqlite`, `migrations/postgres`).
+///
+/// Cheap to clone: it is a handle on a connection pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`) and runs pending
+    /// migrations. SQLite gets WAL mode, a busy timeout and foreign keys on.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Self::connect_with(url, 10).await
+    }
+
+    /// As [`Store::connect`], with at most `max_connections` pooled connections.
+    pub async fn connect_with(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        let backend =
+            Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(redact(url)))?;
+        sqlx::any::install_default_drivers();
+        // One connection first: it reports the real cause when the server is down (the
+        // pool would retry a refused connection until its timeout), and it migrates.
+        let mut conn = AnyConnection::connect(url)
+            .await
+            .map_err(|e| open_error(backend, url, e))?;
+        if backend == Backend::Sqlite {
+            // WAL is a property of the file: set once, it holds for every connection.
+            conn.execute("PRAGMA journal_mode = WAL").await?;
+        }
+        migrate(backend, url, &mut conn).await?;
+        conn.close().await?;
+
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        // How long a writer waits for another writer's lock before failing.
+                        conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .map_err(|e| open_error(backend, url, e))?;
+        tracing::info!(url = %redact(url), ?backend, "store connected");
+        Ok(Store { pool, backend })
+    }
+
+    /// Connects to `url` and runs pending migrations, then closes (`klover db migrate`).
+    /// Returns the newest migration version the database now has.
+    pub async fn migrate(url: &str) -> Result<i64, StoreError> {
+        let store = Self::connect_with(url, 1).await?;
+        let version = store
+            .backend
+            .migrator()
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0);
+        store.close().await;
+        Ok(version)
+    }
+
+    /// The URL of the default SQLite database, `klover.db` in `data_dir`.
+    pub fn default_sqlite_url(data_dir: &std::path::Path) -> String {
+        format!("sqlite://{}?mode=rwc", data_dir.join("klover.db").display())
+    }
+
+    /// Which database this store talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks that the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every pooled connection, waiting for those in use.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+async fn migrate(backend: Backend, url: &str, conn: &mut AnyConnection) -> Result<(), StoreError> {
+    let migrator = backend.migrator();
+    match migrator.run(&mut *conn).await {
+        Ok(()) => Ok(()),
+        Err(MigrateError::VersionMissing(applied)) => Err(StoreError::SchemaTooNew {
+            url: redact(url),
+            applied,
+            known: migrator.iter().map(|m| m.version).max().unwrap_or(0),
+        }),
+        Err(source) => Err(StoreError::Migrate {
+            url: redact(url),
+            source,
+        }),
+    }
+}
+
+fn open_error(backend: Backend, url: &str, source: sqlx::Error) -> StoreError {
+    let url = redact(url);
+    match backend {
+        Backend::Sqlite => StoreError::CannotOpen { url, source },
+        Backend::Postgres => StoreError::Unreachable { url, source },
+    }
+}
+
+/// Now, as stored: Unix milliseconds, UTC.
+pub(crate) fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+/// A stored timestamp back as a time.
+pub(crate) fn time(ms: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(ms).ok_or(StoreError::Corrupt {
+        column: "timestamp",
+        detail: format!("{ms} is out of range"),
+    })
+}
+
+/// An optional stored timestamp back as a time.
+pub(crate) fn opt_time(ms: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    ms.map(time).transpose()
+}
+
+/// Reads column `col` of `row`.
+pub(crate) fn col<'r, T>(row: &'r sqlx::any::AnyRow, col: &'static str) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    use sqlx::Row;
+    Ok(row.try_get(col)?)
+}
+
+/// Parses a stored text value with `parse`, reporting the column when it does not parse.
+pub(crate) fn parsed<T, E: std::fmt::Display>(
+    column: &'static str,
+    text: String,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, StoreError> {
+    parse(&text).map_err(|e| StoreError::Corrupt {
+        column,
+        detail: format!("`{text}`: {e}"),
+    })
+}
+
+/// Parses a stored text enum (see `model::text_enum!`).
+pub(crate) fn parsed_enum<T>(
+    column: &'static str,
+    text: String,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, StoreError> {
+    parsed(column, text, |s| parse(s).ok_or("unknown value"))
+}

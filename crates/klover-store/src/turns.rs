@@ -1,0 +1,283 @@
+//! Turns: the learner's words committed before anything else happens, and the tutor's reply
+//! stored as it streams, so a stop, a disconnect or a crash keeps what arrived.
+
+use std::time::Duration;
+
+use sqlx::any::AnyRow;
+
+use crate::store::{col, now_ms, parsed_enum, time};
+use crate::{
+    AppendedTurn, SessionId, Store, StoreError, TurnId, TurnRole, TurnRow, TurnStatus, Usage,
+};
+
+macro_rules! turn_columns {
+    () => {
+        "id, session_id, seq, role, text, status, move, \
+     prompt_tokens, completion_tokens, client_message_id, created_at"
+    };
+}
+pub(crate) use turn_columns;
+
+pub(crate) fn turn_from(row: &AnyRow) -> Result<TurnRow, StoreError> {
+    let prompt: Option<i64> = col(row, "prompt_tokens")?;
+    let completion: Option<i64> = col(row, "completion_tokens")?;
+    Ok(TurnRow {
+        id: TurnId::from_db(col(row, "id")?),
+        session: SessionId::from_db(col(row, "session_id")?),
+        seq: col(row, "seq")?,
+        role: parsed_enum("turns.role", col(row, "role")?, TurnRole::parse)?,
+        text: col(row, "text")?,
+        status: parsed_enum("turns.status", col(row, "status")?, TurnStatus::parse)?,
+        move_json: col(row, "move")?,
+        usage: prompt
+            .zip(completion)
+            .map(|(prompt_tokens, completion_tokens)| Usage {
+                prompt_tokens,
+                completion_tokens,
+            }),
+        client_message_id: col(row, "client_message_id")?,
+        created_at: time(col(row, "created_at")?)?,
+    })
+}
+
+/// Locks the session for writing, as the first statement of a transaction: SQLite takes its
+/// write lock now (waiting out the busy timeout, where a read-then-write transaction could
+/// fail with SQLITE_BUSY), PostgreSQL locks the session row, so the turns of one session get
+/// their seqs one writer at a time.
+async fn lock_session(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    session: &SessionId,
+    now: i64,
+) -> Result<(), StoreError> {
+    let done = sqlx::query("UPDATE sessions SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(session.as_str())
+        .execute(&mut **tx)
+        .await?;
+    match done.rows_affected() {
+        0 => Err(StoreError::NotFound("session")),
+        _ => Ok(()),
+    }
+}
+
+/// Inserts a turn with the session's next seq; the session must be locked.
+async fn insert_turn(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    session: &SessionId,
+    role: TurnRole,
+    text: &str,
+    status: TurnStatus,
+    client_message_id: Option<&str>,
+    now: i64,
+) -> Result<TurnRow, StoreError> {
+    let seq: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = $1")
+            .bind(session.as_str())
+            .fetch_one(&mut **tx)
+            .await?;
+    let id = TurnId::new();
+    sqlx::query(
+        "INSERT INTO turns (id, session_id, seq, role, text, status, client_message_id, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(id.as_str())
+    .bind(session.as_str())
+    .bind(seq)
+    .bind(role.as_str())
+    .bind(text)
+    .bind(status.as_str())
+    .bind(client_message_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(TurnRow {
+        id,
+        session: session.clone(),
+        seq,
+        role,
+        text: text.to_owned(),
+        status,
+        move_json: None,
+        usage: None,
+        client_message_id: client_message_id.map(str::to_owned),
+        created_at: time(now)?,
+    })
+}
+
+impl Store {
+    /// Stores what the learner typed, committed before the call returns. Idempotent on
+    /// `client_message_id`: a retry (after a reconnect) finds the first turn and adds none.
+    pub async fn append_learner_turn(
+        &self,
+        session: &SessionId,
+        client_message_id: &str,
+        text: &str,
+    ) -> Result<AppendedTurn, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        lock_session(&mut tx, session, now).await?;
+        let sql = concat!(
+            "SELECT ",
+            turn_columns!(),
+            " FROM turns WHERE session_id = $1 AND client_message_id = $2"
+        );
+        let existing = sqlx::query(sql)
+            .bind(session.as_str())
+            .bind(client_message_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = existing {
+            tx.rollback().await?;
+            return Ok(AppendedTurn {
+                turn: turn_from(&row)?,
+                new: false,
+            });
+        }
+        let turn = insert_turn(
+            &mut tx,
+            session,
+            TurnRole::Learner,
+            text,
+            TurnStatus::Complete,
+            Some(client_message_id),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(AppendedTurn { turn, new: true })
+    }
+
+    /// Starts a tutor reply: an empty turn in `streaming` status.
+    pub async fn begin_tutor_turn(&self, session: &SessionId) -> Result<TurnRow, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        lock_session(&mut tx, session, now).await?;
+        let turn = insert_turn(
+            &mut tx,
+            session,
+            TurnRole::Tutor,
+            "",
+            TurnStatus::Streaming,
+            None,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(turn)
+    }
+
+    /// Appends a piece of the reply as it arrives; [`StoreError::Conflict`] once the turn
+    /// has finished.
+    pub async fn append_tutor_text(&self, turn: &TurnId, delta: &str) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE turns SET text = text || $1, updated_at = $2 \
+             WHERE id = $3 AND status = 'streaming'",
+        )
+        .bind(delta)
+        .bind(now_ms())
+        .bind(turn.as_str())
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 1 {
+            return Ok(());
+        }
+        Err(self.not_streaming(turn).await)
+    }
+
+    /// Ends a tutor reply as complete, partial or failed, with its move and LLM usage.
+    /// Returns the finished turn (its whole text).
+    pub async fn finish_tutor_turn(
+        &self,
+        turn: &TurnId,
+        status: TurnStatus,
+        move_json: Option<&str>,
+        usage: Option<Usage>,
+    ) -> Result<TurnRow, StoreError> {
+        if status == TurnStatus::Streaming {
+            return Err(StoreError::Invalid(
+                "a turn cannot finish as `streaming`".into(),
+            ));
+        }
+        let now = now_ms();
+        let sql = concat!(
+            "UPDATE turns SET status = $1, move = $2, prompt_tokens = $3, completion_tokens = $4, \
+             finished_at = $5, updated_at = $5 WHERE id = $6 AND status = 'streaming' \
+             RETURNING ",
+            turn_columns!()
+        );
+        let row = sqlx::query(sql)
+            .bind(status.as_str())
+            .bind(move_json)
+            .bind(usage.map(|u| u.prompt_tokens))
+            .bind(usage.map(|u| u.completion_tokens))
+            .bind(now)
+            .bind(turn.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => turn_from(&row),
+            None => Err(self.not_streaming(turn).await),
+        }
+    }
+
+    /// Closes every turn a crash left `streaming` as `partial`, keeping its text. Run at
+    /// start-up of a single instance; returns how many turns it closed.
+    pub async fn recover_streaming_turns(&self) -> Result<u64, StoreError> {
+        self.recover_streaming_turns_idle_for(Duration::ZERO).await
+    }
+
+    /// As [`Store::recover_streaming_turns`], but only turns with no write for `idle`: with
+    /// several instances on one PostgreSQL, a starting instance must not cut replies the
+    /// others are still streaming.
+    pub async fn recover_streaming_turns_idle_for(
+        &self,
+        idle: Duration,
+    ) -> Result<u64, StoreError> {
+        let now = now_ms();
+        let idle_ms = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
+        let done = sqlx::query(
+            "UPDATE turns SET status = 'partial', finished_at = $1, updated_at = $1 \
+             WHERE status = 'streaming' AND updated_at <= $2",
+        )
+        .bind(now)
+        .bind(now.saturating_sub(idle_ms))
+        .execute(&self.pool)
+        .await?;
+        let closed = done.rows_affected();
+        if closed > 0 {
+            tracing::warn!(
+                closed,
+                "closed tutor turns left streaming by a crash as partial"
+            );
+        }
+        Ok(closed)
+    }
+
+    /// A session's turns in order.
+    pub async fn turns(&self, session: &SessionId) -> Result<Vec<TurnRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            turn_columns!(),
+            " FROM turns WHERE session_id = $1 ORDER BY seq"
+        );
+        let rows = sqlx::query(sql)
+            .bind(session.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(turn_from).collect()
+    }
+
+    /// The error for a write to a turn that is not streaming: missing, or already finished.
+    async fn not_streaming(&self, turn: &TurnId) -> StoreError {
+        let status: Result<Option<String>, sqlx::Error> =
+            sqlx::query_scalar("SELECT status FROM turns WHERE id = $1")
+                .bind(turn.as_str())
+                .fetch_optional(&self.pool)
+                .await;
+        match status {
+            Ok(None) => StoreError::NotFound("turn"),
+            Ok(Some(status)) => StoreError::Conflict(format!("turn {turn} is already {status}")),
+            Err(e) => StoreError::Database(e),
+        }
+    }
+}

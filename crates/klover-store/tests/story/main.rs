@@ -1,0 +1,58 @@
+//! The store's story, told once and run against both backends: every story below runs as
+//! `sqlite::<name>` on a temp file and `postgres::<name>` on a fresh PostgreSQL database.
+//! PostgreSQL at 127.0.0.1:5432 is required: its tests fail (never skip) when it is down.
+// Test helpers outside #[test] fns unwrap too: a failure here is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod access;
+mod concurrency;
+mod life;
+mod recovery;
+mod turns;
+
+macro_rules! stories {
+    ($($module:ident :: $name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = crate::common::TestDb::sqlite().await;
+                    crate::$module::$name(&db).await;
+                    db.finish().await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = crate::common::TestDb::postgres().await;
+                    crate::$module::$name(&db).await;
+                    db.finish().await;
+                }
+            )+
+        }
+    };
+}
+
+stories!(
+    life::a_session_lives_from_first_turn_to_transcript,
+    life::the_learner_model_outlives_the_session,
+    life::review_cards_come_due,
+    life::events_replay_from_any_seq,
+    life::api_tokens_are_stored_hashed_and_can_be_revoked,
+    turns::a_retried_learner_turn_is_stored_once,
+    turns::a_stopped_reply_keeps_its_text_as_partial,
+    turns::a_finished_turn_takes_no_more_text,
+    turns::an_assessment_is_recorded_whole_or_not_at_all,
+    recovery::a_reply_cut_by_a_crash_is_closed_as_partial_on_restart,
+    recovery::a_schema_newer_than_the_binary_is_refused,
+    concurrency::concurrent_sessions_lose_and_mix_no_turns,
+    concurrency::concurrent_retries_of_one_message_store_one_turn,
+    concurrency::concurrent_events_get_gapless_seqs,
+    access::a_learner_cannot_load_another_learners_session,
+    access::rows_must_point_at_existing_learners,
+);

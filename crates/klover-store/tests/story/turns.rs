@@ -1,0 +1,205 @@
+//! Learner turns stored once, tutor turns stored as they stream, assessments all or nothing.
+
+use klover_domain::{CheckpointId, CurriculumId, MisconceptionId};
+use klover_store::{
+    CheckpointScore, MasteryUpdate, StoreError, TurnAssessment, TurnRole, TurnStatus,
+};
+
+use crate::common::{TestDb, learner, session};
+
+pub async fn a_retried_learner_turn_is_stored_once(db: &TestDb) {
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let s = session(store, &ada).await;
+    let first = store
+        .append_learner_turn(&s.id, "c-1", "Sync waits.")
+        .await
+        .unwrap();
+    let reply = store.begin_tutor_turn(&s.id).await.unwrap();
+    // The client reconnects and resends its message with the same id (even if the text
+    // got mangled on the way, the first one stands).
+    let retry = store
+        .append_learner_turn(&s.id, "c-1", "Sync waits!!")
+        .await
+        .unwrap();
+    assert!(first.new);
+    assert!(!retry.new);
+    assert_eq!(retry.turn, first.turn);
+    let next = store
+        .append_learner_turn(&s.id, "c-2", "Async does not.")
+        .await
+        .unwrap();
+    assert!(next.new);
+    assert_eq!(next.turn.seq, reply.seq + 1);
+    // The same client id in another session is another message.
+    let s2 = session(store, &ada).await;
+    assert!(
+        store
+            .append_learner_turn(&s2.id, "c-1", "Hello")
+            .await
+            .unwrap()
+            .new
+    );
+
+    let turns = store.turns(&s.id).await.unwrap();
+    let texts: Vec<_> = turns
+        .iter()
+        .map(|t| (t.seq, t.role, t.text.as_str()))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            (1, TurnRole::Learner, "Sync waits."),
+            (2, TurnRole::Tutor, ""),
+            (3, TurnRole::Learner, "Async does not.")
+        ]
+    );
+    let missing = klover_store::SessionId::new();
+    assert!(matches!(
+        store.append_learner_turn(&missing, "c-1", "x").await,
+        Err(StoreError::NotFound("session"))
+    ));
+}
+
+pub async fn a_stopped_reply_keeps_its_text_as_partial(db: &TestDb) {
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let s = session(store, &ada).await;
+    store
+        .append_learner_turn(&s.id, "c-1", "What is a thread?")
+        .await
+        .unwrap();
+    let reply = store.begin_tutor_turn(&s.id).await.unwrap();
+    store
+        .append_tutor_text(&reply.id, "A thread is ")
+        .await
+        .unwrap();
+    store
+        .append_tutor_text(&reply.id, "a worker that")
+        .await
+        .unwrap();
+    // The learner pressed stop.
+    let stopped = store
+        .finish_tutor_turn(&reply.id, TurnStatus::Partial, None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (stopped.status, stopped.text.as_str()),
+        (TurnStatus::Partial, "A thread is a worker that")
+    );
+
+    // The upstream failed before sending anything: the turn is kept, empty, as failed.
+    let failed = store.begin_tutor_turn(&s.id).await.unwrap();
+    let failed = store
+        .finish_tutor_turn(&failed.id, TurnStatus::Failed, None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (failed.status, failed.text.as_str(), failed.seq),
+        (TurnStatus::Failed, "", 3)
+    );
+
+    let statuses: Vec<_> = store
+        .turns(&s.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            TurnStatus::Complete,
+            TurnStatus::Partial,
+            TurnStatus::Failed
+        ]
+    );
+}
+
+pub async fn a_finished_turn_takes_no_more_text(db: &TestDb) {
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let s = session(store, &ada).await;
+    let reply = store.begin_tutor_turn(&s.id).await.unwrap();
+    store
+        .append_tutor_text(&reply.id, "Exactly.")
+        .await
+        .unwrap();
+    store
+        .finish_tutor_turn(&reply.id, TurnStatus::Complete, None, None)
+        .await
+        .unwrap();
+    let late = store.append_tutor_text(&reply.id, " And more").await;
+    assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+    let again = store
+        .finish_tutor_turn(&reply.id, TurnStatus::Partial, None, None)
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    let streaming = store
+        .finish_tutor_turn(&reply.id, TurnStatus::Streaming, None, None)
+        .await;
+    assert!(matches!(streaming, Err(StoreError::Invalid(_))));
+    let unknown = store
+        .append_tutor_text(&klover_store::TurnId::new(), "x")
+        .await;
+    assert!(matches!(unknown, Err(StoreError::NotFound("turn"))));
+    assert_eq!(store.turns(&s.id).await.unwrap()[0].text, "Exactly.");
+}
+
+pub async fn an_assessment_is_recorded_whole_or_not_at_all(db: &TestDb) {
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let s = session(store, &ada).await;
+    let turn = store
+        .append_learner_turn(&s.id, "c-1", "Everything else pauses.")
+        .await
+        .unwrap()
+        .turn;
+    let cp = CheckpointId::parse("one-task-blocks-loop").unwrap();
+    let score = |score| CheckpointScore {
+        checkpoint: cp.clone(),
+        score,
+        evidence: Some((0, 23)),
+    };
+    let mut a = TurnAssessment {
+        scores: vec![score(1.0)],
+        misconceptions_shown: vec![MisconceptionId::parse("threads-always-parallel").unwrap()],
+        mastery: vec![MasteryUpdate {
+            checkpoint: cp.clone(),
+            mastery: 0.95,
+        }],
+        ..TurnAssessment::default()
+    };
+    // The same checkpoint twice breaks the primary key after everything else was written:
+    // the whole transaction must roll back.
+    a.scores.push(score(0.5));
+    assert!(store.record_assessment(&turn.id, &a).await.is_err());
+    let curriculum = CurriculumId::parse("async-python").unwrap();
+    assert_eq!(
+        store.learner_model(&ada.id, &curriculum).await.unwrap(),
+        Default::default()
+    );
+    let t = store.load_transcript(&s.id).await.unwrap();
+    assert!(t.turns[0].scores.is_empty() && t.turns[0].misconceptions.is_empty());
+
+    a.scores.pop();
+    store.record_assessment(&turn.id, &a).await.unwrap();
+    let model = store.learner_model(&ada.id, &curriculum).await.unwrap();
+    assert_eq!((model.mastery.len(), model.misconceptions.len()), (1, 1));
+    let twice = store.record_assessment(&turn.id, &a).await;
+    assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+    let model_after = store.learner_model(&ada.id, &curriculum).await.unwrap();
+    assert_eq!(
+        model_after.misconceptions[0].times_seen, 1,
+        "a refused record changes nothing"
+    );
+
+    let bad = TurnAssessment {
+        scores: vec![score(1.5)],
+        ..TurnAssessment::default()
+    };
+    assert!(matches!(
+        store.record_assessment(&turn.id, &bad).await,
+        Err(StoreError::Invalid(_))
+    ));
+}
