@@ -1,0 +1,322 @@
+//! The view model the templates render: the transcript turned into an intro, sections of
+//! Markdown/HTML turns, a footer and front matter values.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+use super::{
+    ExportError, ExportOptions, FrontMatter, Role, SessionKind, Transcript, message, slug,
+};
+
+/// What the templates see.
+#[derive(Debug, Serialize)]
+pub(super) struct Post {
+    title: String,
+    description: String,
+    tags: Vec<String>,
+    devto_tags: String,
+    date: String,
+    author: Option<String>,
+    /// `# Title` at the top of the Markdown (when no front matter carries the title).
+    show_title: bool,
+    /// `*By NAME*` under the title (when no front matter field carries the author).
+    show_byline: bool,
+    intro: Vec<String>,
+    sections: Vec<Section>,
+    footer: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Section {
+    title: String,
+    turns: Vec<TurnView>,
+}
+
+#[derive(Debug, Serialize)]
+struct TurnView {
+    learner: bool,
+    markdown: String,
+    html: String,
+    /// Aha notes as plain text (the HTML template escapes them).
+    aha: Vec<String>,
+    /// The same notes escaped for Markdown.
+    aha_md: Vec<String>,
+}
+
+/// Builds the view model, checking that every turn's concept is known.
+pub(super) fn build(t: &Transcript, o: &ExportOptions) -> Result<Post, ExportError> {
+    if t.turns.is_empty() {
+        return Err(ExportError::Empty);
+    }
+    let titles: HashMap<_, _> = t.concepts.iter().map(|c| (&c.id, &c.title)).collect();
+    let mut sections: Vec<Section> = Vec::new();
+    let mut current = None;
+    for (i, turn) in t.turns.iter().enumerate() {
+        let title = titles
+            .get(&turn.concept)
+            .ok_or_else(|| ExportError::UnknownConcept {
+                turn: i,
+                concept: turn.concept.clone(),
+            })?;
+        if current != Some(&turn.concept) {
+            current = Some(&turn.concept);
+            sections.push(Section {
+                title: (*title).clone(),
+                turns: Vec::new(),
+            });
+        }
+        let speaker = match turn.role {
+            Role::Learner => "Me",
+            Role::Tutor => t.persona.as_str(),
+        };
+        let markdown = message::to_markdown(speaker, &turn.text, t.code_language.as_deref());
+        let view = TurnView {
+            learner: turn.role == Role::Learner,
+            html: markdown_to_html(&markdown),
+            markdown,
+            aha: turn.aha.iter().map(|a| a.note.clone()).collect(),
+            aha_md: turn
+                .aha
+                .iter()
+                .map(|a| message::escape_inline(&a.note))
+                .collect(),
+        };
+        if let Some(section) = sections.last_mut() {
+            section.turns.push(view);
+        }
+    }
+    let path = path_sentence(t);
+    let author = o.author.clone().filter(|a| !a.trim().is_empty());
+    let carries_author = matches!(o.front_matter, FrontMatter::Hugo | FrontMatter::Jekyll);
+    Ok(Post {
+        title: title(t, o),
+        description: if t.description.trim().is_empty() {
+            path.clone()
+        } else {
+            t.description.trim().to_owned()
+        },
+        tags: t.tags.clone(),
+        devto_tags: devto_tags(&t.tags),
+        date: t.date.format("%Y-%m-%d").to_string(),
+        show_byline: author.is_some() && !carries_author,
+        author,
+        show_title: o.front_matter == FrontMatter::None,
+        intro: vec![opening(t), path],
+        sections,
+        footer: footer(t),
+    })
+}
+
+/// The post's title: the override, or one derived from the curriculum and session kind.
+pub(super) fn title(t: &Transcript, o: &ExportOptions) -> String {
+    match (&o.title, t.kind) {
+        (Some(title), _) if !title.trim().is_empty() => title.trim().to_owned(),
+        (_, SessionKind::FirstExposure) => {
+            format!("Learning {} by explaining it", t.curriculum_title)
+        }
+        (_, SessionKind::Review) => format!("Reviewing {}", t.curriculum_title),
+    }
+}
+
+fn opening(t: &Transcript) -> String {
+    let p = &t.persona;
+    match t.kind {
+        SessionKind::FirstExposure => format!(
+            "This is a Socratic-style learning session between me and {p}, my AI tutor. \
+             Instead of reading docs or watching tutorials, I learn by explaining concepts in \
+             my own words and getting challenged on the gaps. The conversation format is the \
+             point — it captures the actual \"aha\" moments as they happen."
+        ),
+        SessionKind::Review => format!(
+            "This is a spaced-review session between me and {p}, my AI tutor. I explain again, \
+             in my own words, what I learned before, and get challenged wherever it has faded."
+        ),
+    }
+}
+
+/// "In this session, we start from X and work our way through Y, Z, and W."
+fn path_sentence(t: &Transcript) -> String {
+    let names: Vec<String> = t.concepts.iter().map(|c| lower_first(&c.title)).collect();
+    match (t.kind, names.split_first()) {
+        (_, None) => "In this session, we talk it through.".to_owned(),
+        (SessionKind::Review, Some(_)) => {
+            format!("In this review, we revisit {}.", join_and(&names))
+        }
+        (SessionKind::FirstExposure, Some((first, []))) => {
+            format!("In this session, we work through {first}.")
+        }
+        (SessionKind::FirstExposure, Some((first, rest))) => format!(
+            "In this session, we start from {first} and work our way through {}.",
+            join_and(rest)
+        ),
+    }
+}
+
+/// "Session: Feb 3, 2026. First exposure — lots of new concepts. Review scheduled for tomorrow."
+fn footer(t: &Transcript) -> String {
+    let n = t.concepts.len();
+    let kind = match (t.kind, n) {
+        (SessionKind::FirstExposure, 0 | 1) => "First exposure — one new concept".to_owned(),
+        (SessionKind::FirstExposure, 2) => "First exposure — two new concepts".to_owned(),
+        (SessionKind::FirstExposure, _) => "First exposure — lots of new concepts".to_owned(),
+        (SessionKind::Review, 0 | 1) => "Review — one concept revisited".to_owned(),
+        (SessionKind::Review, n) => format!("Review — {n} concepts revisited"),
+    };
+    format!(
+        "Session: {}. {kind}. {}",
+        human_date(t.date),
+        next_review(t.date, t.next_review)
+    )
+}
+
+fn next_review(today: NaiveDate, next: Option<NaiveDate>) -> String {
+    let Some(next) = next else {
+        return "No review scheduled yet.".to_owned();
+    };
+    match (next - today).num_days() {
+        ..=0 => "Review due now.".to_owned(),
+        1 => "Review scheduled for tomorrow.".to_owned(),
+        d @ 2..=6 => format!("Review scheduled in {d} days."),
+        _ => format!("Review scheduled for {}.", human_date(next)),
+    }
+}
+
+fn human_date(d: NaiveDate) -> String {
+    d.format("%b %-d, %Y").to_string()
+}
+
+/// Lowercases a title's first letter for use mid-sentence, unless its first word is an
+/// acronym or a name (`I/O-bound`, `GIL`, `FastAPI` stay as written).
+fn lower_first(title: &str) -> String {
+    let first_word = title.split_whitespace().next().unwrap_or("");
+    let inner_caps = first_word.chars().skip(1).any(char::is_uppercase);
+    let mut chars = title.chars();
+    match chars.next() {
+        Some(c) if !inner_caps => c.to_lowercase().chain(chars).collect(),
+        _ => title.to_owned(),
+    }
+}
+
+/// "a", "a and b", "a, b, and c".
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [a, b] => format!("{a} and {b}"),
+        [init @ .., last] => format!("{}, and {last}", init.join(", ")),
+    }
+}
+
+/// dev.to tags: at most four, lowercase letters and digits only, comma-separated.
+fn devto_tags(tags: &[String]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for tag in tags {
+        let clean: String = slug(tag)
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        if !clean.is_empty() && clean != "session" && !out.contains(&clean) {
+            out.push(clean);
+        }
+    }
+    out.truncate(4);
+    out.join(", ")
+}
+
+/// Markdown to an HTML fragment. Raw HTML is turned into text, images into their alt
+/// text, and link targets other than http(s)/mailto into `#`, so no message can inject
+/// markup, script or a remote load into the page.
+fn markdown_to_html(markdown: &str) -> String {
+    let parser = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).filter_map(|event| {
+        Some(match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+            Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => return None,
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: safe_url(dest_url),
+                title,
+                id,
+            }),
+            other => other,
+        })
+    });
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, parser);
+    html
+}
+
+fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
+    let lower = url.trim().to_ascii_lowercase();
+    let allowed = ["http://", "https://", "mailto:"]
+        .iter()
+        .any(|p| lower.starts_with(p));
+    if allowed { url } else { CowStr::Borrowed("#") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_lowercased_mid_sentence_unless_acronyms() {
+        assert_eq!(lower_first("The event loop"), "the event loop");
+        assert_eq!(
+            lower_first("I/O-bound vs CPU-bound"),
+            "I/O-bound vs CPU-bound"
+        );
+        assert_eq!(lower_first("GIL and threads"), "GIL and threads");
+        assert_eq!(lower_first("FastAPI pitfalls"), "FastAPI pitfalls");
+    }
+
+    #[test]
+    fn lists_are_joined_with_an_oxford_comma() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(join_and(&s(&["a"])), "a");
+        assert_eq!(join_and(&s(&["a", "b"])), "a and b");
+        assert_eq!(join_and(&s(&["a", "b", "c"])), "a, b, and c");
+    }
+
+    #[test]
+    fn devto_keeps_four_clean_tags() {
+        let tags: Vec<String> = ["Python", "async-io", "concurrency", "python", "web", "gil"]
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        assert_eq!(devto_tags(&tags), "python, asyncio, concurrency, web");
+    }
+
+    #[test]
+    fn next_review_is_said_relative_to_the_session_day() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let today = d("2026-02-03");
+        assert_eq!(
+            next_review(today, Some(d("2026-02-04"))),
+            "Review scheduled for tomorrow."
+        );
+        assert_eq!(
+            next_review(today, Some(d("2026-02-06"))),
+            "Review scheduled in 3 days."
+        );
+        assert_eq!(
+            next_review(today, Some(d("2026-03-03"))),
+            "Review scheduled for Mar 3, 2026."
+        );
+        assert_eq!(next_review(today, None), "No review scheduled yet.");
+    }
+
+    #[test]
+    fn raw_html_and_script_links_do_not_survive_html_rendering() {
+        let html = markdown_to_html("<script>x</script>\n\n[a](javascript:alert(1)) <b>hi</b>");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+    }
+}
