@@ -15,7 +15,6 @@ fn an_export_after_a_review_says_review_with_the_rescheduled_date() {
     let session = Utc.with_ymd_and_hms(2026, 2, 3, 18, 0, 0).unwrap();
     let card = new_card(
         CheckpointId::parse("cpu-work-blocks-loop").unwrap(),
-        ConceptId::parse("event-loop").unwrap(),
         CardReason::Aha,
         session,
     );

@@ -2,11 +2,11 @@
 //! or a bad answer moves it.
 
 use chrono::{DateTime, Duration, Utc};
+use klover_domain::CheckpointId;
 use klover_domain::review::{
     Card, CardReason, CheckpointOutcome, MIN_RELEARN, Rating, cards_from_session, due, new_card,
     next_due, rate, schedule,
 };
-use klover_domain::{CheckpointId, ConceptId};
 
 fn t0() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-02-03T18:00:00Z")
@@ -17,7 +17,6 @@ fn t0() -> DateTime<Utc> {
 fn card() -> Card {
     new_card(
         CheckpointId::parse("io-leaves-cpu-idle").unwrap(),
-        ConceptId::parse("sync-vs-async").unwrap(),
         CardReason::Aha,
         t0(),
     )
@@ -105,7 +104,6 @@ fn scores_map_to_ratings_as_documented() {
 fn aha_moments_and_weak_checkpoints_become_cards_strong_ones_do_not() {
     let o = |cp: &str, mastery: f64, aha: bool| CheckpointOutcome {
         checkpoint: CheckpointId::parse(cp).unwrap(),
-        concept: ConceptId::parse("event-loop").unwrap(),
         mastery,
         aha,
     };

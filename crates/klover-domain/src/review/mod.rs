@@ -26,7 +26,7 @@ use chrono::{DateTime, Duration, Utc};
 use fsrs::{FSRS, MemoryState};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{CheckpointId, ConceptId};
+use crate::ids::CheckpointId;
 
 /// The recall probability FSRS schedules for: a card is due when recall drops to 90 %.
 pub const DESIRED_RETENTION: f32 = 0.9;
@@ -96,10 +96,8 @@ pub struct Memory {
 /// One checkpoint scheduled for review (for one learner: the store adds who).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Card {
-    /// The checkpoint to re-probe.
+    /// The checkpoint to re-probe (its concept: `Curriculum::checkpoint`).
     pub checkpoint: CheckpointId,
-    /// Its concept.
-    pub concept: ConceptId,
     /// Why it was scheduled.
     pub reason: CardReason,
     /// FSRS state; `None` until the first review.
@@ -117,10 +115,8 @@ pub struct Card {
 /// How a checkpoint stood at the end of a learning session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckpointOutcome {
-    /// The checkpoint.
+    /// The checkpoint (of a concept the session visited).
     pub checkpoint: CheckpointId,
-    /// Its concept (one the session visited).
-    pub concept: ConceptId,
     /// Mastery estimate from the learner model, in [0, 1].
     pub mastery: f64,
     /// Whether the session recorded an aha moment on it.
@@ -147,15 +143,9 @@ pub fn rate(score: f64) -> Rating {
 }
 
 /// A new card, first due one day after the session (`now`).
-pub fn new_card(
-    checkpoint: CheckpointId,
-    concept: ConceptId,
-    reason: CardReason,
-    now: DateTime<Utc>,
-) -> Card {
+pub fn new_card(checkpoint: CheckpointId, reason: CardReason, now: DateTime<Utc>) -> Card {
     Card {
         checkpoint,
-        concept,
         reason,
         memory: None,
         due: now + Duration::days(1),
@@ -181,12 +171,7 @@ pub fn cards_from_session(outcomes: &[CheckpointOutcome], now: DateTime<Utc>) ->
         match cards.iter_mut().find(|c| c.checkpoint == o.checkpoint) {
             Some(card) if reason == CardReason::Aha => card.reason = CardReason::Aha,
             Some(_) => {}
-            None => cards.push(new_card(
-                o.checkpoint.clone(),
-                o.concept.clone(),
-                reason,
-                now,
-            )),
+            None => cards.push(new_card(o.checkpoint.clone(), reason, now)),
         }
     }
     cards
