@@ -17,8 +17,10 @@ pub mod config;
 pub mod error;
 pub mod guard;
 mod http;
+pub mod judge;
 pub mod voice;
 
 pub use config::{ApiKey, LlmConfig, RetryPolicy, Timeouts};
 pub use error::VoiceError;
+pub use judge::LlmJudge;
 pub use voice::{Reply, Usage, Voice};

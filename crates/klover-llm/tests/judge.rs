@@ -1,0 +1,174 @@
+//! The LLM judge against the fake server: structured output asked for, plain JSON
+//! accepted, verdicts validated against the learner's words, merged with the rubric, and
+//! any failure falling back to the rubric.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod support;
+
+use klover_domain::assess::{AssessRequest, AssessmentSource, Assessor, RubricAssessor};
+use klover_domain::{CheckpointId, ConceptId, Curriculum};
+use klover_fake_llm::{Failure, FakeLlm, Reply};
+use klover_llm::judge::{UNQUOTED_CAP, find_quote};
+use klover_llm::{LlmJudge, Voice};
+use serde_json::json;
+
+const LEARNER: &str =
+    "They might take a long time to return? Or maybe the job itself doesn't require the worker.";
+
+fn request(c: &Curriculum) -> AssessRequest<'_> {
+    let concept = c.concept(&ConceptId::parse("io-basics").unwrap()).unwrap();
+    AssessRequest {
+        curriculum: c,
+        concept,
+        text: LEARNER,
+        last_tutor: Some("What do an API call and a database query have in common?"),
+    }
+}
+
+fn judge(fake: &FakeLlm) -> LlmJudge {
+    LlmJudge::new(Voice::new(support::config(fake.base_url())).unwrap())
+}
+
+fn cp(s: &str) -> CheckpointId {
+    CheckpointId::parse(s).unwrap()
+}
+
+fn verdict() -> serde_json::Value {
+    json!({
+        "checkpoints": [
+            {"id": "cpu-idle-on-io", "score": 0.9, "evidence": "the job itself doesn't require the worker"},
+            {"id": "sync-waits", "score": 0.2, "evidence": null}
+        ],
+        "misconceptions": [],
+        "asked_question": true, "asked_for_answer": false, "dont_know": false, "off_topic": false
+    })
+}
+
+#[tokio::test]
+async fn the_judge_asks_for_a_json_schema_and_its_verdict_is_merged_with_the_rubric() {
+    let fake = FakeLlm::start().await;
+    fake.push(Reply::text(&verdict().to_string()));
+    let c = support::fixture();
+    let a = judge(&fake).assess(request(&c)).await;
+    assert_eq!(a.source, AssessmentSource::Merged);
+    assert!((a.score(&cp("cpu-idle-on-io")) - 0.9).abs() < 1e-9);
+    let span = a.scores[&cp("cpu-idle-on-io")].evidence.unwrap();
+    assert_eq!(
+        span.quote(LEARNER),
+        Some("the job itself doesn't require the worker")
+    );
+    assert!(a.asked_question);
+
+    let req = &fake.requests()[0];
+    assert!(!req.is_stream());
+    let rf = &req.body["response_format"];
+    assert_eq!(rf["type"], "json_schema");
+    assert_eq!(rf["json_schema"]["strict"], true);
+    assert_eq!(rf["json_schema"]["schema"]["additionalProperties"], false);
+    assert_eq!(req.body["temperature"], 0.0);
+    let msgs = req.messages();
+    assert_eq!(
+        msgs.last().unwrap(),
+        &("user".to_string(), LEARNER.to_string())
+    );
+    for (role, content) in &msgs {
+        if role != "user" {
+            assert!(
+                !content.contains("doesn't require the worker"),
+                "learner text in a {role} message"
+            );
+        }
+    }
+    assert!(
+        msgs[0].1.contains("\"cpu-idle-on-io\""),
+        "the ids are listed"
+    );
+}
+
+#[tokio::test]
+async fn plain_json_in_prose_and_code_fences_is_accepted() {
+    let fake = FakeLlm::start().await;
+    fake.push(Reply::text(&format!(
+        "Here is my verdict:\n```json\n{}\n```",
+        verdict()
+    )));
+    let c = support::fixture();
+    let a = judge(&fake).judge(request(&c)).await.unwrap();
+    assert_eq!(a.source, AssessmentSource::Judge);
+    assert!((a.score(&cp("cpu-idle-on-io")) - 0.9).abs() < 1e-9);
+}
+
+#[tokio::test]
+async fn hallucinated_evidence_and_unknown_ids_are_dropped() {
+    let fake = FakeLlm::start().await;
+    fake.push(Reply::text(
+        &json!({
+            "checkpoints": [
+                {"id": "cpu-idle-on-io", "score": 1.0, "evidence": "the CPU sits idle while waiting on I/O"},
+                {"id": "sync-waits", "score": 0.8, "evidence": null},
+                {"id": "made-up-checkpoint", "score": 1.0, "evidence": "They might take a long time"}
+            ],
+            "misconceptions": [
+                {"id": "async-is-faster", "evidence": "async is always faster"},
+                {"id": "not-a-misconception", "evidence": "They might"}
+            ],
+            "asked_question": false, "asked_for_answer": false, "dont_know": false, "off_topic": false
+        })
+        .to_string(),
+    ));
+    let c = support::fixture();
+    let a = judge(&fake).judge(request(&c)).await.unwrap();
+    let idle = a.scores[&cp("cpu-idle-on-io")];
+    assert_eq!(
+        idle.evidence, None,
+        "a quote the learner never wrote is discarded"
+    );
+    assert!(
+        (idle.score - UNQUOTED_CAP).abs() < 1e-9,
+        "no quote, no credit"
+    );
+    assert!((a.score(&cp("sync-waits")) - UNQUOTED_CAP).abs() < 1e-9);
+    assert_eq!(a.scores.len(), 2, "unknown checkpoint ids are dropped");
+    assert!(a.misconceptions.is_empty(), "{:?}", a.misconceptions);
+    assert!(a.covered().is_empty());
+}
+
+#[tokio::test]
+async fn any_judge_failure_falls_back_to_the_rubric() {
+    let c = support::fixture();
+    let rubric = RubricAssessor::new().assess_now(request(&c));
+    let cases = [
+        Reply::text("I think the learner did well!"),
+        Reply::text("{\"checkpoints\": 3}"),
+        Reply::status(400),
+        Reply::text("x").fail(Failure::HangBeforeHeaders),
+        Reply::text("x").fail(Failure::CloseAfter(0)),
+    ];
+    for reply in cases {
+        let fake = FakeLlm::start().await;
+        fake.push(reply.clone());
+        let a = judge(&fake).assess(request(&c)).await;
+        assert_eq!(a, rubric, "{reply:?}");
+    }
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_before_falling_back() {
+    let fake = FakeLlm::start().await;
+    fake.push(Reply::status(502));
+    fake.push(Reply::text(&verdict().to_string()));
+    let c = support::fixture();
+    let a = judge(&fake).assess(request(&c)).await;
+    assert_eq!(a.source, AssessmentSource::Merged);
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[test]
+fn quotes_must_be_verbatim_but_may_carry_quotation_marks() {
+    let text = "Everything else pauses.";
+    assert!(find_quote(text, "\"Everything else pauses\"").is_some());
+    assert!(find_quote(text, "everything else pauses").is_none());
+    assert!(find_quote(text, "  ").is_none());
+    let span = find_quote(text, "else").unwrap();
+    assert_eq!(span.quote(text), Some("else"));
+}
