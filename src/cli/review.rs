@@ -1,12 +1,173 @@
-//! `klover review`: spaced review of aha moments and weak checkpoints.
+//! `klover review`: spaced review of aha moments and weak checkpoints — what is due, and
+//! when the rest comes due. The review itself happens in a review session (`klover chat
+//! --review`, or "Review due" in the web client); scheduling is `klover_domain::review`.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use klover_server::{Catalog, Settings};
+use klover_store::{ReviewCard, Store};
 
 /// Subcommands of `klover review`.
 #[derive(clap::Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// List a learner's review cards: due ones first, then when each other one comes due.
+    #[command(after_help = "Examples:\n  klover review list\n  klover review list --learner ada")]
+    List {
+        /// The learner [default: `local`, the learner of a server without auth].
+        #[arg(long, value_name = "NAME")]
+        learner: Option<String>,
+        /// Database URL [default: as `klover serve`].
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+        /// Curriculum folder, for concept titles [default: as `klover serve`].
+        #[arg(long, value_name = "DIR")]
+        curriculum_dir: Option<PathBuf>,
+    },
+}
 
 /// Runs `klover review ...`.
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
-    match command {}
+    let Command::List {
+        learner,
+        database_url,
+        curriculum_dir,
+    } = command;
+    let mut settings = Settings::load(None, std::env::vars())?;
+    if let Some(url) = database_url {
+        settings.database_url = url;
+    }
+    if let Some(dir) = curriculum_dir {
+        settings.curriculum_dir = dir;
+    }
+    let name = learner.unwrap_or_else(|| klover_server::auth::LOCAL_LEARNER.to_owned());
+    let store = Store::connect(&settings.store_url())
+        .await
+        .context("opening the database")?;
+    let cards = match store.find_learner_by_name(&name).await {
+        Ok(Some(who)) => store.review_cards(&who.id).await,
+        Ok(None) => {
+            store.close().await;
+            eprintln!("no learner named `{name}`");
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => Err(e),
+    };
+    store.close().await;
+    let cards = cards?;
+    // Titles are a nicety: without the curriculum folder the list shows ids.
+    let catalog = Catalog::load(&settings.curriculum_dir).ok();
+    let title = |card: &ReviewCard| -> String {
+        catalog
+            .as_ref()
+            .and_then(|c| c.get(card.curriculum.as_str()))
+            .and_then(|c| c.checkpoint(&card.checkpoint).map(|(k, _)| k.title.clone()))
+            .unwrap_or_else(|| card.curriculum.to_string())
+    };
+    let text = render_list(&name, &cards, Utc::now(), &title);
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The list as printed: a summary line, then one line per card, soonest first.
+pub fn render_list(
+    learner: &str,
+    cards: &[ReviewCard],
+    now: DateTime<Utc>,
+    concept_title: &dyn Fn(&ReviewCard) -> String,
+) -> String {
+    if cards.is_empty() {
+        return format!(
+            "{learner} has no review cards yet: they come from aha moments and weak checkpoints at the end of a session\n"
+        );
+    }
+    let mut sorted: Vec<&ReviewCard> = cards.iter().collect();
+    sorted.sort_by_key(|c| c.due_at);
+    let due = sorted.iter().filter(|c| c.due_at <= now).count();
+    let mut out = format!(
+        "{learner}: {} review card{}, {due} due now\n",
+        cards.len(),
+        if cards.len() == 1 { "" } else { "s" }
+    );
+    for c in sorted {
+        let reviews = match c.reps {
+            0 => "new".to_owned(),
+            1 => "1 review".to_owned(),
+            n => format!("{n} reviews"),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<22} {} — {} ({}, {reviews})",
+            when(c.due_at, now),
+            concept_title(c),
+            c.checkpoint,
+            c.source,
+        );
+    }
+    out
+}
+
+/// "due now", "in 5 hours", "tomorrow", "in 3 days (Feb 6)".
+fn when(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let wait = due - now;
+    if wait <= chrono::Duration::zero() {
+        return "due now".to_owned();
+    }
+    let hours = wait.num_hours();
+    let days = (due.date_naive() - now.date_naive()).num_days();
+    match (hours, days) {
+        (0, _) => format!("in {} min", wait.num_minutes().max(1)),
+        (h, 0) => format!("in {h} hour{}", if h == 1 { "" } else { "s" }),
+        (_, 1) => format!("tomorrow ({})", due.format("%b %-d")),
+        (_, d) => format!("in {d} days ({})", due.format("%b %-d")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use klover_domain::{CheckpointId, CurriculumId};
+    use klover_store::{CardSource, LearnerId};
+
+    fn card(checkpoint: &str, due: DateTime<Utc>, reps: i64) -> ReviewCard {
+        ReviewCard {
+            learner: LearnerId::new(),
+            curriculum: CurriculumId::parse("async-python").unwrap(),
+            checkpoint: CheckpointId::parse(checkpoint).unwrap(),
+            memory: None,
+            due_at: due,
+            last_review_at: None,
+            reps,
+            lapses: 0,
+            source: CardSource::Aha,
+        }
+    }
+
+    #[test]
+    fn due_cards_come_first_and_the_rest_say_when() {
+        let now = DateTime::parse_from_rfc3339("2026-02-04T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let cards = [
+            card("later", now + chrono::Duration::days(3), 1),
+            card("overdue", now - chrono::Duration::hours(2), 0),
+            card("soon", now + chrono::Duration::hours(5), 2),
+        ];
+        let text = render_list("ada", &cards, now, &|_| "The event loop".to_owned());
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "ada: 3 review cards, 1 due now");
+        assert!(lines[1].contains("due now") && lines[1].contains("overdue (aha, new)"));
+        assert!(lines[2].contains("in 5 hours") && lines[2].contains("2 reviews"));
+        assert!(lines[3].contains("in 3 days (Feb 7)") && lines[3].contains("The event loop"));
+    }
+
+    #[test]
+    fn no_cards_says_where_cards_come_from() {
+        let text = render_list("ada", &[], Utc::now(), &|_| String::new());
+        assert!(text.contains("no review cards yet"));
+    }
 }

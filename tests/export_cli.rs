@@ -1,0 +1,229 @@
+//! `klover export` and `klover review list` against a real SQLite store: a session written
+//! through the store API (as the server writes it) comes out as a blog post.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use chrono::{Duration, Utc};
+use klover_domain::{CheckpointId, ConceptId, CurriculumId};
+use klover_server::protocol::ServerEvent;
+use klover_store::{
+    CardSource, Mode, NewAha, NewSession, ReviewCard, SessionKind, Store, TurnAssessment,
+    TurnStatus,
+};
+
+const LEARNER: &str = "ada-lovelace";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    url: String,
+    session: String,
+}
+
+/// A short learning session on the event loop with one aha moment and one review card.
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("k.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let ada = store.create_learner(LEARNER).await.unwrap();
+    let row = store
+        .create_session(&NewSession {
+            learner: ada.id.clone(),
+            curriculum: CurriculumId::parse("async-python").unwrap(),
+            curriculum_version: "test".into(),
+            concept: ConceptId::parse("event-loop").unwrap(),
+            mode: Mode::Offline,
+            kind: SessionKind::Learn,
+        })
+        .await
+        .unwrap();
+    let event = |e: ServerEvent| serde_json::to_string(&e).unwrap();
+    store
+        .append_event(
+            &row.id,
+            &event(ServerEvent::Session {
+                session_id: row.id.to_string(),
+                curriculum: "async-python".into(),
+                curriculum_title: "Async".into(),
+                concept: "event-loop".into(),
+                concept_title: "The event loop".into(),
+                mode: "learn".into(),
+                voice: "offline".into(),
+            }),
+        )
+        .await
+        .unwrap();
+    let tutor = |text: &'static str| {
+        let store = store.clone();
+        let id = row.id.clone();
+        async move {
+            let turn = store.begin_tutor_turn(&id).await.unwrap();
+            store.append_tutor_text(&turn.id, text).await.unwrap();
+            store
+                .finish_tutor_turn(&turn.id, TurnStatus::Complete, None, None)
+                .await
+                .unwrap();
+        }
+    };
+    tutor("So if there's only ONE chef, what happens if one task is CPU-bound?").await;
+    let me = store
+        .append_learner_turn(
+            &row.id,
+            "c-1",
+            "Everything else pauses. <img src=x onerror=alert(1)>",
+        )
+        .await
+        .unwrap();
+    let aha = NewAha {
+        checkpoint: Some(CheckpointId::parse("cpu-task-blocks-loop").unwrap()),
+        misconception: None,
+        quote: "Everything else pauses.".into(),
+        trigger_move: "prompt".into(),
+    };
+    let assessment = TurnAssessment {
+        aha: vec![aha],
+        ..TurnAssessment::default()
+    };
+    store
+        .record_assessment(&me.turn.id, &assessment)
+        .await
+        .unwrap();
+    tutor("Exactly.\nasync def handler():\nresult = crunch_numbers()\nreturn result").await;
+    store
+        .upsert_review_card(&ReviewCard {
+            learner: ada.id.clone(),
+            curriculum: CurriculumId::parse("async-python").unwrap(),
+            checkpoint: CheckpointId::parse("cpu-task-blocks-loop").unwrap(),
+            memory: None,
+            due_at: Utc::now() + Duration::days(1),
+            last_review_at: None,
+            reps: 0,
+            lapses: 0,
+            source: CardSource::Aha,
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    Fixture {
+        _dir: dir,
+        url,
+        session: row.id.to_string(),
+    }
+}
+
+fn klover(args: &[&str], url: &str) -> Output {
+    let curriculum = Path::new(env!("CARGO_MANIFEST_DIR")).join("curriculum");
+    Command::new(env!("CARGO_BIN_EXE_klover"))
+        .args(args)
+        .arg("--database-url")
+        .arg(url)
+        .arg("--curriculum-dir")
+        .arg(curriculum)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[tokio::test]
+async fn export_prints_the_stored_session_as_a_jekyll_post() {
+    let f = fixture().await;
+    let md = stdout(&klover(
+        &["export", &f.session, "--front-matter", "jekyll"],
+        &f.url,
+    ));
+    assert!(md.starts_with("---\nlayout: post\n"), "{md}");
+    assert!(md.contains("## The event loop\n"), "{md}");
+    assert!(
+        md.contains("**Klover:** So if there's only ONE chef"),
+        "{md}"
+    );
+    assert!(
+        md.contains("**Me:** Everything else pauses. \\<img src=x onerror=alert(1)>"),
+        "{md}"
+    );
+    assert!(
+        md.contains("> 💡 **Aha moment:** A CPU-bound task never reaches a wait"),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "```python\nasync def handler():\n    result = crunch_numbers()\n    return result\n```"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("First exposure — one new concept. Review scheduled for tomorrow.*"),
+        "{md}"
+    );
+    assert!(
+        !md.contains(LEARNER),
+        "the learner's name is not in the post"
+    );
+}
+
+#[tokio::test]
+async fn export_writes_html_into_a_folder_under_the_suggested_name_with_the_author() {
+    let f = fixture().await;
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = klover(
+        &[
+            "export",
+            &f.session,
+            "--format",
+            "html",
+            "--author",
+            "Ada",
+            "-o",
+            out_dir.path().to_str().unwrap(),
+        ],
+        &f.url,
+    );
+    stdout(&out);
+    let files: Vec<_> = std::fs::read_dir(out_dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    let name = files[0].file_name().unwrap().to_str().unwrap().to_owned();
+    let today = Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    assert_eq!(
+        name,
+        format!("{today}-learning-async-in-python-from-the-ground-up-by-explaining-it.html")
+    );
+    let page = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(page.contains("<p class=\"byline\">By Ada</p>"));
+    assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!page.contains("<img"));
+}
+
+#[tokio::test]
+async fn export_of_an_unknown_session_fails_with_a_clear_message() {
+    let f = fixture().await;
+    let out = klover(&["export", "0193f2c4-0000-7000-8000-000000000000"], &f.url);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no session"));
+}
+
+#[tokio::test]
+async fn review_list_shows_the_card_and_when_it_is_due() {
+    let f = fixture().await;
+    let text = stdout(&klover(&["review", "list", "--learner", LEARNER], &f.url));
+    assert!(
+        text.starts_with("ada-lovelace: 1 review card, 0 due now\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("tomorrow")
+            && text.contains("The event loop — cpu-task-blocks-loop (aha, new)"),
+        "{text}"
+    );
+}
