@@ -1,12 +1,53 @@
-//! `klover replay`: learner lines through the offline engine, JSON per turn.
+//! `klover replay`: learner lines through the offline engine, one JSON object per turn.
 
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::Context as _;
+use klover_domain::ConceptId;
+use klover_domain::engine::replay::replay;
+use klover_store::curriculum_files::load_dir;
 
 /// Flags of `klover replay`.
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(
+    after_help = "Script format: one learner utterance per line; `@concept <id>` moves the \
+session to that concept; lines starting with `#` are comments.\n\nExample:\n  klover replay \
+--curriculum curriculum/async-python --concept event-loop dialogue.txt"
+)]
+pub struct Args {
+    /// The curriculum folder.
+    #[arg(long)]
+    curriculum: PathBuf,
+    /// The concept to start at (default: the first of the path).
+    #[arg(long)]
+    concept: Option<String>,
+    /// The script of learner lines (`-` for standard input).
+    file: PathBuf,
+}
 
 /// Runs `klover replay`.
-pub async fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`klover replay` is not built yet")
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let curriculum = load_dir(&args.curriculum)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("cannot load {}", args.curriculum.display()))?;
+    let concept = args
+        .concept
+        .as_deref()
+        .map(ConceptId::parse)
+        .transpose()
+        .context("--concept")?;
+    let script = if args.file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(&args.file)
+            .with_context(|| format!("cannot read {}", args.file.display()))?
+    };
+    let turns = replay(&curriculum, concept.as_ref(), &script)?;
+    let mut out = std::io::stdout().lock();
+    for turn in turns {
+        writeln!(out, "{}", serde_json::to_string(&turn)?)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

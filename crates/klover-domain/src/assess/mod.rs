@@ -5,6 +5,10 @@
 //! synonyms, negation) implements it here; the LLM judge implements it in `klover-llm`
 //! and combines its verdict with the rubric's through [`merge`].
 
+pub mod cue;
+mod rubric;
+pub mod text;
+
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -32,6 +36,9 @@ impl Span {
 
 /// Score at or above which a checkpoint counts as stated in a turn.
 pub const COVERED: f64 = 0.6;
+
+/// Score at or above which a turn is partly on the way to a checkpoint.
+pub const PARTIAL_SCORE: f64 = 0.4;
 
 /// How well one turn states one checkpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -177,7 +184,7 @@ impl RubricAssessor {
 
     /// Assesses one turn synchronously.
     pub fn assess_now(&self, req: AssessRequest<'_>) -> Assessment {
-        Assessment::empty(req.concept)
+        rubric::assess(&req)
     }
 }
 
@@ -199,6 +206,33 @@ impl Assessor for RubricAssessor {
 /// `asked_for_answer` and `dont_know` are true if either says so; `off_topic` only if
 /// both say so; the matched question comes from the rubric. Source becomes `Merged`.
 pub fn merge(rubric: Assessment, judge: Assessment) -> Assessment {
-    let _ = judge;
-    rubric
+    let mut out = rubric;
+    for (id, j) in judge.scores {
+        let negated = out.negated.contains(&id);
+        let r = out.scores.entry(id).or_insert(CheckpointScore {
+            score: 0.0,
+            evidence: None,
+        });
+        if !negated && j.score.is_finite() && j.score > r.score {
+            *r = CheckpointScore {
+                score: j.score.clamp(0.0, 1.0),
+                evidence: j.evidence,
+            };
+        }
+    }
+    for hit in judge.misconceptions {
+        if !out.misconceptions.iter().any(|m| m.id == hit.id) {
+            out.misconceptions.push(hit);
+        }
+    }
+    out.asked_question |= judge.asked_question;
+    out.asked_for_answer |= judge.asked_for_answer;
+    out.dont_know |= judge.dont_know;
+    out.off_topic &= judge.off_topic;
+    out.question = out.question.or(judge.question);
+    out.source = AssessmentSource::Merged;
+    out
 }
+
+#[cfg(test)]
+mod tests;

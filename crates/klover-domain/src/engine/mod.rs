@@ -5,6 +5,8 @@
 //! [`crate::assess::Assessor`]) and hands the [`Assessment`] to [`learner_turn`]; the
 //! offline path does both in [`offline_turn`].
 
+pub mod replay;
+
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
@@ -14,7 +16,7 @@ use crate::assess::{AssessRequest, Assessment, RubricAssessor};
 use crate::curriculum::{Concept, Curriculum};
 use crate::ids::{CheckpointId, ConceptId, CurriculumId, MisconceptionId};
 use crate::learner::LearnerModel;
-use crate::policy::{DialogueState, Move, TutorPlan};
+use crate::policy::{DialogueState, Move, PolicyInput, TutorPlan};
 
 /// Why the engine cannot start or move a session.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,6 +30,9 @@ pub enum EngineError {
     /// The curriculum has no concept at all, or a review was asked with nothing to review.
     #[error("nothing to teach: {0}")]
     Empty(&'static str),
+    /// A replay script line is malformed.
+    #[error("bad replay line {0}")]
+    Script(String),
 }
 
 /// Learning a path, or re-probing checkpoints due for review.
@@ -147,7 +152,7 @@ pub fn start(
     let c = curriculum
         .concept(&id)
         .ok_or_else(|| EngineError::UnknownConcept(id.clone()))?;
-    let state = SessionState {
+    let mut state = SessionState {
         curriculum: curriculum.id.clone(),
         curriculum_version: curriculum.version.clone(),
         concept: id.clone(),
@@ -167,6 +172,7 @@ pub fn start(
         may_state: Vec::new(),
         withhold: c.checkpoints.iter().map(|k| k.id.clone()).collect(),
     };
+    state.dialogue.record(&plan);
     let offline_text = crate::voice::render(curriculum, &plan, None);
     let progress = progress(curriculum, &state);
     Ok((
@@ -207,7 +213,11 @@ pub fn jump(
         .concept(concept)
         .ok_or_else(|| EngineError::UnknownConcept(concept.clone()))?;
     state.concept = concept.clone();
+    state.visited.push(concept.clone());
+    state.dialogue.turns_in_concept = 0;
+    state.dialogue.streak = None;
     let (_, opening) = start(curriculum, Some(concept))?;
+    state.dialogue.record(&opening.plan);
     Ok(opening)
 }
 
@@ -227,7 +237,8 @@ pub fn assess_request<'a>(
     })
 }
 
-/// Runs one learner turn with an assessment already made (rubric, judge or merged).
+/// Runs one learner turn with an assessment already made (rubric, judge or merged):
+/// learner model → misconceptions → aha → policy → state → offline voice.
 pub fn learner_turn(
     curriculum: &Curriculum,
     state: &mut SessionState,
@@ -235,27 +246,133 @@ pub fn learner_turn(
     assessment: Assessment,
 ) -> TurnOutcome {
     state.turn += 1;
-    let _ = text;
+    let Some(concept) = curriculum.concept(&state.concept) else {
+        return finished_outcome(curriculum, state, assessment);
+    };
+    let targeted: Vec<CheckpointId> = state.dialogue.last_focus().cloned().into_iter().collect();
+    let prior: Vec<(CheckpointId, f64)> = concept
+        .checkpoints
+        .iter()
+        .map(|c| (c.id.clone(), state.learner.p_known(&c.id)))
+        .collect();
+    let covered = state.learner.observe(concept, &assessment, text, &targeted);
+    state.dialogue.note_learner_turn(&assessment, &covered);
+    let resolved = resolve_misconceptions(state, &assessment);
+    let aha = crate::aha::detect(&crate::aha::AhaInput {
+        concept: &concept.id,
+        text,
+        assessment: &assessment,
+        covered: &covered,
+        prior: &prior,
+        resolved: &resolved,
+        recent: &state.dialogue.recent,
+        first_turn: state.turn == 1,
+    });
+    let plan = crate::policy::choose(&PolicyInput {
+        curriculum,
+        concept: &concept.id,
+        learner: &state.learner,
+        dialogue: &state.dialogue,
+        assessment: &assessment,
+        covered: &covered,
+        completed: &state.completed,
+        review: &state.review_queue,
+    });
+    let advanced = apply_plan(state, &plan);
+    state.dialogue.record(&plan);
+    let offline_text = crate::voice::render(curriculum, &plan, Some(text));
+    TurnOutcome {
+        misconceptions: assessment
+            .misconceptions
+            .iter()
+            .map(|m| m.id.clone())
+            .collect(),
+        assessment,
+        covered,
+        aha,
+        plan,
+        offline_text,
+        advanced,
+        progress: progress(curriculum, state),
+        finished: state.finished,
+    }
+}
+
+/// A misconception challenged by the last plan's question and not shown again in a turn
+/// that tries an answer is resolved.
+fn resolve_misconceptions(state: &mut SessionState, a: &Assessment) -> Vec<MisconceptionId> {
+    let Some(last) = state.dialogue.recent.last() else {
+        return Vec::new();
+    };
+    let tried = !a.asked_for_answer && !a.dont_know && !a.off_topic;
+    let mut resolved = Vec::new();
+    for m in &last.moves {
+        if let Move::Correct {
+            misconception,
+            level: 0,
+        } = m
+        {
+            let again = a.misconceptions.iter().any(|h| &h.id == misconception);
+            if tried && !again && state.learner.is_active(misconception) {
+                resolved.push(misconception.clone());
+            }
+        }
+    }
+    for id in &resolved {
+        state.learner.resolve(id);
+    }
+    resolved
+}
+
+/// Applies the plan's effects on the session; returns `(from, to)` on an advance.
+fn apply_plan(state: &mut SessionState, plan: &TutorPlan) -> Option<(ConceptId, ConceptId)> {
+    let mut advanced = None;
+    for m in &plan.moves {
+        match m {
+            Move::Assert { checkpoint } => state.learner.mark_stated(checkpoint),
+            Move::Correct {
+                misconception,
+                level: 1,
+            } => state.learner.resolve(misconception),
+            Move::Advance { from, to } => {
+                state.completed.insert(from.clone());
+                state.concept = to.clone();
+                state.visited.push(to.clone());
+                advanced = Some((from.clone(), to.clone()));
+            }
+            Move::Finish => {
+                state.completed.insert(state.concept.clone());
+                state.finished = true;
+            }
+            _ => {}
+        }
+    }
+    advanced
+}
+
+fn finished_outcome(
+    curriculum: &Curriculum,
+    state: &mut SessionState,
+    assessment: Assessment,
+) -> TurnOutcome {
+    state.finished = true;
     let plan = TutorPlan {
         concept: state.concept.clone(),
-        moves: vec![Move::Pump {
-            concept: state.concept.clone(),
-        }],
+        moves: vec![Move::Finish],
         focus: None,
         may_state: Vec::new(),
         withhold: Vec::new(),
     };
-    let offline_text = crate::voice::render(curriculum, &plan, Some(text));
     TurnOutcome {
         assessment,
         covered: Vec::new(),
         misconceptions: Vec::new(),
         aha: None,
+        offline_text: crate::voice::render(curriculum, &plan, None),
         plan,
-        offline_text,
         advanced: None,
         progress: progress(curriculum, state),
-        finished: state.finished,
+        finished: true,
     }
 }
 

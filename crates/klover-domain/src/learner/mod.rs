@@ -5,12 +5,16 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::assess::Assessment;
+use crate::assess::{Assessment, COVERED};
 use crate::curriculum::Concept;
 use crate::ids::{CheckpointId, MisconceptionId};
 
 /// Probability of knowing at or above which a checkpoint is mastered.
 pub const MASTERED: f64 = 0.95;
+
+/// Below this score a targeted miss counts against the learner (between it and
+/// [`COVERED`] a turn is partial: no update either way).
+pub const PARTIAL: f64 = crate::assess::PARTIAL_SCORE;
 
 /// Bayesian Knowledge Tracing parameters (see `docs/engine.md` for why these values).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -98,28 +102,148 @@ impl LearnerModel {
     }
 
     /// Updates from one assessed turn; returns the checkpoints newly mastered.
-    /// `targeted` are the checkpoints the tutor's last move probed: only for those does a
-    /// miss count as evidence of not knowing.
+    ///
+    /// A score at or above [`COVERED`] is a correct observation. A miss is an incorrect
+    /// observation only where it says something: the checkpoint was `targeted` by the
+    /// tutor's last move (and the turn was not a question), or the learner stated it
+    /// negated. Anything else leaves the checkpoint alone: not mentioning an idea while
+    /// talking about another is no evidence. A checkpoint the tutor stated is never
+    /// credited to the learner.
     pub fn observe(
         &mut self,
-        _concept: &Concept,
-        _assessment: &Assessment,
-        _text: &str,
-        _targeted: &[CheckpointId],
+        concept: &Concept,
+        assessment: &Assessment,
+        text: &str,
+        targeted: &[CheckpointId],
     ) -> Vec<CheckpointId> {
-        Vec::new()
+        let mut newly = Vec::new();
+        let attempted = !assessment.asked_question || assessment.asked_for_answer;
+        for cp in &concept.checkpoints {
+            let score = assessment.scores.get(&cp.id);
+            let was = self.p_known(&cp.id);
+            let entry = self
+                .checkpoints
+                .entry(cp.id.clone())
+                .or_insert(CheckpointKnowledge {
+                    p_known: was,
+                    evidence: None,
+                    stated_by_tutor: false,
+                });
+            if entry.stated_by_tutor {
+                continue;
+            }
+            let value = score.map_or(0.0, |s| s.score);
+            if value >= COVERED {
+                entry.p_known = bkt_update(&self.params, entry.p_known, true);
+                let quote = score
+                    .and_then(|s| s.evidence)
+                    .and_then(|span| span.quote(text))
+                    .unwrap_or(text);
+                entry.evidence = Some(quote.trim().to_owned());
+            } else if assessment.negated.contains(&cp.id)
+                || (attempted && value < PARTIAL && targeted.contains(&cp.id))
+            {
+                entry.p_known = bkt_update(&self.params, entry.p_known, false);
+            }
+            if was < MASTERED && entry.p_known >= MASTERED {
+                newly.push(cp.id.clone());
+            }
+        }
+        for hit in &assessment.misconceptions {
+            let quote = hit.evidence.and_then(|s| s.quote(text)).unwrap_or(text);
+            self.misconceptions.insert(
+                hit.id.clone(),
+                MisconceptionState {
+                    active: true,
+                    evidence: Some(quote.trim().to_owned()),
+                },
+            );
+        }
+        newly
+    }
+
+    /// Records that the tutor stated a checkpoint (Assert): it no longer counts as a gap,
+    /// and the learner is not credited for it.
+    pub fn mark_stated(&mut self, id: &CheckpointId) {
+        let p = self.p_known(id);
+        let entry = self
+            .checkpoints
+            .entry(id.clone())
+            .or_insert(CheckpointKnowledge {
+                p_known: p,
+                evidence: None,
+                stated_by_tutor: true,
+            });
+        entry.stated_by_tutor = true;
+    }
+
+    /// Marks a misconception as no longer held (resolved by the learner or corrected).
+    pub fn resolve(&mut self, id: &MisconceptionId) {
+        if let Some(m) = self.misconceptions.get_mut(id) {
+            m.active = false;
+        }
+    }
+
+    /// Whether a misconception is active.
+    pub fn is_active(&self, id: &MisconceptionId) -> bool {
+        self.misconceptions.get(id).is_some_and(|m| m.active)
+    }
+
+    /// Whether the checkpoint is done for the path: mastered, or stated by the tutor.
+    pub fn is_done(&self, id: &CheckpointId) -> bool {
+        self.is_mastered(id) || self.checkpoints.get(id).is_some_and(|k| k.stated_by_tutor)
     }
 
     /// Weighted mean of P(known) over the concept's checkpoints, in [0, 1].
-    pub fn concept_mastery(&self, _concept: &Concept) -> f64 {
-        0.0
+    pub fn concept_mastery(&self, concept: &Concept) -> f64 {
+        let total: f64 = concept.checkpoints.iter().map(|c| c.weight.max(0.0)).sum();
+        if total <= 0.0 {
+            return 0.0;
+        }
+        let known: f64 = concept
+            .checkpoints
+            .iter()
+            .map(|c| c.weight.max(0.0) * self.p_known(&c.id))
+            .sum();
+        (known / total).clamp(0.0, 1.0)
     }
 
     /// The concept's gap.
     pub fn gap(&self, concept: &Concept) -> Gap {
         Gap {
-            missing: concept.checkpoints.iter().map(|c| c.id.clone()).collect(),
-            misconceptions: Vec::new(),
+            missing: concept
+                .checkpoints
+                .iter()
+                .filter(|c| !self.is_done(&c.id))
+                .map(|c| c.id.clone())
+                .collect(),
+            misconceptions: concept
+                .misconceptions
+                .iter()
+                .filter(|m| self.is_active(&m.id))
+                .map(|m| m.id.clone())
+                .collect(),
         }
     }
 }
+
+/// One BKT step: the posterior given the observation, then the learning transition.
+pub fn bkt_update(p: &BktParams, prior: f64, correct: bool) -> f64 {
+    let prior = prior.clamp(0.0, 1.0);
+    let posterior = if correct {
+        let num = prior * (1.0 - p.p_slip);
+        num / (num + (1.0 - prior) * p.p_guess)
+    } else {
+        let num = prior * p.p_slip;
+        num / (num + (1.0 - prior) * (1.0 - p.p_guess))
+    };
+    let posterior = if posterior.is_finite() {
+        posterior
+    } else {
+        prior
+    };
+    (posterior + (1.0 - posterior) * p.p_learn).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,6 @@
 //! The dialogue policy: from the learner model and the last assessment, the tutor's next
 //! move(s). Deterministic (AutoTutor's expectation–misconception tailored dialogue); the
-//! LLM voice words the plan but never chooses pedagogy.
+//! LLM voice words the plan but never chooses pedagogy. The rules are in [`rules`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -187,6 +187,67 @@ pub struct DialogueState {
     pub turns_in_concept: u32,
 }
 
+impl DialogueState {
+    /// The checkpoint the last plan's question aimed at.
+    pub fn last_focus(&self) -> Option<&CheckpointId> {
+        match self.recent.last().and_then(|p| p.focus.as_ref()) {
+            Some(Focus::Checkpoint(id)) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Notes the learner's turn before the policy runs: a turn that answered a probe of a
+    /// checkpoint without stating it is an unsuccessful try (a question is not a try; a
+    /// request for the answer is).
+    pub fn note_learner_turn(&mut self, assessment: &Assessment, covered: &[CheckpointId]) {
+        self.turns_in_concept += 1;
+        let Some(focus) = self.last_focus().cloned() else {
+            return;
+        };
+        if assessment.asked_for_answer {
+            *self.answer_requests.entry(focus.clone()).or_default() += 1;
+        }
+        let attempted = !assessment.asked_question || assessment.asked_for_answer;
+        if attempted && !covered.contains(&focus) {
+            *self.tries.entry(focus).or_default() += 1;
+        }
+    }
+
+    /// Records the plan the tutor is about to say.
+    pub fn record(&mut self, plan: &TutorPlan) {
+        let mut probed: Option<CheckpointId> = None;
+        for m in &plan.moves {
+            match m {
+                Move::Hint { checkpoint, .. } | Move::Prompt { checkpoint } => {
+                    *self.probes.entry(checkpoint.clone()).or_default() += 1;
+                    probed = Some(checkpoint.clone());
+                }
+                Move::Correct { misconception, .. } => {
+                    *self.corrections.entry(misconception.clone()).or_default() += 1;
+                }
+                Move::Analogy { id } => {
+                    self.analogies_used.insert(format!("{}/{id}", plan.concept));
+                }
+                Move::Pump { concept } => {
+                    self.pumped.insert(concept.clone());
+                }
+                Move::Advance { .. } => {
+                    self.turns_in_concept = 0;
+                }
+                _ => {}
+            }
+        }
+        self.streak = probed.map(|cp| match self.streak.take() {
+            Some((prev, n)) if prev == cp => (cp, n + 1),
+            _ => (cp, 1),
+        });
+        self.recent.push(plan.clone());
+        if self.recent.len() > 2 {
+            self.recent.remove(0);
+        }
+    }
+}
+
 /// Everything the policy looks at to choose the next plan.
 #[derive(Debug, Clone, Copy)]
 pub struct PolicyInput<'a> {
@@ -204,17 +265,12 @@ pub struct PolicyInput<'a> {
     pub covered: &'a [CheckpointId],
     /// Concepts already completed (for the fringe).
     pub completed: &'a BTreeSet<ConceptId>,
+    /// Review mode: the checkpoints to re-probe (empty when learning the path).
+    pub review: &'a [CheckpointId],
 }
 
-/// Chooses the next tutor plan.
-pub fn choose(input: &PolicyInput<'_>) -> TutorPlan {
-    TutorPlan {
-        concept: input.concept.clone(),
-        moves: vec![Move::Pump {
-            concept: input.concept.clone(),
-        }],
-        focus: None,
-        may_state: Vec::new(),
-        withhold: Vec::new(),
-    }
-}
+pub use rules::choose;
+
+mod rules;
+#[cfg(test)]
+mod tests;

@@ -1,16 +1,128 @@
 //! The offline voice: the tutor's words for a [`TutorPlan`], rendered from the authored
-//! curriculum through minijinja templates. Short, one question a turn, the seed's tone.
+//! curriculum through minijinja templates ([`templates`]). Short, one question a turn,
+//! the seed's tone. The LLM voice (in `prompt`) words the same plan instead.
 
-use crate::curriculum::Curriculum;
-use crate::policy::TutorPlan;
+pub mod templates;
 
-/// Renders a plan as the tutor's message. `learner` is the learner's last text (quoted
-/// back in confirmations), if any.
-pub fn render(curriculum: &Curriculum, plan: &TutorPlan, learner: Option<&str>) -> String {
-    let _ = (curriculum, learner);
-    plan.moves
-        .iter()
-        .map(|m| m.kind())
-        .collect::<Vec<_>>()
-        .join(" ")
+use std::sync::OnceLock;
+
+use minijinja::{Environment, Value, context};
+
+use crate::curriculum::{Concept, Curriculum};
+use crate::policy::{Move, TutorPlan};
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in templates::TEMPLATES {
+            // The templates are constants covered by tests; a broken one renders as empty.
+            let _ = env.add_template(name, source);
+        }
+        env
+    })
 }
+
+fn render_one(name: &str, ctx: Value) -> String {
+    env()
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .unwrap_or_default()
+}
+
+/// Renders a plan as the tutor's message. `learner` is the learner's last text, if any.
+pub fn render(curriculum: &Curriculum, plan: &TutorPlan, learner: Option<&str>) -> String {
+    let _ = learner;
+    let mut concept = curriculum.concept(&plan.concept);
+    let mut parts: Vec<String> = Vec::new();
+    let redirect =
+        plan.moves.len() == 1 && matches!(plan.moves[0], Move::Ask { .. }) && learner.is_some();
+    for m in &plan.moves {
+        if let Move::Advance { from, .. } = m {
+            concept = curriculum.concept(from).or(concept);
+        }
+        let part = match m {
+            Move::Ask { concept: id } => curriculum.concept(id).map(|c| {
+                let name = if redirect { "redirect" } else { "ask" };
+                render_one(name, context! { title => c.title.as_str(), opening_question => c.opening_question.as_str() })
+            }),
+            Move::Summarize { concept: id } => curriculum
+                .concept(id)
+                .map(|c| render_one("summarize", context! { summary => c.summary.as_str() })),
+            Move::Advance { to, .. } => curriculum
+                .concept(to)
+                .map(|c| render_one("advance", context! { title => c.title.as_str() })),
+            Move::Confirm { checkpoints } => confirm(curriculum, checkpoints),
+            Move::Finish => Some(render_one("finish", context! {})),
+            other => concept.and_then(|c| concept_move(c, other, plan)),
+        };
+        if let Some(p) = part.filter(|p| !p.trim().is_empty()) {
+            parts.push(p.trim().to_owned());
+        }
+    }
+    parts.join(" ")
+}
+
+fn confirm(curriculum: &Curriculum, ids: &[crate::ids::CheckpointId]) -> Option<String> {
+    let last = ids.last()?;
+    let (_, cp) = curriculum.checkpoint(last)?;
+    Some(render_one(
+        "confirm",
+        context! {
+            many => ids.len() > 1,
+            confirmation => cp.confirmation.as_deref(),
+            statement => cp.statement.as_str(),
+        },
+    ))
+}
+
+fn concept_move(c: &Concept, m: &Move, plan: &TutorPlan) -> Option<String> {
+    Some(match m {
+        Move::Pump { .. } => {
+            let confirmed = plan.moves.iter().any(|m| matches!(m, Move::Confirm { .. }));
+            render_one("pump", context! { confirmed })
+        }
+        Move::Hint { checkpoint, level } => {
+            let cp = c.checkpoint(checkpoint)?;
+            let hint = cp.hints.get(*level).or(cp.hints.last())?;
+            render_one("hint", context! { hint => hint.as_str() })
+        }
+        Move::Prompt { checkpoint } => {
+            let cp = c.checkpoint(checkpoint)?;
+            let prompt = cp.prompt.as_ref().or(cp.hints.last())?;
+            render_one("prompt", context! { prompt => prompt.as_str() })
+        }
+        Move::Assert { checkpoint } => {
+            let cp = c.checkpoint(checkpoint)?;
+            render_one("assert", context! { statement => cp.statement.as_str() })
+        }
+        Move::Correct {
+            misconception,
+            level,
+        } => {
+            let mc = c.misconception(misconception)?;
+            if *level == 0 {
+                render_one(
+                    "correct_question",
+                    context! { question => mc.question.as_str() },
+                )
+            } else {
+                let ctx = context! { correction => mc.correction.as_deref(), belief => mc.belief.as_str() };
+                render_one("correct_statement", ctx)
+            }
+        }
+        Move::Analogy { id } => {
+            let an = c.analogies.iter().find(|a| &a.id == id)?;
+            render_one("analogy", context! { text => an.text.as_str() })
+        }
+        Move::Answer { question: Some(i) } => {
+            let q = c.questions.get(*i)?;
+            render_one("answer", context! { answer => q.answer.as_str() })
+        }
+        Move::Answer { question: None } => render_one("answer_unknown", context! {}),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,59 @@
+//! Unit tests of the merge rule.
+
+use super::*;
+use crate::ids::{CheckpointId, ConceptId, MisconceptionId};
+
+fn assessment(scores: &[(&str, f64)]) -> Assessment {
+    Assessment {
+        concept: ConceptId::parse("c").unwrap(),
+        scores: scores
+            .iter()
+            .map(|(id, s)| {
+                let score = CheckpointScore {
+                    score: *s,
+                    evidence: Some(Span { start: 0, end: 1 }),
+                };
+                (CheckpointId::parse(id).unwrap(), score)
+            })
+            .collect(),
+        misconceptions: Vec::new(),
+        asked_question: false,
+        asked_for_answer: false,
+        dont_know: false,
+        off_topic: true,
+        question: None,
+        negated: Vec::new(),
+        source: AssessmentSource::Rubric,
+    }
+}
+
+#[test]
+fn merge_takes_the_higher_score_but_never_over_a_negation() {
+    let mut rubric = assessment(&[("a", 0.0), ("b", 1.0), ("c", 0.0)]);
+    rubric.negated.push(CheckpointId::parse("c").unwrap());
+    let mut judge = assessment(&[("a", 0.9), ("b", 0.2), ("c", 1.0)]);
+    judge.off_topic = false;
+    judge.asked_question = true;
+    judge.misconceptions.push(MisconceptionHit {
+        id: MisconceptionId::parse("m").unwrap(),
+        evidence: None,
+    });
+    let m = merge(rubric, judge);
+    assert_eq!(m.score(&CheckpointId::parse("a").unwrap()), 0.9);
+    assert_eq!(m.score(&CheckpointId::parse("b").unwrap()), 1.0);
+    assert_eq!(m.score(&CheckpointId::parse("c").unwrap()), 0.0);
+    assert_eq!(m.misconceptions.len(), 1);
+    assert!(m.asked_question);
+    assert!(!m.off_topic, "off topic only when both say so");
+    assert_eq!(m.source, AssessmentSource::Merged);
+}
+
+#[test]
+fn merge_clamps_judge_scores_into_range() {
+    let rubric = assessment(&[("a", 0.0)]);
+    let judge = assessment(&[("a", 7.0)]);
+    assert_eq!(
+        merge(rubric, judge).score(&CheckpointId::parse("a").unwrap()),
+        1.0
+    );
+}

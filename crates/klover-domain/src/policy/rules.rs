@@ -1,0 +1,276 @@
+//! The policy's rules, in priority order (see `docs/engine.md`):
+//!
+//! 1. confirm what the learner just stated (always first in the turn);
+//! 2. a misconception shown this turn is challenged by a question, then corrected;
+//! 3. a concept with nothing missing is summarised and the session advances to the
+//!    first concept of the outer fringe (or finishes);
+//! 4. a direct question is answered briefly, handing the thinking back;
+//! 5. an off-topic turn gets the concept's question again;
+//! 6. otherwise the missing checkpoint is probed: pump once after the opening answer,
+//!    then hints from vague to specific, then the prompt; an analogy when stuck; at most
+//!    two probes of one checkpoint in a row; an assertion only after two unsuccessful tries.
+
+use std::collections::BTreeSet;
+
+use super::{Focus, Move, PolicyInput, TutorPlan};
+use crate::assess::PARTIAL_SCORE;
+use crate::curriculum::{Checkpoint, Concept};
+use crate::ids::{CheckpointId, ConceptId};
+
+/// Probes of one checkpoint allowed in a row.
+pub const MAX_STREAK: u32 = 2;
+
+/// Unsuccessful tries before the tutor may state a checkpoint.
+pub const TRIES_BEFORE_ASSERT: u32 = 2;
+
+struct Plan<'i, 'a> {
+    input: &'i PolicyInput<'a>,
+    concept: &'a Concept,
+    moves: Vec<Move>,
+    focus: Option<Focus>,
+    asserted: Vec<CheckpointId>,
+}
+
+/// Chooses the next tutor plan.
+pub fn choose(input: &PolicyInput<'_>) -> TutorPlan {
+    let Some(concept) = input.curriculum.concept(input.concept) else {
+        return TutorPlan {
+            concept: input.concept.clone(),
+            moves: vec![Move::Finish],
+            focus: None,
+            may_state: Vec::new(),
+            withhold: Vec::new(),
+        };
+    };
+    let mut plan = Plan {
+        input,
+        concept,
+        moves: Vec::new(),
+        focus: None,
+        asserted: Vec::new(),
+    };
+    if !input.covered.is_empty() {
+        plan.moves.push(Move::Confirm {
+            checkpoints: input.covered.to_vec(),
+        });
+    }
+    plan.decide();
+    plan.finish()
+}
+
+impl<'a> Plan<'_, 'a> {
+    fn decide(&mut self) {
+        let a = self.input.assessment;
+        let hit = a
+            .misconceptions
+            .iter()
+            .find(|h| self.concept.misconception(&h.id).is_some());
+        if let Some(hit) = hit {
+            let n = self.input.dialogue.corrections.get(&hit.id).copied();
+            let level = usize::from(n.unwrap_or(0) > 0);
+            self.moves.push(Move::Correct {
+                misconception: hit.id.clone(),
+                level,
+            });
+            if level == 0 {
+                self.focus = Some(Focus::Misconception(hit.id.clone()));
+                return;
+            }
+        }
+        if self.missing(&[]).is_empty() {
+            return self.close_concept();
+        }
+        if a.asked_question && !a.asked_for_answer {
+            let nothing = a.scores.values().all(|s| s.score < PARTIAL_SCORE);
+            if let Some(i) = a.question {
+                self.moves.push(Move::Answer { question: Some(i) });
+                return;
+            }
+            if self.input.covered.is_empty() && nothing {
+                self.moves.push(Move::Answer { question: None });
+                return;
+            }
+        }
+        if a.off_topic && self.input.covered.is_empty() {
+            self.moves.push(Move::Ask {
+                concept: self.concept.id.clone(),
+            });
+            return;
+        }
+        self.probe(Vec::new());
+    }
+
+    /// Checkpoints in play and not done, minus `except`, in authored order.
+    fn missing(&self, except: &[CheckpointId]) -> Vec<&'a Checkpoint> {
+        let review = self.input.review;
+        self.concept
+            .checkpoints
+            .iter()
+            .filter(|c| review.is_empty() || review.contains(&c.id))
+            .filter(|c| !self.input.learner.is_done(&c.id))
+            .filter(|c| !except.contains(&c.id) && !self.asserted.contains(&c.id))
+            .collect()
+    }
+
+    fn close_concept(&mut self) {
+        self.moves.push(Move::Summarize {
+            concept: self.concept.id.clone(),
+        });
+        match self.next_concept() {
+            Some(to) => {
+                self.moves.push(Move::Advance {
+                    from: self.concept.id.clone(),
+                    to: to.clone(),
+                });
+                self.moves.push(Move::Ask { concept: to });
+            }
+            None => self.moves.push(Move::Finish),
+        }
+    }
+
+    /// Learning: the first concept of the outer fringe. Review: the concept of the next
+    /// checkpoint still to re-probe.
+    fn next_concept(&self) -> Option<ConceptId> {
+        let c = self.input.curriculum;
+        if !self.input.review.is_empty() {
+            return self
+                .input
+                .review
+                .iter()
+                .filter(|id| !self.input.learner.is_done(id) && !self.asserted.contains(id))
+                .find_map(|id| c.checkpoint(id).map(|(k, _)| k.id.clone()))
+                .filter(|k| k != &self.concept.id);
+        }
+        let mut done: BTreeSet<ConceptId> = self.input.completed.clone();
+        done.insert(self.concept.id.clone());
+        c.graph.fringe(&done).into_iter().next()
+    }
+
+    fn probe(&mut self, except: Vec<CheckpointId>) {
+        let missing = self.missing(&except);
+        let Some(first) = missing.first() else {
+            return self.close_concept();
+        };
+        let d = self.input.dialogue;
+        let a = self.input.assessment;
+        let mut target: &Checkpoint = first;
+        if let Some((cp, n)) = &d.streak
+            && let Some(current) = missing.iter().find(|c| &c.id == cp)
+        {
+            target = current;
+            if *n >= MAX_STREAK {
+                if self.tries(&current.id) >= TRIES_BEFORE_ASSERT {
+                    return self.assert_and_go_on(&current.id, except);
+                }
+                if let Some(other) = next_after(&missing, &current.id) {
+                    target = other;
+                }
+            }
+        }
+        let tries = self.tries(&target.id);
+        let asks = d.answer_requests.get(&target.id).copied().unwrap_or(0);
+        if a.asked_for_answer && asks >= 2 && tries >= TRIES_BEFORE_ASSERT {
+            return self.assert_and_go_on(&target.id, except);
+        }
+        let pump_time = d.turns_in_concept == 1
+            && !d.pumped.contains(&self.concept.id)
+            && except.is_empty()
+            && !a.asked_for_answer
+            && !a.dont_know
+            && (a.scores.values().any(|s| s.score >= PARTIAL_SCORE)
+                || !self.input.covered.is_empty());
+        if pump_time {
+            self.moves.push(Move::Pump {
+                concept: self.concept.id.clone(),
+            });
+            return;
+        }
+        let stuck = a.dont_know
+            || (tries >= 1
+                && a.scores.values().all(|s| s.score < PARTIAL_SCORE)
+                && !a.asked_question);
+        if stuck && let Some(id) = self.unused_analogy() {
+            self.moves.push(Move::Analogy { id });
+        }
+        let probes = d.probes.get(&target.id).copied().unwrap_or(0) as usize;
+        let hints = target.hints.len().max(1);
+        let m = if probes < hints || (a.asked_for_answer && asks <= 1) || target.prompt.is_none() {
+            Move::Hint {
+                checkpoint: target.id.clone(),
+                level: probes.min(hints - 1),
+            }
+        } else {
+            Move::Prompt {
+                checkpoint: target.id.clone(),
+            }
+        };
+        self.moves.push(m);
+        self.focus = Some(Focus::Checkpoint(target.id.clone()));
+    }
+
+    fn assert_and_go_on(&mut self, id: &CheckpointId, mut except: Vec<CheckpointId>) {
+        self.moves.push(Move::Assert {
+            checkpoint: id.clone(),
+        });
+        self.asserted.push(id.clone());
+        except.push(id.clone());
+        self.probe(except);
+    }
+
+    fn tries(&self, id: &CheckpointId) -> u32 {
+        self.input.dialogue.tries.get(id).copied().unwrap_or(0)
+    }
+
+    fn unused_analogy(&self) -> Option<String> {
+        let used = &self.input.dialogue.analogies_used;
+        self.concept
+            .analogies
+            .iter()
+            .find(|an| !used.contains(&format!("{}/{}", self.concept.id, an.id)))
+            .map(|an| an.id.clone())
+    }
+
+    fn finish(self) -> TutorPlan {
+        let concept = self
+            .moves
+            .iter()
+            .find_map(|m| match m {
+                Move::Advance { to, .. } => Some(to.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| self.concept.id.clone());
+        let learner = self.input.learner;
+        let mut may_state: Vec<CheckpointId> = self
+            .concept
+            .checkpoints
+            .iter()
+            .filter(|c| learner.is_done(&c.id))
+            .map(|c| c.id.clone())
+            .collect();
+        may_state.extend(self.asserted.iter().cloned());
+        let withhold = match self.input.curriculum.concept(&concept) {
+            Some(c) => c
+                .checkpoints
+                .iter()
+                .filter(|k| !learner.is_done(&k.id) && !self.asserted.contains(&k.id))
+                .map(|k| k.id.clone())
+                .collect(),
+            None => Vec::new(),
+        };
+        TutorPlan {
+            concept,
+            moves: self.moves,
+            focus: self.focus,
+            may_state,
+            withhold,
+        }
+    }
+}
+
+/// The missing checkpoint after `id` (cyclically), if there is another one.
+fn next_after<'a>(missing: &[&'a Checkpoint], id: &CheckpointId) -> Option<&'a Checkpoint> {
+    let i = missing.iter().position(|c| &c.id == id)?;
+    (1..missing.len())
+        .map(|k| missing[(i + k) % missing.len()])
+        .next()
+}

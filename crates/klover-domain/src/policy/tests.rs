@@ -1,0 +1,1 @@
+//! Unit tests of every policy rule (filled in below).

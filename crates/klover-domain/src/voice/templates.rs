@@ -1,0 +1,42 @@
+//! The offline voice's templates, one per move (minijinja syntax). Words come from the
+//! curriculum; these only frame them, in the seed's tone: short, warm, one question.
+
+/// `(name, source)` of every template.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("ask", "{{ opening_question }}"),
+    (
+        "redirect",
+        "Let's stay with {{ title | lower }}. {{ opening_question }}",
+    ),
+    (
+        "pump",
+        "{% if confirmed %}What else is going on there?{% else %}Good start. What else is going on there?{% endif %}",
+    ),
+    ("hint", "{{ hint }}"),
+    ("prompt", "{{ prompt }}"),
+    (
+        "assert",
+        "Here's the piece that was missing: {{ statement }}",
+    ),
+    ("correct_question", "Hmm, let's test that. {{ question }}"),
+    (
+        "correct_statement",
+        "Not quite. {% if correction %}{{ correction }}{% else %}It isn't true that {{ belief | lower }}{% endif %}",
+    ),
+    (
+        "confirm",
+        "{% if many %}Solid foundation. {% endif %}{% if confirmation %}{{ confirmation }}{% else %}Exactly: {{ statement }}{% endif %}",
+    ),
+    ("analogy", "Here's a picture that may help. {{ text }}"),
+    ("answer", "{{ answer }}"),
+    (
+        "answer_unknown",
+        "Good question. What's your own guess first?",
+    ),
+    ("summarize", "{{ summary }}"),
+    ("advance", "Next: {{ title }}."),
+    (
+        "finish",
+        "That's the whole path, and you explained every piece in your own words. Nice work.",
+    ),
+];
