@@ -23,7 +23,13 @@ const app = {
 const transcript = new TranscriptView(byId('transcript'), byId('scroller'));
 const announcer = new Announcer(byId('live'));
 const showView = setupTabs();
-const composer = setupComposer({ onSend: (text) => session.say(text), onStop: () => session.stop() });
+const composer = setupComposer({
+  onSend: (text) => {
+    transcript.scrollToEnd(true);
+    session.say(text);
+  },
+  onStop: () => session.stop(),
+});
 const conn = new Connection({
   url: () => socketUrl(tabStore.token()),
   onEvent: (event) => {
@@ -85,6 +91,11 @@ const view = {
   restoreDraft: (text) => composer.restore(text),
   session() {
     setTimeout(loadSessions, 300);
+    if (app.focusOnSession) {
+      app.focusOnSession = false;
+      refreshChrome();
+      byId('input').focus();
+    }
   },
   resumed() {
     refreshChrome();
@@ -121,6 +132,7 @@ function refreshChrome() {
   const active = Boolean(session.id || session.pendingStart);
   byId('welcome').hidden = active || session.turns.length > 0;
   byId('thinking').hidden = !(session.waiting && !session.turns.some((t) => t.status === 'streaming'));
+  transcript.follow();
   composer.set({
     enabled: Boolean(session.id),
     busy: session.busy,
@@ -169,14 +181,15 @@ function startConcept(concept) {
   session.start(cur.id, concept.id);
   showView('chat');
   refreshChrome();
-  byId('input').focus();
+  // The box is enabled when the server confirms the session; focus it then.
+  app.focusOnSession = true;
 }
 
 function drawCurriculumPicker() {
   const box = clear(byId('curriculum-picker'));
   if (app.curricula.length < 2) {
     const cur = curriculum();
-    if (cur) box.append(h('p', { class: 'curriculum-title', text: cur.title }), h('p', { class: 'muted small', text: cur.description }));
+    if (cur) box.append(h('p', { class: 'curriculum-title', text: cur.title }), h('p', { class: 'muted small curriculum-description', title: cur.description, text: cur.description }));
     return;
   }
   const select = h('select', { id: 'curriculum-select', 'aria-label': 'Curriculum', onchange: () => {
@@ -209,7 +222,8 @@ async function loadSessions() {
   }
   const list = clear(byId('sessions'));
   if (!app.pastSessions.length) list.append(h('li', { class: 'muted', text: 'No sessions yet.' }));
-  for (const s of app.pastSessions.slice(0, 30)) {
+  const shown = app.showAllSessions ? app.pastSessions : app.pastSessions.slice(0, 6);
+  for (const s of shown) {
     const current = s.id === session.id;
     const when = s.when ? new Date(s.when) : null;
     const label = s.title || conceptTitle(s.concept) || s.curriculum || 'Session';
@@ -217,7 +231,13 @@ async function loadSessions() {
       type: 'button', class: `session-item${current ? ' current' : ''}`, 'aria-current': current ? 'true' : undefined,
       onclick: () => { session.open(s.id); showView('chat'); refreshChrome(); },
     }, h('span', { class: 'session-title', text: label }),
-    h('span', { class: 'muted small', text: [when && !Number.isNaN(when.valueOf()) ? when.toLocaleString() : '', Number.isFinite(s.turns) ? `${s.turns} turns` : ''].filter(Boolean).join(' · ') }))));
+    h('span', { class: 'muted small', text: [when && !Number.isNaN(when.valueOf()) ? when.toLocaleString() : '', Number.isFinite(s.turns) ? `${s.turns} ${s.turns === 1 ? 'turn' : 'turns'}` : ''].filter(Boolean).join(' · ') }))));
+  }
+  if (shown.length < app.pastSessions.length) {
+    list.append(h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => {
+      app.showAllSessions = true;
+      loadSessions();
+    } }, `Show all ${app.pastSessions.length} sessions`)));
   }
 }
 

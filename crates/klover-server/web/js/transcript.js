@@ -21,6 +21,10 @@ export class TranscriptView {
     this.items = new Map();
     this.pending = new Set();
     this.frame = 0;
+    // Follow new text while the reader is at the end; stop when they scroll up to read.
+    // Growing content fires no scroll event, so this only changes when the reader scrolls.
+    this.stuck = true;
+    scroller.addEventListener('scroll', () => { this.stuck = this.nearEnd(); }, { passive: true });
   }
 
   /** Replaces everything with `turns`. */
@@ -41,10 +45,9 @@ export class TranscriptView {
     if (!this.frame) {
       this.frame = requestAnimationFrame(() => {
         this.frame = 0;
-        const stick = this.nearEnd();
         for (const t of this.pending) this.draw(t);
         this.pending.clear();
-        if (stick) this.scrollToEnd();
+        this.follow();
       });
     }
   }
@@ -68,9 +71,15 @@ export class TranscriptView {
     return s.scrollHeight - s.scrollTop - s.clientHeight < 80;
   }
 
+  /** Keeps the newest message in view unless the reader has scrolled up. */
+  follow() {
+    if (this.stuck) this.scrollToEnd(true);
+  }
+
+  /** Jumps to the newest message (`force` also resumes following). */
   scrollToEnd(force = false) {
-    if (force || this.nearEnd()) this.scroller.scrollTop = this.scroller.scrollHeight;
-    else this.scroller.scrollTo({ top: this.scroller.scrollHeight, behavior: 'smooth' });
+    if (force) this.stuck = true;
+    this.scroller.scrollTop = this.scroller.scrollHeight;
   }
 }
 

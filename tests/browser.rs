@@ -1,0 +1,113 @@
+//! The web client in a real browser: installs Debian's Chromium and the npm package
+//! `playwright-core` when missing (`scripts/install-browser-deps.sh`), starts the real
+//! server on port 0, and runs the Node test files of `tests/browser/tests/` against it.
+//! Nothing is skipped: a missing browser or a failing page fails `cargo test`.
+//! Screenshots land in `tests/browser/artifacts/` (git-ignored).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use anyhow::{Context, bail};
+use serde_json::json;
+use support::{TestApp, spawn_app};
+
+/// The curriculum the tests walk through (the seed conversation's path).
+const REFERENCE_CURRICULUM: &str = "async-python";
+
+/// One browser at a time: the machine has two cores and Chromium is heavy.
+static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the install script (idempotent): fails the test if it fails.
+async fn install_browser_deps() -> anyhow::Result<()> {
+    let status = tokio::process::Command::new("bash")
+        .arg(root().join("scripts/install-browser-deps.sh"))
+        .status()
+        .await
+        .context("running scripts/install-browser-deps.sh")?;
+    if !status.success() {
+        bail!("scripts/install-browser-deps.sh failed: {status}");
+    }
+    Ok(())
+}
+
+/// What the page tests need to know about the reference curriculum: the seed's learner
+/// lines, and the first concept's id and checkpoint statements (typed as a last resort by
+/// the learner who completes the concept, and never shown before they are reached).
+fn test_data(dir: &Path) -> anyhow::Result<PathBuf> {
+    let catalog = klover_server::Catalog::load(&support::curriculum_dir())?;
+    let curriculum = catalog
+        .get(REFERENCE_CURRICULUM)
+        .context("the reference curriculum is missing")?;
+    let ordered = curriculum.ordered_concepts();
+    let (first, second) = match ordered.as_slice() {
+        [a, b, ..] => (*a, *b),
+        _ => bail!("the reference curriculum needs at least two concepts"),
+    };
+    let data = json!({
+        "seed_lines": support::seed_lines(),
+        "first_concept": {
+            "id": first.id.to_string(),
+            "title": first.title,
+            "checkpoints": first.checkpoints.iter().map(|c| json!({
+                "id": c.id.to_string(), "statement": c.statement,
+            })).collect::<Vec<_>>(),
+        },
+        "second_concept": { "id": second.id.to_string(), "title": second.title },
+    });
+    let path = dir.join("test-data.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&data)?)?;
+    Ok(path)
+}
+
+/// Runs `node --test` on one test file with the server's address in the environment.
+async fn run_node(test_file: &str, envs: &[(&str, String)]) -> anyhow::Result<()> {
+    let dir = root().join("tests/browser");
+    let mut cmd = tokio::process::Command::new("node");
+    cmd.current_dir(&dir)
+        .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
+        .arg(format!("tests/{test_file}"))
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let status = cmd
+        .status()
+        .await
+        .context("running node (is it installed?)")?;
+    if !status.success() {
+        bail!("browser tests in tests/browser/tests/{test_file} failed: {status}");
+    }
+    Ok(())
+}
+
+async fn page_tests(
+    app: &TestApp,
+    test_file: &str,
+    extra: &[(&str, String)],
+) -> anyhow::Result<()> {
+    let scratch = tempfile::tempdir()?;
+    let data = test_data(scratch.path())?;
+    let mut envs = vec![
+        ("KLOVER_URL", format!("http://{}/", app.addr)),
+        ("KLOVER_TEST_DATA", data.display().to_string()),
+    ];
+    envs.extend(extra.iter().cloned());
+    run_node(test_file, &envs).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_learner_uses_the_web_client_offline_in_chromium() -> anyhow::Result<()> {
+    let _one_browser = BROWSER.lock().await;
+    install_browser_deps().await?;
+    let app = spawn_app().await;
+    let result = page_tests(&app, "offline.test.mjs", &[]).await;
+    app.stop().await?;
+    result
+}
