@@ -1,12 +1,95 @@
 //! `klover serve`: the service (websocket, web client, HTTP API).
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Flags of `klover serve`.
-#[derive(clap::Args)]
-pub struct Args {}
+use anyhow::Context;
+use klover_server::{AppState, Catalog, Settings, TutorVoice};
+use klover_store::Store;
 
-/// Runs `klover serve`.
-pub async fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`klover serve` is not built yet")
+/// Flags of `klover serve`. Each overrides the config file and the `KLOVER_*` variables.
+#[derive(clap::Args)]
+#[command(after_help = "Example: klover serve --bind 127.0.0.1:3000 --curriculum-dir curriculum")]
+pub struct Args {
+    /// A TOML settings file (see docs/operations.md).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:3000; env KLOVER_BIND].
+    #[arg(long)]
+    pub bind: Option<SocketAddr>,
+    /// Database URL [default: sqlite://klover.db; env KLOVER_DATABASE_URL or DATABASE_URL].
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Curriculum folder [default: curriculum; env KLOVER_CURRICULUM_DIR].
+    #[arg(long, value_name = "DIR")]
+    pub curriculum_dir: Option<PathBuf>,
+    /// Require a token on every connection (mandatory off loopback) [env KLOVER_AUTH].
+    #[arg(long)]
+    pub auth: bool,
+    /// A browser origin allowed to open the websocket (repeatable) [env KLOVER_ALLOWED_ORIGINS].
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+}
+
+/// Runs `klover serve` until Ctrl-C or SIGTERM.
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let settings = settings(args)?;
+    settings.check()?;
+    let catalog = Catalog::load(&settings.curriculum_dir)?;
+    let store = Store::connect(&settings.store_url())
+        .await
+        .context("opening the database")?;
+    let voice = TutorVoice::from_settings(&settings.llm)?;
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.bind))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, voice = voice.name(), auth = settings.auth, "klover is listening");
+    eprintln!("klover: serving on http://{addr} ({} voice)", voice.name());
+    let app = AppState::new(settings, store, catalog, voice);
+    klover_server::run(listener, app, shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn settings(args: Args) -> anyhow::Result<Settings> {
+    let mut s = Settings::load(args.config.as_deref(), std::env::vars())?;
+    if let Some(bind) = args.bind {
+        s.bind = bind;
+    }
+    if let Some(url) = args.database_url {
+        s.database_url = url;
+    }
+    if let Some(dir) = args.curriculum_dir {
+        s.curriculum_dir = dir;
+    }
+    if args.auth {
+        s.auth = true;
+    }
+    if !args.allowed_origins.is_empty() {
+        s.allowed_origins = args.allowed_origins;
+    }
+    Ok(s)
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
 }

@@ -1,12 +1,95 @@
-//! `klover token`: API tokens.
+//! `klover token`: API tokens. Only a token's SHA-256 is stored; the token itself is
+//! printed once, at creation.
 
+use std::io::Write;
 use std::process::ExitCode;
+
+use anyhow::Context;
+use klover_server::Settings;
+use klover_store::{Role, Store};
 
 /// Subcommands of `klover token`.
 #[derive(clap::Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Create a token for a learner (created if new) and print it once.
+    #[command(
+        after_help = "Example: klover token create --learner ada\n         klover token create --learner ada --role author"
+    )]
+    Create {
+        /// The learner the token speaks for.
+        #[arg(long)]
+        learner: String,
+        /// `learner` (default) or `author`.
+        #[arg(long, default_value = "learner")]
+        role: String,
+        /// A note for the operator ("laptop", "ci").
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Database URL [default: as `klover serve`].
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+    },
+    /// Revoke a token.
+    #[command(after_help = "Example: klover token revoke klv_3f9c…")]
+    Revoke {
+        /// The token to revoke.
+        token: String,
+        /// Database URL [default: as `klover serve`].
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+    },
+}
 
 /// Runs `klover token ...`.
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
-    match command {}
+    match command {
+        Command::Create {
+            learner,
+            role,
+            label,
+            database_url,
+        } => {
+            let role = match role.as_str() {
+                "learner" => Role::Learner,
+                "author" => Role::Author,
+                other => anyhow::bail!("unknown role `{other}`: use learner or author"),
+            };
+            let store = open(database_url).await?;
+            let who = match store.find_learner_by_name(&learner).await? {
+                Some(l) => l,
+                None => store.create_learner(&learner).await?,
+            };
+            let token = store.create_api_token(role, Some(&who.id), &label).await?;
+            store.close().await;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{token}")?;
+            eprintln!("token for {learner} ({role}); it is shown only now: keep it safe");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Revoke {
+            token,
+            database_url,
+        } => {
+            let store = open(database_url).await?;
+            let revoked = store.revoke_api_token(&token).await?;
+            store.close().await;
+            if revoked {
+                eprintln!("revoked");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("no such valid token");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    }
+}
+
+async fn open(url: Option<String>) -> anyhow::Result<Store> {
+    let mut settings = Settings::load(None, std::env::vars())?;
+    if let Some(url) = url {
+        settings.database_url = url;
+    }
+    Store::connect(&settings.store_url())
+        .await
+        .context("opening the database")
 }

@@ -8,7 +8,7 @@
 //! up from the log.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use klover_domain::Curriculum;
@@ -23,6 +23,9 @@ use crate::protocol::ServerEvent;
 /// A frame ready to send: `(seq, JSON text)`; seq 0 marks a transient frame (`seq: null`).
 pub type Frame = (u64, Arc<str>);
 
+/// Source of [`ReplySlot::id`].
+static NEXT_REPLY: AtomicU64 = AtomicU64::new(1);
+
 /// How many frames a slow socket may fall behind before it re-reads the event log.
 const BROADCAST_CAPACITY: usize = 256;
 
@@ -33,6 +36,8 @@ pub struct ReplySlot {
     pub cancel: CancellationToken,
     /// The learner message it answers (a retry of it is acknowledged, not refused).
     pub client_id: String,
+    /// Tells this reply from the next one, so ending it twice never frees a later reply.
+    pub id: u64,
 }
 
 /// One session in memory.
@@ -127,14 +132,18 @@ impl LiveSession {
         let new = ReplySlot {
             cancel: CancellationToken::new(),
             client_id: client_id.to_owned(),
+            id: NEXT_REPLY.fetch_add(1, Ordering::Relaxed),
         };
         *slot = Some(new.clone());
         Ok(new)
     }
 
-    /// Frees the reply slot.
-    pub fn end_reply(&self) {
-        *self.reply.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    /// Frees the reply slot if `reply` still holds it.
+    pub fn end_reply(&self, reply: &ReplySlot) {
+        let mut slot = self.reply.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.as_ref().is_some_and(|r| r.id == reply.id) {
+            *slot = None;
+        }
     }
 
     /// Cancels the running reply; false if none was running.
@@ -189,17 +198,20 @@ impl Hub {
     /// Detaches a socket; the session leaves memory when nothing holds it.
     pub fn detach(&self, live: &Arc<LiveSession>) {
         let mut map = self.lock();
-        let left = live.attached.fetch_sub(1, Ordering::SeqCst).saturating_sub(1);
+        let left = live
+            .attached
+            .fetch_sub(1, Ordering::SeqCst)
+            .saturating_sub(1);
         if left == 0 && !live.replying() {
             map.remove(&live.id);
         }
     }
 
     /// Called when a reply ends: the session leaves memory if no socket is attached.
-    pub fn reply_ended(&self, live: &Arc<LiveSession>) {
+    pub fn reply_ended(&self, live: &Arc<LiveSession>, reply: &ReplySlot) {
         let mut map = self.lock();
-        live.end_reply();
-        if live.attached.load(Ordering::SeqCst) == 0 {
+        live.end_reply(reply);
+        if live.attached.load(Ordering::SeqCst) == 0 && !live.replying() {
             map.remove(&live.id);
         }
     }

@@ -56,6 +56,9 @@ pub struct Settings {
     pub llm: LlmSettings,
     /// How long running replies get to finish on shutdown before they are stored as partial.
     pub shutdown_grace_ms: u64,
+    /// Pause between the offline voice's deltas (0: send at once). A small pause makes the
+    /// offline tutor feel typed; tests use it to stop or cut a reply mid-stream.
+    pub offline_delta_delay_ms: u64,
 }
 
 /// Limits protecting the service from one client (documented in `docs/operations.md`).
@@ -101,6 +104,7 @@ impl Default for Settings {
             limits: Limits::default(),
             llm: LlmSettings::default(),
             shutdown_grace_ms: 3000,
+            offline_delta_delay_ms: 0,
         }
     }
 }
@@ -160,7 +164,10 @@ impl Settings {
     }
 
     /// Applies `KLOVER_*` variables (and `DATABASE_URL`, `OPENAI_API_KEY`).
-    pub fn apply_env(&mut self, env: impl IntoIterator<Item = (String, String)>) -> Result<(), Error> {
+    pub fn apply_env(
+        &mut self,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), Error> {
         for (key, value) in env {
             self.apply_var(&key, value)?;
         }
@@ -194,9 +201,22 @@ impl Settings {
             }
             "KLOVER_LLM_MODEL" => self.llm.model = Some(value),
             "KLOVER_SHUTDOWN_GRACE_MS" => self.shutdown_grace_ms = parse(key, &value)?,
+            "KLOVER_OFFLINE_DELTA_DELAY_MS" => self.offline_delta_delay_ms = parse(key, &value)?,
             _ => {}
         }
         Ok(())
+    }
+
+    /// The database URL for the store: a SQLite URL gets `mode=rwc` so that a fresh
+    /// machine creates `klover.db` on first use.
+    pub fn store_url(&self) -> String {
+        let url = &self.database_url;
+        if url.starts_with("sqlite:") && !url.contains("mode=") {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}mode=rwc")
+        } else {
+            url.clone()
+        }
     }
 
     /// Refuses settings that would expose learners: a non-loopback bind without auth.
@@ -259,7 +279,11 @@ mod tests {
     fn environment_overrides_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("klover.toml");
-        std::fs::write(&path, "bind = \"127.0.0.1:4000\"\n[limits]\nrate_burst = 3\n").unwrap();
+        std::fs::write(
+            &path,
+            "bind = \"127.0.0.1:4000\"\n[limits]\nrate_burst = 3\n",
+        )
+        .unwrap();
         let s = Settings::load(Some(&path), env(&[("KLOVER_BIND", "127.0.0.1:5000")])).unwrap();
         assert_eq!(s.bind.port(), 5000);
         assert_eq!(s.limits.rate_burst, 3);

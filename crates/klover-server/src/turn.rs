@@ -60,7 +60,13 @@ pub async fn create(
         state,
         last_tutor: Some(opening.offline_text.clone()),
     };
-    let live = LiveSession::new(row.id, who.learner.clone(), curr, app.voice.name().into(), slot);
+    let live = LiveSession::new(
+        row.id,
+        who.learner.clone(),
+        curr,
+        app.voice.name().into(),
+        slot,
+    );
     Ok((app.hub.attach(Arc::new(live)), opening))
 }
 
@@ -80,13 +86,15 @@ pub async fn open(app: &AppState, live: &Arc<LiveSession>, opening: Opening) -> 
         },
     )
     .await?;
-    let slot = live.begin_reply("").map_err(|_| Error::BadRequest("busy".into()))?;
+    let slot = live
+        .begin_reply("")
+        .map_err(|_| Error::BadRequest("busy".into()))?;
     let result = speak_offline(app, live, &opening.plan, &opening.offline_text, &slot).await;
-    app.hub.reply_ended(live);
-    result?;
-    live.emit(&app.store, ServerEvent::Progress(progress(&opening.progress)))
-        .await?;
-    Ok(())
+    if let Err(e) = result {
+        app.hub.reply_ended(live, &slot);
+        return Err(e);
+    }
+    close_turn(app, live, &slot, &opening.progress).await
 }
 
 /// Loads a stored session into memory (for a resume) and attaches to it; the caller's
@@ -138,7 +146,7 @@ pub async fn run(app: AppState, live: Arc<LiveSession>, learner_turn: TurnRow, s
             message: e.public_message(),
         });
     }
-    app.hub.reply_ended(&live);
+    app.hub.reply_ended(&live, &slot);
 }
 
 async fn run_inner(
@@ -161,7 +169,9 @@ async fn run_inner(
     };
     let outcome = engine::learner_turn(&curr, &mut state, text, assessment);
     let record = convert::turn_assessment(&curr, &before, &state, &outcome, text);
-    app.store.record_assessment(&learner_turn.id, &record).await?;
+    app.store
+        .record_assessment(&learner_turn.id, &record)
+        .await?;
     save_state(app, &live.id, &state).await?;
     live.lock_engine().state = state;
     count_turn(app, &outcome);
@@ -170,19 +180,33 @@ async fn run_inner(
     if rendered.status == TurnStatus::Complete {
         live.lock_engine().last_tutor = Some(outcome.offline_text.clone());
     }
-    after_reply(app, live, learner_turn, &outcome).await
+    after_reply(app, live, learner_turn, slot, &outcome).await
 }
 
-/// The events that follow the reply: progress, aha, concept advanced, curriculum done.
+/// Releases the reply slot, then emits the turn's closing `progress`: a client that
+/// waits for it may send its next message at once.
+async fn close_turn(
+    app: &AppState,
+    live: &Arc<LiveSession>,
+    slot: &ReplySlot,
+    p: &engine::Progress,
+) -> Result<(), Error> {
+    app.hub.reply_ended(live, slot);
+    live.emit(&app.store, ServerEvent::Progress(progress(p)))
+        .await?;
+    Ok(())
+}
+
+/// The events that follow the reply: aha, concept advanced, curriculum done, and last
+/// `progress`, which ends every turn.
 async fn after_reply(
     app: &AppState,
     live: &Arc<LiveSession>,
     learner_turn: &TurnRow,
+    slot: &ReplySlot,
     outcome: &TurnOutcome,
 ) -> Result<(), Error> {
     let store = &app.store;
-    live.emit(store, ServerEvent::Progress(progress(&outcome.progress)))
-        .await?;
     if let Some(aha) = &outcome.aha {
         metrics::counter!(telemetry::AHAS).increment(1);
         let event = ServerEvent::Aha {
@@ -214,7 +238,7 @@ async fn after_reply(
         };
         live.emit(store, event).await?;
     }
-    Ok(())
+    close_turn(app, live, slot, &outcome.progress).await
 }
 
 /// Streams authored text as a tutor turn: stored delta by delta, then finished.
@@ -227,7 +251,14 @@ async fn speak_offline(
 ) -> Result<Rendered, Error> {
     let store = &app.store;
     let turn = store.begin_tutor_turn(&live.id).await?;
-    for chunk in offline_chunks(text) {
+    let pause = std::time::Duration::from_millis(app.settings.offline_delta_delay_ms);
+    for (i, chunk) in offline_chunks(text).into_iter().enumerate() {
+        if i > 0 && !pause.is_zero() {
+            tokio::select! {
+                () = slot.cancel.cancelled() => {}
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
         if slot.cancel.is_cancelled() {
             break;
         }
@@ -257,7 +288,12 @@ pub(crate) async fn finish(
     let move_json = serde_json::to_string(&plan.primary()).ok();
     let done = app
         .store
-        .finish_tutor_turn(&turn.id, rendered.status, move_json.as_deref(), rendered.usage)
+        .finish_tutor_turn(
+            &turn.id,
+            rendered.status,
+            move_json.as_deref(),
+            rendered.usage,
+        )
         .await?;
     let event = ServerEvent::TutorDone {
         turn_id: done.id.to_string(),

@@ -23,6 +23,18 @@ pub struct LlmVoice {
 }
 
 impl TutorVoice {
+    /// The voice the settings ask for: offline unless an LLM is configured.
+    pub fn from_settings(llm: &crate::settings::LlmSettings) -> Result<Self, crate::Error> {
+        if llm.is_configured() {
+            return Err(crate::Error::Config(
+                "an LLM is configured but this build cannot use it yet: unset \
+                 KLOVER_LLM_BASE_URL / KLOVER_LLM_API_KEY to use the offline voice"
+                    .into(),
+            ));
+        }
+        Ok(TutorVoice::Offline)
+    }
+
     /// `offline` or `llm`, as stored with the session.
     pub fn name(&self) -> &'static str {
         match self {

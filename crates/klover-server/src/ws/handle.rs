@@ -56,7 +56,11 @@ impl Conn {
 
     pub(crate) async fn on_text(&mut self, text: &str) -> Result<(), Exit> {
         if let Some(who) = &self.who
-            && self.app.limiter.check_key(&who.learner.to_string()).is_err()
+            && self
+                .app
+                .limiter
+                .check_key(&who.learner.to_string())
+                .is_err()
         {
             telemetry::error("rate_limited");
             return self
@@ -74,9 +78,8 @@ impl Conn {
             }
             Err(ParseError::UnknownType(t)) => {
                 telemetry::error("unknown_type");
-                let why = format!(
-                    "unknown type `{t}`: use hello, start, resume, message, stop or ping"
-                );
+                let why =
+                    format!("unknown type `{t}`: use hello, start, resume, message, stop or ping");
                 return self.error(ErrorCode::UnknownType, why).await;
             }
         };
@@ -97,7 +100,10 @@ impl Conn {
                 curriculum,
                 concept,
                 mode,
-            } => self.start(&who, &curriculum, concept.as_deref(), mode.as_deref()).await,
+            } => {
+                self.start(&who, &curriculum, concept.as_deref(), mode.as_deref())
+                    .await
+            }
             ClientMessage::Resume {
                 session_id,
                 last_seq,
@@ -200,7 +206,10 @@ impl Conn {
     ) -> Result<Result<(), Exit>, Error> {
         let Some(live) = self.live.clone() else {
             return Ok(self
-                .error(ErrorCode::NoSession, "send start or resume before a message")
+                .error(
+                    ErrorCode::NoSession,
+                    "send start or resume before a message",
+                )
                 .await);
         };
         if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID {
@@ -239,12 +248,12 @@ impl Conn {
         {
             Ok(a) => a,
             Err(e) => {
-                self.app.hub.reply_ended(&live);
+                self.app.hub.reply_ended(&live, &slot);
                 return Err(e.into());
             }
         };
         if !appended.new {
-            self.app.hub.reply_ended(&live);
+            self.app.hub.reply_ended(&live, &slot);
             return Ok(self.ack_again(&client_id, appended.turn).await);
         }
         let ack = ServerEvent::LearnerAck {
@@ -253,7 +262,7 @@ impl Conn {
             text: appended.turn.text.clone(),
         };
         if let Err(e) = live.emit(&self.app.store, ack).await {
-            self.app.hub.reply_ended(&live);
+            self.app.hub.reply_ended(&live, &slot);
             return Err(e);
         }
         let app = self.app.clone();

@@ -184,14 +184,17 @@ impl Conn {
             Ok(events) => events,
             Err(e) => {
                 let e = Error::from(e);
-                return self.send_env(&Envelope::error(e.code(), e.public_message())).await;
+                return self
+                    .send_env(&Envelope::error(e.code(), e.public_message()))
+                    .await;
             }
         };
         for ev in events {
             let seq = u64::try_from(ev.seq).unwrap_or_default();
             if seq > self.last_sent {
                 self.last_sent = seq;
-                self.send_raw(&crate::live::with_seq(seq, &ev.payload)).await?;
+                self.send_raw(&crate::live::with_seq(seq, &ev.payload))
+                    .await?;
             }
         }
         Ok(())
@@ -225,7 +228,10 @@ fn classify(e: axum::Error, limit: usize) -> Exit {
     match inner.downcast_ref::<WsError>() {
         Some(WsError::Capacity(_)) => {
             telemetry::error("too_large");
-            Exit::Close(close::TOO_BIG, format!("message too large: the limit is {limit} bytes"))
+            Exit::Close(
+                close::TOO_BIG,
+                format!("message too large: the limit is {limit} bytes"),
+            )
         }
         Some(WsError::Utf8(_)) => {
             telemetry::error("bad_utf8");
