@@ -197,7 +197,7 @@ async fn export_writes_html_into_a_folder_under_the_suggested_name_with_the_auth
     let today = Utc::now().date_naive().format("%Y-%m-%d").to_string();
     assert_eq!(
         name,
-        format!("{today}-learning-async-in-python-from-the-ground-up-by-explaining-it.html")
+        format!("{today}-async-in-python-from-the-ground-up-learning-by-explaining.html")
     );
     let page = std::fs::read_to_string(&files[0]).unwrap();
     assert!(page.contains("<p class=\"byline\">By Ada</p>"));

@@ -35,7 +35,7 @@ fn devto_front_matter_is_yaml_with_title_unpublished_description_and_four_tags()
     let fm: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
     assert_eq!(
         fm["title"].as_str(),
-        Some("Learning Async Python by explaining it")
+        Some("Async Python — learning by explaining")
     );
     assert_eq!(fm["published"].as_bool(), Some(false));
     assert!(
@@ -63,7 +63,7 @@ fn hugo_front_matter_is_toml_with_title_date_draft_and_tags() {
     let fm: toml::Table = toml::from_str(&text).unwrap();
     assert_eq!(
         fm["title"].as_str(),
-        Some("Learning Async Python by explaining it")
+        Some("Async Python — learning by explaining")
     );
     assert_eq!(
         fm["date"].as_datetime().map(|d| d.to_string()).as_deref(),
@@ -82,7 +82,7 @@ fn jekyll_front_matter_is_yaml_with_layout_title_date_and_tags() {
     assert_eq!(fm["layout"].as_str(), Some("post"));
     assert_eq!(
         fm["title"].as_str(),
-        Some("Learning Async Python by explaining it")
+        Some("Async Python — learning by explaining")
     );
     assert_eq!(fm["date"].as_str(), Some("2026-02-03"));
     assert_eq!(fm["tags"][0].as_str(), Some("python"));
@@ -98,7 +98,7 @@ fn quotes_and_colons_in_titles_keep_the_front_matter_valid() {
         let v: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
         assert_eq!(
             v["title"].as_str(),
-            Some("Learning Async: \"why\" it's \\ faster # sometimes by explaining it")
+            Some("Async: \"why\" it's \\ faster # sometimes — learning by explaining")
         );
     }
     let (text, _) = split(
@@ -108,7 +108,7 @@ fn quotes_and_colons_in_titles_keep_the_front_matter_valid() {
     let v: toml::Table = toml::from_str(&text).unwrap();
     assert_eq!(
         v["title"].as_str(),
-        Some("Learning Async: \"why\" it's \\ faster # sometimes by explaining it")
+        Some("Async: \"why\" it's \\ faster # sometimes — learning by explaining")
     );
 }
 
@@ -147,7 +147,7 @@ fn the_suggested_file_name_is_date_and_slug() {
     let t = seed_transcript();
     assert_eq!(
         suggested_file_name(&t, &ExportOptions::default()),
-        "2026-02-03-learning-async-python-by-explaining-it.md"
+        "2026-02-03-async-python-learning-by-explaining.md"
     );
     let html = ExportOptions {
         format: Format::Html,

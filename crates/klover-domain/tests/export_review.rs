@@ -42,7 +42,7 @@ fn an_export_after_a_review_says_review_with_the_rescheduled_date() {
         md.contains("In this review, we revisit the event loop."),
         "{md}"
     );
-    assert!(md.starts_with("# Reviewing Async Python\n"), "{md}");
+    assert!(md.starts_with("# Async Python — review\n"), "{md}");
     assert_eq!(
         t.next_review,
         Some(date("2026-02-06")),

@@ -29,7 +29,7 @@ fn the_seed_transcript_fixture_has_every_turn_of_the_seed() {
 #[test]
 fn markdown_opens_with_the_intro_and_the_path_through_the_concepts() {
     let md = markdown();
-    assert!(md.starts_with("# Learning Async Python by explaining it\n\nThis is a Socratic-style learning session between me and Klover"), "{md}");
+    assert!(md.starts_with("# Async Python — learning by explaining\n\nThis is a Socratic-style learning session between me and Klover"), "{md}");
     assert!(md.contains(
         "In this session, we start from the basics and work our way through I/O-bound vs \
          CPU-bound, the event loop, threads and processes, threading vs async for I/O, and the \

@@ -115,9 +115,9 @@ pub(super) fn title(t: &Transcript, o: &ExportOptions) -> String {
     match (&o.title, t.kind) {
         (Some(title), _) if !title.trim().is_empty() => title.trim().to_owned(),
         (_, SessionKind::FirstExposure) => {
-            format!("Learning {} by explaining it", t.curriculum_title)
+            format!("{} — learning by explaining", t.curriculum_title)
         }
-        (_, SessionKind::Review) => format!("Reviewing {}", t.curriculum_title),
+        (_, SessionKind::Review) => format!("{} — review", t.curriculum_title),
     }
 }
 

@@ -1,0 +1,139 @@
+//! The seed's learner lines replayed through the offline engine with the reference
+//! curriculum, exported: the post has the seed's shape (intro, a heading per concept in
+//! order, Me:/Klover: lines, aha callouts, footer) with the engine's own words.
+
+mod common;
+
+use chrono::NaiveDate;
+use klover_domain::engine::{self, SessionState};
+use klover_domain::export::{
+    AhaMark, ExportOptions, Format, Role, SessionKind, Transcript, Turn, VisitedConcept, render,
+};
+use klover_domain::{ConceptId, Curriculum};
+
+fn push(turns: &mut Vec<Turn>, role: Role, text: String, concept: &ConceptId) {
+    turns.push(Turn {
+        role,
+        text,
+        concept: concept.clone(),
+        aha: Vec::new(),
+    });
+}
+
+/// Replays the seed script turn by turn (as the server does), recording the transcript.
+fn replayed_seed() -> (Curriculum, Transcript) {
+    let c = common::async_python();
+    let script = std::fs::read_to_string(
+        common::repo().join("crates/klover-domain/tests/scripts/seed-async-python.txt"),
+    )
+    .unwrap();
+    let (mut state, opening): (SessionState, _) = engine::start(&c, None).unwrap();
+    let mut turns: Vec<Turn> = Vec::new();
+    let mut pending_opening = Some(opening.offline_text);
+    let mut last_tutor = String::new();
+    for line in script
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        if let Some(id) = line.strip_prefix("@concept") {
+            let id = ConceptId::parse(id.trim()).unwrap();
+            if state.concept == id {
+                continue; // already there: the session opened on it, or the engine advanced
+            }
+            pending_opening = Some(engine::jump(&c, &mut state, &id).unwrap().offline_text);
+            continue;
+        }
+        if let Some(text) = pending_opening.take() {
+            push(&mut turns, Role::Tutor, text.clone(), &state.concept);
+            last_tutor = text;
+        }
+        let assessed_in = state.concept.clone();
+        let outcome = engine::offline_turn(&c, &mut state, line, Some(&last_tutor)).unwrap();
+        push(&mut turns, Role::Learner, line.to_owned(), &assessed_in);
+        if let Some(cp) = outcome.aha.as_ref().and_then(|a| a.checkpoint.clone()) {
+            let note = c.checkpoint(&cp).unwrap().1.statement.clone();
+            turns.last_mut().unwrap().aha.push(AhaMark {
+                checkpoint: cp,
+                note,
+            });
+        }
+        push(
+            &mut turns,
+            Role::Tutor,
+            outcome.offline_text.clone(),
+            &state.concept,
+        );
+        last_tutor = outcome.offline_text;
+    }
+    let mut concepts: Vec<VisitedConcept> = Vec::new();
+    for t in &turns {
+        if !concepts.iter().any(|v| v.id == t.concept) {
+            let title = c.concept(&t.concept).unwrap().title.clone();
+            concepts.push(VisitedConcept {
+                id: t.concept.clone(),
+                title,
+            });
+        }
+    }
+    let transcript = Transcript {
+        curriculum_title: c.title.clone(),
+        description: c.description.clone(),
+        tags: c.tags.clone(),
+        code_language: c.code_language.clone(),
+        persona: "Klover".into(),
+        concepts,
+        turns,
+        date: NaiveDate::from_ymd_opt(2026, 2, 3).unwrap(),
+        kind: SessionKind::FirstExposure,
+        next_review: NaiveDate::from_ymd_opt(2026, 2, 4),
+    };
+    (c, transcript)
+}
+
+#[test]
+fn the_replayed_seed_exports_with_the_seeds_structure() {
+    let (c, t) = replayed_seed();
+    let md = render(&t, &ExportOptions::default()).unwrap();
+    assert!(md.contains("In this session, we start from "), "{md}");
+    let headings: Vec<&str> = md.lines().filter_map(|l| l.strip_prefix("## ")).collect();
+    let expected: Vec<&str> = c
+        .ordered_concepts()
+        .iter()
+        .map(|k| k.title.as_str())
+        .collect();
+    assert_eq!(
+        headings, expected,
+        "one section per concept, in the path's order"
+    );
+    assert_eq!(md.lines().filter(|l| l.starts_with("**Me:** ")).count(), 11);
+    assert!(md.lines().filter(|l| l.starts_with("**Klover:** ")).count() >= 11);
+    let ahas = t.turns.iter().map(|x| x.aha.len()).sum::<usize>();
+    assert!(ahas >= 3, "the seed's aha moments are detected");
+    assert_eq!(md.matches("> 💡 **Aha moment:**").count(), ahas);
+    assert!(md.ends_with(
+        "*Session: Feb 3, 2026. First exposure — lots of new concepts. Review scheduled for tomorrow.*\n"
+    ));
+    insta::assert_snapshot!("replayed_seed_markdown", md);
+}
+
+#[test]
+fn the_replayed_seed_exports_as_a_well_formed_page() {
+    let (_, t) = replayed_seed();
+    let options = ExportOptions {
+        format: Format::Html,
+        ..ExportOptions::default()
+    };
+    let page = render(&t, &options).unwrap();
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(&page, opts).unwrap();
+    let learner_turns = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("turn learner"))
+        .count();
+    assert_eq!(learner_turns, 11);
+    insta::assert_snapshot!("replayed_seed_html", page);
+}
