@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use anyhow::{Context, bail};
+use klover_server::TutorVoice;
 use serde_json::json;
-use support::{TestApp, spawn_app};
+use support::{TestApp, spawn_app, spawn_app_with, test_settings};
 
 /// The curriculum the tests walk through (the seed conversation's path).
 const REFERENCE_CURRICULUM: &str = "async-python";
@@ -108,6 +109,19 @@ async fn a_learner_uses_the_web_client_offline_in_chromium() -> anyhow::Result<(
     install_browser_deps().await?;
     let app = spawn_app().await;
     let result = page_tests(&app, "offline.test.mjs", &[]).await;
+    app.stop().await?;
+    result
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_server_asks_for_the_token_once_per_tab_in_chromium() -> anyhow::Result<()> {
+    let _one_browser = BROWSER.lock().await;
+    install_browser_deps().await?;
+    let mut settings = test_settings();
+    settings.auth = true;
+    let app = spawn_app_with(settings, TutorVoice::Offline).await;
+    let token = app.token_for("ada").await;
+    let result = page_tests(&app, "token.test.mjs", &[("KLOVER_TOKEN", token)]).await;
     app.stop().await?;
     result
 }

@@ -27,12 +27,12 @@ export function env(name) {
  * Opens Chromium with a fresh user-data dir; returns `{page, problems, close}`.
  * `problems` collects uncaught page errors, console errors and any dialog (alert).
  */
-export async function openBrowser({ width = 1280, height = 800, colorScheme = 'light' } = {}) {
+export async function openBrowser({ width = 1280, height = 800, colorScheme = 'light', extraArgs = [] } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'klover-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ARGS,
+    args: [...ARGS, ...extraArgs],
     viewport: { width, height },
     colorScheme,
     acceptDownloads: true,

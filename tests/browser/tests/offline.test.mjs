@@ -73,6 +73,12 @@ test('a learner completes the first concept of the reference curriculum offline'
     assert.ok(turns.filter((t) => t.role === 'learner').length >= 2);
     assert.ok(turns.every((t) => t.text.trim() !== '' || t.role === 'learner'), 'no empty tutor turn');
     await screenshot(page, 'offline-first-concept');
+
+    // The session downloads as a blog post with the learner's own lines in it.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-md').click()]);
+    assert.match(download.suggestedFilename(), /\.md$/);
+    const post = fs.readFileSync(await download.path(), 'utf8');
+    assert.ok(post.includes(typed[0]), 'the export holds what the learner wrote');
     assertClean(assert, problems);
   } finally {
     await close();

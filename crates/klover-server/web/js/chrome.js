@@ -23,6 +23,7 @@ const CONN_TEXT = {
   reconnecting: 'Reconnecting…',
   offline: 'Offline, waiting for the network',
   closed: 'Disconnected',
+  token: 'Waiting for a token',
 };
 
 /** Shows the connection state; `retry` is offered while waiting to reconnect. */

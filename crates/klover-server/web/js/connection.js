@@ -6,11 +6,14 @@ const PING_EVERY_MS = 20_000;
 const SILENT_LIMIT_MS = 50_000;
 const MAX_BACKOFF_MS = 10_000;
 
-/** The websocket address of this page's server, with the token in the query if any. */
-export function socketUrl(token) {
+/**
+ * The websocket address of this page's server. The token goes in the first `hello`
+ * frame, not in the URL, so it never lands in access logs and a wrong one gets a typed
+ * `unauthorized` error instead of a failed handshake.
+ */
+export function socketUrl() {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const query = token ? `?token=${encodeURIComponent(token)}` : '';
-  return `${scheme}//${location.host}/ws${query}`;
+  return `${scheme}//${location.host}/ws`;
 }
 
 export class Connection {
@@ -91,14 +94,14 @@ export class Connection {
     this.connect();
   }
 
-  /** Closes for good (no reconnect). */
-  stop() {
+  /** Closes for good (no reconnect) and shows `state` (`closed`, or `token` while one is asked for). */
+  stop(state = 'closed') {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     this.stopHeartbeat();
     this.ws?.close();
     this.ws = null;
-    this.onState('closed', {});
+    this.onState(state, {});
   }
 
   scheduleRetry(reason) {

@@ -31,7 +31,7 @@ const composer = setupComposer({
   onStop: () => session.stop(),
 });
 const conn = new Connection({
-  url: () => socketUrl(tabStore.token()),
+  url: socketUrl,
   onEvent: (event) => {
     session.handle(event);
     refreshChrome();
@@ -250,7 +250,7 @@ async function handleHttpError(err, message) {
 let asking = null;
 async function requestToken(message) {
   if (asking) return asking;
-  conn.stop();
+  conn.stop('token');
   asking = askToken(message).then((token) => {
     tabStore.setToken(token);
     asking = null;
