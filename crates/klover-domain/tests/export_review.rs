@@ -1,6 +1,8 @@
 //! An export of a review session says "Review", not "First exposure", and its footer
 //! takes the next review from the schedule.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod export_common;
 
 use chrono::{TimeZone, Utc};

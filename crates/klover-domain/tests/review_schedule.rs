@@ -1,6 +1,8 @@
 //! FSRS scheduling with a fixed clock: what becomes a card, when it is due, and how a good
 //! or a bad answer moves it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use chrono::{DateTime, Duration, Utc};
 use klover_domain::CheckpointId;
 use klover_domain::review::{
@@ -71,7 +73,7 @@ fn a_card_answered_badly_comes_back_soon() {
     assert_eq!(lapsed.lapses, 1);
     assert!(lapsed.memory.unwrap().stability < good.memory.unwrap().stability);
     assert_eq!(
-        due(&[lapsed.clone()], good.due + Duration::days(1)).len(),
+        due(std::slice::from_ref(&lapsed), good.due + Duration::days(1)).len(),
         1
     );
 }

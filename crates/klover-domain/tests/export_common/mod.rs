@@ -1,7 +1,7 @@
 //! Shared by the export tests: the seed conversation as a [`Transcript`], read from a copy
 //! of `shared/seed/000_d81f72e6670a64cc.txt` kept beside the tests.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::NaiveDate;
 use klover_domain::export::{AhaMark, Role, SessionKind, Transcript, Turn, VisitedConcept};
