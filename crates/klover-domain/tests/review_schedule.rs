@@ -87,6 +87,15 @@ fn better_answers_wait_longer() {
         .collect();
     assert!(waits.windows(2).all(|w| w[0] <= w[1]), "{waits:?}");
     assert!(waits[0] < waits[3]);
+    // The figures docs/export.md quotes for a new card (FSRS-6 defaults, 90 % retention).
+    assert!(
+        waits[0] > Duration::hours(4) && waits[0] < Duration::hours(6),
+        "{waits:?}"
+    );
+    assert_eq!(
+        &waits[1..],
+        [Duration::days(1), Duration::days(2), Duration::days(8)]
+    );
 }
 
 #[test]
