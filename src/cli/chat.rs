@@ -91,13 +91,23 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         quit: false,
     };
     let mut failures = 0u32;
+    let mut connected_once = false;
     while !chat.quit {
         match chat.connect_and_talk(&mut lines).await {
             Ok(Flow::Quit) => break,
-            Ok(_) => failures = 0,
+            Ok(_) => {
+                failures = 0;
+                connected_once = true;
+            }
             Err(e) => {
                 failures += 1;
-                if failures > 8 {
+                // Never connected: the server is not there; do not wait a minute to say so.
+                let limit = if connected_once || chat.session.is_some() {
+                    8
+                } else {
+                    2
+                };
+                if failures > limit {
                     return Err(e.context("cannot reach the server; is `klover serve` running?"));
                 }
                 chat.view

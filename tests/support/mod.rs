@@ -81,6 +81,7 @@ pub async fn spawn_app_with(mut settings: Settings, voice: TutorVoice) -> TestAp
     let listener = tokio::net::TcpListener::bind(settings.bind).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = AppState::new(settings, store.clone(), catalog, voice);
+    assert!(state.settings.database_url.contains("klover.db"));
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(klover_server::run(listener, state.clone(), async move {
         let _ = rx.await;
@@ -121,14 +122,40 @@ impl TestApp {
     }
 
     /// Shuts the server down and waits for it.
-    pub async fn stop(mut self) -> Result<(), klover_server::Error> {
+    pub async fn stop(self) -> Result<(), klover_server::Error> {
+        self.stop_keeping_db().await.0
+    }
+
+    /// Shuts the server down; the database file stays for inspection.
+    pub async fn stop_keeping_db(mut self) -> (Result<(), klover_server::Error>, KeptDb) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        match self.handle.take() {
+        let result = match self.handle.take() {
             Some(h) => h.await.unwrap(),
             None => Ok(()),
-        }
+        };
+        let url = self.state.settings.database_url.clone();
+        (
+            result,
+            KeptDb {
+                url,
+                _dir: self._dir,
+            },
+        )
+    }
+}
+
+/// A stopped server's database.
+pub struct KeptDb {
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl KeptDb {
+    /// Opens the database again.
+    pub async fn reopen(&self) -> Store {
+        Store::connect(&self.url).await.unwrap()
     }
 }
 
@@ -194,7 +221,9 @@ impl WsClient {
 
     /// Sends a learner message with a fresh client id; returns the client id.
     pub async fn say(&mut self, text: &str) -> String {
-        self.counter += 1;
+        // Unique across clients: a second client reusing an id would be a retry.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        self.counter = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let id = format!("c-{}", self.counter);
         self.send(json!({"type": "message", "client_id": id, "text": text}))
             .await;

@@ -1,0 +1,90 @@
+//! `klover chat` driven through a pipe against a real server: plain output, one line per
+//! learner message, each sent after the previous reply; the seed's first lines complete
+//! the first concept of the reference curriculum offline.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use support::spawn_app;
+use tokio::io::AsyncWriteExt;
+
+async fn chat(server: &str, input: &str, extra: &[&str]) -> (bool, String, String) {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_klover"))
+        .args(["chat", "--server", server])
+        .args(extra)
+        .env_remove("KLOVER_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).await.unwrap();
+    drop(stdin);
+    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("klover chat finished")
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn klover_chat_through_a_pipe_completes_the_first_concept_offline() {
+    let app = spawn_app().await;
+    let lines: Vec<String> = support::seed_lines().into_iter().take(3).collect();
+    let input = lines.join("\n") + "\n/progress\n";
+    let (ok, out, err) = chat(&format!("http://{}", app.addr), &input, &[]).await;
+    assert!(ok, "stdout:\n{out}\nstderr:\n{err}");
+    // Every learner line was sent, in order, each after a whole reply.
+    let mut at = 0;
+    for line in &lines {
+        let me = out[at..]
+            .find(&format!("Me: {line}"))
+            .expect("line echoed in order");
+        at += me;
+        let reply = out[at..].find("Klover: ").expect("a reply after each line");
+        at += reply;
+    }
+    assert!(out.starts_with("Async in Python"), "{out}");
+    assert!(
+        out.contains("── next concept:"),
+        "the first concept is complete:\n{out}"
+    );
+    assert!(out.contains("(io-vs-cpu)"), "{out}");
+    assert!(out.contains("★ aha"), "{out}");
+    assert!(out.contains('✓'), "{out}");
+    let sessions = app
+        .store
+        .list_sessions(
+            &app.store
+                .find_learner_by_name("local")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].current_concept.as_str(), "io-vs-cpu");
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn klover_chat_says_clearly_when_no_server_is_there() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let (ok, _out, err) = chat(&format!("http://{addr}"), "hello\n", &[]).await;
+    assert!(!ok);
+    assert!(err.contains("klover serve"), "{err}");
+}
