@@ -110,11 +110,20 @@ mod tests {
     #[test]
     fn same_host_and_listed_origins_pass_foreign_ones_do_not() {
         let allowed = vec!["https://klover.example".to_owned()];
-        let h = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]);
+        let h = headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000"),
+        ]);
         assert!(origin_allowed(&h, &allowed));
-        let h = headers(&[("host", "127.0.0.1:3000"), ("origin", "https://klover.example")]);
+        let h = headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "https://klover.example"),
+        ]);
         assert!(origin_allowed(&h, &allowed));
-        let h = headers(&[("host", "127.0.0.1:3000"), ("origin", "https://evil.example")]);
+        let h = headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "https://evil.example"),
+        ]);
         assert!(!origin_allowed(&h, &allowed));
         let h = headers(&[("host", "127.0.0.1:3000")]);
         assert!(origin_allowed(&h, &allowed), "no Origin: not a browser");

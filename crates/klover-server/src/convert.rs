@@ -40,7 +40,12 @@ pub fn turn_assessment(
         .misconceptions
         .iter()
         .filter(|(id, m)| {
-            m.active && after.learner.misconceptions.get(*id).is_some_and(|a| !a.active)
+            m.active
+                && after
+                    .learner
+                    .misconceptions
+                    .get(*id)
+                    .is_some_and(|a| !a.active)
         })
         .map(|(id, _)| id.clone())
         .collect();

@@ -13,7 +13,11 @@ use crate::state::AppState;
 
 /// Renders a session (already checked to be the caller's) as Markdown or HTML; returns
 /// the text and a suggested file name.
-pub async fn render(app: &AppState, row: &SessionRow, html: bool) -> Result<(String, String), Error> {
+pub async fn render(
+    app: &AppState,
+    row: &SessionRow,
+    html: bool,
+) -> Result<(String, String), Error> {
     let curr = app
         .catalog
         .get(row.curriculum.as_str())
@@ -28,8 +32,14 @@ pub async fn render(app: &AppState, row: &SessionRow, html: bool) -> Result<(Str
             current = c.clone();
         }
         if !concepts.iter().any(|v| v.id == current) {
-            let title = curr.concept(&current).map(|c| c.title.clone()).unwrap_or_default();
-            concepts.push(VisitedConcept { id: current.clone(), title });
+            let title = curr
+                .concept(&current)
+                .map(|c| c.title.clone())
+                .unwrap_or_default();
+            concepts.push(VisitedConcept {
+                id: current.clone(),
+                title,
+            });
         }
         let aha = t
             .aha
@@ -37,7 +47,10 @@ pub async fn render(app: &AppState, row: &SessionRow, html: bool) -> Result<(Str
             .filter_map(|a| {
                 let id = a.checkpoint.clone()?;
                 let note = curr.checkpoint(&id).map(|(_, c)| c.statement.clone())?;
-                Some(AhaMark { checkpoint: id, note })
+                Some(AhaMark {
+                    checkpoint: id,
+                    note,
+                })
             })
             .collect();
         turns.push(Turn {
@@ -69,8 +82,8 @@ pub async fn render(app: &AppState, row: &SessionRow, html: bool) -> Result<(Str
         format: if html { Format::Html } else { Format::Markdown },
         ..ExportOptions::default()
     };
-    let body = export::render(&transcript, &options)
-        .map_err(|e| Error::BadRequest(e.to_string()))?;
+    let body =
+        export::render(&transcript, &options).map_err(|e| Error::BadRequest(e.to_string()))?;
     Ok((body, export::suggested_file_name(&transcript, &options)))
 }
 
@@ -87,7 +100,8 @@ async fn concepts_by_turn(
             continue;
         };
         match event {
-            ServerEvent::Session { concept, .. } | ServerEvent::ConceptAdvanced { to: concept, .. } => {
+            ServerEvent::Session { concept, .. }
+            | ServerEvent::ConceptAdvanced { to: concept, .. } => {
                 current = ConceptId::parse(&concept).ok();
             }
             ServerEvent::LearnerAck { turn_id, .. } | ServerEvent::TutorDone { turn_id, .. } => {

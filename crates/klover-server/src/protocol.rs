@@ -304,7 +304,10 @@ mod tests {
                 text: "hi".into()
             }
         );
-        assert_eq!(parse_client(r#"{"type":"stop"}"#).unwrap(), ClientMessage::Stop {});
+        assert_eq!(
+            parse_client(r#"{"type":"stop"}"#).unwrap(),
+            ClientMessage::Stop {}
+        );
         assert!(matches!(
             parse_client(r#"{"type":"dance"}"#),
             Err(ParseError::UnknownType(t)) if t == "dance"

@@ -37,7 +37,10 @@ pub async fn run(
     app.settings.check()?;
     let closed = app.store.recover_streaming_turns().await?;
     if closed > 0 {
-        tracing::warn!(closed, "tutor replies cut by a previous crash were kept as partial");
+        tracing::warn!(
+            closed,
+            "tutor replies cut by a previous crash were kept as partial"
+        );
     }
     let stop_accepting = CancellationToken::new();
     let serve = axum::serve(listener, router(app.clone()))
@@ -51,7 +54,10 @@ pub async fn run(
     // Running replies get a grace period, then are stopped and stored as partial.
     app.replies.close();
     let grace = Duration::from_millis(app.settings.shutdown_grace_ms);
-    if tokio::time::timeout(grace, app.replies.wait()).await.is_err() {
+    if tokio::time::timeout(grace, app.replies.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!("stopping replies still running; they are kept as partial");
         app.hub.stop_all();
         app.replies.wait().await;

@@ -43,7 +43,10 @@ fn describe() {
     metrics::describe_histogram!(UPSTREAM_LATENCY, "LLM reply duration in seconds");
     metrics::describe_counter!(TOKENS, "LLM tokens used, by kind");
     metrics::describe_counter!(ERRORS, "errors, by kind");
-    metrics::describe_counter!(LEAK_CHECK_HITS, "tutor replies caught stating a checkpoint early");
+    metrics::describe_counter!(
+        LEAK_CHECK_HITS,
+        "tutor replies caught stating a checkpoint early"
+    );
     metrics::describe_counter!(AHAS, "aha moments detected");
 }
 
