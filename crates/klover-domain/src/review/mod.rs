@@ -4,12 +4,13 @@
 //! Pure: every function takes the clock (`now`) as an argument, so tests fix it. The store
 //! keeps [`Card`]s (one per learner and checkpoint); the server and CLI call:
 //!
-//! 1. [`cards_from_session`] when a learning session ends — each aha moment and each
-//!    checkpoint of a visited concept shown only weakly becomes a card, first due the next
-//!    day ("Review scheduled for tomorrow").
-//! 2. [`due`] to pick what a review session re-probes.
-//! 3. [`rate`] on the assessor's score for the learner's new explanation, then
-//!    [`schedule`] with that rating to get the card's next state and due time.
+//! 1. [`session_cards`] (or [`cards_from_session`]) when a learning session ends — each
+//!    aha moment and each checkpoint of a visited concept shown only weakly becomes a
+//!    card, first due the next day ("Review scheduled for tomorrow").
+//! 2. [`due`] to pick what a review session re-probes (`engine::start_review` with them).
+//! 3. [`rate`] on [`review_score`] (the assessor's score for the learner's new
+//!    explanation of the probed checkpoint), then [`schedule`] with that rating to get
+//!    the card's next state and due time.
 //!
 //! ## Score → rating
 //! The assessor scores a checkpoint in [0, 1]. [`rate`] maps it like the four buttons of
@@ -21,6 +22,10 @@
 //! | 0.40 – 0.65  | Hard    | recalled in part, or only with effort     |
 //! | 0.65 – 0.90  | Good    | recalled in the learner's own words       |
 //! | ≥ 0.90       | Easy    | recalled fully and at once                |
+
+mod session;
+
+pub use session::{review_score, session_cards, session_outcomes};
 
 use chrono::{DateTime, Duration, Utc};
 use fsrs::{FSRS, MemoryState};

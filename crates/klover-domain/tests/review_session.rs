@@ -1,0 +1,106 @@
+//! The review cycle through the real engine, with a fixed clock: a learning session makes
+//! cards, a review session re-probes a due one, and the answer reschedules it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use klover_domain::engine::{self, Mode};
+use klover_domain::review::{self, CardReason, Rating};
+use klover_domain::{CheckpointId, ConceptId};
+
+fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-02-03T18:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn cp(id: &str) -> CheckpointId {
+    CheckpointId::parse(id).unwrap()
+}
+
+#[test]
+fn a_learning_session_makes_cards_for_its_aha_and_its_weak_checkpoints() {
+    let c = common::async_python();
+    let loop_id = ConceptId::parse("event-loop").unwrap();
+    let (mut state, _) = engine::start(&c, Some(&loop_id)).unwrap();
+    engine::offline_turn(&c, &mut state, "Everything else pauses.", None).unwrap();
+    let aha = [cp("cpu-task-blocks-loop")];
+    let cards = review::session_cards(&c, &state, &aha, &[], t0());
+
+    let concept = c.concept(&loop_id).unwrap();
+    for k in &concept.checkpoints {
+        let carded = cards.iter().find(|card| card.checkpoint == k.id);
+        let mastery = state.learner.p_known(&k.id);
+        match carded {
+            Some(card) if k.id == aha[0] => assert_eq!(card.reason, CardReason::Aha),
+            Some(card) => assert_eq!(card.reason, CardReason::Weak, "{}", k.id),
+            None => assert!(
+                mastery >= review::WEAK_BELOW,
+                "{} is weak ({mastery}) but has no card",
+                k.id
+            ),
+        }
+    }
+    assert!(
+        cards.iter().any(|c| c.reason == CardReason::Weak),
+        "one turn leaves weak checkpoints"
+    );
+    assert!(cards.iter().all(|c| c.due == t0() + Duration::days(1)));
+    assert!(
+        cards
+            .iter()
+            .all(|card| c.checkpoint(&card.checkpoint).unwrap().0.id == loop_id)
+    );
+
+    let again = review::session_cards(&c, &state, &aha, &[cp("cpu-task-blocks-loop")], t0());
+    assert!(
+        again.iter().all(|card| card.checkpoint != aha[0]),
+        "an existing card keeps its schedule"
+    );
+}
+
+/// Re-probes the card in a review session and answers with `answer`.
+fn review_with(answer: &str) -> (review::Card, review::Card, Rating) {
+    let c = common::async_python();
+    let card = review::new_card(cp("cpu-task-blocks-loop"), CardReason::Aha, t0());
+    let now = t0() + Duration::days(1);
+    let due: Vec<CheckpointId> = review::due(std::slice::from_ref(&card), now)
+        .into_iter()
+        .map(|c| c.checkpoint.clone())
+        .collect();
+    assert_eq!(due, [cp("cpu-task-blocks-loop")], "due the day after");
+    let (mut state, opening) = engine::start_review(&c, &due).unwrap();
+    assert_eq!(state.mode, Mode::Review);
+    assert_eq!(
+        state.concept.as_str(),
+        "event-loop",
+        "the review opens on the card's concept"
+    );
+    let outcome =
+        engine::offline_turn(&c, &mut state, answer, Some(&opening.offline_text)).unwrap();
+    let rating = review::rate(review::review_score(&outcome.assessment, &due[0]));
+    let next = review::schedule(&card, rating, now).unwrap();
+    (card, next, rating)
+}
+
+#[test]
+fn a_due_card_answered_well_in_a_review_session_moves_out() {
+    let (_, next, rating) = review_with(
+        "A CPU-bound task never reaches a wait, so it blocks the single-threaded event loop: everything else pauses.",
+    );
+    assert!(rating >= Rating::Good, "{rating:?}");
+    let now = t0() + Duration::days(1);
+    assert!(next.due - now >= Duration::days(2), "{:?}", next.due - now);
+    assert_eq!(next.reps, 1);
+}
+
+#[test]
+fn a_due_card_answered_badly_in_a_review_session_comes_back_soon() {
+    let (_, next, rating) = review_with("I don't remember.");
+    assert_eq!(rating, Rating::Again);
+    let now = t0() + Duration::days(1);
+    assert!(next.due - now <= Duration::days(1), "{:?}", next.due - now);
+    assert_eq!(next.lapses, 1);
+}
