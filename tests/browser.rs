@@ -125,3 +125,20 @@ async fn a_remote_server_asks_for_the_token_once_per_tab_in_chromium() -> anyhow
     app.stop().await?;
     result
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_reconnects_when_the_server_restarts_in_chromium() -> anyhow::Result<()> {
+    let _one_browser = BROWSER.lock().await;
+    install_browser_deps().await?;
+    let scratch = tempfile::tempdir()?;
+    let data = test_data(scratch.path())?;
+    let envs = [
+        ("KLOVER_BIN", env!("CARGO_BIN_EXE_klover").to_owned()),
+        (
+            "KLOVER_CURRICULUM_DIR",
+            support::curriculum_dir().display().to_string(),
+        ),
+        ("KLOVER_TEST_DATA", data.display().to_string()),
+    ];
+    run_node("reconnect.test.mjs", &envs).await
+}

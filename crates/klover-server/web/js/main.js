@@ -65,7 +65,11 @@ const view = {
     if (s.progress && Number(s.progress.remaining) === 0 && (s.progress.checkpoints ?? []).length) {
       masterConcept(s.progress.concept ?? s.concept);
     }
-    renderProgress(byId('progress'), { progress: s.progress, conceptTitle: conceptTitle(s.progress?.concept ?? s.concept) });
+    renderProgress(byId('progress'), {
+      progress: s.progress,
+      conceptTitle: conceptTitle(s.progress?.concept ?? s.concept),
+      earlier: s.progressLog.slice(0, -1).reverse().map((p) => ({ ...p, title: conceptTitle(p.concept) })),
+    });
   },
   aha(aha, s) {
     renderAhas(byId('ahas'), s.ahas, jumpToAha);
@@ -131,7 +135,8 @@ function jumpToAha(aha) {
 function refreshChrome() {
   const active = Boolean(session.id || session.pendingStart);
   byId('welcome').hidden = active || session.turns.length > 0;
-  byId('thinking').hidden = !(session.waiting && !session.turns.some((t) => t.status === 'streaming'));
+  const queued = session.turns.some((t) => t.status === 'queued');
+  byId('thinking').hidden = !(session.waiting && !queued && !session.turns.some((t) => t.status === 'streaming'));
   transcript.follow();
   composer.set({
     enabled: Boolean(session.id),

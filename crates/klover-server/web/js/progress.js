@@ -4,17 +4,17 @@
 
 import { h, clear, humanize } from './dom.js';
 
-/** Draws `progress` (`{concept, mastery, checkpoints, remaining}`) into `container`. */
-export function renderProgress(container, { progress, conceptTitle }) {
+/**
+ * Draws the current concept's `progress` (`{concept, mastery, checkpoints, remaining}`)
+ * into `container`, then the concepts met earlier in the session, folded.
+ */
+export function renderProgress(container, { progress, conceptTitle, earlier = [] }) {
   clear(container);
   if (!progress) {
     container.append(h('p', { class: 'muted', text: 'Start a concept to see your progress here.' }));
     return;
   }
-  const reached = (progress.checkpoints ?? []).filter((c) => c.reached);
-  const remaining = Number.isFinite(Number(progress.remaining))
-    ? Number(progress.remaining)
-    : (progress.checkpoints ?? []).filter((c) => !c.reached).length;
+  const remaining = remainingOf(progress);
   const pct = Math.round(Math.max(0, Math.min(1, Number(progress.mastery) || 0)) * 100);
   // Set through the CSSOM: the page's CSP forbids inline style attributes.
   const fill = h('span', { class: 'meter-fill' });
@@ -27,21 +27,41 @@ export function renderProgress(container, { progress, conceptTitle }) {
     }, fill),
     h('p', { class: 'meter-text muted', text: `${pct}% mastered` }),
   );
-  const list = h('ul', { class: 'checkpoints', id: 'checkpoints-reached', 'aria-label': 'Checkpoints reached' });
-  for (const cp of reached) {
-    list.append(h('li', { class: 'checkpoint', dataset: { checkpoint: cp.id } },
+  const reached = checkpointList(progress, 'checkpoints-reached');
+  if (reached) container.append(reached);
+  const dots = h('span', { class: 'dots', 'aria-hidden': 'true' },
+    Array.from({ length: Math.min(remaining, 12) }, () => h('span', { class: 'dot' })));
+  container.append(h('p', { class: 'remaining', id: 'remaining' }, remaining ? dots : null,
+    remaining === 0 ? 'Every checkpoint found.' : `${remaining} still to find`));
+  for (const past of earlier) {
+    const count = (past.checkpoints ?? []).filter((c) => c.reached).length;
+    const list = checkpointList(past);
+    container.append(h('details', { class: 'earlier', dataset: { concept: past.concept } },
+      h('summary', {},
+        h('span', { class: 'check', 'aria-hidden': 'true', text: past.mastered || remainingOf(past) === 0 ? '✓' : '•' }),
+        ` ${past.title}`, h('span', { class: 'muted small', text: ` · ${count} of ${(past.checkpoints ?? []).length} found` })),
+      list ?? h('p', { class: 'muted small', text: 'No checkpoint reached yet.' })));
+  }
+}
+
+function remainingOf(progress) {
+  return Number.isFinite(Number(progress.remaining))
+    ? Number(progress.remaining)
+    : (progress.checkpoints ?? []).filter((c) => !c.reached).length;
+}
+
+/** The reached checkpoints of one concept, each with the learner's words; null if none. */
+function checkpointList(progress, id) {
+  const reached = (progress.checkpoints ?? []).filter((c) => c.reached);
+  if (!reached.length) return null;
+  return h('ul', { class: 'checkpoints', id, 'aria-label': 'Checkpoints reached' }, reached.map((cp) =>
+    h('li', { class: 'checkpoint', dataset: { checkpoint: cp.id } },
       h('span', { class: 'check', 'aria-hidden': 'true', text: '✓' }),
       h('div', {},
         h('p', { class: 'checkpoint-label', text: humanize(cp.id) }),
         cp.stated_by_tutor
           ? h('p', { class: 'evidence muted', text: 'Klover stated it after your tries: it comes back in review.' })
-          : cp.evidence ? h('blockquote', { class: 'evidence', text: `“${cp.evidence}”` }) : null)));
-  }
-  if (reached.length) container.append(list);
-  const dots = h('span', { class: 'dots', 'aria-hidden': 'true' },
-    Array.from({ length: Math.min(remaining, 12) }, () => h('span', { class: 'dot' })));
-  container.append(h('p', { class: 'remaining', id: 'remaining' }, remaining ? dots : null,
-    remaining === 0 ? 'Every checkpoint found.' : `${remaining} still to find`));
+          : cp.evidence ? h('blockquote', { class: 'evidence', text: `“${cp.evidence}”` }) : null))));
 }
 
 /** Draws the list of aha moments; `onJump(aha)` when one is chosen. */

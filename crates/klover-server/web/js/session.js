@@ -21,7 +21,9 @@ export class Session {
     this.lastSeq = this.id && this.turns.length ? Number(saved?.lastSeq ?? 0) : 0;
     this.outbox = this.id ? tabStore.outbox() : [];
     this.ahas = this.id ? tabStore.ahas() : [];
-    this.progress = null;
+    // The latest `progress` of each concept met in this session, in order (the last one
+    // is the current concept); kept so a reload shows it before any new event.
+    this.progressLog = this.id ? tabStore.progress() : [];
     this.waiting = this.outbox.length > 0;
     this.pendingStart = null;
   }
@@ -42,7 +44,7 @@ export class Session {
   /** Starts a new session on a concept. */
   start(curriculum, concept) {
     tabStore.clearSession();
-    Object.assign(this, { id: null, turns: [], outbox: [], ahas: [], progress: null, lastSeq: 0, waiting: true });
+    Object.assign(this, { id: null, turns: [], outbox: [], ahas: [], progressLog: [], lastSeq: 0, waiting: true });
     Object.assign(this, { curriculum, concept });
     this.pendingStart = { type: 'start', curriculum, concept, mode: 'learn' };
     this.view.reset(this);
@@ -52,7 +54,7 @@ export class Session {
   /** Follows an existing session (from the list of past sessions). */
   open(sessionId) {
     tabStore.clearSession();
-    Object.assign(this, { id: sessionId, turns: [], outbox: [], ahas: [], progress: null, lastSeq: 0, waiting: false });
+    Object.assign(this, { id: sessionId, turns: [], outbox: [], ahas: [], progressLog: [], lastSeq: 0, waiting: false });
     this.pendingStart = null;
     this.save();
     this.view.reset(this);
@@ -115,7 +117,7 @@ export class Session {
     this.view.session(e, this);
     // Protocol v1 sends the transcript as events; a snapshot (`transcript`) is also accepted.
     if (!fresh && !Array.isArray(e.transcript)) return;
-    if (fresh) this.ahas = [];
+    if (fresh) Object.assign(this, { ahas: [], progressLog: [] });
     const unacked = new Set(this.outbox.map((o) => o.client_id));
     const local = this.turns.filter((t) => t.clientId && unacked.has(t.clientId));
     const turns = [];
@@ -132,7 +134,7 @@ export class Session {
     this.turns = [...turns, ...local.filter((t) => !known.has(t.clientId))];
     for (const aha of this.ahas) this.markAha(aha);
     this.waiting = this.outbox.length > 0 || (this.waiting && fresh && !turns.some((t) => t.role === 'tutor'));
-    if (e.progress) this.progress = e.progress;
+    if (e.progress) this.on_progress(e.progress);
     this.view.reset(this);
   }
 
@@ -169,8 +171,14 @@ export class Session {
     this.view.turn(turn, this);
   }
 
+  /** The current concept's progress (the latest one received). */
+  get progress() {
+    return this.progressLog[this.progressLog.length - 1] ?? null;
+  }
+
   on_progress(e) {
-    this.progress = e;
+    const { type: _type, seq: _seq, ...progress } = e;
+    this.progressLog = [...this.progressLog.filter((p) => p.concept !== progress.concept), progress];
     if (e.concept) this.concept = e.concept;
     this.view.progress(this);
   }
@@ -179,12 +187,15 @@ export class Session {
     if (this.ahas.some((a) => a.turn_id === e.turn_id && a.checkpoint === e.checkpoint)) return;
     const aha = { turn_id: e.turn_id, checkpoint: e.checkpoint ?? e.misconception ?? '', quote: e.quote ?? '', move: e.move };
     this.ahas.push(aha);
+    this.creditCheckpoint(aha);
     const turn = this.markAha(aha);
     if (turn) this.view.turn(turn, this);
     this.view.aha(aha, this);
   }
 
   on_concept_advanced(e) {
+    const left = this.progressLog.find((p) => p.concept === e.from);
+    if (left) left.mastered = true;
     this.concept = e.to ?? this.concept;
     this.put({ key: `d:${e.to}:${this.lastSeq}`, role: 'divider', text: e.title ?? this.view.conceptTitle(e.to) });
     this.view.advanced(e, this);
@@ -204,11 +215,23 @@ export class Session {
     }
     if (code === 'no_session' || code === 'not_found') {
       tabStore.clearSession();
-      Object.assign(this, { id: null, turns: [], outbox: [], ahas: [], progress: null, lastSeq: 0, waiting: false });
+      Object.assign(this, { id: null, turns: [], outbox: [], ahas: [], progressLog: [], lastSeq: 0, waiting: false });
       this.view.reset(this);
     }
     if (code === 'upstream_failed') this.waiting = false;
     this.view.error(code, e.message ?? '', this);
+  }
+
+  /** An aha names a checkpoint now reached, possibly in a concept the server moved past. */
+  creditCheckpoint(aha) {
+    for (const p of this.progressLog) {
+      const cp = (p.checkpoints ?? []).find((c) => c.id === aha.checkpoint);
+      if (cp && !cp.reached) {
+        Object.assign(cp, { reached: true, evidence: cp.evidence ?? aha.quote });
+        p.remaining = (p.checkpoints ?? []).filter((c) => !c.reached).length;
+        this.view.progress(this);
+      }
+    }
   }
 
   tutorTurn(turnId) {
@@ -236,6 +259,7 @@ export class Session {
     tabStore.setTurns(this.turns);
     tabStore.setOutbox(this.outbox);
     tabStore.setAhas(this.ahas);
+    tabStore.setProgress(this.progressLog);
   }
 }
 

@@ -35,9 +35,11 @@ export const tabStore = {
   mastered: () => read('mastered', []),
   setMastered: (ids) => write('mastered', ids),
   ahas: () => read('ahas', []),
+  progress: () => read('progress', []),
+  setProgress: (items) => write('progress', items),
   setAhas: (items) => write('ahas', items),
   /** Forgets the followed session (a new one is about to start). */
   clearSession() {
-    for (const name of ['session', 'turns', 'outbox', 'ahas']) write(name, null);
+    for (const name of ['session', 'turns', 'outbox', 'ahas', 'progress']) write(name, null);
   },
 };
