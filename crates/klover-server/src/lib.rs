@@ -9,7 +9,8 @@
 //! - [`protocol`]: the frames themselves (documented in `docs/protocol.md`).
 //! - [`live`]: sessions in memory: engine state, one reply in flight, event fan-out with
 //!   per-session seq (the store's event log makes resume lossless).
-//! - [`turn`]: one learner turn through the engine, and the voice that words it ([`voice`]).
+//! - [`turn`]: one learner turn through the engine, and the voice that words it ([`voice`],
+//!   [`speak_llm`]).
 //! - [`http`]: health, readiness, metrics, and the learner-scoped JSON API.
 //! - [`catalog`], [`convert`], [`export`], [`telemetry`], [`error`]: the supporting parts.
 //!
@@ -26,6 +27,7 @@ pub mod live;
 pub mod protocol;
 pub mod server;
 pub mod settings;
+pub mod speak_llm;
 pub mod state;
 pub mod telemetry;
 pub mod turn;

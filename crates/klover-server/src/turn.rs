@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use klover_domain::assess::Assessor;
 use klover_domain::engine::{self, Opening, SessionState, TurnOutcome};
 use klover_domain::ids::ConceptId;
 use klover_domain::policy::TutorPlan;
@@ -165,7 +166,10 @@ async fn run_inner(
     let assessment = {
         let req = engine::assess_request(&curr, &state, text, last_tutor.as_deref())
             .ok_or_else(|| Error::NotFound(format!("concept `{}`", state.concept)))?;
-        klover_domain::assess::RubricAssessor::new().assess_now(req)
+        match &app.voice {
+            TutorVoice::Offline => klover_domain::assess::RubricAssessor::new().assess_now(req),
+            TutorVoice::Llm(llm) => llm.judge.assess(req).await,
+        }
     };
     let outcome = engine::learner_turn(&curr, &mut state, text, assessment);
     let record = convert::turn_assessment(&curr, &before, &state, &outcome, text);
@@ -176,9 +180,19 @@ async fn run_inner(
     live.lock_engine().state = state;
     count_turn(app, &outcome);
 
-    let rendered = speak_offline(app, live, &outcome.plan, &outcome.offline_text, slot).await?;
+    let (said, rendered) = match &app.voice {
+        TutorVoice::Offline => {
+            speak_offline(app, live, &outcome.plan, &outcome.offline_text, slot).await?
+        }
+        TutorVoice::Llm(llm) => {
+            let learner = live.lock_engine().state.learner.clone();
+            let plan = &outcome.plan;
+            crate::speak_llm::speak(app, live, llm, plan, &learner, &outcome.offline_text, slot)
+                .await?
+        }
+    };
     if rendered.status == TurnStatus::Complete {
-        live.lock_engine().last_tutor = Some(outcome.offline_text.clone());
+        live.lock_engine().last_tutor = Some(said);
     }
     after_reply(app, live, learner_turn, slot, &outcome).await
 }
@@ -248,7 +262,7 @@ async fn speak_offline(
     plan: &TutorPlan,
     text: &str,
     slot: &ReplySlot,
-) -> Result<Rendered, Error> {
+) -> Result<(String, Rendered), Error> {
     let store = &app.store;
     let turn = store.begin_tutor_turn(&live.id).await?;
     let pause = std::time::Duration::from_millis(app.settings.offline_delta_delay_ms);
@@ -273,18 +287,18 @@ async fn speak_offline(
         status: cut_status(&slot.cancel),
         usage: None,
     };
-    finish(app, live, &turn, plan, rendered).await?;
-    Ok(rendered)
+    let said = finish(app, live, &turn, plan, rendered).await?;
+    Ok((said, rendered))
 }
 
-/// Stores the end of a tutor turn and emits `tutor_done`.
+/// Stores the end of a tutor turn and emits `tutor_done`; returns the stored text.
 pub(crate) async fn finish(
     app: &AppState,
     live: &Arc<LiveSession>,
     turn: &TurnRow,
     plan: &TutorPlan,
     rendered: Rendered,
-) -> Result<(), Error> {
+) -> Result<String, Error> {
     let move_json = serde_json::to_string(&plan.primary()).ok();
     let done = app
         .store
@@ -297,12 +311,12 @@ pub(crate) async fn finish(
         .await?;
     let event = ServerEvent::TutorDone {
         turn_id: done.id.to_string(),
-        text: done.text,
+        text: done.text.clone(),
         move_: move_kind(plan),
         status: done.status.as_str().to_owned(),
     };
     live.emit(&app.store, event).await?;
-    Ok(())
+    Ok(done.text)
 }
 
 fn move_kind(plan: &TutorPlan) -> String {

@@ -19,20 +19,33 @@ pub enum TutorVoice {
 
 /// The LLM voice and judge (configured from [`crate::settings::LlmSettings`]).
 pub struct LlmVoice {
-    _wired_when_klover_llm_lands: (),
+    /// Streams the tutor's words.
+    pub voice: klover_llm::Voice,
+    /// Assesses learner turns (falls back to the rubric on any failure).
+    pub judge: klover_llm::LlmJudge,
 }
 
 impl TutorVoice {
     /// The voice the settings ask for: offline unless an LLM is configured.
     pub fn from_settings(llm: &crate::settings::LlmSettings) -> Result<Self, crate::Error> {
-        if llm.is_configured() {
-            return Err(crate::Error::Config(
-                "an LLM is configured but this build cannot use it yet: unset \
-                 KLOVER_LLM_BASE_URL / KLOVER_LLM_API_KEY to use the offline voice"
-                    .into(),
-            ));
+        let config = klover_llm::LlmConfig::from_lookup(|name| match name {
+            "KLOVER_LLM_BASE_URL" => llm.base_url.clone(),
+            "KLOVER_LLM_API_KEY" => llm.api_key.as_ref().map(|k| k.expose().to_owned()),
+            "KLOVER_LLM_MODEL" => llm.model.clone(),
+            _ => None,
+        });
+        match config {
+            Some(config) => Self::llm(config),
+            None => Ok(TutorVoice::Offline),
         }
-        Ok(TutorVoice::Offline)
+    }
+
+    /// An LLM voice and judge for this configuration.
+    pub fn llm(config: klover_llm::LlmConfig) -> Result<Self, crate::Error> {
+        let voice = klover_llm::Voice::new(config)
+            .map_err(|e| crate::Error::Config(format!("LLM: {e}")))?;
+        let judge = klover_llm::LlmJudge::new(voice.clone());
+        Ok(TutorVoice::Llm(Arc::new(LlmVoice { voice, judge })))
     }
 
     /// `offline` or `llm`, as stored with the session.

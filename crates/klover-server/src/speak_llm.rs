@@ -1,0 +1,133 @@
+//! The LLM voice for one turn: builds the prompt from the plan and the transcript, streams
+//! the reply, stores and sends each delta as it arrives, and ends the turn as complete,
+//! partial (stopped, cut) or failed. The learner gets a clear `upstream_failed` message
+//! when the model fails; what it said so far is kept.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use klover_domain::learner::LearnerModel;
+use klover_domain::policy::TutorPlan;
+use klover_domain::prompt::{Persona, Speaker, TranscriptTurn, VoiceContext, voice_messages};
+use klover_llm::VoiceError;
+use klover_store::{TurnRole, TurnRow, TurnStatus, Usage};
+use tokio::sync::mpsc;
+
+use crate::error::Error;
+use crate::live::{LiveSession, ReplySlot};
+use crate::protocol::{ErrorCode, ServerEvent};
+use crate::state::AppState;
+use crate::telemetry;
+use crate::turn::finish;
+use crate::voice::{LlmVoice, Rendered};
+
+/// Streams the LLM's wording of `plan` as a tutor turn.
+pub async fn speak(
+    app: &AppState,
+    live: &Arc<LiveSession>,
+    llm: &LlmVoice,
+    plan: &TutorPlan,
+    learner: &LearnerModel,
+    draft: &str,
+    slot: &ReplySlot,
+) -> Result<(String, Rendered), Error> {
+    let transcript: Vec<TranscriptTurn> = app
+        .store
+        .turns(&live.id)
+        .await?
+        .into_iter()
+        .filter(|t| !t.text.is_empty())
+        .map(|t| TranscriptTurn {
+            speaker: match t.role {
+                TurnRole::Learner => Speaker::Learner,
+                TurnRole::Tutor => Speaker::Tutor,
+            },
+            text: t.text,
+        })
+        .collect();
+    let persona = Persona::default();
+    let ctx = VoiceContext {
+        persona: &persona,
+        curriculum: &live.curriculum,
+        plan,
+        learner,
+        transcript: &transcript,
+        draft: Some(draft),
+        budget_tokens: llm.voice.config().context_budget,
+    };
+    let messages = voice_messages(&ctx).map_err(|e| Error::BadRequest(e.to_string()))?;
+    let turn = app.store.begin_tutor_turn(&live.id).await?;
+    let (tx, rx) = mpsc::channel::<String>(64);
+    let started = Instant::now();
+    let (result, relayed) = tokio::join!(
+        llm.voice.stream_reply(&messages, tx, slot.cancel.clone()),
+        relay(app, live, &turn, rx)
+    );
+    metrics::histogram!(telemetry::UPSTREAM_LATENCY).record(started.elapsed().as_secs_f64());
+    relayed?;
+    let rendered = match &result {
+        Ok(reply) => {
+            let usage = reply.usage.map(|u| Usage {
+                prompt_tokens: i64::from(u.prompt_tokens),
+                completion_tokens: i64::from(u.completion_tokens),
+            });
+            if let Some(u) = usage {
+                metrics::counter!(telemetry::TOKENS, "kind" => "prompt")
+                    .increment(u64::try_from(u.prompt_tokens).unwrap_or_default());
+                metrics::counter!(telemetry::TOKENS, "kind" => "completion")
+                    .increment(u64::try_from(u.completion_tokens).unwrap_or_default());
+            }
+            klover_llm::guard::check_leaks(&live.curriculum, plan, &reply.text);
+            Rendered {
+                status: TurnStatus::Complete,
+                usage,
+            }
+        }
+        Err(e) => failed(live, e),
+    };
+    let text = finish(app, live, &turn, plan, rendered).await?;
+    Ok((text, rendered))
+}
+
+/// Stores and sends each delta as it arrives; several waiting deltas go out as one.
+async fn relay(
+    app: &AppState,
+    live: &Arc<LiveSession>,
+    turn: &TurnRow,
+    mut rx: mpsc::Receiver<String>,
+) -> Result<(), Error> {
+    while let Some(mut text) = rx.recv().await {
+        while let Ok(more) = rx.try_recv() {
+            text.push_str(&more);
+        }
+        app.store.append_tutor_text(&turn.id, &text).await?;
+        let delta = ServerEvent::TutorDelta {
+            turn_id: turn.id.to_string(),
+            text,
+        };
+        live.emit(&app.store, delta).await?;
+    }
+    Ok(())
+}
+
+/// A cut reply: partial when stopped or when some text arrived, failed otherwise; the
+/// learner is told what happened unless they stopped it themselves.
+fn failed(live: &LiveSession, e: &VoiceError) -> Rendered {
+    let status = match e {
+        VoiceError::Cancelled { .. } => TurnStatus::Partial,
+        _ if !e.partial().is_empty() => TurnStatus::Partial,
+        _ => TurnStatus::Failed,
+    };
+    if !matches!(e, VoiceError::Cancelled { .. }) {
+        tracing::warn!(session = %live.id, error = %e, "LLM reply failed");
+        telemetry::error("upstream");
+        live.broadcast_transient(ServerEvent::Error {
+            code: ErrorCode::UpstreamFailed,
+            message: e.learner_message().into(),
+        });
+    }
+    Rendered {
+        status,
+        usage: None,
+    }
+}

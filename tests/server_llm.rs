@@ -1,0 +1,143 @@
+//! LLM mode against the fake OpenAI-compatible server: deltas arrive in order and the
+//! reply is stored whole; a stop closes the upstream request and keeps the partial text;
+//! an upstream failure tells the learner and keeps what was said.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::time::Duration;
+
+use klover_fake_llm::{Failure, FakeLlm, Reply};
+use klover_llm::{ApiKey, LlmConfig};
+use serde_json::{Value, json};
+use support::{find, session_id, spawn_app_with, test_settings};
+
+const CHUNKS: [&str; 7] = [
+    "Good ",
+    "instinct. ",
+    "What ",
+    "decides ",
+    "which ",
+    "task ",
+    "runs?",
+];
+const LEARNER: &str = "Sounds like something delegates the tasks to a worker.";
+
+async fn llm_app(fake: &FakeLlm) -> support::TestApp {
+    let config = LlmConfig::new(fake.base_url(), ApiKey::new(""), "fake-model");
+    let voice = klover_server::TutorVoice::llm(config).unwrap();
+    spawn_app_with(test_settings(), voice).await
+}
+
+/// Judge requests (not streamed) get a verdict the judge cannot use, so the rubric
+/// decides; streamed requests get `voice`.
+fn script(fake: &FakeLlm, voice: Reply) {
+    fake.set_responder(move |req| {
+        if req.is_stream() {
+            voice.clone()
+        } else {
+            Reply::text("not a verdict")
+        }
+    });
+}
+
+fn deltas(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e["type"] == "tutor_delta")
+        .map(|e| e["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn in_llm_mode_deltas_stream_in_order_and_the_reply_is_stored_whole() {
+    let fake = FakeLlm::start().await;
+    script(
+        &fake,
+        Reply::chunks(CHUNKS)
+            .chunk_interval(Duration::from_millis(30))
+            .usage(120, 9),
+    );
+    let app = llm_app(&fake).await;
+    let mut c = app.client().await;
+    let opened = c.start("async-python", None).await;
+    assert_eq!(find(&opened, "session").unwrap()["voice"], "llm");
+    let sid = klover_store::SessionId::parse(&session_id(&opened)).unwrap();
+    let events = c.turn(LEARNER).await;
+    let got = deltas(&events).concat();
+    assert_eq!(got, CHUNKS.concat(), "every delta, in order");
+    assert!(deltas(&events).len() >= 2, "streamed, not sent at once");
+    let done = find(&events, "tutor_done").unwrap();
+    assert_eq!(done["text"], CHUNKS.concat());
+    assert_eq!(done["status"], "complete");
+    let last = app.store.turns(&sid).await.unwrap().pop().unwrap();
+    assert_eq!(last.text, CHUNKS.concat());
+    assert_eq!(last.status, klover_store::TurnStatus::Complete);
+    assert_eq!(last.usage.map(|u| u.completion_tokens), Some(9));
+    // The learner's words went to the model only inside a user message.
+    let stream = fake.requests().into_iter().find(|r| r.is_stream()).unwrap();
+    let msgs = stream.messages();
+    assert!(
+        msgs.iter()
+            .any(|(role, text)| role == "user" && text.contains(LEARNER))
+    );
+    assert!(
+        !msgs
+            .iter()
+            .any(|(role, text)| role == "system" && text.contains(LEARNER))
+    );
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn stop_mid_llm_reply_closes_the_upstream_request_and_keeps_the_partial_text() {
+    let fake = FakeLlm::start().await;
+    script(
+        &fake,
+        Reply::chunks(CHUNKS).chunk_interval(Duration::from_millis(400)),
+    );
+    let app = llm_app(&fake).await;
+    let mut c = app.client().await;
+    c.start("async-python", None).await;
+    c.say(LEARNER).await;
+    let mut events = c.until("tutor_delta").await;
+    c.send(json!({"type": "stop"})).await;
+    events.extend(c.until("progress").await);
+    let done = find(&events, "tutor_done").unwrap();
+    assert_eq!(done["status"], "partial");
+    let said = deltas(&events).concat();
+    assert!(
+        !said.is_empty() && said.len() < CHUNKS.concat().len(),
+        "{said}"
+    );
+    assert_eq!(done["text"], Value::from(said));
+    let stream = fake.requests().into_iter().find(|r| r.is_stream()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), fake.wait_disconnect(stream.index))
+        .await
+        .expect("the upstream request was dropped");
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_upstream_failure_tells_the_learner_and_keeps_what_was_said() {
+    let fake = FakeLlm::start().await;
+    script(&fake, Reply::chunks(CHUNKS).fail(Failure::CloseAfter(2)));
+    let app = llm_app(&fake).await;
+    let mut c = app.client().await;
+    c.start("async-python", None).await;
+    let events = c.turn(LEARNER).await;
+    let error = find(&events, "error").expect("the learner is told");
+    assert_eq!(error["code"], "upstream_failed");
+    let done = find(&events, "tutor_done").unwrap();
+    assert_eq!(done["status"], "partial");
+    assert_eq!(done["text"], CHUNKS[..2].concat());
+    // The session goes on.
+    script(
+        &fake,
+        Reply::text("Exactly. And what does the CPU do meanwhile?"),
+    );
+    let next = c.turn("The CPU has nothing to do while it waits.").await;
+    assert_eq!(find(&next, "tutor_done").unwrap()["status"], "complete");
+    app.stop().await.unwrap();
+}
