@@ -4,22 +4,24 @@
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The PostgreSQL server could not be reached (or refused the connection).
-    #[error("cannot reach the database at {url}: start PostgreSQL or fix DATABASE_URL ({source})")]
+    #[error("cannot reach the database at {url}: start PostgreSQL or fix DATABASE_URL ({cause})")]
     Unreachable {
         /// The URL, with any password removed.
         url: String,
-        /// What the driver said.
-        source: sqlx::Error,
+        /// What the driver said (inlined in the message, so not a `source`: `{:#}`
+        /// chains would print it twice).
+        cause: sqlx::Error,
     },
     /// The SQLite file could not be opened or created.
     #[error(
-        "cannot open the SQLite database at {url}: check that its folder exists and is writable ({source})"
+        "cannot open the SQLite database at {url}: check that its folder exists and is writable ({cause})"
     )]
     CannotOpen {
         /// The URL of the file.
         url: String,
-        /// What the driver said.
-        source: sqlx::Error,
+        /// What the driver said (inlined in the message, so not a `source`: `{:#}`
+        /// chains would print it twice).
+        cause: sqlx::Error,
     },
     /// The URL names a backend this build does not speak.
     #[error(
@@ -40,12 +42,12 @@ pub enum StoreError {
         known: i64,
     },
     /// Migrations failed for another reason (an edited migration, a half-applied one...).
-    #[error("cannot migrate the database at {url}: {source}")]
+    #[error("cannot migrate the database at {url}: {cause}")]
     Migrate {
         /// The URL, with any password removed.
         url: String,
         /// What sqlx said.
-        source: sqlx::migrate::MigrateError,
+        cause: sqlx::migrate::MigrateError,
     },
     /// No such row (`what` says which kind: "session", "turn", "learner").
     #[error("{0} not found")]
@@ -69,7 +71,13 @@ pub enum StoreError {
     },
     /// Any other database error.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e)
+    }
 }
 
 impl StoreError {

@@ -24,6 +24,7 @@ fn learner_from(row: &sqlx::any::AnyRow) -> Result<Learner, StoreError> {
 impl Store {
     /// Creates a learner; [`StoreError::Conflict`] when the name is taken.
     pub async fn create_learner(&self, name: &str) -> Result<Learner, StoreError> {
+        let _writing = self.write_turn().await;
         let name = name.trim();
         if name.is_empty() {
             return Err(StoreError::Invalid(
@@ -74,6 +75,7 @@ impl Store {
         learner: Option<&LearnerId>,
         label: &str,
     ) -> Result<String, StoreError> {
+        let _writing = self.write_turn().await;
         if role == Role::Learner && learner.is_none() {
             return Err(StoreError::Invalid(
                 "a learner token must name its learner".into(),
@@ -118,6 +120,7 @@ impl Store {
 
     /// Revokes `token`; false when it was unknown or already revoked.
     pub async fn revoke_api_token(&self, token: &str) -> Result<bool, StoreError> {
+        let _writing = self.write_turn().await;
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE token_sha256 = $2 AND revoked_at IS NULL",
         )

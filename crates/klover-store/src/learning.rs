@@ -84,6 +84,7 @@ impl Store {
         turn: &TurnId,
         a: &TurnAssessment,
     ) -> Result<(), StoreError> {
+        let _writing = self.write_turn().await;
         validate(a)?;
         let now = now_ms();
         let mut tx = self.pool.begin().await?;

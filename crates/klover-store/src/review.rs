@@ -67,6 +67,7 @@ fn card_from(row: &AnyRow) -> Result<ReviewCard, StoreError> {
 impl Store {
     /// Creates the learner's card for this checkpoint, or replaces its state.
     pub async fn upsert_review_card(&self, card: &ReviewCard) -> Result<(), StoreError> {
+        let _writing = self.write_turn().await;
         // sqlx 0.9's Any driver binds a NULL f64 as PostgreSQL float4, which poisons the
         // prepared statement for later non-NULL f64 binds; so a card without a memory state
         // uses its own statement with literal NULLs instead of binding `None::<f64>`.

@@ -66,6 +66,7 @@ fn summary_from(row: &AnyRow) -> Result<SessionSummary, StoreError> {
 impl Store {
     /// Starts a session for a learner.
     pub async fn create_session(&self, new: &NewSession) -> Result<SessionRow, StoreError> {
+        let _writing = self.write_turn().await;
         let id = SessionId::new();
         let now = now_ms();
         sqlx::query(
@@ -146,6 +147,7 @@ impl Store {
         concept: &ConceptId,
         engine_state: &str,
     ) -> Result<(), StoreError> {
+        let _writing = self.write_turn().await;
         let done = sqlx::query(
             "UPDATE sessions SET engine_state = $1, current_concept = $2, updated_at = $3 WHERE id = $4",
         )
@@ -163,6 +165,7 @@ impl Store {
 
     /// Marks the session ended (the first end counts; later calls change nothing).
     pub async fn end_session(&self, session: &SessionId) -> Result<(), StoreError> {
+        let _writing = self.write_turn().await;
         let now = now_ms();
         let done = sqlx::query(
             "UPDATE sessions SET ended_at = COALESCE(ended_at, $1), updated_at = $1 WHERE id = $2",
@@ -201,6 +204,7 @@ impl Store {
         session: &SessionId,
         payload: &str,
     ) -> Result<i64, StoreError> {
+        let _writing = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
         // The counter update comes first: it takes the write lock (SQLite) or the session's
         // row lock (PostgreSQL), so concurrent appends queue instead of colliding.

@@ -60,7 +60,8 @@ async fn lock_session(
     }
 }
 
-/// Inserts a turn with the session's next seq; the session must be locked.
+/// Inserts a turn with the session's next seq in one statement; the session must be
+/// locked. `None` when the session already holds `client_message_id` (nothing inserted).
 async fn insert_turn(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     session: &SessionId,
@@ -69,28 +70,27 @@ async fn insert_turn(
     status: TurnStatus,
     client_message_id: Option<&str>,
     now: i64,
-) -> Result<TurnRow, StoreError> {
-    let seq: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = $1")
-            .bind(session.as_str())
-            .fetch_one(&mut **tx)
-            .await?;
+) -> Result<Option<TurnRow>, StoreError> {
     let id = TurnId::new();
-    sqlx::query(
+    // (SQLite needs the WHERE clause to parse ON CONFLICT after INSERT ... SELECT.)
+    let seq: Option<i64> = sqlx::query_scalar(
         "INSERT INTO turns (id, session_id, seq, role, text, status, client_message_id, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+         created_at, updated_at) \
+         SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $7 \
+         FROM turns WHERE session_id = $2 \
+         ON CONFLICT (session_id, client_message_id) DO NOTHING RETURNING seq",
     )
     .bind(id.as_str())
     .bind(session.as_str())
-    .bind(seq)
     .bind(role.as_str())
     .bind(text)
     .bind(status.as_str())
     .bind(client_message_id)
     .bind(now)
-    .execute(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
-    Ok(TurnRow {
+    let Some(seq) = seq else { return Ok(None) };
+    Ok(Some(TurnRow {
         id,
         session: session.clone(),
         seq,
@@ -101,7 +101,7 @@ async fn insert_turn(
         usage: None,
         client_message_id: client_message_id.map(str::to_owned),
         created_at: time(now)?,
-    })
+    }))
 }
 
 impl Store {
@@ -113,27 +113,11 @@ impl Store {
         client_message_id: &str,
         text: &str,
     ) -> Result<AppendedTurn, StoreError> {
+        let _writing = self.write_turn().await;
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         lock_session(&mut tx, session, now).await?;
-        let sql = concat!(
-            "SELECT ",
-            turn_columns!(),
-            " FROM turns WHERE session_id = $1 AND client_message_id = $2"
-        );
-        let existing = sqlx::query(sql)
-            .bind(session.as_str())
-            .bind(client_message_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(row) = existing {
-            tx.rollback().await?;
-            return Ok(AppendedTurn {
-                turn: turn_from(&row)?,
-                new: false,
-            });
-        }
-        let turn = insert_turn(
+        let inserted = insert_turn(
             &mut tx,
             session,
             TurnRole::Learner,
@@ -143,12 +127,31 @@ impl Store {
             now,
         )
         .await?;
-        tx.commit().await?;
-        Ok(AppendedTurn { turn, new: true })
+        if let Some(turn) = inserted {
+            tx.commit().await?;
+            return Ok(AppendedTurn { turn, new: true });
+        }
+        // A retry: the first turn with this client id stands.
+        let sql = concat!(
+            "SELECT ",
+            turn_columns!(),
+            " FROM turns WHERE session_id = $1 AND client_message_id = $2"
+        );
+        let row = sqlx::query(sql)
+            .bind(session.as_str())
+            .bind(client_message_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.rollback().await?;
+        Ok(AppendedTurn {
+            turn: turn_from(&row)?,
+            new: false,
+        })
     }
 
     /// Starts a tutor reply: an empty turn in `streaming` status.
     pub async fn begin_tutor_turn(&self, session: &SessionId) -> Result<TurnRow, StoreError> {
+        let _writing = self.write_turn().await;
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         lock_session(&mut tx, session, now).await?;
@@ -161,7 +164,9 @@ impl Store {
             None,
             now,
         )
-        .await?;
+        .await?
+        // Only a client message id can conflict, and a tutor turn has none.
+        .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;
         tx.commit().await?;
         Ok(turn)
     }
@@ -169,6 +174,7 @@ impl Store {
     /// Appends a piece of the reply as it arrives; [`StoreError::Conflict`] once the turn
     /// has finished.
     pub async fn append_tutor_text(&self, turn: &TurnId, delta: &str) -> Result<(), StoreError> {
+        let _writing = self.write_turn().await;
         let done = sqlx::query(
             "UPDATE turns SET text = text || $1, updated_at = $2 \
              WHERE id = $3 AND status = 'streaming'",
@@ -193,6 +199,7 @@ impl Store {
         move_json: Option<&str>,
         usage: Option<Usage>,
     ) -> Result<TurnRow, StoreError> {
+        let _writing = self.write_turn().await;
         if status == TurnStatus::Streaming {
             return Err(StoreError::Invalid(
                 "a turn cannot finish as `streaming`".into(),
@@ -233,6 +240,7 @@ impl Store {
         &self,
         idle: Duration,
     ) -> Result<u64, StoreError> {
+        let _writing = self.write_turn().await;
         let now = now_ms();
         let idle_ms = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
         let done = sqlx::query(
