@@ -50,8 +50,7 @@ async fn a_disconnect_mid_reply_then_resume_delivers_the_rest_without_loss_or_du
     seen.extend(rest.iter().filter(|e| !e["seq"].is_null()).cloned());
     let done = seen
         .iter()
-        .filter(|e| e["type"] == "tutor_done")
-        .last()
+        .rfind(|e| e["type"] == "tutor_done")
         .expect("the reply ended");
     let turn = done["turn_id"].as_str().unwrap();
     assert_eq!(
