@@ -8,9 +8,10 @@
 //! ```
 //! Words are folded and stemmed like the learner's text; a word with synonyms in the
 //! manifest also matches each synonym; a negator (`not`) matches any negator (`doesn't`,
-//! `never`, `no`…). A term occurrence preceded within three words, in the same clause, by a
-//! negator the cue did not ask for is negated: "the CPU is not idle" does not match
-//! `cpu idle`.
+//! `never`, `no`…), while other negator words (`without`, `nothing`) match as written. A
+//! term occurrence preceded in the same clause by a negator the cue did not ask for (from
+//! three words before the match up to the occurrence) is negated: "the CPU is not idle"
+//! does not match `cpu idle`.
 
 use std::collections::BTreeMap;
 
@@ -26,7 +27,10 @@ const NEGATION_REACH: usize = 3;
 enum Word {
     Stem(String),
     Prefix(String),
+    /// `not` in a cue: any negator.
     Negator,
+    /// Another negator word (`without`, `nothing`, `never`…), matched as written.
+    Negation(String),
 }
 
 /// A compiled cue.
@@ -142,8 +146,10 @@ fn compile_word(stemmer: &Stemmer, w: &str) -> Word {
         return Word::Prefix(fold_word(p));
     }
     let folded = fold_word(w);
-    if is_negator(&folded) {
+    if folded == "not" {
         Word::Negator
+    } else if is_negator(&folded) {
+        Word::Negation(folded)
     } else {
         Word::Stem(stem(stemmer, &folded))
     }
@@ -154,11 +160,17 @@ fn word_matches(w: &Word, t: &super::text::Token) -> bool {
         Word::Stem(s) => &t.stem == s || &t.folded == s,
         Word::Prefix(p) => t.folded.starts_with(p.as_str()),
         Word::Negator => is_negator(&t.folded),
+        Word::Negation(w) => &t.folded == w,
     }
 }
 
-/// Occurrences `(first token, length)` of a term among `tokens[range]`.
-fn occurrences(term: &Term, f: &Folded, range: std::ops::Range<usize>) -> Vec<(usize, usize)> {
+/// Occurrences of a term among `tokens[range]`: `(first token, length, the alternative
+/// that matched holds a negator word)`.
+fn occurrences(
+    term: &Term,
+    f: &Folded,
+    range: std::ops::Range<usize>,
+) -> Vec<(usize, usize, bool)> {
     let mut out = Vec::new();
     for i in range.clone() {
         for alt in &term.alts {
@@ -168,7 +180,10 @@ fn occurrences(term: &Term, f: &Folded, range: std::ops::Range<usize>) -> Vec<(u
                     .enumerate()
                     .all(|(k, w)| word_matches(w, &f.tokens[i + k]));
             if fits {
-                out.push((i, alt.len()));
+                let negation = alt
+                    .iter()
+                    .any(|w| matches!(w, Word::Negator | Word::Negation(_)));
+                out.push((i, alt.len(), negation));
                 break;
             }
         }
@@ -199,7 +214,7 @@ pub fn match_cue(cue: &Cue, f: &Folded) -> CueMatch {
 }
 
 fn match_sentence(cue: &Cue, f: &Folded, range: std::ops::Range<usize>) -> CueMatch {
-    let mut found: Vec<(bool, Vec<(usize, usize)>)> = Vec::new();
+    let mut found: Vec<Vec<(usize, usize, bool)>> = Vec::new();
     for term in &cue.terms {
         let occ = occurrences(term, f, range.clone());
         if term.exclude {
@@ -211,28 +226,34 @@ fn match_sentence(cue: &Cue, f: &Folded, range: std::ops::Range<usize>) -> CueMa
         if occ.is_empty() {
             return CueMatch::Absent;
         }
-        let asks_negation = term.alts.iter().flatten().any(|w| *w == Word::Negator);
-        found.push((asks_negation, occ));
+        found.push(occ);
     }
     let consumed: Vec<usize> = found
         .iter()
-        .flat_map(|(_, occ)| occ.iter().flat_map(|&(i, n)| i..i + n))
+        .flat_map(|occ| occ.iter().flat_map(|&(i, n, _)| i..i + n))
         .collect();
-    let free = |(i, _): &(usize, usize)| !negated_at(f, *i, &consumed);
-    let all_free = found
+    let start = found
         .iter()
-        .all(|(asks_neg, occ)| *asks_neg || occ.iter().any(free));
-    if all_free {
+        .filter_map(|occ| occ.first().map(|o| o.0))
+        .min()
+        .unwrap_or(range.start);
+    // An occurrence the cue asked to be negated ("not wait") is free by definition.
+    let free = |&(i, _, asks_negation): &(usize, usize, bool)| {
+        asks_negation || !negated_at(f, start, i, &consumed)
+    };
+    if found.iter().all(|occ| occ.iter().any(free)) {
         CueMatch::Credited(0, 0)
     } else {
         CueMatch::Negated
     }
 }
 
-/// Whether token `i` is under a negator that is not part of the cue's own match.
-fn negated_at(f: &Folded, i: usize, consumed: &[usize]) -> bool {
+/// Whether token `i` is under a negator that is not part of the cue's own match: one in
+/// the same clause, from [`NEGATION_REACH`] words before the match (which starts at
+/// `start`) up to `i`. "Async does not run tasks in parallel" negates `async parallel`.
+fn negated_at(f: &Folded, start: usize, i: usize, consumed: &[usize]) -> bool {
     let clause = f.tokens[i].clause;
-    (i.saturating_sub(NEGATION_REACH)..i).any(|k| {
+    (start.min(i).saturating_sub(NEGATION_REACH)..i).any(|k| {
         let t = &f.tokens[k];
         t.clause == clause && is_negator(&t.folded) && !consumed.contains(&k)
     })

@@ -185,6 +185,9 @@ pub struct DialogueState {
     pub pumped: BTreeSet<ConceptId>,
     /// Learner turns in the current concept.
     pub turns_in_concept: u32,
+    /// Learner turns in a row that came nowhere near any checkpoint.
+    #[serde(default)]
+    pub dry_turns: u32,
 }
 
 impl DialogueState {
@@ -201,6 +204,15 @@ impl DialogueState {
     /// request for the answer is).
     pub fn note_learner_turn(&mut self, assessment: &Assessment, covered: &[CheckpointId]) {
         self.turns_in_concept += 1;
+        let near = assessment
+            .scores
+            .values()
+            .any(|s| s.score >= crate::assess::PARTIAL_SCORE);
+        self.dry_turns = if near || !covered.is_empty() {
+            0
+        } else {
+            self.dry_turns + 1
+        };
         let Some(focus) = self.last_focus().cloned() else {
             return;
         };
@@ -233,14 +245,19 @@ impl DialogueState {
                 }
                 Move::Advance { .. } => {
                     self.turns_in_concept = 0;
+                    self.dry_turns = 0;
+                    self.streak = None;
                 }
                 _ => {}
             }
         }
-        self.streak = probed.map(|cp| match self.streak.take() {
-            Some((prev, n)) if prev == cp => (cp, n + 1),
-            _ => (cp, 1),
-        });
+        // A turn without a probe (an answer, a correction) does not break the streak.
+        if let Some(cp) = probed {
+            self.streak = Some(match self.streak.take() {
+                Some((prev, n)) if prev == cp => (cp, n + 1),
+                _ => (cp, 1),
+            });
+        }
         self.recent.push(plan.clone());
         if self.recent.len() > 2 {
             self.recent.remove(0);

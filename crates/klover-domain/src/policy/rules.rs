@@ -20,6 +20,9 @@ use crate::ids::{CheckpointId, ConceptId};
 /// Probes of one checkpoint allowed in a row.
 pub const MAX_STREAK: u32 = 2;
 
+/// Learner turns in a row nowhere near a checkpoint after which the learner is stuck.
+pub const STUCK_AFTER: u32 = 3;
+
 /// Unsuccessful tries before the tutor may state a checkpoint.
 pub const TRIES_BEFORE_ASSERT: u32 = 2;
 
@@ -82,12 +85,19 @@ impl<'a> Plan<'_, 'a> {
         }
         if a.asked_question && !a.asked_for_answer {
             let nothing = a.scores.values().all(|s| s.score < PARTIAL_SCORE);
-            if let Some(i) = a.question {
-                self.moves.push(Move::Answer { question: Some(i) });
-                return;
-            }
-            if self.input.covered.is_empty() && nothing {
-                self.moves.push(Move::Answer { question: None });
+            let answer = match a.question {
+                Some(i) => Some(Some(i)),
+                None if self.input.covered.is_empty() && nothing => Some(None),
+                None => None,
+            };
+            if let Some(question) = answer {
+                self.moves.push(Move::Answer { question });
+                self.focus = self
+                    .input
+                    .dialogue
+                    .streak
+                    .as_ref()
+                    .map(|(cp, _)| Focus::Checkpoint(cp.clone()));
                 return;
             }
         }
@@ -185,10 +195,7 @@ impl<'a> Plan<'_, 'a> {
             });
             return;
         }
-        let stuck = a.dont_know
-            || (tries >= 1
-                && a.scores.values().all(|s| s.score < PARTIAL_SCORE)
-                && !a.asked_question);
+        let stuck = a.dont_know || d.dry_turns >= STUCK_AFTER;
         if stuck && let Some(id) = self.unused_analogy() {
             self.moves.push(Move::Analogy { id });
         }

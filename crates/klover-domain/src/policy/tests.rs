@@ -1,1 +1,375 @@
-//! Unit tests of every policy rule (filled in below).
+//! One test per policy rule, driven through the engine with a tiny curriculum whose cues
+//! are single made-up words (`alpha` states checkpoint `x`, `beta` states `y`, `gamma`
+//! shows misconception `m`), so each test reads as a dialogue.
+
+use super::*;
+use crate::curriculum::{SourceFile, load_sources};
+use crate::engine::{self, SessionState, TurnOutcome};
+
+const MANIFEST: &str = r#"
+id = "tiny"
+title = "Tiny"
+version = "1"
+"#;
+
+const A: &str = r#"
+id = "a"
+title = "Concept A"
+opening_question = "Explain A?"
+summary = "A is alpha and beta."
+
+[[checkpoints]]
+id = "x"
+statement = "X is alpha."
+cues = ["alpha"]
+hints = ["Vague hint about x?", "Specific hint about x?"]
+prompt = "X is ___?"
+confirmation = "Exactly: x."
+
+[[checkpoints]]
+id = "y"
+statement = "Y is beta."
+cues = ["beta"]
+hints = ["Vague hint about y?", "Specific hint about y?"]
+
+[[misconceptions]]
+id = "m"
+belief = "Gamma is true."
+cues = ["gamma"]
+question = "Is gamma really true?"
+correction = "Gamma is false."
+
+[[analogies]]
+id = "pic"
+text = "A picture."
+
+[[questions]]
+cues = ["what+does+a+mean"]
+answer = "Alpha is a word. What do you make of it?"
+"#;
+
+const B: &str = r#"
+id = "b"
+title = "Concept B"
+prerequisites = ["a"]
+opening_question = "Explain B?"
+summary = "B is delta."
+
+[[checkpoints]]
+id = "z"
+statement = "Z is delta."
+cues = ["delta"]
+hints = ["Hint z one?", "Hint z two?"]
+"#;
+
+const C: &str = r#"
+id = "c"
+title = "Concept C"
+prerequisites = ["b"]
+opening_question = "Explain C?"
+summary = "C is epsilon."
+
+[[checkpoints]]
+id = "w"
+statement = "W is epsilon."
+cues = ["epsilon"]
+hints = ["Hint w one?", "Hint w two?"]
+"#;
+
+fn tiny() -> Curriculum {
+    let files = [
+        ("curriculum.toml", MANIFEST),
+        ("concepts/01-a.toml", A),
+        ("concepts/02-c.toml", C),
+        ("concepts/03-b.toml", B),
+    ]
+    .map(|(path, text)| SourceFile {
+        path: path.into(),
+        text: text.into(),
+    });
+    load_sources(&files).unwrap()
+}
+
+struct Dialogue {
+    c: Curriculum,
+    state: SessionState,
+    last: String,
+}
+
+impl Dialogue {
+    fn new() -> Self {
+        let c = tiny();
+        let (state, opening) = engine::start(&c, None).unwrap();
+        assert_eq!(opening.plan.moves, vec![Move::Ask { concept: id("a") }]);
+        Self {
+            c,
+            state,
+            last: opening.offline_text,
+        }
+    }
+
+    fn say(&mut self, text: &str) -> TurnOutcome {
+        let o = engine::offline_turn(&self.c, &mut self.state, text, Some(&self.last)).unwrap();
+        self.last = o.offline_text.clone();
+        o
+    }
+}
+
+fn id(s: &str) -> ConceptId {
+    ConceptId::parse(s).unwrap()
+}
+
+fn cp(s: &str) -> CheckpointId {
+    CheckpointId::parse(s).unwrap()
+}
+
+fn kinds(o: &TurnOutcome) -> Vec<&'static str> {
+    o.plan.moves.iter().map(Move::kind).collect()
+}
+
+#[test]
+fn a_partial_first_answer_is_confirmed_then_pumped() {
+    let mut d = Dialogue::new();
+    let o = d.say("alpha");
+    assert_eq!(kinds(&o), ["confirm", "pump"]);
+    assert!(
+        o.offline_text.starts_with("Exactly: x."),
+        "{}",
+        o.offline_text
+    );
+}
+
+#[test]
+fn hints_go_from_vague_to_specific_after_the_pump() {
+    let mut d = Dialogue::new();
+    d.say("alpha");
+    let o = d.say("hmm, something about the weather of concept a");
+    assert_eq!(
+        o.plan.moves,
+        vec![Move::Hint {
+            checkpoint: cp("y"),
+            level: 0
+        }]
+    );
+    assert_eq!(o.offline_text, "Vague hint about y?");
+    let o = d.say("concept a is nice");
+    assert_eq!(
+        o.plan.moves,
+        vec![Move::Hint {
+            checkpoint: cp("y"),
+            level: 1
+        }]
+    );
+}
+
+#[test]
+fn assertion_comes_only_after_two_unsuccessful_tries_and_then_moves_on() {
+    let mut d = Dialogue::new();
+    let o = d.say("concept a is about letters");
+    assert!(
+        matches!(o.plan.moves[..], [Move::Hint { level: 0, .. }]),
+        "{:?}",
+        o.plan.moves
+    );
+    let o = d.say("concept a still");
+    assert!(
+        matches!(o.plan.moves[..], [Move::Hint { level: 1, .. }]),
+        "{:?}",
+        o.plan.moves
+    );
+    assert_eq!(
+        d.state.dialogue.tries[&cp("x")],
+        1,
+        "one unsuccessful try so far"
+    );
+    let o = d.say("concept a again");
+    assert_eq!(
+        o.plan.moves[0],
+        Move::Assert {
+            checkpoint: cp("x")
+        }
+    );
+    assert!(o.offline_text.contains("X is alpha."), "{}", o.offline_text);
+    assert!(
+        matches!(&o.plan.moves[1..], [.., Move::Hint { checkpoint, .. }] if checkpoint == &cp("y"))
+    );
+    assert!(d.state.learner.checkpoints[&cp("x")].stated_by_tutor);
+}
+
+#[test]
+fn a_checkpoint_the_tutor_stated_is_not_credited_to_the_learner() {
+    let mut d = Dialogue::new();
+    d.state.learner.mark_stated(&cp("x"));
+    let o = d.say("alpha");
+    assert!(o.covered.is_empty());
+    assert!(!d.state.learner.is_mastered(&cp("x")));
+    assert!(o.progress.checkpoints[0].stated_by_tutor && !o.progress.checkpoints[0].reached);
+}
+
+#[test]
+fn a_misconception_is_challenged_by_a_question_first_even_over_a_confirmation() {
+    let mut d = Dialogue::new();
+    let o = d.say("alpha and gamma");
+    assert_eq!(kinds(&o), ["confirm", "correct"]);
+    assert_eq!(
+        o.plan.moves[1],
+        Move::Correct {
+            misconception: MisconceptionId::parse("m").unwrap(),
+            level: 0
+        }
+    );
+    assert!(o.offline_text.ends_with("Is gamma really true?"));
+    let o = d.say("gamma, surely");
+    assert!(
+        matches!(o.plan.moves[0], Move::Correct { level: 1, .. }),
+        "{:?}",
+        o.plan.moves
+    );
+    assert!(o.offline_text.starts_with("Not quite. Gamma is false."));
+}
+
+#[test]
+fn dropping_a_challenged_misconception_is_an_aha() {
+    let mut d = Dialogue::new();
+    d.say("gamma");
+    let o = d.say("oh, it is alpha instead");
+    let aha = o.aha.expect("aha");
+    assert_eq!(aha.checkpoint, Some(cp("x")));
+    assert!(
+        !d.state
+            .learner
+            .is_active(&MisconceptionId::parse("m").unwrap())
+    );
+}
+
+#[test]
+fn a_direct_question_is_answered_briefly_and_handed_back() {
+    let mut d = Dialogue::new();
+    let o = d.say("What does A mean?");
+    assert_eq!(o.plan.moves, vec![Move::Answer { question: Some(0) }]);
+    assert!(o.offline_text.ends_with('?'));
+    let o = d.say("Why is the sky blue?");
+    assert_eq!(o.plan.moves, vec![Move::Answer { question: None }]);
+}
+
+#[test]
+fn just_tell_me_gets_a_hint_the_first_time_not_the_answer() {
+    let mut d = Dialogue::new();
+    let o = d.say("just tell me the answer");
+    assert!(
+        matches!(o.plan.moves[..], [Move::Hint { .. }]),
+        "{:?}",
+        o.plan.moves
+    );
+    assert!(!o.offline_text.contains("alpha"));
+    let o = d.say("just tell me the answer");
+    assert!(
+        matches!(o.plan.moves[..], [Move::Hint { level: 1, .. }]),
+        "{:?}",
+        o.plan.moves
+    );
+    let o = d.say("just tell me the answer");
+    assert_eq!(
+        o.plan.moves[0],
+        Move::Assert {
+            checkpoint: cp("x")
+        }
+    );
+}
+
+#[test]
+fn an_analogy_is_offered_once_when_the_learner_is_stuck() {
+    let mut d = Dialogue::new();
+    let o = d.say("I don't know");
+    assert_eq!(kinds(&o), ["analogy", "hint"]);
+    assert!(o.offline_text.contains("A picture."));
+    let o = d.say("I don't know");
+    assert_eq!(kinds(&o), ["hint"]);
+}
+
+#[test]
+fn an_off_topic_turn_gets_the_question_again() {
+    let mut d = Dialogue::new();
+    let o = d.say("I had a lovely sunny afternoon");
+    assert!(o.assessment.off_topic);
+    assert_eq!(o.plan.moves, vec![Move::Ask { concept: id("a") }]);
+    assert!(o.offline_text.starts_with("Let's stay with"));
+}
+
+#[test]
+fn never_more_than_two_probes_of_one_checkpoint_in_a_row() {
+    let mut d = Dialogue::new();
+    let mut streak: (Option<CheckpointId>, usize) = (None, 0);
+    for text in [
+        "concept a",
+        "What?",
+        "concept a, hmm",
+        "What?",
+        "concept a",
+        "What?",
+        "concept a",
+    ]
+    .iter()
+    .cycle()
+    .take(20)
+    {
+        let o = d.say(text);
+        for m in &o.plan.moves {
+            match m {
+                Move::Hint { checkpoint, .. } | Move::Prompt { checkpoint } => {
+                    streak = match streak {
+                        (Some(prev), n) if &prev == checkpoint => (Some(prev), n + 1),
+                        _ => (Some(checkpoint.clone()), 1),
+                    };
+                    assert!(streak.1 <= 2, "{:?}", d.state.dialogue);
+                }
+                Move::Assert { .. } | Move::Advance { .. } => streak = (None, 0),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn a_mastered_concept_is_summarised_and_the_fringe_concept_follows() {
+    let mut d = Dialogue::new();
+    let o = d.say("alpha and beta");
+    assert_eq!(kinds(&o), ["confirm", "summarize", "advance", "ask"]);
+    assert_eq!(
+        o.advanced,
+        Some((id("a"), id("b"))),
+        "b is the fringe, c needs b"
+    );
+    assert!(
+        o.offline_text
+            .contains("A is alpha and beta. Next: Concept B. Explain B?")
+    );
+    let o = d.say("delta");
+    assert_eq!(o.advanced, Some((id("b"), id("c"))));
+    let o = d.say("epsilon");
+    assert_eq!(kinds(&o), ["confirm", "summarize", "finish"]);
+    assert!(o.finished && d.state.finished);
+}
+
+#[test]
+fn review_mode_reprobes_only_the_given_checkpoints() {
+    let c = tiny();
+    let (mut state, opening) = engine::start_review(&c, &[cp("y"), cp("z")]).unwrap();
+    assert_eq!(opening.plan.concept, id("a"));
+    let o = engine::offline_turn(&c, &mut state, "beta", None).unwrap();
+    assert_eq!(
+        o.advanced,
+        Some((id("a"), id("b"))),
+        "x is not under review"
+    );
+    let o = engine::offline_turn(&c, &mut state, "delta", None).unwrap();
+    assert_eq!(kinds(&o), ["confirm", "summarize", "finish"]);
+}
+
+#[test]
+fn plans_withhold_unreached_checkpoints_and_allow_confirmed_ones() {
+    let mut d = Dialogue::new();
+    let o = d.say("alpha");
+    assert_eq!(o.plan.may_state, vec![cp("x")]);
+    assert_eq!(o.plan.withhold, vec![cp("y")]);
+}
