@@ -9,8 +9,12 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+use std::time::Duration;
+
 use anyhow::{Context, bail};
+use klover_fake_llm::{FakeLlm, Reply};
 use klover_server::TutorVoice;
+use klover_server::settings::Secret;
 use serde_json::json;
 use support::{TestApp, spawn_app, spawn_app_with, test_settings};
 
@@ -103,12 +107,61 @@ async fn page_tests(
     run_node(test_file, &envs).await
 }
 
+/// The learner's words that ask for the long, slow reply (any other request is answered
+/// at once, so openings and judges do not slow the test down).
+const SLOW_MARKER: &str = "walk me through it step by step";
+
+/// The long reply the fake LLM streams word by word, slowly enough to press stop.
+fn slow_reply() -> String {
+    let mut text =
+        String::from("Good instinct. Let's slow down and look at what the worker does. ");
+    for i in 1..=40 {
+        text.push_str(&format!(
+            "Step {i}: the task waits on the network, so the loop moves on. "
+        ));
+    }
+    text.trim_end().to_owned()
+}
+
+fn fake_llm_responder(req: &klover_fake_llm::RecordedRequest) -> Reply {
+    let asked_slowly = req.body.to_string().contains(SLOW_MARKER);
+    if req.is_stream() && asked_slowly {
+        Reply::text(&slow_reply()).chunk_interval(Duration::from_millis(150))
+    } else if req.is_stream() {
+        Reply::text("In your own words: what does the worker do while it waits?")
+    } else {
+        // A judge call: an answer the adapter cannot use, so it falls back to the rubric.
+        Reply::text("{}")
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_learner_uses_the_web_client_offline_in_chromium() -> anyhow::Result<()> {
     let _one_browser = BROWSER.lock().await;
     install_browser_deps().await?;
     let app = spawn_app().await;
     let result = page_tests(&app, "offline.test.mjs", &[]).await;
+    app.stop().await?;
+    result
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_llm_reply_can_be_stopped_in_chromium() -> anyhow::Result<()> {
+    let _one_browser = BROWSER.lock().await;
+    install_browser_deps().await?;
+    let fake = FakeLlm::start().await;
+    fake.set_responder(fake_llm_responder);
+    let mut settings = test_settings();
+    settings.llm.base_url = Some(fake.base_url());
+    settings.llm.api_key = Some(Secret::new("test-key"));
+    settings.llm.model = Some("fake-model".into());
+    let voice = TutorVoice::from_settings(&settings.llm).context("the LLM voice")?;
+    let app = spawn_app_with(settings, voice).await;
+    let extra = [
+        ("KLOVER_SLOW_MARKER", SLOW_MARKER.to_owned()),
+        ("KLOVER_SLOW_REPLY", slow_reply()),
+    ];
+    let result = page_tests(&app, "llm.test.mjs", &extra).await;
     app.stop().await?;
     result
 }

@@ -115,6 +115,38 @@ test('reloading mid-session resumes the same session with the same transcript', 
   }
 });
 
+test('a past session opens again from the list with its transcript', async () => {
+  const { page, problems, close } = await openBrowser();
+  try {
+    await page.goto(URL);
+    await startConcept(page, FIRST.id);
+    await say(page, DATA.seed_lines[0]);
+    const first = await transcript(page);
+    const firstId = JSON.parse(await page.evaluate(() => sessionStorage.getItem('klover.v1.session'))).sessionId;
+
+    await page.locator(`.node[data-concept="${FIRST.id}"]`).click();
+    await page.locator('#start-concept').click();
+    await page.waitForFunction((id) => {
+      const saved = JSON.parse(sessionStorage.getItem('klover.v1.session') ?? 'null');
+      return saved && saved.sessionId !== id;
+    }, firstId);
+    await waitForReplyEnd(page);
+    assert.equal(await page.locator('.turn-learner').count(), 0, 'a new session starts empty');
+
+    // The list shows the newest sessions first; the one just left is among them.
+    await page.locator(`.session-item[data-session="${firstId}"]`).click();
+    await page.waitForFunction((n) => document.querySelectorAll('.turn').length === n, first.length);
+    await waitForReplyEnd(page);
+    assert.deepEqual((await transcript(page)).map((t) => t.text), first.map((t) => t.text));
+    const saved = JSON.parse(await page.evaluate(() => sessionStorage.getItem('klover.v1.session')));
+    assert.equal(saved.sessionId, firstId);
+    assert.equal(await page.locator('#toast:not([hidden])').count(), 0, 'history replays without toasts');
+    assertClean(assert, problems);
+  } finally {
+    await close();
+  }
+});
+
 test('html typed as a message is shown as text and runs nothing', async () => {
   const { page, problems, close } = await openBrowser();
   const payload = '<img src=x onerror=alert(1)>';

@@ -127,7 +127,7 @@ export function renderConceptCard(container, { curriculum, concept, statuses, cu
     container.append(h('p', { class: 'muted' },
       'Locked until you have explained: ', missing.map((p) => titles.get(p) ?? p).join(', '), '.'));
   } else {
-    const verb = state === 'mastered' ? 'Review this concept' : concept.id === current ? 'Start over in a new session' : 'Start learning';
+    const verb = state === 'mastered' ? 'Review this concept' : concept.id === current ? 'Start a new session' : 'Start learning';
     container.append(h('p', { class: 'muted', text: state === 'mastered' ? 'Mastered. You can explain it again.' : 'Ready: every prerequisite is mastered.' }));
     container.append(h('button', { type: 'button', class: 'primary', id: 'start-concept', text: verb, onclick: () => onStart(concept) }));
   }

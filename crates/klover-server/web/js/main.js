@@ -57,6 +57,7 @@ const view = {
     refreshChrome();
   },
   streamed(text, done, status) {
+    if (session.replaying) return;
     announcer.stream(text, done);
     if (done && status === 'partial') announcer.say('Reply stopped.');
     if (done && status === 'failed') announcer.say('The reply failed. You can send your message again.');
@@ -73,13 +74,14 @@ const view = {
   },
   aha(aha, s) {
     renderAhas(byId('ahas'), s.ahas, jumpToAha);
-    announcer.say(`Aha moment: ${aha.quote}`);
+    if (!s.replaying) announcer.say(`Aha moment: ${aha.quote}`);
     const badge = byId('tab-aha');
     badge.hidden = false;
     badge.textContent = `✦${s.ahas.length}`;
   },
-  advanced(e) {
+  advanced(e, s) {
     masterConcept(e.from);
+    if (s.replaying) return;
     announcer.say(`Concept mastered. Next: ${e.title ?? conceptTitle(e.to)}.`);
     toast(`Mastered ${conceptTitle(e.from)}. Next: ${e.title ?? conceptTitle(e.to)}`, 'success');
     loadCurricula();
@@ -234,6 +236,7 @@ async function loadSessions() {
     const label = s.title || conceptTitle(s.concept) || s.curriculum || 'Session';
     list.append(h('li', {}, h('button', {
       type: 'button', class: `session-item${current ? ' current' : ''}`, 'aria-current': current ? 'true' : undefined,
+      dataset: { session: s.id },
       onclick: () => { session.open(s.id); showView('chat'); refreshChrome(); },
     }, h('span', { class: 'session-title', text: label }),
     h('span', { class: 'muted small', text: [when && !Number.isNaN(when.valueOf()) ? when.toLocaleString() : '', Number.isFinite(s.turns) ? `${s.turns} ${s.turns === 1 ? 'turn' : 'turns'}` : ''].filter(Boolean).join(' · ') }))));

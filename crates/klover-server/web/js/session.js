@@ -37,7 +37,7 @@ export class Session {
   onOpen(token) {
     this.send({ type: 'hello', version: 1, ...(token ? { token } : {}) });
     if (this.pendingStart) this.send(this.pendingStart);
-    else if (this.id) this.send({ type: 'resume', session_id: this.id, last_seq: this.lastSeq });
+    else if (this.id) this.resume(this.lastSeq);
     for (const item of this.outbox) this.send({ type: 'message', ...item });
   }
 
@@ -58,7 +58,12 @@ export class Session {
     this.pendingStart = null;
     this.save();
     this.view.reset(this);
-    this.send({ type: 'resume', session_id: sessionId, last_seq: 0 });
+    this.resume(0);
+  }
+
+  /** Asks for every event after `lastSeq`; until `resumed`, events are history, not news. */
+  resume(lastSeq) {
+    this.replaying = this.send({ type: 'resume', session_id: this.id, last_seq: lastSeq });
   }
 
   /** Sends a learner message; it stays in the outbox until the server acknowledges it. */
@@ -94,6 +99,7 @@ export class Session {
 
   /** After a resume's replay: the server says whether a reply is still being written. */
   on_resumed(e) {
+    this.replaying = false;
     if (e.reply_in_progress) this.waiting = true;
     else {
       this.waiting = this.outbox.length > 0;
@@ -203,6 +209,7 @@ export class Session {
 
   on_error(e) {
     const code = e.code ?? 'internal';
+    this.replaying = false;
     if (['reply_in_progress', 'rate_limited', 'too_large', 'bad_request'].includes(code)) {
       const last = [...this.turns].reverse().find((t) => t.clientId && ['pending', 'queued'].includes(t.status));
       if (last) {
