@@ -14,13 +14,13 @@ use async_openai::types::chat::{
     FinishReason,
 };
 use futures_util::StreamExt;
-use klover_domain::prompt::{Message, Role};
+use klover_domain::prompt::{Message, Role, VoiceContext, voice_messages};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::LlmConfig;
 use crate::error::VoiceError;
-use crate::guard::{CanaryRelay, Relay, new_canary};
+use crate::guard::{CanaryRelay, Relay, check_leaks, new_canary};
 use crate::http::{RetryAfterSlot, classify, http_client, openai_client};
 
 /// Tokens used by one request, as the server reported them.
@@ -103,6 +103,55 @@ impl Voice {
             })
             .await?;
         self.relay(stream, deltas, cancel).await
+    }
+
+    /// Words a plan: renders the voice prompt from `ctx` (persona, moves, the concept
+    /// context the moves may use, the gap, the transcript window), streams the reply like
+    /// [`Voice::stream_reply`], then runs the leak check on what was relayed.
+    pub async fn speak(
+        &self,
+        ctx: &VoiceContext<'_>,
+        deltas: mpsc::Sender<String>,
+        cancel: CancellationToken,
+    ) -> Result<Reply, VoiceError> {
+        let messages = voice_messages(ctx).map_err(|e| VoiceError::Invalid(e.to_string()))?;
+        let result = self.stream_reply(&messages, deltas, cancel).await;
+        let text = match &result {
+            Ok(reply) => reply.text.as_str(),
+            Err(e) => e.partial(),
+        };
+        check_leaks(ctx.curriculum, ctx.plan, text);
+        result
+    }
+
+    /// One non-streamed completion (the blog export's introduction), with the same
+    /// retries and timeouts; complete only with a `finish_reason`.
+    pub async fn complete(&self, messages: &[Message]) -> Result<Reply, VoiceError> {
+        let request = self.request(messages, self.config.max_tokens, false);
+        let response = self
+            .with_retries(&CancellationToken::new(), |client| {
+                let req = request.clone();
+                async move { client.chat().create(req).await }
+            })
+            .await?;
+        let usage = response.usage.map(|u| Usage {
+            prompt_tokens: u.prompt_tokens,
+            completion_tokens: u.completion_tokens,
+        });
+        record_usage(usage);
+        let choice = response.choices.into_iter().next();
+        let text = choice
+            .as_ref()
+            .and_then(|c| c.message.content.clone())
+            .unwrap_or_default();
+        match choice.and_then(|c| c.finish_reason) {
+            Some(reason) => Ok(Reply {
+                text,
+                usage,
+                finish_reason: finish_name(reason).into(),
+            }),
+            None => Err(VoiceError::Incomplete { partial: text }),
+        }
     }
 
     /// Reads the stream to its `finish_reason`, relaying deltas through the canary guard.
