@@ -162,6 +162,7 @@ test('html typed as a message is shown as text and runs nothing', async () => {
     await page.locator('#conn[data-state="open"]').waitFor();
     await waitForReplyEnd(page);
     assert.equal(await page.locator('.turn-learner .body').last().innerText(), payload);
+    assert.equal(await page.locator('#progress-concept').innerText(), FIRST.title, 'titles, not ids, after a reload');
     assert.equal(await page.locator('img').count(), 0);
     await page.waitForTimeout(300);
     await screenshot(page, 'offline-html-as-text');

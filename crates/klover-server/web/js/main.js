@@ -218,6 +218,7 @@ async function loadCurricula() {
   for (const c of app.curricula) for (const k of c.concepts) if (k.mastered) app.mastered.add(k.id);
   drawCurriculumPicker();
   drawGraph();
+  view.progress(session); // concept titles are known now
   refreshChrome();
 }
 
