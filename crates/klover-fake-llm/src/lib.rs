@@ -12,7 +12,8 @@
 //! the answer is a 500. A [`Reply`] sets the text (as chunks), the time to the first token,
 //! the interval between chunks, and a [`Failure`]: an error status (429 with
 //! `Retry-After`, 500), a hang before the headers or after `n` chunks, a malformed chunk, a
-//! connection closed without `[DONE]`, or a mid-stream `data: {"error": ...}`.
+//! connection closed without `[DONE]` (abruptly, or a clean end with no `finish_reason`),
+//! or a mid-stream `data: {"error": ...}`.
 //!
 //! Every request is recorded ([`FakeLlm::requests`]) with its body and how it ended
 //! ([`Outcome`]); [`FakeLlm::wait_disconnect`] resolves when the client dropped a request

@@ -40,6 +40,8 @@ pub enum Failure {
     MalformedAfter(usize),
     /// `n` chunks, then the connection closes with no `finish_reason` and no `[DONE]`.
     CloseAfter(usize),
+    /// `n` chunks, then the body ends cleanly with no `finish_reason` and no `[DONE]`.
+    EndAfter(usize),
     /// `n` chunks, then `data: {"error": {...}}` with this message, then the stream ends.
     ErrorAfter(usize, String),
 }

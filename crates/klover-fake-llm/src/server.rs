@@ -257,6 +257,11 @@ fn whole_response(reply: &Reply, id: &str, model: &str) -> Response {
             let s = futures_util::stream::iter([Err::<Bytes, _>(std::io::Error::other("closed"))]);
             (StatusCode::OK, Body::from_stream(s)).into_response()
         }
+        Some(Failure::EndAfter(_)) => {
+            let mut v = wire::completion(reply, id, model);
+            v["choices"][0]["finish_reason"] = Value::Null;
+            Json(v).into_response()
+        }
         _ => Json(wire::completion(reply, id, model)).into_response(),
     }
 }
@@ -344,6 +349,7 @@ async fn failure_now(
                 .await;
             true
         }
+        Some(Failure::EndAfter(n)) if *n == sent => true,
         Some(Failure::ErrorAfter(n, msg)) if *n == sent => {
             let _ = tx
                 .send(line(wire::error_object(msg, "server_error").to_string()))

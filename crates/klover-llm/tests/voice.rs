@@ -236,6 +236,18 @@ async fn a_connection_closed_without_done_is_a_broken_reply() {
 }
 
 #[tokio::test]
+async fn a_stream_that_just_ends_without_a_finish_reason_is_incomplete() {
+    let fake = FakeLlm::start().await;
+    fake.push(Reply::text("Not quite. requests.get() is").fail(Failure::EndAfter(2)));
+    let voice = Voice::new(config(fake.base_url())).unwrap();
+    let (result, deltas) = run(&voice).await;
+    let err = result.unwrap_err();
+    assert!(matches!(err, VoiceError::Incomplete { .. }), "{err:?}");
+    assert_eq!(err.partial(), "Not quite. ");
+    assert_eq!(deltas.concat(), "Not quite. ");
+}
+
+#[tokio::test]
 async fn an_error_object_mid_stream_is_reported_with_its_message() {
     let fake = FakeLlm::start().await;
     fake.push(
@@ -311,4 +323,19 @@ async fn a_dropped_receiver_cancels_the_reply() {
         .await
         .unwrap_err();
     assert!(matches!(err, VoiceError::Cancelled { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_whole_completion_needs_a_finish_reason() {
+    let fake = FakeLlm::start().await;
+    fake.push(Reply::text("I learned async by explaining it.").usage(30, 8));
+    fake.push(Reply::text("I learned").fail(Failure::EndAfter(1)));
+    let voice = Voice::new(config(fake.base_url())).unwrap();
+    let reply = voice.complete(&messages()).await.unwrap();
+    assert_eq!(reply.text, "I learned async by explaining it.");
+    assert_eq!(reply.finish_reason, "stop");
+    assert_eq!(reply.usage.map(|u| u.completion_tokens), Some(8));
+    assert!(!fake.requests()[0].is_stream());
+    let err = voice.complete(&messages()).await.unwrap_err();
+    assert!(matches!(err, VoiceError::Incomplete { .. }), "{err:?}");
 }
