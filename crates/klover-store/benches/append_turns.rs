@@ -4,6 +4,8 @@
 //!
 //! - `learner_turn`: one `append_learner_turn` (a committed transaction) into one session.
 //! - `tutor_reply`: a whole streamed reply: begin, 4 text deltas, finish (6 writes).
+//! - `tutor_reply_with_events`: the same reply through `append_tutor_delta`, each delta
+//!   committed together with its websocket event (what a live session does).
 //! - `learner_turn_8_sessions`: 8 sessions appending at once through one store; the time
 //!   is per turn, so elements/s is the aggregate rate.
 //!
@@ -61,6 +63,31 @@ fn bench_backend(c: &mut Criterion, rt: &Runtime, name: &str, db: &common::TestD
                     "event loop.",
                 ] {
                     store.append_tutor_text(&turn.id, delta).await.unwrap();
+                }
+                store
+                    .finish_tutor_turn(&turn.id, TurnStatus::Complete, None, None)
+                    .await
+                    .unwrap()
+            })
+        })
+    });
+
+    let with_events = rt.block_on(sessions(store, 1)).remove(0);
+    group.bench_function("tutor_reply_with_events", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let turn = store.begin_tutor_turn(&with_events).await.unwrap();
+                for delta in [
+                    "That's exactly why ",
+                    "CPU-bound work ",
+                    "blocks the ",
+                    "event loop.",
+                ] {
+                    let frame = format!(r#"{{"type":"tutor_delta","text":"{delta}"}}"#);
+                    store
+                        .append_tutor_delta(&with_events, &turn.id, delta, &frame)
+                        .await
+                        .unwrap();
                 }
                 store
                     .finish_tutor_turn(&turn.id, TurnStatus::Complete, None, None)

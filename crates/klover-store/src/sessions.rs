@@ -206,25 +206,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let _writing = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
-        // The counter update comes first: it takes the write lock (SQLite) or the session's
-        // row lock (PostgreSQL), so concurrent appends queue instead of colliding.
-        let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE sessions SET last_event_seq = last_event_seq + 1 WHERE id = $1 \
-             RETURNING last_event_seq",
-        )
-        .bind(session.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let seq = seq.ok_or(StoreError::NotFound("session"))?;
-        sqlx::query(
-            "INSERT INTO events (session_id, seq, payload, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(session.as_str())
-        .bind(seq)
-        .bind(payload)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?;
+        let seq = insert_event(&mut tx, session, payload).await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -252,4 +234,32 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Appends an event inside `tx` and returns its seq. The counter update is the first write
+/// on the session: it takes the write lock (SQLite) or the session's row lock (PostgreSQL),
+/// so concurrent appends queue instead of colliding.
+pub(crate) async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    session: &SessionId,
+    payload: &str,
+) -> Result<i64, StoreError> {
+    let seq: Option<i64> = sqlx::query_scalar(
+        "UPDATE sessions SET last_event_seq = last_event_seq + 1 WHERE id = $1 \
+         RETURNING last_event_seq",
+    )
+    .bind(session.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let seq = seq.ok_or(StoreError::NotFound("session"))?;
+    sqlx::query(
+        "INSERT INTO events (session_id, seq, payload, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(session.as_str())
+    .bind(seq)
+    .bind(payload)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(seq)
 }

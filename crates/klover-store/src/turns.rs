@@ -190,6 +190,37 @@ impl Store {
         Err(self.not_streaming(turn).await)
     }
 
+    /// Appends a piece of the reply and the event that announces it (JSON, e.g. a
+    /// `tutor_delta` frame) in one transaction: one commit instead of two, and the event log
+    /// never shows text the turn does not hold. Returns the event's seq.
+    pub async fn append_tutor_delta(
+        &self,
+        session: &SessionId,
+        turn: &TurnId,
+        delta: &str,
+        event_payload: &str,
+    ) -> Result<i64, StoreError> {
+        let _writing = self.write_turn().await;
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE turns SET text = text || $1, updated_at = $2 \
+             WHERE id = $3 AND session_id = $4 AND status = 'streaming'",
+        )
+        .bind(delta)
+        .bind(now_ms())
+        .bind(turn.as_str())
+        .bind(session.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Err(self.not_streaming(turn).await);
+        }
+        let seq = crate::sessions::insert_event(&mut tx, session, event_payload).await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
     /// Ends a tutor reply as complete, partial or failed, with its move and LLM usage.
     /// Returns the finished turn (its whole text).
     pub async fn finish_tutor_turn(

@@ -48,6 +48,7 @@ stories!(
     turns::a_stopped_reply_keeps_its_text_as_partial,
     turns::a_finished_turn_takes_no_more_text,
     turns::an_assessment_is_recorded_whole_or_not_at_all,
+    turns::a_reply_delta_and_its_event_commit_together,
     recovery::a_reply_cut_by_a_crash_is_closed_as_partial_on_restart,
     recovery::a_schema_newer_than_the_binary_is_refused,
     concurrency::concurrent_sessions_lose_and_mix_no_turns,

@@ -203,3 +203,49 @@ pub async fn an_assessment_is_recorded_whole_or_not_at_all(db: &TestDb) {
         Err(StoreError::Invalid(_))
     ));
 }
+
+pub async fn a_reply_delta_and_its_event_commit_together(db: &TestDb) {
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let s = session(store, &ada).await;
+    let other = session(store, &ada).await;
+    let reply = store.begin_tutor_turn(&s.id).await.unwrap();
+    let mut seqs = Vec::new();
+    for delta in ["One heavy task ", "blocks the loop."] {
+        let frame = format!(r#"{{"type":"tutor_delta","text":"{delta}"}}"#);
+        seqs.push(
+            store
+                .append_tutor_delta(&s.id, &reply.id, delta, &frame)
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(seqs, [1, 2]);
+    let events = store.events_since(&s.id, 0).await.unwrap();
+    assert_eq!(
+        events[1].payload,
+        r#"{"type":"tutor_delta","text":"blocks the loop."}"#
+    );
+    assert_eq!(
+        store.turns(&s.id).await.unwrap()[0].text,
+        "One heavy task blocks the loop."
+    );
+
+    // A delta for a turn of another session, or a finished turn, changes neither table.
+    let wrong = store
+        .append_tutor_delta(&other.id, &reply.id, "x", "{}")
+        .await;
+    assert!(wrong.is_err());
+    store
+        .finish_tutor_turn(&reply.id, TurnStatus::Complete, None, None)
+        .await
+        .unwrap();
+    let late = store.append_tutor_delta(&s.id, &reply.id, "x", "{}").await;
+    assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+    assert!(store.events_since(&other.id, 0).await.unwrap().is_empty());
+    assert_eq!(store.events_since(&s.id, 0).await.unwrap().len(), 2);
+    assert_eq!(
+        store.turns(&s.id).await.unwrap()[0].text,
+        "One heavy task blocks the loop."
+    );
+}
