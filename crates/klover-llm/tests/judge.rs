@@ -147,7 +147,8 @@ async fn any_judge_failure_falls_back_to_the_rubric() {
     for reply in cases {
         let fake = FakeLlm::start().await;
         fake.push(reply.clone());
-        let a = judge(&fake).assess(request(&c)).await;
+        let judge = LlmJudge::new(Voice::new(support::hang_config(fake.base_url())).unwrap());
+        let a = judge.assess(request(&c)).await;
         assert_eq!(a, rubric, "{reply:?}");
     }
 }

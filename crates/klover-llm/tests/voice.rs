@@ -10,8 +10,17 @@ use klover_llm::{ApiKey, LlmConfig, Voice, VoiceError};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+/// Generous timeouts: tests that expect a reply must not trip them on a busy machine.
 fn config(base_url: String) -> LlmConfig {
     let mut c = LlmConfig::new(base_url, ApiKey::new("sk-test-key"), "fake-model");
+    c.timeouts.first_token = Duration::from_secs(10);
+    c.timeouts.between_chunks = Duration::from_secs(10);
+    c
+}
+
+/// Short timeouts, for the tests that wait for one to fire.
+fn hang_config(base_url: String) -> LlmConfig {
+    let mut c = config(base_url);
     c.timeouts.first_token = Duration::from_millis(300);
     c.timeouts.between_chunks = Duration::from_millis(300);
     c
@@ -165,7 +174,7 @@ async fn an_unreachable_server_is_a_connect_error_after_retries() {
 async fn a_hang_before_the_first_token_hits_its_timeout_without_retry() {
     let fake = FakeLlm::start().await;
     fake.push(Reply::text("never").fail(Failure::HangAfter(0)));
-    let voice = Voice::new(config(fake.base_url())).unwrap();
+    let voice = Voice::new(hang_config(fake.base_url())).unwrap();
     let (result, deltas) = run(&voice).await;
     let err = result.unwrap_err();
     assert!(
@@ -181,7 +190,7 @@ async fn a_hang_before_the_first_token_hits_its_timeout_without_retry() {
 async fn a_hang_before_the_headers_hits_the_first_token_timeout() {
     let fake = FakeLlm::start().await;
     fake.push(Reply::text("never").fail(Failure::HangBeforeHeaders));
-    let voice = Voice::new(config(fake.base_url())).unwrap();
+    let voice = Voice::new(hang_config(fake.base_url())).unwrap();
     let err = run(&voice).await.0.unwrap_err();
     assert!(
         matches!(err, VoiceError::FirstTokenTimeout { .. }),
@@ -194,7 +203,9 @@ async fn a_hang_before_the_headers_hits_the_first_token_timeout() {
 async fn a_hang_mid_stream_keeps_the_partial_reply() {
     let fake = FakeLlm::start().await;
     fake.push(Reply::text("Everything else pauses while it chops.").fail(Failure::HangAfter(2)));
-    let voice = Voice::new(config(fake.base_url())).unwrap();
+    let mut c = hang_config(fake.base_url());
+    c.timeouts.first_token = Duration::from_secs(10);
+    let voice = Voice::new(c).unwrap();
     let (result, deltas) = run(&voice).await;
     let err = result.unwrap_err();
     assert!(matches!(err, VoiceError::Stalled { .. }), "{err:?}");

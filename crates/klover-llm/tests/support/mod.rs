@@ -9,12 +9,21 @@ use klover_domain::Curriculum;
 use klover_domain::curriculum::{SourceFile, load_sources};
 use klover_llm::{ApiKey, LlmConfig};
 
-/// A config for the fake server at `base_url`, with short timeouts and fast retries.
+/// A config for the fake server at `base_url`: fast retries, and timeouts generous enough
+/// for a busy machine.
 pub fn config(base_url: String) -> LlmConfig {
     let mut c = LlmConfig::new(base_url, ApiKey::new("sk-test-key"), "fake-model");
-    c.timeouts.first_token = Duration::from_millis(500);
-    c.timeouts.between_chunks = Duration::from_millis(500);
+    c.timeouts.first_token = Duration::from_secs(10);
+    c.timeouts.between_chunks = Duration::from_secs(10);
     c.retry.base_delay = Duration::from_millis(10);
+    c
+}
+
+/// [`config`] with short timeouts, for tests that wait for one to fire.
+pub fn hang_config(base_url: String) -> LlmConfig {
+    let mut c = config(base_url);
+    c.timeouts.first_token = Duration::from_millis(300);
+    c.timeouts.between_chunks = Duration::from_millis(300);
     c
 }
 
