@@ -123,10 +123,20 @@ fn slow_reply() -> String {
     text.trim_end().to_owned()
 }
 
+/// The learner's words that ask for a short reply streamed slowly enough to reload the
+/// page in the middle of it and still see it finish.
+const RELOAD_MARKER: &str = "say it slowly";
+
+/// That short reply.
+const RELOAD_REPLY: &str = "Sure. Think of one cook in a kitchen: the oven works on its own \
+while the cook chops vegetables for the next dish. What does the cook do while the oven is busy?";
+
 fn fake_llm_responder(req: &klover_fake_llm::RecordedRequest) -> Reply {
-    let asked_slowly = req.body.to_string().contains(SLOW_MARKER);
-    if req.is_stream() && asked_slowly {
+    let body = req.body.to_string();
+    if req.is_stream() && body.contains(SLOW_MARKER) {
         Reply::text(&slow_reply()).chunk_interval(Duration::from_millis(150))
+    } else if req.is_stream() && body.contains(RELOAD_MARKER) {
+        Reply::text(RELOAD_REPLY).chunk_interval(Duration::from_millis(120))
     } else if req.is_stream() {
         Reply::text("In your own words: what does the worker do while it waits?")
     } else {
@@ -160,6 +170,8 @@ async fn a_streamed_llm_reply_can_be_stopped_in_chromium() -> anyhow::Result<()>
     let extra = [
         ("KLOVER_SLOW_MARKER", SLOW_MARKER.to_owned()),
         ("KLOVER_SLOW_REPLY", slow_reply()),
+        ("KLOVER_RELOAD_MARKER", RELOAD_MARKER.to_owned()),
+        ("KLOVER_RELOAD_REPLY", RELOAD_REPLY.to_owned()),
     ];
     let result = page_tests(&app, "llm.test.mjs", &extra).await;
     app.stop().await?;

@@ -63,3 +63,33 @@ test('a reply streams in and the stop button ends it with the partial text kept'
     await close();
   }
 });
+
+test('a reload while a reply streams shows the same transcript and the reply finishes', async () => {
+  const { page, problems, close } = await openBrowser();
+  const marker = env('KLOVER_RELOAD_MARKER');
+  const whole = squash(env('KLOVER_RELOAD_REPLY'));
+  try {
+    await page.goto(URL);
+    await startConcept(page, DATA.first_concept.id);
+    const tutorTurns = await page.locator('.turn-tutor').count();
+    await page.locator('#input').fill(`I think something decides what runs next. Could you ${marker}?`);
+    await page.locator('#input').press('Enter');
+    await page.waitForFunction((n) => {
+      const turn = document.querySelectorAll('.turn-tutor')[n];
+      return turn && turn.dataset.status === 'streaming' && turn.querySelector('.body').textContent.length > 20;
+    }, tutorTurns);
+
+    await page.reload();
+    await page.locator('#conn[data-state="open"]').waitFor();
+    await waitForReplyEnd(page);
+    const turns = page.locator('.turn-tutor');
+    assert.equal(await turns.count(), tutorTurns + 1, 'one reply, not a duplicate');
+    assert.equal(squash(await turns.nth(tutorTurns).locator('.body').innerText()), whole);
+    assert.equal(await turns.nth(tutorTurns).getAttribute('data-status'), 'complete');
+    assert.equal(await page.locator('.turn-learner').count(), 1);
+    await screenshot(page, 'llm-reload-mid-reply');
+    assertClean(assert, problems);
+  } finally {
+    await close();
+  }
+});

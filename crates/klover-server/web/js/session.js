@@ -47,6 +47,7 @@ export class Session {
     Object.assign(this, { id: null, turns: [], outbox: [], ahas: [], progressLog: [], lastSeq: 0, waiting: true });
     Object.assign(this, { curriculum, concept });
     this.pendingStart = { type: 'start', curriculum, concept, mode: 'learn' };
+    this.awaitingSession = true;
     this.view.reset(this);
     this.send(this.pendingStart);
   }
@@ -56,6 +57,7 @@ export class Session {
     tabStore.clearSession();
     Object.assign(this, { id: sessionId, turns: [], outbox: [], ahas: [], progressLog: [], lastSeq: 0, waiting: false });
     this.pendingStart = null;
+    this.awaitingSession = true;
     this.save();
     this.view.reset(this);
     this.resume(0);
@@ -84,6 +86,10 @@ export class Session {
   /** Applies one server event. */
   handle(event) {
     const seq = typeof event.seq === 'number' ? event.seq : null;
+    // After start or open, frames of the session left behind may still be in flight: a
+    // session's events begin with its `session` event, so anything sequenced before it is
+    // not ours.
+    if (this.awaitingSession && seq !== null && event.type !== 'session') return;
     if (seq !== null) {
       if (seq <= this.lastSeq) return; // already applied (replayed after a resume)
       this.lastSeq = seq;
@@ -116,6 +122,7 @@ export class Session {
   }
 
   on_session(e) {
+    this.awaitingSession = false;
     const fresh = e.session_id !== this.id;
     Object.assign(this, { id: e.session_id, curriculum: e.curriculum ?? this.curriculum, concept: e.concept ?? this.concept });
     if (e.concept_title) this.conceptTitle = e.concept_title;
@@ -223,6 +230,7 @@ export class Session {
     if (code === 'no_session' || code === 'not_found') {
       tabStore.clearSession();
       Object.assign(this, { id: null, turns: [], outbox: [], ahas: [], progressLog: [], lastSeq: 0, waiting: false });
+      Object.assign(this, { awaitingSession: false, pendingStart: null });
       this.view.reset(this);
     }
     if (code === 'upstream_failed') this.waiting = false;
