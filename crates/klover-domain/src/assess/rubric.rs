@@ -41,8 +41,8 @@ const DONT_KNOW: &[&str] = &[
 
 /// Words that open a question even without a question mark.
 const QUESTION_OPENERS: &[&str] = &[
-    "what", "whats", "why", "how", "hows", "when", "where", "which", "who", "does", "do", "is",
-    "are", "can", "could", "would", "should", "will", "isnt", "doesnt",
+    "what", "whats", "why", "how", "hows", "which", "who", "does", "do", "is", "are", "can",
+    "could", "would", "should", "will", "isnt", "doesnt",
 ];
 
 /// Words too common to show the learner is on topic.

@@ -1,0 +1,123 @@
+//! Property tests of the engine on random curricula (random prerequisite DAGs, made-up cue
+//! words) and random learner turns: mastery stays in [0, 1]; the tutor never states a
+//! checkpoint before the learner's second unsuccessful try; it never advances to a concept
+//! with an unmet prerequisite; never probes one checkpoint more than twice in a row; and
+//! never says the statement of a checkpoint the learner has not reached.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::fmt::Write as _;
+
+use klover_domain::curriculum::{SourceFile, load_sources};
+use klover_domain::engine::{offline_turn, start};
+use klover_domain::policy::Move;
+use klover_domain::{CheckpointId, Curriculum};
+use proptest::prelude::*;
+
+/// Concept `i` has checkpoints `2i` and `2i+1`, stated by the words `wordN`, and a
+/// misconception shown by `myth{i}`; `edges[j]` lists which earlier concepts j needs.
+fn curriculum(n: usize, edges: &[Vec<bool>]) -> Curriculum {
+    let mut files = vec![SourceFile {
+        path: "curriculum.toml".into(),
+        text: "id = \"rand\"\ntitle = \"Random\"\nversion = \"1\"\n".into(),
+    }];
+    for i in 0..n {
+        let prereqs: Vec<String> = (0..i)
+            .filter(|&k| edges[i].get(k).copied().unwrap_or(false))
+            .map(|k| format!("\"c{k}\""))
+            .collect();
+        let mut t = format!(
+            "id = \"c{i}\"\ntitle = \"C{i}\"\nprerequisites = [{}]\nopening_question = \"Explain c{i}?\"\nsummary = \"Summary of c{i}.\"\n",
+            prereqs.join(", ")
+        );
+        for k in [2 * i, 2 * i + 1] {
+            write!(
+                t,
+                "[[checkpoints]]\nid = \"k{k}\"\nstatement = \"Statement{k} holds.\"\ncues = [\"word{k}\"]\nhints = [\"Vague{k}?\", \"Specific{k}?\"]\nprompt = \"Prompt{k}?\"\n"
+            )
+            .unwrap();
+        }
+        write!(
+            t,
+            "[[misconceptions]]\nid = \"m{i}\"\nbelief = \"Myth {i}.\"\ncues = [\"myth{i}\"]\nquestion = \"Really myth{i}?\"\n[[analogies]]\nid = \"a{i}\"\ntext = \"Picture {i}.\"\n"
+        )
+        .unwrap();
+        files.push(SourceFile {
+            path: format!("concepts/{i:02}.toml"),
+            text: t,
+        });
+    }
+    load_sources(&files).unwrap()
+}
+
+fn utterance(n: usize) -> impl Strategy<Value = String> {
+    prop_oneof![
+        (0..2 * n).prop_map(|k| format!("I think word{k} explains it")),
+        (0..2 * n).prop_map(|k| format!("it is not word{k}")),
+        (0..n).prop_map(|i| format!("myth{i} for sure")),
+        Just("just tell me the answer".to_owned()),
+        Just("I don't know".to_owned()),
+        Just("What is this about?".to_owned()),
+        Just("lorem ipsum dolor".to_owned()),
+        Just("concept c0 hmm".to_owned()),
+    ]
+}
+
+fn case() -> impl Strategy<Value = (usize, Vec<Vec<bool>>, Vec<String>)> {
+    (2usize..6).prop_flat_map(|n| {
+        (
+            Just(n),
+            proptest::collection::vec(proptest::collection::vec(any::<bool>(), n), n),
+            proptest::collection::vec(utterance(n), 1..40),
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn the_engine_keeps_its_promises((n, edges, lines) in case()) {
+        let c = curriculum(n, &edges);
+        let (mut state, _) = start(&c, None).unwrap();
+        let mut streak: (Option<CheckpointId>, u32) = (None, 0);
+        for line in &lines {
+            if state.finished {
+                break;
+            }
+            let o = offline_turn(&c, &mut state, line, None).unwrap();
+            prop_assert!((0.0..=1.0).contains(&o.progress.mastery));
+            for k in state.learner.checkpoints.values() {
+                prop_assert!((0.0..=1.0).contains(&k.p_known));
+            }
+            for m in &o.plan.moves {
+                match m {
+                    Move::Assert { checkpoint } => {
+                        let tries = state.dialogue.tries.get(checkpoint).copied().unwrap_or(0);
+                        prop_assert!(tries >= 2, "asserted {checkpoint} after {tries} tries");
+                        streak = (None, 0);
+                    }
+                    Move::Advance { to, .. } => {
+                        for p in c.graph.prerequisites(to) {
+                            prop_assert!(state.completed.contains(&p), "advanced to {to} before {p}");
+                        }
+                        streak = (None, 0);
+                    }
+                    Move::Hint { checkpoint, .. } | Move::Prompt { checkpoint } => {
+                        streak = match streak {
+                            (Some(prev), k) if &prev == checkpoint => (Some(prev), k + 1),
+                            _ => (Some(checkpoint.clone()), 1),
+                        };
+                        prop_assert!(streak.1 <= 2, "{checkpoint} probed {} times in a row", streak.1);
+                    }
+                    _ => {}
+                }
+            }
+            for id in &o.plan.withhold {
+                let number = id.as_str().trim_start_matches('k');
+                let statement = format!("Statement{number} holds.");
+                prop_assert!(!o.offline_text.contains(&statement), "leaked {id}: {}", o.offline_text);
+            }
+        }
+    }
+}
