@@ -23,13 +23,19 @@ pub enum Block {
 
 /// Splits a message into blocks.
 pub fn blocks(text: &str) -> Vec<Block> {
+    // Control characters (other than newline and tab) have no place in a post, and are not
+    // allowed in a well-formed document.
+    let text: String = text
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect();
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
         let trimmed = line.trim();
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+        if is_fence(trimmed) {
             let (block, next) = fenced(&lines, i);
             out.push(block);
             i = next;
@@ -166,6 +172,21 @@ pub fn reindent(lines: &[&str]) -> Vec<String> {
     out
 }
 
+/// A fence line: three backticks or tildes, then at most a plain language name. Anything
+/// else after the fence (`` ```[x](javascript:…) ``) makes the line prose.
+fn is_fence(trimmed: &str) -> bool {
+    let info = if let Some(rest) = trimmed.strip_prefix("```") {
+        rest.trim_start_matches('`')
+    } else if let Some(rest) = trimmed.strip_prefix("~~~") {
+        rest.trim_start_matches('~')
+    } else {
+        return false;
+    };
+    info.trim()
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '.' | '#'))
+}
+
 fn fenced(lines: &[&str], start: usize) -> (Block, usize) {
     let fence = &lines[start].trim()[..3];
     let mut out = vec![lines[start].trim_end().to_owned()];
@@ -173,7 +194,8 @@ fn fenced(lines: &[&str], start: usize) -> (Block, usize) {
     while i < lines.len() {
         out.push(lines[i].trim_end().to_owned());
         i += 1;
-        if lines[i - 1].trim().starts_with(fence) {
+        let t = lines[i - 1].trim();
+        if t.len() >= 3 && t.chars().all(|c| fence.starts_with(c)) {
             return (Block::Fenced(out), i);
         }
     }
@@ -257,14 +279,29 @@ fn is_decorator(code: &str) -> bool {
         .is_some_and(|rest| is_identifier_path(rest.split('(').next().unwrap_or("")))
 }
 
-/// Escapes a prose line: HTML-looking text and a leading `#`, `>` or `=` render as typed.
+/// Escapes a prose line so it renders as typed: HTML-looking text, and a start that
+/// Markdown would read as a heading, quote, rule, list or table (`#`, `>`, `---`, `1986.`).
 fn escape_paragraph(p: &str) -> String {
     let escaped = escape_inline(p);
-    if escaped.starts_with(['#', '>', '=', '|']) {
-        format!("\\{escaped}")
-    } else {
-        escaped
+    if escaped.starts_with(['#', '>', '=', '|'])
+        || escaped.starts_with("```")
+        || escaped.starts_with("~~~")
+        || is_rule(&escaped)
+    {
+        return format!("\\{escaped}");
     }
+    let digits = escaped.chars().take_while(char::is_ascii_digit).count();
+    if digits > 0 && escaped[digits..].starts_with(['.', ')']) {
+        return format!("{}\\{}", &escaped[..digits], &escaped[digits..]);
+    }
+    escaped
+}
+
+/// `---`, `***`, `_ _ _`: a line Markdown turns into a horizontal rule.
+fn is_rule(line: &str) -> bool {
+    ['-', '*', '_'].iter().any(|&c| {
+        line.chars().filter(|&x| x == c).count() >= 3 && line.chars().all(|x| x == c || x == ' ')
+    })
 }
 
 /// Escapes `<` outside `code spans`, so the Markdown never carries raw HTML.

@@ -143,3 +143,43 @@ fn html_and_headings_typed_in_prose_are_escaped_but_code_spans_are_not() {
     let stray = to_markdown("Me", "a ` stray tick <b>", None);
     assert!(stray.contains("\\<b>"), "{stray}");
 }
+
+#[test]
+fn prose_that_markdown_would_reshape_is_escaped() {
+    assert_eq!(to_markdown("Me", "x\n---", None), "**Me:** x\n\n\\---");
+    assert_eq!(
+        to_markdown("Me", "x\n1986. A great year", None),
+        "**Me:** x\n\n1986\\. A great year"
+    );
+    assert_eq!(
+        to_markdown("Me", "x\n| a | b |", None),
+        "**Me:** x\n\n\\| a | b |"
+    );
+    assert_eq!(
+        to_markdown("Me", "x\n**bold** start", None),
+        "**Me:** x\n\n**bold** start"
+    );
+    assert_eq!(
+        to_markdown("Me", "bell\u{7} and nul\u{0}", None),
+        "**Me:** bell and nul"
+    );
+}
+
+#[test]
+fn a_fence_with_junk_after_it_is_prose_and_a_fence_closes_only_on_a_bare_fence() {
+    let b = blocks("```[x](javascript:alert(1))\nhi");
+    assert_eq!(b[0], Block::Paragraph("```[x](javascript:alert(1))".into()));
+    let md = to_markdown("Me", "```[x](javascript:alert(1))", None);
+    assert_eq!(md, "**Me:** \\```[x](javascript:alert(1))");
+    let b = blocks("```\n```python\nstill code\n```\nafter");
+    assert_eq!(
+        b[0],
+        Block::Fenced(vec![
+            "```".into(),
+            "```python".into(),
+            "still code".into(),
+            "```".into()
+        ])
+    );
+    assert_eq!(b[1], Block::Paragraph("after".into()));
+}

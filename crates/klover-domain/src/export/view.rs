@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
 use super::{
@@ -227,13 +227,20 @@ fn devto_tags(tags: &[String]) -> String {
 }
 
 /// Markdown to an HTML fragment. Raw HTML is turned into text, images into their alt
-/// text, and link targets other than http(s)/mailto into `#`, so no message can inject
-/// markup, script or a remote load into the page.
+/// text, link targets other than http(s)/mailto into `#`, and a code block's language
+/// must be a plain name, so no message can inject markup, script or a remote load.
 fn markdown_to_html(markdown: &str) -> String {
     let parser = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).filter_map(|event| {
         Some(match event {
             Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
             Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => return None,
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                let plain = info
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '.' | '#'));
+                let info = if plain { info } else { CowStr::Borrowed("") };
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+            }
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
