@@ -21,9 +21,9 @@ fn curriculum(n: usize, edges: &[Vec<bool>]) -> Curriculum {
         path: "curriculum.toml".into(),
         text: "id = \"rand\"\ntitle = \"Random\"\nversion = \"1\"\n".into(),
     }];
-    for i in 0..n {
+    for (i, needs) in edges.iter().enumerate().take(n) {
         let prereqs: Vec<String> = (0..i)
-            .filter(|&k| edges[i].get(k).copied().unwrap_or(false))
+            .filter(|&k| needs.get(k).copied().unwrap_or(false))
             .map(|k| format!("\"c{k}\""))
             .collect();
         let mut t = format!(
