@@ -23,7 +23,7 @@ use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::VoiceError;
-use crate::voice::{Usage, Voice, record_usage};
+use crate::voice::{Usage, Voice, record_judge_usage};
 
 /// Score given to a checkpoint the judge credited without a verbatim quote.
 pub const UNQUOTED_CAP: f64 = COVERED - 0.1;
@@ -106,7 +106,7 @@ impl LlmJudge {
                 async move { client.chat().create(req).await }
             })
             .await?;
-        record_usage(response.usage.map(|u| Usage {
+        record_judge_usage(response.usage.map(|u| Usage {
             prompt_tokens: u.prompt_tokens,
             completion_tokens: u.completion_tokens,
         }));

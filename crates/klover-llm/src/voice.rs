@@ -138,7 +138,6 @@ impl Voice {
             prompt_tokens: u.prompt_tokens,
             completion_tokens: u.completion_tokens,
         });
-        record_usage(usage);
         let choice = response.choices.into_iter().next();
         let text = choice
             .as_ref()
@@ -225,7 +224,6 @@ impl Voice {
         };
         let tail = guard.finish();
         send(&deltas, tail, &guard).await?;
-        record_usage(usage);
         Ok(Reply {
             text: guard.relayed().into(),
             usage,
@@ -356,11 +354,13 @@ fn finish_name(reason: FinishReason) -> &'static str {
     }
 }
 
-pub(crate) fn record_usage(usage: Option<Usage>) {
+/// Counts the judge's tokens in `klover_judge_tokens_total{kind}`. The voice's usage is
+/// returned in [`Reply`] and counted by the caller, which owns the turn's telemetry.
+pub(crate) fn record_judge_usage(usage: Option<Usage>) {
     if let Some(u) = usage {
-        metrics::counter!("klover_llm_tokens_total", "kind" => "prompt")
+        metrics::counter!("klover_judge_tokens_total", "kind" => "prompt")
             .increment(u64::from(u.prompt_tokens));
-        metrics::counter!("klover_llm_tokens_total", "kind" => "completion")
+        metrics::counter!("klover_judge_tokens_total", "kind" => "completion")
             .increment(u64::from(u.completion_tokens));
     }
 }
