@@ -109,6 +109,10 @@ pub struct LlmConfig {
     pub max_tokens: u32,
     /// Cap on the tokens of one judge verdict.
     pub judge_max_tokens: u32,
+    /// Send the cap as the legacy `max_tokens` (what local servers such as Ollama and
+    /// llama.cpp read) instead of `max_completion_tokens` (what OpenAI's newer models
+    /// require). Defaults to legacy for every base URL but OpenAI's.
+    pub legacy_max_tokens: bool,
     /// Token budget of the transcript window sent with each voice request.
     pub context_budget: usize,
     /// Timeouts.
@@ -125,8 +129,10 @@ pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
 impl LlmConfig {
     /// A configuration with the defaults for everything but where to go.
     pub fn new(base_url: impl Into<String>, api_key: ApiKey, model: impl Into<String>) -> Self {
+        let base_url = base_url.into().trim_end_matches('/').to_string();
         Self {
-            base_url: base_url.into().trim_end_matches('/').to_string(),
+            legacy_max_tokens: !base_url.contains("api.openai.com"),
+            base_url,
             api_key,
             model: model.into(),
             max_tokens: 400,
@@ -200,6 +206,12 @@ mod tests {
         assert_eq!(c.base_url, "http://localhost:11434/v1");
         assert!(c.api_key.is_empty());
         assert_eq!(c.model, "llama3.2");
+        assert!(c.legacy_max_tokens, "local servers read max_tokens");
+        let openai = LlmConfig::from_lookup(lookup(&[("OPENAI_API_KEY", "sk-x")])).unwrap();
+        assert!(
+            !openai.legacy_max_tokens,
+            "OpenAI wants max_completion_tokens"
+        );
     }
 
     #[test]

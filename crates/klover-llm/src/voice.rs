@@ -258,12 +258,20 @@ impl Voice {
                 }
             })
             .collect();
-        CreateChatCompletionRequest {
+        let mut request = CreateChatCompletionRequest {
             model: self.config.model.clone(),
             messages,
-            max_completion_tokens: Some(max_tokens),
             ..Default::default()
+        };
+        if self.config.legacy_max_tokens {
+            #[allow(deprecated)]
+            {
+                request.max_tokens = Some(max_tokens);
+            }
+        } else {
+            request.max_completion_tokens = Some(max_tokens);
         }
+        request
     }
 
     /// Runs `attempt` until it succeeds, retrying on 429, 5xx and connect errors (at most

@@ -65,7 +65,11 @@ async fn a_reply_streams_delta_by_delta_and_completes_with_usage() {
     assert_eq!(req.authorization.as_deref(), Some("Bearer sk-test-key"));
     assert_eq!(req.body["model"], "fake-model");
     assert_eq!(req.body["stream"], true);
-    assert_eq!(req.body["max_completion_tokens"], 400);
+    assert_eq!(
+        req.body["max_tokens"], 400,
+        "a local server reads max_tokens"
+    );
+    assert!(req.body.get("max_completion_tokens").is_none());
     assert_eq!(req.body["stream_options"]["include_usage"], true);
     let msgs = req.messages();
     assert_eq!(msgs[0].0, "system");
