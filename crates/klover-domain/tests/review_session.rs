@@ -61,8 +61,9 @@ fn a_learning_session_makes_cards_for_its_aha_and_its_weak_checkpoints() {
     );
 }
 
-/// Re-probes the card in a review session and answers with `answer`.
-fn review_with(answer: &str) -> (review::Card, review::Card, Rating) {
+/// Re-probes the card in a review session, answering with `answers` until a turn settles
+/// the card's rating; returns the card after scheduling, the rating and the turns taken.
+fn review_with(answers: &[&str]) -> (review::Card, Rating, usize) {
     let c = common::async_python();
     let card = review::new_card(cp("cpu-task-blocks-loop"), CardReason::Aha, t0());
     let now = t0() + Duration::days(1);
@@ -78,18 +79,26 @@ fn review_with(answer: &str) -> (review::Card, review::Card, Rating) {
         "event-loop",
         "the review opens on the card's concept"
     );
-    let outcome =
-        engine::offline_turn(&c, &mut state, answer, Some(&opening.offline_text)).unwrap();
-    let rating = review::rate(review::review_score(&outcome.assessment, &due[0]));
-    let next = review::schedule(&card, rating, now).unwrap();
-    (card, next, rating)
+    let mut last = opening.offline_text;
+    for (n, answer) in answers.iter().enumerate() {
+        let outcome = engine::offline_turn(&c, &mut state, answer, Some(&last)).unwrap();
+        last = outcome.offline_text.clone();
+        let ratings = review::review_ratings(&state, &outcome);
+        if let Some((id, rating)) = ratings.into_iter().next() {
+            assert_eq!(id, due[0]);
+            return (review::schedule(&card, rating, now).unwrap(), rating, n + 1);
+        }
+    }
+    panic!("no answer settled the card: {answers:?}");
 }
+
+const GOOD: &str = "A CPU-bound task never reaches a wait, so it blocks the single-threaded event \
+                    loop: everything else pauses.";
 
 #[test]
 fn a_due_card_answered_well_in_a_review_session_moves_out() {
-    let (_, next, rating) = review_with(
-        "A CPU-bound task never reaches a wait, so it blocks the single-threaded event loop: everything else pauses.",
-    );
+    let (next, rating, turns) = review_with(&[GOOD]);
+    assert_eq!(turns, 1);
     assert!(rating >= Rating::Good, "{rating:?}");
     let now = t0() + Duration::days(1);
     assert!(next.due - now >= Duration::days(2), "{:?}", next.due - now);
@@ -97,8 +106,28 @@ fn a_due_card_answered_well_in_a_review_session_moves_out() {
 }
 
 #[test]
-fn a_due_card_answered_badly_in_a_review_session_comes_back_soon() {
-    let (_, next, rating) = review_with("I don't remember.");
+fn an_answer_found_only_after_a_hint_is_rated_hard_at_best() {
+    let (next, rating, turns) = review_with(&["The loop just switches to another task.", GOOD]);
+    assert_eq!(
+        turns, 2,
+        "the first answer settles nothing; the tutor hints"
+    );
+    assert_eq!(rating, Rating::Hard);
+    assert_eq!(next.lapses, 0);
+}
+
+#[test]
+fn a_due_card_the_tutor_has_to_state_comes_back_soon() {
+    let stuck = [
+        "The loop just switches to another task.",
+        "It keeps switching between tasks.",
+        "The other tasks keep running too.",
+    ];
+    let (next, rating, turns) = review_with(&stuck);
+    assert_eq!(
+        turns, 3,
+        "the tutor states it after the second unsuccessful try"
+    );
     assert_eq!(rating, Rating::Again);
     let now = t0() + Duration::days(1);
     assert!(next.due - now <= Duration::days(1), "{:?}", next.due - now);

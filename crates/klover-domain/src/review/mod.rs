@@ -8,9 +8,10 @@
 //!    aha moment and each checkpoint of a visited concept shown only weakly becomes a
 //!    card, first due the next day ("Review scheduled for tomorrow").
 //! 2. [`due`] to pick what a review session re-probes (`engine::start_review` with them).
-//! 3. [`rate`] on [`review_score`] (the assessor's score for the learner's new
-//!    explanation of the probed checkpoint), then [`schedule`] with that rating to get
-//!    the card's next state and due time.
+//! 3. After each learner turn of the review session, [`review_ratings`] says which cards
+//!    the turn settled and how (the score through [`rate`], at best Hard after a hint or
+//!    a failed try, Again when the tutor had to state it); [`schedule`] each with its
+//!    rating to get the card's next state and due time.
 //!
 //! ## Score → rating
 //! The assessor scores a checkpoint in [0, 1]. [`rate`] maps it like the four buttons of
@@ -25,7 +26,7 @@
 
 mod session;
 
-pub use session::{review_score, session_cards, session_outcomes};
+pub use session::{review_ratings, review_score, session_cards, session_outcomes};
 
 use chrono::{DateTime, Duration, Utc};
 use fsrs::{FSRS, MemoryState};

@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Card, CheckpointOutcome, cards_from_session};
+use super::{Card, CheckpointOutcome, Rating, cards_from_session, rate};
 use crate::assess::Assessment;
 use crate::curriculum::Curriculum;
-use crate::engine::SessionState;
+use crate::engine::{SessionState, TurnOutcome};
 use crate::ids::CheckpointId;
+use crate::policy::Move;
 
 /// How each checkpoint of the concepts the session visited stands at its end: mastery
 /// from the engine's learner model, `aha` when the session recorded one on it.
@@ -61,4 +62,39 @@ pub fn review_score(assessment: &Assessment, checkpoint: &CheckpointId) -> f64 {
         .scores
         .get(checkpoint)
         .map_or(0.0, |s| s.score.clamp(0.0, 1.0))
+}
+
+/// The ratings one learner turn of a review session settles, to feed [`super::schedule`]:
+///
+/// - a checkpoint under review that the turn credited: [`rate`] of its score, but at
+///   best [`Rating::Hard`] when the learner needed a hint or an earlier try;
+/// - a checkpoint under review that the tutor had to state: [`Rating::Again`].
+///
+/// Checkpoints still being probed get no rating yet, so each card is rescheduled once per
+/// review session. Call after `engine::learner_turn` with the state it left.
+pub fn review_ratings(state: &SessionState, outcome: &TurnOutcome) -> Vec<(CheckpointId, Rating)> {
+    let queue = &state.review_queue;
+    let mut out = Vec::new();
+    for id in outcome.covered.iter().filter(|id| queue.contains(id)) {
+        let helped = state.dialogue.tries.get(id).copied().unwrap_or(0) > 0
+            || state.dialogue.probes.get(id).copied().unwrap_or(0) > 0;
+        let rating = rate(review_score(&outcome.assessment, id));
+        out.push((
+            id.clone(),
+            if helped {
+                rating.min(Rating::Hard)
+            } else {
+                rating
+            },
+        ));
+    }
+    for m in &outcome.plan.moves {
+        if let Move::Assert { checkpoint } = m
+            && queue.contains(checkpoint)
+            && !out.iter().any(|(id, _)| id == checkpoint)
+        {
+            out.push((checkpoint.clone(), Rating::Again));
+        }
+    }
+    out
 }
