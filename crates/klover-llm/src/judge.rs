@@ -12,7 +12,10 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use async_openai::types::chat::{ResponseFormat, ResponseFormatJsonSchema};
+use async_openai::types::chat::{
+    CreateChatCompletionRequest, CreateChatCompletionResponse, ResponseFormat,
+    ResponseFormatJsonSchema,
+};
 use klover_domain::assess::{
     AssessRequest, Assessment, AssessmentSource, Assessor, COVERED, CheckpointScore,
     MisconceptionHit, RubricAssessor, Span, merge,
@@ -99,13 +102,17 @@ impl LlmJudge {
                 strict: Some(true),
             },
         });
-        let response = self
-            .voice
-            .with_retries(&CancellationToken::new(), |client| {
-                let req = request.clone();
-                async move { client.chat().create(req).await }
-            })
-            .await?;
+        let response = match self.call(&request).await {
+            // A server that rejects `response_format` still follows the prompt's schema.
+            Err(VoiceError::Status {
+                status: 400 | 422, ..
+            }) => {
+                tracing::debug!("judge: the server rejected response_format; asking without it");
+                request.response_format = None;
+                self.call(&request).await?
+            }
+            other => other?,
+        };
         record_judge_usage(response.usage.map(|u| Usage {
             prompt_tokens: u.prompt_tokens,
             completion_tokens: u.completion_tokens,
@@ -117,6 +124,18 @@ impl LlmJudge {
             .and_then(|c| c.message.content)
             .ok_or_else(|| VoiceError::BadVerdict("no content".into()))?;
         Ok(validate(parse_verdict(&content)?, &req))
+    }
+
+    async fn call(
+        &self,
+        request: &CreateChatCompletionRequest,
+    ) -> Result<CreateChatCompletionResponse, VoiceError> {
+        self.voice
+            .with_retries(&CancellationToken::new(), |client| {
+                let req = request.clone();
+                async move { client.chat().create(req).await }
+            })
+            .await
     }
 }
 

@@ -154,6 +154,20 @@ async fn any_judge_failure_falls_back_to_the_rubric() {
 }
 
 #[tokio::test]
+async fn a_server_that_rejects_response_format_is_asked_again_without_it() {
+    let fake = FakeLlm::start().await;
+    fake.push(Reply::status(400));
+    fake.push(Reply::text(&verdict().to_string()));
+    let c = support::fixture();
+    let a = judge(&fake).judge(request(&c)).await.unwrap();
+    assert!((a.score(&cp("cpu-idle-on-io")) - 0.9).abs() < 1e-9);
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 2);
+    assert!(reqs[0].body.get("response_format").is_some());
+    assert!(reqs[1].body.get("response_format").is_none());
+}
+
+#[tokio::test]
 async fn server_errors_are_retried_before_falling_back() {
     let fake = FakeLlm::start().await;
     fake.push(Reply::status(502));
