@@ -207,3 +207,9 @@ async fn the_page_reconnects_when_the_server_restarts_in_chromium() -> anyhow::R
     ];
     run_node("reconnect.test.mjs", &envs).await
 }
+
+#[tokio::test]
+async fn the_message_parser_passes_its_node_unit_tests() -> anyhow::Result<()> {
+    install_browser_deps().await?;
+    run_node("markup.test.mjs", &[]).await
+}

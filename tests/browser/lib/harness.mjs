@@ -53,6 +53,27 @@ export async function openBrowser({ width = 1280, height = 800, colorScheme = 'l
   return { page, context, problems, close };
 }
 
+/**
+ * A test body run in a fresh browser: `test(name, inBrowser(options, async ({page, problems}) => …))`.
+ * On failure it saves `artifacts/FAILED-<test name>.png` and adds the page's console
+ * errors to the message, then closes the browser either way.
+ */
+export function inBrowser(options, body) {
+  return async (t) => {
+    const browser = await openBrowser(options);
+    try {
+      await body(browser);
+    } catch (err) {
+      const name = `FAILED-${t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
+      await screenshot(browser.page, name).catch(() => {});
+      err.message += `\n  page: ${browser.page.url()}; screenshot: artifacts/${name}.png; console errors: ${JSON.stringify(browser.problems.console)}`;
+      throw err;
+    } finally {
+      await browser.close();
+    }
+  };
+}
+
 /** Saves a full-window screenshot as artifacts/<name>.png and returns its path. */
 export async function screenshot(page, name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });

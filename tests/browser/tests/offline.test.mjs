@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {
-  env, openBrowser, screenshot, say, startConcept, transcript, waitForReplyEnd, assertClean,
+  env, inBrowser, screenshot, say, startConcept, transcript, waitForReplyEnd, assertClean,
 } from '../lib/harness.mjs';
 
 const URL = env('KLOVER_URL');
@@ -29,216 +29,186 @@ async function assertNoUnreachedStatement(page) {
   }
 }
 
-test('a learner completes the first concept of the reference curriculum offline', async () => {
-  const { page, problems, close } = await openBrowser();
-  try {
-    await page.goto(URL);
-    await page.locator('#conn[data-state="open"]').waitFor();
-    const first = page.locator(`.node[data-concept="${FIRST.id}"]`);
-    assert.equal(await first.getAttribute('data-state'), 'available');
-    assert.equal(await page.locator(`.node[data-concept="${SECOND.id}"]`).getAttribute('data-state'), 'locked');
-    await startConcept(page, FIRST.id);
-    assert.match(await page.locator('#crumb').innerText(), new RegExp(FIRST.title));
+test('a learner completes the first concept of the reference curriculum offline', inBrowser({}, async ({ page, problems }) => {
+  await page.goto(URL);
+  await page.locator('#conn[data-state="open"]').waitFor();
+  const first = page.locator(`.node[data-concept="${FIRST.id}"]`);
+  assert.equal(await first.getAttribute('data-state'), 'available');
+  assert.equal(await page.locator(`.node[data-concept="${SECOND.id}"]`).getAttribute('data-state'), 'locked');
+  await startConcept(page, FIRST.id);
+  assert.match(await page.locator('#crumb').innerText(), new RegExp(FIRST.title));
 
-    const typed = [];
-    // The learner answers as in the seed conversation first.
-    for (const line of DATA.seed_lines.slice(0, 3)) {
+  const typed = [];
+  // The learner answers as in the seed conversation first.
+  for (const line of DATA.seed_lines.slice(0, 3)) {
+    if (await isMastered(page, FIRST.id)) break;
+    await say(page, line);
+    typed.push(line);
+    if (typed.length === 1) await assertNoUnreachedStatement(page);
+  }
+  // Then, if the tutor still waits for something, states what is missing plainly.
+  for (let round = 0; round < 2 && !(await isMastered(page, FIRST.id)); round += 1) {
+    for (const cp of FIRST.checkpoints) {
       if (await isMastered(page, FIRST.id)) break;
-      await say(page, line);
-      typed.push(line);
-      if (typed.length === 1) await assertNoUnreachedStatement(page);
+      if ((await reachedIds(page)).includes(cp.id)) continue;
+      await say(page, cp.statement);
+      typed.push(cp.statement);
     }
-    // Then, if the tutor still waits for something, states what is missing plainly.
-    for (let round = 0; round < 2 && !(await isMastered(page, FIRST.id)); round += 1) {
-      for (const cp of FIRST.checkpoints) {
-        if (await isMastered(page, FIRST.id)) break;
-        if ((await reachedIds(page)).includes(cp.id)) continue;
-        await say(page, cp.statement);
-        typed.push(cp.statement);
-      }
-    }
-    await page.locator(`.node[data-concept="${FIRST.id}"][data-state="mastered"]`).waitFor();
-    assert.equal(await page.locator(`.node[data-concept="${SECOND.id}"]`).getAttribute('data-state'), 'available');
-    await page.locator('.divider').first().waitFor();
-
-    // Reached checkpoints quote the learner's own words.
-    const evidence = await page.locator('#progress blockquote.evidence').allTextContents();
-    assert.ok(evidence.length >= 1, 'reached checkpoints are listed with evidence');
-    const all = typed.join('\n').toLowerCase();
-    for (const quote of evidence) {
-      const words = quote.replace(/[“”]/g, '').toLowerCase().trim();
-      assert.ok(all.includes(words), `evidence "${words}" is not the learner's words`);
-    }
-    const turns = await transcript(page);
-    assert.ok(turns.filter((t) => t.role === 'learner').length >= 2);
-    assert.ok(turns.every((t) => t.text.trim() !== '' || t.role === 'learner'), 'no empty tutor turn');
-    await screenshot(page, 'offline-first-concept');
-
-    // The session downloads as a blog post with the learner's own lines in it.
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-md').click()]);
-    assert.match(download.suggestedFilename(), /\.md$/);
-    const post = fs.readFileSync(await download.path(), 'utf8');
-    assert.ok(post.includes(typed[0]), 'the export holds what the learner wrote');
-    assertClean(assert, problems);
-  } finally {
-    await close();
   }
-});
+  await page.locator(`.node[data-concept="${FIRST.id}"][data-state="mastered"]`).waitFor();
+  assert.equal(await page.locator(`.node[data-concept="${SECOND.id}"]`).getAttribute('data-state'), 'available');
+  await page.locator('.divider').first().waitFor();
 
-test('reloading mid-session resumes the same session with the same transcript', async () => {
-  const { page, problems, close } = await openBrowser({ colorScheme: 'dark' });
-  try {
-    await page.goto(URL);
-    await startConcept(page, FIRST.id);
-    await say(page, DATA.seed_lines[0]);
-    const before = await transcript(page);
-    const sessionBefore = await page.evaluate(() => sessionStorage.getItem('klover.v1.session'));
-    assert.ok(sessionBefore, 'the session is kept in sessionStorage');
-
-    await page.reload();
-    await page.locator('#conn[data-state="open"]').waitFor();
-    await waitForReplyEnd(page);
-    await page.waitForFunction((n) => document.querySelectorAll('.turn').length === n, before.length);
-    const after = await transcript(page);
-    assert.deepEqual(after.map((t) => [t.role, t.text]), before.map((t) => [t.role, t.text]));
-    const sessionAfter = JSON.parse(await page.evaluate(() => sessionStorage.getItem('klover.v1.session')));
-    assert.equal(sessionAfter.sessionId, JSON.parse(sessionBefore).sessionId);
-
-    // The resumed session goes on: the next message is answered in the same session.
-    await say(page, DATA.seed_lines[1]);
-    assert.equal((await transcript(page)).length, before.length + 2);
-    await page.locator('.session-item.current').waitFor();
-    await screenshot(page, 'offline-reload-resumed-dark');
-    assertClean(assert, problems);
-  } finally {
-    await close();
+  // Reached checkpoints quote the learner's own words.
+  const evidence = await page.locator('#progress blockquote.evidence').allTextContents();
+  assert.ok(evidence.length >= 1, 'reached checkpoints are listed with evidence');
+  const all = typed.join('\n').toLowerCase();
+  for (const quote of evidence) {
+    const words = quote.replace(/[“”]/g, '').toLowerCase().trim();
+    assert.ok(all.includes(words), `evidence "${words}" is not the learner's words`);
   }
-});
+  const turns = await transcript(page);
+  assert.ok(turns.filter((t) => t.role === 'learner').length >= 2);
+  assert.ok(turns.every((t) => t.text.trim() !== '' || t.role === 'learner'), 'no empty tutor turn');
+  await screenshot(page, 'offline-first-concept');
 
-test('a past session opens again from the list with its transcript', async () => {
-  const { page, problems, close } = await openBrowser();
-  try {
-    await page.goto(URL);
-    await startConcept(page, FIRST.id);
-    await say(page, DATA.seed_lines[0]);
-    const first = await transcript(page);
-    const firstId = JSON.parse(await page.evaluate(() => sessionStorage.getItem('klover.v1.session'))).sessionId;
+  // The session downloads as a blog post with the learner's own lines in it.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-md').click()]);
+  assert.match(download.suggestedFilename(), /\.md$/);
+  const post = fs.readFileSync(await download.path(), 'utf8');
+  assert.ok(post.includes(typed[0]), 'the export holds what the learner wrote');
+  assertClean(assert, problems);
+}));
 
-    await page.locator(`.node[data-concept="${FIRST.id}"]`).click();
-    await page.locator('#start-concept').click();
-    await page.waitForFunction((id) => {
-      const saved = JSON.parse(sessionStorage.getItem('klover.v1.session') ?? 'null');
-      return saved && saved.sessionId !== id;
-    }, firstId);
-    await waitForReplyEnd(page);
-    assert.equal(await page.locator('.turn-learner').count(), 0, 'a new session starts empty');
+test('reloading mid-session resumes the same session with the same transcript', inBrowser({ colorScheme: 'dark' }, async ({ page, problems }) => {
+  await page.goto(URL);
+  await startConcept(page, FIRST.id);
+  await say(page, DATA.seed_lines[0]);
+  const before = await transcript(page);
+  const sessionBefore = await page.evaluate(() => sessionStorage.getItem('klover.v1.session'));
+  assert.ok(sessionBefore, 'the session is kept in sessionStorage');
 
-    // The list shows the newest sessions first; the one just left is among them.
-    await page.locator(`.session-item[data-session="${firstId}"]`).click();
-    await page.waitForFunction((n) => document.querySelectorAll('.turn').length === n, first.length);
-    await waitForReplyEnd(page);
-    assert.deepEqual((await transcript(page)).map((t) => t.text), first.map((t) => t.text));
-    const saved = JSON.parse(await page.evaluate(() => sessionStorage.getItem('klover.v1.session')));
-    assert.equal(saved.sessionId, firstId);
-    assert.equal(await page.locator('#toast:not([hidden])').count(), 0, 'history replays without toasts');
-    assertClean(assert, problems);
-  } finally {
-    await close();
-  }
-});
+  await page.reload();
+  await page.locator('#conn[data-state="open"]').waitFor();
+  await waitForReplyEnd(page);
+  await page.waitForFunction((n) => document.querySelectorAll('.turn').length === n, before.length);
+  const after = await transcript(page);
+  assert.deepEqual(after.map((t) => [t.role, t.text]), before.map((t) => [t.role, t.text]));
+  const sessionAfter = JSON.parse(await page.evaluate(() => sessionStorage.getItem('klover.v1.session')));
+  assert.equal(sessionAfter.sessionId, JSON.parse(sessionBefore).sessionId);
 
-test('html typed as a message is shown as text and runs nothing', async () => {
-  const { page, problems, close } = await openBrowser();
+  // The resumed session goes on: the next message is answered in the same session.
+  await say(page, DATA.seed_lines[1]);
+  assert.equal((await transcript(page)).length, before.length + 2);
+  await page.locator('.session-item.current').waitFor();
+  await screenshot(page, 'offline-reload-resumed-dark');
+  assertClean(assert, problems);
+}));
+
+test('a past session opens again from the list with its transcript', inBrowser({}, async ({ page, problems }) => {
+  await page.goto(URL);
+  await startConcept(page, FIRST.id);
+  await say(page, DATA.seed_lines[0]);
+  const first = await transcript(page);
+  const firstId = JSON.parse(await page.evaluate(() => sessionStorage.getItem('klover.v1.session'))).sessionId;
+
+  await page.locator(`.node[data-concept="${FIRST.id}"]`).click();
+  await page.locator('#start-concept').click();
+  await page.waitForFunction((id) => {
+    const saved = JSON.parse(sessionStorage.getItem('klover.v1.session') ?? 'null');
+    return saved && saved.sessionId !== id;
+  }, firstId);
+  await waitForReplyEnd(page);
+  assert.equal(await page.locator('.turn-learner').count(), 0, 'a new session starts empty');
+
+  // The list shows the newest sessions first; the one just left is among them.
+  await page.locator(`.session-item[data-session="${firstId}"]`).click();
+  await page.waitForFunction((n) => document.querySelectorAll('.turn').length === n, first.length);
+  await waitForReplyEnd(page);
+  assert.deepEqual((await transcript(page)).map((t) => t.text), first.map((t) => t.text));
+  const saved = JSON.parse(await page.evaluate(() => sessionStorage.getItem('klover.v1.session')));
+  assert.equal(saved.sessionId, firstId);
+  assert.equal(await page.locator('#toast:not([hidden])').count(), 0, 'history replays without toasts');
+  assertClean(assert, problems);
+}));
+
+test('html typed as a message is shown as text and runs nothing', inBrowser({}, async ({ page, problems }) => {
   const payload = '<img src=x onerror=alert(1)>';
-  try {
-    await page.goto(URL);
-    await startConcept(page, FIRST.id);
-    await say(page, payload);
-    const mine = page.locator('.turn-learner .body').last();
-    assert.equal(await mine.innerText(), payload);
-    assert.equal(await page.locator('#transcript img, #progress img, #ahas img').count(), 0);
-    // Still text after a reload (rendered again from storage and the server's replay).
-    await page.reload();
-    await page.locator('#conn[data-state="open"]').waitFor();
-    await waitForReplyEnd(page);
-    assert.equal(await page.locator('.turn-learner .body').last().innerText(), payload);
-    assert.equal(await page.locator('#progress-concept').innerText(), FIRST.title, 'titles, not ids, after a reload');
-    assert.equal(await page.locator('img').count(), 0);
-    await page.waitForTimeout(300);
-    await screenshot(page, 'offline-html-as-text');
-    assertClean(assert, problems);
-  } finally {
-    await close();
-  }
-});
+  await page.goto(URL);
+  await startConcept(page, FIRST.id);
+  await say(page, payload);
+  const mine = page.locator('.turn-learner .body').last();
+  assert.equal(await mine.innerText(), payload);
+  assert.equal(await page.locator('#transcript img, #progress img, #ahas img').count(), 0);
+  // Still text after a reload (rendered again from storage and the server's replay).
+  await page.reload();
+  await page.locator('#conn[data-state="open"]').waitFor();
+  await waitForReplyEnd(page);
+  assert.equal(await page.locator('.turn-learner .body').last().innerText(), payload);
+  assert.equal(await page.locator('#progress-concept').innerText(), FIRST.title, 'titles, not ids, after a reload');
+  assert.equal(await page.locator('img').count(), 0);
+  await page.waitForTimeout(300);
+  await screenshot(page, 'offline-html-as-text');
+  assertClean(assert, problems);
+}));
 
-test('the keyboard alone starts a session; Enter sends and Shift+Enter is a new line', async () => {
-  const { page, problems, close } = await openBrowser();
-  try {
-    await page.goto(URL);
-    await page.locator('#welcome-start').waitFor();
-    let focused = '';
-    for (let i = 0; i < 40 && focused !== 'welcome-start'; i += 1) {
-      await page.keyboard.press('Tab');
-      focused = await page.evaluate(() => document.activeElement?.id ?? '');
-    }
-    assert.equal(focused, 'welcome-start', 'the start button is reachable with Tab');
-    await page.keyboard.press('Enter');
-    await page.locator('.turn-tutor').first().waitFor();
-    await waitForReplyEnd(page);
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'input');
-    await page.keyboard.type('Sync waits for each call.');
-    await page.keyboard.press('Shift+Enter');
-    await page.keyboard.type('    while async_task():');
-    await page.keyboard.press('Shift+Enter');
-    await page.keyboard.type('        do_other_work()');
-    assert.equal(await page.locator('.turn-learner').count(), 0, 'Shift+Enter does not send');
-    await page.keyboard.press('Enter');
-    await page.locator('.turn-learner').first().waitFor();
-    await waitForReplyEnd(page);
-    const mine = page.locator('.turn-learner').first();
-    assert.equal(await mine.locator('.body p').first().innerText(), 'Sync waits for each call.');
-    assert.equal(await mine.locator('.body pre code').innerText(), 'while async_task():\n    do_other_work()',
-      'an indented block is shown as code with its indentation');
-    assert.equal(await page.locator('#input').inputValue(), '');
-    await screenshot(page, 'offline-keyboard');
-    assertClean(assert, problems);
-  } finally {
-    await close();
+test('the keyboard alone starts a session; Enter sends and Shift+Enter is a new line', inBrowser({}, async ({ page, problems }) => {
+  await page.goto(URL);
+  await page.locator('#welcome-start').waitFor();
+  let focused = '';
+  for (let i = 0; i < 40 && focused !== 'welcome-start'; i += 1) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate(() => document.activeElement?.id ?? '');
   }
-});
+  assert.equal(focused, 'welcome-start', 'the start button is reachable with Tab');
+  await page.keyboard.press('Enter');
+  await page.locator('.turn-tutor').first().waitFor();
+  await waitForReplyEnd(page);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'input');
+  await page.keyboard.type('Sync waits for each call.');
+  await page.keyboard.press('Shift+Enter');
+  await page.keyboard.type('    while async_task():');
+  await page.keyboard.press('Shift+Enter');
+  await page.keyboard.type('        do_other_work()');
+  assert.equal(await page.locator('.turn-learner').count(), 0, 'Shift+Enter does not send');
+  await page.keyboard.press('Enter');
+  await page.locator('.turn-learner').first().waitFor();
+  await waitForReplyEnd(page);
+  const mine = page.locator('.turn-learner').first();
+  assert.equal(await mine.locator('.body p').first().innerText(), 'Sync waits for each call.');
+  assert.equal(await mine.locator('.body pre code').innerText(), 'while async_task():\n    do_other_work()',
+    'an indented block is shown as code with its indentation');
+  assert.equal(await page.locator('#input').inputValue(), '');
+  await screenshot(page, 'offline-keyboard');
+  assertClean(assert, problems);
+}));
 
-test('the page works at 390 px wide', async () => {
-  const { page, problems, close } = await openBrowser({ width: 390, height: 844 });
-  try {
-    await page.goto(URL);
-    const noSideScroll = async () => {
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
-      assert.ok(width <= 390, `page is ${width}px wide`);
-    };
-    await page.locator('#welcome-start').click();
-    await page.locator('.turn-tutor').first().waitFor();
-    await waitForReplyEnd(page);
-    await say(page, `${DATA.seed_lines[0]}\n\`\`\`python\nasync def get_data():\n    response = await client.get(url)  # a long line that must scroll, not widen the page\n\`\`\``);
-    await noSideScroll();
-    for (const box of await page.locator('.bubble').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON()))) {
-      assert.ok(box.left >= 0 && box.right <= 390, `a message overflows: ${JSON.stringify(box)}`);
-    }
-    const composer = await page.locator('#composer').boundingBox();
-    assert.ok(composer && composer.y + composer.height <= 844, 'the message box is on screen');
-    await screenshot(page, 'phone-chat');
-
-    await page.locator('.tab[data-view="concepts"]').click();
-    await page.locator(`.node[data-concept="${FIRST.id}"]`).waitFor();
-    await noSideScroll();
-    await screenshot(page, 'phone-concepts');
-    await page.locator('.tab[data-view="progress"]').click();
-    await page.locator('#progress-concept').waitFor();
-    await noSideScroll();
-    await screenshot(page, 'phone-progress');
-    assert.equal(await page.locator('#panel-chat').isVisible(), false, 'one panel at a time');
-    assertClean(assert, problems);
-  } finally {
-    await close();
+test('the page works at 390 px wide', inBrowser({ width: 390, height: 844 }, async ({ page, problems }) => {
+  await page.goto(URL);
+  const noSideScroll = async () => {
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `page is ${width}px wide`);
+  };
+  await page.locator('#welcome-start').click();
+  await page.locator('.turn-tutor').first().waitFor();
+  await waitForReplyEnd(page);
+  await say(page, `${DATA.seed_lines[0]}\n\`\`\`python\nasync def get_data():\n    response = await client.get(url)  # a long line that must scroll, not widen the page\n\`\`\``);
+  await noSideScroll();
+  for (const box of await page.locator('.bubble').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON()))) {
+    assert.ok(box.left >= 0 && box.right <= 390, `a message overflows: ${JSON.stringify(box)}`);
   }
-});
+  const composer = await page.locator('#composer').boundingBox();
+  assert.ok(composer && composer.y + composer.height <= 844, 'the message box is on screen');
+  await screenshot(page, 'phone-chat');
+
+  await page.locator('.tab[data-view="concepts"]').click();
+  await page.locator(`.node[data-concept="${FIRST.id}"]`).waitFor();
+  await noSideScroll();
+  await screenshot(page, 'phone-concepts');
+  await page.locator('.tab[data-view="progress"]').click();
+  await page.locator('#progress-concept').waitFor();
+  await noSideScroll();
+  await screenshot(page, 'phone-progress');
+  assert.equal(await page.locator('#panel-chat').isVisible(), false, 'one panel at a time');
+  assertClean(assert, problems);
+}));

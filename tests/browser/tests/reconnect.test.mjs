@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { env, openBrowser, screenshot, say, startConcept, transcript, waitForReplyEnd, assertClean } from '../lib/harness.mjs';
+import { env, inBrowser, screenshot, say, startConcept, transcript, waitForReplyEnd, assertClean } from '../lib/harness.mjs';
 
 const BIN = env('KLOVER_BIN');
 const CURRICULUM = env('KLOVER_CURRICULUM_DIR');
@@ -38,17 +38,17 @@ function serve(port, db) {
 }
 
 async function stopServer(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await exited;
 }
 
-test('the page reconnects and resumes by itself when the server comes back', async () => {
+test('the page reconnects and resumes by itself when the server comes back', inBrowser({}, async ({ page, problems }) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'klover-reconnect-'));
   const db = path.join(dir, 'klover.db');
   const port = await freePort();
   let server = await serve(port, db);
-  const { page, problems, close } = await openBrowser();
   try {
     await page.goto(`http://127.0.0.1:${port}/`);
     await startConcept(page, DATA.first_concept.id);
@@ -77,8 +77,7 @@ test('the page reconnects and resumes by itself when the server comes back', asy
     problems.console = problems.console.filter((line) => !/WebSocket connection|ERR_CONNECTION_REFUSED|Failed to load resource/.test(line));
     assertClean(assert, problems);
   } finally {
-    await close();
     await stopServer(server).catch(() => {});
     fs.rmSync(dir, { recursive: true, force: true });
   }
-});
+}));
