@@ -227,3 +227,21 @@ async fn review_list_shows_the_card_and_when_it_is_due() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn export_latest_finds_the_learners_most_recent_session() {
+    let f = fixture().await;
+    let md = stdout(&klover(
+        &["export", "--latest", "--learner", LEARNER],
+        &f.url,
+    ));
+    assert!(md.contains("## The event loop"), "{md}");
+    let out = klover(&["export", "--latest", "--learner", "nobody"], &f.url);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no learner named `nobody`"));
+    let out = klover(&["export"], &f.url);
+    assert!(
+        !out.status.success(),
+        "a session id or --latest is required"
+    );
+}

@@ -21,11 +21,18 @@ use klover_store::{SessionId, SessionKind, Store, StoredEvent, TurnRole, TurnSta
 /// Flags of `klover export`.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  klover export 0193f2c4-… > post.md\n  klover export 0193f2c4-… --front-matter devto --author \"Ada\" -o posts/\n  klover export 0193f2c4-… --format html -o session.html"
+    after_help = "Examples:\n  klover export 0193f2c4-… > post.md\n  klover export 0193f2c4-… --front-matter devto --author \"Ada\" -o posts/\n  klover export 0193f2c4-… --format html -o session.html\n  klover export --latest --learner ada --front-matter hugo -o posts/"
 )]
 pub struct Args {
-    /// The session id (the web client and `klover chat` show it).
-    pub session: String,
+    /// The session id (the web client and `klover chat` show it); or use `--latest`.
+    #[arg(required_unless_present = "latest")]
+    pub session: Option<String>,
+    /// Export the learner's most recent session instead.
+    #[arg(long, conflicts_with = "session")]
+    pub latest: bool,
+    /// With `--latest`: whose [default: `local`, the learner of a server without auth].
+    #[arg(long, value_name = "NAME", requires = "latest")]
+    pub learner: Option<String>,
     /// Markdown or a standalone HTML page.
     #[arg(long, value_enum, default_value_t = FormatArg::Md)]
     pub format: FormatArg,
@@ -80,13 +87,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.curriculum_dir {
         settings.curriculum_dir.clone_from(dir);
     }
-    let Some(id) = SessionId::parse(&args.session) else {
-        anyhow::bail!("`{}` is not a session id (expected a UUID)", args.session);
-    };
     let store = Store::connect(&settings.store_url())
         .await
         .context("opening the database")?;
-    let result = load(&store, &settings, &id).await;
+    let result = match which_session(&store, &args).await {
+        Ok(id) => load(&store, &settings, &id).await,
+        Err(e) => Err(e),
+    };
     store.close().await;
     let (curriculum, stored, events, next_review) = result?;
     let transcript = to_export(&curriculum, &stored, &events, next_review);
@@ -119,6 +126,26 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The session named on the command line, or the learner's latest with `--latest`.
+async fn which_session(store: &Store, args: &Args) -> anyhow::Result<SessionId> {
+    if let Some(text) = &args.session {
+        return SessionId::parse(text)
+            .with_context(|| format!("`{text}` is not a session id (expected a UUID)"));
+    }
+    let name = args
+        .learner
+        .clone()
+        .unwrap_or_else(|| klover_server::auth::LOCAL_LEARNER.to_owned());
+    let learner = store
+        .find_learner_by_name(&name)
+        .await?
+        .with_context(|| format!("no learner named `{name}`"))?;
+    let latest = store.list_sessions(&learner.id).await?.into_iter().next();
+    latest
+        .map(|s| s.id)
+        .with_context(|| format!("`{name}` has no session yet"))
 }
 
 type Loaded = (
