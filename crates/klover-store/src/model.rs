@@ -37,35 +37,63 @@ macro_rules! text_enum {
 
 text_enum!(
     /// What an API token may do.
-    Role { /** Chats as its learner. */ Learner = "learner",
-           /** Edits curricula (and may learn). */ Author = "author",
-           /** Everything. */ Admin = "admin" }
+    Role {
+        /// Chats as its learner.
+        Learner = "learner",
+        /// Edits curricula (and may learn).
+        Author = "author",
+        /// Everything.
+        Admin = "admin",
+    }
 );
 text_enum!(
     /// Which voice a session uses.
-    Mode { /** The authored curriculum through templates. */ Offline = "offline",
-           /** An OpenAI-compatible model. */ Llm = "llm" }
+    Mode {
+        /// The authored curriculum through templates.
+        Offline = "offline",
+        /// An OpenAI-compatible model.
+        Llm = "llm",
+    }
 );
 text_enum!(
     /// What a session is for.
-    SessionKind { /** Working through the curriculum. */ Learn = "learn",
-                  /** Re-probing due review cards. */ Review = "review" }
+    SessionKind {
+        /// Working through the curriculum.
+        Learn = "learn",
+        /// Re-probing due review cards.
+        Review = "review",
+    }
 );
 text_enum!(
     /// Who spoke a turn.
-    TurnRole { /** The learner. */ Learner = "learner", /** Klover. */ Tutor = "tutor" }
+    TurnRole {
+        /// The learner.
+        Learner = "learner",
+        /// Klover.
+        Tutor = "tutor",
+    }
 );
 text_enum!(
     /// Where a turn is in its life.
-    TurnStatus { /** Whole. */ Complete = "complete",
-                 /** Cut by a stop, a disconnect or a crash; the text is what arrived. */ Partial = "partial",
-                 /** The upstream failed; the text is what arrived, perhaps nothing. */ Failed = "failed",
-                 /** A tutor reply still arriving. */ Streaming = "streaming" }
+    TurnStatus {
+        /// Whole.
+        Complete = "complete",
+        /// Cut by a stop, a disconnect or a crash; the text is what arrived.
+        Partial = "partial",
+        /// The upstream failed; the text is what arrived, perhaps nothing.
+        Failed = "failed",
+        /// A tutor reply still arriving.
+        Streaming = "streaming",
+    }
 );
 text_enum!(
     /// Why a review card exists.
-    CardSource { /** An aha moment worth keeping. */ Aha = "aha",
-                 /** A checkpoint still weak at the end of a session. */ Weak = "weak" }
+    CardSource {
+        /// An aha moment worth keeping.
+        Aha = "aha",
+        /// A checkpoint still weak at the end of a session.
+        Weak = "weak",
+    }
 );
 
 /// A learner.
