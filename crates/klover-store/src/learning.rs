@@ -203,6 +203,17 @@ impl Store {
         })
     }
 
+    /// [`Store::load_transcript`] for `learner`'s own session only (else
+    /// [`StoreError::Forbidden`] or [`StoreError::NotFound`]).
+    pub async fn load_transcript_for(
+        &self,
+        learner: &LearnerId,
+        session: &SessionId,
+    ) -> Result<Transcript, StoreError> {
+        self.get_session(learner, session).await?;
+        self.load_transcript(session).await
+    }
+
     /// What the store remembers of a learner on a curriculum: mastery per checkpoint and
     /// the misconceptions shown, across all sessions.
     pub async fn learner_model(

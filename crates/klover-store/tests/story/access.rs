@@ -27,6 +27,13 @@ pub async fn a_learner_cannot_load_another_learners_session(db: &TestDb) {
         "{unknown:?}"
     );
     assert!(store.list_sessions(&bob.id).await.unwrap().is_empty());
+    let transcript = store.load_transcript_for(&bob.id, &adas.id).await;
+    assert!(
+        matches!(transcript, Err(StoreError::Forbidden("session"))),
+        "{transcript:?}"
+    );
+    let own = store.load_transcript_for(&ada.id, &adas.id).await.unwrap();
+    assert_eq!(own.turns[0].turn.text, "my private answer");
     assert_eq!(
         store.get_session(&ada.id, &adas.id).await.unwrap().id,
         adas.id
