@@ -129,6 +129,7 @@ test('a past session opens again from the list with its transcript', inBrowser({
   const saved = JSON.parse(await page.evaluate(() => sessionStorage.getItem('klover.v1.session')));
   assert.equal(saved.sessionId, firstId);
   assert.equal(await page.locator('#toast:not([hidden])').count(), 0, 'history replays without toasts');
+  await screenshot(page, 'offline-past-session-reopened');
   assertClean(assert, problems);
 }));
 

@@ -227,7 +227,8 @@ export class Session {
       }
       this.waiting = this.turns.some((t) => t.status === 'streaming');
     }
-    if (code === 'no_session' || code === 'not_found') {
+    // The followed session is gone (or another learner's, after a token change): start afresh.
+    if (code === 'no_session' || code === 'not_found' || code === 'forbidden') {
       tabStore.clearSession();
       Object.assign(this, { id: null, turns: [], outbox: [], ahas: [], progressLog: [], lastSeq: 0, waiting: false });
       Object.assign(this, { awaitingSession: false, pendingStart: null });
