@@ -9,7 +9,9 @@ use klover_domain::curriculum::{CurriculumError, SourceFile, load_sources};
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The folder or a file in it could not be read.
-    #[error("cannot read curriculum folder {path}: {reason} (pass the folder holding curriculum.toml)")]
+    #[error(
+        "cannot read curriculum folder {path}: {reason} (pass the folder holding curriculum.toml)"
+    )]
     Io {
         /// The path that failed.
         path: String,

@@ -6,8 +6,10 @@
 //! [`Curriculum`], reporting every problem at once ([`validate`]). The prerequisite DAG
 //! lives in [`graph`].
 
+mod entries;
 pub mod graph;
 pub mod load;
+mod prereqs;
 pub mod source;
 pub mod validate;
 
