@@ -15,7 +15,7 @@ use axum::{
 /// The policy sent with every page and asset. `connect-src 'self'` admits the page's own
 /// websocket (`ws:`/`wss:` on the same host); nothing else may be fetched or framed.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; \
+style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; \
 manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// One embedded file: its path under `/assets/`, content type and bytes.
