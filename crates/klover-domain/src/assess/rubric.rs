@@ -1,7 +1,10 @@
 //! The offline rubric: authored cues matched with folding, stemming, synonyms and
 //! negation; plus the turn flags (question, "just tell me", "I don't know", off topic).
 
-use std::collections::BTreeSet;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rust_stemmers::Stemmer;
 
@@ -53,23 +56,42 @@ const STOPWORDS: &[&str] = &[
     "my", "your", "me", "one", "some", "thing", "just", "like", "about", "when", "there",
 ];
 
+/// A concept's cues, compiled once (stemming every cue word is most of a turn's cost).
+struct Compiled {
+    checkpoints: Vec<Vec<Cue>>,
+    misconceptions: Vec<Vec<Cue>>,
+    questions: Vec<Vec<Cue>>,
+    vocabulary: BTreeSet<String>,
+}
+
+/// Compiled concepts by content fingerprint; cleared when it grows past [`CACHE_LIMIT`].
+static CACHE: OnceLock<Mutex<HashMap<u64, Arc<Compiled>>>> = OnceLock::new();
+
+/// Compiled concepts kept at most (a handful of curricula in one process).
+const CACHE_LIMIT: usize = 512;
+
 /// Assesses one turn with the authored cues.
 pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
     let st = stemmer();
-    let syn = Synonyms::new(&st, &req.curriculum.synonyms);
+    let compiled = compiled(&st, req);
     let text = fold(&st, req.text);
     let mut a = Assessment::empty(req.concept);
     a.source = AssessmentSource::Rubric;
-    for cp in &req.concept.checkpoints {
-        let (score, evidence, negated) = best(&st, &syn, &cp.cues, &text);
+    for (cp, cues) in req.concept.checkpoints.iter().zip(&compiled.checkpoints) {
+        let (score, evidence, negated) = best(cues, &text);
         if negated && score == 0.0 {
             a.negated.push(cp.id.clone());
         }
         a.scores
             .insert(cp.id.clone(), CheckpointScore { score, evidence });
     }
-    for mc in &req.concept.misconceptions {
-        let (score, evidence, _) = best(&st, &syn, &mc.cues, &text);
+    for (mc, cues) in req
+        .concept
+        .misconceptions
+        .iter()
+        .zip(&compiled.misconceptions)
+    {
+        let (score, evidence, _) = best(cues, &text);
         if score >= super::COVERED {
             a.misconceptions.push(MisconceptionHit {
                 id: mc.id.clone(),
@@ -77,14 +99,15 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
             });
         }
     }
+    let flags = flag_cues(&st);
     a.asked_question = is_question(req.text, &text);
-    a.asked_for_answer = any_flag(&st, ASKS_FOR_ANSWER, &text);
-    a.dont_know = any_flag(&st, DONT_KNOW, &text);
+    a.asked_for_answer = any_match(&flags.0, &text);
+    a.dont_know = any_match(&flags.1, &text);
     if a.asked_question {
-        a.question = req.concept.questions.iter().position(|q| {
-            let (score, _, _) = best(&st, &syn, &q.cues, &text);
-            score >= super::COVERED
-        });
+        a.question = compiled
+            .questions
+            .iter()
+            .position(|cues| best(cues, &text).0 >= super::COVERED);
     }
     let credited = a.scores.values().any(|s| s.score > 0.0) || !a.misconceptions.is_empty();
     a.off_topic = !credited
@@ -92,16 +115,73 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
         && !a.dont_know
         && a.question.is_none()
         && !text.tokens.is_empty()
-        && !on_topic(&st, &syn, req, &text);
+        && !text
+            .tokens
+            .iter()
+            .any(|t| compiled.vocabulary.contains(&t.stem));
     a
 }
 
+/// The concept's compiled cues, from the cache or freshly compiled.
+fn compiled(st: &Stemmer, req: &AssessRequest<'_>) -> Arc<Compiled> {
+    let key = fingerprint(req);
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Ok(map) = cache.lock()
+        && let Some(c) = map.get(&key)
+    {
+        return Arc::clone(c);
+    }
+    let fresh = Arc::new(compile_concept(st, req));
+    if let Ok(mut map) = cache.lock() {
+        if map.len() >= CACHE_LIMIT {
+            map.clear();
+        }
+        map.insert(key, Arc::clone(&fresh));
+    }
+    fresh
+}
+
+/// A hash of everything the compiled form depends on, so an edited curriculum (even with
+/// the same version string) is compiled again.
+fn fingerprint(req: &AssessRequest<'_>) -> u64 {
+    let mut h = DefaultHasher::new();
+    req.curriculum.id.hash(&mut h);
+    req.curriculum.synonyms.hash(&mut h);
+    let c = req.concept;
+    c.id.hash(&mut h);
+    (&c.title, &c.opening_question, &c.summary).hash(&mut h);
+    for cp in &c.checkpoints {
+        (&cp.statement, &cp.cues, &cp.hints).hash(&mut h);
+    }
+    for m in &c.misconceptions {
+        (&m.belief, &m.cues).hash(&mut h);
+    }
+    for q in &c.questions {
+        q.cues.hash(&mut h);
+    }
+    for a in &c.analogies {
+        a.text.hash(&mut h);
+    }
+    h.finish()
+}
+
+fn compile_concept(st: &Stemmer, req: &AssessRequest<'_>) -> Compiled {
+    let syn = Synonyms::new(st, &req.curriculum.synonyms);
+    let all = |cues: &[String]| -> Vec<Cue> { cues.iter().map(|c| compile(st, &syn, c)).collect() };
+    let c = req.concept;
+    Compiled {
+        checkpoints: c.checkpoints.iter().map(|k| all(&k.cues)).collect(),
+        misconceptions: c.misconceptions.iter().map(|m| all(&m.cues)).collect(),
+        questions: c.questions.iter().map(|q| all(&q.cues)).collect(),
+        vocabulary: vocabulary(st, req),
+    }
+}
+
 /// Best score over `cues`, its evidence, and whether some cue was seen negated.
-fn best(st: &Stemmer, syn: &Synonyms, cues: &[String], text: &Folded) -> (f64, Option<Span>, bool) {
+fn best(cues: &[Cue], text: &Folded) -> (f64, Option<Span>, bool) {
     let mut out = (0.0, None, false);
-    for src in cues {
-        let cue: Cue = compile(st, syn, src);
-        match match_cue(&cue, text) {
+    for cue in cues {
+        match match_cue(cue, text) {
             CueMatch::Credited(start, end) if cue.weight > out.0 => {
                 out.0 = cue.weight;
                 out.1 = Some(Span { start, end });
@@ -113,14 +193,19 @@ fn best(st: &Stemmer, syn: &Synonyms, cues: &[String], text: &Folded) -> (f64, O
     out
 }
 
-fn any_flag(st: &Stemmer, cues: &[&str], text: &Folded) -> bool {
-    let syn = Synonyms::default();
-    cues.iter().any(|c| {
-        matches!(
-            match_cue(&compile(st, &syn, c), text),
-            CueMatch::Credited(..)
-        )
+/// The compiled "tell me the answer" and "I don't know" cues.
+fn flag_cues(st: &Stemmer) -> &'static (Vec<Cue>, Vec<Cue>) {
+    static FLAGS: OnceLock<(Vec<Cue>, Vec<Cue>)> = OnceLock::new();
+    FLAGS.get_or_init(|| {
+        let syn = Synonyms::default();
+        let all = |cues: &[&str]| cues.iter().map(|c| compile(st, &syn, c)).collect();
+        (all(ASKS_FOR_ANSWER), all(DONT_KNOW))
     })
+}
+
+fn any_match(cues: &[Cue], text: &Folded) -> bool {
+    cues.iter()
+        .any(|c| matches!(match_cue(c, text), CueMatch::Credited(..)))
 }
 
 fn is_question(raw: &str, text: &Folded) -> bool {
@@ -131,9 +216,9 @@ fn is_question(raw: &str, text: &Folded) -> bool {
             .is_some_and(|t| QUESTION_OPENERS.contains(&t.folded.as_str()))
 }
 
-/// Whether any content word of the turn belongs to the concept's vocabulary (its cues,
-/// title, questions, statements, hints, analogies).
-fn on_topic(st: &Stemmer, syn: &Synonyms, req: &AssessRequest<'_>, text: &Folded) -> bool {
+/// The concept's vocabulary (stems of its cues, title, questions, statements, hints,
+/// analogies and the curriculum's synonyms): a turn with none of it is off topic.
+fn vocabulary(st: &Stemmer, req: &AssessRequest<'_>) -> BTreeSet<String> {
     let c = req.concept;
     let mut vocab: BTreeSet<String> = BTreeSet::new();
     let mut add = |s: &str| {
@@ -160,9 +245,8 @@ fn on_topic(st: &Stemmer, syn: &Synonyms, req: &AssessRequest<'_>, text: &Folded
     for a in &c.analogies {
         add(&a.text);
     }
-    for group in req.curriculum.synonyms.iter() {
-        add(group.0);
+    for key in req.curriculum.synonyms.keys() {
+        add(key);
     }
-    let _ = syn;
-    text.tokens.iter().any(|t| vocab.contains(&t.stem))
+    vocab
 }
