@@ -77,6 +77,11 @@ test('a learner completes the first concept of the reference curriculum offline'
   assert.match(download.suggestedFilename(), /\.md$/);
   const post = fs.readFileSync(await download.path(), 'utf8');
   assert.ok(post.includes(typed[0]), 'the export holds what the learner wrote');
+  const [html] = await Promise.all([page.waitForEvent('download'), page.locator('#export-html').click()]);
+  assert.match(html.suggestedFilename(), /\.html$/);
+  const page2 = fs.readFileSync(await html.path(), 'utf8');
+  assert.match(page2, /<html/i);
+  assert.ok(page2.includes('Async is after initiating a process'), 'the HTML export holds the learner\'s words');
   assertClean(assert, problems);
 }));
 
