@@ -27,7 +27,7 @@ pub type Frame = (u64, Arc<str>);
 static NEXT_REPLY: AtomicU64 = AtomicU64::new(1);
 
 /// How many frames a slow socket may fall behind before it re-reads the event log.
-const BROADCAST_CAPACITY: usize = 256;
+const BROADCAST_CAPACITY: usize = 64;
 
 /// The reply being generated for a session.
 #[derive(Debug, Clone)]
@@ -101,6 +101,29 @@ impl LiveSession {
             .map_err(|e| Error::BadRequest(format!("cannot encode event: {e}")))?;
         let _order = self.emit_lock.lock().await;
         let seq = store.append_event(&self.id, &payload).await?;
+        let seq = u64::try_from(seq).unwrap_or_default();
+        let _ = self.events.send((seq, with_seq(seq, &payload)));
+        Ok(seq)
+    }
+
+    /// Stores a piece of a tutor reply and its `tutor_delta` event in one transaction,
+    /// then sends the event.
+    pub async fn emit_delta(
+        &self,
+        store: &Store,
+        turn: &klover_store::TurnId,
+        text: String,
+    ) -> Result<u64, Error> {
+        let event = ServerEvent::TutorDelta {
+            turn_id: turn.to_string(),
+            text: text.clone(),
+        };
+        let payload = serde_json::to_string(&event)
+            .map_err(|e| Error::BadRequest(format!("cannot encode event: {e}")))?;
+        let _order = self.emit_lock.lock().await;
+        let seq = store
+            .append_tutor_delta(&self.id, turn, &text, &payload)
+            .await?;
         let seq = u64::try_from(seq).unwrap_or_default();
         let _ = self.events.send((seq, with_seq(seq, &payload)));
         Ok(seq)

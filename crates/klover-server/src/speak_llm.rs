@@ -100,12 +100,7 @@ async fn relay(
         while let Ok(more) = rx.try_recv() {
             text.push_str(&more);
         }
-        app.store.append_tutor_text(&turn.id, &text).await?;
-        let delta = ServerEvent::TutorDelta {
-            turn_id: turn.id.to_string(),
-            text,
-        };
-        live.emit(&app.store, delta).await?;
+        live.emit_delta(&app.store, &turn.id, text).await?;
     }
     Ok(())
 }

@@ -276,12 +276,7 @@ async fn speak_offline(
         if slot.cancel.is_cancelled() {
             break;
         }
-        store.append_tutor_text(&turn.id, &chunk).await?;
-        let delta = ServerEvent::TutorDelta {
-            turn_id: turn.id.to_string(),
-            text: chunk,
-        };
-        live.emit(store, delta).await?;
+        live.emit_delta(store, &turn.id, chunk).await?;
     }
     let rendered = Rendered {
         status: cut_status(&slot.cancel),
