@@ -1,0 +1,67 @@
+//! `klover serve` as a process: a fresh folder works with defaults, a missing curriculum
+//! folder is reported clearly, and SIGTERM shuts it down cleanly.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn a_missing_curriculum_folder_is_reported_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_klover"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("KLOVER_CURRICULUM_DIR")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`curriculum` does not exist"), "{err}");
+    assert!(err.contains("--curriculum-dir"), "{err}");
+}
+
+#[test]
+fn serve_with_defaults_answers_then_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_klover"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--curriculum-dir"])
+        .arg(support::curriculum_dir())
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("KLOVER_DATABASE_URL")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let addr = loop {
+        let mut line = String::new();
+        assert!(err.read_line(&mut line).unwrap() > 0, "serve exited early");
+        if let Some(rest) = line.split("serving on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let body = rt.block_on(async {
+        reqwest::get(format!("http://{addr}/readyz"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    assert!(body.contains("ready"), "{body}");
+    assert!(
+        dir.path().join("klover.db").exists(),
+        "SQLite file created on first use"
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+}
