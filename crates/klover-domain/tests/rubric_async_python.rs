@@ -668,3 +668,24 @@ fn recall_and_precision_on_unseen_wordings() {
         "recall {recall}, precision {precision}"
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any text, however odd (emoji, combining marks, `I/O` at the edges, lone
+    /// apostrophes), is assessed without panicking, with scores in [0, 1] and evidence
+    /// spans that cut the learner's text on character boundaries.
+    #[test]
+    fn any_text_is_assessed_with_valid_scores_and_spans(text in "(\\PC|[/.?!',’ ]){0,120}") {
+        let c = async_python();
+        for concept in &c.concepts {
+            let a = common::assess(&c, concept.id.as_str(), &text);
+            for s in a.scores.values() {
+                proptest::prop_assert!((0.0..=1.0).contains(&s.score));
+                if let Some(span) = s.evidence {
+                    proptest::prop_assert!(span.quote(&text).is_some(), "{span:?} in {text:?}");
+                }
+            }
+        }
+    }
+}
