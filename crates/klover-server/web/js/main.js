@@ -240,7 +240,7 @@ async function loadSessions() {
       dataset: { session: s.id },
       onclick: () => { session.open(s.id); showView('chat'); refreshChrome(); },
     }, h('span', { class: 'session-title', text: label }),
-    h('span', { class: 'muted small', text: [when && !Number.isNaN(when.valueOf()) ? when.toLocaleString() : '', Number.isFinite(s.turns) ? `${s.turns} ${s.turns === 1 ? 'turn' : 'turns'}` : ''].filter(Boolean).join(' · ') }))));
+    h('span', { class: 'muted small', text: sessionMeta(when, s.turns) }))));
   }
   if (shown.length < app.pastSessions.length) {
     list.append(h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => {
@@ -248,6 +248,14 @@ async function loadSessions() {
       loadSessions();
     } }, `Show all ${app.pastSessions.length} sessions`)));
   }
+}
+
+/** `Nov 25, 2026, 1:34 PM · 5 turns`. */
+function sessionMeta(when, turns) {
+  const parts = [];
+  if (when && !Number.isNaN(when.valueOf())) parts.push(when.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }));
+  if (Number.isFinite(turns)) parts.push(`${turns} ${turns === 1 ? 'turn' : 'turns'}`);
+  return parts.join(' · ');
 }
 
 async function handleHttpError(err, message) {
