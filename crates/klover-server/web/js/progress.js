@@ -9,6 +9,8 @@ import { h, clear, humanize } from './dom.js';
  * into `container`, then the concepts met earlier in the session, folded.
  */
 export function renderProgress(container, { progress, conceptTitle, earlier = [] }) {
+  // Redrawn on every event: keep the folds the learner opened.
+  const open = new Set([...container.querySelectorAll('details[open]')].map((d) => d.dataset.concept));
   clear(container);
   if (!progress) {
     container.append(h('p', { class: 'muted', text: 'Start a concept to see your progress here.' }));
@@ -36,7 +38,7 @@ export function renderProgress(container, { progress, conceptTitle, earlier = []
   for (const past of earlier) {
     const count = (past.checkpoints ?? []).filter((c) => c.reached).length;
     const list = checkpointList(past);
-    container.append(h('details', { class: 'earlier', dataset: { concept: past.concept } },
+    container.append(h('details', { class: 'earlier', open: open.has(past.concept), dataset: { concept: past.concept } },
       h('summary', {},
         h('span', { class: 'check', 'aria-hidden': 'true', text: past.mastered || remainingOf(past) === 0 ? '✓' : '•' }),
         ` ${past.title}`, h('span', { class: 'muted small', text: ` · ${count} of ${(past.checkpoints ?? []).length} found` })),
