@@ -158,6 +158,23 @@ test('html typed as a message is shown as text and runs nothing', inBrowser({}, 
   assertClean(assert, problems);
 }));
 
+test('the page policy refuses inline script even if markup got into the page', inBrowser({}, async ({ page, problems }) => {
+  await page.goto(URL);
+  await page.locator('#conn[data-state="open"]').waitFor();
+  // Defence in depth: simulate a rendering bug that inserts markup with an inline handler.
+  const violated = await page.evaluate(() => new Promise((resolve) => {
+    document.addEventListener('securitypolicyviolation', (e) => resolve(e.effectiveDirective), { once: true });
+    const div = document.createElement('div');
+    div.innerHTML = '<img src="/assets/favicon.svg#x" onload="window.__ran = 1" onerror="window.__ran = 1">';
+    document.body.append(div);
+    setTimeout(() => resolve('none'), 3000);
+  }));
+  assert.match(violated, /^script-src/);
+  assert.equal(await page.evaluate(() => window.__ran), undefined, 'the inline handler did not run');
+  problems.console = problems.console.filter((line) => !/Content Security Policy/.test(line));
+  assertClean(assert, problems);
+}));
+
 test('the keyboard alone starts a session; Enter sends and Shift+Enter is a new line', inBrowser({}, async ({ page, problems }) => {
   await page.goto(URL);
   await page.locator('#welcome-start').waitFor();
