@@ -12,6 +12,7 @@
 //! - [`turn`]: one learner turn through the engine, and the voice that words it ([`voice`],
 //!   [`speak_llm`]).
 //! - [`http`]: health, readiness, metrics, and the learner-scoped JSON API.
+//! - [`review`]: review cards from learning turns, and review sessions that reschedule them.
 //! - [`catalog`], [`convert`], [`export`], [`telemetry`], [`error`]: the supporting parts.
 //!
 //! The pedagogy is in `klover_domain` (pure); storage in `klover_store`; the LLM in
@@ -25,6 +26,7 @@ pub mod export;
 pub mod http;
 pub mod live;
 pub mod protocol;
+pub mod review;
 pub mod server;
 pub mod settings;
 pub mod speak_llm;

@@ -27,6 +27,7 @@ pub async fn create(
     who: &Identity,
     curriculum: &str,
     concept: Option<&str>,
+    review: bool,
 ) -> Result<(Arc<LiveSession>, Opening), Error> {
     let curr = app
         .catalog
@@ -40,7 +41,17 @@ pub async fn create(
                 .ok_or_else(|| Error::NotFound(format!("concept `{c}` in `{curriculum}`")))
         })
         .transpose()?;
-    let (state, opening) = engine::start(&curr, concept.as_ref())?;
+    let (state, opening) = if review {
+        let due = crate::review::due_checkpoints(app, &who.learner, &curr).await?;
+        if due.is_empty() {
+            return Err(Error::NotFound(format!(
+                "nothing is due for review in `{curriculum}` yet: learn first, or come back later"
+            )));
+        }
+        engine::start_review(&curr, &due)?
+    } else {
+        engine::start(&curr, concept.as_ref())?
+    };
     let mode = match app.voice {
         TutorVoice::Offline => klover_store::Mode::Offline,
         TutorVoice::Llm(_) => klover_store::Mode::Llm,
@@ -53,7 +64,11 @@ pub async fn create(
             curriculum_version: curr.version.clone(),
             concept: state.concept.clone(),
             mode,
-            kind: SessionKind::Learn,
+            kind: if review {
+                SessionKind::Review
+            } else {
+                SessionKind::Learn
+            },
         })
         .await?;
     save_state(app, &row.id, &state).await?;
@@ -82,7 +97,7 @@ pub async fn open(app: &AppState, live: &Arc<LiveSession>, opening: Opening) -> 
             curriculum_title: live.curriculum.title.clone(),
             concept: opening.progress.concept.to_string(),
             concept_title: concept.map(|c| c.title.clone()).unwrap_or_default(),
-            mode: "learn".into(),
+            mode: mode_name(live),
             voice: live.voice.clone(),
         },
     )
@@ -177,6 +192,9 @@ async fn run_inner(
         .record_assessment(&learner_turn.id, &record)
         .await?;
     save_state(app, &live.id, &state).await?;
+    if let Err(e) = review_step(app, live, &state, &outcome).await {
+        tracing::warn!(session = %live.id, error = %e, "review cards not updated");
+    }
     live.lock_engine().state = state;
     count_turn(app, &outcome);
 
@@ -209,6 +227,32 @@ async fn close_turn(
     live.emit(&app.store, ServerEvent::Progress(progress(p)))
         .await?;
     Ok(())
+}
+
+/// Review bookkeeping of a turn: reschedule settled cards in a review session; add cards
+/// when a learning session finishes a concept.
+async fn review_step(
+    app: &AppState,
+    live: &Arc<LiveSession>,
+    state: &SessionState,
+    outcome: &TurnOutcome,
+) -> Result<(), Error> {
+    let curr = &live.curriculum;
+    if state.mode == engine::Mode::Review {
+        return crate::review::reschedule(app, &live.learner, curr, state, outcome).await;
+    }
+    if outcome.advanced.is_none() && !outcome.finished {
+        return Ok(());
+    }
+    let aha: Vec<_> = app
+        .store
+        .aha_moments(&live.learner)
+        .await?
+        .into_iter()
+        .filter(|a| a.session == live.id)
+        .filter_map(|a| a.checkpoint)
+        .collect();
+    crate::review::add_cards(app, &live.learner, curr, state, &aha).await
 }
 
 /// The events that follow the reply: aha, concept advanced, curriculum done, and last
@@ -312,6 +356,13 @@ pub(crate) async fn finish(
     };
     live.emit(&app.store, event).await?;
     Ok(done.text)
+}
+
+fn mode_name(live: &LiveSession) -> String {
+    match live.lock_engine().state.mode {
+        engine::Mode::Learn => "learn".into(),
+        engine::Mode::Review => "review".into(),
+    }
 }
 
 fn move_kind(plan: &TutorPlan) -> String {

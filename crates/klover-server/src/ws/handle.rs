@@ -163,12 +163,16 @@ impl Conn {
         concept: Option<&str>,
         mode: Option<&str>,
     ) -> Result<Result<(), Exit>, Error> {
-        if !matches!(mode, None | Some("learn")) {
-            return Err(Error::BadRequest(
-                "only mode `learn` is served here for now".into(),
-            ));
-        }
-        let (live, opening) = turn::create(&self.app, who, curriculum, concept).await?;
+        let review = match mode {
+            None | Some("learn") => false,
+            Some("review") => true,
+            Some(other) => {
+                return Err(Error::BadRequest(format!(
+                    "unknown mode `{other}`: use learn or review"
+                )));
+            }
+        };
+        let (live, opening) = turn::create(&self.app, who, curriculum, concept, review).await?;
         self.attach(live.clone());
         turn::open(&self.app, &live, opening).await?;
         Ok(Ok(()))

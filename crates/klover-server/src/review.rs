@@ -1,0 +1,125 @@
+//! Spaced review through the websocket: learning turns that finish a concept turn its
+//! aha moments and weak checkpoints into review cards; a review session (`start` with
+//! `mode: "review"`) re-probes the learner's due cards and reschedules each one once it
+//! is settled. The scheduling itself is `klover_domain::review` (FSRS).
+
+use chrono::Utc;
+use klover_domain::Curriculum;
+use klover_domain::engine::{SessionState, TurnOutcome};
+use klover_domain::ids::CheckpointId;
+use klover_domain::review::{self, Card, CardReason, Memory};
+use klover_store::{CardMemory, CardSource, LearnerId, ReviewCard};
+
+use crate::error::Error;
+use crate::state::AppState;
+
+/// The learner's checkpoints of `curriculum` due for review now, most overdue first.
+pub async fn due_checkpoints(
+    app: &AppState,
+    learner: &LearnerId,
+    curriculum: &Curriculum,
+) -> Result<Vec<CheckpointId>, Error> {
+    let due = app.store.due_cards(learner, Utc::now()).await?;
+    Ok(due
+        .into_iter()
+        .filter(|c| c.curriculum == curriculum.id && curriculum.checkpoint(&c.checkpoint).is_some())
+        .map(|c| c.checkpoint)
+        .collect())
+}
+
+/// After a learning turn that finished a concept (or the path): new cards for the
+/// completed concepts' aha moments and weak checkpoints. Existing cards are kept.
+pub async fn add_cards(
+    app: &AppState,
+    learner: &LearnerId,
+    curriculum: &Curriculum,
+    state: &SessionState,
+    aha: &[CheckpointId],
+) -> Result<(), Error> {
+    let existing: Vec<CheckpointId> = app
+        .store
+        .review_cards(learner)
+        .await?
+        .into_iter()
+        .filter(|c| c.curriculum == curriculum.id)
+        .map(|c| c.checkpoint)
+        .collect();
+    let cards = review::session_cards(curriculum, state, aha, &existing, Utc::now());
+    for card in cards {
+        let done = curriculum
+            .checkpoint(&card.checkpoint)
+            .is_some_and(|(concept, _)| state.completed.contains(&concept.id));
+        if done {
+            let row = to_row(learner, curriculum, &card);
+            app.store.upsert_review_card(&row).await?;
+        }
+    }
+    Ok(())
+}
+
+/// After a review turn: reschedules every card the turn settled.
+pub async fn reschedule(
+    app: &AppState,
+    learner: &LearnerId,
+    curriculum: &Curriculum,
+    state: &SessionState,
+    outcome: &TurnOutcome,
+) -> Result<(), Error> {
+    let ratings = review::review_ratings(state, outcome);
+    if ratings.is_empty() {
+        return Ok(());
+    }
+    let cards = app.store.review_cards(learner).await?;
+    for (checkpoint, rating) in ratings {
+        let Some(row) = cards
+            .iter()
+            .find(|c| c.curriculum == curriculum.id && c.checkpoint == checkpoint)
+        else {
+            continue;
+        };
+        let next = review::schedule(&from_row(row), rating, Utc::now())
+            .map_err(|e| Error::BadRequest(format!("review schedule: {e}")))?;
+        app.store
+            .upsert_review_card(&to_row(learner, curriculum, &next))
+            .await?;
+    }
+    Ok(())
+}
+
+fn from_row(row: &ReviewCard) -> Card {
+    Card {
+        checkpoint: row.checkpoint.clone(),
+        reason: match row.source {
+            CardSource::Aha => CardReason::Aha,
+            CardSource::Weak => CardReason::Weak,
+        },
+        memory: row.memory.map(|m| Memory {
+            stability: m.stability,
+            difficulty: m.difficulty,
+        }),
+        due: row.due_at,
+        last_review: row.last_review_at,
+        reps: u32::try_from(row.reps).unwrap_or(u32::MAX),
+        lapses: u32::try_from(row.lapses).unwrap_or(u32::MAX),
+    }
+}
+
+fn to_row(learner: &LearnerId, curriculum: &Curriculum, card: &Card) -> ReviewCard {
+    ReviewCard {
+        learner: learner.clone(),
+        curriculum: curriculum.id.clone(),
+        checkpoint: card.checkpoint.clone(),
+        memory: card.memory.map(|m| CardMemory {
+            stability: m.stability,
+            difficulty: m.difficulty,
+        }),
+        due_at: card.due,
+        last_review_at: card.last_review,
+        reps: i64::from(card.reps),
+        lapses: i64::from(card.lapses),
+        source: match card.reason {
+            CardReason::Aha => CardSource::Aha,
+            CardReason::Weak => CardSource::Weak,
+        },
+    }
+}
