@@ -297,6 +297,113 @@ const PARAPHRASES: &[(&str, &str, &str)] = &[
         "Swap requests for an async HTTP client like aiohttp.",
         "use-async-libraries",
     ),
+    // A third batch, informal wordings, measured blind before any fix: 16 of 21 credited
+    // (recall 0.76) and 2 false credits among its 11 wrong statements (precision 0.89).
+    (
+        "sync-vs-async",
+        "sync = wait for it to finish, then go on",
+        "sync-waits-for-completion",
+    ),
+    (
+        "sync-vs-async",
+        "async lets your program do other stuff instead of just waiting around",
+        "async-works-while-waiting",
+    ),
+    (
+        "sync-vs-async",
+        "the thread can go serve another user while the first one's query is running",
+        "async-works-while-waiting",
+    ),
+    (
+        "sync-vs-async",
+        "Basically the computer isn't working during I/O, it's just waiting for the answer.",
+        "io-leaves-cpu-idle",
+    ),
+    (
+        "sync-vs-async",
+        "something like a manager hands out work to whoever is free",
+        "something-schedules-tasks",
+    ),
+    (
+        "io-vs-cpu",
+        "async is useful for stuff like web requests and database calls",
+        "async-helps-io-bound",
+    ),
+    (
+        "io-vs-cpu",
+        "if the work is pure computation there's no idle time to reuse, so async is pointless there",
+        "async-no-help-cpu-bound",
+    ),
+    (
+        "event-loop",
+        "the event loop pauses a task at each await and resumes it later when the result arrives",
+        "loop-runs-until-wait",
+    ),
+    (
+        "event-loop",
+        "it's single-threaded, just one thing running at any instant",
+        "loop-single-threaded",
+    ),
+    (
+        "event-loop",
+        "a long calculation would hog the loop and nothing else gets a turn",
+        "cpu-task-blocks-loop",
+    ),
+    (
+        "threads-and-processes",
+        "all the threads inside a program read and write the same memory",
+        "threads-share-memory",
+    ),
+    (
+        "threads-and-processes",
+        "a process has its own separate address space",
+        "processes-separate-memory",
+    ),
+    (
+        "threads-and-processes",
+        "sending objects between processes means copying them, which is slow",
+        "processes-pass-data-by-serialization",
+    ),
+    (
+        "gil",
+        "the GIL means two threads can never execute Python at once",
+        "gil-one-thread-at-a-time",
+    ),
+    (
+        "gil",
+        "multiprocessing sidesteps the GIL because every process has a separate interpreter",
+        "one-gil-per-process",
+    ),
+    (
+        "gil",
+        "threads don't help CPU-bound Python code because of the GIL",
+        "threads-dont-speed-up-cpu-in-cpython",
+    ),
+    (
+        "threading-vs-async",
+        "thousands of threads would use way too much memory",
+        "threads-cost-memory",
+    ),
+    (
+        "threading-vs-async",
+        "one event loop can handle thousands of coroutines cheaply",
+        "async-tasks-are-cheap",
+    ),
+    (
+        "blocking-in-async",
+        "a sync HTTP call in an async function freezes everything until it returns",
+        "blocking-call-freezes-loop",
+    ),
+    (
+        "blocking-in-async",
+        "without an await there's no point where the loop can switch tasks",
+        "await-is-pause-point",
+    ),
+    (
+        "blocking-in-async",
+        "I'd use aiohttp or httpx async client, or run_in_executor for the blocking bit",
+        "use-async-libraries",
+    ),
 ];
 
 /// (concept, wrong or negated statement, checkpoint that must NOT be credited)
@@ -450,6 +557,58 @@ const MUST_NOT_CREDIT: &[(&str, &str, &str)] = &[
         "threads-and-processes",
         "Threads live inside one process and use the same memory.",
         "processes-separate-memory",
+    ),
+    // The third batch's wrong statements.
+    (
+        "sync-vs-async",
+        "async doesn't let the CPU do anything else while waiting",
+        "async-works-while-waiting",
+    ),
+    (
+        "io-vs-cpu",
+        "async speeds up CPU-bound tasks",
+        "async-no-help-cpu-bound",
+    ),
+    (
+        "event-loop",
+        "the loop can interrupt a heavy task whenever it wants",
+        "loop-runs-until-wait",
+    ),
+    (
+        "event-loop",
+        "a heavy calculation won't affect the other tasks at all",
+        "cpu-task-blocks-loop",
+    ),
+    (
+        "threads-and-processes",
+        "every thread gets its own memory",
+        "threads-share-memory",
+    ),
+    (
+        "gil",
+        "the GIL allows many threads to run at the same time",
+        "gil-one-thread-at-a-time",
+    ),
+    ("gil", "processes share a single GIL", "one-gil-per-process"),
+    (
+        "threading-vs-async",
+        "creating threads costs nothing",
+        "threads-cost-memory",
+    ),
+    (
+        "threading-vs-async",
+        "async needs a separate thread for every task",
+        "async-tasks-are-cheap",
+    ),
+    (
+        "blocking-in-async",
+        "requests.get inside async def doesn't block anything",
+        "blocking-call-freezes-loop",
+    ),
+    (
+        "blocking-in-async",
+        "await just makes the code run sequentially like sync",
+        "await-is-pause-point",
     ),
 ];
 

@@ -10,7 +10,7 @@
 //! manifest also matches each synonym; a negator (`not`) matches any negator (`doesn't`,
 //! `never`, `no`…), while other negator words (`without`, `nothing`) match as written. A
 //! term occurrence preceded in the same clause by a negator the cue did not ask for (from
-//! three words before the match up to the occurrence) is negated: "the CPU is not idle"
+//! four words before the match up to the occurrence) is negated: "the CPU is not idle"
 //! does not match `cpu idle`.
 
 use std::collections::BTreeMap;
@@ -20,7 +20,7 @@ use rust_stemmers::Stemmer;
 use super::text::{Folded, fold_word, is_negator, stem};
 
 /// How far back (in words) a negator reaches.
-const NEGATION_REACH: usize = 3;
+const NEGATION_REACH: usize = 4;
 
 /// One word pattern.
 #[derive(Debug, Clone, PartialEq)]
