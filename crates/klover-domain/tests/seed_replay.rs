@@ -198,3 +198,19 @@ fn replay_turns_serialise_in_the_documented_shape() {
     assert_eq!(first["aha"], serde_json::Value::Bool(false));
     assert_eq!(v["move"]["kind"], "advance");
 }
+
+#[test]
+fn the_offline_tutor_s_words_on_the_seed_are_reviewed_as_a_snapshot() {
+    // Any change to the curriculum's texts, the templates or the policy shows up here.
+    let transcript: Vec<String> = seed_turns()
+        .iter()
+        .map(|t| {
+            let kind = t.tutor_move.as_ref().map_or("none", Move::kind);
+            format!(
+                "{} [{}] {}\n   -> [{kind}] {}",
+                t.turn, t.concept, t.learner, t.tutor
+            )
+        })
+        .collect();
+    insta::assert_snapshot!("seed_offline_transcript", transcript.join("\n"));
+}
