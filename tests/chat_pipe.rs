@@ -88,3 +88,76 @@ async fn klover_chat_says_clearly_when_no_server_is_there() {
     assert!(!ok);
     assert!(err.contains("klover serve"), "{err}");
 }
+
+#[tokio::test]
+async fn klover_chat_reconnects_after_a_server_restart_and_resumes_the_same_session() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let app = spawn_app().await;
+    let addr = app.addr;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_klover"))
+        .args(["chat", "--server", &format!("http://{addr}")])
+        .env_remove("KLOVER_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+    let lines = support::seed_lines();
+    stdin
+        .write_all(format!("{}\n", lines[0]).as_bytes())
+        .await
+        .unwrap();
+    // Wait for the reply's progress line: the first turn is done.
+    let mut seen = Vec::new();
+    let mut progress = 0;
+    while progress < 2 {
+        let line = tokio::time::timeout(Duration::from_secs(20), out.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        progress += usize::from(line.trim_start().starts_with('['));
+        seen.push(line);
+    }
+    let (result, db) = app.stop_keeping_db().await;
+    result.unwrap();
+    let app = support::restart_on(addr, db).await;
+    stdin
+        .write_all(format!("{}\n", lines[1]).as_bytes())
+        .await
+        .unwrap();
+    drop(stdin);
+    while let Ok(Ok(Some(line))) =
+        tokio::time::timeout(Duration::from_secs(30), out.next_line()).await
+    {
+        seen.push(line);
+    }
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    let text = seen.join("\n");
+    assert!(status.success(), "{text}");
+    assert!(text.contains(&format!("Me: {}", lines[1])), "{text}");
+    let learner = app
+        .store
+        .find_learner_by_name("local")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let sessions = app.store.list_sessions(&learner).await.unwrap();
+    assert_eq!(sessions.len(), 1, "resumed, not restarted: {text}");
+    let turns = app.store.turns(&sessions[0].id).await.unwrap();
+    let learner_turns: Vec<_> = turns
+        .iter()
+        .filter(|t| t.role == klover_store::TurnRole::Learner)
+        .map(|t| t.text.clone())
+        .collect();
+    assert_eq!(learner_turns, lines[..2].to_vec());
+    assert_eq!(turns.last().unwrap().role, klover_store::TurnRole::Tutor);
+    app.stop().await.unwrap();
+}

@@ -70,8 +70,19 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the server with these settings and voice (the database URL is replaced by a
 /// fresh SQLite file).
-pub async fn spawn_app_with(mut settings: Settings, voice: TutorVoice) -> TestApp {
+pub async fn spawn_app_with(settings: Settings, voice: TutorVoice) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
+    start(settings, voice, dir).await
+}
+
+/// Starts a server again on `addr` over a stopped server's database.
+pub async fn restart_on(addr: SocketAddr, db: KeptDb) -> TestApp {
+    let mut settings = test_settings();
+    settings.bind = addr;
+    start(settings, TutorVoice::Offline, db._dir).await
+}
+
+async fn start(mut settings: Settings, voice: TutorVoice, dir: tempfile::TempDir) -> TestApp {
     settings.database_url = format!(
         "sqlite://{}?mode=rwc",
         dir.path().join("klover.db").display()
