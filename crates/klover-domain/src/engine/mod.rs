@@ -428,3 +428,6 @@ pub fn concept_progress(concept: &Concept, learner: &LearnerModel) -> Progress {
         remaining,
     }
 }
+
+#[cfg(test)]
+mod tests;

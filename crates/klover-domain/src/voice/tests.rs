@@ -11,3 +11,54 @@ fn every_template_compiles() {
         );
     }
 }
+
+#[test]
+fn a_correction_without_authored_text_states_that_the_belief_is_wrong() {
+    use crate::curriculum::{SourceFile, load_sources};
+    use crate::ids::{ConceptId, MisconceptionId};
+    let concept = r#"
+id = "a"
+title = "A"
+opening_question = "Explain A?"
+summary = "A."
+[[checkpoints]]
+id = "x"
+statement = "X."
+cues = ["alpha"]
+hints = ["One?", "Two?"]
+[[misconceptions]]
+id = "m"
+belief = "The Moon is cheese."
+cues = ["cheese"]
+question = "What is the Moon made of?"
+"#;
+    let c = load_sources(&[
+        SourceFile {
+            path: "curriculum.toml".into(),
+            text: "id = \"t\"\ntitle = \"T\"\nversion = \"1\"\n".into(),
+        },
+        SourceFile {
+            path: "concepts/a.toml".into(),
+            text: concept.into(),
+        },
+    ])
+    .unwrap();
+    let plan = |level| TutorPlan {
+        concept: ConceptId::parse("a").unwrap(),
+        moves: vec![Move::Correct {
+            misconception: MisconceptionId::parse("m").unwrap(),
+            level,
+        }],
+        focus: None,
+        may_state: Vec::new(),
+        withhold: Vec::new(),
+    };
+    assert_eq!(
+        render(&c, &plan(0), Some("cheese")),
+        "Hmm, let's test that. What is the Moon made of?"
+    );
+    assert_eq!(
+        render(&c, &plan(1), Some("cheese")),
+        "Not quite. It isn't true that the moon is cheese."
+    );
+}

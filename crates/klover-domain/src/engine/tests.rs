@@ -1,0 +1,93 @@
+//! Engine unit tests: the session state survives JSON (the store keeps it so), progress
+//! never carries an unreached checkpoint's words, and starting errors are typed.
+
+use super::*;
+use crate::curriculum::{SourceFile, load_sources};
+
+fn tiny() -> Curriculum {
+    let manifest = "id = \"t\"\ntitle = \"T\"\nversion = \"1\"\n";
+    let concept = r#"
+id = "a"
+title = "A"
+opening_question = "Explain A?"
+summary = "A."
+[[checkpoints]]
+id = "x"
+statement = "Secret statement x."
+cues = ["alpha"]
+hints = ["Hint x one?", "Hint x two?"]
+[[checkpoints]]
+id = "y"
+statement = "Secret statement y."
+cues = ["beta"]
+hints = ["Hint y one?", "Hint y two?"]
+"#;
+    load_sources(&[
+        SourceFile {
+            path: "curriculum.toml".into(),
+            text: manifest.into(),
+        },
+        SourceFile {
+            path: "concepts/a.toml".into(),
+            text: concept.into(),
+        },
+    ])
+    .unwrap()
+}
+
+#[test]
+fn session_state_round_trips_through_json_and_carries_on_identically() {
+    let c = tiny();
+    let (mut state, _) = start(&c, None).unwrap();
+    offline_turn(&c, &mut state, "alpha, I think", None).unwrap();
+    offline_turn(&c, &mut state, "no idea", None).unwrap();
+    let json = serde_json::to_string(&state).unwrap();
+    let mut back: SessionState = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, state);
+    let a = offline_turn(&c, &mut state, "beta", None).unwrap();
+    let b = offline_turn(&c, &mut back, "beta", None).unwrap();
+    assert_eq!(a, b);
+    assert!(b.finished);
+}
+
+#[test]
+fn progress_shows_evidence_for_reached_checkpoints_only() {
+    let c = tiny();
+    let (mut state, opening) = start(&c, None).unwrap();
+    assert_eq!(opening.progress.remaining, 2);
+    let o = offline_turn(&c, &mut state, "It is alpha.", None).unwrap();
+    let p = &o.progress;
+    assert_eq!(p.remaining, 1);
+    assert!(p.checkpoints[0].reached);
+    assert_eq!(p.checkpoints[0].evidence.as_deref(), Some("It is alpha."));
+    assert!(!p.checkpoints[1].reached && p.checkpoints[1].evidence.is_none());
+    let json = serde_json::to_string(p).unwrap();
+    assert!(!json.contains("Secret statement"), "{json}");
+    assert!((0.0..=1.0).contains(&p.mastery));
+}
+
+#[test]
+fn starting_at_an_unknown_concept_or_reviewing_nothing_is_an_error() {
+    let c = tiny();
+    let nope = ConceptId::parse("nope").unwrap();
+    assert_eq!(
+        start(&c, Some(&nope)).unwrap_err(),
+        EngineError::UnknownConcept(nope)
+    );
+    assert!(matches!(start_review(&c, &[]), Err(EngineError::Empty(_))));
+    let unknown = CheckpointId::parse("zzz").unwrap();
+    assert!(matches!(
+        start_review(&c, &[unknown]),
+        Err(EngineError::UnknownCheckpoint(_))
+    ));
+}
+
+#[test]
+fn the_opening_asks_the_concept_question_and_withholds_every_checkpoint() {
+    let c = tiny();
+    let (state, opening) = start(&c, None).unwrap();
+    assert_eq!(opening.offline_text, "Explain A?");
+    assert_eq!(opening.plan.withhold.len(), 2);
+    assert_eq!(state.mode, Mode::Learn);
+    assert_eq!(state.turn, 0);
+}
