@@ -123,10 +123,18 @@ impl Conn {
                 code,
                 reason: reason.into(),
             };
-            let _ = tokio::time::timeout(
-                Duration::from_secs(2),
-                self.socket.send(Message::Close(Some(frame))),
-            )
+            // Send the close frame, then give the peer a moment to answer it (the close
+            // handshake) before the TCP connection is dropped.
+            let socket = &mut self.socket;
+            let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                socket.send(Message::Close(Some(frame))).await?;
+                while let Some(msg) = socket.recv().await {
+                    if matches!(msg?, Message::Close(_)) {
+                        break;
+                    }
+                }
+                Ok::<(), axum::Error>(())
+            })
             .await;
         }
     }
