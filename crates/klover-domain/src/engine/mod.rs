@@ -221,7 +221,8 @@ pub fn learner_turn(
     assessment: Assessment,
 ) -> TurnOutcome {
     state.turn += 1;
-    let Some(concept) = curriculum.concept(&state.concept) else {
+    let concept = curriculum.concept(&state.concept);
+    let Some(concept) = concept.filter(|_| !state.finished) else {
         return finished_outcome(curriculum, state, assessment);
     };
     let targeted: Vec<CheckpointId> = state.dialogue.last_focus().cloned().into_iter().collect();

@@ -91,3 +91,14 @@ fn the_opening_asks_the_concept_question_and_withholds_every_checkpoint() {
     assert_eq!(state.mode, Mode::Learn);
     assert_eq!(state.turn, 0);
 }
+
+#[test]
+fn a_turn_after_the_end_just_says_the_path_is_done() {
+    let c = tiny();
+    let (mut state, _) = start(&c, None).unwrap();
+    let o = offline_turn(&c, &mut state, "alpha and beta", None).unwrap();
+    assert!(o.finished);
+    let o = offline_turn(&c, &mut state, "anything else?", None).unwrap();
+    assert_eq!(o.plan.moves, vec![Move::Finish]);
+    assert!(o.offline_text.starts_with("That's the whole path"));
+}
