@@ -161,3 +161,28 @@ async fn klover_chat_reconnects_after_a_server_restart_and_resumes_the_same_sess
     assert_eq!(turns.last().unwrap().role, klover_store::TurnRole::Tutor);
     app.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn klover_chat_uses_its_token_and_says_so_when_the_token_is_wrong() {
+    let mut settings = support::test_settings();
+    settings.auth = true;
+    let app = support::spawn_app_with(settings, klover_server::TutorVoice::Offline).await;
+    let token = app.token_for("ada").await;
+    let server = format!("http://{}", app.addr);
+    let line = format!("{}\n", support::seed_lines()[0]);
+    let (ok, out, err) = chat(&server, &line, &["--token", "klv_wrong"]).await;
+    assert!(!ok, "{out}");
+    assert!(err.contains("--token"), "{err}");
+    let (ok, out, err) = chat(&server, &line, &["--token", &token]).await;
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("Me: Async is after"), "{out}");
+    let ada = app
+        .store
+        .find_learner_by_name("ada")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert_eq!(app.store.list_sessions(&ada).await.unwrap().len(), 1);
+    app.stop().await.unwrap();
+}

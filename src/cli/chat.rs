@@ -91,10 +91,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         quit: false,
     };
     let mut failures = 0u32;
+    let mut refused = false;
     let mut connected_once = false;
     while !chat.quit {
         match chat.connect_and_talk(&mut lines).await {
-            Ok(Flow::Quit) => break,
+            Ok(Flow::Quit) => {
+                refused = chat.quit && chat.session.is_none();
+                break;
+            }
             Ok(_) => {
                 failures = 0;
                 connected_once = true;
@@ -117,7 +121,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         let backoff = Duration::from_millis(250u64 << failures.min(4));
         tokio::time::sleep(backoff).await;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if refused {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 async fn read_stdin(tx: mpsc::Sender<String>) {
@@ -145,9 +153,25 @@ impl Chat {
         &mut self,
         lines: &mut mpsc::Receiver<String>,
     ) -> anyhow::Result<Flow> {
-        let (mut ws, _) = tokio_tungstenite::connect_async(self.ws_url())
-            .await
-            .with_context(|| format!("connecting to {}", self.args.server))?;
+        let (mut ws, _) = match tokio_tungstenite::connect_async(self.ws_url()).await {
+            Ok(ok) => ok,
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+                let why = match resp.status().as_u16() {
+                    401 => {
+                        "the server refused the token: pass a valid one with --token or KLOVER_TOKEN (`klover token create --learner NAME`)"
+                    }
+                    403 => "the server refused this client (origin not allowed)",
+                    _ => "the server refused the connection",
+                };
+                self.view.note(why);
+                self.quit = true;
+                return Ok(Flow::Quit);
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e))
+                    .with_context(|| format!("connecting to {}", self.args.server));
+            }
+        };
         let hello = match &self.session {
             Some(id) => ClientMessage::Resume {
                 session_id: id.clone(),

@@ -46,10 +46,12 @@ pub async fn run(
     let serve = axum::serve(listener, router(app.clone()))
         .with_graceful_shutdown(stop_accepting.clone().cancelled_owned());
     let server = tokio::spawn(async move { serve.await });
+    let housekeeping = tokio::spawn(housekeeping(app.clone()));
 
     shutdown.await;
     tracing::info!("shutting down: no new connections");
     stop_accepting.cancel();
+    housekeeping.abort();
 
     // Running replies get a grace period, then are stopped and stored as partial.
     app.replies.close();
@@ -73,4 +75,18 @@ pub async fn run(
     app.store.close().await;
     tracing::info!("shut down");
     Ok(())
+}
+
+/// Once a minute: forget rate-limit state of learners who went quiet, and let the metrics
+/// recorder drop expired histogram buckets.
+async fn housekeeping(app: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        app.limiter.retain_recent();
+        app.limiter.shrink_to_fit();
+        if let Some(handle) = &app.metrics {
+            handle.run_upkeep();
+        }
+    }
 }
