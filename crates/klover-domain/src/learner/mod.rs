@@ -107,8 +107,9 @@ impl LearnerModel {
     /// observation only where it says something: the checkpoint was `targeted` by the
     /// tutor's last move (and the turn was not a question), or the learner stated it
     /// negated. Anything else leaves the checkpoint alone: not mentioning an idea while
-    /// talking about another is no evidence. A checkpoint the tutor stated is never
-    /// credited to the learner.
+    /// talking about another is no evidence. Mastery is kept for the rest of the session
+    /// once reached (forgetting is the review scheduler's business). A checkpoint the tutor
+    /// stated is never credited to the learner.
     pub fn observe(
         &mut self,
         concept: &Concept,
@@ -140,8 +141,9 @@ impl LearnerModel {
                     .and_then(|span| span.quote(text))
                     .unwrap_or(text);
                 entry.evidence = Some(quote.trim().to_owned());
-            } else if assessment.negated.contains(&cp.id)
-                || (attempted && value < PARTIAL && targeted.contains(&cp.id))
+            } else if was < MASTERED
+                && (assessment.negated.contains(&cp.id)
+                    || (attempted && value < PARTIAL && targeted.contains(&cp.id)))
             {
                 entry.p_known = bkt_update(&self.params, entry.p_known, false);
             }

@@ -49,3 +49,31 @@ proptest! {
         prop_assert!(bkt_update(&p, prior, true) >= prior - 1e-12);
     }
 }
+
+#[test]
+fn a_mastered_checkpoint_stays_mastered_within_the_session() {
+    use crate::assess::Assessment;
+    use crate::curriculum::{SourceFile, load_sources};
+    let concept = "id = \"a\"\ntitle = \"A\"\nopening_question = \"Q?\"\nsummary = \"S.\"\n[[checkpoints]]\nid = \"x\"\nstatement = \"X.\"\ncues = [\"alpha\"]\nhints = [\"One?\", \"Two?\"]\n";
+    let c = load_sources(&[
+        SourceFile {
+            path: "curriculum.toml".into(),
+            text: "id = \"t\"\ntitle = \"T\"\nversion = \"1\"\n".into(),
+        },
+        SourceFile {
+            path: "concepts/a.toml".into(),
+            text: concept.into(),
+        },
+    ])
+    .unwrap();
+    let k = &c.concepts[0];
+    let x = k.checkpoints[0].id.clone();
+    let mut m = LearnerModel::default();
+    let mut hit = Assessment::empty(k);
+    hit.scores.get_mut(&x).unwrap().score = 1.0;
+    assert_eq!(m.observe(k, &hit, "alpha", &[]), vec![x.clone()]);
+    let mut miss = Assessment::empty(k);
+    miss.negated.push(x.clone());
+    assert!(m.observe(k, &miss, "not alpha", std::slice::from_ref(&x)).is_empty());
+    assert!(m.is_mastered(&x));
+}

@@ -92,11 +92,13 @@ impl<'a> Plan<'_, 'a> {
             };
             if let Some(question) = answer {
                 self.moves.push(Move::Answer { question });
+                let missing = self.missing(&[]);
                 self.focus = self
                     .input
                     .dialogue
                     .streak
                     .as_ref()
+                    .filter(|(cp, _)| missing.iter().any(|m| &m.id == cp))
                     .map(|(cp, _)| Focus::Checkpoint(cp.clone()));
                 return;
             }
