@@ -6,7 +6,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("ask", "{{ opening_question }}"),
     (
         "redirect",
-        "Let's stay with {{ title | lower }}. {{ opening_question }}",
+        "Let's come back to our question. {{ opening_question }}",
     ),
     (
         "pump",
