@@ -13,8 +13,19 @@ use support::spawn_app;
 use tokio::io::AsyncWriteExt;
 
 async fn chat(server: &str, input: &str, extra: &[&str]) -> (bool, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    chat_in(dir.path(), server, input, extra).await
+}
+
+async fn chat_in(
+    cwd: &std::path::Path,
+    server: &str,
+    input: &str,
+    extra: &[&str],
+) -> (bool, String, String) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_klover"))
         .args(["chat", "--server", server])
+        .current_dir(cwd)
         .args(extra)
         .env_remove("KLOVER_TOKEN")
         .stdin(Stdio::piped())
@@ -41,8 +52,9 @@ async fn chat(server: &str, input: &str, extra: &[&str]) -> (bool, String, Strin
 async fn klover_chat_through_a_pipe_completes_the_first_concept_offline() {
     let app = spawn_app().await;
     let lines: Vec<String> = support::seed_lines().into_iter().take(3).collect();
-    let input = lines.join("\n") + "\n/progress\n";
-    let (ok, out, err) = chat(&format!("http://{}", app.addr), &input, &[]).await;
+    let input = lines.join("\n") + "\n/progress\n/export\n";
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = chat_in(dir.path(), &format!("http://{}", app.addr), &input, &[]).await;
     assert!(ok, "stdout:\n{out}\nstderr:\n{err}");
     // Every learner line was sent, in order, each after a whole reply.
     let mut at = 0;
@@ -62,6 +74,15 @@ async fn klover_chat_through_a_pipe_completes_the_first_concept_offline() {
     assert!(out.contains("(io-vs-cpu)"), "{out}");
     assert!(out.contains("★ aha"), "{out}");
     assert!(out.contains('✓'), "{out}");
+    // `/export` saved the session as a blog post in the working folder.
+    let saved: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(saved.len(), 1, "{err}");
+    let post = std::fs::read_to_string(&saved[0]).unwrap();
+    assert!(post.contains(&lines[0][..40]), "{post}");
+    assert!(err.contains("saved klover-"), "{err}");
     let sessions = app
         .store
         .list_sessions(
