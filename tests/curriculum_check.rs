@@ -6,11 +6,13 @@ use std::process::Command;
 
 fn check(dir: &str) -> (bool, String) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_klover"))
+    let Ok(out) = Command::new(env!("CARGO_BIN_EXE_klover"))
         .args(["curriculum", "check"])
         .arg(root.join(dir))
         .output()
-        .expect("run klover");
+    else {
+        return (false, "could not run the klover binary".into());
+    };
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
