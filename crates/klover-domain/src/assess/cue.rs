@@ -193,11 +193,25 @@ fn occurrences(
 
 /// Matches a cue against a folded text, sentence by sentence.
 pub fn match_cue(cue: &Cue, f: &Folded) -> CueMatch {
+    match_in(cue, f, false)
+}
+
+/// Like [`match_cue`], but only in sentences that state something: a hedged sentence or
+/// an open question ([`Folded::uncertain`]) neither credits nor negates. Checkpoints are
+/// matched this way; flags, questions and misconceptions with [`match_cue`].
+pub fn match_statement(cue: &Cue, f: &Folded) -> CueMatch {
+    match_in(cue, f, true)
+}
+
+fn match_in(cue: &Cue, f: &Folded, statements_only: bool) -> CueMatch {
     if cue.terms.iter().all(|t| t.exclude) {
         return CueMatch::Absent;
     }
     let mut negated = false;
     for (s, &(start, end)) in f.sentences.iter().enumerate() {
+        if statements_only && f.uncertain.get(s).copied().unwrap_or(false) {
+            continue;
+        }
         let first = f.tokens.partition_point(|t| t.sentence < s);
         let last = f.tokens.partition_point(|t| t.sentence <= s);
         match match_sentence(cue, f, first..last) {
@@ -241,11 +255,42 @@ fn match_sentence(cue: &Cue, f: &Folded, range: std::ops::Range<usize>) -> CueMa
     let free = |&(i, _, asks_negation): &(usize, usize, bool)| {
         asks_negation || !negated_at(f, start, i, &consumed)
     };
-    if found.iter().all(|occ| occ.iter().any(free)) {
+    let usable: Vec<Vec<(usize, usize)>> = found
+        .iter()
+        .map(|occ| {
+            occ.iter()
+                .filter(|o| free(o))
+                .map(|&(i, n, _)| (i, n))
+                .collect()
+        })
+        .collect();
+    if usable.iter().any(Vec::is_empty) {
+        CueMatch::Negated
+    } else if disjoint(&usable, &mut Vec::new()) {
         CueMatch::Credited(0, 0)
     } else {
-        CueMatch::Negated
+        CueMatch::Absent
     }
+}
+
+/// Whether each term can take one of its occurrences with no word used twice: in "not
+/// sure what the worker is", `worker` cannot be both `worker` and `work*`.
+fn disjoint(terms: &[Vec<(usize, usize)>], used: &mut Vec<usize>) -> bool {
+    let Some((first, rest)) = terms.split_first() else {
+        return true;
+    };
+    for &(i, n) in first {
+        if (i..i + n).any(|k| used.contains(&k)) {
+            continue;
+        }
+        let mark = used.len();
+        used.extend(i..i + n);
+        if disjoint(rest, used) {
+            return true;
+        }
+        used.truncate(mark);
+    }
+    false
 }
 
 /// Whether token `i` is under a negator that is not part of the cue's own match: one in
@@ -330,6 +375,26 @@ mod tests {
             m("io wait", "I/O means waiting"),
             CueMatch::Credited(..)
         ));
+    }
+
+    #[test]
+    fn one_word_cannot_stand_for_two_terms() {
+        assert_eq!(m("worker not work*", "not the worker"), CueMatch::Absent);
+        assert!(matches!(
+            m("worker not work*", "the worker does no work"),
+            CueMatch::Credited(..)
+        ));
+    }
+
+    #[test]
+    fn statements_skip_hedged_sentences() {
+        let st = stemmer();
+        let cue = compile(&st, &Synonyms::default(), "cpu idle");
+        let f = fold(&st, "I'm not sure the CPU is idle. Why is the CPU idle?");
+        assert!(matches!(match_cue(&cue, &f), CueMatch::Credited(..)));
+        assert_eq!(match_statement(&cue, &f), CueMatch::Absent);
+        let f = fold(&st, "Not sure. The CPU is idle.");
+        assert!(matches!(match_statement(&cue, &f), CueMatch::Credited(..)));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rust_stemmers::Stemmer;
 
-use super::cue::{Cue, CueMatch, Synonyms, compile, match_cue};
+use super::cue::{Cue, CueMatch, Synonyms, compile, match_cue, match_statement};
 use super::text::{Folded, fold, is_negator, stemmer};
 use super::{AssessRequest, Assessment, AssessmentSource, CheckpointScore, MisconceptionHit, Span};
 
@@ -80,7 +80,7 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
     let mut a = Assessment::empty(req.concept);
     a.source = AssessmentSource::Rubric;
     for (cp, cues) in req.concept.checkpoints.iter().zip(&compiled.checkpoints) {
-        let (score, evidence, negated) = best(cues, &text);
+        let (score, evidence, negated) = best(cues, &text, match_statement);
         if negated && score == 0.0 {
             a.negated.push(cp.id.clone());
         }
@@ -93,7 +93,7 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
         .iter()
         .zip(&compiled.misconceptions)
     {
-        let (score, evidence, _) = best(cues, &text);
+        let (score, evidence, _) = best(cues, &text, match_cue);
         if score >= super::COVERED {
             a.misconceptions.push(MisconceptionHit {
                 id: mc.id.clone(),
@@ -109,7 +109,7 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
         a.question = compiled
             .questions
             .iter()
-            .position(|cues| best(cues, &text).0 >= super::COVERED);
+            .position(|cues| best(cues, &text, match_cue).0 >= super::COVERED);
     }
     let credited = a.scores.values().any(|s| s.score > 0.0) || !a.misconceptions.is_empty();
     a.off_topic = !credited
@@ -179,11 +179,16 @@ fn compile_concept(st: &Stemmer, req: &AssessRequest<'_>) -> Compiled {
     }
 }
 
-/// Best score over `cues`, its evidence, and whether some cue was seen negated.
-fn best(cues: &[Cue], text: &Folded) -> (f64, Option<Span>, bool) {
+/// Best score over `cues` (each matched with `matcher`), its evidence, and whether some
+/// cue was seen negated.
+fn best(
+    cues: &[Cue],
+    text: &Folded,
+    matcher: fn(&Cue, &Folded) -> CueMatch,
+) -> (f64, Option<Span>, bool) {
     let mut out = (0.0, None, false);
     for cue in cues {
-        match match_cue(cue, text) {
+        match matcher(cue, text) {
             CueMatch::Credited(start, end) if cue.weight > out.0 => {
                 out.0 = cue.weight;
                 out.1 = Some(Span { start, end });

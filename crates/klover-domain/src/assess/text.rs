@@ -28,6 +28,9 @@ pub struct Folded {
     pub tokens: Vec<Token>,
     /// Byte span `(start, end)` of each sentence, trimmed.
     pub sentences: Vec<(usize, usize)>,
+    /// Per sentence: it hedges or asks an open question, so it states nothing
+    /// (`assess/hedge.rs`).
+    pub uncertain: Vec<bool>,
 }
 
 /// Words that negate what follows them within a clause.
@@ -126,7 +129,12 @@ pub fn fold(stemmer: &Stemmer, text: &str) -> Folded {
     if let Some(s) = sentence_start {
         sentences.push((s, text.trim_end().len().max(s)));
     }
-    Folded { tokens, sentences }
+    let uncertain = super::hedge::uncertain(text, &tokens, &sentences);
+    Folded {
+        tokens,
+        sentences,
+        uncertain,
+    }
 }
 
 /// Joins `i/o`-style pairs of single letters into one token (`io`); true if it did.

@@ -1,0 +1,130 @@
+//! Uncertain sentences: ones that hedge ("I'm not sure what the worker is", "I don't know
+//! whether…", "no idea", "I wonder…") or ask an open question ("Why would it block?").
+//! They state nothing, so the rubric credits no checkpoint from them (nor counts them as
+//! a negated statement). A yes/no question ("So only one thread runs at a time?") is a
+//! tentative answer and still counts, as in the seed.
+
+use super::text::{Token, is_negator};
+
+/// Words that hedge on their own.
+const HEDGE_WORDS: &[&str] = &[
+    "unsure",
+    "uncertain",
+    "dunno",
+    "idk",
+    "wonder",
+    "wondering",
+    "wondered",
+    "confused",
+    "clueless",
+];
+
+/// Words that hedge after a negator within two words: "not (really) sure", "no idea".
+const NEGATED_HEDGES: &[&str] = &["sure", "certain", "idea", "clue"];
+
+/// Verbs that hedge after a first-person negation: "I don't (really) know".
+const NOT_KNOWING: &[&str] = &["know", "understand", "remember", "recall", "get"];
+
+/// Words that may precede a question word at the start of a sentence ("So why…?").
+const LEAD_INS: &[&str] = &[
+    "so", "and", "but", "then", "ok", "okay", "well", "hmm", "um",
+];
+
+/// Question words that open an open question.
+const WH: &[&str] = &[
+    "what", "whats", "why", "how", "hows", "which", "who", "where", "when",
+];
+
+/// For each sentence of `text`, whether it is uncertain (see the module docs).
+pub(super) fn uncertain(text: &str, tokens: &[Token], sentences: &[(usize, usize)]) -> Vec<bool> {
+    sentences
+        .iter()
+        .enumerate()
+        .map(|(s, &(start, end))| {
+            let first = tokens.partition_point(|t| t.sentence < s);
+            let last = tokens.partition_point(|t| t.sentence <= s);
+            let words: Vec<&str> = tokens[first..last]
+                .iter()
+                .map(|t| t.folded.as_str())
+                .collect();
+            let asks = text
+                .get(start..end)
+                .is_some_and(|t| t.trim_end().ends_with('?'));
+            hedges(&words) || (asks && opens_with_wh(&words))
+        })
+        .collect()
+}
+
+/// Whether the words of one sentence hold a hedge.
+fn hedges(words: &[&str]) -> bool {
+    let negated_before = |i: usize, reach: usize| {
+        words[i.saturating_sub(reach)..i]
+            .iter()
+            .any(|w| is_negator(w))
+    };
+    words.iter().enumerate().any(|(i, w)| {
+        HEDGE_WORDS.contains(w)
+            || (NEGATED_HEDGES.contains(w) && negated_before(i, 2))
+            || (NOT_KNOWING.contains(w) && negated_before(i, 2) && first_person(words, i))
+    })
+}
+
+/// Whether "I" or "we" comes within four words before word `i`.
+fn first_person(words: &[&str], i: usize) -> bool {
+    words[i.saturating_sub(4)..i]
+        .iter()
+        .any(|w| matches!(*w, "i" | "im" | "we" | "ive"))
+}
+
+fn opens_with_wh(words: &[&str]) -> bool {
+    words
+        .iter()
+        .find(|w| !LEAD_INS.contains(w))
+        .is_some_and(|w| WH.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::text::{fold, stemmer};
+
+    fn uncertain(text: &str) -> Vec<bool> {
+        fold(&stemmer(), text).uncertain
+    }
+
+    #[test]
+    fn hedges_and_open_questions_are_uncertain() {
+        for text in [
+            "I am not sure what the worker is.",
+            "Not really sure the CPU is idle",
+            "I don't know whether it blocks.",
+            "No idea what the loop does.",
+            "I wonder if everything pauses.",
+            "I dunno.",
+            "So why would the loop freeze?",
+            "I don't get how await works.",
+        ] {
+            assert_eq!(uncertain(text), [true], "{text}");
+        }
+    }
+
+    #[test]
+    fn statements_and_yes_no_questions_are_not() {
+        for text in [
+            "Or maybe the job itself doesn't require the worker.",
+            "So you mean only 1 thread can execute code at one time?",
+            "When a task waits, the loop picks up the next one.",
+            "The loop doesn't know how long a task takes.",
+            "Sure, the CPU is idle.",
+        ] {
+            assert_eq!(uncertain(text), [false], "{text}");
+        }
+    }
+
+    #[test]
+    fn only_the_hedged_sentence_is_uncertain() {
+        assert_eq!(
+            uncertain("The CPU is idle. But I'm not sure why?"),
+            [false, true]
+        );
+    }
+}
