@@ -208,6 +208,50 @@ async fn the_page_reconnects_when_the_server_restarts_in_chromium() -> anyhow::R
     run_node("reconnect.test.mjs", &envs).await
 }
 
+/// The checkpoint the review test makes due (a concept after the first, so the learner
+/// has never met it in this fresh database).
+const REVIEW_CHECKPOINT: &str = "cpu-task-blocks-loop";
+
+/// An answer the assessor credits for that checkpoint (as `tests/review_ws.rs` does).
+const REVIEW_ANSWER: &str = "A CPU-bound task never reaches a wait, so it blocks the \
+single-threaded event loop: everything else pauses.";
+
+/// Gives the server's local loopback learner one review card, due an hour ago, through
+/// the real store (as a finished learning session would have, a while back).
+async fn due_card(app: &TestApp) -> anyhow::Result<()> {
+    use klover_domain::{CheckpointId, CurriculumId};
+    use klover_store::{CardSource, ReviewCard};
+    let learner = match app.store.find_learner_by_name("local").await? {
+        Some(l) => l,
+        None => app.store.create_learner("local").await?,
+    };
+    let card = ReviewCard {
+        learner: learner.id.clone(),
+        curriculum: CurriculumId::parse(REFERENCE_CURRICULUM)?,
+        checkpoint: CheckpointId::parse(REVIEW_CHECKPOINT)?,
+        memory: None,
+        due_at: chrono::Utc::now() - chrono::Duration::hours(1),
+        last_review_at: None,
+        reps: 0,
+        lapses: 0,
+        source: CardSource::Aha,
+    };
+    app.store.upsert_review_card(&card).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_due_review_card_is_reviewed_from_the_web_client_in_chromium() -> anyhow::Result<()> {
+    let _one_browser = BROWSER.lock().await;
+    install_browser_deps().await?;
+    let app = spawn_app().await;
+    due_card(&app).await?;
+    let extra = [("KLOVER_REVIEW_ANSWER", REVIEW_ANSWER.to_owned())];
+    let result = page_tests(&app, "review.test.mjs", &extra).await;
+    app.stop().await?;
+    result
+}
+
 #[tokio::test]
 async fn the_message_parser_passes_its_node_unit_tests() -> anyhow::Result<()> {
     install_browser_deps().await?;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {
-  env, inBrowser, screenshot, say, startConcept, transcript, waitForReplyEnd, assertClean,
+  env, inBrowser, openBrowser, screenshot, say, startConcept, transcript, waitForReplyEnd, assertClean,
 } from '../lib/harness.mjs';
 
 const URL = env('KLOVER_URL');
@@ -83,6 +83,30 @@ test('a learner completes the first concept of the reference curriculum offline'
   assert.match(page2, /<html/i);
   assert.ok(page2.includes('Async is after initiating a process'), 'the HTML export holds the learner\'s words');
   assertClean(assert, problems);
+
+  // A fresh page (new browser profile, nothing in its storage; the same local learner)
+  // shows the concept as mastered: the server's learner model says so, not this tab.
+  const fresh = await openBrowser({});
+  try {
+    await fresh.page.goto(URL);
+    await fresh.page.locator(`.node[data-concept="${FIRST.id}"][data-state="mastered"]`).waitFor();
+    assert.equal(await fresh.page.evaluate(() => sessionStorage.length), 0, 'nothing came from this tab');
+    assert.equal(await fresh.page.locator(`.node[data-concept="${SECOND.id}"]`).getAttribute('data-state'), 'available');
+    assert.match(await fresh.page.locator(`.node[data-concept="${FIRST.id}"]`).getAttribute('aria-label'), /: mastered/);
+    assert.equal((await fresh.page.locator('#welcome-start').innerText()).includes(SECOND.title), true,
+      'the welcome offers the next concept');
+    // Cards made by finishing the concept are not due yet: no review button; the entry
+    // dates the next review when there is a card at all.
+    const due = await fresh.page.evaluate(async () => (await fetch('/api/review/due')).json());
+    assert.equal(due.count, 0);
+    if (due.next_due_at) await fresh.page.locator('#review-next').waitFor();
+    else await fresh.page.locator('#review-card').waitFor({ state: 'hidden' });
+    assert.equal(await fresh.page.locator('#review-start').count(), 0);
+    await screenshot(fresh.page, 'offline-new-tab-mastered');
+    assertClean(assert, fresh.problems);
+  } finally {
+    await fresh.close();
+  }
 }));
 
 test('reloading mid-session resumes the same session with the same transcript', inBrowser({ colorScheme: 'dark' }, async ({ page, problems }) => {

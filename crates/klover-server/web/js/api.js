@@ -32,7 +32,10 @@ function listOf(body, ...keys) {
   return [];
 }
 
-/** Curricula with their concepts: `[{id, title, description, concepts: [{id, title, prerequisites, mastered}]}]`. */
+/**
+ * Curricula with their concepts: `[{id, title, description, concepts: [{id, title,
+ * prerequisites, mastered, mastery}]}]` (`mastered`/`mastery` are the calling learner's).
+ */
 export async function fetchCurricula() {
   const body = await json('/api/curricula');
   return listOf(body, 'curricula', 'items').map((c) => ({
@@ -43,7 +46,10 @@ export async function fetchCurricula() {
       id: String(k.id),
       title: String(k.title ?? k.id),
       prerequisites: (k.prerequisites ?? k.requires ?? []).map(String),
-      mastered: k.mastered === true || k.state === 'mastered' || k.status === 'mastered' || Number(k.mastery) >= 1,
+      mastered: typeof k.mastered === 'boolean'
+        ? k.mastered
+        : k.state === 'mastered' || k.status === 'mastered' || Number(k.mastery) >= 1,
+      mastery: Number.isFinite(Number(k.mastery)) ? Math.max(0, Math.min(1, Number(k.mastery))) : null,
     })),
     edges: listOf(c.edges ?? c.graph?.edges, 'edges'),
   }));
@@ -62,6 +68,23 @@ export async function fetchSessions() {
     mode: String(s.mode ?? 'learn'),
   }));
   return items.sort((a, b) => (a.when < b.when ? 1 : a.when > b.when ? -1 : 0));
+}
+
+/**
+ * The caller's review cards due now: `{count, due: [{curriculum, concept, conceptTitle,
+ * checkpoint, dueAt}], nextDueAt}` (`nextDueAt` is null when no card is scheduled).
+ */
+export async function fetchReviewDue() {
+  const body = await json('/api/review/due');
+  const due = listOf(body, 'due', 'cards', 'items').map((d) => ({
+    curriculum: String(d.curriculum ?? ''),
+    concept: String(d.concept ?? ''),
+    conceptTitle: String(d.concept_title ?? d.concept ?? ''),
+    checkpoint: String(d.checkpoint ?? ''),
+    dueAt: d.due_at ? String(d.due_at) : null,
+  }));
+  const count = Number.isFinite(Number(body?.count)) ? Number(body.count) : due.length;
+  return { count, due, nextDueAt: body?.next_due_at ? String(body.next_due_at) : null };
 }
 
 /** Downloads a session's blog post (`md` or `html`) through the browser. */

@@ -3,9 +3,10 @@
 // available (every prerequisite mastered) or locked (and says which ones are missing).
 
 import { h, svg, clear } from './dom.js';
+import { checkIcon, ringIcon } from './icons.js';
 
 const STATE_LABEL = { mastered: 'mastered', available: 'available', locked: 'locked' };
-const STATE_MARK = { mastered: '✓', available: '○' };
+const STATE_MARK = { mastered: checkIcon, available: ringIcon };
 
 /** A small padlock (no emoji font is needed to show it). */
 function lockIcon() {
@@ -56,7 +57,8 @@ export function renderGraph(container, { curriculum, statuses, current, selected
     h('div', { class: 'graph-row', role: 'presentation' }, row.map((concept) => {
       const state = statuses.get(concept.id) ?? 'locked';
       const missing = concept.prerequisites.filter((p) => statuses.get(p) !== 'mastered');
-      const label = `${concept.title}: ${STATE_LABEL[state]}` +
+      const part = state !== 'mastered' && concept.mastery > 0 ? `, ${Math.round(concept.mastery * 100)}% explained` : '';
+      const label = `${concept.title}: ${STATE_LABEL[state]}${part}` +
         (state === 'locked' ? `, needs ${missing.map((p) => titles.get(p) ?? p).join(', ')}` : '') +
         (concept.id === current ? ', current concept' : '');
       const node = h('button', {
@@ -67,7 +69,7 @@ export function renderGraph(container, { curriculum, statuses, current, selected
         title: label,
         dataset: { concept: concept.id, state },
         onclick: () => onSelect(concept),
-      }, state === 'locked' ? lockIcon() : h('span', { class: 'node-mark', 'aria-hidden': 'true', text: STATE_MARK[state] }),
+      }, state === 'locked' ? lockIcon() : h('span', { class: 'node-mark' }, STATE_MARK[state]()),
       h('span', { class: 'node-title', text: concept.title }));
       nodes.set(concept.id, node);
       return node;
@@ -127,7 +129,7 @@ export function renderConceptCard(container, { curriculum, concept, statuses, cu
     container.append(h('p', { class: 'muted' },
       'Locked until you have explained: ', missing.map((p) => titles.get(p) ?? p).join(', '), '.'));
   } else {
-    const verb = state === 'mastered' ? 'Review this concept' : concept.id === current ? 'Start a new session' : 'Start learning';
+    const verb = state === 'mastered' ? 'Explain it again' : concept.id === current ? 'Start a new session' : 'Start learning';
     container.append(h('p', { class: 'muted', text: state === 'mastered' ? 'Mastered. You can explain it again.' : 'Ready: every prerequisite is mastered.' }));
     container.append(h('button', { type: 'button', class: 'primary', id: 'start-concept', text: verb, onclick: () => onStart(concept) }));
   }

@@ -8,7 +8,9 @@ import { TranscriptView } from './transcript.js';
 import { renderGraph, renderConceptCard, conceptStatuses } from './graph.js';
 import { renderProgress, renderAhas } from './progress.js';
 import { Announcer } from './announce.js';
-import { fetchCurricula, fetchSessions, downloadExport, isLocalHost, Unauthorized } from './api.js';
+import { fetchCurricula, fetchSessions, fetchReviewDue, downloadExport, isLocalHost, Unauthorized } from './api.js';
+import { renderReview } from './review.js';
+import { sparkIcon } from './icons.js';
 import { setupTabs, connectionPill, toast, setupComposer, askToken } from './chrome.js';
 import { tabStore } from './storage.js';
 
@@ -18,6 +20,7 @@ const app = {
   selected: null,
   mastered: new Set(tabStore.mastered()),
   pastSessions: [],
+  due: null,
 };
 
 const transcript = new TranscriptView(byId('transcript'), byId('scroller'));
@@ -63,7 +66,8 @@ const view = {
     if (done && status === 'failed') announcer.say('The reply failed. You can send your message again.');
   },
   progress(s) {
-    if (s.progress && Number(s.progress.remaining) === 0 && (s.progress.checkpoints ?? []).length) {
+    if (s.mode === 'review' && !s.replaying) refreshDueSoon();
+    if (s.mode !== 'review' && s.progress && Number(s.progress.remaining) === 0 && (s.progress.checkpoints ?? []).length) {
       masterConcept(s.progress.concept ?? s.concept);
     }
     renderProgress(byId('progress'), {
@@ -77,14 +81,19 @@ const view = {
     if (!s.replaying) announcer.say(`Aha moment: ${aha.quote}`);
     const badge = byId('tab-aha');
     badge.hidden = false;
-    badge.textContent = `✦${s.ahas.length}`;
+    clear(badge).append(sparkIcon('11'), String(s.ahas.length));
   },
   advanced(e, s) {
+    if (s.mode === 'review') {
+      if (!s.replaying) announcer.say(`Next review: ${e.title ?? conceptTitle(e.to)}.`);
+      return;
+    }
     masterConcept(e.from);
     if (s.replaying) return;
     announcer.say(`Concept mastered. Next: ${e.title ?? conceptTitle(e.to)}.`);
     toast(`Mastered ${conceptTitle(e.from)}. Next: ${e.title ?? conceptTitle(e.to)}`, 'success');
     loadCurricula();
+    refreshDueSoon();
   },
   error(code, message) {
     if (code === 'unauthorized') {
@@ -107,6 +116,13 @@ const view = {
     refreshChrome();
   },
   complete() {
+    refreshDueSoon();
+    if (session.mode === 'review') {
+      if (session.replaying) return;
+      announcer.say('Review complete: every due checkpoint is explained again.');
+      toast('Review complete. Every due checkpoint is rescheduled.', 'success');
+      return;
+    }
     masterConcept(session.concept);
     announcer.say('Curriculum complete: every concept is mastered.');
     toast('Curriculum complete: every concept is mastered. Well explained!', 'success');
@@ -143,11 +159,13 @@ function refreshChrome() {
   composer.set({
     enabled: Boolean(session.id),
     busy: session.busy,
-    placeholder: session.id ? 'Explain it in your own words…' : 'Pick a concept to start',
+    placeholder: !session.id ? 'Pick a concept to start'
+      : session.mode === 'review' ? 'Explain it again in your own words…' : 'Explain it in your own words…',
   });
+  drawReview();
   byId('export-md').disabled = !session.id;
   byId('export-html').disabled = !session.id;
-  const title = session.concept ? conceptTitle(session.concept) : '';
+  const title = session.concept ? `${session.mode === 'review' ? 'Review · ' : ''}${conceptTitle(session.concept)}` : '';
   clear(byId('crumb')).append(
     h('span', { class: title ? 'crumb-curriculum' : '', text: `${curriculum()?.title ?? ''}${title ? ' › ' : ''}` }),
     h('span', { class: 'crumb-concept', text: title }));
@@ -178,6 +196,50 @@ function drawWelcomeActions(cur, statuses) {
     box.append(h('button', { type: 'button', class: 'primary', id: 'welcome-start', onclick: () => startConcept(next) }, `Start with “${next.title}”`));
     box.append(h('button', { type: 'button', class: 'link', onclick: () => showView('concepts'), text: 'or choose on the graph' }));
   }
+}
+
+/** Starts a review session on the due cards of a curriculum (the first one if not given). */
+function startReview(curriculumId) {
+  const cur = app.curricula.find((c) => c.id === curriculumId) ?? curriculum();
+  if (!cur) return;
+  app.curriculumId = cur.id;
+  session.start(cur.id, null, 'review');
+  showView('chat');
+  refreshChrome();
+  app.focusOnSession = true;
+}
+
+/** Draws the "Review due" entry from the last answer of `/api/review/due`. */
+function drawReview() {
+  renderReview({ card: byId('review-card'), welcome: byId('welcome-review-box'), tabBadge: byId('tab-review') }, {
+    due: app.due,
+    titleOf: (id) => app.curricula.find((c) => c.id === id)?.title ?? id,
+    onStart: startReview,
+    busy: Boolean(session.pendingStart),
+  });
+}
+
+async function loadReviewDue() {
+  let due;
+  try {
+    due = await fetchReviewDue();
+  } catch (err) {
+    if (err instanceof Unauthorized) return handleHttpError(err, '');
+    return undefined; // an older server without review: the entry stays hidden
+  }
+  const before = app.due?.count;
+  app.due = due;
+  drawReview();
+  if (due.count > 0 && due.count !== before) {
+    announcer.say(`Review due: ${due.count} ${due.count === 1 ? 'checkpoint' : 'checkpoints'} to explain again.`);
+  }
+  return due;
+}
+
+/** Asks for the due count again shortly (after a turn that may have rescheduled cards). */
+function refreshDueSoon() {
+  clearTimeout(app.dueTimer);
+  app.dueTimer = setTimeout(loadReviewDue, 400);
 }
 
 function startConcept(concept) {
@@ -234,7 +296,7 @@ async function loadSessions() {
   for (const s of shown) {
     const current = s.id === session.id;
     const when = s.when ? new Date(s.when) : null;
-    const label = s.title || conceptTitle(s.concept) || s.curriculum || 'Session';
+    const label = `${s.mode === 'review' ? 'Review · ' : ''}${s.title || conceptTitle(s.concept) || s.curriculum || 'Session'}`;
     list.append(h('li', {}, h('button', {
       type: 'button', class: `session-item${current ? ' current' : ''}`, 'aria-current': current ? 'true' : undefined,
       dataset: { session: s.id },
@@ -274,6 +336,7 @@ async function requestToken(message) {
     conn.connect();
     loadCurricula();
     loadSessions();
+    loadReviewDue();
   });
   return asking;
 }
@@ -299,6 +362,7 @@ async function boot() {
   if (!isLocalHost() && !tabStore.token()) await requestToken('');
   else conn.connect();
   await Promise.all([loadCurricula(), loadSessions()]);
+  await loadReviewDue();
 }
 
 boot();

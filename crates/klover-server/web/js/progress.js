@@ -3,6 +3,7 @@
 // An unreached checkpoint is only ever counted, never named or quoted.
 
 import { h, clear, humanize } from './dom.js';
+import { checkIcon, dotIcon, sparkIcon } from './icons.js';
 
 /**
  * Draws the current concept's `progress` (`{concept, mastery, checkpoints, remaining}`)
@@ -40,7 +41,7 @@ export function renderProgress(container, { progress, conceptTitle, earlier = []
     const list = checkpointList(past);
     container.append(h('details', { class: 'earlier', open: open.has(past.concept), dataset: { concept: past.concept } },
       h('summary', {},
-        h('span', { class: 'check', 'aria-hidden': 'true', text: past.mastered || remainingOf(past) === 0 ? '✓' : '•' }),
+        h('span', { class: 'check' }, past.mastered || remainingOf(past) === 0 ? checkIcon() : dotIcon()),
         ` ${past.title}`, h('span', { class: 'muted small', text: ` · ${count} of ${(past.checkpoints ?? []).length} found` })),
       list ?? h('p', { class: 'muted small', text: 'No checkpoint reached yet.' })));
   }
@@ -58,7 +59,7 @@ function checkpointList(progress, id) {
   if (!reached.length) return null;
   return h('ul', { class: 'checkpoints', id, 'aria-label': 'Checkpoints reached' }, reached.map((cp) =>
     h('li', { class: 'checkpoint', dataset: { checkpoint: cp.id } },
-      h('span', { class: 'check', 'aria-hidden': 'true', text: '✓' }),
+      h('span', { class: 'check' }, checkIcon()),
       h('div', {},
         h('p', { class: 'checkpoint-label', text: humanize(cp.id) }),
         cp.stated_by_tutor
@@ -75,7 +76,7 @@ export function renderAhas(container, ahas, onJump) {
   }
   container.append(h('ul', { class: 'ahas', id: 'aha-list' }, ahas.map((aha) =>
     h('li', {}, h('button', { type: 'button', class: 'aha-item', onclick: () => onJump(aha) },
-      h('span', { class: 'aha-star', 'aria-hidden': 'true', text: '✦' }),
+      h('span', { class: 'aha-star' }, sparkIcon()),
       h('span', { class: 'aha-quote', text: `“${aha.quote}”` }),
       h('span', { class: 'aha-cp muted', text: humanize(aha.checkpoint) }))))));
 }

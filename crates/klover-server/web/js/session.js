@@ -17,6 +17,7 @@ export class Session {
     this.id = saved?.sessionId ?? null;
     this.curriculum = saved?.curriculum ?? null;
     this.concept = saved?.concept ?? null;
+    this.mode = saved?.mode ?? 'learn';
     this.turns = this.id ? tabStore.turns() : [];
     this.lastSeq = this.id && this.turns.length ? Number(saved?.lastSeq ?? 0) : 0;
     this.outbox = this.id ? tabStore.outbox() : [];
@@ -41,12 +42,12 @@ export class Session {
     for (const item of this.outbox) this.send({ type: 'message', ...item });
   }
 
-  /** Starts a new session on a concept. */
-  start(curriculum, concept) {
+  /** Starts a new session on a concept, or (`mode` `review`) on the learner's due cards. */
+  start(curriculum, concept, mode = 'learn') {
     tabStore.clearSession();
     Object.assign(this, { id: null, turns: [], outbox: [], ahas: [], progressLog: [], lastSeq: 0, waiting: true });
-    Object.assign(this, { curriculum, concept });
-    this.pendingStart = { type: 'start', curriculum, concept, mode: 'learn' };
+    Object.assign(this, { curriculum, concept, mode });
+    this.pendingStart = { type: 'start', curriculum, ...(concept ? { concept } : {}), mode };
     this.awaitingSession = true;
     this.view.reset(this);
     this.send(this.pendingStart);
@@ -55,7 +56,7 @@ export class Session {
   /** Follows an existing session (from the list of past sessions). */
   open(sessionId) {
     tabStore.clearSession();
-    Object.assign(this, { id: sessionId, turns: [], outbox: [], ahas: [], progressLog: [], lastSeq: 0, waiting: false });
+    Object.assign(this, { id: sessionId, turns: [], outbox: [], ahas: [], progressLog: [], lastSeq: 0, waiting: false, mode: 'learn' });
     this.pendingStart = null;
     this.awaitingSession = true;
     this.save();
@@ -126,14 +127,20 @@ export class Session {
     const fresh = e.session_id !== this.id;
     Object.assign(this, { id: e.session_id, curriculum: e.curriculum ?? this.curriculum, concept: e.concept ?? this.concept });
     if (e.concept_title) this.conceptTitle = e.concept_title;
+    this.mode = e.mode === 'review' ? 'review' : 'learn';
     this.pendingStart = null;
+    // A review session says so at the top of its transcript.
+    if (this.mode === 'review' && !this.turns.some((t) => t.key === 'review')) {
+      this.turns.unshift({ key: 'review', role: 'divider', variant: 'review', text: 'Review: explain it again' });
+      this.view.reset(this);
+    }
     this.view.session(e, this);
     // Protocol v1 sends the transcript as events; a snapshot (`transcript`) is also accepted.
     if (!fresh && !Array.isArray(e.transcript)) return;
     if (fresh) Object.assign(this, { ahas: [], progressLog: [] });
     const unacked = new Set(this.outbox.map((o) => o.client_id));
     const local = this.turns.filter((t) => t.clientId && unacked.has(t.clientId));
-    const turns = [];
+    const turns = this.turns.filter((t) => t.key === 'review');
     let section = null;
     for (const raw of e.transcript ?? []) {
       if (raw.concept && raw.concept !== section && section !== null) {
@@ -231,7 +238,7 @@ export class Session {
     if (code === 'no_session' || code === 'not_found' || code === 'forbidden') {
       tabStore.clearSession();
       Object.assign(this, { id: null, turns: [], outbox: [], ahas: [], progressLog: [], lastSeq: 0, waiting: false });
-      Object.assign(this, { awaitingSession: false, pendingStart: null });
+      Object.assign(this, { awaitingSession: false, pendingStart: null, mode: 'learn' });
       this.view.reset(this);
     }
     if (code === 'upstream_failed') this.waiting = false;
@@ -271,7 +278,7 @@ export class Session {
 
   save() {
     if (!this.id) return;
-    tabStore.setSession({ sessionId: this.id, lastSeq: this.lastSeq, curriculum: this.curriculum, concept: this.concept });
+    tabStore.setSession({ sessionId: this.id, lastSeq: this.lastSeq, curriculum: this.curriculum, concept: this.concept, mode: this.mode });
     tabStore.setTurns(this.turns);
     tabStore.setOutbox(this.outbox);
     tabStore.setAhas(this.ahas);

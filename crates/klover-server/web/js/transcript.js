@@ -4,6 +4,7 @@
 
 import { h, clear } from './dom.js';
 import { renderRich } from './markup.js';
+import { reviewIcon, sparkIcon } from './icons.js';
 
 const STATUS_NOTE = {
   pending: 'Sending…',
@@ -84,7 +85,9 @@ export class TranscriptView {
 }
 
 function divider(turn) {
-  return h('li', { class: 'divider', dataset: { key: turn.key } }, h('h2', { text: turn.text }));
+  const review = turn.variant === 'review';
+  return h('li', { class: `divider${review ? ' divider-review' : ''}`, dataset: { key: turn.key } },
+    h('h2', {}, review ? reviewIcon('14') : null, turn.text));
 }
 
 function message(turn) {
@@ -101,7 +104,7 @@ function message(turn) {
   }
   const note = STATUS_NOTE[turn.status];
   const aha = turn.aha
-    ? h('p', { class: 'aha-mark' }, h('span', { class: 'aha-star', 'aria-hidden': 'true', text: '✦' }), ' Aha moment')
+    ? h('p', { class: 'aha-mark' }, h('span', { class: 'aha-star' }, sparkIcon('12')), ' Aha moment')
     : null;
   return h('li', {
     class: `turn turn-${turn.role}${turn.aha ? ' turn-aha' : ''}`,

@@ -1,0 +1,91 @@
+// Spaced review from the learner view (run by tests/browser.rs, which gives the local
+// learner one review card due an hour ago through the real store before the server starts
+// serving): the page shows "Review due: 1", a review session re-probes the card, and once
+// it is answered well nothing is due and the next review date shows.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  env, inBrowser, screenshot, say, transcript, waitForReplyEnd, assertClean,
+} from '../lib/harness.mjs';
+
+const URL = env('KLOVER_URL');
+const ANSWER = env('KLOVER_REVIEW_ANSWER');
+
+async function noSideScroll(page, width) {
+  const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scroll <= width, `page is ${scroll}px wide`);
+}
+
+test('a due card shows "Review due: 1" and a review session re-probes it', inBrowser({}, async ({ page, problems }) => {
+  await page.goto(URL);
+  await page.locator('#conn[data-state="open"]').waitFor();
+  const entry = page.locator('#review-start');
+  await entry.waitFor();
+  assert.equal((await entry.innerText()).trim(), 'Review due: 1');
+  assert.match(await page.locator('#review-status').innerText(), /^1 checkpoint to explain again/);
+  assert.equal(await page.locator('#tab-review').textContent(), '1', 'the Concepts tab carries the count');
+  assert.equal((await page.locator('#welcome-review').innerText()).trim(), 'Review due: 1');
+  const heard = await page.locator('#live').innerText();
+  assert.match(heard, /Review due: 1 checkpoint to explain again/, 'the count is announced');
+  await screenshot(page, 'review-due-desktop');
+
+  // On a phone the chat view shows first: the entry is there and reachable with Tab.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await noSideScroll(page, 390);
+  assert.ok(await page.locator('#tab-review').isVisible(), 'the tab badge shows on a phone');
+  let focused = '';
+  for (let i = 0; i < 40 && focused !== 'welcome-review'; i += 1) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate(() => document.activeElement?.id ?? '');
+  }
+  assert.equal(focused, 'welcome-review', 'the review entry is reachable with Tab');
+  const box = await page.locator('#welcome-review').boundingBox();
+  assert.ok(box && box.height >= 40 && box.x >= 0 && box.x + box.width <= 390, `touch target ${JSON.stringify(box)}`);
+  await screenshot(page, 'review-due-phone');
+  await page.keyboard.press('Enter');
+
+  // The review session: marked as one in the transcript, the crumb and storage.
+  await page.locator('.divider-review').waitFor();
+  await page.locator('.turn-tutor').first().waitFor();
+  await waitForReplyEnd(page);
+  assert.match(await page.locator('.divider-review').innerText(), /review/i);
+  assert.match(await page.locator('#crumb').innerText(), /Review/);
+  const saved = JSON.parse(await page.evaluate(() => sessionStorage.getItem('klover.v1.session')));
+  assert.equal(saved.mode, 'review');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'input', 'focus moves to the message box');
+  const probe = (await transcript(page)).filter((t) => t.role === 'tutor');
+  assert.equal(probe.length, 1, 'the tutor opens with one probe');
+  assert.ok(probe[0].text.trim().length > 0);
+  // The probe asks; it never gives the checkpoint away.
+  assert.ok(!probe[0].text.includes(ANSWER), 'the probe does not state the answer');
+
+  await say(page, ANSWER);
+  // Answered well: the card moves out, nothing is due, and the next review date shows.
+  await page.locator('#review-status', { hasText: 'Nothing due for review.' }).waitFor({ state: 'attached' });
+  assert.match(await page.locator('#review-next').textContent(), /^Next review (today|tomorrow|\w{3}, \w{3} \d+) at /);
+  assert.equal(await page.locator('#tab-review').isVisible(), false, 'no count once nothing is due');
+  assert.equal(await page.locator('#welcome-review').count(), 0);
+  await screenshot(page, 'review-answered-phone');
+  await page.locator('.tab[data-view="concepts"]').click();
+  await page.locator('#review-next').waitFor();
+  await noSideScroll(page, 390);
+  await screenshot(page, 'review-nothing-due-phone');
+  assertClean(assert, problems);
+}));
+
+test('a new tab after the review lists it as a review session and shows nothing due', inBrowser({}, async ({ page, problems }) => {
+  await page.goto(URL);
+  await page.locator('#conn[data-state="open"]').waitFor();
+  await page.locator('#review-next').waitFor();
+  assert.equal(await page.locator('#review-start').count(), 0, 'no review button when nothing is due');
+  const item = page.locator('.session-item .session-title', { hasText: /^Review · / });
+  await item.first().waitFor();
+  await item.first().click();
+  await page.locator('.divider-review').waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('.turn-learner').length === 1);
+  await waitForReplyEnd(page);
+  assert.equal(await page.locator('.turn-learner .body').first().innerText(), ANSWER);
+  await screenshot(page, 'review-reopened-desktop');
+  assertClean(assert, problems);
+}));
