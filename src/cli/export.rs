@@ -1,22 +1,18 @@
 //! `klover export`: a stored session as a blog post (Markdown with front matter, or HTML).
 //!
-//! Reads the session, its turns and aha moments, and the event log (which concept each
-//! turn was on) from the store, maps them into the pure `klover_domain::export::Transcript`
-//! and renders it. The next review date comes from the learner's review cards.
+//! Finds the session and its curriculum, builds the transcript with
+//! `klover_server::export::transcript` (the same mapping the HTTP export uses: turns,
+//! concepts from the event log, aha marks, next review from the learner's cards) and
+//! renders it with the flags' options.
 
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use chrono::NaiveDate;
-use klover_domain::export::{
-    self, AhaMark, ExportOptions, Format, FrontMatter, Role, Turn, VisitedConcept,
-};
-use klover_domain::{ConceptId, Curriculum};
-use klover_server::protocol::ServerEvent;
+use klover_domain::export::{self, ExportOptions, Format, FrontMatter};
 use klover_server::{Catalog, Settings};
-use klover_store::{SessionId, SessionKind, Store, StoredEvent, TurnRole, TurnStatus};
+use klover_store::{SessionId, Store};
 
 /// Flags of `klover export`.
 #[derive(clap::Args)]
@@ -95,8 +91,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Err(e) => Err(e),
     };
     store.close().await;
-    let (curriculum, stored, events, next_review) = result?;
-    let transcript = to_export(&curriculum, &stored, &events, next_review);
+    let transcript = result?;
     let options = ExportOptions {
         format: match args.format {
             FormatArg::Md => Format::Markdown,
@@ -148,131 +143,22 @@ async fn which_session(store: &Store, args: &Args) -> anyhow::Result<SessionId> 
         .with_context(|| format!("`{name}` has no session yet"))
 }
 
-type Loaded = (
-    std::sync::Arc<Curriculum>,
-    klover_store::Transcript,
-    Vec<StoredEvent>,
-    Option<NaiveDate>,
-);
-
-async fn load(store: &Store, settings: &Settings, id: &SessionId) -> anyhow::Result<Loaded> {
-    let stored = match store.load_transcript(id).await {
-        Err(klover_store::StoreError::NotFound(_)) => anyhow::bail!("no session `{id}`"),
-        other => other?,
-    };
+async fn load(
+    store: &Store,
+    settings: &Settings,
+    id: &SessionId,
+) -> anyhow::Result<export::Transcript> {
+    let row = store
+        .find_session(id)
+        .await?
+        .with_context(|| format!("no session `{id}`"))?;
     let catalog = Catalog::load(&settings.curriculum_dir)?;
-    let curr_id = stored.session.curriculum.as_str();
+    let curr_id = row.curriculum.as_str();
     let curriculum = catalog.get(curr_id).with_context(|| {
         format!(
             "the session's curriculum `{curr_id}` is not in {}",
             settings.curriculum_dir.display()
         )
     })?;
-    let events = store.events_since(id, 0).await?;
-    let next_review = store
-        .review_cards(&stored.session.learner)
-        .await?
-        .iter()
-        .filter(|c| c.curriculum == stored.session.curriculum)
-        .map(|c| c.due_at)
-        .min()
-        .map(|d| d.date_naive());
-    Ok((curriculum, stored, events, next_review))
-}
-
-/// Maps stored rows into the export's plain transcript. Each turn's concept comes from the
-/// event log (`session` and `concept_advanced` events); a tutor turn that failed before
-/// saying anything is left out.
-pub fn to_export(
-    curr: &Curriculum,
-    stored: &klover_store::Transcript,
-    events: &[StoredEvent],
-    next_review: Option<NaiveDate>,
-) -> export::Transcript {
-    let concept_of = concepts_by_turn(events);
-    let session = &stored.session;
-    let mut current = concept_of
-        .first()
-        .map(|(_, c)| c.clone())
-        .unwrap_or_else(|| session.current_concept.clone());
-    let mut concepts: Vec<VisitedConcept> = Vec::new();
-    let mut turns = Vec::new();
-    for t in &stored.turns {
-        if let Some((_, c)) = concept_of.iter().find(|(id, _)| id == t.turn.id.as_str()) {
-            current = c.clone();
-        }
-        if t.turn.text.trim().is_empty() && t.turn.status != TurnStatus::Complete {
-            continue;
-        }
-        if !concepts.iter().any(|v| v.id == current) {
-            let title = curr
-                .concept(&current)
-                .map_or_else(|| current.to_string(), |c| c.title.clone());
-            concepts.push(VisitedConcept {
-                id: current.clone(),
-                title,
-            });
-        }
-        let aha = t
-            .aha
-            .iter()
-            .filter_map(|a| {
-                let id = a.checkpoint.clone()?;
-                let (_, cp) = curr.checkpoint(&id)?;
-                Some(AhaMark {
-                    checkpoint: id,
-                    note: cp.statement.clone(),
-                })
-            })
-            .collect();
-        turns.push(Turn {
-            role: match t.turn.role {
-                TurnRole::Learner => Role::Learner,
-                TurnRole::Tutor => Role::Tutor,
-            },
-            text: t.turn.text.clone(),
-            concept: current.clone(),
-            aha,
-        });
-    }
-    export::Transcript {
-        curriculum_title: curr.title.clone(),
-        description: curr.description.clone(),
-        tags: curr.tags.clone(),
-        code_language: curr.code_language.clone(),
-        persona: "Klover".into(),
-        concepts,
-        turns,
-        date: session.started_at.date_naive(),
-        kind: match session.kind {
-            SessionKind::Learn => export::SessionKind::FirstExposure,
-            SessionKind::Review => export::SessionKind::Review,
-        },
-        next_review,
-    }
-}
-
-/// (turn id, concept) in log order: a turn is on the concept of the last `session` or
-/// `concept_advanced` event before its ack.
-fn concepts_by_turn(events: &[StoredEvent]) -> Vec<(String, ConceptId)> {
-    let mut out = Vec::new();
-    let mut current: Option<ConceptId> = None;
-    for ev in events {
-        let Ok(event) = serde_json::from_str::<ServerEvent>(&ev.payload) else {
-            continue;
-        };
-        match event {
-            ServerEvent::Session { concept, .. }
-            | ServerEvent::ConceptAdvanced { to: concept, .. } => {
-                current = ConceptId::parse(&concept).ok();
-            }
-            ServerEvent::LearnerAck { turn_id, .. } | ServerEvent::TutorDone { turn_id, .. } => {
-                if let Some(c) = &current {
-                    out.push((turn_id, c.clone()));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+    Ok(klover_server::export::transcript(store, &curriculum, &row.learner, id).await?)
 }

@@ -67,7 +67,7 @@ impl Catalog {
         self.curricula.get(id).cloned()
     }
 
-    /// Descriptions of every curriculum, for `GET /api/curricula`.
+    /// Descriptions of every curriculum, for `GET /api/curricula` (no learner's mastery).
     pub fn describe(&self) -> Vec<CurriculumInfo> {
         self.curricula.values().map(|c| describe(c)).collect()
     }
@@ -107,6 +107,11 @@ pub struct ConceptInfo {
     pub prerequisites: Vec<String>,
     /// How many checkpoints it has.
     pub checkpoints: usize,
+    /// The caller's mastery in [0, 1] (weighted mean of stored P(known); 0 in
+    /// [`Catalog::describe`], filled in per learner by [`crate::api::curricula_for`]).
+    pub mastery: f64,
+    /// Every checkpoint mastered by the caller (the engine's rule).
+    pub mastered: bool,
 }
 
 fn describe(c: &Curriculum) -> CurriculumInfo {
@@ -123,6 +128,8 @@ fn describe(c: &Curriculum) -> CurriculumInfo {
                 title: k.title.clone(),
                 prerequisites: k.prerequisites.iter().map(ToString::to_string).collect(),
                 checkpoints: k.checkpoints.len(),
+                mastery: 0.0,
+                mastered: false,
             })
             .collect(),
         edges: c

@@ -1,18 +1,21 @@
 //! Builds the export's plain transcript from stored rows and renders it with
-//! `klover_domain::export` (the blog-post layout lives there).
+//! `klover_domain::export` (the blog-post layout lives there). [`transcript`] is the one
+//! mapping from the store to `export::Transcript`: the HTTP route and `klover export`
+//! both use it.
 
-use std::collections::HashMap;
-
+use chrono::NaiveDate;
 use klover_domain::export::{self, AhaMark, ExportOptions, Format, Role, Turn, VisitedConcept};
-use klover_domain::ids::ConceptId;
-use klover_store::{SessionKind, SessionRow, TurnRole};
+use klover_domain::{ConceptId, Curriculum};
+use klover_store::{
+    LearnerId, SessionId, SessionKind, SessionRow, Store, StoredEvent, TurnRole, TurnStatus,
+};
 
 use crate::error::Error;
 use crate::protocol::ServerEvent;
 use crate::state::AppState;
 
-/// Renders a session (already checked to be the caller's) as Markdown or HTML; returns
-/// the text and a suggested file name.
+/// Renders a session (already checked to be the caller's) as Markdown or HTML with the
+/// default options; returns the text and a suggested file name.
 pub async fn render(
     app: &AppState,
     row: &SessionRow,
@@ -22,20 +25,66 @@ pub async fn render(
         .catalog
         .get(row.curriculum.as_str())
         .ok_or_else(|| Error::NotFound(format!("curriculum `{}`", row.curriculum)))?;
-    let stored = app.store.load_transcript(&row.id).await?;
-    let concept_of = concepts_by_turn(app, row).await?;
+    let transcript = transcript(&app.store, &curr, &row.learner, &row.id).await?;
+    let options = ExportOptions {
+        format: if html { Format::Html } else { Format::Markdown },
+        ..ExportOptions::default()
+    };
+    let body =
+        export::render(&transcript, &options).map_err(|e| Error::BadRequest(e.to_string()))?;
+    Ok((body, export::suggested_file_name(&transcript, &options)))
+}
+
+/// `learner`'s session as the export's transcript: its turns, the concept each was on,
+/// aha marks, and the next review (the earliest due of the learner's cards for this
+/// curriculum). A store error (forbidden) when it is another learner's session.
+pub async fn transcript(
+    store: &Store,
+    curriculum: &Curriculum,
+    learner: &LearnerId,
+    session: &SessionId,
+) -> Result<export::Transcript, Error> {
+    let stored = store.load_transcript_for(learner, session).await?;
+    let events = store.events_since(session, 0).await?;
+    let next_review = store
+        .review_cards(learner)
+        .await?
+        .iter()
+        .filter(|c| c.curriculum == stored.session.curriculum)
+        .map(|c| c.due_at)
+        .min()
+        .map(|d| d.date_naive());
+    Ok(to_transcript(curriculum, &stored, &events, next_review))
+}
+
+/// Maps stored rows into the export's plain transcript. Each turn's concept comes from the
+/// event log (`session` and `concept_advanced` events); a tutor turn that failed before
+/// saying anything is left out.
+pub fn to_transcript(
+    curr: &Curriculum,
+    stored: &klover_store::Transcript,
+    events: &[StoredEvent],
+    next_review: Option<NaiveDate>,
+) -> export::Transcript {
+    let concept_of = concepts_by_turn(events);
+    let session = &stored.session;
+    let mut current = concept_of
+        .first()
+        .map(|(_, c)| c.clone())
+        .unwrap_or_else(|| session.current_concept.clone());
     let mut concepts: Vec<VisitedConcept> = Vec::new();
     let mut turns = Vec::new();
-    let mut current = row.current_concept.clone();
     for t in &stored.turns {
-        if let Some(c) = concept_of.get(t.turn.id.as_str()) {
+        if let Some((_, c)) = concept_of.iter().find(|(id, _)| id == t.turn.id.as_str()) {
             current = c.clone();
+        }
+        if t.turn.text.trim().is_empty() && t.turn.status != TurnStatus::Complete {
+            continue;
         }
         if !concepts.iter().any(|v| v.id == current) {
             let title = curr
                 .concept(&current)
-                .map(|c| c.title.clone())
-                .unwrap_or_default();
+                .map_or_else(|| current.to_string(), |c| c.title.clone());
             concepts.push(VisitedConcept {
                 id: current.clone(),
                 title,
@@ -46,10 +95,10 @@ pub async fn render(
             .iter()
             .filter_map(|a| {
                 let id = a.checkpoint.clone()?;
-                let note = curr.checkpoint(&id).map(|(_, c)| c.statement.clone())?;
+                let (_, cp) = curr.checkpoint(&id)?;
                 Some(AhaMark {
                     checkpoint: id,
-                    note,
+                    note: cp.statement.clone(),
                 })
             })
             .collect();
@@ -63,7 +112,7 @@ pub async fn render(
             aha,
         });
     }
-    let transcript = export::Transcript {
+    export::Transcript {
         curriculum_title: curr.title.clone(),
         description: curr.description.clone(),
         tags: curr.tags.clone(),
@@ -71,31 +120,21 @@ pub async fn render(
         persona: "Klover".into(),
         concepts,
         turns,
-        date: row.started_at.date_naive(),
-        kind: match row.kind {
+        date: session.started_at.date_naive(),
+        kind: match session.kind {
             SessionKind::Learn => export::SessionKind::FirstExposure,
             SessionKind::Review => export::SessionKind::Review,
         },
-        next_review: None,
-    };
-    let options = ExportOptions {
-        format: if html { Format::Html } else { Format::Markdown },
-        ..ExportOptions::default()
-    };
-    let body =
-        export::render(&transcript, &options).map_err(|e| Error::BadRequest(e.to_string()))?;
-    Ok((body, export::suggested_file_name(&transcript, &options)))
+        next_review,
+    }
 }
 
-/// The concept each turn was on, from the event log: the session's first concept, then
-/// each `concept_advanced` from the next turn on.
-async fn concepts_by_turn(
-    app: &AppState,
-    row: &SessionRow,
-) -> Result<HashMap<String, ConceptId>, Error> {
-    let mut map = HashMap::new();
+/// (turn id, concept) in log order: a turn is on the concept of the last `session` or
+/// `concept_advanced` event before its ack.
+fn concepts_by_turn(events: &[StoredEvent]) -> Vec<(String, ConceptId)> {
+    let mut out = Vec::new();
     let mut current: Option<ConceptId> = None;
-    for ev in app.store.events_since(&row.id, 0).await? {
+    for ev in events {
         let Ok(event) = serde_json::from_str::<ServerEvent>(&ev.payload) else {
             continue;
         };
@@ -106,11 +145,11 @@ async fn concepts_by_turn(
             }
             ServerEvent::LearnerAck { turn_id, .. } | ServerEvent::TutorDone { turn_id, .. } => {
                 if let Some(c) = &current {
-                    map.insert(turn_id, c.clone());
+                    out.push((turn_id, c.clone()));
                 }
             }
             _ => {}
         }
     }
-    Ok(map)
+    out
 }

@@ -1,6 +1,6 @@
-//! Plain HTTP routes: health, readiness, metrics, and the learner-scoped JSON API
-//! (curricula for the concept picker, the caller's sessions, session export). Handlers
-//! are thin: they resolve the caller and call the store or the catalog.
+//! Plain HTTP routes: health, readiness, metrics, and part of the learner-scoped JSON API
+//! (the caller's sessions, session export; curricula and due reviews are in
+//! [`crate::api`]). Handlers are thin: they resolve the caller and call the store.
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -11,7 +11,6 @@ use klover_store::SessionId;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{self, Identity};
-use crate::catalog::CurriculumInfo;
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -66,11 +65,6 @@ fn query_token(query: Option<&str>) -> Option<String> {
         .split('&')
         .find_map(|pair| pair.strip_prefix("token="))
         .map(str::to_owned)
-}
-
-/// `GET /api/curricula`: ids, titles and concept graphs (no checkpoint texts).
-pub async fn curricula(State(app): State<AppState>, _who: Identity) -> Json<Vec<CurriculumInfo>> {
-    Json(app.catalog.describe())
 }
 
 /// A session in `GET /api/sessions`.

@@ -11,13 +11,15 @@
 //!   per-session seq (the store's event log makes resume lossless).
 //! - [`turn`]: one learner turn through the engine, and the voice that words it ([`voice`],
 //!   [`speak_llm`]).
-//! - [`http`]: health, readiness, metrics, and the learner-scoped JSON API.
+//! - [`http`]: health, readiness, metrics, sessions and export; [`api`]: curricula with
+//!   the caller's mastery, and the caller's due reviews.
 //! - [`review`]: review cards from learning turns, and review sessions that reschedule them.
 //! - [`catalog`], [`convert`], [`export`], [`telemetry`], [`error`]: the supporting parts.
 //!
 //! The pedagogy is in `klover_domain` (pure); storage in `klover_store`; the LLM in
 //! `klover_llm`. This crate only wires them to the network.
 
+pub mod api;
 pub mod auth;
 pub mod catalog;
 pub mod convert;

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::Error;
 use crate::state::AppState;
-use crate::{http, ws};
+use crate::{api, http, ws};
 
 /// Every route of the service, the embedded web client at `/` included.
 pub fn router(app: AppState) -> Router {
@@ -22,7 +22,8 @@ pub fn router(app: AppState) -> Router {
         .route("/readyz", get(http::readyz))
         .route("/metrics", get(http::metrics))
         .route("/ws", get(ws::upgrade))
-        .route("/api/curricula", get(http::curricula))
+        .route("/api/curricula", get(api::curricula))
+        .route("/api/review/due", get(api::review_due))
         .route("/api/sessions", get(http::sessions))
         .route("/api/sessions/{id}/export", get(http::export))
         .with_state(app)

@@ -1,0 +1,233 @@
+//! The learner-scoped JSON API the web client builds on: `GET /api/curricula` with the
+//! caller's mastery per concept, `GET /api/review/due`, and the HTTP export's footer naming
+//! the next review from the learner's cards.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use klover_domain::{CheckpointId, CurriculumId};
+use klover_store::{CardSource, LearnerId, ReviewCard};
+use serde_json::{Value, json};
+use support::{TestApp, session_id, spawn_app, spawn_app_with, test_settings};
+
+const CURRICULUM: &str = "async-python";
+const FIRST: &str = "sync-vs-async";
+
+async fn get_json(app: &TestApp, path: &str, token: Option<&str>) -> Value {
+    let mut req = reqwest::Client::new().get(app.http(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.unwrap();
+    assert_eq!(resp.status(), 200, "{path}");
+    resp.json().await.unwrap()
+}
+
+fn concept<'a>(list: &'a Value, id: &str) -> &'a Value {
+    list[0]["concepts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
+}
+
+async fn local(app: &TestApp) -> LearnerId {
+    match app.store.find_learner_by_name("local").await.unwrap() {
+        Some(l) => l.id,
+        None => app.store.create_learner("local").await.unwrap().id,
+    }
+}
+
+async fn card(app: &TestApp, learner: &LearnerId, checkpoint: &str, due_at: DateTime<Utc>) {
+    app.store
+        .upsert_review_card(&ReviewCard {
+            learner: learner.clone(),
+            curriculum: CurriculumId::parse(CURRICULUM).unwrap(),
+            checkpoint: CheckpointId::parse(checkpoint).unwrap(),
+            memory: None,
+            due_at,
+            last_review_at: None,
+            reps: 0,
+            lapses: 0,
+            source: CardSource::Aha,
+        })
+        .await
+        .unwrap();
+}
+
+/// Learns the first concept with the seed's opening lines; returns the session id.
+async fn learn_first_concept(app: &TestApp) -> String {
+    let mut ws = app.client().await;
+    let opening = ws.start(CURRICULUM, None).await;
+    for line in support::seed_lines().into_iter().take(3) {
+        ws.turn(&line).await;
+    }
+    session_id(&opening)
+}
+
+#[tokio::test]
+async fn a_new_learner_has_no_mastery_and_nothing_due() {
+    let app = spawn_app().await;
+    let list = get_json(&app, "/api/curricula", None).await;
+    for c in list[0]["concepts"].as_array().unwrap() {
+        assert_eq!(c["mastery"], 0.0, "{c}");
+        assert_eq!(c["mastered"], false, "{c}");
+    }
+    let due = get_json(&app, "/api/review/due", None).await;
+    assert_eq!(due, json!({"count": 0, "due": [], "next_due_at": null}));
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn mastery_and_due_cards_follow_what_the_learner_did() {
+    let app = spawn_app().await;
+    learn_first_concept(&app).await;
+    let learner = local(&app).await;
+
+    let list = get_json(&app, "/api/curricula", None).await;
+    let first = concept(&list, FIRST);
+    let mastery = first["mastery"].as_f64().unwrap();
+    assert!(mastery > 0.5 && mastery <= 1.0, "{first}");
+    let model = app
+        .store
+        .learner_model(&learner, &CurriculumId::parse(CURRICULUM).unwrap())
+        .await
+        .unwrap();
+    let all_mastered = first["checkpoints"].as_u64().unwrap() as usize
+        == model.mastery.iter().filter(|m| m.mastery >= 0.95).count();
+    assert_eq!(first["mastered"], all_mastered, "{first} {model:?}");
+    assert_eq!(concept(&list, "event-loop")["mastery"], 0.0, "untouched");
+    assert!(
+        !list.to_string().contains("statement"),
+        "no checkpoint texts"
+    );
+
+    // Finishing the concept made cards, none due yet: the next one is announced.
+    let due = get_json(&app, "/api/review/due", None).await;
+    assert_eq!(due["count"], 0, "{due}");
+    let cards = app.store.review_cards(&learner).await.unwrap();
+    assert!(!cards.is_empty(), "finishing a concept makes review cards");
+    let next = DateTime::parse_from_rfc3339(due["next_due_at"].as_str().unwrap()).unwrap();
+    assert_eq!(next.timestamp_millis(), cards[0].due_at.timestamp_millis());
+
+    // A card due an hour ago is listed with its concept, never its statement.
+    let at = Utc::now() - Duration::hours(1);
+    card(&app, &learner, "cpu-task-blocks-loop", at).await;
+    let due = get_json(&app, "/api/review/due", None).await;
+    assert_eq!(due["count"], 1, "{due}");
+    let entry = &due["due"][0];
+    assert_eq!(
+        entry,
+        &json!({
+            "curriculum": CURRICULUM,
+            "concept": "event-loop",
+            "concept_title": entry["concept_title"],
+            "checkpoint": "cpu-task-blocks-loop",
+            "due_at": entry["due_at"],
+        })
+    );
+    assert!(!entry["concept_title"].as_str().unwrap().is_empty());
+    let listed = DateTime::parse_from_rfc3339(entry["due_at"].as_str().unwrap()).unwrap();
+    assert_eq!(listed.timestamp_millis(), at.timestamp_millis());
+    assert_eq!(due["next_due_at"], json!(next.to_rfc3339()));
+    let curr = app.state.catalog.get(CURRICULUM).unwrap();
+    let (_, cp) = curr
+        .checkpoint(&CheckpointId::parse("cpu-task-blocks-loop").unwrap())
+        .unwrap();
+    assert!(
+        !due.to_string().contains(&cp.statement),
+        "no statement text"
+    );
+
+    let other = get_json(&app, "/api/review/due?curriculum=nope", None).await;
+    assert_eq!(other, json!({"count": 0, "due": [], "next_due_at": null}));
+    let same = get_json(
+        &app,
+        &format!("/api/review/due?curriculum={CURRICULUM}"),
+        None,
+    )
+    .await;
+    assert_eq!(same["count"], 1);
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn mastery_and_due_cards_are_the_callers_own() {
+    let mut settings = test_settings();
+    settings.auth = true;
+    let app = spawn_app_with(settings, klover_server::TutorVoice::Offline).await;
+    let ada = app.token_for("ada").await;
+    let bob = app.token_for("bob").await;
+    let ada_id = app
+        .store
+        .find_learner_by_name("ada")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    card(
+        &app,
+        &ada_id,
+        "cpu-task-blocks-loop",
+        Utc::now() - Duration::hours(1),
+    )
+    .await;
+    let mut ws = support::WsClient::connect(&format!("{}?token={ada}", app.ws_url()))
+        .await
+        .unwrap();
+    ws.start(CURRICULUM, None).await;
+    ws.turn(&support::seed_lines()[0]).await;
+
+    let theirs = get_json(&app, "/api/curricula", Some(&ada)).await;
+    assert!(concept(&theirs, FIRST)["mastery"].as_f64().unwrap() > 0.0);
+    assert_eq!(
+        get_json(&app, "/api/review/due", Some(&ada)).await["count"],
+        1
+    );
+
+    let mine = get_json(&app, "/api/curricula", Some(&bob)).await;
+    assert_eq!(concept(&mine, FIRST)["mastery"], 0.0);
+    let due = get_json(&app, "/api/review/due", Some(&bob)).await;
+    assert_eq!(due, json!({"count": 0, "due": [], "next_due_at": null}));
+    let anonymous = reqwest::get(app.http("/api/review/due")).await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    app.stop().await.unwrap();
+}
+
+/// The seed's footer wording for a review `days` after the session.
+fn footer_for(session: NaiveDate, next: NaiveDate) -> String {
+    match (next - session).num_days() {
+        ..=0 => "Review due now.".to_owned(),
+        1 => "Review scheduled for tomorrow.".to_owned(),
+        d @ 2..=6 => format!("Review scheduled in {d} days."),
+        _ => format!("Review scheduled for {}.", next.format("%b %-d, %Y")),
+    }
+}
+
+#[tokio::test]
+async fn an_http_export_after_learning_names_the_next_review() {
+    let app = spawn_app().await;
+    let id = learn_first_concept(&app).await;
+    let learner = local(&app).await;
+    let cards = app.store.review_cards(&learner).await.unwrap();
+    let next = cards
+        .iter()
+        .map(|c| c.due_at)
+        .min()
+        .expect("cards")
+        .date_naive();
+    let md = reqwest::get(app.http(&format!("/api/sessions/{id}/export")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!md.contains("No review scheduled yet"), "{md}");
+    let expected = footer_for(Utc::now().date_naive(), next);
+    assert!(expected.starts_with("Review scheduled"), "{expected}");
+    assert!(md.contains(&expected), "expected `{expected}` in:\n{md}");
+    app.stop().await.unwrap();
+}
