@@ -3,10 +3,11 @@
 //! terminal (or `--plain`) it is scriptable: one line per learner message, plain output,
 //! each line sent only once the previous reply has ended.
 
+mod review_due;
 mod view;
 
 use std::collections::VecDeque;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ use view::View;
 /// Flags of `klover chat`.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  klover chat\n  klover chat --concept event-loop\n  printf 'Async lets the worker do other things while it waits.\\n' | klover chat"
+    after_help = "Examples:\n  klover chat\n  klover chat --concept event-loop\n  printf 'Async lets the worker do other things while it waits.\\n' | klover chat\n  klover chat --review"
 )]
 pub struct Args {
     /// The server's address.
@@ -40,6 +41,9 @@ pub struct Args {
     /// Resume this session instead of starting one.
     #[arg(long)]
     pub session: Option<String>,
+    /// Review the checkpoints due for review (says so, and when the next is due, if none).
+    #[arg(long, conflicts_with_all = ["session", "concept"])]
+    pub review: bool,
     /// Plain, line-by-line mode even on a terminal.
     #[arg(long)]
     pub plain: bool,
@@ -76,6 +80,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let piped = args.plain || !std::io::stdin().is_terminal();
     let (tx, mut lines) = mpsc::channel::<String>(64);
     tokio::spawn(read_stdin(tx));
+    if args.review {
+        let due = review_due::fetch(&args.server, args.token.as_deref(), &args.curriculum).await?;
+        let summary = review_due::summary(&due, &args.curriculum, chrono::Utc::now());
+        writeln!(std::io::stdout().lock(), "{summary}")?;
+        if due.count == 0 {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     let session = args.session.clone();
     let mut chat = Chat {
         args,
@@ -180,7 +192,7 @@ impl Chat {
             None => ClientMessage::Start {
                 curriculum: self.args.curriculum.clone(),
                 concept: self.args.concept.clone(),
-                mode: None,
+                mode: self.args.review.then(|| "review".to_owned()),
             },
         };
         ws.send(Message::text(serde_json::to_string(&hello)?))
