@@ -133,3 +133,38 @@ fn a_due_card_the_tutor_has_to_state_comes_back_soon() {
     assert!(next.due - now <= Duration::days(1), "{:?}", next.due - now);
     assert_eq!(next.lapses, 1);
 }
+
+#[test]
+fn a_review_opens_with_the_cards_review_question_and_hints_when_the_learner_forgot() {
+    let c = common::async_python();
+    let due = [cp("cpu-task-blocks-loop")];
+    let (mut state, opening) = engine::start_review(&c, &due).unwrap();
+    let (_, k) = c.checkpoint(&due[0]).unwrap();
+    let question = k.review_question.as_deref().unwrap();
+    assert!(
+        opening.offline_text.ends_with(question),
+        "{}",
+        opening.offline_text
+    );
+    let concept = c.concept(&state.concept).unwrap();
+    assert!(!opening.offline_text.contains(&concept.opening_question));
+    let forgot = engine::offline_turn(
+        &c,
+        &mut state,
+        "I don't remember.",
+        Some(&opening.offline_text),
+    )
+    .unwrap();
+    assert_eq!(
+        forgot.offline_text, k.hints[0],
+        "the vague hint, not the question again"
+    );
+    let tell =
+        engine::offline_turn(&c, &mut state, "Tell me.", Some(&forgot.offline_text)).unwrap();
+    assert!(
+        tell.offline_text.contains(&k.hints[1]),
+        "{}",
+        tell.offline_text
+    );
+    assert!(!tell.offline_text.contains(&k.statement));
+}

@@ -31,7 +31,12 @@ fn check(c: &Curriculum) -> Vec<String> {
         let probe = longest(
             k.checkpoints
                 .iter()
-                .flat_map(|p| p.hints.iter().chain(p.prompt.iter()))
+                .flat_map(|p| {
+                    p.hints
+                        .iter()
+                        .chain(p.prompt.iter())
+                        .chain(p.review_question.iter())
+                })
                 .map(String::as_str),
         );
         let statement = 6 + longest(k.checkpoints.iter().map(|p| p.statement.as_str()));
@@ -53,8 +58,14 @@ fn check(c: &Curriculum) -> Vec<String> {
         budget(format!("{}: confirm + answer", k.id), confirm + answer);
         for next in c.graph.dependents(&k.id) {
             let n = c.concept(&next).unwrap();
-            let advance =
-                confirm + words(&k.summary) + 1 + words(&n.title) + words(&n.opening_question);
+            // In review, the next question may be a checkpoint's review question.
+            let question = words(&n.opening_question).max(longest(
+                n.checkpoints
+                    .iter()
+                    .flat_map(|p| p.review_question.iter().chain(p.hints.last()))
+                    .map(String::as_str),
+            ));
+            let advance = confirm + words(&k.summary) + 1 + words(&n.title) + question;
             budget(
                 format!("{} -> {}: confirm + summary + next question", k.id, n.id),
                 advance,

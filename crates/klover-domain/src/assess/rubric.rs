@@ -42,6 +42,17 @@ const DONT_KNOW: &[&str] = &[
     "i+not+understand",
     "i+not+get+it",
     "i+have+no+idea",
+    "not+remember|recall",
+    "forgot*",
+    "no+memory",
+];
+
+/// A whole turn that only asks to be told ("Tell me.", "OK, just tell me please").
+const BARE_TELL_ME: &[&str] = &["tell", "me", "it", "remind"];
+
+/// Words a bare request may carry around it.
+const POLITE: &[&str] = &[
+    "ok", "okay", "please", "pls", "just", "so", "then", "can", "you", "could", "go", "on", "ahead",
 ];
 
 /// Words that open a question even without a question mark.
@@ -103,7 +114,7 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
     }
     let flags = flag_cues(&st);
     a.asked_question = is_question(req.text, &text);
-    a.asked_for_answer = any_match(&flags.0, &text);
+    a.asked_for_answer = any_match(&flags.0, &text) || bare_tell_me(&text);
     a.dont_know = any_match(&flags.1, &text);
     if a.asked_question {
         a.question = compiled
@@ -213,6 +224,19 @@ fn flag_cues(st: &Stemmer) -> &'static (Vec<Cue>, Vec<Cue>) {
 fn any_match(cues: &[Cue], text: &Folded) -> bool {
     cues.iter()
         .any(|c| matches!(match_cue(c, text), CueMatch::Credited(..)))
+}
+
+/// "Tell me." / "Remind me?" on its own: the learner asks to be told.
+fn bare_tell_me(text: &Folded) -> bool {
+    let words: Vec<&str> = text
+        .tokens
+        .iter()
+        .map(|t| t.folded.as_str())
+        .filter(|w| !POLITE.contains(w))
+        .collect();
+    matches!(words.first(), Some(&"tell" | &"remind"))
+        && words.contains(&"me")
+        && words.iter().all(|w| BARE_TELL_ME.contains(w))
 }
 
 fn is_question(raw: &str, text: &Folded) -> bool {

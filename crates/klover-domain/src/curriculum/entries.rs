@@ -203,6 +203,7 @@ fn build_checkpoint(
     );
     let prompt = opt_text(r, &e.prompt, &format!("{key}.prompt"));
     let confirmation = opt_text(r, &e.confirmation, &format!("{key}.confirmation"));
+    let review_question = opt_text(r, &e.review_question, &format!("{key}.review_question"));
     let weight = e.weight.as_ref().map(|w| *w.get_ref()).unwrap_or(1.0);
     if !(weight.is_finite() && weight > 0.0) {
         let off = e.weight.as_ref().map(|w| w.span().start);
@@ -221,6 +222,7 @@ fn build_checkpoint(
         hints,
         prompt,
         confirmation,
+        review_question,
         weight,
     })
 }

@@ -84,6 +84,9 @@ pub struct Checkpoint {
     pub prompt: Option<String>,
     /// How the tutor confirms it, in so many words (`Exactly: ...`), if authored.
     pub confirmation: Option<String>,
+    /// The question a review session opens with for this checkpoint: it asks the learner
+    /// to explain the idea again without stating it (else the last hint is used).
+    pub review_question: Option<String>,
     /// Relative weight in concept mastery (default 1.0).
     pub weight: f64,
 }

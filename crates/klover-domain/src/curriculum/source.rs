@@ -61,6 +61,8 @@ pub struct CheckpointEntry {
     #[serde(default)]
     pub confirmation: Option<Spanned<String>>,
     #[serde(default)]
+    pub review_question: Option<Spanned<String>>,
+    #[serde(default)]
     pub weight: Option<Spanned<f64>>,
 }
 

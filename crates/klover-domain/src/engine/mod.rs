@@ -19,7 +19,7 @@ use crate::assess::{AssessRequest, Assessment, RubricAssessor};
 use crate::curriculum::Curriculum;
 use crate::ids::{CheckpointId, ConceptId, CurriculumId, MisconceptionId};
 use crate::learner::LearnerModel;
-use crate::policy::{DialogueState, Move, PolicyInput, TutorPlan};
+use crate::policy::{DialogueState, Focus, Move, PolicyInput, TutorPlan};
 
 /// Why the engine cannot start or move a session.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -160,7 +160,10 @@ pub fn start(
     ))
 }
 
-/// Starts a review session re-probing `checkpoints` (due for spaced review).
+/// Starts a review session re-probing `checkpoints` (due for spaced review). It opens on
+/// the first checkpoint's concept with that checkpoint's review question (an `Ask` whose
+/// focus is the checkpoint; the voice words it from `review_question`, never from the
+/// statement).
 pub fn start_review(
     curriculum: &Curriculum,
     checkpoints: &[CheckpointId],
@@ -171,9 +174,14 @@ pub fn start_review(
     let (concept, _) = curriculum
         .checkpoint(first)
         .ok_or_else(|| EngineError::UnknownCheckpoint(first.clone()))?;
-    let (mut state, opening) = start(curriculum, Some(&concept.id))?;
+    let (mut state, mut opening) = start(curriculum, Some(&concept.id))?;
     state.mode = Mode::Review;
     state.review_queue = checkpoints.to_vec();
+    opening.plan.focus = Some(Focus::Checkpoint(first.clone()));
+    state.dialogue = DialogueState::default();
+    state.dialogue.record(&opening.plan);
+    opening.offline_text = crate::voice::render(curriculum, &opening.plan, None);
+    opening.progress = progress(curriculum, &state);
     Ok((state, opening))
 }
 

@@ -188,6 +188,10 @@ pub struct DialogueState {
     /// Learner turns in a row that came nowhere near any checkpoint.
     #[serde(default)]
     pub dry_turns: u32,
+    /// Review mode: checkpoints already re-probed by a review question (an `Ask` whose
+    /// focus is the checkpoint); after that, the hint ladder takes over.
+    #[serde(default)]
+    pub reprobed: BTreeSet<CheckpointId>,
 }
 
 impl DialogueState {
@@ -248,6 +252,11 @@ impl DialogueState {
                     self.dry_turns = 0;
                     self.streak = None;
                 }
+                Move::Ask { .. } => {
+                    if let Some(Focus::Checkpoint(cp)) = &plan.focus {
+                        self.reprobed.insert(cp.clone());
+                    }
+                }
                 _ => {}
             }
         }
@@ -288,6 +297,8 @@ pub struct PolicyInput<'a> {
 
 pub use rules::choose;
 
+#[cfg(test)]
+mod review_tests;
 mod rules;
 #[cfg(test)]
 mod tests;

@@ -107,6 +107,10 @@ impl<'a> Plan<'_, 'a> {
             self.moves.push(Move::Ask {
                 concept: self.concept.id.clone(),
             });
+            // In review, the question asked again is the review question.
+            self.focus = self
+                .review_due(&self.concept.id)
+                .map(|id| Focus::Checkpoint(id.clone()));
             return;
         }
         self.probe(Vec::new());
@@ -134,10 +138,25 @@ impl<'a> Plan<'_, 'a> {
                     from: self.concept.id.clone(),
                     to: to.clone(),
                 });
+                self.focus = self.review_due(&to).map(|id| Focus::Checkpoint(id.clone()));
                 self.moves.push(Move::Ask { concept: to });
             }
             None => self.moves.push(Move::Finish),
         }
+    }
+
+    /// Review mode: the first checkpoint of `concept` still to re-probe (none in learning).
+    fn review_due(&self, concept: &ConceptId) -> Option<&'a CheckpointId> {
+        let learner = self.input.learner;
+        self.input.review.iter().find(|id| {
+            !learner.is_done(id)
+                && !self.asserted.contains(id)
+                && self
+                    .input
+                    .curriculum
+                    .checkpoint(id)
+                    .is_some_and(|(k, _)| &k.id == concept)
+        })
     }
 
     /// Learning: the first concept of the outer fringe. Review: the concept of the next
@@ -184,7 +203,18 @@ impl<'a> Plan<'_, 'a> {
         if a.asked_for_answer && asks >= 2 && tries >= TRIES_BEFORE_ASSERT {
             return self.assert_and_go_on(&target.id, except);
         }
-        let pump_time = d.turns_in_concept == 1
+        let review = !self.input.review.is_empty();
+        if review && !d.reprobed.contains(&target.id) && !a.dont_know && !a.asked_for_answer {
+            // Review: a due checkpoint is first re-probed by its review question.
+            self.moves.push(Move::Ask {
+                concept: self.concept.id.clone(),
+            });
+            self.focus = Some(Focus::Checkpoint(target.id.clone()));
+            return;
+        }
+        let probes = d.probes.get(&target.id).copied().unwrap_or(0) as usize;
+        let pump_time = !review
+            && d.turns_in_concept == 1
             && !d.pumped.contains(&self.concept.id)
             && except.is_empty()
             && !a.asked_for_answer
@@ -197,11 +227,11 @@ impl<'a> Plan<'_, 'a> {
             });
             return;
         }
-        let stuck = a.dont_know || d.dry_turns >= STUCK_AFTER;
+        // In review, "I don't remember" gets the vague hint before any analogy.
+        let stuck = (a.dont_know || d.dry_turns >= STUCK_AFTER) && (!review || probes > 0);
         if stuck && let Some(id) = self.unused_analogy() {
             self.moves.push(Move::Analogy { id });
         }
-        let probes = d.probes.get(&target.id).copied().unwrap_or(0) as usize;
         let hints = target.hints.len().max(1);
         let m = if probes < hints || (a.asked_for_answer && asks <= 1) || target.prompt.is_none() {
             Move::Hint {

@@ -31,6 +31,7 @@ id = "y"
 statement = "Y is beta."
 cues = ["beta"]
 hints = ["Vague hint about y?", "Specific hint about y?"]
+review_question = "Review question about y?"
 
 [[misconceptions]]
 id = "m"
@@ -76,7 +77,7 @@ cues = ["epsilon"]
 hints = ["Hint w one?", "Hint w two?"]
 "#;
 
-fn tiny() -> Curriculum {
+pub(super) fn tiny() -> Curriculum {
     let files = [
         ("curriculum.toml", MANIFEST),
         ("concepts/01-a.toml", A),
@@ -115,15 +116,15 @@ impl Dialogue {
     }
 }
 
-fn id(s: &str) -> ConceptId {
+pub(super) fn id(s: &str) -> ConceptId {
     ConceptId::parse(s).unwrap()
 }
 
-fn cp(s: &str) -> CheckpointId {
+pub(super) fn cp(s: &str) -> CheckpointId {
     CheckpointId::parse(s).unwrap()
 }
 
-fn kinds(o: &TurnOutcome) -> Vec<&'static str> {
+pub(super) fn kinds(o: &TurnOutcome) -> Vec<&'static str> {
     o.plan.moves.iter().map(Move::kind).collect()
 }
 

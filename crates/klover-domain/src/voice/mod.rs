@@ -32,7 +32,6 @@ fn render_one(name: &str, ctx: Value) -> String {
 
 /// Renders a plan as the tutor's message. `learner` is the learner's last text, if any.
 pub fn render(curriculum: &Curriculum, plan: &TutorPlan, learner: Option<&str>) -> String {
-    let _ = learner;
     let mut concept = curriculum.concept(&plan.concept);
     let mut parts: Vec<String> = Vec::new();
     let redirect =
@@ -44,7 +43,10 @@ pub fn render(curriculum: &Curriculum, plan: &TutorPlan, learner: Option<&str>) 
         let part = match m {
             Move::Ask { concept: id } => curriculum.concept(id).map(|c| {
                 let name = if redirect { "redirect" } else { "ask" };
-                render_one(name, context! { title => c.title.as_str(), opening_question => c.opening_question.as_str() })
+                let question = review_question(c, plan).unwrap_or(c.opening_question.as_str());
+                let review = review_question(c, plan).is_some();
+                let opening = learner.is_none();
+                render_one(name, context! { title => c.title.as_str(), opening_question => question, review, opening })
             }),
             Move::Summarize { concept: id } => curriculum
                 .concept(id)
@@ -54,13 +56,38 @@ pub fn render(curriculum: &Curriculum, plan: &TutorPlan, learner: Option<&str>) 
                 .map(|c| render_one("advance", context! { title => c.title.as_str() })),
             Move::Confirm { checkpoints } => confirm(curriculum, checkpoints),
             Move::Finish => Some(render_one("finish", context! {})),
-            other => concept.and_then(|c| concept_move(c, other, plan)),
+            other => checkpoint_concept(curriculum, other)
+                .or(concept)
+                .and_then(|c| concept_move(c, other, plan)),
         };
         if let Some(p) = part.filter(|p| !p.trim().is_empty()) {
             parts.push(p.trim().to_owned());
         }
     }
     parts.join(" ")
+}
+
+/// An `Ask` aimed at a checkpoint of its concept is a review re-probe: the checkpoint's
+/// review question, else its last hint (neither states it).
+fn review_question<'c>(c: &'c Concept, plan: &TutorPlan) -> Option<&'c str> {
+    let Some(crate::policy::Focus::Checkpoint(id)) = &plan.focus else {
+        return None;
+    };
+    let cp = c.checkpoint(id)?;
+    cp.review_question
+        .as_deref()
+        .or(cp.hints.last().map(String::as_str))
+}
+
+/// The concept of the checkpoint a move is about (an assertion followed by an advance in
+/// the same plan is still about the concept left).
+fn checkpoint_concept<'c>(curriculum: &'c Curriculum, m: &Move) -> Option<&'c Concept> {
+    match m {
+        Move::Hint { checkpoint, .. }
+        | Move::Prompt { checkpoint }
+        | Move::Assert { checkpoint } => curriculum.checkpoint(checkpoint).map(|(c, _)| c),
+        _ => None,
+    }
 }
 
 fn confirm(curriculum: &Curriculum, ids: &[crate::ids::CheckpointId]) -> Option<String> {

@@ -3,7 +3,10 @@
 
 /// `(name, source)` of every template.
 pub const TEMPLATES: &[(&str, &str)] = &[
-    ("ask", "{{ opening_question }}"),
+    (
+        "ask",
+        "{% if review and opening %}Quick review, from “{{ title }}”. {% endif %}{{ opening_question }}",
+    ),
     (
         "redirect",
         "Let's come back to our question. {{ opening_question }}",
