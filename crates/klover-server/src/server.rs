@@ -14,6 +14,12 @@ use crate::error::Error;
 use crate::state::AppState;
 use crate::{api, http, ws};
 
+/// A reply with no write (no delta, no status change) for this long is no longer being
+/// streamed by any instance: its instance crashed. Longer than any live reply can go
+/// quiet (the LLM client gives up after 30 s without a chunk, ~2 min before the first
+/// token with retries), so a starting instance never cuts another's reply.
+pub const STALE_REPLY_AFTER: Duration = Duration::from_secs(600);
+
 /// Every route of the service, the embedded web client at `/` included.
 pub fn router(app: AppState) -> Router {
     Router::new()
@@ -36,12 +42,14 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
     app.settings.check()?;
-    let closed = app.store.recover_streaming_turns().await?;
+    // Other instances on the same database may be streaming replies right now: only
+    // replies nobody has written to for a while are a crash's leftovers.
+    let closed = app
+        .store
+        .recover_streaming_turns_idle_for(STALE_REPLY_AFTER)
+        .await?;
     if closed > 0 {
-        tracing::warn!(
-            closed,
-            "tutor replies cut by a previous crash were kept as partial"
-        );
+        tracing::warn!(closed, "tutor replies cut by a crash were kept as partial");
     }
     let stop_accepting = CancellationToken::new();
     let serve = axum::serve(listener, router(app.clone()))
@@ -78,12 +86,21 @@ pub async fn run(
     Ok(())
 }
 
-/// Once a minute: forget rate-limit state of learners who went quiet, and let the metrics
-/// recorder drop expired histogram buckets.
+/// Once a minute: forget rate-limit state of learners who went quiet, let the metrics
+/// recorder drop expired histogram buckets, and keep as partial the replies a crashed
+/// instance left streaming (once they are [`STALE_REPLY_AFTER`] quiet).
 async fn housekeeping(app: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(60));
+    every.tick().await;
     loop {
         every.tick().await;
+        if let Err(e) = app
+            .store
+            .recover_streaming_turns_idle_for(STALE_REPLY_AFTER)
+            .await
+        {
+            tracing::warn!(error = %e, "could not close stale replies");
+        }
         app.limiter.retain_recent();
         app.limiter.shrink_to_fit();
         if let Some(handle) = &app.metrics {
