@@ -70,6 +70,11 @@ test('a learner completes the first concept of the reference curriculum offline'
   const turns = await transcript(page);
   assert.ok(turns.filter((t) => t.role === 'learner').length >= 2);
   assert.ok(turns.every((t) => t.text.trim() !== '' || t.role === 'learner'), 'no empty tutor turn');
+  // Marks are drawn (SVG), not font glyphs that show as empty boxes without a symbol font.
+  assert.doesNotMatch(await page.locator('body').innerText(), /[✦💡✤✓○•]/u, 'no symbol-font glyph in the page');
+  for (const turn of await page.locator('.turn-aha').all()) {
+    assert.equal(await turn.locator('.aha-mark svg.icon-bulb').count(), 1, 'an aha turn carries the bulb icon');
+  }
   await screenshot(page, 'offline-first-concept');
 
   // The session downloads as a blog post with the learner's own lines in it.

@@ -24,7 +24,7 @@ test('a due card shows "Review due: 1" and a review session re-probes it', inBro
   await entry.waitFor();
   assert.equal((await entry.innerText()).trim(), 'Review due: 1');
   assert.match(await page.locator('#review-status').innerText(), /^1 checkpoint to explain again/);
-  assert.equal(await page.locator('#tab-review').textContent(), '1', 'the Concepts tab carries the count');
+  assert.equal(await page.locator('#tab-review').textContent(), '1 due for review', 'the Concepts tab carries the count');
   assert.equal((await page.locator('#welcome-review').innerText()).trim(), 'Review due: 1');
   const heard = await page.locator('#live').innerText();
   assert.match(heard, /Review due: 1 checkpoint to explain again/, 'the count is announced');

@@ -21,8 +21,10 @@ try {
   await page.goto(url);
   await startConcept(page, 'sync-vs-async');
   for (const line of lines) await say(page, line);
-  await page.locator('details.earlier').first().evaluate((d) => { d.open = true; });
   await page.locator('#toast').waitFor({ state: 'hidden', timeout: 15_000 });
+  await page.locator('#review-next').waitFor(); // finishing the first concept scheduled its review
+  await page.locator('details.earlier').first().evaluate((d) => { d.open = true; });
+  await page.locator('#panel-concepts').evaluate((el) => { el.scrollTop = 0; });
   await page.screenshot({ path: path.join(out, 'learner-desktop.png') });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.locator('#scroller').evaluate((el) => { el.scrollTop = el.scrollHeight; });
@@ -31,6 +33,7 @@ try {
   await page.locator('.tab[data-view="progress"]').click();
   await page.screenshot({ path: path.join(out, 'learner-phone-progress.png') });
   await page.locator('.tab[data-view="concepts"]').click();
+  await page.locator('#panel-concepts').evaluate((el) => { el.scrollTop = 0; });
   await page.screenshot({ path: path.join(out, 'learner-phone-concepts.png') });
 } finally {
   await close();

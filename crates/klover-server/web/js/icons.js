@@ -9,10 +9,12 @@ function icon(name, viewBox, size, ...shapes) {
   }, ...shapes);
 }
 
-/** The aha mark: a four-pointed spark. */
-export function sparkIcon(size = '14') {
-  return icon('spark', '0 0 16 16', size,
-    svg('path', { d: 'M8 0.5 9.9 6.1 15.5 8 9.9 9.9 8 15.5 6.1 9.9 0.5 8 6.1 6.1Z', fill: 'currentColor' }));
+/** The aha mark: a light bulb (what 💡 means, without needing an emoji font). */
+export function bulbIcon(size = '14') {
+  return icon('bulb', '0 0 16 16', size,
+    svg('path', { d: 'M8 .8a5 5 0 0 0-3 9c.55.42.85.98.85 1.6v.5h4.3v-.5c0-.62.3-1.18.85-1.6A5 5 0 0 0 8 .8Z', fill: 'currentColor' }),
+    svg('rect', { x: '5.85', y: '12.7', width: '4.3', height: '1.2', rx: '.4', fill: 'currentColor' }),
+    svg('rect', { x: '6.5', y: '14.5', width: '3', height: '1', rx: '.4', fill: 'currentColor' }));
 }
 
 /** A tick (mastered, reached). */

@@ -10,7 +10,7 @@ import { renderProgress, renderAhas } from './progress.js';
 import { Announcer } from './announce.js';
 import { fetchCurricula, fetchSessions, fetchReviewDue, downloadExport, isLocalHost, Unauthorized } from './api.js';
 import { renderReview } from './review.js';
-import { sparkIcon } from './icons.js';
+import { bulbIcon } from './icons.js';
 import { setupTabs, connectionPill, toast, setupComposer, askToken } from './chrome.js';
 import { tabStore } from './storage.js';
 
@@ -81,7 +81,9 @@ const view = {
     if (!s.replaying) announcer.say(`Aha moment: ${aha.quote}`);
     const badge = byId('tab-aha');
     badge.hidden = false;
-    clear(badge).append(sparkIcon('11'), String(s.ahas.length));
+    const label = ` aha ${s.ahas.length === 1 ? 'moment' : 'moments'}`;
+    clear(badge).append(bulbIcon('13'), String(s.ahas.length), h('span', { class: 'visually-hidden', text: label }));
+    badge.title = `${s.ahas.length}${label}`;
   },
   advanced(e, s) {
     if (s.mode === 'review') {
@@ -104,8 +106,11 @@ const view = {
     announcer.say(message);
   },
   restoreDraft: (text) => composer.restore(text),
-  session() {
+  session(e, s) {
     setTimeout(loadSessions, 300);
+    if (s.mode === 'review' && app.focusOnSession) {
+      announcer.say(`Review session: ${e.concept_title ?? conceptTitle(s.concept)}. Explain it again in your own words.`);
+    }
     if (app.focusOnSession) {
       app.focusOnSession = false;
       refreshChrome();

@@ -3,7 +3,7 @@
 // An unreached checkpoint is only ever counted, never named or quoted.
 
 import { h, clear, humanize } from './dom.js';
-import { checkIcon, dotIcon, sparkIcon } from './icons.js';
+import { checkIcon, dotIcon, bulbIcon } from './icons.js';
 
 /**
  * Draws the current concept's `progress` (`{concept, mastery, checkpoints, remaining}`)
@@ -76,7 +76,7 @@ export function renderAhas(container, ahas, onJump) {
   }
   container.append(h('ul', { class: 'ahas', id: 'aha-list' }, ahas.map((aha) =>
     h('li', {}, h('button', { type: 'button', class: 'aha-item', onclick: () => onJump(aha) },
-      h('span', { class: 'aha-star' }, sparkIcon()),
+      h('span', { class: 'aha-star' }, bulbIcon()),
       h('span', { class: 'aha-quote', text: `“${aha.quote}”` }),
       h('span', { class: 'aha-cp muted', text: humanize(aha.checkpoint) }))))));
 }

@@ -45,7 +45,7 @@ export function renderReview({ card, welcome, tabBadge }, { due, titleOf, onStar
   const body = clear(card.querySelector('.review-body'));
   card.hidden = !due || (due.count === 0 && !due.nextDueAt);
   tabBadge.hidden = !due || due.count === 0;
-  tabBadge.textContent = due ? String(due.count) : '';
+  clear(tabBadge).append(due ? String(due.count) : '', h('span', { class: 'visually-hidden', text: ' due for review' }));
   tabBadge.title = due ? `${due.count} due for review` : '';
   clear(welcome);
   if (!due) return;

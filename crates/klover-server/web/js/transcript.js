@@ -4,7 +4,7 @@
 
 import { h, clear } from './dom.js';
 import { renderRich } from './markup.js';
-import { reviewIcon, sparkIcon } from './icons.js';
+import { reviewIcon, bulbIcon } from './icons.js';
 
 const STATUS_NOTE = {
   pending: 'Sending…',
@@ -104,7 +104,7 @@ function message(turn) {
   }
   const note = STATUS_NOTE[turn.status];
   const aha = turn.aha
-    ? h('p', { class: 'aha-mark' }, h('span', { class: 'aha-star' }, sparkIcon('12')), ' Aha moment')
+    ? h('p', { class: 'aha-mark' }, h('span', { class: 'aha-star' }, bulbIcon('12')), ' Aha moment')
     : null;
   return h('li', {
     class: `turn turn-${turn.role}${turn.aha ? ' turn-aha' : ''}`,
