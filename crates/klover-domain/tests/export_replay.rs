@@ -116,6 +116,14 @@ fn the_replayed_seed_exports_with_the_seeds_structure() {
     assert!(md.ends_with(
         "*Session: Feb 3, 2026. First exposure — lots of new concepts. Review scheduled for tomorrow.*\n"
     ));
+    assert!(
+        md.contains(
+            "\n```python\nasync def get_data():\n    async with httpx.AsyncClient() as client:\n        \
+             response = await client.get(\"https://api.example.com/data\")  # async httpx\n    \
+             return response.json()\n```\n"
+        ),
+        "the await example as a fenced Python block, indentation kept: {md}"
+    );
     insta::assert_snapshot!("replayed_seed_markdown", md);
 }
 
@@ -137,5 +145,9 @@ fn the_replayed_seed_exports_as_a_well_formed_page() {
         .filter(|n| n.attribute("class") == Some("turn learner"))
         .count();
     assert_eq!(learner_turns, 11);
+    assert!(
+        page.contains("    async with httpx.AsyncClient() as client:\n"),
+        "the code keeps its indentation in the page"
+    );
     insta::assert_snapshot!("replayed_seed_html", page);
 }

@@ -67,6 +67,31 @@ pub fn render(curriculum: &Curriculum, plan: &TutorPlan, learner: Option<&str>) 
     parts.join(" ")
 }
 
+/// The prose of a tutor message: its text without fenced code blocks (lines from a line
+/// starting with three backticks to the next such line). The voice's rules (at most
+/// [`MAX_WORDS`] words, one question) apply to the prose; an authored code example is
+/// shown whole, newlines and indentation kept.
+pub fn prose(text: &str) -> String {
+    let mut in_code = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code {
+            out.push(line);
+        }
+    }
+    out.join("\n")
+}
+
+/// Words of prose in a tutor message (see [`prose`]).
+pub fn prose_words(text: &str) -> usize {
+    prose(text).split_whitespace().count()
+}
+
+/// The most words of prose in one offline tutor turn.
+pub const MAX_WORDS: usize = 100;
+
 /// An `Ask` aimed at a checkpoint of its concept is a review re-probe: the checkpoint's
 /// review question, else its last hint (neither states it).
 fn review_question<'c>(c: &'c Concept, plan: &TutorPlan) -> Option<&'c str> {

@@ -62,3 +62,11 @@ question = "What is the Moon made of?"
         "Not quite. It isn't true that the moon is cheese."
     );
 }
+
+#[test]
+fn prose_leaves_fenced_code_out() {
+    let text = "Look at this:\n\n```python\nasync def f():\n    return 1\n```\n\nWhat's wrong?";
+    assert_eq!(prose(text), "Look at this:\n\n\nWhat's wrong?");
+    assert_eq!(prose_words(text), 5);
+    assert_eq!(prose_words("no code at all here"), 5);
+}

@@ -72,7 +72,7 @@ pub fn flagged(c: &Curriculum, concept: &str, text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Words in a text.
+/// Words of prose in a text: a fenced code block does not count (the voice's rule).
 pub fn words(text: &str) -> usize {
-    text.split_whitespace().count()
+    klover_domain::voice::prose_words(text)
 }
