@@ -9,8 +9,8 @@
 use std::fmt::Write as _;
 
 use klover_domain::curriculum::{SourceFile, load_sources};
-use klover_domain::engine::{offline_turn, start};
-use klover_domain::policy::Move;
+use klover_domain::engine::{offline_turn, start, start_review};
+use klover_domain::policy::{Focus, Move};
 use klover_domain::{CheckpointId, Curriculum};
 use proptest::prelude::*;
 
@@ -57,6 +57,9 @@ fn utterance(n: usize) -> impl Strategy<Value = String> {
         (0..n).prop_map(|i| format!("myth{i} for sure")),
         Just("just tell me the answer".to_owned()),
         Just("I don't know".to_owned()),
+        Just("I don't remember.".to_owned()),
+        Just("Tell me.".to_owned()),
+        (0..2 * n).prop_map(|k| format!("I'm not sure if word{k} matters")),
         Just("What is this about?".to_owned()),
         Just("lorem ipsum dolor".to_owned()),
         Just("concept c0 hmm".to_owned()),
@@ -110,6 +113,58 @@ proptest! {
                         };
                         prop_assert!(streak.1 <= 2, "{checkpoint} probed {} times in a row", streak.1);
                     }
+                    _ => {}
+                }
+            }
+            for id in &o.plan.withhold {
+                let number = id.as_str().trim_start_matches('k');
+                let statement = format!("Statement{number} holds.");
+                prop_assert!(!o.offline_text.contains(&statement), "leaked {id}: {}", o.offline_text);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Review mode on random due checkpoints: every question is a review question aimed at
+    /// a due checkpoint (never a concept's opening question), nothing is stated before two
+    /// unsuccessful tries, and no withheld statement is said.
+    #[test]
+    fn a_review_keeps_its_promises(
+        (n, edges, lines) in case(),
+        picks in proptest::collection::vec(0usize..12, 1..5),
+    ) {
+        let c = curriculum(n, &edges);
+        let mut due: Vec<CheckpointId> = Vec::new();
+        for k in picks.iter().map(|k| k % (2 * n)) {
+            let id = CheckpointId::parse(&format!("k{k}")).unwrap();
+            if !due.contains(&id) {
+                due.push(id);
+            }
+        }
+        let (mut state, opening) = start_review(&c, &due).unwrap();
+        prop_assert_eq!(opening.plan.focus.clone(), Some(Focus::Checkpoint(due[0].clone())));
+        prop_assert!(!opening.offline_text.contains("Explain c"), "{}", opening.offline_text);
+        for line in &lines {
+            if state.finished {
+                break;
+            }
+            let o = offline_turn(&c, &mut state, line, None).unwrap();
+            for m in &o.plan.moves {
+                match m {
+                    Move::Assert { checkpoint } => {
+                        let tries = state.dialogue.tries.get(checkpoint).copied().unwrap_or(0);
+                        prop_assert!(tries >= 2, "asserted {checkpoint} after {tries} tries");
+                        prop_assert!(due.contains(checkpoint), "{checkpoint} is not due");
+                    }
+                    Move::Ask { .. } => {
+                        let aimed = matches!(&o.plan.focus, Some(Focus::Checkpoint(id)) if due.contains(id));
+                        prop_assert!(aimed, "an Ask not aimed at a due checkpoint: {:?}", o.plan);
+                        prop_assert!(!o.offline_text.contains("Explain c"), "{}", o.offline_text);
+                    }
+                    Move::Pump { .. } => prop_assert!(false, "a review never pumps"),
                     _ => {}
                 }
             }
