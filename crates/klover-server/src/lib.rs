@@ -9,6 +9,7 @@
 //! - [`protocol`]: the frames themselves (documented in `docs/protocol.md`).
 //! - [`live`]: sessions in memory: engine state, one reply in flight, event fan-out with
 //!   per-session seq (the store's event log makes resume lossless).
+//! - [`session`]: starting a session and loading one back for a resume.
 //! - [`turn`]: one learner turn through the engine, and the voice that words it ([`voice`],
 //!   [`speak_llm`]).
 //! - [`http`]: health, readiness, metrics, sessions and export; [`api`]: curricula with
@@ -30,6 +31,7 @@ pub mod live;
 pub mod protocol;
 pub mod review;
 pub mod server;
+pub mod session;
 pub mod settings;
 pub mod speak_llm;
 pub mod state;

@@ -1,155 +1,23 @@
 //! One learner turn, as DESIGN.md orders it: persist the learner's text (ack) → assess →
 //! update the learner model → aha → choose the move → render (offline text or streamed
-//! LLM reply) → persist → progress, aha and concept-advanced events. Also starting a
-//! session (its opening question) and loading one back into memory for a resume.
+//! LLM reply) → persist → progress, aha and concept-advanced events. Starting a session
+//! and loading one back for a resume are in [`crate::session`].
 //!
 //! Nothing here knows about sockets: results leave through [`LiveSession::emit`].
 
 use std::sync::Arc;
 
 use klover_domain::assess::Assessor;
-use klover_domain::engine::{self, Opening, SessionState, TurnOutcome};
-use klover_domain::ids::ConceptId;
+use klover_domain::engine::{self, SessionState, TurnOutcome};
 use klover_domain::policy::TutorPlan;
-use klover_store::{NewSession, SessionKind, TurnRow, TurnStatus};
+use klover_store::{TurnRow, TurnStatus};
 
-use crate::auth::Identity;
 use crate::error::Error;
-use crate::live::{EngineSlot, LiveSession, ReplySlot};
+use crate::live::{LiveSession, ReplySlot};
 use crate::protocol::{CheckpointProgress, Progress, ServerEvent};
 use crate::state::AppState;
 use crate::voice::{Rendered, TutorVoice, cut_status, offline_chunks};
 use crate::{convert, telemetry};
-
-/// Creates a session in the store and in memory; call [`open`] once a socket listens.
-pub async fn create(
-    app: &AppState,
-    who: &Identity,
-    curriculum: &str,
-    concept: Option<&str>,
-    review: bool,
-) -> Result<(Arc<LiveSession>, Opening), Error> {
-    let curr = app
-        .catalog
-        .get(curriculum)
-        .ok_or_else(|| Error::NotFound(format!("curriculum `{curriculum}`")))?;
-    let concept = concept
-        .map(|c| {
-            ConceptId::parse(c)
-                .ok()
-                .filter(|id| curr.concept(id).is_some())
-                .ok_or_else(|| Error::NotFound(format!("concept `{c}` in `{curriculum}`")))
-        })
-        .transpose()?;
-    let (state, opening) = if review {
-        let due = crate::review::due_checkpoints(app, &who.learner, &curr).await?;
-        if due.is_empty() {
-            return Err(Error::NotFound(format!(
-                "nothing is due for review in `{curriculum}` yet: learn first, or come back later"
-            )));
-        }
-        engine::start_review(&curr, &due)?
-    } else {
-        engine::start(&curr, concept.as_ref())?
-    };
-    let mode = match app.voice {
-        TutorVoice::Offline => klover_store::Mode::Offline,
-        TutorVoice::Llm(_) => klover_store::Mode::Llm,
-    };
-    let row = app
-        .store
-        .create_session(&NewSession {
-            learner: who.learner.clone(),
-            curriculum: curr.id.clone(),
-            curriculum_version: curr.version.clone(),
-            concept: state.concept.clone(),
-            mode,
-            kind: if review {
-                SessionKind::Review
-            } else {
-                SessionKind::Learn
-            },
-        })
-        .await?;
-    save_state(app, &row.id, &state).await?;
-    let slot = EngineSlot {
-        state,
-        last_tutor: Some(opening.offline_text.clone()),
-    };
-    let live = LiveSession::new(
-        row.id,
-        who.learner.clone(),
-        curr,
-        app.voice.name().into(),
-        slot,
-    );
-    Ok((app.hub.attach(Arc::new(live)), opening))
-}
-
-/// Emits a new session's first events: `session`, the opening question, `progress`.
-pub async fn open(app: &AppState, live: &Arc<LiveSession>, opening: Opening) -> Result<(), Error> {
-    let concept = live.curriculum.concept(&opening.progress.concept);
-    live.emit(
-        &app.store,
-        ServerEvent::Session {
-            session_id: live.id.to_string(),
-            curriculum: live.curriculum.id.to_string(),
-            curriculum_title: live.curriculum.title.clone(),
-            concept: opening.progress.concept.to_string(),
-            concept_title: concept.map(|c| c.title.clone()).unwrap_or_default(),
-            mode: mode_name(live),
-            voice: live.voice.clone(),
-        },
-    )
-    .await?;
-    let slot = live
-        .begin_reply("")
-        .map_err(|_| Error::BadRequest("busy".into()))?;
-    let result = speak_offline(app, live, &opening.plan, &opening.offline_text, &slot).await;
-    if let Err(e) = result {
-        app.hub.reply_ended(live, &slot);
-        return Err(e);
-    }
-    close_turn(app, live, &slot, &opening.progress).await
-}
-
-/// Loads a stored session into memory (for a resume) and attaches to it; the caller's
-/// learner must own it.
-pub async fn load(
-    app: &AppState,
-    who: &Identity,
-    session: &klover_store::SessionId,
-) -> Result<Arc<LiveSession>, Error> {
-    let row = app.store.get_session(&who.learner, session).await?;
-    if let Some(live) = app.hub.get(&row.id) {
-        return Ok(app.hub.attach(live));
-    }
-    let curr = app
-        .catalog
-        .get(row.curriculum.as_str())
-        .ok_or_else(|| Error::NotFound(format!("curriculum `{}`", row.curriculum)))?;
-    let state: SessionState = match row.engine_state.as_deref() {
-        Some(json) => serde_json::from_str(json)
-            .map_err(|e| Error::BadRequest(format!("stored session state is unreadable: {e}")))?,
-        None => engine::start(&curr, Some(&row.current_concept))?.0,
-    };
-    let last_tutor = app
-        .store
-        .turns(&row.id)
-        .await?
-        .into_iter()
-        .rev()
-        .find(|t| t.role == klover_store::TurnRole::Tutor)
-        .map(|t| t.text);
-    let live = LiveSession::new(
-        row.id,
-        row.learner,
-        curr,
-        row.mode.as_str().to_owned(),
-        EngineSlot { state, last_tutor },
-    );
-    Ok(app.hub.attach(Arc::new(live)))
-}
 
 /// Runs the rest of a learner turn whose text is stored and acknowledged; the reply slot
 /// is held by the caller and released here.
@@ -217,7 +85,7 @@ async fn run_inner(
 
 /// Releases the reply slot, then emits the turn's closing `progress`: a client that
 /// waits for it may send its next message at once.
-async fn close_turn(
+pub(crate) async fn close_turn(
     app: &AppState,
     live: &Arc<LiveSession>,
     slot: &ReplySlot,
@@ -300,7 +168,7 @@ async fn after_reply(
 }
 
 /// Streams authored text as a tutor turn: stored delta by delta, then finished.
-async fn speak_offline(
+pub(crate) async fn speak_offline(
     app: &AppState,
     live: &Arc<LiveSession>,
     plan: &TutorPlan,
@@ -358,7 +226,7 @@ pub(crate) async fn finish(
     Ok(done.text)
 }
 
-fn mode_name(live: &LiveSession) -> String {
+pub(crate) fn mode_name(live: &LiveSession) -> String {
     match live.lock_engine().state.mode {
         engine::Mode::Learn => "learn".into(),
         engine::Mode::Review => "review".into(),
@@ -376,7 +244,7 @@ fn count_turn(app: &AppState, outcome: &TurnOutcome) {
     }
 }
 
-async fn save_state(
+pub(crate) async fn save_state(
     app: &AppState,
     session: &klover_store::SessionId,
     state: &SessionState,

@@ -15,7 +15,7 @@ use crate::protocol::{
     ClientMessage, Envelope, ErrorCode, PROTOCOL_VERSION, ParseError, ServerEvent, parse_client,
 };
 use crate::state::AppState;
-use crate::{telemetry, turn};
+use crate::{session, telemetry, turn};
 
 /// Longest accepted `client_id`.
 const MAX_CLIENT_ID: usize = 128;
@@ -172,9 +172,9 @@ impl Conn {
                 )));
             }
         };
-        let (live, opening) = turn::create(&self.app, who, curriculum, concept, review).await?;
+        let (live, opening) = session::create(&self.app, who, curriculum, concept, review).await?;
         self.attach(live.clone());
-        turn::open(&self.app, &live, opening).await?;
+        session::open(&self.app, &live, opening).await?;
         Ok(Ok(()))
     }
 
@@ -189,7 +189,7 @@ impl Conn {
         if self.live.as_ref().is_some_and(|l| l.id == id) {
             self.detach();
         }
-        let live = turn::load(&self.app, who, &id).await?;
+        let live = session::load(&self.app, who, &id).await?;
         self.attach(live.clone());
         self.last_sent = last_seq;
         if let Err(exit) = self.catch_up().await {

@@ -1,0 +1,147 @@
+//! Starting a session (in the store and in memory) with its opening question, and loading
+//! a stored session back into memory for a resume. The turns that follow are
+//! [`crate::turn`]'s.
+
+use std::sync::Arc;
+
+use klover_domain::engine::{self, Opening, SessionState};
+use klover_domain::ids::ConceptId;
+use klover_store::{NewSession, SessionKind};
+
+use crate::auth::Identity;
+use crate::error::Error;
+use crate::live::{EngineSlot, LiveSession};
+use crate::protocol::ServerEvent;
+use crate::state::AppState;
+use crate::turn::{close_turn, mode_name, save_state, speak_offline};
+use crate::voice::TutorVoice;
+
+/// Creates a session in the store and in memory; call [`open`] once a socket listens.
+pub async fn create(
+    app: &AppState,
+    who: &Identity,
+    curriculum: &str,
+    concept: Option<&str>,
+    review: bool,
+) -> Result<(Arc<LiveSession>, Opening), Error> {
+    let curr = app
+        .catalog
+        .get(curriculum)
+        .ok_or_else(|| Error::NotFound(format!("curriculum `{curriculum}`")))?;
+    let concept = concept
+        .map(|c| {
+            ConceptId::parse(c)
+                .ok()
+                .filter(|id| curr.concept(id).is_some())
+                .ok_or_else(|| Error::NotFound(format!("concept `{c}` in `{curriculum}`")))
+        })
+        .transpose()?;
+    let (state, opening) = if review {
+        let due = crate::review::due_checkpoints(app, &who.learner, &curr).await?;
+        if due.is_empty() {
+            return Err(Error::NotFound(format!(
+                "nothing is due for review in `{curriculum}` yet: learn first, or come back later"
+            )));
+        }
+        engine::start_review(&curr, &due)?
+    } else {
+        engine::start(&curr, concept.as_ref())?
+    };
+    let mode = match app.voice {
+        TutorVoice::Offline => klover_store::Mode::Offline,
+        TutorVoice::Llm(_) => klover_store::Mode::Llm,
+    };
+    let row = app
+        .store
+        .create_session(&NewSession {
+            learner: who.learner.clone(),
+            curriculum: curr.id.clone(),
+            curriculum_version: curr.version.clone(),
+            concept: state.concept.clone(),
+            mode,
+            kind: if review {
+                SessionKind::Review
+            } else {
+                SessionKind::Learn
+            },
+        })
+        .await?;
+    save_state(app, &row.id, &state).await?;
+    let slot = EngineSlot {
+        state,
+        last_tutor: Some(opening.offline_text.clone()),
+    };
+    let live = LiveSession::new(
+        row.id,
+        who.learner.clone(),
+        curr,
+        app.voice.name().into(),
+        slot,
+    );
+    Ok((app.hub.attach(Arc::new(live)), opening))
+}
+
+/// Emits a new session's first events: `session`, the opening question, `progress`.
+pub async fn open(app: &AppState, live: &Arc<LiveSession>, opening: Opening) -> Result<(), Error> {
+    let concept = live.curriculum.concept(&opening.progress.concept);
+    live.emit(
+        &app.store,
+        ServerEvent::Session {
+            session_id: live.id.to_string(),
+            curriculum: live.curriculum.id.to_string(),
+            curriculum_title: live.curriculum.title.clone(),
+            concept: opening.progress.concept.to_string(),
+            concept_title: concept.map(|c| c.title.clone()).unwrap_or_default(),
+            mode: mode_name(live),
+            voice: live.voice.clone(),
+        },
+    )
+    .await?;
+    let slot = live
+        .begin_reply("")
+        .map_err(|_| Error::BadRequest("busy".into()))?;
+    let result = speak_offline(app, live, &opening.plan, &opening.offline_text, &slot).await;
+    if let Err(e) = result {
+        app.hub.reply_ended(live, &slot);
+        return Err(e);
+    }
+    close_turn(app, live, &slot, &opening.progress).await
+}
+
+/// Loads a stored session into memory (for a resume) and attaches to it; the caller's
+/// learner must own it.
+pub async fn load(
+    app: &AppState,
+    who: &Identity,
+    session: &klover_store::SessionId,
+) -> Result<Arc<LiveSession>, Error> {
+    let row = app.store.get_session(&who.learner, session).await?;
+    if let Some(live) = app.hub.get(&row.id) {
+        return Ok(app.hub.attach(live));
+    }
+    let curr = app
+        .catalog
+        .get(row.curriculum.as_str())
+        .ok_or_else(|| Error::NotFound(format!("curriculum `{}`", row.curriculum)))?;
+    let state: SessionState = match row.engine_state.as_deref() {
+        Some(json) => serde_json::from_str(json)
+            .map_err(|e| Error::BadRequest(format!("stored session state is unreadable: {e}")))?,
+        None => engine::start(&curr, Some(&row.current_concept))?.0,
+    };
+    let last_tutor = app
+        .store
+        .turns(&row.id)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|t| t.role == klover_store::TurnRole::Tutor)
+        .map(|t| t.text);
+    let live = LiveSession::new(
+        row.id,
+        row.learner,
+        curr,
+        row.mode.as_str().to_owned(),
+        EngineSlot { state, last_tutor },
+    );
+    Ok(app.hub.attach(Arc::new(live)))
+}
