@@ -99,6 +99,7 @@ async fn mastery_and_due_cards_follow_what_the_learner_did() {
     let all_mastered = first["checkpoints"].as_u64().unwrap() as usize
         == model.mastery.iter().filter(|m| m.mastery >= 0.95).count();
     assert_eq!(first["mastered"], all_mastered, "{first} {model:?}");
+    assert_eq!(first["mastered"], true, "{first} {model:?}");
     assert_eq!(concept(&list, "event-loop")["mastery"], 0.0, "untouched");
     assert!(
         !list.to_string().contains("statement"),
