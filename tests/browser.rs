@@ -218,7 +218,7 @@ single-threaded event loop: everything else pauses.";
 
 /// Gives the server's local loopback learner one review card, due an hour ago, through
 /// the real store (as a finished learning session would have, a while back).
-async fn due_card(app: &TestApp) -> anyhow::Result<()> {
+async fn due_card(app: &TestApp) -> anyhow::Result<klover_store::LearnerId> {
     use klover_domain::{CheckpointId, CurriculumId};
     use klover_store::{CardSource, ReviewCard};
     let learner = match app.store.find_learner_by_name("local").await? {
@@ -237,7 +237,7 @@ async fn due_card(app: &TestApp) -> anyhow::Result<()> {
         source: CardSource::Aha,
     };
     app.store.upsert_review_card(&card).await?;
-    Ok(())
+    Ok(learner.id)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,11 +245,25 @@ async fn a_due_review_card_is_reviewed_from_the_web_client_in_chromium() -> anyh
     let _one_browser = BROWSER.lock().await;
     install_browser_deps().await?;
     let app = spawn_app().await;
-    due_card(&app).await?;
+    let learner = due_card(&app).await?;
     let extra = [("KLOVER_REVIEW_ANSWER", REVIEW_ANSWER.to_owned())];
     let result = page_tests(&app, "review.test.mjs", &extra).await;
+    let cards = app.store.review_cards(&learner).await?;
     app.stop().await?;
-    result
+    result?;
+    // The page's review went through the real scheduler: the card was re-probed once and
+    // moved out.
+    let card = cards
+        .iter()
+        .find(|c| c.checkpoint.as_str() == REVIEW_CHECKPOINT)
+        .context("the review card")?;
+    anyhow::ensure!(card.reps == 1, "reviewed once, got {} reps", card.reps);
+    anyhow::ensure!(
+        card.due_at > chrono::Utc::now() + chrono::Duration::hours(12),
+        "answered well, the card moves out: due {}",
+        card.due_at
+    );
+    Ok(())
 }
 
 #[tokio::test]

@@ -53,6 +53,7 @@ test('a due card shows "Review due: 1" and a review session re-probes it', inBro
   assert.match(await page.locator('#crumb').innerText(), /Review/);
   const saved = JSON.parse(await page.evaluate(() => sessionStorage.getItem('klover.v1.session')));
   assert.equal(saved.mode, 'review');
+  assert.match(await page.locator('#progress-review').textContent(), /^Review/, 'the progress panel says it is a review');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'input', 'focus moves to the message box');
   const probe = (await transcript(page)).filter((t) => t.role === 'tutor');
   assert.equal(probe.length, 1, 'the tutor opens with one probe');

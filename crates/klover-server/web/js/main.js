@@ -74,6 +74,7 @@ const view = {
       progress: s.progress,
       conceptTitle: conceptTitle(s.progress?.concept ?? s.concept),
       earlier: s.progressLog.slice(0, -1).reverse().map((p) => ({ ...p, title: conceptTitle(p.concept) })),
+      review: s.mode === 'review',
     });
   },
   aha(aha, s) {

@@ -9,7 +9,7 @@ import { checkIcon, dotIcon, bulbIcon } from './icons.js';
  * Draws the current concept's `progress` (`{concept, mastery, checkpoints, remaining}`)
  * into `container`, then the concepts met earlier in the session, folded.
  */
-export function renderProgress(container, { progress, conceptTitle, earlier = [] }) {
+export function renderProgress(container, { progress, conceptTitle, earlier = [], review = false }) {
   // Redrawn on every event: keep the folds the learner opened.
   const open = new Set([...container.querySelectorAll('details[open]')].map((d) => d.dataset.concept));
   clear(container);
@@ -23,6 +23,7 @@ export function renderProgress(container, { progress, conceptTitle, earlier = []
   const fill = h('span', { class: 'meter-fill' });
   fill.style.width = `${pct}%`;
   container.append(
+    review ? h('p', { class: 'muted small review-note', id: 'progress-review', text: 'Review: the tutor asks again about what was due.' }) : null,
     h('p', { class: 'concept-name', id: 'progress-concept', text: conceptTitle }),
     h('div', {
       class: 'meter', role: 'progressbar', 'aria-label': 'Mastery of this concept',
