@@ -1,5 +1,5 @@
-//! `klover serve` as a process: a fresh folder works with defaults, a missing curriculum
-//! folder is reported clearly, and SIGTERM shuts it down cleanly.
+//! `klover serve` as a process: a fresh folder works with defaults (the built-in reference
+//! curriculum), a missing curriculum folder that was asked for is reported clearly, and SIGTERM shuts it down cleanly.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -12,7 +12,13 @@ use std::process::{Command, Stdio};
 fn a_missing_curriculum_folder_is_reported_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_klover"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--curriculum-dir",
+            "curriculum",
+        ])
         .current_dir(dir.path())
         .env_remove("KLOVER_CURRICULUM_DIR")
         .output()
@@ -27,9 +33,9 @@ fn a_missing_curriculum_folder_is_reported_clearly() {
 fn serve_with_defaults_answers_then_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_klover"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--curriculum-dir"])
-        .arg(support::curriculum_dir())
+        .args(["serve", "--bind", "127.0.0.1:0"])
         .current_dir(dir.path())
+        .env_remove("KLOVER_CURRICULUM_DIR")
         .env_remove("DATABASE_URL")
         .env_remove("KLOVER_DATABASE_URL")
         .stderr(Stdio::piped())
@@ -53,6 +59,18 @@ fn serve_with_defaults_answers_then_stops_on_sigterm() {
             .unwrap()
     });
     assert!(body.contains("ready"), "{body}");
+    let curricula = rt.block_on(async {
+        reqwest::get(format!("http://{addr}/api/curricula"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    assert!(
+        curricula.contains("\"async-python\""),
+        "with no curriculum/ folder the built-in reference curriculum is taught: {curricula}"
+    );
     assert!(
         dir.path().join("klover.db").exists(),
         "SQLite file created on first use"

@@ -21,7 +21,8 @@ pub struct Args {
     /// Database URL [default: sqlite://klover.db; env KLOVER_DATABASE_URL or DATABASE_URL].
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
-    /// Curriculum folder [default: curriculum; env KLOVER_CURRICULUM_DIR].
+    /// Curriculum folder [default: curriculum, else the built-in reference curriculum; env
+    /// KLOVER_CURRICULUM_DIR].
     #[arg(long, value_name = "DIR")]
     pub curriculum_dir: Option<PathBuf>,
     /// Require a token on every connection (mandatory off loopback) [env KLOVER_AUTH].
@@ -34,9 +35,13 @@ pub struct Args {
 
 /// Runs `klover serve` until Ctrl-C or SIGTERM.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let explicit_curriculum =
+        args.curriculum_dir.is_some() || std::env::var_os("KLOVER_CURRICULUM_DIR").is_some();
     let settings = settings(args)?;
     settings.check()?;
-    let catalog = Catalog::load(&settings.curriculum_dir)?;
+    let explicit_curriculum =
+        explicit_curriculum || settings.curriculum_dir != std::path::Path::new("curriculum");
+    let catalog = Catalog::load_or_builtin(&settings.curriculum_dir, explicit_curriculum)?;
     let store = Store::connect(&settings.store_url())
         .await
         .context("opening the database")?;

@@ -49,6 +49,22 @@ impl Catalog {
         Ok(catalog)
     }
 
+    /// Loads `dir` like [`Catalog::load`], except that when `dir` is the default folder
+    /// (`explicit` is false) and it does not exist, the built-in reference curriculum is
+    /// taught instead, so `klover serve` works from any folder.
+    pub fn load_or_builtin(dir: &Path, explicit: bool) -> Result<Self, Error> {
+        if explicit || dir.exists() {
+            return Self::load(dir);
+        }
+        tracing::info!(
+            folder = %dir.display(),
+            "no curriculum folder here: teaching the built-in reference curriculum (async-python)"
+        );
+        Ok(Self::from_curricula([
+            crate::builtin::reference_curriculum()?,
+        ]))
+    }
+
     /// A catalog holding the given curricula (tests).
     pub fn from_curricula(list: impl IntoIterator<Item = Curriculum>) -> Self {
         let mut catalog = Self::default();
