@@ -132,6 +132,30 @@ fn negated_cues_are_reported_so_a_judge_cannot_override_them() {
 }
 
 #[test]
+fn not_sure_what_the_worker_is_is_a_question_not_an_insight() {
+    // Seen in the browser: this credited io-leaves-cpu-idle through the cue
+    // `worker not work*` ("worker" standing for both words, "not" from "not sure").
+    let c = async_python();
+    let text = "I am not sure what the worker is.";
+    let a = common::assess(&c, "sync-vs-async", text);
+    assert!(a.scores.values().all(|s| s.score == 0.0), "{a:?}");
+    assert!(
+        a.negated.is_empty(),
+        "a hedge is no negated statement: {a:?}"
+    );
+    assert!(a.asked_question, "it asks, indirectly");
+    let worker = c
+        .concept(&klover_domain::ConceptId::parse("sync-vs-async").unwrap())
+        .unwrap()
+        .questions
+        .iter()
+        .position(|q| q.answer.contains("the worker is one thread"));
+    assert_eq!(a.question, worker, "the authored answer about the worker");
+    let a = common::assess(&c, "sync-vs-async", "I'm not sure what else.");
+    assert!(a.dont_know && !a.asked_question, "{a:?}");
+}
+
+#[test]
 fn recall_and_precision_on_unseen_wordings() {
     let c = async_python();
     let good = wordings("credit");

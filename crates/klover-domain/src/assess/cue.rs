@@ -197,7 +197,7 @@ pub fn match_cue(cue: &Cue, f: &Folded) -> CueMatch {
 }
 
 /// Like [`match_cue`], but only in sentences that state something: a hedged sentence or
-/// an open question ([`Folded::uncertain`]) neither credits nor negates. Checkpoints are
+/// an open question ([`Folded::uncertainty`]) neither credits nor negates. Checkpoints are
 /// matched this way; flags, questions and misconceptions with [`match_cue`].
 pub fn match_statement(cue: &Cue, f: &Folded) -> CueMatch {
     match_in(cue, f, true)
@@ -209,7 +209,7 @@ fn match_in(cue: &Cue, f: &Folded, statements_only: bool) -> CueMatch {
     }
     let mut negated = false;
     for (s, &(start, end)) in f.sentences.iter().enumerate() {
-        if statements_only && f.uncertain.get(s).copied().unwrap_or(false) {
+        if statements_only && f.uncertainty.get(s).is_some_and(|u| u.uncertain) {
             continue;
         }
         let first = f.tokens.partition_point(|t| t.sentence < s);

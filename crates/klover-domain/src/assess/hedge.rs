@@ -35,8 +35,22 @@ const WH: &[&str] = &[
     "what", "whats", "why", "how", "hows", "which", "who", "where", "when",
 ];
 
-/// For each sentence of `text`, whether it is uncertain (see the module docs).
-pub(super) fn uncertain(text: &str, tokens: &[Token], sentences: &[(usize, usize)]) -> Vec<bool> {
+/// How one sentence stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Uncertainty {
+    /// It hedges or asks an open question: it states nothing.
+    pub uncertain: bool,
+    /// It hedges about a question ("I'm not sure what the worker is"): the learner is
+    /// asking, indirectly.
+    pub embedded_question: bool,
+}
+
+/// For each sentence of `text`, how uncertain it is (see the module docs).
+pub(super) fn uncertainty(
+    text: &str,
+    tokens: &[Token],
+    sentences: &[(usize, usize)],
+) -> Vec<Uncertainty> {
     sentences
         .iter()
         .enumerate()
@@ -50,19 +64,28 @@ pub(super) fn uncertain(text: &str, tokens: &[Token], sentences: &[(usize, usize
             let asks = text
                 .get(start..end)
                 .is_some_and(|t| t.trim_end().ends_with('?'));
-            hedges(&words) || (asks && opens_with_wh(&words))
+            let hedge = hedge_at(&words);
+            let embedded_question = hedge.is_some_and(|i| {
+                words[i + 1..]
+                    .iter()
+                    .any(|w| WH.contains(w) || matches!(*w, "whether" | "if"))
+            });
+            Uncertainty {
+                uncertain: hedge.is_some() || (asks && opens_with_wh(&words)),
+                embedded_question,
+            }
         })
         .collect()
 }
 
-/// Whether the words of one sentence hold a hedge.
-fn hedges(words: &[&str]) -> bool {
+/// Where the words of one sentence hedge, if they do.
+fn hedge_at(words: &[&str]) -> Option<usize> {
     let negated_before = |i: usize, reach: usize| {
         words[i.saturating_sub(reach)..i]
             .iter()
             .any(|w| is_negator(w))
     };
-    words.iter().enumerate().any(|(i, w)| {
+    words.iter().enumerate().position(|(i, w)| {
         HEDGE_WORDS.contains(w)
             || (NEGATED_HEDGES.contains(w) && negated_before(i, 2))
             || (NOT_KNOWING.contains(w) && negated_before(i, 2) && first_person(words, i))
@@ -88,7 +111,23 @@ mod tests {
     use super::super::text::{fold, stemmer};
 
     fn uncertain(text: &str) -> Vec<bool> {
-        fold(&stemmer(), text).uncertain
+        fold(&stemmer(), text)
+            .uncertainty
+            .iter()
+            .map(|u| u.uncertain)
+            .collect()
+    }
+
+    #[test]
+    fn a_hedge_about_a_question_is_an_indirect_question() {
+        let asks = |text: &str| fold(&stemmer(), text).uncertainty[0].embedded_question;
+        assert!(asks("I am not sure what the worker is."));
+        assert!(asks("I don't know whether it blocks."));
+        assert!(!asks("I'm not sure."));
+        assert!(
+            !asks("What does it do?"),
+            "a direct question is not an indirect one"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! and combines its verdict with the rubric's through [`merge`].
 
 pub mod cue;
-mod hedge;
+pub mod hedge;
 mod rubric;
 pub mod text;
 

@@ -113,15 +113,19 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
         }
     }
     let flags = flag_cues(&st);
-    a.asked_question = is_question(req.text, &text);
+    let direct = is_question(req.text, &text);
+    // "I'm not sure what the worker is" asks indirectly: a question when it matches an
+    // authored one, else it stays an "I don't know".
+    let indirect = text.uncertainty.iter().any(|u| u.embedded_question);
     a.asked_for_answer = any_match(&flags.0, &text) || bare_tell_me(&text);
     a.dont_know = any_match(&flags.1, &text);
-    if a.asked_question {
+    if direct || indirect {
         a.question = compiled
             .questions
             .iter()
-            .position(|cues| best(cues, &text, match_cue).0 >= super::COVERED);
+            .position(|cues| best(cues, &text, match_question).0 >= super::COVERED);
     }
+    a.asked_question = direct || (indirect && a.question.is_some());
     let credited = a.scores.values().any(|s| s.score > 0.0) || !a.misconceptions.is_empty();
     a.off_topic = !credited
         && !a.asked_for_answer
@@ -224,6 +228,15 @@ fn flag_cues(st: &Stemmer) -> &'static (Vec<Cue>, Vec<Cue>) {
 fn any_match(cues: &[Cue], text: &Folded) -> bool {
     cues.iter()
         .any(|c| matches!(match_cue(c, text), CueMatch::Credited(..)))
+}
+
+/// An authored learner question matches whatever negation it carries: "why doesn't the
+/// worker wait?" and "I'm not sure what the worker is" ask about the worker all the same.
+fn match_question(cue: &Cue, text: &Folded) -> CueMatch {
+    match match_cue(cue, text) {
+        CueMatch::Negated => CueMatch::Credited(0, 0),
+        m => m,
+    }
 }
 
 /// "Tell me." / "Remind me?" on its own: the learner asks to be told.

@@ -28,9 +28,9 @@ pub struct Folded {
     pub tokens: Vec<Token>,
     /// Byte span `(start, end)` of each sentence, trimmed.
     pub sentences: Vec<(usize, usize)>,
-    /// Per sentence: it hedges or asks an open question, so it states nothing
-    /// (`assess/hedge.rs`).
-    pub uncertain: Vec<bool>,
+    /// Per sentence: whether it hedges or asks an open question, so it states nothing,
+    /// and whether it asks indirectly (`assess/hedge.rs`).
+    pub uncertainty: Vec<super::hedge::Uncertainty>,
 }
 
 /// Words that negate what follows them within a clause.
@@ -129,11 +129,11 @@ pub fn fold(stemmer: &Stemmer, text: &str) -> Folded {
     if let Some(s) = sentence_start {
         sentences.push((s, text.trim_end().len().max(s)));
     }
-    let uncertain = super::hedge::uncertain(text, &tokens, &sentences);
+    let uncertainty = super::hedge::uncertainty(text, &tokens, &sentences);
     Folded {
         tokens,
         sentences,
-        uncertain,
+        uncertainty,
     }
 }
 
