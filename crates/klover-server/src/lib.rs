@@ -22,6 +22,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod authoring;
 pub mod builtin;
 pub mod catalog;
 pub mod convert;

@@ -24,6 +24,7 @@ pub const STALE_REPLY_AFTER: Duration = Duration::from_secs(600);
 pub fn router(app: AppState) -> Router {
     Router::new()
         .merge(crate::web::router())
+        .merge(crate::authoring::router())
         .route("/healthz", get(http::healthz))
         .route("/readyz", get(http::readyz))
         .route("/metrics", get(http::metrics))

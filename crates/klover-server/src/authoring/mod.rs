@@ -1,0 +1,272 @@
+//! The authoring HTTP API, read-only: authors read a whole curriculum (checkpoint
+//! statements, cues, hints, misconceptions and all) and check edited curriculum files
+//! with the same validator as `klover curriculum check`, without anything being written
+//! to disk or swapped into the running catalog. The author page at `/author` is in
+//! [`page`].
+//!
+//! Who may call it: with auth on, tokens with role `author` or `admin` (a learner token
+//! gets 403, no token 401). With auth off the server only ever listens on loopback
+//! ([`crate::Settings::check`]) and the one local user owns the curriculum folder, so
+//! the local user counts as an author.
+
+pub mod page;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use klover_domain::Curriculum;
+use klover_domain::curriculum::{Concept, Problem, SourceFile, load_sources};
+use klover_store::Role;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Identity;
+use crate::error::Error;
+use crate::state::AppState;
+
+/// The largest `POST /api/author/check` body accepted (1 MiB); larger gets 413.
+pub const MAX_CHECK_BODY: usize = 1024 * 1024;
+
+/// The most files one check may hold.
+pub const MAX_CHECK_FILES: usize = 500;
+
+/// Routes: `GET /author` (+ its assets), `GET /api/author/curricula/{id}`,
+/// `POST /api/author/check`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(page::router())
+        .route("/api/author/curricula/{id}", get(curriculum))
+        .route(
+            "/api/author/check",
+            post(check).layer(DefaultBodyLimit::max(MAX_CHECK_BODY)),
+        )
+}
+
+/// Refuses callers who are not authors: see the module docs for the rule.
+pub fn require_author(app: &AppState, who: &Identity) -> Result<(), Error> {
+    if !app.settings.auth || matches!(who.role, Role::Author | Role::Admin) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// A whole curriculum as authors see it, concepts in prerequisite order.
+#[derive(Debug, Serialize)]
+pub struct CurriculumView<'a> {
+    /// Curriculum id.
+    pub id: &'a str,
+    /// Title.
+    pub title: &'a str,
+    /// Author's version.
+    pub version: &'a str,
+    /// What the learner will understand.
+    pub description: &'a str,
+    /// Default code-block language.
+    pub code_language: Option<&'a str>,
+    /// Export tags.
+    pub tags: &'a [String],
+    /// Word → synonyms for the rubric.
+    pub synonyms: &'a std::collections::BTreeMap<String, Vec<String>>,
+    /// Every concept with checkpoints (statements, cues, hints), misconceptions,
+    /// analogies and learner questions, each after its prerequisites.
+    pub concepts: Vec<&'a Concept>,
+    /// `[prerequisite, concept]` pairs.
+    pub edges: Vec<[String; 2]>,
+}
+
+impl<'a> CurriculumView<'a> {
+    /// The view of `c`.
+    pub fn of(c: &'a Curriculum) -> Self {
+        Self {
+            id: c.id.as_str(),
+            title: &c.title,
+            version: &c.version,
+            description: &c.description,
+            code_language: c.code_language.as_deref(),
+            tags: &c.tags,
+            synonyms: &c.synonyms,
+            concepts: c.ordered_concepts(),
+            edges: c
+                .graph
+                .edges()
+                .into_iter()
+                .map(|(a, b)| [a.to_string(), b.to_string()])
+                .collect(),
+        }
+    }
+}
+
+/// `GET /api/author/curricula/{id}`: the full curriculum, for authors.
+pub async fn curriculum(
+    State(app): State<AppState>,
+    who: Identity,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    require_author(&app, &who)?;
+    let c = app
+        .catalog
+        .get(&id)
+        .ok_or_else(|| Error::NotFound(format!("no curriculum `{id}`")))?;
+    Ok(Json(CurriculumView::of(&c)).into_response())
+}
+
+/// Body of `POST /api/author/check`.
+#[derive(Debug, Deserialize)]
+pub struct CheckRequest {
+    /// The curriculum's files: `curriculum.toml` and `concepts/<name>.toml`.
+    pub files: Vec<FileIn>,
+}
+
+/// One posted file: its path relative to the curriculum folder, and its text.
+#[derive(Debug, Deserialize)]
+pub struct FileIn {
+    /// `curriculum.toml` or `concepts/<name>.toml` (a label: nothing is read or written).
+    pub path: String,
+    /// The file's TOML.
+    pub text: String,
+}
+
+/// Answer of `POST /api/author/check`.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum CheckResult {
+    /// The files make a valid curriculum.
+    Valid {
+        /// Always `true`.
+        ok: bool,
+        /// What the curriculum holds.
+        summary: Summary,
+    },
+    /// Every problem found, in file and line order.
+    Invalid {
+        /// Always `false`.
+        ok: bool,
+        /// The problems.
+        problems: Vec<ProblemView>,
+    },
+}
+
+/// What a valid curriculum holds.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    /// Curriculum id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Author's version.
+    pub version: String,
+    /// Concept ids in prerequisite order.
+    pub order: Vec<String>,
+    /// How many concepts.
+    pub concepts: usize,
+    /// How many checkpoints.
+    pub checkpoints: usize,
+    /// How many misconceptions.
+    pub misconceptions: usize,
+}
+
+/// One problem, as `klover curriculum check` prints it.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct ProblemView {
+    /// The file, as sent.
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// Key path (`checkpoints[2].hints`), when known.
+    pub key: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+impl From<Problem> for ProblemView {
+    fn from(p: Problem) -> Self {
+        Self {
+            file: p.file,
+            line: p.line,
+            key: p.key,
+            message: p.message,
+            fix: p.fix,
+        }
+    }
+}
+
+/// Validates `files` with the curriculum loader; nothing is stored.
+pub fn check_files(files: &[SourceFile]) -> CheckResult {
+    match load_sources(files) {
+        Ok(c) => CheckResult::Valid {
+            ok: true,
+            summary: Summary {
+                id: c.id.to_string(),
+                title: c.title.clone(),
+                version: c.version.clone(),
+                order: c
+                    .ordered_concepts()
+                    .iter()
+                    .map(|k| k.id.to_string())
+                    .collect(),
+                concepts: c.concepts.len(),
+                checkpoints: c.concepts.iter().map(|k| k.checkpoints.len()).sum(),
+                misconceptions: c.concepts.iter().map(|k| k.misconceptions.len()).sum(),
+            },
+        },
+        Err(e) => CheckResult::Invalid {
+            ok: false,
+            problems: e.problems.into_iter().map(ProblemView::from).collect(),
+        },
+    }
+}
+
+/// `POST /api/author/check`: validates the posted files (every problem at once).
+/// A body over [`MAX_CHECK_BODY`] gets 413, one that is not the expected JSON 400.
+pub async fn check(
+    State(app): State<AppState>,
+    who: Identity,
+    body: Result<Json<CheckRequest>, JsonRejection>,
+) -> Result<Response, Error> {
+    require_author(&app, &who)?;
+    let request = match body {
+        Ok(Json(request)) => request,
+        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => return Ok(too_large()),
+        Err(r) => {
+            return Err(Error::BadRequest(format!(
+                "expected JSON {{\"files\": [{{\"path\": \"curriculum.toml\", \"text\": \"...\"}}]}}: {}",
+                r.body_text()
+            )));
+        }
+    };
+    if request.files.len() > MAX_CHECK_FILES {
+        return Err(Error::BadRequest(format!(
+            "{} files sent: a check takes at most {MAX_CHECK_FILES}",
+            request.files.len()
+        )));
+    }
+    let files: Vec<SourceFile> = request
+        .files
+        .into_iter()
+        .map(|f| SourceFile {
+            path: f.path,
+            text: f.text,
+        })
+        .collect();
+    let result = tokio::task::spawn_blocking(move || check_files(&files))
+        .await
+        .map_err(|e| Error::Curriculum(format!("check task failed: {e}")))?;
+    Ok(Json(result).into_response())
+}
+
+/// 413 with a JSON message saying the limit.
+fn too_large() -> Response {
+    let body = serde_json::json!({
+        "error": format!(
+            "the request body is larger than {} KiB: send only the curriculum's TOML files",
+            MAX_CHECK_BODY / 1024
+        )
+    });
+    (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response()
+}
