@@ -264,7 +264,8 @@ pub fn learner_turn(
     });
     let advanced = apply_plan(state, &plan);
     state.dialogue.record(&plan);
-    let offline_text = crate::voice::render(curriculum, &plan, Some(text));
+    let review = state.mode == Mode::Review;
+    let offline_text = crate::voice::render_for(curriculum, &plan, Some(text), review);
     TurnOutcome {
         misconceptions: assessment
             .misconceptions
@@ -352,7 +353,7 @@ fn finished_outcome(
         covered: Vec::new(),
         misconceptions: Vec::new(),
         aha: None,
-        offline_text: crate::voice::render(curriculum, &plan, None),
+        offline_text: crate::voice::render_for(curriculum, &plan, None, state.mode == Mode::Review),
         plan,
         advanced: None,
         progress: progress(curriculum, state),

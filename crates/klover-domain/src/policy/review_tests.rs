@@ -120,6 +120,24 @@ fn a_review_never_pumps_it_reprobes_the_next_due_checkpoint() {
     assert_eq!(o.offline_text, "Exactly: x. Review question about y?");
 }
 
+#[test]
+fn a_review_ends_with_its_own_words_not_the_learning_paths() {
+    let mut r = Review::new();
+    r.say("beta");
+    let o = r.say("delta");
+    assert!(o.finished);
+    assert_eq!(o.plan.primary().map(super::Move::kind), Some("finish"));
+    assert!(
+        o.offline_text.contains("every card that was due"),
+        "{}",
+        o.offline_text
+    );
+    assert!(!o.offline_text.contains("whole path"), "{}", o.offline_text);
+    // A message after the end gets the same ending again.
+    let o = r.say("anything else?");
+    assert!(!o.offline_text.contains("whole path"), "{}", o.offline_text);
+}
+
 fn kinds_of(moves: &[super::Move]) -> Vec<&'static str> {
     moves.iter().map(super::Move::kind).collect()
 }

@@ -173,11 +173,14 @@ fn every_move() -> Vec<(&'static str, TutorPlan)> {
     vec![
         (
             "ask",
-            plan(
-                vec![Move::Ask { concept: basics() }],
-                &[],
-                &["sync-waits", "cpu-idle-on-io"],
-            ),
+            TutorPlan {
+                focus: None,
+                ..plan(
+                    vec![Move::Ask { concept: basics() }],
+                    &[],
+                    &["sync-waits", "cpu-idle-on-io"],
+                )
+            },
         ),
         ("pump", plan(vec![Move::Pump { concept: basics() }], &[], w)),
         (
@@ -277,6 +280,16 @@ fn every_move() -> Vec<(&'static str, TutorPlan)> {
             ),
         ),
         ("finish", plan(vec![Move::Finish], &[], &[])),
+        // A review re-probe: an `Ask` whose focus is a checkpoint (no review question
+        // authored here, so its last hint asks).
+        (
+            "ask_review",
+            plan(
+                vec![Move::Ask { concept: basics() }],
+                &[],
+                &["cpu-idle-on-io"],
+            ),
+        ),
     ]
 }
 
@@ -286,6 +299,57 @@ fn every_move_renders_its_voice_prompt() {
         let messages = render_voice(&p, None, 2000);
         insta::assert_snapshot!(format!("voice_{name}"), system_of(&messages));
     }
+}
+
+#[test]
+fn a_review_ask_words_the_checkpoints_review_question_not_the_opening_question() {
+    let opening = "what is the difference between sync and async?";
+    let review_q = "Why is a program that calls an API mostly waiting?";
+    let with_question = BASICS.replace(
+        "hints = [\"When you call",
+        &format!("review_question = \"{review_q}\"\nhints = [\"When you call"),
+    );
+    let f = |p: &str, t: &str| SourceFile {
+        path: p.into(),
+        text: t.into(),
+    };
+    let c = load_sources(&[
+        f("curriculum.toml", MANIFEST),
+        f("concepts/01.toml", &with_question),
+        f("concepts/02.toml", LOOP),
+    ])
+    .unwrap();
+    let p = plan(
+        vec![Move::Ask { concept: basics() }],
+        &[],
+        &["cpu-idle-on-io"],
+    );
+    let (persona, learner, transcript) = (Persona::default(), learner(), transcript());
+    let messages = voice_messages(&VoiceContext {
+        persona: &persona,
+        curriculum: &c,
+        plan: &p,
+        learner: &learner,
+        transcript: &transcript,
+        draft: None,
+        budget_tokens: 2000,
+    })
+    .unwrap();
+    let system = system_of(&messages);
+    assert!(system.contains(review_q), "{system}");
+    assert!(system.contains("ASK (review)"), "{system}");
+    assert!(!system.contains(opening), "{system}");
+
+    // Without a review question, the checkpoint's last hint asks.
+    let system = system_of(&render_voice(&p, None, 2000)).to_owned();
+    assert!(
+        system.contains("What is the CPU doing while the network answers?"),
+        "{system}"
+    );
+    assert!(!system.contains(opening), "{system}");
+    // A learning `Ask` (no checkpoint focus) keeps the opening question.
+    let learning = TutorPlan { focus: None, ..p };
+    assert!(system_of(&render_voice(&learning, None, 2000)).contains(opening));
 }
 
 #[test]

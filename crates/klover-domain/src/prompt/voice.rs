@@ -88,6 +88,7 @@ struct MoveView {
     answer: String,
     summary: String,
     next_title: String,
+    review: bool,
 }
 
 #[derive(Serialize)]
@@ -129,7 +130,7 @@ pub fn voice_messages(ctx: &VoiceContext<'_>) -> Result<Vec<Message>, PromptErro
             .plan
             .moves
             .iter()
-            .map(|m| move_view(ctx.curriculum, concept, m))
+            .map(|m| move_view(ctx.curriculum, concept, ctx.plan, m))
             .collect(),
         draft: ctx.draft.filter(|d| !d.trim().is_empty()),
         concept: ConceptView {
@@ -184,16 +185,26 @@ fn usable_statements(ctx: &VoiceContext<'_>, concept: &Concept) -> Vec<String> {
         .collect()
 }
 
-fn move_view(curriculum: &Curriculum, concept: &Concept, m: &Move) -> MoveView {
+fn move_view(curriculum: &Curriculum, concept: &Concept, plan: &TutorPlan, m: &Move) -> MoveView {
     let mut v = MoveView {
         kind: m.kind(),
         concept_title: concept.title.clone(),
         ..MoveView::default()
     };
     match m {
-        Move::Ask { concept: id }
-        | Move::Pump { concept: id }
-        | Move::Summarize { concept: id } => {
+        Move::Ask { concept: id } => {
+            if let Some(c) = curriculum.concept(id) {
+                v.concept_title = c.title.clone();
+                match review_question(c, plan) {
+                    Some(q) => {
+                        v.question = q.to_owned();
+                        v.review = true;
+                    }
+                    None => v.question = c.opening_question.clone(),
+                }
+            }
+        }
+        Move::Pump { concept: id } | Move::Summarize { concept: id } => {
             if let Some(c) = curriculum.concept(id) {
                 v.concept_title = c.title.clone();
                 v.question = c.opening_question.clone();
@@ -259,4 +270,17 @@ fn move_view(curriculum: &Curriculum, concept: &Concept, m: &Move) -> MoveView {
         Move::Finish => {}
     }
     v
+}
+
+/// A review re-probe: an `Ask` whose focus is a checkpoint of the concept asks that
+/// checkpoint's review question, else its last hint (as the offline voice does; neither
+/// states the checkpoint).
+fn review_question<'c>(c: &'c Concept, plan: &TutorPlan) -> Option<&'c str> {
+    let Some(crate::policy::Focus::Checkpoint(id)) = &plan.focus else {
+        return None;
+    };
+    let cp = c.checkpoint(id)?;
+    cp.review_question
+        .as_deref()
+        .or(cp.hints.last().map(String::as_str))
 }

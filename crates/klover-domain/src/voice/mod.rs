@@ -30,8 +30,21 @@ fn render_one(name: &str, ctx: Value) -> String {
         .unwrap_or_default()
 }
 
-/// Renders a plan as the tutor's message. `learner` is the learner's last text, if any.
+/// Renders a plan as the tutor's message in a learning session. `learner` is the
+/// learner's last text, if any.
 pub fn render(curriculum: &Curriculum, plan: &TutorPlan, learner: Option<&str>) -> String {
+    render_for(curriculum, plan, learner, false)
+}
+
+/// Renders a plan as the tutor's message; `review` is true in a review session, whose
+/// `Finish` says that the due cards are done (not that the path is), without a date: the
+/// engine does not know when the next card comes due (the server sends that).
+pub fn render_for(
+    curriculum: &Curriculum,
+    plan: &TutorPlan,
+    learner: Option<&str>,
+    review: bool,
+) -> String {
     let mut concept = curriculum.concept(&plan.concept);
     let mut parts: Vec<String> = Vec::new();
     let redirect =
@@ -55,6 +68,7 @@ pub fn render(curriculum: &Curriculum, plan: &TutorPlan, learner: Option<&str>) 
                 .concept(to)
                 .map(|c| render_one("advance", context! { title => c.title.as_str() })),
             Move::Confirm { checkpoints } => confirm(curriculum, checkpoints),
+            Move::Finish if review => Some(render_one("finish_review", context! {})),
             Move::Finish => Some(render_one("finish", context! {})),
             other => checkpoint_concept(curriculum, other)
                 .or(concept)

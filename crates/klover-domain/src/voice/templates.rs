@@ -42,4 +42,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "finish",
         "That's the whole path, and you explained every piece in your own words. Nice work.",
     ),
+    (
+        "finish_review",
+        "That's every card that was due, explained again. Each one is rescheduled from how it went today: the next review comes when one is due again.",
+    ),
 ];
