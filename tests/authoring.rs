@@ -125,6 +125,50 @@ async fn learners_get_403_and_callers_without_a_token_401() {
 }
 
 #[tokio::test]
+async fn an_admin_token_without_a_learner_lists_and_reads_curricula() {
+    let app = spawn_with_auth().await;
+    let admin = app
+        .store
+        .create_api_token(klover_store::Role::Admin, None, "test")
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let list: Value = client
+        .get(app.http("/api/author/curricula"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["id"], "async-python");
+    assert_eq!(list[0]["title"], "Async in Python, from the ground up");
+    let r = client
+        .get(app.http(&format!("/api/author/curricula/async-python?token={admin}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the token may come as ?token=");
+    let learner = app.token_for("cy").await;
+    let r = client
+        .get(app.http("/api/author/curricula"))
+        .bearer_auth(&learner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = client
+        .get(app.http("/api/author/curricula"))
+        .bearer_auth("klv_wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn the_local_user_of_a_loopback_server_without_auth_is_an_author() {
     let app = spawn_app().await;
     let r = reqwest::get(app.http("/api/author/curricula/async-python"))

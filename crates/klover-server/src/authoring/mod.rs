@@ -4,11 +4,9 @@
 //! to disk or swapped into the running catalog. The author page at `/author` is in
 //! [`page`].
 //!
-//! Who may call it: with auth on, tokens with role `author` or `admin` (a learner token
-//! gets 403, no token 401). With auth off the server only ever listens on loopback
-//! ([`crate::Settings::check`]) and the one local user owns the curriculum folder, so
-//! the local user counts as an author.
+//! Who may call it: see [`access`].
 
+pub mod access;
 pub mod page;
 
 use axum::Json;
@@ -20,10 +18,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use klover_domain::Curriculum;
 use klover_domain::curriculum::{Concept, Problem, SourceFile, load_sources};
-use klover_store::Role;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Identity;
+pub use access::Author;
+
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -33,25 +31,17 @@ pub const MAX_CHECK_BODY: usize = 1024 * 1024;
 /// The most files one check may hold.
 pub const MAX_CHECK_FILES: usize = 500;
 
-/// Routes: `GET /author` (+ its assets), `GET /api/author/curricula/{id}`,
-/// `POST /api/author/check`.
+/// Routes: `GET /author` (+ its assets), `GET /api/author/curricula`,
+/// `GET /api/author/curricula/{id}`, `POST /api/author/check`.
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(page::router())
+        .route("/api/author/curricula", get(curricula))
         .route("/api/author/curricula/{id}", get(curriculum))
         .route(
             "/api/author/check",
             post(check).layer(DefaultBodyLimit::max(MAX_CHECK_BODY)),
         )
-}
-
-/// Refuses callers who are not authors: see the module docs for the rule.
-pub fn require_author(app: &AppState, who: &Identity) -> Result<(), Error> {
-    if !app.settings.auth || matches!(who.role, Role::Author | Role::Admin) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
 }
 
 /// A whole curriculum as authors see it, concepts in prerequisite order.
@@ -100,13 +90,38 @@ impl<'a> CurriculumView<'a> {
     }
 }
 
+/// One entry of `GET /api/author/curricula`.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct CurriculumEntry {
+    /// Curriculum id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Author's version.
+    pub version: String,
+}
+
+/// `GET /api/author/curricula`: the curricula the server teaches (id, title, version).
+pub async fn curricula(State(app): State<AppState>, _author: Author) -> Json<Vec<CurriculumEntry>> {
+    Json(
+        app.catalog
+            .describe()
+            .into_iter()
+            .map(|c| CurriculumEntry {
+                id: c.id,
+                title: c.title,
+                version: c.version,
+            })
+            .collect(),
+    )
+}
+
 /// `GET /api/author/curricula/{id}`: the full curriculum, for authors.
 pub async fn curriculum(
     State(app): State<AppState>,
-    who: Identity,
+    _author: Author,
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
-    require_author(&app, &who)?;
     let c = app
         .catalog
         .get(&id)
@@ -225,11 +240,9 @@ pub fn check_files(files: &[SourceFile]) -> CheckResult {
 /// `POST /api/author/check`: validates the posted files (every problem at once).
 /// A body over [`MAX_CHECK_BODY`] gets 413, one that is not the expected JSON 400.
 pub async fn check(
-    State(app): State<AppState>,
-    who: Identity,
+    _author: Author,
     body: Result<Json<CheckRequest>, JsonRejection>,
 ) -> Result<Response, Error> {
-    require_author(&app, &who)?;
     let request = match body {
         Ok(Json(request)) => request,
         Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => return Ok(too_large()),
@@ -269,4 +282,38 @@ fn too_large() -> Response {
         )
     });
     (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_files_is_a_problem_not_a_crash() {
+        let CheckResult::Invalid { ok, problems } = check_files(&[]) else {
+            panic!("an empty folder cannot be valid");
+        };
+        assert!(!ok);
+        assert!(!problems.is_empty());
+    }
+
+    #[test]
+    fn the_embedded_reference_curriculum_checks_ok() {
+        let files: Vec<SourceFile> = crate::builtin::FILES
+            .iter()
+            .map(|(path, text)| SourceFile {
+                path: (*path).to_owned(),
+                text: (*text).to_owned(),
+            })
+            .collect();
+        let CheckResult::Valid { ok, summary } = check_files(&files) else {
+            panic!("the reference curriculum is valid");
+        };
+        assert!(ok);
+        assert_eq!(
+            summary.order.first().map(String::as_str),
+            Some("sync-vs-async")
+        );
+        assert_eq!(summary.concepts, 7);
+    }
 }

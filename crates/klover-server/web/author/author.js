@@ -238,7 +238,7 @@ async function check(event) {
 }
 
 async function start() {
-  const curricula = await request('/api/curricula');
+  const curricula = await request('/api/author/curricula');
   const select = $('curriculum');
   select.replaceChildren(...curricula.map((c) => {
     const o = el('option', `${c.title} (${c.id})`);

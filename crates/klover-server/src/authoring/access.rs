@@ -1,0 +1,82 @@
+//! Who may use the authoring routes: the [`Author`] extractor. With auth on, a token
+//! (`Authorization: Bearer` or `?token=`) with role `author` or `admin`, with or without a
+//! learner (a learner token gets 403, no or a wrong token 401). With auth off the server
+//! only listens on loopback ([`crate::Settings::check`]) and its one local user owns the
+//! curriculum folder, so the local user counts as an author.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use klover_store::Role;
+
+use crate::auth;
+use crate::error::Error;
+use crate::state::AppState;
+
+/// A caller allowed to read and check curricula.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Author {
+    /// `Author` or `Admin` (the local user of a server without auth is an `Author`).
+    pub role: Role,
+}
+
+impl Author {
+    /// The caller with this token role, if that role may author.
+    pub fn from_role(role: Role) -> Result<Self, Error> {
+        match role {
+            Role::Author | Role::Admin => Ok(Self { role }),
+            Role::Learner => Err(Error::Forbidden),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Author {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Error> {
+        if !app.settings.auth {
+            return Ok(Self { role: Role::Author });
+        }
+        let token = auth::bearer(&parts.headers)
+            .or_else(|| query_token(parts.uri.query()))
+            .ok_or(Error::Unauthorized)?;
+        let grant = app
+            .store
+            .verify_api_token(&token)
+            .await?
+            .ok_or(Error::Unauthorized)?;
+        Self::from_role(grant.role)
+    }
+}
+
+fn query_token(query: Option<&str>) -> Option<String> {
+    query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token="))
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authors_and_admins_may_author_learners_may_not() {
+        assert_eq!(Author::from_role(Role::Author).unwrap().role, Role::Author);
+        assert_eq!(Author::from_role(Role::Admin).unwrap().role, Role::Admin);
+        assert!(matches!(
+            Author::from_role(Role::Learner),
+            Err(Error::Forbidden)
+        ));
+    }
+
+    #[test]
+    fn the_token_is_read_from_the_query() {
+        assert_eq!(
+            query_token(Some("a=1&token=klv_x")).as_deref(),
+            Some("klv_x")
+        );
+        assert_eq!(query_token(Some("token=")), None);
+        assert_eq!(query_token(None), None);
+    }
+}
