@@ -20,6 +20,9 @@
 //! `tutor_done`; the next message goes after the turn's closing `progress`. Errors are
 //! `error` frames, `tutor_done` frames whose status is not `complete`, closed sockets, and
 //! learners still running at `--timeout-secs` (the whole run stops by then).
+//!
+//! `--nodelay` serves `klover_server::router` directly on sockets with `TCP_NODELAY`
+//! (what `klover_server::run` does not set), to measure what Nagle's algorithm costs.
 
 #![allow(
     clippy::unwrap_used,
@@ -63,6 +66,7 @@ struct Args {
     chunk_ms: u64,
     database_url: Option<String>,
     timeout_secs: u64,
+    nodelay: bool,
 }
 
 fn parse_args() -> Args {
@@ -74,6 +78,7 @@ fn parse_args() -> Args {
         chunk_ms: 30,
         database_url: None,
         timeout_secs: 300,
+        nodelay: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -82,13 +87,14 @@ fn parse_args() -> Args {
             "--learners" => a.learners = value().parse().expect("--learners N"),
             "--messages" => a.messages = value().parse().expect("--messages M"),
             "--llm" => a.llm = true,
+            "--nodelay" => a.nodelay = true,
             "--first-token-ms" => a.first_token_ms = value().parse().expect("--first-token-ms"),
             "--chunk-ms" => a.chunk_ms = value().parse().expect("--chunk-ms"),
             "--database-url" => a.database_url = Some(value()),
             "--timeout-secs" => a.timeout_secs = value().parse().expect("--timeout-secs"),
             _ => panic!(
                 "unknown flag {flag}; flags: --learners N --messages M --llm \
-                 --first-token-ms MS --chunk-ms MS --database-url URL --timeout-secs S"
+                 --first-token-ms MS --chunk-ms MS --database-url URL --timeout-secs S --nodelay"
             ),
         }
     }
@@ -270,14 +276,25 @@ async fn start_server(
     let addr = listener.local_addr().unwrap();
     let app = klover_server::AppState::new(settings, store, catalog, voice);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let shutdown = async {
-            let _ = stopped.await;
-        };
-        if let Err(e) = klover_server::run(listener, app, shutdown).await {
-            eprintln!("server stopped: {e}");
-        }
-    });
+    let shutdown = async {
+        let _ = stopped.await;
+    };
+    if args.nodelay {
+        // The server's router on sockets with TCP_NODELAY (`run` leaves Nagle on).
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let app = klover_server::router(app);
+        let serve = axum::serve(listener, app).with_graceful_shutdown(shutdown);
+        tokio::spawn(async move { serve.await });
+    } else {
+        tokio::spawn(async move {
+            if let Err(e) = klover_server::run(listener, app, shutdown).await {
+                eprintln!("server stopped: {e}");
+            }
+        });
+    }
     (addr, stop)
 }
 
