@@ -93,7 +93,9 @@ pub(crate) fn openai_client(
     let cfg = OpenAIConfig::new()
         .with_api_base(config.base_url.clone())
         .with_api_key(config.api_key.expose().to_string());
-    Client::with_config(cfg).with_http_service(RecordingService {
+    // `Client::build` reuses our pooled reqwest client; `with_config` would make a new one
+    // per attempt, re-reading the system's root certificates every time.
+    Client::build(http.clone(), cfg).with_http_service(RecordingService {
         http: http.clone(),
         retry_after: slot.clone(),
     })
