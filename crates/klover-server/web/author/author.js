@@ -193,8 +193,17 @@ function jumpTo(lineNo) {
   const area = $('text');
   const lines = area.value.split('\n');
   const start = lines.slice(0, lineNo - 1).reduce((n, l) => n + l.length + 1, 0);
+  // Measure how far down the line is (wrapped lines included) with a hidden copy of
+  // the text area holding the text before it; CSSOM width is allowed by the CSP.
+  const mirror = el('textarea', null, 'measure');
+  mirror.style.width = `${area.offsetWidth}px`;
+  mirror.value = area.value.slice(0, start);
+  document.body.append(mirror);
+  const above = mirror.scrollHeight;
+  mirror.remove();
   area.focus();
   area.setSelectionRange(start, start + (lines[lineNo - 1] || '').length);
+  area.scrollTop = Math.max(0, above - area.clientHeight / 3);
 }
 
 function showResult(result, path) {
