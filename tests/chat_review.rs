@@ -91,6 +91,12 @@ async fn klover_chat_review_reprobes_the_due_card_and_reschedules_it() {
         "the tutor asked first:\n{out}"
     );
     assert!(out[me..].contains("Klover: "), "and answered:\n{out}");
+    assert!(
+        out[me..].contains("★ Review done: 1 card(s) rescheduled."),
+        "a review ends as a review:\n{out}"
+    );
+    assert!(!out.contains("whole path"), "{out}");
+    assert!(!out.contains("whole async-python curriculum"), "{out}");
 
     let sessions = app.store.list_sessions(&learner).await.unwrap();
     assert_eq!(sessions.len(), 1);

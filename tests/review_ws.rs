@@ -49,12 +49,39 @@ async fn a_review_session_reprobes_the_due_card_and_reschedules_it() {
     assert_eq!(session["mode"], "review");
     assert_eq!(session["concept"], "event-loop", "the card's concept");
     let id = session_id(&opening);
+    let p = find(&opening, "progress").unwrap();
+    assert_eq!(
+        p["review"],
+        json!({"checkpoints": [CHECKPOINT], "reviewed": 0}),
+        "a review's progress says what is under review: {p}"
+    );
 
-    ws.turn(
-        "A CPU-bound task never reaches a wait, so it blocks the single-threaded event loop: \
-         everything else pauses.",
-    )
-    .await;
+    let end = ws
+        .turn(
+            "A CPU-bound task never reaches a wait, so it blocks the single-threaded event loop: \
+             everything else pauses.",
+        )
+        .await;
+    let types: Vec<&str> = end.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert!(
+        !types.contains(&"curriculum_complete"),
+        "a review is not the end of the path: {types:?}"
+    );
+    let said = find(&end, "tutor_done").unwrap()["text"].as_str().unwrap();
+    assert!(!said.contains("whole path"), "{said}");
+    assert!(said.contains("every card that was due"), "{said}");
+    let done = find(&end, "review_complete").expect("review_complete at the end");
+    assert_eq!(done["curriculum"], "async-python");
+    assert_eq!(done["reviewed"], 1);
+    let ended = find(&end, "session_ended").expect("session_ended at the end");
+    assert_eq!(ended["session_id"], id.as_str());
+    assert_eq!(
+        types.last(),
+        Some(&"progress"),
+        "progress still closes the turn"
+    );
+    let p = end.last().unwrap();
+    assert_eq!(p["review"]["reviewed"], 1, "{p}");
 
     let cards = app.store.review_cards(&learner).await.unwrap();
     let card = cards
@@ -69,6 +96,17 @@ async fn a_review_session_reprobes_the_due_card_and_reschedules_it() {
         "answered well: moves out ({})",
         card.due_at
     );
+    let next = chrono::DateTime::parse_from_rfc3339(done["next_due_at"].as_str().unwrap()).unwrap();
+    assert_eq!(next, card.due_at, "the next review is the store's");
+
+    // Resuming the finished session says it is over.
+    let mut again = app.client().await;
+    again
+        .send(json!({"type": "resume", "session_id": id, "last_seq": 0}))
+        .await;
+    let replay = again.until("resumed").await;
+    assert!(find(&replay, "session_ended").is_some(), "replayed");
+    assert_eq!(replay.last().unwrap()["ended"], true);
 
     let md = reqwest::get(app.http(&format!("/api/sessions/{id}/export")))
         .await

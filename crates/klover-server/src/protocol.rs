@@ -149,10 +149,25 @@ pub enum ServerEvent {
         /// New concept title.
         title: String,
     },
-    /// Every concept of the curriculum is mastered.
+    /// Every concept of the curriculum is mastered (learning sessions only).
     CurriculumComplete {
         /// Curriculum id.
         curriculum: String,
+    },
+    /// A review session went over every card it was started with.
+    ReviewComplete {
+        /// Curriculum id.
+        curriculum: String,
+        /// Cards of this session rescheduled (from the store).
+        reviewed: usize,
+        /// When the learner's next card of this curriculum comes due (RFC 3339, UTC);
+        /// `None` when there is no card.
+        next_due_at: Option<String>,
+    },
+    /// The session is over: no message will be answered any more; start another one.
+    SessionEnded {
+        /// Session id.
+        session_id: String,
     },
     /// Sent after a resume replay: the client is now live.
     Resumed {
@@ -162,6 +177,9 @@ pub enum ServerEvent {
         head_seq: u64,
         /// Whether a tutor reply is still streaming.
         reply_in_progress: bool,
+        /// Whether the session is over (the path or the review finished).
+        #[serde(default)]
+        ended: bool,
     },
     /// Something went wrong; the socket stays open unless a close frame follows.
     Error {
@@ -189,6 +207,18 @@ pub struct Progress {
     pub checkpoints: Vec<CheckpointProgress>,
     /// How many checkpoints are still to find.
     pub remaining: usize,
+    /// Review sessions only: the checkpoints under review and how many are done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewProgress>,
+}
+
+/// Where a review session stands: "`reviewed` of `checkpoints.len()` reviewed".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewProgress {
+    /// The checkpoints the session reviews, in order.
+    pub checkpoints: Vec<String>,
+    /// How many of them are done (shown again, or stated by the tutor after two tries).
+    pub reviewed: usize,
 }
 
 /// One checkpoint's status.
@@ -336,6 +366,26 @@ mod tests {
         assert_eq!(v["move"], "confirm");
         let back: Envelope = serde_json::from_str(&e.to_json()).unwrap();
         assert_eq!(back, e);
+        let end = Envelope {
+            seq: Some(9),
+            event: ServerEvent::ReviewComplete {
+                curriculum: "async-python".into(),
+                reviewed: 2,
+                next_due_at: None,
+            },
+        };
+        let v: serde_json::Value = serde_json::from_str(&end.to_json()).unwrap();
+        assert_eq!(v["type"], "review_complete");
+        assert_eq!(v["reviewed"], 2);
+        assert!(v["next_due_at"].is_null(), "{v}");
+        let old: Envelope = serde_json::from_str(
+            r#"{"seq":null,"type":"resumed","session_id":"s","head_seq":3,"reply_in_progress":false}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            old.event,
+            ServerEvent::Resumed { ended: false, .. }
+        ));
         let err = Envelope::error(ErrorCode::ReplyInProgress, "wait").to_json();
         assert!(err.contains(r#""code":"reply_in_progress""#), "{err}");
         assert!(err.contains(r#""seq":null"#), "{err}");

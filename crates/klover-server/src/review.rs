@@ -3,7 +3,7 @@
 //! `mode: "review"`) re-probes the learner's due cards and reschedules each one once it
 //! is settled. The scheduling itself is `klover_domain::review` (FSRS).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use klover_domain::Curriculum;
 use klover_domain::engine::{SessionState, TurnOutcome};
 use klover_domain::ids::CheckpointId;
@@ -84,6 +84,32 @@ pub async fn reschedule(
             .await?;
     }
     Ok(())
+}
+
+/// The end of a review session, from the store: how many of its cards were rescheduled
+/// (reviewed, now due later than `now`) and when the learner's next card of `curriculum`
+/// comes due (`None` with no card).
+pub async fn summary(
+    app: &AppState,
+    learner: &LearnerId,
+    curriculum: &Curriculum,
+    state: &SessionState,
+) -> Result<(usize, Option<DateTime<Utc>>), Error> {
+    let now = Utc::now();
+    let cards: Vec<ReviewCard> = app
+        .store
+        .review_cards(learner)
+        .await?
+        .into_iter()
+        .filter(|c| c.curriculum == curriculum.id && curriculum.checkpoint(&c.checkpoint).is_some())
+        .collect();
+    let reviewed = cards
+        .iter()
+        .filter(|c| state.review_queue.contains(&c.checkpoint))
+        .filter(|c| c.last_review_at.is_some() && c.due_at > now)
+        .count();
+    let next = cards.iter().map(|c| c.due_at).min();
+    Ok((reviewed, next))
 }
 
 fn from_row(row: &ReviewCard) -> Card {

@@ -14,7 +14,7 @@ use klover_store::{TurnRow, TurnStatus};
 
 use crate::error::Error;
 use crate::live::{LiveSession, ReplySlot};
-use crate::protocol::{CheckpointProgress, Progress, ServerEvent};
+use crate::protocol::{CheckpointProgress, Progress, ReviewProgress, ServerEvent};
 use crate::state::AppState;
 use crate::voice::{Rendered, TutorVoice, cut_status, offline_chunks};
 use crate::{convert, telemetry};
@@ -92,9 +92,23 @@ pub(crate) async fn close_turn(
     p: &engine::Progress,
 ) -> Result<(), Error> {
     app.hub.reply_ended(live, slot);
-    live.emit(&app.store, ServerEvent::Progress(progress(p)))
-        .await?;
+    let mut event = progress(p);
+    event.review = review_progress(&live.lock_engine().state);
+    live.emit(&app.store, ServerEvent::Progress(event)).await?;
     Ok(())
+}
+
+/// A review session's place in its queue (`None` when learning): the checkpoints under
+/// review and how many are done (shown again, or stated by the tutor).
+pub fn review_progress(state: &SessionState) -> Option<ReviewProgress> {
+    if state.mode != engine::Mode::Review {
+        return None;
+    }
+    let queue = &state.review_queue;
+    Some(ReviewProgress {
+        checkpoints: queue.iter().map(ToString::to_string).collect(),
+        reviewed: queue.iter().filter(|id| state.learner.is_done(id)).count(),
+    })
 }
 
 /// Review bookkeeping of a turn: reschedule settled cards in a review session; add cards
@@ -158,13 +172,35 @@ async fn after_reply(
         live.emit(store, event).await?;
     }
     if outcome.finished {
-        store.end_session(&live.id).await?;
-        let event = ServerEvent::CurriculumComplete {
-            curriculum: live.curriculum.id.to_string(),
-        };
-        live.emit(store, event).await?;
+        end(app, live).await?;
     }
     close_turn(app, live, slot, &outcome.progress).await
+}
+
+/// The end of a session: stored as ended, then `curriculum_complete` (learning) or
+/// `review_complete` (review), then `session_ended`.
+async fn end(app: &AppState, live: &Arc<LiveSession>) -> Result<(), Error> {
+    let store = &app.store;
+    store.end_session(&live.id).await?;
+    let state = live.lock_engine().state.clone();
+    let curriculum = live.curriculum.id.to_string();
+    let event = if state.mode == engine::Mode::Review {
+        let (reviewed, next) =
+            crate::review::summary(app, &live.learner, &live.curriculum, &state).await?;
+        ServerEvent::ReviewComplete {
+            curriculum,
+            reviewed,
+            next_due_at: next.map(|t| t.to_rfc3339()),
+        }
+    } else {
+        ServerEvent::CurriculumComplete { curriculum }
+    };
+    live.emit(store, event).await?;
+    let ended = ServerEvent::SessionEnded {
+        session_id: live.id.to_string(),
+    };
+    live.emit(store, ended).await?;
+    Ok(())
 }
 
 /// Streams authored text as a tutor turn: stored delta by delta, then finished.
@@ -273,5 +309,6 @@ pub fn progress(p: &engine::Progress) -> Progress {
             })
             .collect(),
         remaining: p.remaining,
+        review: None,
     }
 }

@@ -71,6 +71,10 @@ impl View {
                     "★ You have worked through the whole {curriculum} curriculum."
                 ));
             }
+            ServerEvent::ReviewComplete { reviewed, .. } => {
+                out(&format!("★ Review done: {reviewed} card(s) rescheduled."));
+            }
+            ServerEvent::SessionEnded { .. } => self.note("(this session is finished)"),
             ServerEvent::Error { message, .. } => self.note(message),
             ServerEvent::Resumed { .. } => self.note("(resumed)"),
             ServerEvent::LearnerAck { .. }

@@ -199,6 +199,7 @@ impl Conn {
             session_id: live.id.to_string(),
             head_seq: self.last_sent,
             reply_in_progress: live.replying(),
+            ended: live.lock_engine().state.finished,
         };
         Ok(self.send_env(&Envelope::unsequenced(resumed)).await)
     }
