@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -53,6 +54,11 @@ pub async fn run(
         tracing::warn!(closed, "tutor replies cut by a crash were kept as partial");
     }
     let stop_accepting = CancellationToken::new();
+    // A turn goes out as several small frames: without TCP_NODELAY each waits for the
+    // client's delayed ACK (a lone offline turn took 44 ms instead of 10 ms).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let serve = axum::serve(listener, router(app.clone()))
         .with_graceful_shutdown(stop_accepting.clone().cancelled_owned());
     let server = tokio::spawn(async move { serve.await });
