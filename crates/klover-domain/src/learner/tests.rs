@@ -74,6 +74,9 @@ fn a_mastered_checkpoint_stays_mastered_within_the_session() {
     assert_eq!(m.observe(k, &hit, "alpha", &[]), vec![x.clone()]);
     let mut miss = Assessment::empty(k);
     miss.negated.push(x.clone());
-    assert!(m.observe(k, &miss, "not alpha", std::slice::from_ref(&x)).is_empty());
+    assert!(
+        m.observe(k, &miss, "not alpha", std::slice::from_ref(&x))
+            .is_empty()
+    );
     assert!(m.is_mastered(&x));
 }
