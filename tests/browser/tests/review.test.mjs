@@ -60,6 +60,8 @@ test('a due card shows "Review due: 1" and a review session re-probes it', inBro
   assert.ok(probe[0].text.trim().length > 0);
   // The probe asks; it never gives the checkpoint away.
   assert.ok(!probe[0].text.includes(ANSWER), 'the probe does not state the answer');
+  assert.equal((await page.locator('#remaining').innerText()).trim(), '0 of 1 reviewed', 'the review is counted, not the concept');
+  assert.equal(await page.locator('#input').isDisabled(), false);
 
   await say(page, ANSWER);
   // Answered well: the card moves out, nothing is due, and the next review date shows.
@@ -67,6 +69,16 @@ test('a due card shows "Review due: 1" and a review session re-probes it', inBro
   assert.match(await page.locator('#review-next').textContent(), /^Next review (today|tomorrow|\w{3}, \w{3} \d+) at /);
   assert.equal(await page.locator('#tab-review').isVisible(), false, 'no count once nothing is due');
   assert.equal(await page.locator('#welcome-review').count(), 0);
+  // The review is over: its own ending, the count, and a closed message box that says why.
+  await page.locator('#ended-note').waitFor();
+  const note = await page.locator('#ended-note').innerText();
+  assert.match(note, /^Review complete: 1 card rescheduled\. Next review /);
+  assert.match(note, /This session is finished — start another from Concepts\.$/);
+  assert.equal(await page.locator('#input').isDisabled(), true, 'the message box is disabled');
+  assert.equal((await page.locator('#remaining').innerText()).trim(), '1 of 1 reviewed');
+  const ending = (await transcript(page)).filter((t) => t.role === 'tutor').at(-1).text;
+  assert.ok(!/whole path/.test(ending), `a review ends as a review: ${ending}`);
+  assert.ok(!/curriculum complete/i.test(await page.locator('body').innerText()), 'not a curriculum ending');
   await screenshot(page, 'review-answered-phone');
   await page.locator('.tab[data-view="concepts"]').click();
   await page.locator('#review-next').waitFor();
@@ -87,6 +99,9 @@ test('a new tab after the review lists it as a review session and shows nothing 
   await page.waitForFunction(() => document.querySelectorAll('.turn-learner').length === 1);
   await waitForReplyEnd(page);
   assert.equal(await page.locator('.turn-learner .body').first().innerText(), ANSWER);
+  await page.locator('#ended-note').waitFor();
+  assert.match(await page.locator('#ended-note').innerText(), /This session is finished — start another from Concepts/);
+  assert.equal(await page.locator('#input').isDisabled(), true, 'a finished session reopens closed');
   await screenshot(page, 'review-reopened-desktop');
   assertClean(assert, problems);
 }));

@@ -86,12 +86,25 @@ export function setupComposer({ onSend, onStop }) {
     onSend(text);
   });
   byId('stop').addEventListener('click', onStop);
+  // Shown above the box when the session is over (it says why the box is disabled).
+  const note = document.createElement('p');
+  Object.assign(note, { id: 'ended-note', className: 'ended-note muted', hidden: true });
+  note.setAttribute('role', 'status');
+  note.style.gridColumn = '1 / -1'; // CSSOM: the CSP forbids inline style attributes
+  note.style.margin = '0';
+  form.prepend(note);
   return {
-    /** `enabled`: a session exists; `busy`: a reply is on its way. */
-    set({ enabled, busy, placeholder }) {
+    /**
+     * `enabled`: a session exists and is not over; `busy`: a reply is on its way;
+     * `ended`: the note saying the session is finished (null when it is not).
+     */
+    set({ enabled, busy, placeholder, ended = null }) {
       form.dataset.busy = String(busy);
       input.disabled = !enabled;
       input.placeholder = placeholder;
+      note.hidden = !ended;
+      note.textContent = ended ?? '';
+      input.setAttribute('aria-describedby', ended ? 'ended-note composer-hint' : 'composer-hint');
       byId('send').hidden = busy;
       byId('send').disabled = !enabled || busy || input.value.trim() === '';
       const stop = byId('stop');

@@ -9,7 +9,7 @@ import { renderGraph, renderConceptCard, conceptStatuses } from './graph.js';
 import { renderProgress, renderAhas } from './progress.js';
 import { Announcer } from './announce.js';
 import { fetchCurricula, fetchSessions, fetchReviewDue, downloadExport, isLocalHost, Unauthorized } from './api.js';
-import { renderReview } from './review.js';
+import { renderReview, whenLabel } from './review.js';
 import { bulbIcon } from './icons.js';
 import { setupTabs, connectionPill, toast, setupComposer, askToken } from './chrome.js';
 import { tabStore } from './storage.js';
@@ -121,14 +121,20 @@ const view = {
   resumed() {
     refreshChrome();
   },
-  complete() {
+  ended(s) {
+    refreshChrome();
+    if (!s.replaying) announcer.say(ENDED_NOTE);
+  },
+  complete(e) {
     refreshDueSoon();
-    if (session.mode === 'review') {
+    if (e.type === 'review_complete') {
       if (session.replaying) return;
-      announcer.say('Review complete: every due checkpoint is explained again.');
-      toast('Review complete. Every due checkpoint is rescheduled.', 'success');
+      const said = reviewEnding(session.ending);
+      announcer.say(said);
+      toast(said, 'success');
       return;
     }
+    if (session.mode === 'review') return; // a review logged before `review_complete` existed
     masterConcept(session.concept);
     announcer.say('Curriculum complete: every concept is mastered.');
     toast('Curriculum complete: every concept is mastered. Well explained!', 'success');
@@ -136,6 +142,15 @@ const view = {
 };
 
 const session = new Session({ send: (frame) => conn.send(frame), view });
+
+const ENDED_NOTE = 'This session is finished — start another from Concepts.';
+
+/** "Review complete: 2 cards rescheduled. Next review tomorrow at 9:30 AM." */
+function reviewEnding(ending) {
+  const n = Number(ending?.reviewed ?? 0);
+  const next = ending?.nextDueAt ? ` Next review ${whenLabel(ending.nextDueAt)}.` : '';
+  return `Review complete: ${n} ${n === 1 ? 'card' : 'cards'} rescheduled.${next}`;
+}
 
 function masterConcept(id) {
   if (!id || app.mastered.has(id)) return;
@@ -162,11 +177,15 @@ function refreshChrome() {
   const queued = session.turns.some((t) => t.status === 'queued');
   byId('thinking').hidden = !(session.waiting && !queued && !session.turns.some((t) => t.status === 'streaming'));
   transcript.follow();
+  const ended = Boolean(session.id && session.ended);
   composer.set({
-    enabled: Boolean(session.id),
-    busy: session.busy,
+    enabled: Boolean(session.id) && !ended,
+    busy: session.busy && !ended,
     placeholder: !session.id ? 'Pick a concept to start'
-      : session.mode === 'review' ? 'Explain it again in your own words…' : 'Explain it in your own words…',
+      : ended ? 'This session is finished'
+        : session.mode === 'review' ? 'Explain it again in your own words…' : 'Explain it in your own words…',
+    ended: !ended ? null
+      : session.ending?.type === 'review_complete' ? `${reviewEnding(session.ending)} ${ENDED_NOTE}` : ENDED_NOTE,
   });
   drawReview();
   byId('export-md').disabled = !session.id;

@@ -6,8 +6,9 @@ import { h, clear, humanize } from './dom.js';
 import { checkIcon, dotIcon, bulbIcon } from './icons.js';
 
 /**
- * Draws the current concept's `progress` (`{concept, mastery, checkpoints, remaining}`)
- * into `container`, then the concepts met earlier in the session, folded.
+ * Draws the current concept's `progress` (`{concept, mastery, checkpoints, remaining,
+ * review?}`) into `container`, then the concepts met earlier in the session, folded. In a
+ * review session (`review: {checkpoints, reviewed}`) the count is "N of M reviewed".
  */
 export function renderProgress(container, { progress, conceptTitle, earlier = [], review = false }) {
   // Redrawn on every event: keep the folds the learner opened.
@@ -35,8 +36,15 @@ export function renderProgress(container, { progress, conceptTitle, earlier = []
   if (reached) container.append(reached);
   const dots = h('span', { class: 'dots', 'aria-hidden': 'true' },
     Array.from({ length: Math.min(remaining, 12) }, () => h('span', { class: 'dot' })));
-  container.append(h('p', { class: 'remaining', id: 'remaining' }, remaining ? dots : null,
-    remaining === 0 ? 'Every checkpoint found.' : `${remaining} still to find`));
+  if (progress.review) {
+    // A review goes over some checkpoints only: count those, not the whole concept.
+    const total = (progress.review.checkpoints ?? []).length;
+    const done = Math.min(Number(progress.review.reviewed) || 0, total);
+    container.append(h('p', { class: 'remaining', id: 'remaining' }, `${done} of ${total} reviewed`));
+  } else {
+    container.append(h('p', { class: 'remaining', id: 'remaining' }, remaining ? dots : null,
+      remaining === 0 ? 'Every checkpoint found.' : `${remaining} still to find`));
+  }
   for (const past of earlier) {
     const count = (past.checkpoints ?? []).filter((c) => c.reached).length;
     const list = checkpointList(past);

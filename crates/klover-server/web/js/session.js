@@ -18,6 +18,10 @@ export class Session {
     this.curriculum = saved?.curriculum ?? null;
     this.concept = saved?.concept ?? null;
     this.mode = saved?.mode ?? 'learn';
+    // The session is over (`session_ended`, or `resumed.ended`): no message is answered.
+    this.ended = Boolean(this.id && saved?.ended);
+    // How the session ended (`review_complete` or `curriculum_complete`), for the note.
+    this.ending = this.id ? (saved?.ending ?? null) : null;
     this.turns = this.id ? tabStore.turns() : [];
     this.lastSeq = this.id && this.turns.length ? Number(saved?.lastSeq ?? 0) : 0;
     this.outbox = this.id ? tabStore.outbox() : [];
@@ -46,7 +50,7 @@ export class Session {
   start(curriculum, concept, mode = 'learn') {
     tabStore.clearSession();
     Object.assign(this, { id: null, turns: [], outbox: [], ahas: [], progressLog: [], lastSeq: 0, waiting: true });
-    Object.assign(this, { curriculum, concept, mode });
+    Object.assign(this, { curriculum, concept, mode, ended: false, ending: null });
     this.pendingStart = { type: 'start', curriculum, ...(concept ? { concept } : {}), mode };
     this.awaitingSession = true;
     this.view.reset(this);
@@ -57,6 +61,7 @@ export class Session {
   open(sessionId) {
     tabStore.clearSession();
     Object.assign(this, { id: sessionId, turns: [], outbox: [], ahas: [], progressLog: [], lastSeq: 0, waiting: false, mode: 'learn' });
+    Object.assign(this, { ended: false, ending: null });
     this.pendingStart = null;
     this.awaitingSession = true;
     this.save();
@@ -107,6 +112,7 @@ export class Session {
   /** After a resume's replay: the server says whether a reply is still being written. */
   on_resumed(e) {
     this.replaying = false;
+    if (e.ended) this.ended = true;
     if (e.reply_in_progress) this.waiting = true;
     else {
       this.waiting = this.outbox.length > 0;
@@ -119,7 +125,21 @@ export class Session {
   }
 
   on_curriculum_complete(e) {
+    this.ending = { type: e.type };
     this.view.complete(e, this);
+  }
+
+  /** The end of a review: how many cards were rescheduled and when the next is due. */
+  on_review_complete(e) {
+    this.ending = { type: e.type, reviewed: Number(e.reviewed ?? 0), nextDueAt: e.next_due_at ?? null };
+    this.view.complete(e, this);
+  }
+
+  /** The session is over: the message box closes (a new session starts from Concepts). */
+  on_session_ended() {
+    this.ended = true;
+    this.waiting = false;
+    this.view.ended(this);
   }
 
   on_session(e) {
@@ -238,7 +258,7 @@ export class Session {
     if (code === 'no_session' || code === 'not_found' || code === 'forbidden') {
       tabStore.clearSession();
       Object.assign(this, { id: null, turns: [], outbox: [], ahas: [], progressLog: [], lastSeq: 0, waiting: false });
-      Object.assign(this, { awaitingSession: false, pendingStart: null, mode: 'learn' });
+      Object.assign(this, { awaitingSession: false, pendingStart: null, mode: 'learn', ended: false, ending: null });
       this.view.reset(this);
     }
     if (code === 'upstream_failed') this.waiting = false;
@@ -278,7 +298,7 @@ export class Session {
 
   save() {
     if (!this.id) return;
-    tabStore.setSession({ sessionId: this.id, lastSeq: this.lastSeq, curriculum: this.curriculum, concept: this.concept, mode: this.mode });
+    tabStore.setSession({ sessionId: this.id, lastSeq: this.lastSeq, curriculum: this.curriculum, concept: this.concept, mode: this.mode, ended: this.ended, ending: this.ending });
     tabStore.setTurns(this.turns);
     tabStore.setOutbox(this.outbox);
     tabStore.setAhas(this.ahas);
