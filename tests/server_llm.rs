@@ -91,6 +91,43 @@ async fn in_llm_mode_deltas_stream_in_order_and_the_reply_is_stored_whole() {
 }
 
 #[tokio::test]
+async fn a_stop_while_the_judge_is_thinking_ends_the_turn_and_drops_the_judge_request() {
+    let fake = FakeLlm::start().await;
+    fake.set_responder(move |req| {
+        if req.is_stream() {
+            Reply::chunks(CHUNKS)
+        } else {
+            Reply::text("{}").fail(Failure::HangBeforeHeaders)
+        }
+    });
+    let app = llm_app(&fake).await;
+    let mut c = app.client().await;
+    c.start("async-python", None).await;
+    c.say(LEARNER).await;
+    let judge = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(r) = fake.requests().into_iter().find(|r| !r.is_stream()) {
+                break r;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the judge was asked");
+    c.send(json!({"type": "stop"})).await;
+    // Without the stop reaching the judge, this waits for the 30 s first-token timeout.
+    let events = tokio::time::timeout(Duration::from_secs(10), c.until("progress"))
+        .await
+        .expect("the turn ended after the stop");
+    let done = find(&events, "tutor_done").unwrap();
+    assert_ne!(done["status"], "complete", "{done}");
+    tokio::time::timeout(Duration::from_secs(5), fake.wait_disconnect(judge.index))
+        .await
+        .expect("the judge's upstream request was dropped");
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn stop_mid_llm_reply_closes_the_upstream_request_and_keeps_the_partial_text() {
     let fake = FakeLlm::start().await;
     script(

@@ -83,7 +83,11 @@ pub async fn speak(
                 usage,
             }
         }
-        Err(e) => failed(live, e),
+        Err(e) => {
+            // A cut reply reached the learner too: it gets the same leak check.
+            klover_llm::guard::check_leaks(&live.curriculum, plan, e.partial());
+            failed(live, e)
+        }
     };
     let text = finish(app, live, &turn, plan, rendered).await?;
     Ok((text, rendered))

@@ -51,7 +51,15 @@ async fn run_inner(
             .ok_or_else(|| Error::NotFound(format!("concept `{}`", state.concept)))?;
         match &app.voice {
             TutorVoice::Offline => klover_domain::assess::RubricAssessor::new().assess_now(req),
-            TutorVoice::Llm(llm) => llm.judge.assess(req).await,
+            // The judge is an LLM call: a stop (or shutdown) must not wait for it. The
+            // rubric's verdict stands in, as on any judge failure.
+            TutorVoice::Llm(llm) => tokio::select! {
+                biased;
+                _ = slot.cancel.cancelled() => {
+                    klover_domain::assess::RubricAssessor::new().assess_now(req)
+                }
+                verdict = llm.judge.assess(req) => verdict,
+            },
         }
     };
     let outcome = engine::learner_turn(&curr, &mut state, text, assessment);
