@@ -94,7 +94,8 @@ fn respond(content_type: &'static str, body: &'static [u8]) -> Response {
     response
 }
 
-fn add_security_headers(response: &mut Response) {
+/// CSP, nosniff, no referrer, no framing: for every page and asset we serve.
+pub(crate) fn add_security_headers(response: &mut Response) {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,

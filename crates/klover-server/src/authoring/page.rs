@@ -8,8 +8,6 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::web::CONTENT_SECURITY_POLICY;
-
 const INDEX_HTML: &str = include_str!("../../web/author/index.html");
 const AUTHOR_JS: &str = include_str!("../../web/author/author.js");
 const AUTHOR_CSS: &str = include_str!("../../web/author/author.css");
@@ -38,18 +36,6 @@ fn respond(content_type: &'static str, body: &'static str) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    crate::web::add_security_headers(&mut response);
     response
 }
