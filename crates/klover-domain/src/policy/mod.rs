@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::assess::Assessment;
-use crate::curriculum::Curriculum;
+use crate::curriculum::{Concept, Curriculum};
 use crate::ids::{CheckpointId, ConceptId, MisconceptionId};
 use crate::learner::LearnerModel;
 
@@ -141,6 +141,19 @@ pub struct TutorPlan {
 }
 
 impl TutorPlan {
+    /// A review re-probe: an `Ask` whose focus is a checkpoint of `concept` asks that
+    /// checkpoint's review question, else its last hint (neither states it). `None` when
+    /// the plan is not aimed at a checkpoint of `concept`.
+    pub fn review_question<'c>(&self, concept: &'c Concept) -> Option<&'c str> {
+        let Some(Focus::Checkpoint(id)) = &self.focus else {
+            return None;
+        };
+        let cp = concept.checkpoint(id)?;
+        cp.review_question
+            .as_deref()
+            .or(cp.hints.last().map(String::as_str))
+    }
+
     /// The move that decides the turn (a correction over a hint over a confirmation…).
     pub fn primary(&self) -> Option<&Move> {
         self.moves.iter().min_by_key(|m| rank(m))

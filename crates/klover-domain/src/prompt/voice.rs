@@ -195,7 +195,7 @@ fn move_view(curriculum: &Curriculum, concept: &Concept, plan: &TutorPlan, m: &M
         Move::Ask { concept: id } => {
             if let Some(c) = curriculum.concept(id) {
                 v.concept_title = c.title.clone();
-                match review_question(c, plan) {
+                match plan.review_question(c) {
                     Some(q) => {
                         v.question = q.to_owned();
                         v.review = true;
@@ -270,17 +270,4 @@ fn move_view(curriculum: &Curriculum, concept: &Concept, plan: &TutorPlan, m: &M
         Move::Finish => {}
     }
     v
-}
-
-/// A review re-probe: an `Ask` whose focus is a checkpoint of the concept asks that
-/// checkpoint's review question, else its last hint (as the offline voice does; neither
-/// states the checkpoint).
-fn review_question<'c>(c: &'c Concept, plan: &TutorPlan) -> Option<&'c str> {
-    let Some(crate::policy::Focus::Checkpoint(id)) = &plan.focus else {
-        return None;
-    };
-    let cp = c.checkpoint(id)?;
-    cp.review_question
-        .as_deref()
-        .or(cp.hints.last().map(String::as_str))
 }

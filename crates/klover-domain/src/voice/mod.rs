@@ -56,8 +56,8 @@ pub fn render_for(
         let part = match m {
             Move::Ask { concept: id } => curriculum.concept(id).map(|c| {
                 let name = if redirect { "redirect" } else { "ask" };
-                let question = review_question(c, plan).unwrap_or(c.opening_question.as_str());
-                let review = review_question(c, plan).is_some();
+                let question = plan.review_question(c).unwrap_or(c.opening_question.as_str());
+                let review = plan.review_question(c).is_some();
                 let opening = learner.is_none();
                 render_one(name, context! { title => c.title.as_str(), opening_question => question, review, opening })
             }),
@@ -105,18 +105,6 @@ pub fn prose_words(text: &str) -> usize {
 
 /// The most words of prose in one offline tutor turn.
 pub const MAX_WORDS: usize = 100;
-
-/// An `Ask` aimed at a checkpoint of its concept is a review re-probe: the checkpoint's
-/// review question, else its last hint (neither states it).
-fn review_question<'c>(c: &'c Concept, plan: &TutorPlan) -> Option<&'c str> {
-    let Some(crate::policy::Focus::Checkpoint(id)) = &plan.focus else {
-        return None;
-    };
-    let cp = c.checkpoint(id)?;
-    cp.review_question
-        .as_deref()
-        .or(cp.hints.last().map(String::as_str))
-}
 
 /// The concept of the checkpoint a move is about (an assertion followed by an advance in
 /// the same plan is still about the concept left).
