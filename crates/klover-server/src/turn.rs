@@ -46,14 +46,20 @@ async fn run_inner(
         (guard.state.clone(), guard.last_tutor.clone())
     };
     let before = state.learner.clone();
+    // A message after the end only hears the ending again: no judge call, no review work.
+    let already_finished = state.finished;
+    let judge = match &app.voice {
+        TutorVoice::Llm(llm) if !already_finished => Some(llm),
+        _ => None,
+    };
     let assessment = {
         let req = engine::assess_request(&curr, &state, text, last_tutor.as_deref())
             .ok_or_else(|| Error::NotFound(format!("concept `{}`", state.concept)))?;
-        match &app.voice {
-            TutorVoice::Offline => klover_domain::assess::RubricAssessor::new().assess_now(req),
+        match judge {
+            None => klover_domain::assess::RubricAssessor::new().assess_now(req),
             // The judge is an LLM call: a stop (or shutdown) must not wait for it. The
             // rubric's verdict stands in, as on any judge failure.
-            TutorVoice::Llm(llm) => tokio::select! {
+            Some(llm) => tokio::select! {
                 biased;
                 _ = slot.cancel.cancelled() => {
                     klover_domain::assess::RubricAssessor::new().assess_now(req)
@@ -68,7 +74,9 @@ async fn run_inner(
         .record_assessment(&learner_turn.id, &record)
         .await?;
     save_state(app, &live.id, &state).await?;
-    if let Err(e) = review_step(app, live, &state, &outcome).await {
+    if already_finished {
+        // Nothing to schedule: the ending's cards were made when the session finished.
+    } else if let Err(e) = review_step(app, live, &state, &outcome).await {
         tracing::warn!(session = %live.id, error = %e, "review cards not updated");
     }
     live.lock_engine().state = state;
