@@ -87,7 +87,7 @@ pub fn to_markdown(speaker: &str, text: &str, code_language: Option<&str>) -> St
             Block::Paragraph(p) => escape_paragraph(&p),
             Block::List(items) => items
                 .iter()
-                .map(|l| escape_inline(l))
+                .map(|l| escape_list_line(l))
                 .collect::<Vec<_>>()
                 .join("\n"),
             Block::Code(lines) => format!("```{lang}\n{}\n```", lines.join("\n")),
@@ -295,6 +295,25 @@ fn escape_paragraph(p: &str) -> String {
         return format!("{}\\{}", &escaped[..digits], &escaped[digits..]);
     }
     escaped
+}
+
+/// Escapes a list line: its marker stays, its content is escaped like a paragraph (so
+/// `- > x` stays a list item holding `> x`, not a quote inside a list).
+fn escape_list_line(line: &str) -> String {
+    let indent = line.len() - line.trim_start().len();
+    let (lead, rest) = line.split_at(indent);
+    let marker = if rest.starts_with("- ") || rest.starts_with("* ") || rest.starts_with("+ ") {
+        2
+    } else {
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        if digits > 0 && (rest[digits..].starts_with(". ") || rest[digits..].starts_with(") ")) {
+            digits + 2
+        } else {
+            0
+        }
+    };
+    let (marker, content) = rest.split_at(marker);
+    format!("{lead}{marker}{}", escape_paragraph(content))
 }
 
 /// `---`, `***`, `_ _ _`: a line Markdown turns into a horizontal rule.

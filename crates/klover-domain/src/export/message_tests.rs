@@ -183,3 +183,10 @@ fn a_fence_with_junk_after_it_is_prose_and_a_fence_closes_only_on_a_bare_fence()
     );
     assert_eq!(b[1], Block::Paragraph("after".into()));
 }
+
+#[test]
+fn a_list_item_starting_with_a_quote_mark_stays_a_list_item() {
+    let md = to_markdown("Me", "`\n- > not a quote\n  > nor this", None);
+    assert!(md.contains("- \\> not a quote"), "{md}");
+    assert!(md.contains("  \\> nor this"), "{md}");
+}
