@@ -6,6 +6,7 @@
 //! offline path does both in [`offline_turn`].
 
 mod progress;
+mod questions;
 pub mod replay;
 
 pub use progress::{CheckpointProgress, Progress, concept_progress, progress};
@@ -261,6 +262,7 @@ pub fn learner_turn(
         covered: &covered,
         completed: &state.completed,
         review: &state.review_queue,
+        elsewhere: &questions::elsewhere(curriculum, state, text, &assessment),
     });
     let advanced = apply_plan(state, &plan);
     state.dialogue.record(&plan);
@@ -312,6 +314,10 @@ fn resolve_misconceptions(state: &mut SessionState, a: &Assessment) -> Vec<Misco
 /// Applies the plan's effects on the session; returns `(from, to)` on an advance.
 fn apply_plan(state: &mut SessionState, plan: &TutorPlan) -> Option<(ConceptId, ConceptId)> {
     let mut advanced = None;
+    let summarized = plan
+        .moves
+        .iter()
+        .any(|m| matches!(m, Move::Summarize { .. }));
     for m in &plan.moves {
         match m {
             Move::Assert { checkpoint } => state.learner.mark_stated(checkpoint),
@@ -320,7 +326,11 @@ fn apply_plan(state: &mut SessionState, plan: &TutorPlan) -> Option<(ConceptId, 
                 level: 1,
             } => state.learner.resolve(misconception),
             Move::Advance { from, to } => {
-                state.completed.insert(from.clone());
+                // A concept is completed when closed with its summary, not when a question
+                // about another concept moves the session there.
+                if summarized {
+                    state.completed.insert(from.clone());
+                }
                 state.concept = to.clone();
                 state.visited.push(to.clone());
                 advanced = Some((from.clone(), to.clone()));

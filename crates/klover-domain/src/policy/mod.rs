@@ -306,6 +306,9 @@ pub struct PolicyInput<'a> {
     pub completed: &'a BTreeSet<ConceptId>,
     /// Review mode: the checkpoints to re-probe (empty when learning the path).
     pub review: &'a [CheckpointId],
+    /// Authored questions of other concepts that this turn's question matches, as
+    /// `(concept, index into its questions)` (empty unless the current concept has none).
+    pub elsewhere: &'a [(ConceptId, usize)],
 }
 
 pub use rules::choose;

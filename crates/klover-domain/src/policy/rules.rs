@@ -4,7 +4,10 @@
 //! 2. a misconception shown this turn is challenged by a question, then corrected;
 //! 3. a concept with nothing missing is summarised and the session advances to the
 //!    first concept of the outer fringe (or finishes);
-//! 4. a direct question is answered briefly, handing the thinking back;
+//! 4. a direct question is answered briefly, handing the thinking back; a question
+//!    authored in another concept that is unlocked (or next on the fringe) is answered
+//!    there and the session moves to it; "what's your own guess?" is never said twice in
+//!    a row (the second time, the current focus is probed instead);
 //! 5. an off-topic turn gets the concept's question again;
 //! 6. otherwise the missing checkpoint is probed: pump once after the opening answer,
 //!    then hints from vague to specific, then the prompt; an analogy when stuck; at most
@@ -85,11 +88,20 @@ impl<'a> Plan<'_, 'a> {
         }
         if a.asked_question && !a.asked_for_answer {
             let nothing = a.scores.values().all(|s| s.score < PARTIAL_SCORE);
+            // Only a question the current concept neither answers nor learns from.
+            let unmatched = a.question.is_none() && self.input.covered.is_empty() && nothing;
+            if unmatched && let Some((to, i)) = self.question_elsewhere() {
+                return self.answer_elsewhere(to, i);
+            }
             let answer = match a.question {
                 Some(i) => Some(Some(i)),
                 None if self.input.covered.is_empty() && nothing => Some(None),
                 None => None,
             };
+            if answer == Some(None) && self.guessed_last() {
+                // Never "what's your own guess?" twice in a row: probe the focus instead.
+                return self.probe(Vec::new());
+            }
             if let Some(question) = answer {
                 self.moves.push(Move::Answer { question });
                 let missing = self.missing(&[]);
@@ -114,6 +126,45 @@ impl<'a> Plan<'_, 'a> {
             return;
         }
         self.probe(Vec::new());
+    }
+
+    /// Whether the last tutor turn already handed the question back unanswered.
+    fn guessed_last(&self) -> bool {
+        self.input.dialogue.recent.last().is_some_and(|p| {
+            p.moves
+                .iter()
+                .any(|m| matches!(m, Move::Answer { question: None }))
+        })
+    }
+
+    /// The first authored question of another concept the learner's question matches,
+    /// when that concept is unlocked by the completed ones or next on the fringe (learning
+    /// only; never a concept with unmet prerequisites).
+    fn question_elsewhere(&self) -> Option<(ConceptId, usize)> {
+        if !self.input.review.is_empty() {
+            return None;
+        }
+        let graph = &self.input.curriculum.graph;
+        let next = self.next_concept();
+        self.input
+            .elsewhere
+            .iter()
+            .find(|(to, _)| {
+                to != &self.concept.id
+                    && !self.input.completed.contains(to)
+                    && (graph.is_unlocked(to, self.input.completed) || next.as_ref() == Some(to))
+            })
+            .cloned()
+    }
+
+    /// Moves the session to `to` (without completing the concept left) and answers its
+    /// authored question `i` there, which hands the thinking back.
+    fn answer_elsewhere(&mut self, to: ConceptId, i: usize) {
+        self.moves.push(Move::Advance {
+            from: self.concept.id.clone(),
+            to,
+        });
+        self.moves.push(Move::Answer { question: Some(i) });
     }
 
     /// Checkpoints in play and not done, minus `except`, in authored order.
@@ -193,8 +244,9 @@ impl<'a> Plan<'_, 'a> {
                 if self.tries(&current.id) >= TRIES_BEFORE_ASSERT {
                     return self.assert_and_go_on(&current.id, except);
                 }
-                if let Some(other) = next_after(&missing, &current.id) {
-                    target = other;
+                match next_after(&missing, &current.id) {
+                    Some(other) => target = other,
+                    None => return self.rest(&current.id),
                 }
             }
         }
@@ -245,6 +297,20 @@ impl<'a> Plan<'_, 'a> {
         };
         self.moves.push(m);
         self.focus = Some(Focus::Checkpoint(target.id.clone()));
+    }
+
+    /// The only checkpoint left was probed twice in a row without two tries (the learner
+    /// asked questions): no third probe yet; an unused analogy, else a pump, aimed at it
+    /// so that the next answer counts as a try.
+    fn rest(&mut self, id: &CheckpointId) {
+        let m = match self.unused_analogy() {
+            Some(id) => Move::Analogy { id },
+            None => Move::Pump {
+                concept: self.concept.id.clone(),
+            },
+        };
+        self.moves.push(m);
+        self.focus = Some(Focus::Checkpoint(id.clone()));
     }
 
     fn assert_and_go_on(&mut self, id: &CheckpointId, mut except: Vec<CheckpointId>) {

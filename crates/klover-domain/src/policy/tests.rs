@@ -61,6 +61,10 @@ id = "z"
 statement = "Z is delta."
 cues = ["delta"]
 hints = ["Hint z one?", "Hint z two?"]
+
+[[questions]]
+cues = ["what+is+zeta"]
+answer = "Zeta comes after delta. What do you make of it?"
 "#;
 
 const C: &str = r#"
@@ -75,6 +79,10 @@ id = "w"
 statement = "W is epsilon."
 cues = ["epsilon"]
 hints = ["Hint w one?", "Hint w two?"]
+
+[[questions]]
+cues = ["what+is+omega"]
+answer = "Omega is the last letter. Why would it come last?"
 "#;
 
 pub(super) fn tiny() -> Curriculum {
@@ -376,4 +384,92 @@ fn plans_withhold_unreached_checkpoints_and_allow_confirmed_ones() {
     let o = d.say("alpha");
     assert_eq!(o.plan.may_state, vec![cp("x")]);
     assert_eq!(o.plan.withhold, vec![cp("y")]);
+}
+
+#[test]
+fn a_question_authored_in_the_next_concept_is_answered_there_and_the_session_moves() {
+    let mut d = Dialogue::new();
+    let o = d.say("What is zeta?");
+    assert_eq!(kinds(&o), ["advance", "answer"]);
+    assert_eq!(o.advanced, Some((id("a"), id("b"))));
+    assert_eq!(o.plan.moves[1], Move::Answer { question: Some(0) });
+    assert_eq!(d.state.concept, id("b"));
+    assert!(
+        o.offline_text.contains("Zeta comes after delta."),
+        "{}",
+        o.offline_text
+    );
+    assert!(
+        !d.state.completed.contains(&id("a")),
+        "a question moves the session without completing the concept left"
+    );
+}
+
+#[test]
+fn a_question_authored_in_a_concept_with_unmet_prerequisites_is_not_followed() {
+    let mut d = Dialogue::new();
+    let o = d.say("What is omega?");
+    assert_eq!(kinds(&o), ["answer"]);
+    assert_eq!(o.advanced, None);
+    assert_eq!(d.state.concept, id("a"));
+    assert!(!o.offline_text.contains("Omega"), "{}", o.offline_text);
+}
+
+#[test]
+fn the_question_is_never_handed_back_twice_in_a_row() {
+    let mut d = Dialogue::new();
+    let first = d.say("Why is the sky blue?");
+    assert_eq!(first.plan.moves, vec![Move::Answer { question: None }]);
+    let second = d.say("Why is the grass green?");
+    assert_eq!(
+        second.plan.moves,
+        vec![Move::Hint {
+            checkpoint: cp("x"),
+            level: 0
+        }]
+    );
+    assert_eq!(second.plan.focus, Some(Focus::Checkpoint(cp("x"))));
+    assert_ne!(first.offline_text, second.offline_text);
+    assert!(
+        second.offline_text.contains("Vague hint about x?"),
+        "{}",
+        second.offline_text
+    );
+}
+
+#[test]
+fn questions_alone_never_bring_a_third_probe_of_the_last_checkpoint() {
+    let mut d = Dialogue::new();
+    d.say("alpha");
+    let questions = [
+        "Why is the sky blue?",
+        "Why is the grass green?",
+        "Why is the sea wet?",
+        "Why is snow cold?",
+        "Why is fire hot?",
+        "Why is ice slippery?",
+    ];
+    let mut probes_of_y = 0;
+    let mut last = None;
+    for q in questions {
+        let o = d.say(q);
+        for m in &o.plan.moves {
+            if matches!(m, Move::Hint { checkpoint, .. } | Move::Prompt { checkpoint } if checkpoint == &cp("y"))
+            {
+                probes_of_y += 1;
+            }
+        }
+        last = Some(o);
+    }
+    assert_eq!(probes_of_y, 2, "y is probed twice, then rests");
+    let last = last.unwrap();
+    assert!(
+        matches!(
+            last.plan.moves[..],
+            [Move::Pump { .. } | Move::Analogy { .. }]
+        ),
+        "{:?}",
+        last.plan.moves
+    );
+    assert_eq!(last.plan.focus, Some(Focus::Checkpoint(cp("y"))));
 }

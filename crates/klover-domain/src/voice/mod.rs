@@ -70,6 +70,10 @@ pub fn render_for(
             Move::Confirm { checkpoints } => confirm(curriculum, checkpoints),
             Move::Finish if review => Some(render_one("finish_review", context! {})),
             Move::Finish => Some(render_one("finish", context! {})),
+            // An answer is always about the plan's concept (after a move to another one).
+            Move::Answer { .. } => curriculum
+                .concept(&plan.concept)
+                .and_then(|c| concept_move(c, m, plan)),
             other => checkpoint_concept(curriculum, other)
                 .or(concept)
                 .and_then(|c| concept_move(c, other, plan)),
