@@ -303,8 +303,13 @@ impl<'a> Plan<'_, 'a> {
     /// asked questions): no third probe yet; an unused analogy, else a pump, aimed at it
     /// so that the next answer counts as a try.
     fn rest(&mut self, id: &CheckpointId) {
+        let review = !self.input.review.is_empty();
         let m = match self.unused_analogy() {
             Some(id) => Move::Analogy { id },
+            // A review never pumps: its question is the checkpoint's review question.
+            None if review => Move::Ask {
+                concept: self.concept.id.clone(),
+            },
             None => Move::Pump {
                 concept: self.concept.id.clone(),
             },
