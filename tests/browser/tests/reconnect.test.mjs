@@ -63,8 +63,10 @@ test('the page reconnects and resumes by itself when the server comes back', inB
     await screenshot(page, 'reconnect-waiting');
 
     server = await serve(port, db);
-    // "Retry now" skips the rest of the backoff when it is offered; otherwise the next try comes by itself.
-    if (await page.locator('#conn-retry').isVisible()) await page.locator('#conn-retry').click();
+    // "Retry now" skips the rest of the backoff when it is offered. It hides while a try is
+    // under way, so it may be gone by the time it is clicked: then that try is the one that
+    // reconnects, and the wait below says whether it did.
+    await page.locator('#conn-retry').click({ timeout: 2_000 }).catch(() => {});
     await page.locator('#conn[data-state="open"]').waitFor({ timeout: 30_000 });
     await waitForReplyEnd(page);
     const after = await transcript(page);
