@@ -1,5 +1,6 @@
 //! `klover serve` as a process: a fresh folder works with defaults (the built-in reference
-//! curriculum), a missing curriculum folder that was asked for is reported clearly, and SIGTERM shuts it down cleanly.
+//! curriculum), a missing curriculum folder that was asked for is reported clearly, SIGTERM shuts it down cleanly
+//! (even right after start-up), and its logs suit a terminal, a pipe or a log collector.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -82,4 +83,74 @@ fn serve_with_defaults_answers_then_stops_on_sigterm() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+}
+
+/// Starts `klover serve` in a fresh folder with `envs`, reads stderr up to the "serving on"
+/// line, stops it with SIGTERM and returns the log lines read before it.
+fn log_lines_until_serving(envs: &[(&str, &str)]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_klover"));
+    cmd.args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("KLOVER_CURRICULUM_DIR")
+        .env_remove("DATABASE_URL")
+        .env_remove("KLOVER_DATABASE_URL")
+        .env_remove("KLOVER_LOG_FORMAT")
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "serve exited early: {lines:?}"
+        );
+        if line.contains("serving on http://") {
+            break;
+        }
+        lines.push(line.trim_end().to_owned());
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(child.wait().unwrap().success());
+    lines
+}
+
+#[test]
+fn json_logs_are_one_object_per_line_for_log_collectors() {
+    let lines = log_lines_until_serving(&[("KLOVER_LOG_FORMAT", "json")]);
+    assert!(!lines.is_empty(), "start-up logs something");
+    for line in &lines {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(v["level"].is_string(), "{line}");
+        assert!(v["fields"]["message"].is_string(), "{line}");
+    }
+    assert!(
+        lines.iter().any(|l| l.contains("klover is listening")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn text_logs_to_a_pipe_carry_no_colour_codes() {
+    let lines = log_lines_until_serving(&[]);
+    assert!(
+        lines.iter().any(|l| l.contains("klover is listening")),
+        "{lines:?}"
+    );
+    for line in &lines {
+        assert!(
+            !line.contains('\u{1b}'),
+            "escape code in a piped log: {line:?}"
+        );
+    }
 }

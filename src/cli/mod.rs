@@ -10,12 +10,21 @@ pub mod serve;
 pub mod token;
 
 /// Logs go to stderr (stdout is for command output such as `replay` JSON); `RUST_LOG`
-/// sets the filter, `info` by default.
+/// sets the filter, `info` by default. `KLOVER_LOG_FORMAT=json` writes one JSON object per
+/// line (for log collectors); otherwise human-readable text, coloured only on a terminal
+/// (`NO_COLOR` turns colours off), so log files and pipes stay plain text.
 pub fn init_tracing() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let json = std::env::var("KLOVER_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let _ = if json {
+        builder.json().with_current_span(true).try_init()
+    } else {
+        let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        builder.with_ansi(ansi).try_init()
+    };
 }
