@@ -133,14 +133,16 @@ async fn which_session(store: &Store, args: &Args) -> anyhow::Result<SessionId> 
         .learner
         .clone()
         .unwrap_or_else(|| klover_server::auth::LOCAL_LEARNER.to_owned());
-    let learner = store
-        .find_learner_by_name(&name)
-        .await?
-        .with_context(|| format!("no learner named `{name}`"))?;
+    let learner = store.find_learner_by_name(&name).await?.with_context(|| {
+        format!(
+            "no learner named `{name}` in this database: a learner appears with their \
+                 first session (`klover chat` or the web client); another learner: --learner NAME"
+        )
+    })?;
     let latest = store.list_sessions(&learner.id).await?.into_iter().next();
-    latest
-        .map(|s| s.id)
-        .with_context(|| format!("`{name}` has no session yet"))
+    latest.map(|s| s.id).with_context(|| {
+        format!("`{name}` has no session yet: start one with `klover chat` or the web client")
+    })
 }
 
 async fn load(

@@ -10,13 +10,14 @@ pub mod serve;
 pub mod token;
 
 /// Logs go to stderr (stdout is for command output such as `replay` JSON); `RUST_LOG`
-/// sets the filter, `info` by default. `KLOVER_LOG_FORMAT=json` writes one JSON object per
+/// sets the filter; by default `info` for `serve` and `warn` for one-shot commands, whose
+/// output should be their answer, not the store's start-up chatter. `KLOVER_LOG_FORMAT=json` writes one JSON object per
 /// line (for log collectors); otherwise human-readable text, coloured only on a terminal
 /// (`NO_COLOR` turns colours off), so log files and pipes stay plain text.
-pub fn init_tracing() {
+pub fn init_tracing(default_filter: &str) {
     use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

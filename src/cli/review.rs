@@ -52,7 +52,11 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Ok(Some(who)) => store.review_cards(&who.id).await,
         Ok(None) => {
             store.close().await;
-            eprintln!("no learner named `{name}`");
+            eprintln!(
+                "no learner named `{name}` in this database: a learner appears with their first \
+                 session (`klover chat` or the web client). Another learner: --learner NAME; \
+                 another database: --database-url URL."
+            );
             return Ok(ExitCode::FAILURE);
         }
         Err(e) => Err(e),
