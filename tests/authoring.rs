@@ -232,7 +232,7 @@ async fn a_broken_copy_reports_every_problem_with_its_line() {
         .find(|p| p["key"].as_str().unwrap_or("").contains("hints"))
         .unwrap_or_else(|| panic!("no hints problem: {body}"));
     assert_eq!(hint["file"], path);
-    assert_eq!(hint["line"], 36);
+    assert_eq!(hint["line"], 38);
     assert!(!hint["fix"].as_str().unwrap().is_empty());
     app.stop().await.unwrap();
 }

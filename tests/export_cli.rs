@@ -225,7 +225,7 @@ async fn review_list_shows_the_card_and_when_it_is_due() {
     );
     assert!(
         text.contains("tomorrow")
-            && text.contains("The event loop — cpu-task-blocks-loop (aha, new)"),
+            && text.contains("The event loop — A CPU-bound task blocks the whole loop (aha, new)"),
         "{text}"
     );
 }

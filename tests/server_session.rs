@@ -30,6 +30,14 @@ async fn a_new_session_opens_with_a_question_streamed_in_deltas_then_progress() 
     assert!(deltas.contains('?'), "the opening asks: {deltas}");
     let progress = find(&events, "progress").unwrap();
     assert!(progress["checkpoints"][0].get("statement").is_none());
+    assert!(
+        progress["checkpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c.get("title").is_none()),
+        "nothing reached yet, so no checkpoint is named: {progress}"
+    );
     assert_contiguous(&c.seqs);
     app.stop().await.unwrap();
 }
@@ -80,6 +88,11 @@ async fn the_seed_learner_lines_over_the_socket_are_assessed_as_the_engine_repla
         {
             assert_eq!(got["id"], want.id.as_str());
             assert_eq!(got["reached"], want.reached, "turn {i} {}", want.id);
+            assert_eq!(
+                got["title"].as_str(),
+                want.title.as_deref(),
+                "turn {i}: a title once reached, never before"
+            );
             assert_eq!(
                 got["evidence"].as_str(),
                 want.evidence.as_deref(),

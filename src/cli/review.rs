@@ -69,20 +69,24 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         catalog
             .as_ref()
             .and_then(|c| c.get(card.curriculum.as_str()))
-            .and_then(|c| c.checkpoint(&card.checkpoint).map(|(k, _)| k.title.clone()))
-            .unwrap_or_else(|| card.curriculum.to_string())
+            .and_then(|c| {
+                c.checkpoint(&card.checkpoint)
+                    .map(|(k, cp)| format!("{} — {}", k.title, cp.label()))
+            })
+            .unwrap_or_else(|| format!("{} — {}", card.curriculum, card.checkpoint))
     };
     let text = render_list(&name, &cards, Utc::now(), &title);
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The list as printed: a summary line, then one line per card, soonest first.
+/// The list as printed: a summary line, then one line per card, soonest first; `label`
+/// names a card's concept and checkpoint.
 pub fn render_list(
     learner: &str,
     cards: &[ReviewCard],
     now: DateTime<Utc>,
-    concept_title: &dyn Fn(&ReviewCard) -> String,
+    label: &dyn Fn(&ReviewCard) -> String,
 ) -> String {
     if cards.is_empty() {
         return format!(
@@ -105,10 +109,9 @@ pub fn render_list(
         };
         let _ = writeln!(
             out,
-            "  {:<22} {} — {} ({}, {reviews})",
+            "  {:<22} {} ({}, {reviews})",
             when(c.due_at, now),
-            concept_title(c),
-            c.checkpoint,
+            label(c),
             c.source,
         );
     }
@@ -161,7 +164,9 @@ mod tests {
             card("overdue", now - chrono::Duration::hours(2), 0),
             card("soon", now + chrono::Duration::hours(5), 2),
         ];
-        let text = render_list("ada", &cards, now, &|_| "The event loop".to_owned());
+        let text = render_list("ada", &cards, now, &|c| {
+            format!("The event loop — {}", c.checkpoint)
+        });
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "ada: 3 review cards, 1 due now");
         assert!(lines[1].contains("due now") && lines[1].contains("overdue (aha, new)"));

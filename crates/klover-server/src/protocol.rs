@@ -226,6 +226,10 @@ pub struct ReviewProgress {
 pub struct CheckpointProgress {
     /// Checkpoint id.
     pub id: String,
+    /// Its short label, only once reached or stated by the tutor (never before: it would
+    /// give the answer away).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     /// Whether the learner has shown it.
     pub reached: bool,
     /// The learner's own words that showed it.

@@ -319,6 +319,7 @@ pub fn progress(p: &engine::Progress) -> Progress {
             .iter()
             .map(|c| CheckpointProgress {
                 id: c.id.to_string(),
+                title: c.title.clone(),
                 reached: c.reached,
                 evidence: c.evidence.clone(),
                 stated_by_tutor: c.stated_by_tutor,

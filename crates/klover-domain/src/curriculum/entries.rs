@@ -191,6 +191,7 @@ fn build_checkpoint(
     let id = parse_id(r, &e.id, &format!("{key}.id"), CheckpointId::parse);
     let fresh = unique(r, seen, &e.id, &format!("{key}.id"), "checkpoint");
     let at = e.id.span().start;
+    let title = opt_text(r, &e.title, &format!("{key}.title"));
     let statement = text(r, &e.statement, &format!("{key}.statement"));
     let cues = list(r, &e.cues, &format!("{key}.cues"), at, 1, "evidence cues");
     let hints = list(
@@ -217,6 +218,7 @@ fn build_checkpoint(
     let id = id?;
     fresh.then_some(Checkpoint {
         id,
+        title,
         statement,
         cues,
         hints,

@@ -74,6 +74,9 @@ pub struct Concept {
 pub struct Checkpoint {
     /// Checkpoint id, unique in the curriculum.
     pub id: CheckpointId,
+    /// A short label for lists ("I/O leaves the CPU idle"), shown only once the checkpoint is
+    /// reached (it would give the answer away before); see [`Checkpoint::label`].
+    pub title: Option<String>,
     /// The ideal statement of the insight (never shown before the learner's second try).
     pub statement: String,
     /// Evidence cues the rubric looks for (see `docs/curriculum.md` for the syntax).
@@ -156,5 +159,23 @@ impl Concept {
     /// The misconception with this id, if it belongs to this concept.
     pub fn misconception(&self, id: &MisconceptionId) -> Option<&Misconception> {
         self.misconceptions.iter().find(|m| &m.id == id)
+    }
+}
+
+impl Checkpoint {
+    /// The author's `title`, else the id made readable (`io-leaves-cpu-idle` →
+    /// `Io leaves cpu idle`).
+    pub fn label(&self) -> String {
+        match &self.title {
+            Some(t) => t.clone(),
+            None => {
+                let words = self.id.as_str().replace(['-', '_'], " ");
+                let mut chars = words.chars();
+                chars
+                    .next()
+                    .map(|first| first.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default()
+            }
+        }
     }
 }

@@ -51,6 +51,8 @@ pub struct ConceptFile {
 #[serde(deny_unknown_fields)]
 pub struct CheckpointEntry {
     pub id: Spanned<String>,
+    #[serde(default)]
+    pub title: Option<Spanned<String>>,
     pub statement: Spanned<String>,
     #[serde(default)]
     pub cues: Option<Spanned<Vec<String>>>,

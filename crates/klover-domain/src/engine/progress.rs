@@ -13,6 +13,10 @@ use crate::learner::LearnerModel;
 pub struct CheckpointProgress {
     /// The checkpoint.
     pub id: CheckpointId,
+    /// Its label ([`crate::curriculum::Checkpoint::label`]), only once it is reached or
+    /// stated by the tutor: before, a title would give the answer away.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     /// The learner has shown it (mastered).
     pub reached: bool,
     /// The learner's own words that showed it.
@@ -57,11 +61,13 @@ pub fn concept_progress(concept: &Concept, learner: &LearnerModel) -> Progress {
         .map(|c| {
             let k = learner.checkpoints.get(&c.id);
             let reached = learner.is_mastered(&c.id);
+            let stated_by_tutor = k.is_some_and(|k| k.stated_by_tutor);
             CheckpointProgress {
                 id: c.id.clone(),
+                title: (reached || stated_by_tutor).then(|| c.label()),
                 reached,
                 evidence: k.and_then(|k| k.evidence.clone()).filter(|_| reached),
-                stated_by_tutor: k.is_some_and(|k| k.stated_by_tutor),
+                stated_by_tutor,
             }
         })
         .collect();
@@ -74,5 +80,77 @@ pub fn concept_progress(concept: &Concept, learner: &LearnerModel) -> Progress {
         mastery: learner.concept_mastery(concept),
         checkpoints,
         remaining,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::curriculum::{SourceFile, load_sources};
+    use crate::learner::BktParams;
+
+    const CONCEPT: &str = r#"
+id = "a"
+title = "Concept A"
+opening_question = "Explain A?"
+summary = "A is alpha and beta."
+
+[[checkpoints]]
+id = "x-is-alpha"
+title = "X is alpha"
+statement = "X is alpha."
+cues = ["alpha"]
+hints = ["Vague?", "Specific?"]
+
+[[checkpoints]]
+id = "y-is-beta"
+statement = "Y is beta."
+cues = ["beta"]
+hints = ["Vague?", "Specific?"]
+"#;
+
+    fn concept() -> Concept {
+        let files = [
+            SourceFile {
+                path: "curriculum.toml".into(),
+                text: "id = \"t\"\ntitle = \"T\"\nversion = \"1\"\n".into(),
+            },
+            SourceFile {
+                path: "concepts/a.toml".into(),
+                text: CONCEPT.into(),
+            },
+        ];
+        let c = load_sources(&files).unwrap();
+        c.concepts[0].clone()
+    }
+
+    #[test]
+    fn an_unreached_checkpoint_has_no_title_a_reached_or_stated_one_has_its_label() {
+        let concept = concept();
+        let mut learner = LearnerModel::new(BktParams::default());
+        let p = concept_progress(&concept, &learner);
+        assert!(
+            p.checkpoints.iter().all(|c| c.title.is_none()),
+            "a title before it is reached would give the answer away: {p:?}"
+        );
+        let x = concept.checkpoints[0].id.clone();
+        let y = concept.checkpoints[1].id.clone();
+        learner.checkpoints.insert(
+            x,
+            crate::learner::CheckpointKnowledge {
+                p_known: 0.99,
+                evidence: Some("alpha".into()),
+                stated_by_tutor: false,
+            },
+        );
+        learner.mark_stated(&y);
+        let p = concept_progress(&concept, &learner);
+        assert_eq!(p.checkpoints[0].title.as_deref(), Some("X is alpha"));
+        assert_eq!(
+            p.checkpoints[1].title.as_deref(),
+            Some("Y is beta"),
+            "no authored title: the id made readable"
+        );
+        assert_eq!(p.remaining, 0);
     }
 }

@@ -80,6 +80,7 @@ function conceptToml(k) {
   for (const cp of k.checkpoints) {
     out.push('', '[[checkpoints]]');
     line(out, 'id', cp.id);
+    line(out, 'title', cp.title);
     line(out, 'statement', cp.statement);
     line(out, 'review_question', cp.review_question);
     line(out, 'cues', cp.cues, arr);

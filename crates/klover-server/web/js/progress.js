@@ -5,6 +5,16 @@
 import { h, clear, humanize } from './dom.js';
 import { checkIcon, dotIcon, bulbIcon } from './icons.js';
 
+/** Titles of reached checkpoints seen in progress events (the server names a checkpoint
+ * only once it is reached), so the aha list can use them too. */
+const titles = new Map();
+
+/** A checkpoint's label: its title once the server sent one, else the id made readable. */
+export function checkpointLabel(id, title) {
+  if (title) titles.set(id, title);
+  return title || titles.get(id) || humanize(id);
+}
+
 /**
  * Draws the current concept's `progress` (`{concept, mastery, checkpoints, remaining,
  * review?}`) into `container`, then the concepts met earlier in the session, folded. In a
@@ -70,7 +80,7 @@ function checkpointList(progress, id) {
     h('li', { class: 'checkpoint', dataset: { checkpoint: cp.id } },
       h('span', { class: 'check' }, checkIcon()),
       h('div', {},
-        h('p', { class: 'checkpoint-label', text: humanize(cp.id) }),
+        h('p', { class: 'checkpoint-label', text: checkpointLabel(cp.id, cp.title) }),
         cp.stated_by_tutor
           ? h('p', { class: 'evidence muted', text: 'Klover stated it after your tries: it comes back in review.' })
           : cp.evidence ? h('blockquote', { class: 'evidence', text: `“${cp.evidence}”` }) : null))));
@@ -87,5 +97,5 @@ export function renderAhas(container, ahas, onJump) {
     h('li', {}, h('button', { type: 'button', class: 'aha-item', onclick: () => onJump(aha) },
       h('span', { class: 'aha-star' }, bulbIcon()),
       h('span', { class: 'aha-quote', text: `“${aha.quote}”` }),
-      h('span', { class: 'aha-cp muted', text: humanize(aha.checkpoint) }))))));
+      h('span', { class: 'aha-cp muted', text: checkpointLabel(aha.checkpoint) }))))));
 }
