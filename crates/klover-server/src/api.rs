@@ -1,5 +1,5 @@
 //! The learner-scoped JSON views the web client builds its pages from: the curricula with
-//! the caller's mastery per concept (`GET /api/curricula`) and the caller's review cards due
+//! the caller's mastery and coverage per concept (`GET /api/curricula`) and the caller's review cards due
 //! now (`GET /api/review/due`). Checkpoint statements are never included.
 
 use axum::Json;
@@ -17,7 +17,8 @@ use crate::error::Error;
 use crate::state::AppState;
 
 /// `GET /api/curricula`: ids, titles and concept graphs (no checkpoint texts), each
-/// concept with the caller's `mastery` and `mastered`.
+/// concept with the caller's `mastery`, `mastered` (on their own) and `covered` (mastered,
+/// or closed with checkpoints the tutor had to state).
 pub async fn curricula(
     State(app): State<AppState>,
     who: Identity,
@@ -27,8 +28,8 @@ pub async fn curricula(
     ))
 }
 
-/// The catalog's description with `learner`'s mastery filled in from the stored learner
-/// model.
+/// The catalog's description with `learner`'s mastery and coverage filled in from the
+/// stored learner model.
 pub async fn curricula_for(
     store: &Store,
     catalog: &Catalog,
@@ -48,14 +49,16 @@ pub async fn curricula_for(
             {
                 concept.mastery = model.concept_mastery(c);
                 concept.mastered = mastered(&model, c);
+                concept.covered = covered(&model, c);
             }
         }
     }
     Ok(list)
 }
 
-/// The learner's stored P(known) per checkpoint as an engine learner model. A checkpoint
-/// with no evidence yet counts 0 (not the BKT prior): an untouched concept shows 0.
+/// The learner's stored P(known) per checkpoint, and whether the tutor had to state it, as
+/// an engine learner model. A checkpoint with no evidence yet counts 0 (not the BKT prior):
+/// an untouched concept shows 0.
 async fn stored_model(
     store: &Store,
     learner: &LearnerId,
@@ -72,7 +75,7 @@ async fn stored_model(
             CheckpointKnowledge {
                 p_known: row.mastery.clamp(0.0, 1.0),
                 evidence: None,
-                stated_by_tutor: false,
+                stated_by_tutor: row.stated_by_tutor,
             },
         );
     }
@@ -84,6 +87,12 @@ async fn stored_model(
 /// count as the learner's.
 fn mastered(model: &LearnerModel, concept: &Concept) -> bool {
     !concept.checkpoints.is_empty() && concept.checkpoints.iter().all(|c| model.is_mastered(&c.id))
+}
+
+/// The engine's rule for moving on: every checkpoint is done, mastered by the learner or
+/// stated by the tutor ([`LearnerModel::is_done`]). A mastered concept is covered too.
+fn covered(model: &LearnerModel, concept: &Concept) -> bool {
+    !concept.checkpoints.is_empty() && concept.checkpoints.iter().all(|c| model.is_done(&c.id))
 }
 
 /// Query of `GET /api/review/due`.

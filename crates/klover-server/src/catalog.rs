@@ -128,6 +128,9 @@ pub struct ConceptInfo {
     pub mastery: f64,
     /// Every checkpoint mastered by the caller (the engine's rule).
     pub mastered: bool,
+    /// Every checkpoint mastered by the caller or stated by the tutor (the engine's rule
+    /// for moving on): true when `mastered` is, and when the tutor had to help.
+    pub covered: bool,
 }
 
 fn describe(c: &Curriculum) -> CurriculumInfo {
@@ -146,6 +149,7 @@ fn describe(c: &Curriculum) -> CurriculumInfo {
                 checkpoints: k.checkpoints.len(),
                 mastery: 0.0,
                 mastered: false,
+                covered: false,
             })
             .collect(),
         edges: c

@@ -3,6 +3,7 @@
 use klover_domain::Curriculum;
 use klover_domain::engine::{SessionState, TurnOutcome};
 use klover_domain::learner::LearnerModel;
+use klover_domain::policy::Move;
 use klover_store::{CheckpointScore, MasteryUpdate, NewAha, TurnAssessment};
 
 /// Everything one learner turn changed, for [`klover_store::Store::record_assessment`].
@@ -27,13 +28,28 @@ pub fn turn_assessment(
                 .map(|e| (to_i64(e.start), to_i64(e.end))),
         })
         .collect();
-    let mastery = outcome
-        .assessment
-        .scores
-        .keys()
+    // The checkpoints the tutor states in reply (Assert) are recorded with their mastery,
+    // so the stored model can tell a concept covered with help from a mastered one.
+    let stated: Vec<_> = outcome
+        .plan
+        .moves
+        .iter()
+        .filter_map(|m| match m {
+            Move::Assert { checkpoint } => Some(checkpoint),
+            _ => None,
+        })
+        .collect();
+    let assessed = outcome.assessment.scores.keys();
+    let unassessed = stated
+        .iter()
+        .copied()
+        .filter(|id| !outcome.assessment.scores.contains_key(*id));
+    let mastery = assessed
+        .chain(unassessed)
         .map(|id| MasteryUpdate {
             checkpoint: id.clone(),
             mastery: after.learner.p_known(id).clamp(0.0, 1.0),
+            stated_by_tutor: stated.contains(&id),
         })
         .collect();
     let misconceptions_resolved = before

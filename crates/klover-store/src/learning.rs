@@ -1,5 +1,6 @@
-//! What learner turns showed: assessments, mastery, misconceptions and aha moments, recorded
-//! atomically per turn; and reading them back as a transcript or a learner model.
+//! What learner turns showed: assessments, mastery (and the checkpoints the tutor had to
+//! state), misconceptions and aha moments, recorded atomically per turn; and reading them
+//! back as a transcript or a learner model.
 
 use std::collections::HashMap;
 
@@ -76,9 +77,9 @@ macro_rules! aha_select {
 
 impl Store {
     /// Records everything one learner turn changed in one transaction: the checkpoint
-    /// scores, the misconceptions shown and resolved, the learner's new mastery, and the aha
-    /// moments. Either all of it is stored with the turn, or none. Recording a turn twice is
-    /// a [`StoreError::Conflict`].
+    /// scores, the misconceptions shown and resolved, the learner's new mastery (with the
+    /// checkpoints the tutor stated in reply), and the aha moments. Either all of it is
+    /// stored with the turn, or none. Recording a turn twice is a [`StoreError::Conflict`].
     pub async fn record_assessment(
         &self,
         turn: &TurnId,
@@ -214,15 +215,15 @@ impl Store {
         self.load_transcript(session).await
     }
 
-    /// What the store remembers of a learner on a curriculum: mastery per checkpoint and
-    /// the misconceptions shown, across all sessions.
+    /// What the store remembers of a learner on a curriculum: mastery per checkpoint (and
+    /// whether the tutor had to state it) and the misconceptions shown, across all sessions.
     pub async fn learner_model(
         &self,
         learner: &LearnerId,
         curriculum: &CurriculumId,
     ) -> Result<LearnerModelRows, StoreError> {
         let rows = sqlx::query(
-            "SELECT checkpoint_id, mastery, updated_at FROM checkpoint_mastery \
+            "SELECT checkpoint_id, mastery, stated_by_tutor, updated_at FROM checkpoint_mastery \
              WHERE learner_id = $1 AND curriculum_id = $2 ORDER BY checkpoint_id",
         )
         .bind(learner.as_str())
@@ -239,6 +240,7 @@ impl Store {
                         CheckpointId::parse,
                     )?,
                     mastery: col(r, "mastery")?,
+                    stated_by_tutor: col::<i64>(r, "stated_by_tutor")? != 0,
                     updated_at: time(col(r, "updated_at")?)?,
                 })
             })
@@ -350,18 +352,21 @@ impl Scope<'_> {
         Ok(())
     }
 
+    /// Mastery upserts; a checkpoint the tutor stated stays stated (1 is never reset to 0).
     async fn mastery(&self, tx: &mut Tx<'_>, a: &TurnAssessment) -> Result<(), sqlx::Error> {
         for m in &a.mastery {
             sqlx::query(
                 "INSERT INTO checkpoint_mastery (learner_id, curriculum_id, checkpoint_id, mastery, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5) \
+                 stated_by_tutor, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (learner_id, curriculum_id, checkpoint_id) DO UPDATE SET \
-                 mastery = excluded.mastery, updated_at = excluded.updated_at",
+                 mastery = excluded.mastery, updated_at = excluded.updated_at, stated_by_tutor = \
+                 CASE WHEN excluded.stated_by_tutor = 1 THEN 1 ELSE checkpoint_mastery.stated_by_tutor END",
             )
             .bind(self.learner)
             .bind(self.curriculum)
             .bind(m.checkpoint.as_str())
             .bind(m.mastery)
+            .bind(i64::from(m.stated_by_tutor))
             .bind(self.now)
             .execute(&mut **tx)
             .await?;

@@ -244,6 +244,9 @@ pub struct MasteryUpdate {
     pub checkpoint: CheckpointId,
     /// Mastery in [0, 1].
     pub mastery: f64,
+    /// The tutor stated the checkpoint in reply to this turn (the `assert` move). Once
+    /// recorded it stays: `false` leaves an earlier statement recorded.
+    pub stated_by_tutor: bool,
 }
 
 /// An aha moment to record.
@@ -322,6 +325,8 @@ pub struct MasteryRow {
     pub checkpoint: CheckpointId,
     /// Mastery in [0, 1].
     pub mastery: f64,
+    /// The tutor had to state it in some turn (the learner's mastery may have come later).
+    pub stated_by_tutor: bool,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
 }

@@ -52,6 +52,7 @@ pub async fn a_session_lives_from_first_turn_to_transcript(db: &TestDb) {
                 mastery: vec![MasteryUpdate {
                     checkpoint: cp("waiting-frees-worker"),
                     mastery: 0.7,
+                    stated_by_tutor: false,
                 }],
                 aha: vec![NewAha {
                     checkpoint: Some(cp("waiting-frees-worker")),
@@ -162,6 +163,7 @@ pub async fn the_learner_model_outlives_the_session(db: &TestDb) {
             mastery: vec![MasteryUpdate {
                 checkpoint: cp("io-leaves-cpu-idle"),
                 mastery,
+                stated_by_tutor: false,
             }],
             ..TurnAssessment::default()
         };

@@ -11,6 +11,7 @@ mod access;
 mod concurrency;
 mod life;
 mod recovery;
+mod stated;
 mod turns;
 
 macro_rules! stories {
@@ -49,6 +50,7 @@ stories!(
     turns::a_finished_turn_takes_no_more_text,
     turns::an_assessment_is_recorded_whole_or_not_at_all,
     turns::a_reply_delta_and_its_event_commit_together,
+    stated::a_checkpoint_the_tutor_stated_stays_recorded,
     recovery::a_reply_cut_by_a_crash_is_closed_as_partial_on_restart,
     recovery::a_schema_newer_than_the_binary_is_refused,
     concurrency::concurrent_sessions_lose_and_mix_no_turns,

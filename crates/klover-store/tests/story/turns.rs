@@ -167,6 +167,7 @@ pub async fn an_assessment_is_recorded_whole_or_not_at_all(db: &TestDb) {
         mastery: vec![MasteryUpdate {
             checkpoint: cp.clone(),
             mastery: 0.95,
+            stated_by_tutor: false,
         }],
         ..TurnAssessment::default()
     };
