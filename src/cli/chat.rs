@@ -5,6 +5,7 @@
 
 mod review_due;
 mod view;
+mod wrap;
 
 use std::collections::VecDeque;
 use std::io::{IsTerminal, Write as _};
@@ -312,6 +313,9 @@ impl Chat {
             _ => {}
         }
         self.view.event(&env.event);
+        if matches!(env.event, ServerEvent::Progress(_)) && !self.busy && self.queue.is_empty() {
+            self.view.prompt();
+        }
         Flow::Continue
     }
 

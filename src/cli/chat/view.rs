@@ -6,6 +6,14 @@ use std::io::Write;
 
 use klover_server::protocol::{Progress, ServerEvent};
 
+use super::wrap::{Wrapper, terminal_width};
+
+/// What the tutor's lines start with.
+const TUTOR: &str = "Klover: ";
+
+/// Shown on a terminal when Klover waits for the learner.
+const PROMPT: &str = "› ";
+
 /// The terminal view.
 pub struct View {
     piped: bool,
@@ -14,6 +22,10 @@ pub struct View {
     progress: Option<Progress>,
     concept_title: String,
     ahas: usize,
+    /// On a terminal: wraps the tutor's streamed words at word boundaries.
+    wrap: Option<Wrapper>,
+    /// On a terminal: the `› ` prompt is on screen and nothing was typed after it yet.
+    prompt_open: bool,
 }
 
 impl View {
@@ -25,6 +37,8 @@ impl View {
             progress: None,
             concept_title: String::new(),
             ahas: 0,
+            wrap: None,
+            prompt_open: false,
         }
     }
 
@@ -35,6 +49,12 @@ impl View {
 
     /// Shows one server event.
     pub fn event(&mut self, event: &ServerEvent) {
+        if !matches!(
+            event,
+            ServerEvent::LearnerAck { .. } | ServerEvent::Welcome { .. } | ServerEvent::Pong { .. }
+        ) {
+            self.clear_prompt();
+        }
         match event {
             ServerEvent::Session {
                 curriculum_title,
@@ -47,10 +67,17 @@ impl View {
             ServerEvent::TutorDelta { text, .. } => {
                 let mut o = std::io::stdout().lock();
                 if !self.tutor_open {
-                    let _ = write!(o, "Klover: ");
+                    let _ = write!(o, "{TUTOR}");
                     self.tutor_open = true;
+                    if !self.piped {
+                        self.wrap = Some(Wrapper::new(terminal_width(), TUTOR.len()));
+                    }
                 }
-                let _ = write!(o, "{text}");
+                let shown = match self.wrap.as_mut() {
+                    Some(w) => w.push(text),
+                    None => text.clone(),
+                };
+                let _ = write!(o, "{shown}");
                 let _ = o.flush();
             }
             ServerEvent::TutorDone { text, status, .. } => self.tutor_done(text, status),
@@ -90,15 +117,43 @@ impl View {
             _ => "",
         };
         if self.tutor_open {
-            out(mark);
+            let rest = self.wrap.take().map(|mut w| w.finish()).unwrap_or_default();
+            out(&format!("{rest}{mark}"));
+        } else if self.piped {
+            out(&format!("{TUTOR}{text}{mark}"));
         } else {
-            out(&format!("Klover: {text}{mark}"));
+            let mut w = Wrapper::new(terminal_width(), TUTOR.len());
+            let body = w.push(text) + &w.finish();
+            out(&format!("{TUTOR}{body}{mark}"));
         }
         self.tutor_open = false;
     }
 
+    /// On a terminal, shows the `› ` prompt: Klover waits for the learner.
+    pub fn prompt(&mut self) {
+        if self.piped || self.prompt_open {
+            return;
+        }
+        let mut o = std::io::stdout().lock();
+        let _ = write!(o, "{PROMPT}");
+        let _ = o.flush();
+        self.prompt_open = true;
+    }
+
+    /// Takes the prompt off the line before printing something else there.
+    fn clear_prompt(&mut self) {
+        if self.prompt_open {
+            let mut o = std::io::stdout().lock();
+            let _ = write!(o, "\r\x1b[2K");
+            let _ = o.flush();
+            self.prompt_open = false;
+        }
+    }
+
     /// Echoes a learner line (piped mode only: a terminal already shows it).
     pub fn learner(&mut self, line: &str) {
+        // The learner typed after the prompt: the line is theirs now.
+        self.prompt_open = false;
         if self.piped {
             out(&format!("Me: {line}"));
         }
