@@ -271,3 +271,9 @@ async fn the_message_parser_passes_its_node_unit_tests() -> anyhow::Result<()> {
     install_browser_deps().await?;
     run_node("markup.test.mjs", &[]).await
 }
+
+#[tokio::test]
+async fn the_concept_graph_states_pass_their_node_unit_tests() -> anyhow::Result<()> {
+    install_browser_deps().await?;
+    run_node("graph.test.mjs", &[]).await
+}

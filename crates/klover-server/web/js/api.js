@@ -34,7 +34,8 @@ function listOf(body, ...keys) {
 
 /**
  * Curricula with their concepts: `[{id, title, description, concepts: [{id, title,
- * prerequisites, mastered, mastery}]}]` (`mastered`/`mastery` are the calling learner's).
+ * prerequisites, mastered, covered, mastery}]}]` (the calling learner's: `mastered` on
+ * their own, `covered` also when the tutor had to state part of it).
  */
 export async function fetchCurricula() {
   const body = await json('/api/curricula');
@@ -42,15 +43,19 @@ export async function fetchCurricula() {
     id: String(c.id),
     title: String(c.title ?? c.id),
     description: String(c.description ?? ''),
-    concepts: listOf(c.concepts ?? c.graph?.concepts ?? c.nodes, 'concepts').map((k) => ({
-      id: String(k.id),
-      title: String(k.title ?? k.id),
-      prerequisites: (k.prerequisites ?? k.requires ?? []).map(String),
-      mastered: typeof k.mastered === 'boolean'
+    concepts: listOf(c.concepts ?? c.graph?.concepts ?? c.nodes, 'concepts').map((k) => {
+      const mastered = typeof k.mastered === 'boolean'
         ? k.mastered
-        : k.state === 'mastered' || k.status === 'mastered' || Number(k.mastery) >= 1,
-      mastery: Number.isFinite(Number(k.mastery)) ? Math.max(0, Math.min(1, Number(k.mastery))) : null,
-    })),
+        : k.state === 'mastered' || k.status === 'mastered' || Number(k.mastery) >= 1;
+      return {
+        id: String(k.id),
+        title: String(k.title ?? k.id),
+        prerequisites: (k.prerequisites ?? k.requires ?? []).map(String),
+        mastered,
+        covered: k.covered === true || mastered,
+        mastery: Number.isFinite(Number(k.mastery)) ? Math.max(0, Math.min(1, Number(k.mastery))) : null,
+      };
+    }),
     edges: listOf(c.edges ?? c.graph?.edges, 'edges'),
   }));
 }

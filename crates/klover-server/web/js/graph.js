@@ -1,12 +1,20 @@
 // The concept picker: concepts laid out in layers by prerequisite depth, drawn as
-// focusable buttons with SVG arrows from each prerequisite. A concept is mastered,
-// available (every prerequisite mastered) or locked (and says which ones are missing).
+// focusable buttons with SVG arrows from each prerequisite. A concept is mastered (by the
+// learner), covered (done, but the tutor had to state part of it), available (every
+// prerequisite mastered or covered) or locked (and says which ones are missing).
 
 import { h, svg, clear } from './dom.js';
 import { checkIcon, ringIcon } from './icons.js';
 
-const STATE_LABEL = { mastered: 'mastered', available: 'available', locked: 'locked' };
-const STATE_MARK = { mastered: checkIcon, available: ringIcon };
+const STATE_LABEL = { mastered: 'mastered', covered: 'covered with help', available: 'available', locked: 'locked' };
+const STATE_MARK = { mastered: checkIcon, covered: halfIcon, available: ringIcon };
+
+/** A half-filled ring: done, partly in the tutor's words. */
+function halfIcon(size = '12') {
+  return svg('svg', { class: 'icon icon-half', viewBox: '0 0 12 12', width: size, height: size, 'aria-hidden': 'true', focusable: 'false' },
+    svg('circle', { cx: '6', cy: '6', r: '4.6', fill: 'none', stroke: 'currentColor', 'stroke-width': '1.5' }),
+    svg('path', { d: 'M6 1.4A4.6 4.6 0 0 0 6 10.6Z', fill: 'currentColor' }));
+}
 
 /** A small padlock (no emoji font is needed to show it). */
 function lockIcon() {
@@ -15,15 +23,60 @@ function lockIcon() {
     svg('rect', { x: '1', y: '6', width: '10', height: '7.5', rx: '1.5', fill: 'currentColor' }));
 }
 
-/** Map concept id → 'mastered' | 'available' | 'locked'. */
+/** Whether a concept in this state opens the concepts that need it. */
+export const isDone = (state) => state === 'mastered' || state === 'covered';
+
+/**
+ * Map concept id → 'mastered' | 'covered' | 'available' | 'locked'. `mastered` holds the
+ * ids the tab saw completed (a `concept_advanced`); the server's own view of a concept
+ * (`mastered`, `covered` from `GET /api/curricula`) wins: a concept the tab saw completed
+ * that the server says was covered with the tutor's help is covered, not mastered.
+ */
 export function conceptStatuses(curriculum, mastered) {
+  const concepts = curriculum?.concepts ?? [];
+  const own = (c) => {
+    if (c.mastered === true) return 'mastered';
+    if (c.covered === true) return 'covered';
+    return mastered.has(c.id) ? 'mastered' : null;
+  };
+  const done = new Map(concepts.map((c) => [c.id, own(c)]));
   const statuses = new Map();
-  for (const c of curriculum?.concepts ?? []) {
-    if (mastered.has(c.id)) statuses.set(c.id, 'mastered');
-    else if (c.prerequisites.every((p) => mastered.has(p))) statuses.set(c.id, 'available');
+  for (const c of concepts) {
+    const state = done.get(c.id);
+    if (state) statuses.set(c.id, state);
+    else if (c.prerequisites.every((p) => done.get(p) || mastered.has(p))) statuses.set(c.id, 'available');
     else statuses.set(c.id, 'locked');
   }
   return statuses;
+}
+
+/** The prerequisites of `concept` that are neither mastered nor covered. */
+export function missingPrerequisites(concept, statuses) {
+  return concept.prerequisites.filter((p) => !isDone(statuses.get(p)));
+}
+
+/** A graph node's accessible name: state, how much is explained, what it needs. */
+export function nodeLabel(concept, state, { titles, statuses, current }) {
+  const part = !isDone(state) && concept.mastery > 0 ? `, ${Math.round(concept.mastery * 100)}% explained` : '';
+  const missing = missingPrerequisites(concept, statuses);
+  return `${concept.title}: ${STATE_LABEL[state]}${part}` +
+    (state === 'locked' ? `, needs ${missing.map((p) => titles.get(p) ?? p).join(', ')}` : '') +
+    (concept.id === current ? ', current concept' : '');
+}
+
+/** What the card under the graph says for a concept that is not locked, and its button. */
+export function cardCopy(state, isCurrent) {
+  if (state === 'mastered') return { note: 'Mastered. You can explain it again.', verb: 'Explain it again' };
+  if (state === 'covered') {
+    return {
+      note: 'Covered with help: the tutor had to state part of it for you. Explain it again to make it your own.',
+      verb: 'Explain it again',
+    };
+  }
+  return {
+    note: 'Ready: every prerequisite is mastered or covered.',
+    verb: isCurrent ? 'Start a new session' : 'Start learning',
+  };
 }
 
 /** Concepts grouped by depth (longest prerequisite chain below them). */
@@ -56,11 +109,7 @@ export function renderGraph(container, { curriculum, statuses, current, selected
   const rows = layers(curriculum.concepts).map((row) =>
     h('div', { class: 'graph-row', role: 'presentation' }, row.map((concept) => {
       const state = statuses.get(concept.id) ?? 'locked';
-      const missing = concept.prerequisites.filter((p) => statuses.get(p) !== 'mastered');
-      const part = state !== 'mastered' && concept.mastery > 0 ? `, ${Math.round(concept.mastery * 100)}% explained` : '';
-      const label = `${concept.title}: ${STATE_LABEL[state]}${part}` +
-        (state === 'locked' ? `, needs ${missing.map((p) => titles.get(p) ?? p).join(', ')}` : '') +
-        (concept.id === current ? ', current concept' : '');
+      const label = nodeLabel(concept, state, { titles, statuses, current });
       const node = h('button', {
         type: 'button',
         class: `node node-${state}${concept.id === current ? ' node-current' : ''}`,
@@ -104,7 +153,7 @@ function drawEdges(edges, canvas, curriculum, nodes, statuses) {
       const x2 = to.left + to.width / 2 - box.left;
       const y2 = to.top - box.top - 1;
       const mid = (y1 + y2) / 2;
-      const done = statuses.get(prereq) === 'mastered';
+      const done = isDone(statuses.get(prereq));
       edges.append(svg('path', {
         d: `M${x1},${y1} C${x1},${mid} ${x2},${mid} ${x2},${y2}`,
         class: done ? 'edge edge-done' : 'edge',
@@ -123,14 +172,14 @@ export function renderConceptCard(container, { curriculum, concept, statuses, cu
   }
   const state = statuses.get(concept.id) ?? 'locked';
   const titles = new Map(curriculum.concepts.map((c) => [c.id, c.title]));
-  const missing = concept.prerequisites.filter((p) => statuses.get(p) !== 'mastered');
+  const missing = missingPrerequisites(concept, statuses);
   container.append(h('h3', { text: concept.title }));
   if (state === 'locked') {
     container.append(h('p', { class: 'muted' },
       'Locked until you have explained: ', missing.map((p) => titles.get(p) ?? p).join(', '), '.'));
   } else {
-    const verb = state === 'mastered' ? 'Explain it again' : concept.id === current ? 'Start a new session' : 'Start learning';
-    container.append(h('p', { class: 'muted', text: state === 'mastered' ? 'Mastered. You can explain it again.' : 'Ready: every prerequisite is mastered.' }));
+    const { note, verb } = cardCopy(state, concept.id === current);
+    container.append(h('p', { class: 'muted', text: note }));
     container.append(h('button', { type: 'button', class: 'primary', id: 'start-concept', text: verb, onclick: () => onStart(concept) }));
   }
 }
