@@ -141,5 +141,14 @@ async fn a_concept_the_tutor_had_to_help_with_is_covered_and_opens_the_next_one(
         stated_in_store(&app).await,
         "a later mastery keeps the record"
     );
+
+    // A third visit that only starts to explain (a new session's model starts from the
+    // prior) does not take the mastery away: the graph keeps the concept mastered.
+    let mut revisit = app.client().await;
+    revisit.start(CURRICULUM, Some(FIRST)).await;
+    revisit.turn(STUCK[0]).await;
+    let list = concepts(&app).await;
+    let first = concept(&list, FIRST);
+    assert_eq!(first["mastered"], true, "a revisit lowers nothing: {first}");
     app.stop().await.unwrap();
 }

@@ -352,14 +352,19 @@ impl Scope<'_> {
         Ok(())
     }
 
-    /// Mastery upserts; a checkpoint the tutor stated stays stated (1 is never reset to 0).
+    /// Mastery upserts. The stored mastery is the highest the learner has reached in any
+    /// session: each session's model starts from the prior, so a revisit of a mastered
+    /// concept would otherwise pull it back to 0.25 (forgetting is the review scheduler's
+    /// business). A checkpoint the tutor stated stays stated (1 is never reset to 0).
     async fn mastery(&self, tx: &mut Tx<'_>, a: &TurnAssessment) -> Result<(), sqlx::Error> {
         for m in &a.mastery {
             sqlx::query(
                 "INSERT INTO checkpoint_mastery (learner_id, curriculum_id, checkpoint_id, mastery, \
                  stated_by_tutor, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (learner_id, curriculum_id, checkpoint_id) DO UPDATE SET \
-                 mastery = excluded.mastery, updated_at = excluded.updated_at, stated_by_tutor = \
+                 mastery = CASE WHEN excluded.mastery > checkpoint_mastery.mastery \
+                 THEN excluded.mastery ELSE checkpoint_mastery.mastery END, \
+                 updated_at = excluded.updated_at, stated_by_tutor = \
                  CASE WHEN excluded.stated_by_tutor = 1 THEN 1 ELSE checkpoint_mastery.stated_by_tutor END",
             )
             .bind(self.learner)

@@ -1,5 +1,5 @@
 //! Checkpoints the tutor had to state (the `assert` move): recorded with the turn, and
-//! kept when the learner masters the checkpoint later.
+//! kept when the learner masters the checkpoint later; stored mastery never goes down.
 
 use klover_domain::{CheckpointId, CurriculumId};
 use klover_store::{CheckpointScore, LearnerId, MasteryRow, MasteryUpdate, Store, TurnAssessment};
@@ -99,7 +99,9 @@ pub async fn a_checkpoint_the_tutor_stated_stays_recorded(db: &TestDb) {
         ]
     );
 
-    // Stating a checkpoint again changes nothing but the mastery; and it is Ada's alone.
+    // Stating a checkpoint again, with the lower mastery of a new session's model (which
+    // starts from the prior), lowers nothing: the stored mastery is the highest she reached.
+    // And it is Ada's alone.
     let turn = store
         .append_learner_turn(&later.id, "c-3", "Hmm.")
         .await
@@ -112,7 +114,7 @@ pub async fn a_checkpoint_the_tutor_stated_stays_recorded(db: &TestDb) {
     store.record_assessment(&turn.id, &again).await.unwrap();
     assert_eq!(
         rows(store, &ada.id).await[0],
-        ("io-leaves-cpu-idle".into(), 0.9, true)
+        ("io-leaves-cpu-idle".into(), 0.97, true)
     );
     assert_eq!(rows(store, &bob.id).await, vec![]);
 }
