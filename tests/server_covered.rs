@@ -98,6 +98,10 @@ async fn a_concept_the_tutor_had_to_help_with_is_covered_and_opens_the_next_one(
         (&advanced["from"], &advanced["to"]),
         (&FIRST.into(), &NEXT.into())
     );
+    assert_eq!(
+        advanced["with_help"], true,
+        "the clients say 'covered with help', not 'mastered': {advanced}"
+    );
 
     let list = concepts(&app).await;
     let first = concept(&list, FIRST);

@@ -116,6 +116,20 @@ async fn the_seed_learner_lines_over_the_socket_are_assessed_as_the_engine_repla
             expected.advanced.as_ref().map(|(_, to)| to.to_string()),
             "turn {i}"
         );
+        if let (Some(e), Some((from, _))) = (find(&events, "concept_advanced"), &expected.advanced)
+        {
+            let helped = curriculum
+                .concept(from)
+                .unwrap()
+                .checkpoints
+                .iter()
+                .any(|k| !state.learner.is_mastered(&k.id));
+            assert_eq!(
+                e.get("with_help").and_then(Value::as_bool).unwrap_or(false),
+                helped,
+                "turn {i}: with_help says whether the tutor had to state part of it"
+            );
+        }
         last_tutor = expected.offline_text.clone();
 
         // What was stored is what the engine scored.

@@ -148,6 +148,9 @@ pub enum ServerEvent {
         to: String,
         /// New concept title.
         title: String,
+        /// The tutor had to state part of the concept left: covered, not mastered.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        with_help: bool,
     },
     /// Every concept of the curriculum is mastered (learning sessions only).
     CurriculumComplete {

@@ -180,10 +180,17 @@ async fn after_reply(
             .concept(to)
             .map(|c| c.title.clone())
             .unwrap_or_default();
+        let with_help = live.curriculum.concept(from).is_some_and(|c| {
+            let engine = live.lock_engine();
+            c.checkpoints
+                .iter()
+                .any(|k| !engine.state.learner.is_mastered(&k.id))
+        });
         let event = ServerEvent::ConceptAdvanced {
             from: from.to_string(),
             to: to.to_string(),
             title,
+            with_help,
         };
         live.emit(store, event).await?;
     }

@@ -89,9 +89,19 @@ impl View {
                 self.ahas += 1;
                 out(&format!("  ★ aha: \"{quote}\""));
             }
-            ServerEvent::ConceptAdvanced { to, title, .. } => {
+            ServerEvent::ConceptAdvanced {
+                to,
+                title,
+                with_help,
+                ..
+            } => {
                 self.concept_title = title.clone();
-                out(&format!("── next concept: {title} ({to}) ──"));
+                let helped = if *with_help {
+                    " · the last one was covered with some help: explain it again later to master it"
+                } else {
+                    ""
+                };
+                out(&format!("── next concept: {title} ({to}){helped} ──"));
             }
             ServerEvent::CurriculumComplete { curriculum } => {
                 out(&format!(

@@ -91,10 +91,18 @@ const view = {
       if (!s.replaying) announcer.say(`Next review: ${e.title ?? conceptTitle(e.to)}.`);
       return;
     }
-    masterConcept(e.from);
+    // A concept the tutor had to help with is covered, not mastered: the graph learns
+    // which from the server (loadCurricula below).
+    if (!e.with_help) masterConcept(e.from);
     if (s.replaying) return;
-    announcer.say(`Concept mastered. Next: ${e.title ?? conceptTitle(e.to)}.`);
-    toast(`Mastered ${conceptTitle(e.from)}. Next: ${e.title ?? conceptTitle(e.to)}`, 'success');
+    const next = e.title ?? conceptTitle(e.to);
+    if (e.with_help) {
+      announcer.say(`Concept covered with some help. Next: ${next}.`);
+      toast(`Covered ${conceptTitle(e.from)} with some help: explain it again later to master it. Next: ${next}`, 'success');
+    } else {
+      announcer.say(`Concept mastered. Next: ${next}.`);
+      toast(`Mastered ${conceptTitle(e.from)}. Next: ${next}`, 'success');
+    }
     loadCurricula();
     refreshDueSoon();
   },
