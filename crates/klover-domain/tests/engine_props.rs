@@ -1,10 +1,18 @@
 //! Property tests of the engine on random curricula (random prerequisite DAGs, made-up cue
 //! words) and random learner turns: mastery stays in [0, 1]; the tutor never states a
 //! checkpoint before the learner's second unsuccessful try; it never advances to a concept
-//! with an unmet prerequisite; never probes one checkpoint more than twice in a row; and
-//! never says the statement of a checkpoint the learner has not reached.
+//! with an unmet prerequisite; never probes one checkpoint more than twice in a row;
+//! never says the statement of a checkpoint the learner has not reached; and never says
+//! the same words twice in a row, also on the reference and git-branches curricula with
+//! learner lines drawn from their own texts and repeated at random.
+//!
+//! The one exception to "never the same words twice": a finished session hears its
+//! ending again on every further message (the server relies on it); the dialogue is over,
+//! so these tests stop at the finish.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
 
 use std::fmt::Write as _;
 
@@ -82,13 +90,16 @@ proptest! {
     #[test]
     fn the_engine_keeps_its_promises((n, edges, lines) in case()) {
         let c = curriculum(n, &edges);
-        let (mut state, _) = start(&c, None).unwrap();
+        let (mut state, opening) = start(&c, None).unwrap();
         let mut streak: (Option<CheckpointId>, u32) = (None, 0);
+        let mut last = opening.offline_text;
         for line in &lines {
             if state.finished {
                 break;
             }
             let o = offline_turn(&c, &mut state, line, None).unwrap();
+            prop_assert_ne!(&o.offline_text, &last, "said twice in a row, after {:?}", line);
+            last = o.offline_text.clone();
             prop_assert!((0.0..=1.0).contains(&o.progress.mastery));
             for k in state.learner.checkpoints.values() {
                 prop_assert!((0.0..=1.0).contains(&k.p_known));
@@ -147,11 +158,14 @@ proptest! {
         let (mut state, opening) = start_review(&c, &due).unwrap();
         prop_assert_eq!(opening.plan.focus.clone(), Some(Focus::Checkpoint(due[0].clone())));
         prop_assert!(!opening.offline_text.contains("Explain c"), "{}", opening.offline_text);
+        let mut last = opening.offline_text;
         for line in &lines {
             if state.finished {
                 break;
             }
             let o = offline_turn(&c, &mut state, line, None).unwrap();
+            prop_assert_ne!(&o.offline_text, &last, "said twice in a row, after {:?}", line);
+            last = o.offline_text.clone();
             for m in &o.plan.moves {
                 match m {
                     Move::Assert { checkpoint } => {
@@ -173,6 +187,124 @@ proptest! {
                 let statement = format!("Statement{number} holds.");
                 prop_assert!(!o.offline_text.contains(&statement), "leaked {id}: {}", o.offline_text);
             }
+        }
+    }
+}
+
+/// Learner lines for a real curriculum, from its own texts: checkpoint statements (stated
+/// right, and negated), misconception beliefs, questions built from the authored
+/// questions' cues, the hints echoed back, and the lines every learner says.
+fn pool(c: &Curriculum) -> Vec<String> {
+    let mut lines: Vec<String> = [
+        "I don't know",
+        "just tell me the answer",
+        "Tell me.",
+        "I don't remember.",
+        "What is this about?",
+        "Why is the sky blue?",
+        "hmm",
+        "ok",
+        "I had a lovely sunny afternoon",
+    ]
+    .map(String::from)
+    .to_vec();
+    for k in &c.concepts {
+        for cp in &k.checkpoints {
+            lines.push(cp.statement.clone());
+            lines.push(format!(
+                "It is not true that {}",
+                cp.statement.to_lowercase()
+            ));
+            lines.extend(cp.hints.iter().cloned());
+        }
+        lines.extend(k.misconceptions.iter().map(|m| m.belief.clone()));
+        for q in &k.questions {
+            lines.extend(q.cues.iter().map(|cue| question_from(cue)));
+        }
+    }
+    lines
+}
+
+/// A learner question from an authored question's cue: each word's first alternative
+/// (`what+is thread|process*` → "what is thread?"), negated words left out.
+fn question_from(cue: &str) -> String {
+    let cue = cue.split_once(": ").map_or(cue, |(_, c)| c);
+    let words: Vec<String> = cue
+        .split_whitespace()
+        .filter(|w| !w.starts_with('!'))
+        .map(|w| {
+            w.split('|')
+                .next()
+                .unwrap_or(w)
+                .replace('+', " ")
+                .replace('*', "")
+        })
+        .collect();
+    format!("{}?", words.join(" "))
+}
+
+/// The two real curricula, loaded once.
+fn real() -> &'static [Curriculum; 2] {
+    static REAL: std::sync::OnceLock<[Curriculum; 2]> = std::sync::OnceLock::new();
+    REAL.get_or_init(|| {
+        [
+            common::async_python(),
+            common::load("tests/fixtures/curricula/git-branches"),
+        ]
+    })
+}
+
+/// A session on a real curriculum: which one, learning from which concept or reviewing
+/// which checkpoints, and the learner's lines as (index into the pool, say the last
+/// line again).
+fn real_case() -> impl Strategy<Value = (usize, bool, Vec<usize>, Vec<(usize, bool)>)> {
+    (
+        0usize..2,
+        any::<bool>(),
+        proptest::collection::vec(any::<usize>(), 1..5),
+        proptest::collection::vec((any::<usize>(), proptest::bool::weighted(0.4)), 1..40),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// On the reference and git-branches curricula, learning or reviewing, with lines
+    /// from the curricula's own texts (often the same line again): the tutor never says
+    /// the same words twice in a row.
+    #[test]
+    fn the_tutor_never_repeats_its_last_words((which, review, picks, script) in real_case()) {
+        let c = &real()[which];
+        let lines = pool(c);
+        let (mut state, opening) = if review {
+            let all: Vec<CheckpointId> = c
+                .concepts
+                .iter()
+                .flat_map(|k| k.checkpoints.iter().map(|p| p.id.clone()))
+                .collect();
+            let mut due: Vec<CheckpointId> = Vec::new();
+            for id in picks.iter().map(|i| all[i % all.len()].clone()) {
+                if !due.contains(&id) {
+                    due.push(id);
+                }
+            }
+            start_review(c, &due).unwrap()
+        } else {
+            let k = &c.concepts[picks[0] % c.concepts.len()];
+            start(c, Some(&k.id)).unwrap()
+        };
+        let mut last = opening.offline_text;
+        let mut line = &lines[0];
+        for (i, again) in script {
+            if state.finished {
+                break;
+            }
+            if !again {
+                line = &lines[i % lines.len()];
+            }
+            let o = offline_turn(c, &mut state, line, Some(&last)).unwrap();
+            prop_assert_ne!(&o.offline_text, &last, "said twice in a row, after {:?}", line);
+            last = o.offline_text;
         }
     }
 }

@@ -56,6 +56,17 @@ fn check(c: &Curriculum) -> Vec<String> {
         );
         budget(format!("{}: assert + hint", k.id), statement + probe);
         budget(format!("{}: confirm + answer", k.id), confirm + answer);
+        // The same question again without an unused analogy: "In short: <the answer
+        // without its question>" and a probe (the whole answer bounds it).
+        budget(
+            format!("{}: answer's gist + hint", k.id),
+            2 + answer + probe,
+        );
+        // Off topic again: "Let's take a smaller step.", an analogy when stuck, a hint.
+        budget(
+            format!("{}: smaller step + analogy + hint", k.id),
+            5 + analogy + probe,
+        );
         for next in c.graph.dependents(&k.id) {
             let n = c.concept(&next).unwrap();
             // In review, the next question may be a checkpoint's review question.

@@ -32,6 +32,7 @@ fn hint_plan() -> TutorPlan {
         focus: None,
         may_state: vec![],
         withhold: vec![cp("sync-waits"), cp("cpu-idle-on-io")],
+        again: None,
     }
 }
 

@@ -147,6 +147,7 @@ pub fn start(
         focus: None,
         may_state: Vec::new(),
         withhold: c.checkpoints.iter().map(|k| k.id.clone()).collect(),
+        again: None,
     };
     state.dialogue.record(&plan);
     let offline_text = crate::voice::render(curriculum, &plan, None);
@@ -357,6 +358,7 @@ fn finished_outcome(
         focus: None,
         may_state: Vec::new(),
         withhold: Vec::new(),
+        again: None,
     };
     TurnOutcome {
         assessment,

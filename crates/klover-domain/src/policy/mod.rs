@@ -123,6 +123,21 @@ pub enum Focus {
     Misconception(MisconceptionId),
 }
 
+/// Why a turn says something else than its rule's usual move: the learner repeated
+/// themselves, and the tutor never says the same words twice in a row. The voice
+/// acknowledges it ("Put another way: …").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "question", rename_all = "snake_case")]
+pub enum Again {
+    /// The learner asked again the authored question (index into the plan's concept's
+    /// `questions`) that the last turn answered: the tutor puts it another way (an
+    /// analogy, else a shorter restatement) and probes instead of answering again.
+    Question(usize),
+    /// The learner went off topic again right after being brought back to the question:
+    /// the tutor probes (a smaller step) instead of asking the question again.
+    OffTopic,
+}
+
 /// One tutor turn: the moves in the order they are spoken (e.g. a confirmation, then the
 /// next hint), what it aims at, and which authored content the voice may use.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -138,6 +153,10 @@ pub struct TutorPlan {
     pub may_state: Vec<CheckpointId>,
     /// Checkpoints the voice must not state or give away (not yet shown by the learner).
     pub withhold: Vec<CheckpointId>,
+    /// Set when the learner repeated themselves and the plan avoids repeating the last
+    /// turn (absent from JSON otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub again: Option<Again>,
 }
 
 impl TutorPlan {
@@ -313,6 +332,9 @@ pub struct PolicyInput<'a> {
 
 pub use rules::choose;
 
+mod again;
+#[cfg(test)]
+mod again_tests;
 #[cfg(test)]
 mod review_tests;
 mod rules;

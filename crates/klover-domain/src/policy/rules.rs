@@ -11,11 +11,14 @@
 //! 5. an off-topic turn gets the concept's question again;
 //! 6. otherwise the missing checkpoint is probed: pump once after the opening answer,
 //!    then hints from vague to specific, then the prompt; an analogy when stuck; at most
-//!    two probes of one checkpoint in a row; an assertion only after two unsuccessful tries.
+//!    two probes of one checkpoint in a row; an assertion only after two unsuccessful tries;
+//! 7. never the same words twice in a row: the same question again is put another way
+//!    and probed, off topic again gets a probe, a rung of the ladder just said is not
+//!    said again (the prompt, or probed enough), nor a stated correction, nor a rest.
 
 use std::collections::BTreeSet;
 
-use super::{Focus, Move, PolicyInput, TutorPlan};
+use super::{Again, Focus, Move, PolicyInput, TutorPlan};
 use crate::assess::PARTIAL_SCORE;
 use crate::curriculum::{Checkpoint, Concept};
 use crate::ids::{CheckpointId, ConceptId};
@@ -29,12 +32,14 @@ pub const STUCK_AFTER: u32 = 3;
 /// Unsuccessful tries before the tutor may state a checkpoint.
 pub const TRIES_BEFORE_ASSERT: u32 = 2;
 
-struct Plan<'i, 'a> {
-    input: &'i PolicyInput<'a>,
-    concept: &'a Concept,
-    moves: Vec<Move>,
-    focus: Option<Focus>,
-    asserted: Vec<CheckpointId>,
+/// The plan being built for one turn.
+pub(super) struct Plan<'i, 'a> {
+    pub(super) input: &'i PolicyInput<'a>,
+    pub(super) concept: &'a Concept,
+    pub(super) moves: Vec<Move>,
+    pub(super) focus: Option<Focus>,
+    pub(super) asserted: Vec<CheckpointId>,
+    pub(super) again: Option<Again>,
 }
 
 /// Chooses the next tutor plan.
@@ -46,6 +51,7 @@ pub fn choose(input: &PolicyInput<'_>) -> TutorPlan {
             focus: None,
             may_state: Vec::new(),
             withhold: Vec::new(),
+            again: None,
         };
     };
     let mut plan = Plan {
@@ -54,6 +60,7 @@ pub fn choose(input: &PolicyInput<'_>) -> TutorPlan {
         moves: Vec::new(),
         focus: None,
         asserted: Vec::new(),
+        again: None,
     };
     if !input.covered.is_empty() {
         plan.moves.push(Move::Confirm {
@@ -73,7 +80,15 @@ impl<'a> Plan<'_, 'a> {
             .find(|h| self.concept.misconception(&h.id).is_some());
         if let Some(hit) = hit {
             let n = self.input.dialogue.corrections.get(&hit.id).copied();
-            let level = usize::from(n.unwrap_or(0) > 0);
+            let mut level = usize::from(n.unwrap_or(0) > 0);
+            let stated = Move::Correct {
+                misconception: hit.id.clone(),
+                level: 1,
+            };
+            if level == 1 && self.said_last(&stated) {
+                // Never the same correction twice in a row: its question again instead.
+                level = 0;
+            }
             self.moves.push(Move::Correct {
                 misconception: hit.id.clone(),
                 level,
@@ -102,6 +117,12 @@ impl<'a> Plan<'_, 'a> {
                 // Never "what's your own guess?" twice in a row: probe the focus instead.
                 return self.probe(Vec::new());
             }
+            if let Some(Some(i)) = answer
+                && self.said_last(&Move::Answer { question: Some(i) })
+            {
+                // Never the same answer twice in a row: put it another way, then probe.
+                return self.put_another_way(i);
+            }
             if let Some(question) = answer {
                 self.moves.push(Move::Answer { question });
                 let missing = self.missing(&[]);
@@ -116,25 +137,23 @@ impl<'a> Plan<'_, 'a> {
             }
         }
         if a.off_topic && self.input.covered.is_empty() {
-            self.moves.push(Move::Ask {
+            let ask = Move::Ask {
                 concept: self.concept.id.clone(),
-            });
+            };
             // In review, the question asked again is the review question.
-            self.focus = self
+            let focus = self
                 .review_due(&self.concept.id)
                 .map(|id| Focus::Checkpoint(id.clone()));
+            if self.asked_last(&ask, focus.as_ref()) {
+                // Never the same question twice in a row: a smaller step instead.
+                self.again = Some(Again::OffTopic);
+                return self.probe(Vec::new());
+            }
+            self.moves.push(ask);
+            self.focus = focus;
             return;
         }
         self.probe(Vec::new());
-    }
-
-    /// Whether the last tutor turn already handed the question back unanswered.
-    fn guessed_last(&self) -> bool {
-        self.input.dialogue.recent.last().is_some_and(|p| {
-            p.moves
-                .iter()
-                .any(|m| matches!(m, Move::Answer { question: None }))
-        })
     }
 
     /// The first authored question of another concept the learner's question matches,
@@ -228,7 +247,7 @@ impl<'a> Plan<'_, 'a> {
         c.graph.fringe(&done).into_iter().next()
     }
 
-    fn probe(&mut self, except: Vec<CheckpointId>) {
+    pub(super) fn probe(&mut self, except: Vec<CheckpointId>) {
         let missing = self.missing(&except);
         let Some(first) = missing.first() else {
             return self.close_concept();
@@ -240,7 +259,9 @@ impl<'a> Plan<'_, 'a> {
             && let Some(current) = missing.iter().find(|c| &c.id == cp)
         {
             target = current;
-            if *n >= MAX_STREAK {
+            // Probed enough for now: twice in a row, or its next rung would repeat the
+            // last turn's words (the hints and the prompt are used up).
+            if *n >= MAX_STREAK || self.said_last(&self.rung(current)) {
                 if self.tries(&current.id) >= TRIES_BEFORE_ASSERT {
                     return self.assert_and_go_on(&current.id, except);
                 }
@@ -266,6 +287,7 @@ impl<'a> Plan<'_, 'a> {
         }
         let probes = d.probes.get(&target.id).copied().unwrap_or(0) as usize;
         let pump_time = !review
+            && self.again.is_none()
             && d.turns_in_concept == 1
             && !d.pumped.contains(&self.concept.id)
             && except.is_empty()
@@ -284,38 +306,34 @@ impl<'a> Plan<'_, 'a> {
         if stuck && let Some(id) = self.unused_analogy() {
             self.moves.push(Move::Analogy { id });
         }
-        let hints = target.hints.len().max(1);
-        let m = if probes < hints || (a.asked_for_answer && asks <= 1) || target.prompt.is_none() {
-            Move::Hint {
-                checkpoint: target.id.clone(),
-                level: probes.min(hints - 1),
-            }
-        } else {
-            Move::Prompt {
-                checkpoint: target.id.clone(),
-            }
-        };
+        let m = self.rung(target);
         self.moves.push(m);
         self.focus = Some(Focus::Checkpoint(target.id.clone()));
     }
 
-    /// The only checkpoint left was probed twice in a row without two tries (the learner
-    /// asked questions): no third probe yet; an unused analogy, else a pump, aimed at it
-    /// so that the next answer counts as a try.
-    fn rest(&mut self, id: &CheckpointId) {
-        let review = !self.input.review.is_empty();
-        let m = match self.unused_analogy() {
-            Some(id) => Move::Analogy { id },
-            // A review never pumps: its question is the checkpoint's review question.
-            None if review => Move::Ask {
-                concept: self.concept.id.clone(),
-            },
-            None => Move::Pump {
-                concept: self.concept.id.clone(),
-            },
+    /// The next rung of `target`'s ladder: its hints from vague to specific, then its
+    /// prompt (a first "just tell me" gets a hint); the prompt rather than the top hint
+    /// the last turn said.
+    fn rung(&self, target: &Checkpoint) -> Move {
+        let d = self.input.dialogue;
+        let probes = d.probes.get(&target.id).copied().unwrap_or(0) as usize;
+        let asks = d.answer_requests.get(&target.id).copied().unwrap_or(0);
+        let first_ask = self.input.assessment.asked_for_answer && asks <= 1;
+        let hints = target.hints.len().max(1);
+        let hint = Move::Hint {
+            checkpoint: target.id.clone(),
+            level: probes.min(hints - 1),
         };
-        self.moves.push(m);
-        self.focus = Some(Focus::Checkpoint(id.clone()));
+        let prompt = Move::Prompt {
+            checkpoint: target.id.clone(),
+        };
+        if target.prompt.is_none() {
+            hint
+        } else if (probes >= hints && !first_ask) || self.said_last(&hint) {
+            prompt
+        } else {
+            hint
+        }
     }
 
     fn assert_and_go_on(&mut self, id: &CheckpointId, mut except: Vec<CheckpointId>) {
@@ -331,13 +349,16 @@ impl<'a> Plan<'_, 'a> {
         self.input.dialogue.tries.get(id).copied().unwrap_or(0)
     }
 
-    fn unused_analogy(&self) -> Option<String> {
+    pub(super) fn unused_analogy(&self) -> Option<String> {
         let used = &self.input.dialogue.analogies_used;
         self.concept
             .analogies
             .iter()
-            .find(|an| !used.contains(&format!("{}/{}", self.concept.id, an.id)))
             .map(|an| an.id.clone())
+            .find(|id| {
+                let said = Move::Analogy { id: id.clone() };
+                !used.contains(&format!("{}/{id}", self.concept.id)) && !self.moves.contains(&said)
+            })
     }
 
     fn finish(self) -> TutorPlan {
@@ -373,6 +394,7 @@ impl<'a> Plan<'_, 'a> {
             focus: self.focus,
             may_state,
             withhold,
+            again: self.again,
         }
     }
 }

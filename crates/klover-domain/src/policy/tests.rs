@@ -99,14 +99,14 @@ pub(super) fn tiny() -> Curriculum {
     load_sources(&files).unwrap()
 }
 
-struct Dialogue {
+pub(super) struct Dialogue {
     c: Curriculum,
-    state: SessionState,
+    pub(super) state: SessionState,
     last: String,
 }
 
 impl Dialogue {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let c = tiny();
         let (state, opening) = engine::start(&c, None).unwrap();
         assert_eq!(opening.plan.moves, vec![Move::Ask { concept: id("a") }]);
@@ -117,7 +117,7 @@ impl Dialogue {
         }
     }
 
-    fn say(&mut self, text: &str) -> TurnOutcome {
+    pub(super) fn say(&mut self, text: &str) -> TurnOutcome {
         let o = engine::offline_turn(&self.c, &mut self.state, text, Some(&self.last)).unwrap();
         self.last = o.offline_text.clone();
         o

@@ -95,6 +95,7 @@ fn plan(moves: Vec<Move>, may_state: &[&str], withhold: &[&str]) -> TutorPlan {
         focus: Some(Focus::Checkpoint(cp("cpu-idle-on-io"))),
         may_state: may_state.iter().map(|s| cp(s)).collect(),
         withhold: withhold.iter().map(|s| cp(s)).collect(),
+        again: None,
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use minijinja::{Environment, Value, context};
 
 use crate::curriculum::{Concept, Curriculum};
-use crate::policy::{Move, TutorPlan};
+use crate::policy::{Again, Move, TutorPlan};
 
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
@@ -46,7 +46,7 @@ pub fn render_for(
     review: bool,
 ) -> String {
     let mut concept = curriculum.concept(&plan.concept);
-    let mut parts: Vec<String> = Vec::new();
+    let mut parts: Vec<String> = again(curriculum, plan).into_iter().collect();
     let redirect =
         plan.moves.len() == 1 && matches!(plan.moves[0], Move::Ask { .. }) && learner.is_some();
     for m in &plan.moves {
@@ -83,6 +83,40 @@ pub fn render_for(
         }
     }
     parts.join(" ")
+}
+
+/// What a plan that avoids repeating the last turn says first (see [`Again`]): the
+/// answer's gist when the same question comes again and no analogy rephrases it, or a
+/// word that the tutor takes a smaller step after a second off-topic turn.
+fn again(curriculum: &Curriculum, plan: &TutorPlan) -> Option<String> {
+    match plan.again? {
+        Again::Question(i) => {
+            let rephrased = plan
+                .moves
+                .iter()
+                .any(|m| matches!(m, Move::Analogy { .. } | Move::Assert { .. }));
+            let answer = &curriculum.concept(&plan.concept)?.questions.get(i)?.answer;
+            let gist = gist(answer).filter(|_| !rephrased)?;
+            Some(render_one("answer_again", context! { gist }))
+        }
+        // A re-probe by a review question already says "Let's come back to our question".
+        Again::OffTopic if plan.moves.iter().any(|m| matches!(m, Move::Ask { .. })) => None,
+        Again::OffTopic => Some(render_one("off_topic_again", context! {})),
+    }
+}
+
+/// An authored answer without the question(s) it hands back: its sentences before the
+/// last ones that ask (`None` when nothing is left).
+fn gist(answer: &str) -> Option<&str> {
+    let mut body = answer.trim();
+    while body.ends_with('?') {
+        let start = ([". ", "! ", "? "].iter())
+            .filter_map(|end| body.rfind(end))
+            .max()
+            .map_or(0, |i| i + 1);
+        body = body[..start].trim_end();
+    }
+    Some(body).filter(|b| !b.is_empty())
 }
 
 /// The prose of a tutor message: its text without fenced code blocks (lines from a line
@@ -171,7 +205,9 @@ fn concept_move(c: &Concept, m: &Move, plan: &TutorPlan) -> Option<String> {
         }
         Move::Analogy { id } => {
             let an = c.analogies.iter().find(|a| &a.id == id)?;
-            render_one("analogy", context! { text => an.text.as_str() })
+            let again = matches!(plan.again, Some(Again::Question(_)));
+            let name = if again { "analogy_again" } else { "analogy" };
+            render_one(name, context! { text => an.text.as_str() })
         }
         Move::Answer { question: Some(i) } => {
             let q = c.questions.get(*i)?;

@@ -31,6 +31,12 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "{% if many %}Solid foundation. {% endif %}{% if confirmation %}{{ confirmation }}{% else %}Exactly: {{ statement }}{% endif %}",
     ),
     ("analogy", "Here's a picture that may help. {{ text }}"),
+    // The learner asked the same question again: the analogy says it another way…
+    ("analogy_again", "Put another way: {{ text }}"),
+    // …or, without an unused analogy, the answer's gist before the probe.
+    ("answer_again", "In short: {{ gist }}"),
+    // Off topic again right after "Let's come back to our question": a hint instead.
+    ("off_topic_again", "Let's take a smaller step."),
     ("answer", "{{ answer }}"),
     (
         "answer_unknown",

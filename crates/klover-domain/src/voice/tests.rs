@@ -52,6 +52,7 @@ question = "What is the Moon made of?"
         focus: None,
         may_state: Vec::new(),
         withhold: Vec::new(),
+        again: None,
     };
     assert_eq!(
         render(&c, &plan(0), Some("cheese")),
@@ -69,4 +70,18 @@ fn prose_leaves_fenced_code_out() {
     assert_eq!(prose(text), "Look at this:\n\n\nWhat's wrong?");
     assert_eq!(prose_words(text), 5);
     assert_eq!(prose_words("no code at all here"), 5);
+}
+
+#[test]
+fn an_answers_gist_leaves_the_handed_back_questions_out() {
+    assert_eq!(
+        gist("A thread is a to-do list. Now: what do two of them share?"),
+        Some("A thread is a to-do list.")
+    );
+    assert_eq!(
+        gist("Each costs 1.5 MB! So? What would 10,000 cost?"),
+        Some("Each costs 1.5 MB!")
+    );
+    assert_eq!(gist("No question here."), Some("No question here."));
+    assert_eq!(gist("Only a question?"), None);
 }
