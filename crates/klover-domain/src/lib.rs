@@ -3,6 +3,8 @@
 //! - [`ids`]: identifier newtypes, parsed at the edge.
 //! - [`curriculum`]: concepts, checkpoints, misconceptions; the TOML format, its
 //!   validation, and the prerequisite DAG.
+//! - `testing` (tests and the `test-support` feature only): the test curricula, in one
+//!   place for this crate's tests and the adapters'.
 //!
 //! This crate must not depend on tokio, sqlx, axum, async-openai or reqwest: it is tested
 //! without a network or a database, and the adapters (store, LLM, server) wrap it.
@@ -17,6 +19,8 @@ pub mod learner;
 pub mod policy;
 pub mod prompt;
 pub mod review;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 pub mod voice;
 
 pub use curriculum::{Checkpoint, Concept, Curriculum, Misconception};

@@ -86,7 +86,6 @@ pub fn concept_progress(concept: &Concept, learner: &LearnerModel) -> Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::curriculum::{SourceFile, load_sources};
     use crate::learner::BktParams;
 
     const CONCEPT: &str = r#"
@@ -110,18 +109,7 @@ hints = ["Vague?", "Specific?"]
 "#;
 
     fn concept() -> Concept {
-        let files = [
-            SourceFile {
-                path: "curriculum.toml".into(),
-                text: "id = \"t\"\ntitle = \"T\"\nversion = \"1\"\n".into(),
-            },
-            SourceFile {
-                path: "concepts/a.toml".into(),
-                text: CONCEPT.into(),
-            },
-        ];
-        let c = load_sources(&files).unwrap();
-        c.concepts[0].clone()
+        crate::testing::one_concept(CONCEPT).concepts[0].clone()
     }
 
     #[test]

@@ -2,38 +2,8 @@
 //! never carries an unreached checkpoint's words, and starting errors are typed.
 
 use super::*;
-use crate::curriculum::{SourceFile, load_sources};
 
-fn tiny() -> Curriculum {
-    let manifest = "id = \"t\"\ntitle = \"T\"\nversion = \"1\"\n";
-    let concept = r#"
-id = "a"
-title = "A"
-opening_question = "Explain A?"
-summary = "A."
-[[checkpoints]]
-id = "x"
-statement = "Secret statement x."
-cues = ["alpha"]
-hints = ["Hint x one?", "Hint x two?"]
-[[checkpoints]]
-id = "y"
-statement = "Secret statement y."
-cues = ["beta"]
-hints = ["Hint y one?", "Hint y two?"]
-"#;
-    load_sources(&[
-        SourceFile {
-            path: "curriculum.toml".into(),
-            text: manifest.into(),
-        },
-        SourceFile {
-            path: "concepts/a.toml".into(),
-            text: concept.into(),
-        },
-    ])
-    .unwrap()
-}
+use crate::testing::small as tiny;
 
 #[test]
 fn session_state_round_trips_through_json_and_carries_on_identically() {

@@ -53,19 +53,7 @@ proptest! {
 #[test]
 fn a_mastered_checkpoint_stays_mastered_within_the_session() {
     use crate::assess::Assessment;
-    use crate::curriculum::{SourceFile, load_sources};
-    let concept = "id = \"a\"\ntitle = \"A\"\nopening_question = \"Q?\"\nsummary = \"S.\"\n[[checkpoints]]\nid = \"x\"\nstatement = \"X.\"\ncues = [\"alpha\"]\nhints = [\"One?\", \"Two?\"]\n";
-    let c = load_sources(&[
-        SourceFile {
-            path: "curriculum.toml".into(),
-            text: "id = \"t\"\ntitle = \"T\"\nversion = \"1\"\n".into(),
-        },
-        SourceFile {
-            path: "concepts/a.toml".into(),
-            text: concept.into(),
-        },
-    ])
-    .unwrap();
+    let c = crate::testing::small();
     let k = &c.concepts[0];
     let x = k.checkpoints[0].id.clone();
     let mut m = LearnerModel::default();

@@ -143,7 +143,7 @@ fn resting_on_the_last_checkpoint_never_pumps_twice_in_a_row() {
 
 #[test]
 fn a_review_never_asks_its_review_question_twice_in_a_row() {
-    let c = super::tests::tiny();
+    let c = crate::testing::tiny();
     let (mut state, opening) = engine::start_review(&c, &[cp("y")]).unwrap();
     state.dialogue.analogies_used.insert("a/pic".into());
     state.dialogue.streak = Some((cp("y"), 2));

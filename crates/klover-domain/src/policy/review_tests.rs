@@ -3,9 +3,10 @@
 //! specific, and the checkpoint is stated only after two unsuccessful tries.
 
 use super::Focus;
-use super::tests::{cp, id, kinds, tiny};
+use super::tests::{cp, id, kinds};
 use crate::curriculum::Curriculum;
 use crate::engine::{self, SessionState, TurnOutcome};
+use crate::testing::tiny;
 
 struct Review {
     c: Curriculum,

@@ -1,103 +1,10 @@
 //! One test per policy rule, driven through the engine with a tiny curriculum whose cues
 //! are single made-up words (`alpha` states checkpoint `x`, `beta` states `y`, `gamma`
-//! shows misconception `m`), so each test reads as a dialogue.
+//! shows misconception `m`: `testing::tiny`), so each test reads as a dialogue.
 
 use super::*;
-use crate::curriculum::{SourceFile, load_sources};
 use crate::engine::{self, SessionState, TurnOutcome};
-
-const MANIFEST: &str = r#"
-id = "tiny"
-title = "Tiny"
-version = "1"
-"#;
-
-const A: &str = r#"
-id = "a"
-title = "Concept A"
-opening_question = "Explain A?"
-summary = "A is alpha and beta."
-
-[[checkpoints]]
-id = "x"
-statement = "X is alpha."
-cues = ["alpha"]
-hints = ["Vague hint about x?", "Specific hint about x?"]
-prompt = "X is ___?"
-confirmation = "Exactly: x."
-
-[[checkpoints]]
-id = "y"
-statement = "Y is beta."
-cues = ["beta"]
-hints = ["Vague hint about y?", "Specific hint about y?"]
-review_question = "Review question about y?"
-
-[[misconceptions]]
-id = "m"
-belief = "Gamma is true."
-cues = ["gamma"]
-question = "Is gamma really true?"
-correction = "Gamma is false."
-
-[[analogies]]
-id = "pic"
-text = "A picture."
-
-[[questions]]
-cues = ["what+does+a+mean"]
-answer = "Alpha is a word. What do you make of it?"
-"#;
-
-const B: &str = r#"
-id = "b"
-title = "Concept B"
-prerequisites = ["a"]
-opening_question = "Explain B?"
-summary = "B is delta."
-
-[[checkpoints]]
-id = "z"
-statement = "Z is delta."
-cues = ["delta"]
-hints = ["Hint z one?", "Hint z two?"]
-
-[[questions]]
-cues = ["what+is+zeta"]
-answer = "Zeta comes after delta. What do you make of it?"
-"#;
-
-const C: &str = r#"
-id = "c"
-title = "Concept C"
-prerequisites = ["b"]
-opening_question = "Explain C?"
-summary = "C is epsilon."
-
-[[checkpoints]]
-id = "w"
-statement = "W is epsilon."
-cues = ["epsilon"]
-hints = ["Hint w one?", "Hint w two?"]
-
-[[questions]]
-cues = ["what+is+omega"]
-answer = "Omega is the last letter. Why would it come last?"
-"#;
-
-pub(super) fn tiny() -> Curriculum {
-    let files = [
-        ("curriculum.toml", MANIFEST),
-        ("concepts/01-a.toml", A),
-        ("concepts/02-c.toml", C),
-        ("concepts/03-b.toml", B),
-    ]
-    .map(|(path, text)| SourceFile {
-        path: path.into(),
-        text: text.into(),
-    });
-    load_sources(&files).unwrap()
-}
+use crate::testing::tiny;
 
 pub(super) struct Dialogue {
     c: Curriculum,

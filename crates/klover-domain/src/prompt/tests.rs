@@ -7,78 +7,11 @@ use super::judge::{judge_messages, verdict_schema};
 use super::summary::{ConceptOutline, SessionOutline, summary_messages};
 use super::*;
 use crate::assess::AssessRequest;
-use crate::curriculum::{Curriculum, SourceFile, load_sources};
 use crate::learner::{CheckpointKnowledge, LearnerModel, MisconceptionState};
 use crate::policy::{Focus, Move, TutorPlan};
 use crate::{CheckpointId, ConceptId, MisconceptionId};
 
-const MANIFEST: &str = r#"
-id = "fixture"
-title = "Async, a fixture"
-version = "1"
-"#;
-
-const BASICS: &str = r#"
-id = "io-basics"
-title = "The basics"
-opening_question = "In your own words: what is the difference between sync and async?"
-summary = "Async helps when the CPU would otherwise sit waiting on I/O."
-
-[[checkpoints]]
-id = "sync-waits"
-statement = "Synchronous code waits for each operation to complete before moving on."
-cues = ["sync wait"]
-hints = ["What does a sync worker do until the reply arrives?", "Can the next line start before the slow call returns?"]
-prompt = "So in sync code, the worker has to ___ for the call to finish?"
-
-[[checkpoints]]
-id = "cpu-idle-on-io"
-statement = "While waiting on I/O the CPU has nothing to do, so that time is wasted in sync code."
-cues = ["cpu idle"]
-hints = ["When you call an API or query a database, what do these have in common?", "What is the CPU doing while the network answers?"]
-
-[[misconceptions]]
-id = "async-is-faster"
-belief = "Async makes every task faster."
-cues = ["async faster"]
-question = "If a task is crunching numbers the whole time, what would async let the worker switch to?"
-correction = "Async only helps when the bottleneck is waiting, not computing."
-
-[[analogies]]
-id = "chef"
-text = "A single chef puts a dish in the oven and chops vegetables instead of staring at it."
-
-[[questions]]
-cues = ["what thread"]
-answer = "A thread is a sequence of instructions the CPU follows, like a to-do list."
-"#;
-
-const LOOP: &str = r#"
-id = "event-loop"
-title = "The event loop"
-prerequisites = ["io-basics"]
-opening_question = "What decides which task runs next?"
-summary = "The event loop runs a task until it waits, then picks up the next."
-
-[[checkpoints]]
-id = "loop-switches"
-statement = "The event loop parks a waiting task and runs another."
-cues = ["loop switch"]
-hints = ["Who notices a task is waiting?", "What happens to the waiting task?"]
-"#;
-
-fn curriculum() -> Curriculum {
-    let f = |p: &str, t: &str| SourceFile {
-        path: p.into(),
-        text: t.into(),
-    };
-    load_sources(&[
-        f("curriculum.toml", MANIFEST),
-        f("concepts/01.toml", BASICS),
-        f("concepts/02.toml", LOOP),
-    ])
-    .unwrap()
-}
+use crate::testing::{self, ASYNC_BASICS, ASYNC_LOOP, ASYNC_MANIFEST, async_fixture as curriculum};
 
 fn cp(s: &str) -> CheckpointId {
     CheckpointId::parse(s).unwrap()
@@ -306,20 +239,15 @@ fn every_move_renders_its_voice_prompt() {
 fn a_review_ask_words_the_checkpoints_review_question_not_the_opening_question() {
     let opening = "what is the difference between sync and async?";
     let review_q = "Why is a program that calls an API mostly waiting?";
-    let with_question = BASICS.replace(
+    let with_question = ASYNC_BASICS.replace(
         "hints = [\"When you call",
         &format!("review_question = \"{review_q}\"\nhints = [\"When you call"),
     );
-    let f = |p: &str, t: &str| SourceFile {
-        path: p.into(),
-        text: t.into(),
-    };
-    let c = load_sources(&[
-        f("curriculum.toml", MANIFEST),
-        f("concepts/01.toml", &with_question),
-        f("concepts/02.toml", LOOP),
-    ])
-    .unwrap();
+    let c = testing::curriculum(&[
+        ("curriculum.toml", ASYNC_MANIFEST),
+        ("concepts/01.toml", &with_question),
+        ("concepts/02.toml", ASYNC_LOOP),
+    ]);
     let p = plan(
         vec![Move::Ask { concept: basics() }],
         &[],

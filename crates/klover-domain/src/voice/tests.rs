@@ -14,35 +14,8 @@ fn every_template_compiles() {
 
 #[test]
 fn a_correction_without_authored_text_states_that_the_belief_is_wrong() {
-    use crate::curriculum::{SourceFile, load_sources};
     use crate::ids::{ConceptId, MisconceptionId};
-    let concept = r#"
-id = "a"
-title = "A"
-opening_question = "Explain A?"
-summary = "A."
-[[checkpoints]]
-id = "x"
-statement = "X."
-cues = ["alpha"]
-hints = ["One?", "Two?"]
-[[misconceptions]]
-id = "m"
-belief = "The Moon is cheese."
-cues = ["cheese"]
-question = "What is the Moon made of?"
-"#;
-    let c = load_sources(&[
-        SourceFile {
-            path: "curriculum.toml".into(),
-            text: "id = \"t\"\ntitle = \"T\"\nversion = \"1\"\n".into(),
-        },
-        SourceFile {
-            path: "concepts/a.toml".into(),
-            text: concept.into(),
-        },
-    ])
-    .unwrap();
+    let c = crate::testing::small();
     let plan = |level| TutorPlan {
         concept: ConceptId::parse("a").unwrap(),
         moves: vec![Move::Correct {

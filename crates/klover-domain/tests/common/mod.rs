@@ -1,44 +1,19 @@
-//! Helpers shared by the engine's integration tests: load a curriculum folder from the
-//! repository, assess one line, replay a script.
+//! Helpers shared by the engine's integration tests: the repository's curricula (from
+//! `klover_domain::testing`), assess one line, count prose words.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-use std::path::{Path, PathBuf};
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use klover_domain::assess::{AssessRequest, Assessment, RubricAssessor};
-use klover_domain::curriculum::{SourceFile, load_sources};
 use klover_domain::{ConceptId, Curriculum};
 
-/// The repository root.
-pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Loads a curriculum folder (relative to the repository root) with std::fs.
-pub fn load(dir: &str) -> Curriculum {
-    let root = repo().join(dir);
-    let mut files = vec![SourceFile {
-        path: "curriculum.toml".into(),
-        text: std::fs::read_to_string(root.join("curriculum.toml")).unwrap(),
-    }];
-    let mut entries: Vec<_> = std::fs::read_dir(root.join("concepts"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        files.push(SourceFile {
-            path: format!("concepts/{}", p.file_name().unwrap().to_string_lossy()),
-            text: std::fs::read_to_string(&p).unwrap(),
-        });
-    }
-    load_sources(&files).unwrap_or_else(|e| panic!("{dir} does not load: {e}"))
-}
-
-/// The reference curriculum.
-pub fn async_python() -> Curriculum {
-    load("curriculum/async-python")
-}
+// One home for the curricula: `klover_domain::testing` (the `test-support` feature).
+pub use klover_domain::testing::{async_python, load, repo};
 
 /// Assesses one learner line in a concept with the rubric.
 pub fn assess(c: &Curriculum, concept: &str, text: &str) -> Assessment {
