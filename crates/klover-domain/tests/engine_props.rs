@@ -6,9 +6,10 @@
 //! the same words twice in a row, also on the reference and git-branches curricula with
 //! learner lines drawn from their own texts and repeated at random.
 //!
-//! The one exception to "never the same words twice": a finished session hears its
-//! ending again on every further message (the server relies on it); the dialogue is over,
-//! so these tests stop at the finish.
+//! The exceptions to "never the same words twice" (`docs/engine.md`, rule 7) are not
+//! reached here: a finished session hears its ending again on every further message (the
+//! tests stop at the finish), and a review of a concept without any analogy may ask its
+//! review question twice (every concept here has one).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

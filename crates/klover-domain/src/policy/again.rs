@@ -1,7 +1,8 @@
 //! Rule 7 of the policy (see `rules.rs` and `docs/engine.md`): the tutor never says the
-//! same words twice in a row. What the last turn said, and what to say instead: the same
-//! question again is put another way, and a rest (no third probe in a row) is never the
-//! pump or the review question just said.
+//! same words twice in a row. Here: what the last turn said, the same question again put
+//! another way, and the rest (no third probe in a row) that is never the pump or the
+//! review question just said. The ladder's rungs and corrections check `said_last` in
+//! `rules.rs`.
 
 use super::rules::Plan;
 use super::{Again, Focus, Move};
@@ -50,9 +51,11 @@ impl Plan<'_, '_> {
         })
     }
 
-    /// The only checkpoint left was probed twice in a row without two tries (the learner
-    /// asked questions): no third probe yet; an unused analogy, else a pump, aimed at it
-    /// so that the next answer counts as a try.
+    /// The only checkpoint left was probed enough in a row without two tries (the learner
+    /// asked questions): no third probe yet; an unused analogy, else a pump (in review,
+    /// the review question), aimed at it so that the next answer counts as a try; never
+    /// the pump or the review question just said. A review of a concept without any
+    /// analogy is the exception: its review question comes again.
     pub(super) fn rest(&mut self, id: &CheckpointId) {
         let review = !self.input.review.is_empty();
         let ask = Move::Ask {
