@@ -423,3 +423,21 @@ fn move_template(kind: &str) -> &'static str {
         })
         .unwrap()
 }
+
+#[test]
+fn a_repeated_question_tells_the_voice_not_to_repeat_its_answer() {
+    use crate::policy::Again;
+    let mut p = every_move()[2].1.clone();
+    p.again = Some(Again::Question(0));
+    let messages = render_voice(&p, Some("Put another way: a chef and an oven."), 2000);
+    let system = system_of(&messages);
+    assert!(system.contains("Do not repeat that answer"), "{system}");
+    insta::assert_snapshot!("voice_hint_asked_again", system);
+
+    p.again = Some(Again::OffTopic);
+    let messages = render_voice(&p, None, 2000);
+    assert!(system_of(&messages).contains("Do not repeat your reminder"));
+    p.again = None;
+    let messages = render_voice(&p, None, 2000);
+    assert!(!system_of(&messages).contains("Do not repeat"));
+}

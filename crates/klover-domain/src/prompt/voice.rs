@@ -12,7 +12,7 @@ use super::{Message, PromptError, render, transcript_window};
 use crate::CheckpointId;
 use crate::curriculum::{Concept, Curriculum};
 use crate::learner::LearnerModel;
-use crate::policy::{Move, TutorPlan};
+use crate::policy::{Again, Move, TutorPlan};
 
 /// The tutor's persona.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,6 +108,8 @@ struct SystemView<'a> {
     persona: &'a Persona,
     moves: Vec<MoveView>,
     draft: Option<&'a str>,
+    /// `question` or `off_topic` when the learner repeated themselves (see [`Again`]).
+    again: Option<&'static str>,
     concept: ConceptView,
     gap: GapView,
     dropped: usize,
@@ -133,6 +135,10 @@ pub fn voice_messages(ctx: &VoiceContext<'_>) -> Result<Vec<Message>, PromptErro
             .map(|m| move_view(ctx.curriculum, concept, ctx.plan, m))
             .collect(),
         draft: ctx.draft.filter(|d| !d.trim().is_empty()),
+        again: ctx.plan.again.map(|a| match a {
+            Again::Question(_) => "question",
+            Again::OffTopic => "off_topic",
+        }),
         concept: ConceptView {
             title: concept.title.clone(),
             statements: usable_statements(ctx, concept),
