@@ -60,7 +60,7 @@ fn test_data(dir: &Path) -> anyhow::Result<PathBuf> {
             "id": first.id.to_string(),
             "title": first.title,
             "checkpoints": first.checkpoints.iter().map(|c| json!({
-                "id": c.id.to_string(), "statement": c.statement,
+                "id": c.id.to_string(), "statement": c.statement, "title": c.label(),
             })).collect::<Vec<_>>(),
         },
         "second_concept": { "id": second.id.to_string(), "title": second.title },

@@ -131,6 +131,9 @@ pub enum ServerEvent {
         /// The checkpoint finally stated, if that is what it was.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         checkpoint: Option<String>,
+        /// That checkpoint's title (it is reached now, so naming it gives nothing away).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        checkpoint_title: Option<String>,
         /// The misconception seen through, if that is what it was.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         misconception: Option<String>,

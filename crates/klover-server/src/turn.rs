@@ -168,6 +168,11 @@ async fn after_reply(
         let event = ServerEvent::Aha {
             turn_id: learner_turn.id.to_string(),
             checkpoint: aha.checkpoint.as_ref().map(ToString::to_string),
+            checkpoint_title: aha
+                .checkpoint
+                .as_ref()
+                .and_then(|id| live.curriculum.checkpoint(id))
+                .map(|(_, cp)| cp.label()),
             misconception: aha.misconception.as_ref().map(ToString::to_string),
             quote: aha.quote.clone(),
             move_: aha.triggered_by.kind().to_owned(),

@@ -67,6 +67,14 @@ test('a learner completes the first concept of the reference curriculum offline'
     const words = quote.replace(/[“”]/g, '').toLowerCase().trim();
     assert.ok(all.includes(words), `evidence "${words}" is not the learner's words`);
   }
+  // The concept just left is folded under the new one, its checkpoints named by their
+  // titles (the last one was reached in the turn that moved on), and nothing prints a
+  // stray "null" or "undefined".
+  const labels = await page.locator(`#progress details.earlier[data-concept="${FIRST.id}"] .checkpoint-label`).allTextContents();
+  const titles = FIRST.checkpoints.map((c) => c.title);
+  assert.ok(labels.length >= 1, 'the concept left is listed with its checkpoints');
+  for (const label of labels) assert.ok(titles.includes(label), `"${label}" is not a checkpoint title (${titles.join(' | ')})`);
+  assert.doesNotMatch(await page.locator('#progress').innerText(), /\bnull\b|\bundefined\b/);
   const turns = await transcript(page);
   assert.ok(turns.filter((t) => t.role === 'learner').length >= 2);
   assert.ok(turns.every((t) => t.text.trim() !== '' || t.role === 'learner'), 'no empty tutor turn');

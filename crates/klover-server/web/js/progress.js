@@ -33,7 +33,8 @@ export function renderProgress(container, { progress, conceptTitle, earlier = []
   // Set through the CSSOM: the page's CSP forbids inline style attributes.
   const fill = h('span', { class: 'meter-fill' });
   fill.style.width = `${pct}%`;
-  container.append(
+  // DOM append() would print a null child as the text "null".
+  container.append(...[
     review ? h('p', { class: 'muted small review-note', id: 'progress-review', text: 'Review: the tutor asks again about what was due.' }) : null,
     h('p', { class: 'concept-name', id: 'progress-concept', text: conceptTitle }),
     h('div', {
@@ -41,7 +42,7 @@ export function renderProgress(container, { progress, conceptTitle, earlier = []
       'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(pct),
     }, fill),
     h('p', { class: 'meter-text muted', text: `${pct}% mastered` }),
-  );
+  ].filter(Boolean));
   const reached = checkpointList(progress, 'checkpoints-reached');
   if (reached) container.append(reached);
   const dots = h('span', { class: 'dots', 'aria-hidden': 'true' },
@@ -97,5 +98,5 @@ export function renderAhas(container, ahas, onJump) {
     h('li', {}, h('button', { type: 'button', class: 'aha-item', onclick: () => onJump(aha) },
       h('span', { class: 'aha-star' }, bulbIcon()),
       h('span', { class: 'aha-quote', text: `“${aha.quote}”` }),
-      h('span', { class: 'aha-cp muted', text: checkpointLabel(aha.checkpoint) }))))));
+      h('span', { class: 'aha-cp muted', text: checkpointLabel(aha.checkpoint, aha.title) }))))));
 }

@@ -225,7 +225,7 @@ export class Session {
 
   on_aha(e) {
     if (this.ahas.some((a) => a.turn_id === e.turn_id && a.checkpoint === e.checkpoint)) return;
-    const aha = { turn_id: e.turn_id, checkpoint: e.checkpoint ?? e.misconception ?? '', quote: e.quote ?? '', move: e.move };
+    const aha = { turn_id: e.turn_id, checkpoint: e.checkpoint ?? e.misconception ?? '', title: e.checkpoint_title, quote: e.quote ?? '', move: e.move };
     this.ahas.push(aha);
     this.creditCheckpoint(aha);
     const turn = this.markAha(aha);
@@ -235,7 +235,8 @@ export class Session {
 
   on_concept_advanced(e) {
     const left = this.progressLog.find((p) => p.concept === e.from);
-    if (left) left.mastered = true;
+    // Covered with the tutor's help is not mastered (the graph shows the difference).
+    if (left) left.mastered = !e.with_help;
     this.concept = e.to ?? this.concept;
     this.put({ key: `d:${e.to}:${this.lastSeq}`, role: 'divider', text: e.title ?? this.view.conceptTitle(e.to) });
     this.view.advanced(e, this);
@@ -270,7 +271,7 @@ export class Session {
     for (const p of this.progressLog) {
       const cp = (p.checkpoints ?? []).find((c) => c.id === aha.checkpoint);
       if (cp && !cp.reached) {
-        Object.assign(cp, { reached: true, evidence: cp.evidence ?? aha.quote });
+        Object.assign(cp, { reached: true, evidence: cp.evidence ?? aha.quote, title: cp.title ?? aha.title });
         p.remaining = (p.checkpoints ?? []).filter((c) => !c.reached).length;
         this.view.progress(this);
       }
