@@ -99,6 +99,19 @@ fn empty_texts_and_bad_ids_are_refused() {
 }
 
 #[test]
+fn an_answer_states_only_checkpoints_of_its_own_concept() {
+    assert_broken(
+        "question-states",
+        &[
+            "2 problems",
+            "01-a.toml:15: questions[0].states[1]: checkpoint `b-insight` belongs to concept `b`, not `a`",
+            "01-a.toml:15: questions[0].states[2]: unknown checkpoint `ghost-insight`",
+            "list only checkpoints of this concept that the answer states: a-insight",
+        ],
+    );
+}
+
+#[test]
 fn a_misspelt_key_is_an_error_not_silence() {
     assert_broken(
         "unknown-key",

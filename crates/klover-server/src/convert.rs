@@ -3,12 +3,11 @@
 use klover_domain::Curriculum;
 use klover_domain::engine::{SessionState, TurnOutcome};
 use klover_domain::learner::LearnerModel;
-use klover_domain::policy::Move;
 use klover_store::{CheckpointScore, MasteryUpdate, NewAha, TurnAssessment};
 
 /// Everything one learner turn changed, for [`klover_store::Store::record_assessment`].
 pub fn turn_assessment(
-    _curriculum: &Curriculum,
+    curriculum: &Curriculum,
     before: &LearnerModel,
     after: &SessionState,
     outcome: &TurnOutcome,
@@ -28,17 +27,11 @@ pub fn turn_assessment(
                 .map(|e| (to_i64(e.start), to_i64(e.end))),
         })
         .collect();
-    // The checkpoints the tutor states in reply (Assert) are recorded with their mastery,
-    // so the stored model can tell a concept covered with help from a mastered one.
-    let stated: Vec<_> = outcome
-        .plan
-        .moves
-        .iter()
-        .filter_map(|m| match m {
-            Move::Assert { checkpoint } => Some(checkpoint),
-            _ => None,
-        })
-        .collect();
+    // The checkpoints the tutor states in reply (an Assert, or an authored answer's
+    // `states`) are recorded with their mastery, so the stored model can tell a concept
+    // covered with help from a mastered one.
+    let stated = outcome.plan.stated_checkpoints(curriculum, &after.learner);
+    let stated: Vec<_> = stated.iter().collect();
     let assessed = outcome.assessment.scores.keys();
     let unassessed = stated
         .iter()

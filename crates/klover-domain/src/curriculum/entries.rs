@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use toml::Spanned;
 
+use super::load::SourceFile;
 use super::source::{CheckpointEntry, ConceptFile, MisconceptionEntry};
-use super::validate::{Report, line_of};
+use super::validate::{Problem, Report, line_of};
 use super::{Analogy, Checkpoint, Concept, LearnerQuestion, Misconception};
 use crate::ids::{CheckpointId, ConceptId, IdError, MisconceptionId};
 
@@ -142,6 +143,15 @@ pub(crate) fn build_concept(
                 "cues",
             ),
             answer: text(r, &q.answer, &format!("questions[{i}].answer")),
+            states: q
+                .states
+                .iter()
+                .enumerate()
+                .filter_map(|(j, s)| {
+                    let key = format!("questions[{i}].states[{j}]");
+                    parse_id(r, s, &key, CheckpointId::parse)
+                })
+                .collect(),
         })
         .collect();
     Some(Concept {
@@ -257,4 +267,53 @@ fn build_misconception(
         question,
         correction,
     })
+}
+
+/// Checks every `[[questions]]` entry's `states` against the whole curriculum: each id
+/// must be a checkpoint of the same concept (an answer can only state what its concept
+/// teaches). Runs once all concepts are built, to name the concept a foreign id is from.
+pub(crate) fn check_states(
+    concepts: &[Concept],
+    files: &[(&SourceFile, ConceptFile)],
+    problems: &mut Vec<Problem>,
+) {
+    let owner: HashMap<&CheckpointId, &ConceptId> = concepts
+        .iter()
+        .flat_map(|c| c.checkpoints.iter().map(move |k| (&k.id, &c.id)))
+        .collect();
+    for (f, cf) in files {
+        let Some(concept) = concepts.iter().find(|c| c.id.as_str() == cf.id.get_ref()) else {
+            continue;
+        };
+        let own: Vec<&str> = concept.checkpoints.iter().map(|k| k.id.as_str()).collect();
+        let mut r = Report {
+            file: &f.path,
+            text: &f.text,
+            problems,
+        };
+        for (i, q) in cf.questions.iter().enumerate() {
+            for (j, s) in q.states.iter().enumerate() {
+                let Ok(id) = CheckpointId::parse(s.get_ref()) else {
+                    continue; // reported as a bad id already
+                };
+                let message = match owner.get(&id) {
+                    Some(c) if *c == &concept.id => continue,
+                    Some(c) => format!(
+                        "checkpoint `{id}` belongs to concept `{c}`, not `{}`",
+                        concept.id
+                    ),
+                    None => format!("unknown checkpoint `{id}`"),
+                };
+                r.at(
+                    Some(s.span().start),
+                    Some(format!("questions[{i}].states[{j}]")),
+                    message,
+                    format!(
+                        "list only checkpoints of this concept that the answer states: {}",
+                        own.join(", ")
+                    ),
+                );
+            }
+        }
+    }
 }

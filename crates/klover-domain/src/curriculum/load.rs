@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::entries::{build_concept, parse_id, text};
+use super::entries::{build_concept, check_states, parse_id, text};
 use super::graph::ConceptGraph;
 use super::prereqs::build_graph;
 use super::source::{ConceptFile, ManifestFile};
@@ -91,6 +91,7 @@ pub fn load_sources(files: &[SourceFile]) -> Result<Curriculum, CurriculumError>
             concepts.push(concept);
         }
     }
+    check_states(&concepts, &concept_files, &mut problems);
     let graph = build_graph(&concepts, &concept_files, &mut problems);
     let result = match (manifest, graph, problems.is_empty()) {
         (Some((f, m)), Some(graph), true) => build_curriculum(f, m, concepts, graph, &mut problems),

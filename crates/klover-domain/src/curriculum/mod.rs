@@ -125,6 +125,9 @@ pub struct LearnerQuestion {
     pub cues: Vec<String>,
     /// The brief answer.
     pub answer: String,
+    /// Checkpoints of the same concept that the answer states: when the tutor gives it,
+    /// they count as stated by the tutor (never credited to the learner afterwards).
+    pub states: Vec<CheckpointId>,
 }
 
 impl Curriculum {

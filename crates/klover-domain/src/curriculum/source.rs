@@ -96,4 +96,7 @@ pub struct QuestionEntry {
     #[serde(default)]
     pub cues: Option<Spanned<Vec<String>>>,
     pub answer: Spanned<String>,
+    /// Checkpoints of this concept that the answer states.
+    #[serde(default)]
+    pub states: Vec<Spanned<String>>,
 }

@@ -265,7 +265,7 @@ pub fn learner_turn(
         review: &state.review_queue,
         elsewhere: &questions::elsewhere(curriculum, state, text, &assessment),
     });
-    let advanced = apply_plan(state, &plan);
+    let advanced = apply_plan(curriculum, state, &plan);
     state.dialogue.record(&plan);
     let review = state.mode == Mode::Review;
     let offline_text = crate::voice::render_for(curriculum, &plan, Some(text), review);
@@ -312,8 +312,17 @@ fn resolve_misconceptions(state: &mut SessionState, a: &Assessment) -> Vec<Misco
     resolved
 }
 
-/// Applies the plan's effects on the session; returns `(from, to)` on an advance.
-fn apply_plan(state: &mut SessionState, plan: &TutorPlan) -> Option<(ConceptId, ConceptId)> {
+/// Applies the plan's effects on the session; returns `(from, to)` on an advance. What the
+/// tutor states (an assertion, or an authored answer's `states`) is marked stated by the
+/// tutor: no longer a gap, and never credited to the learner.
+fn apply_plan(
+    curriculum: &Curriculum,
+    state: &mut SessionState,
+    plan: &TutorPlan,
+) -> Option<(ConceptId, ConceptId)> {
+    for id in plan.stated_checkpoints(curriculum, &state.learner) {
+        state.learner.mark_stated(&id);
+    }
     let mut advanced = None;
     let summarized = plan
         .moves
@@ -321,7 +330,6 @@ fn apply_plan(state: &mut SessionState, plan: &TutorPlan) -> Option<(ConceptId, 
         .any(|m| matches!(m, Move::Summarize { .. }));
     for m in &plan.moves {
         match m {
-            Move::Assert { checkpoint } => state.learner.mark_stated(checkpoint),
             Move::Correct {
                 misconception,
                 level: 1,

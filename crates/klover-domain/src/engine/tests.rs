@@ -72,3 +72,50 @@ fn a_turn_after_the_end_just_says_the_path_is_done() {
     assert_eq!(o.plan.moves, vec![Move::Finish]);
     assert!(o.offline_text.starts_with("That's the whole path"));
 }
+
+/// The reference curriculum's "What is a thread?" answer states what a thread is: the
+/// hints that follow aim at another checkpoint, and the learner is never credited for it.
+#[test]
+fn what_the_answer_to_what_is_a_thread_states_is_not_probed_afterwards() {
+    let c = crate::testing::async_python();
+    let concept = ConceptId::parse("threads-and-processes").unwrap();
+    let thread = CheckpointId::parse("thread-is-instruction-sequence").unwrap();
+    let (mut state, _) = start(&c, Some(&concept)).unwrap();
+    let o = offline_turn(&c, &mut state, "What is a thread?", None).unwrap();
+    assert!(
+        matches!(o.plan.moves[..], [Move::Answer { question: Some(_) }]),
+        "{:?}",
+        o.plan.moves
+    );
+    assert!(o.offline_text.contains("to-do list"), "{}", o.offline_text);
+    assert!(state.learner.is_done(&thread));
+    assert!(!o.plan.withhold.contains(&thread));
+    let mut last = o.offline_text;
+    for line in [
+        "I don't know",
+        "I don't know",
+        "A thread is a list of instructions the CPU runs.",
+    ] {
+        let o = offline_turn(&c, &mut state, line, Some(&last)).unwrap();
+        assert_ne!(
+            o.plan.focus,
+            Some(Focus::Checkpoint(thread.clone())),
+            "{line}"
+        );
+        assert!(!o.covered.contains(&thread), "{line}: {:?}", o.covered);
+        assert!(
+            o.plan.moves.iter().all(|m| !matches!(
+                m,
+                Move::Hint { checkpoint, .. } | Move::Prompt { checkpoint } if checkpoint == &thread
+            )),
+            "{line}: {:?}",
+            o.plan.moves
+        );
+        last = o.offline_text;
+    }
+    let progress = progress(&c, &state);
+    assert!(
+        progress.remaining < c.concept(&concept).unwrap().checkpoints.len(),
+        "the stated checkpoint no longer counts as remaining"
+    );
+}

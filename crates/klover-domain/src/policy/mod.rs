@@ -173,6 +173,40 @@ impl TutorPlan {
             .or(cp.hints.last().map(String::as_str))
     }
 
+    /// The checkpoints this turn states to the learner, in speaking order: those it
+    /// asserts, and those the authored answer it gives states (the question's `states`;
+    /// an answer's index is into the plan's concept's questions). Checkpoints the
+    /// learner has already mastered are left out: the tutor repeating them takes nothing
+    /// from the learner. The engine marks these stated by the tutor (never credited to the
+    /// learner afterwards) and the server stores them so; pass the learner model of the
+    /// turn (mastery is not changed by the plan, so before or after applying it).
+    pub fn stated_checkpoints(
+        &self,
+        curriculum: &Curriculum,
+        learner: &LearnerModel,
+    ) -> Vec<CheckpointId> {
+        let answered = |i: usize| {
+            curriculum
+                .concept(&self.concept)
+                .and_then(|c| c.questions.get(i))
+                .map_or(&[][..], |q| &q.states[..])
+        };
+        let mut stated: Vec<CheckpointId> = Vec::new();
+        for m in &self.moves {
+            let ids = match m {
+                Move::Assert { checkpoint } => std::slice::from_ref(checkpoint),
+                Move::Answer { question: Some(i) } => answered(*i),
+                _ => &[],
+            };
+            for id in ids {
+                if !learner.is_mastered(id) && !stated.contains(id) {
+                    stated.push(id.clone());
+                }
+            }
+        }
+        stated
+    }
+
     /// The move that decides the turn (a correction over a hint over a confirmation…).
     pub fn primary(&self) -> Option<&Move> {
         self.moves.iter().min_by_key(|m| rank(m))
@@ -338,5 +372,7 @@ mod again_tests;
 #[cfg(test)]
 mod review_tests;
 mod rules;
+#[cfg(test)]
+mod states_tests;
 #[cfg(test)]
 mod tests;

@@ -38,7 +38,8 @@ pub(super) struct Plan<'i, 'a> {
     pub(super) concept: &'a Concept,
     pub(super) moves: Vec<Move>,
     pub(super) focus: Option<Focus>,
-    pub(super) asserted: Vec<CheckpointId>,
+    /// Checkpoints the tutor states in this turn: asserted, or said by an authored answer.
+    pub(super) stated: Vec<CheckpointId>,
     pub(super) again: Option<Again>,
 }
 
@@ -59,7 +60,7 @@ pub fn choose(input: &PolicyInput<'_>) -> TutorPlan {
         concept,
         moves: Vec::new(),
         focus: None,
-        asserted: Vec::new(),
+        stated: Vec::new(),
         again: None,
     };
     if !input.covered.is_empty() {
@@ -125,6 +126,9 @@ impl<'a> Plan<'_, 'a> {
             }
             if let Some(question) = answer {
                 self.moves.push(Move::Answer { question });
+                if let Some(i) = question {
+                    self.answer_states(self.concept, i);
+                }
                 let missing = self.missing(&[]);
                 self.focus = self
                     .input
@@ -181,9 +185,24 @@ impl<'a> Plan<'_, 'a> {
     fn answer_elsewhere(&mut self, to: ConceptId, i: usize) {
         self.moves.push(Move::Advance {
             from: self.concept.id.clone(),
-            to,
+            to: to.clone(),
         });
         self.moves.push(Move::Answer { question: Some(i) });
+        if let Some(c) = self.input.curriculum.concept(&to) {
+            self.answer_states(c, i);
+        }
+    }
+
+    /// The authored answer `i` of `concept` states its `states`: those the learner has not
+    /// shown are stated by the tutor now (no longer a gap, never withheld, never probed).
+    fn answer_states(&mut self, concept: &Concept, i: usize) {
+        let learner = self.input.learner;
+        let states = concept.questions.get(i).map_or(&[][..], |q| &q.states[..]);
+        for id in states {
+            if !learner.is_done(id) && !self.stated.contains(id) {
+                self.stated.push(id.clone());
+            }
+        }
     }
 
     /// Checkpoints in play and not done, minus `except`, in authored order.
@@ -194,7 +213,7 @@ impl<'a> Plan<'_, 'a> {
             .iter()
             .filter(|c| review.is_empty() || review.contains(&c.id))
             .filter(|c| !self.input.learner.is_done(&c.id))
-            .filter(|c| !except.contains(&c.id) && !self.asserted.contains(&c.id))
+            .filter(|c| !except.contains(&c.id) && !self.stated.contains(&c.id))
             .collect()
     }
 
@@ -220,7 +239,7 @@ impl<'a> Plan<'_, 'a> {
         let learner = self.input.learner;
         self.input.review.iter().find(|id| {
             !learner.is_done(id)
-                && !self.asserted.contains(id)
+                && !self.stated.contains(id)
                 && self
                     .input
                     .curriculum
@@ -238,7 +257,7 @@ impl<'a> Plan<'_, 'a> {
                 .input
                 .review
                 .iter()
-                .filter(|id| !self.input.learner.is_done(id) && !self.asserted.contains(id))
+                .filter(|id| !self.input.learner.is_done(id) && !self.stated.contains(id))
                 .find_map(|id| c.checkpoint(id).map(|(k, _)| k.id.clone()))
                 .filter(|k| k != &self.concept.id);
         }
@@ -340,7 +359,7 @@ impl<'a> Plan<'_, 'a> {
         self.moves.push(Move::Assert {
             checkpoint: id.clone(),
         });
-        self.asserted.push(id.clone());
+        self.stated.push(id.clone());
         except.push(id.clone());
         self.probe(except);
     }
@@ -378,12 +397,12 @@ impl<'a> Plan<'_, 'a> {
             .filter(|c| learner.is_done(&c.id))
             .map(|c| c.id.clone())
             .collect();
-        may_state.extend(self.asserted.iter().cloned());
+        may_state.extend(self.stated.iter().cloned());
         let withhold = match self.input.curriculum.concept(&concept) {
             Some(c) => c
                 .checkpoints
                 .iter()
-                .filter(|k| !learner.is_done(&k.id) && !self.asserted.contains(&k.id))
+                .filter(|k| !learner.is_done(&k.id) && !self.stated.contains(&k.id))
                 .map(|k| k.id.clone())
                 .collect(),
             None => Vec::new(),

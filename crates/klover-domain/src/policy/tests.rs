@@ -7,14 +7,18 @@ use crate::engine::{self, SessionState, TurnOutcome};
 use crate::testing::tiny;
 
 pub(super) struct Dialogue {
-    c: Curriculum,
+    pub(super) c: Curriculum,
     pub(super) state: SessionState,
     last: String,
 }
 
 impl Dialogue {
     pub(super) fn new() -> Self {
-        let c = tiny();
+        Self::with(tiny())
+    }
+
+    /// A dialogue over another curriculum whose first concept is `a`.
+    pub(super) fn with(c: Curriculum) -> Self {
         let (state, opening) = engine::start(&c, None).unwrap();
         assert_eq!(opening.plan.moves, vec![Move::Ask { concept: id("a") }]);
         Self {
