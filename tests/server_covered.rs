@@ -1,7 +1,8 @@
 //! A concept closed with the tutor's help: the learner cannot state a checkpoint, the tutor
 //! states it (`assert`) and the session moves on. `GET /api/curricula` must then call that
 //! concept `covered` (not `mastered`), so the concept the session moved on to can be
-//! started from the graph in a new session; and a later mastery keeps the record.
+//! started from the graph in a new session; and a later mastery keeps the record. A
+//! checkpoint an authored answer states is stored the same way.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -154,5 +155,47 @@ async fn a_concept_the_tutor_had_to_help_with_is_covered_and_opens_the_next_one(
     let list = concepts(&app).await;
     let first = concept(&list, FIRST);
     assert_eq!(first["mastered"], true, "a revisit lowers nothing: {first}");
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_checkpoint_an_authored_answer_states_is_stored_as_stated_by_the_tutor() {
+    const CONCEPT: &str = "threads-and-processes";
+    const ANSWERED: &str = "thread-is-instruction-sequence";
+    let app = spawn_app().await;
+    let mut ws = app.client().await;
+    ws.start(CURRICULUM, Some(CONCEPT)).await;
+    let events = ws.turn("What is a thread?").await;
+    assert_eq!(find(&events, "tutor_done").unwrap()["move"], "answer");
+    let progress = find(&events, "progress").unwrap();
+    let answered = progress["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == ANSWERED)
+        .unwrap();
+    assert_eq!(
+        (&answered["stated_by_tutor"], &answered["reached"]),
+        (&true.into(), &false.into()),
+        "the tutor's answer stated it; it is not the learner's: {progress}"
+    );
+    let local = app
+        .store
+        .find_learner_by_name("local")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let model = app
+        .store
+        .learner_model(&local, &CurriculumId::parse(CURRICULUM).unwrap())
+        .await
+        .unwrap();
+    let row = model
+        .mastery
+        .iter()
+        .find(|m| m.checkpoint.as_str() == ANSWERED)
+        .expect("stored with the turn");
+    assert!(row.stated_by_tutor, "{row:?}");
     app.stop().await.unwrap();
 }
