@@ -129,6 +129,58 @@ impl LiveSession {
         Ok(seq)
     }
 
+    /// Stores `events` in the session's log in one transaction, in order, then calls
+    /// `committed` and sends them in seq order (still under the emit lock, so nothing else
+    /// is sent in between). Returns their seqs.
+    pub async fn emit_all(
+        &self,
+        store: &Store,
+        events: &[ServerEvent],
+        committed: impl FnOnce(),
+    ) -> Result<Vec<u64>, Error> {
+        let payloads = encode_all(events)?;
+        let _order = self.emit_lock.lock().await;
+        let seqs = store.append_events(&self.id, &payloads).await?;
+        committed();
+        Ok(self.send_all(&seqs, &payloads))
+    }
+
+    /// Stores a tutor reply known in full (its turn `turn`, finished as `status`) and
+    /// `events` (its deltas, `tutor_done` and what follows) in one transaction, then calls
+    /// `committed` and sends the events in seq order. Returns the stored turn.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn emit_whole_reply(
+        &self,
+        store: &Store,
+        turn: &klover_store::TurnId,
+        text: &str,
+        status: klover_store::TurnStatus,
+        move_json: Option<&str>,
+        events: &[ServerEvent],
+        committed: impl FnOnce(),
+    ) -> Result<klover_store::TurnRow, Error> {
+        let payloads = encode_all(events)?;
+        let _order = self.emit_lock.lock().await;
+        let (row, seqs) = store
+            .append_whole_tutor_turn(&self.id, turn, text, status, move_json, &payloads)
+            .await?;
+        committed();
+        self.send_all(&seqs, &payloads);
+        Ok(row)
+    }
+
+    /// Broadcasts stored payloads with their seqs; the emit lock must be held.
+    fn send_all(&self, seqs: &[i64], payloads: &[String]) -> Vec<u64> {
+        seqs.iter()
+            .zip(payloads)
+            .map(|(seq, payload)| {
+                let seq = u64::try_from(*seq).unwrap_or_default();
+                let _ = self.events.send((seq, with_seq(seq, payload)));
+                seq
+            })
+            .collect()
+    }
+
     /// Sends a frame that is not part of the session's log (an error during a turn) to
     /// the sockets attached now; it carries `seq: null` and is not replayed.
     pub fn broadcast_transient(&self, event: ServerEvent) {
@@ -188,6 +240,17 @@ impl LiveSession {
             .unwrap_or_else(|p| p.into_inner())
             .is_some()
     }
+}
+
+/// Events as the JSON payloads the log stores.
+fn encode_all(events: &[ServerEvent]) -> Result<Vec<String>, Error> {
+    events
+        .iter()
+        .map(|e| {
+            serde_json::to_string(e)
+                .map_err(|e| Error::BadRequest(format!("cannot encode event: {e}")))
+        })
+        .collect()
 }
 
 /// A stored payload (an event without seq) as a frame with its seq in front.

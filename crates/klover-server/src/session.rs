@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::live::{EngineSlot, LiveSession};
 use crate::protocol::ServerEvent;
 use crate::state::AppState;
-use crate::turn::{close_turn, mode_name, save_state, speak_offline};
+use crate::turn::{Tail, close_turn, mode_name, save_state, speak_offline};
 use crate::voice::TutorVoice;
 
 /// Creates a session in the store and in memory; call [`open`] once a socket listens.
@@ -100,12 +100,24 @@ pub async fn open(app: &AppState, live: &Arc<LiveSession>, opening: Opening) -> 
     let slot = live
         .begin_reply("")
         .map_err(|_| Error::BadRequest("busy".into()))?;
-    let result = speak_offline(app, live, &opening.plan, &opening.offline_text, &slot).await;
-    if let Err(e) = result {
-        app.hub.reply_ended(live, &slot);
-        return Err(e);
+    let tail = Tail::closing(live, &slot, &opening.progress);
+    let result = speak_offline(
+        app,
+        live,
+        &opening.plan,
+        &opening.offline_text,
+        &slot,
+        &tail,
+    )
+    .await;
+    match result {
+        Err(e) => {
+            app.hub.reply_ended(live, &slot);
+            Err(e)
+        }
+        Ok((_, _, true)) => Ok(()),
+        Ok(_) => close_turn(app, live, &slot, &opening.progress).await,
     }
-    close_turn(app, live, &slot, &opening.progress).await
 }
 
 /// Loads a stored session into memory (for a resume) and attaches to it; the caller's

@@ -70,10 +70,11 @@ async fn run_inner(
     };
     let outcome = engine::learner_turn(&curr, &mut state, text, assessment);
     let record = convert::turn_assessment(&curr, &before, &state, &outcome, text);
+    let json = serde_json::to_string(&state)
+        .map_err(|e| Error::BadRequest(format!("cannot encode session state: {e}")))?;
     app.store
-        .record_assessment(&learner_turn.id, &record)
+        .record_assessment_and_state(&learner_turn.id, &record, &state.concept, &json)
         .await?;
-    save_state(app, &live.id, &state).await?;
     if already_finished {
         // Nothing to schedule: the ending's cards were made when the session finished.
     } else if let Err(e) = review_step(app, live, &state, &outcome).await {
@@ -81,22 +82,77 @@ async fn run_inner(
     }
     live.lock_engine().state = state;
     count_turn(app, &outcome);
+    let tail = tail_events(live, learner_turn, slot, &outcome);
 
-    let (said, rendered) = match &app.voice {
+    let (said, rendered, tail_sent) = match &app.voice {
         TutorVoice::Offline => {
-            speak_offline(app, live, &outcome.plan, &outcome.offline_text, slot).await?
+            speak_offline(app, live, &outcome.plan, &outcome.offline_text, slot, &tail).await?
         }
         TutorVoice::Llm(llm) => {
             let learner = live.lock_engine().state.learner.clone();
             let plan = &outcome.plan;
-            crate::speak_llm::speak(app, live, llm, plan, &learner, &outcome.offline_text, slot)
-                .await?
+            let (said, rendered) = crate::speak_llm::speak(
+                app,
+                live,
+                llm,
+                plan,
+                &learner,
+                &outcome.offline_text,
+                slot,
+            )
+            .await?;
+            (said, rendered, false)
         }
     };
     if rendered.status == TurnStatus::Complete {
         live.lock_engine().last_tutor = Some(said);
     }
-    after_reply(app, live, learner_turn, slot, &outcome).await
+    if !tail_sent {
+        tail.emit(app, live).await?;
+    }
+    if outcome.finished {
+        end(app, live).await?;
+        close_turn(app, live, slot, &outcome.progress).await?;
+    }
+    Ok(())
+}
+
+/// Events that follow a tutor reply, stored with it when the reply is known in full
+/// (one transaction), else after it.
+pub(crate) struct Tail {
+    events: Vec<ServerEvent>,
+    /// The reply slot to release once the events are stored, before they are sent: set
+    /// when the last event is the turn's closing `progress`.
+    closes: Option<ReplySlot>,
+}
+
+impl Tail {
+    /// The closing `progress` alone (a session's opening).
+    pub(crate) fn closing(live: &LiveSession, slot: &ReplySlot, p: &engine::Progress) -> Self {
+        Self {
+            events: vec![closing_progress(live, p)],
+            closes: Some(slot.clone()),
+        }
+    }
+
+    /// Stores and sends the events on their own (one transaction).
+    async fn emit(self, app: &AppState, live: &Arc<LiveSession>) -> Result<(), Error> {
+        let closes = self.closes.as_ref();
+        live.emit_all(&app.store, &self.events, || {
+            if let Some(slot) = closes {
+                app.hub.reply_ended(live, slot);
+            }
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+/// The closing `progress` of a turn, with the review queue's place.
+fn closing_progress(live: &LiveSession, p: &engine::Progress) -> ServerEvent {
+    let mut event = progress(p);
+    event.review = review_progress(&live.lock_engine().state);
+    ServerEvent::Progress(event)
 }
 
 /// Releases the reply slot, then emits the turn's closing `progress`: a client that
@@ -108,9 +164,7 @@ pub(crate) async fn close_turn(
     p: &engine::Progress,
 ) -> Result<(), Error> {
     app.hub.reply_ended(live, slot);
-    let mut event = progress(p);
-    event.review = review_progress(&live.lock_engine().state);
-    live.emit(&app.store, ServerEvent::Progress(event)).await?;
+    live.emit(&app.store, closing_progress(live, p)).await?;
     Ok(())
 }
 
@@ -153,19 +207,18 @@ async fn review_step(
     crate::review::add_cards(app, &live.learner, curr, state, &aha).await
 }
 
-/// The events that follow the reply: aha, concept advanced, curriculum done, and last
-/// `progress`, which ends every turn.
-async fn after_reply(
-    app: &AppState,
+/// The events that follow the reply: aha, concept advanced, and the closing `progress`
+/// unless the session finishes (then [`end`]'s events come before the closing `progress`).
+fn tail_events(
     live: &Arc<LiveSession>,
     learner_turn: &TurnRow,
     slot: &ReplySlot,
     outcome: &TurnOutcome,
-) -> Result<(), Error> {
-    let store = &app.store;
+) -> Tail {
+    let mut events = Vec::new();
     if let Some(aha) = &outcome.aha {
         metrics::counter!(telemetry::AHAS).increment(1);
-        let event = ServerEvent::Aha {
+        events.push(ServerEvent::Aha {
             turn_id: learner_turn.id.to_string(),
             checkpoint: aha.checkpoint.as_ref().map(ToString::to_string),
             checkpoint_title: aha
@@ -176,8 +229,7 @@ async fn after_reply(
             misconception: aha.misconception.as_ref().map(ToString::to_string),
             quote: aha.quote.clone(),
             move_: aha.triggered_by.kind().to_owned(),
-        };
-        live.emit(store, event).await?;
+        });
     }
     if let Some((from, to)) = &outcome.advanced {
         let title = live
@@ -191,18 +243,19 @@ async fn after_reply(
                 .iter()
                 .any(|k| !engine.state.learner.is_mastered(&k.id))
         });
-        let event = ServerEvent::ConceptAdvanced {
+        events.push(ServerEvent::ConceptAdvanced {
             from: from.to_string(),
             to: to.to_string(),
             title,
             with_help,
-        };
-        live.emit(store, event).await?;
+        });
     }
-    if outcome.finished {
-        end(app, live).await?;
+    let mut closes = None;
+    if !outcome.finished {
+        events.push(closing_progress(live, &outcome.progress));
+        closes = Some(slot.clone());
     }
-    close_turn(app, live, slot, &outcome.progress).await
+    Tail { events, closes }
 }
 
 /// The end of a session: stored as ended, then `curriculum_complete` (learning) or
@@ -223,27 +276,35 @@ async fn end(app: &AppState, live: &Arc<LiveSession>) -> Result<(), Error> {
     } else {
         ServerEvent::CurriculumComplete { curriculum }
     };
-    live.emit(store, event).await?;
     let ended = ServerEvent::SessionEnded {
         session_id: live.id.to_string(),
     };
-    live.emit(store, ended).await?;
+    live.emit_all(store, &[event, ended], || {}).await?;
     Ok(())
 }
 
-/// Streams authored text as a tutor turn: stored delta by delta, then finished.
+/// Speaks authored text as a tutor turn, followed by `tail`. With no pause between
+/// deltas the reply is known in full at once: the turn, its deltas, `tutor_done` and `tail`
+/// are stored in one transaction, then sent in seq order. With a pause it is streamed:
+/// stored delta by delta (a stop keeps what was sent), then finished, and `tail` is left to
+/// the caller. Returns the stored text, how it ended, and whether `tail` was sent.
 pub(crate) async fn speak_offline(
     app: &AppState,
     live: &Arc<LiveSession>,
     plan: &TutorPlan,
     text: &str,
     slot: &ReplySlot,
-) -> Result<(String, Rendered), Error> {
+    tail: &Tail,
+) -> Result<(String, Rendered, bool), Error> {
     let store = &app.store;
-    let turn = store.begin_tutor_turn(&live.id).await?;
     let pause = std::time::Duration::from_millis(app.settings.offline_delta_delay_ms);
+    if pause.is_zero() {
+        let (said, rendered) = speak_whole(app, live, plan, text, slot, tail).await?;
+        return Ok((said, rendered, true));
+    }
+    let turn = store.begin_tutor_turn(&live.id).await?;
     for (i, chunk) in offline_chunks(text).into_iter().enumerate() {
-        if i > 0 && !pause.is_zero() {
+        if i > 0 {
             tokio::select! {
                 () = slot.cancel.cancelled() => {}
                 () = tokio::time::sleep(pause) => {}
@@ -259,7 +320,61 @@ pub(crate) async fn speak_offline(
         usage: None,
     };
     let said = finish(app, live, &turn, plan, rendered).await?;
-    Ok((said, rendered))
+    Ok((said, rendered, false))
+}
+
+/// An offline reply in one transaction with its events (see [`speak_offline`]). A stop
+/// before it is stored leaves an empty `partial` turn, as the streamed path does.
+async fn speak_whole(
+    app: &AppState,
+    live: &Arc<LiveSession>,
+    plan: &TutorPlan,
+    text: &str,
+    slot: &ReplySlot,
+    tail: &Tail,
+) -> Result<(String, Rendered), Error> {
+    let rendered = Rendered {
+        status: cut_status(&slot.cancel),
+        usage: None,
+    };
+    let chunks = match rendered.status {
+        TurnStatus::Complete => offline_chunks(text),
+        _ => Vec::new(),
+    };
+    let said = chunks.concat();
+    let turn_id = klover_store::TurnId::new();
+    let mut events: Vec<ServerEvent> = chunks
+        .into_iter()
+        .map(|chunk| ServerEvent::TutorDelta {
+            turn_id: turn_id.to_string(),
+            text: chunk,
+        })
+        .collect();
+    events.push(ServerEvent::TutorDone {
+        turn_id: turn_id.to_string(),
+        text: said.clone(),
+        move_: move_kind(plan),
+        status: rendered.status.as_str().to_owned(),
+    });
+    events.extend(tail.events.iter().cloned());
+    let move_json = serde_json::to_string(&plan.primary()).ok();
+    let closes = tail.closes.as_ref();
+    let row = live
+        .emit_whole_reply(
+            &app.store,
+            &turn_id,
+            &said,
+            rendered.status,
+            move_json.as_deref(),
+            &events,
+            || {
+                if let Some(slot) = closes {
+                    app.hub.reply_ended(live, slot);
+                }
+            },
+        )
+        .await?;
+    Ok((row.text, rendered))
 }
 
 /// Stores the end of a tutor turn and emits `tutor_done`; returns the stored text.

@@ -6,6 +6,9 @@
 //! - `tutor_reply`: a whole streamed reply: begin, 4 text deltas, finish (6 writes).
 //! - `tutor_reply_with_events`: the same reply through `append_tutor_delta`, each delta
 //!   committed together with its websocket event (what a live session does).
+//! - `tutor_reply_whole`: the same reply known in full (the offline voice):
+//!   `append_whole_tutor_turn` stores the finished turn, its 4 delta events, `tutor_done`
+//!   and `progress` in one transaction.
 //! - `learner_turn_8_sessions`: 8 sessions appending at once through one store; the time
 //!   is per turn, so elements/s is the aggregate rate.
 //!
@@ -94,6 +97,34 @@ fn bench_backend(c: &mut Criterion, rt: &Runtime, name: &str, db: &common::TestD
                     .await
                     .unwrap()
             })
+        })
+    });
+
+    let whole = rt.block_on(sessions(store, 1)).remove(0);
+    let deltas = [
+        "That's exactly why ",
+        "CPU-bound work ",
+        "blocks the ",
+        "event loop.",
+    ];
+    let mut events: Vec<String> = deltas
+        .iter()
+        .map(|d| format!(r#"{{"type":"tutor_delta","text":"{d}"}}"#))
+        .collect();
+    events.push(r#"{"type":"tutor_done"}"#.into());
+    events.push(r#"{"type":"progress"}"#.into());
+    let text = deltas.concat();
+    group.bench_function("tutor_reply_whole", |b| {
+        b.iter(|| {
+            rt.block_on(store.append_whole_tutor_turn(
+                &whole,
+                &klover_store::TurnId::new(),
+                &text,
+                TurnStatus::Complete,
+                None,
+                &events,
+            ))
+            .unwrap()
         })
     });
 

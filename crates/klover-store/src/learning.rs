@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use klover_domain::{CheckpointId, CurriculumId, MisconceptionId};
+use klover_domain::{CheckpointId, ConceptId, CurriculumId, MisconceptionId};
 use sqlx::any::AnyRow;
 
 use crate::ids::new_row_id;
@@ -85,6 +85,28 @@ impl Store {
         turn: &TurnId,
         a: &TurnAssessment,
     ) -> Result<(), StoreError> {
+        self.record(turn, a, None).await
+    }
+
+    /// As [`Store::record_assessment`], and in the same transaction saves the engine's
+    /// JSON snapshot and current concept on the turn's session (as
+    /// [`Store::save_engine_state`]): one commit per learner turn for both.
+    pub async fn record_assessment_and_state(
+        &self,
+        turn: &TurnId,
+        a: &TurnAssessment,
+        concept: &ConceptId,
+        engine_state: &str,
+    ) -> Result<(), StoreError> {
+        self.record(turn, a, Some((concept, engine_state))).await
+    }
+
+    async fn record(
+        &self,
+        turn: &TurnId,
+        a: &TurnAssessment,
+        state: Option<(&ConceptId, &str)>,
+    ) -> Result<(), StoreError> {
         let _writing = self.write_turn().await;
         validate(a)?;
         let now = now_ms();
@@ -93,13 +115,14 @@ impl Store {
         let owner = sqlx::query(
             "UPDATE sessions SET updated_at = $1 \
              WHERE id = (SELECT session_id FROM turns WHERE id = $2) \
-             RETURNING learner_id, curriculum_id",
+             RETURNING id, learner_id, curriculum_id",
         )
         .bind(now)
         .bind(turn.as_str())
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound("turn"))?;
+        let session: String = col(&owner, "id")?;
         let learner: String = col(&owner, "learner_id")?;
         let curriculum: String = col(&owner, "curriculum_id")?;
         let scope = Scope {
@@ -115,6 +138,16 @@ impl Store {
         scope.scores(&mut tx, a).await.map_err(|e| {
             StoreError::unique_as_conflict(e, format!("turn {turn} is already assessed"))
         })?;
+        if let Some((concept, engine_state)) = state {
+            sqlx::query(
+                "UPDATE sessions SET engine_state = $1, current_concept = $2 WHERE id = $3",
+            )
+            .bind(engine_state)
+            .bind(concept.as_str())
+            .bind(&session)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -211,6 +211,26 @@ impl Store {
         Ok(seq)
     }
 
+    /// Appends several events (JSON) to the session's log in one transaction, in order,
+    /// and returns their seqs (consecutive): all are stored or none.
+    pub async fn append_events(
+        &self,
+        session: &SessionId,
+        payloads: &[String],
+    ) -> Result<Vec<i64>, StoreError> {
+        if payloads.is_empty() {
+            return Ok(Vec::new());
+        }
+        let _writing = self.write_turn().await;
+        let mut tx = self.pool.begin().await?;
+        let mut seqs = Vec::with_capacity(payloads.len());
+        for payload in payloads {
+            seqs.push(insert_event(&mut tx, session, payload).await?);
+        }
+        tx.commit().await?;
+        Ok(seqs)
+    }
+
     /// The session's events with a seq above `after_seq`, in order (what a resuming client
     /// missed). Check the learner with [`Store::get_session`] first.
     pub async fn events_since(

@@ -62,8 +62,10 @@ async fn lock_session(
 
 /// Inserts a turn with the session's next seq in one statement; the session must be
 /// locked. `None` when the session already holds `client_message_id` (nothing inserted).
+#[allow(clippy::too_many_arguments)] // one per column, all needed
 async fn insert_turn(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: TurnId,
     session: &SessionId,
     role: TurnRole,
     text: &str,
@@ -71,7 +73,6 @@ async fn insert_turn(
     client_message_id: Option<&str>,
     now: i64,
 ) -> Result<Option<TurnRow>, StoreError> {
-    let id = TurnId::new();
     // (SQLite needs the WHERE clause to parse ON CONFLICT after INSERT ... SELECT.)
     let seq: Option<i64> = sqlx::query_scalar(
         "INSERT INTO turns (id, session_id, seq, role, text, status, client_message_id, \
@@ -119,6 +120,7 @@ impl Store {
         lock_session(&mut tx, session, now).await?;
         let inserted = insert_turn(
             &mut tx,
+            TurnId::new(),
             session,
             TurnRole::Learner,
             text,
@@ -157,6 +159,7 @@ impl Store {
         lock_session(&mut tx, session, now).await?;
         let turn = insert_turn(
             &mut tx,
+            TurnId::new(),
             session,
             TurnRole::Tutor,
             "",
@@ -169,6 +172,57 @@ impl Store {
         .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;
         tx.commit().await?;
         Ok(turn)
+    }
+
+    /// Stores a tutor reply known in full at once (the offline voice) in one transaction:
+    /// the turn `id` with its whole `text`, finished as `status` with its move, and then
+    /// `event_payloads` (JSON, e.g. its `tutor_delta`s and `tutor_done`, and what follows
+    /// them) in the session's event log, in order. One commit instead of one per delta and
+    /// per event; a crash stores all of it or none (nothing was sent before the commit).
+    /// Returns the finished turn and the events' seqs.
+    pub async fn append_whole_tutor_turn(
+        &self,
+        session: &SessionId,
+        id: &TurnId,
+        text: &str,
+        status: TurnStatus,
+        move_json: Option<&str>,
+        event_payloads: &[String],
+    ) -> Result<(TurnRow, Vec<i64>), StoreError> {
+        let _writing = self.write_turn().await;
+        if status == TurnStatus::Streaming {
+            return Err(StoreError::Invalid(
+                "a whole reply cannot be stored as `streaming`".into(),
+            ));
+        }
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        lock_session(&mut tx, session, now).await?;
+        let mut turn = insert_turn(
+            &mut tx,
+            id.clone(),
+            session,
+            TurnRole::Tutor,
+            text,
+            status,
+            None,
+            now,
+        )
+        .await?
+        .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;
+        sqlx::query("UPDATE turns SET move = $1, finished_at = $2 WHERE id = $3")
+            .bind(move_json)
+            .bind(now)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        turn.move_json = move_json.map(str::to_owned);
+        let mut seqs = Vec::with_capacity(event_payloads.len());
+        for payload in event_payloads {
+            seqs.push(crate::sessions::insert_event(&mut tx, session, payload).await?);
+        }
+        tx.commit().await?;
+        Ok((turn, seqs))
     }
 
     /// Appends a piece of the reply as it arrives; [`StoreError::Conflict`] once the turn

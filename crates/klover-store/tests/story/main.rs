@@ -50,6 +50,8 @@ stories!(
     turns::a_finished_turn_takes_no_more_text,
     turns::an_assessment_is_recorded_whole_or_not_at_all,
     turns::a_reply_delta_and_its_event_commit_together,
+    turns::a_whole_reply_and_its_events_commit_together,
+    turns::an_assessment_and_the_engine_state_commit_together,
     stated::a_checkpoint_the_tutor_stated_stays_recorded,
     recovery::a_reply_cut_by_a_crash_is_closed_as_partial_on_restart,
     recovery::a_schema_newer_than_the_binary_is_refused,

@@ -250,3 +250,170 @@ pub async fn a_reply_delta_and_its_event_commit_together(db: &TestDb) {
         "One heavy task blocks the loop."
     );
 }
+
+pub async fn a_whole_reply_and_its_events_commit_together(db: &TestDb) {
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let s = session(store, &ada).await;
+    let other = session(store, &ada).await;
+    store
+        .append_learner_turn(&s.id, "c-1", "Sync waits.")
+        .await
+        .unwrap();
+    let seqs = store
+        .append_events(&s.id, &[r#"{"type":"learner_ack"}"#.into()])
+        .await;
+    assert_eq!(seqs.unwrap(), [1]);
+
+    let id = klover_store::TurnId::new();
+    let events: Vec<String> = [
+        r#"{"type":"tutor_delta","text":"One heavy task "}"#,
+        r#"{"type":"tutor_delta","text":"blocks the loop."}"#,
+        r#"{"type":"tutor_done"}"#,
+        r#"{"type":"progress"}"#,
+    ]
+    .map(String::from)
+    .to_vec();
+    let (turn, seqs) = store
+        .append_whole_tutor_turn(
+            &s.id,
+            &id,
+            "One heavy task blocks the loop.",
+            TurnStatus::Complete,
+            Some(r#"{"kind":"ask"}"#),
+            &events,
+        )
+        .await
+        .unwrap();
+    assert_eq!(seqs, [2, 3, 4, 5]);
+    assert_eq!(turn.id, id);
+    assert_eq!(turn.seq, 2);
+    assert_eq!(turn.role, TurnRole::Tutor);
+    assert_eq!(turn.status, TurnStatus::Complete);
+    let stored = store.turns(&s.id).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[1].text, "One heavy task blocks the loop.");
+    assert_eq!(stored[1].status, TurnStatus::Complete);
+    assert_eq!(stored[1].move_json.as_deref(), Some(r#"{"kind":"ask"}"#));
+    let log = store.events_since(&s.id, 1).await.unwrap();
+    let payloads: Vec<_> = log.iter().map(|e| e.payload.clone()).collect();
+    assert_eq!(payloads, events);
+    // The stored turn is finished: it takes no more text, and a crash recovery leaves it.
+    let late = store.append_tutor_text(&turn.id, "x").await;
+    assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+    assert_eq!(store.recover_streaming_turns().await.unwrap(), 0);
+
+    // The next events follow without a gap; nothing leaked into the other session.
+    let next = store
+        .append_events(&s.id, &["{}".into(), "{}".into()])
+        .await
+        .unwrap();
+    assert_eq!(next, [6, 7]);
+    assert!(store.append_events(&s.id, &[]).await.unwrap().is_empty());
+    assert!(store.events_since(&other.id, 0).await.unwrap().is_empty());
+    assert!(store.turns(&other.id).await.unwrap().is_empty());
+
+    // A stopped reply stored whole keeps its text as partial; `streaming` is refused, and
+    // a reused turn id rolls everything back (no turn, no event).
+    let cut = klover_store::TurnId::new();
+    let (row, _) = store
+        .append_whole_tutor_turn(&s.id, &cut, "", TurnStatus::Partial, None, &[])
+        .await
+        .unwrap();
+    assert_eq!(row.status, TurnStatus::Partial);
+    let streaming = store
+        .append_whole_tutor_turn(
+            &s.id,
+            &klover_store::TurnId::new(),
+            "x",
+            TurnStatus::Streaming,
+            None,
+            &[],
+        )
+        .await;
+    assert!(
+        matches!(streaming, Err(StoreError::Invalid(_))),
+        "{streaming:?}"
+    );
+    let again = store
+        .append_whole_tutor_turn(&s.id, &id, "x", TurnStatus::Complete, None, &["{}".into()])
+        .await;
+    assert!(again.is_err());
+    assert_eq!(store.turns(&s.id).await.unwrap().len(), 3);
+    assert_eq!(store.events_since(&s.id, 0).await.unwrap().len(), 7);
+    // A session that does not exist takes nothing.
+    let missing = klover_store::SessionId::new();
+    let none = store
+        .append_whole_tutor_turn(
+            &missing,
+            &klover_store::TurnId::new(),
+            "x",
+            TurnStatus::Complete,
+            None,
+            &[],
+        )
+        .await;
+    assert!(matches!(none, Err(StoreError::NotFound(_))), "{none:?}");
+}
+
+pub async fn an_assessment_and_the_engine_state_commit_together(db: &TestDb) {
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let s = session(store, &ada).await;
+    let turn = store
+        .append_learner_turn(&s.id, "c-1", "Everything else pauses.")
+        .await
+        .unwrap()
+        .turn;
+    let cp = CheckpointId::parse("one-task-blocks-loop").unwrap();
+    let score = |score| CheckpointScore {
+        checkpoint: cp.clone(),
+        score,
+        evidence: Some((0, 23)),
+    };
+    let mut a = TurnAssessment {
+        scores: vec![score(1.0), score(0.5)],
+        mastery: vec![MasteryUpdate {
+            checkpoint: cp.clone(),
+            mastery: 0.95,
+            stated_by_tutor: false,
+        }],
+        ..TurnAssessment::default()
+    };
+    let next = klover_domain::ConceptId::parse("event-loop").unwrap();
+    // A refused assessment (the same checkpoint twice) leaves the engine state as it was.
+    let refused = store
+        .record_assessment_and_state(&turn.id, &a, &next, r#"{"n":1}"#)
+        .await;
+    assert!(refused.is_err());
+    let row = store.get_session(&ada.id, &s.id).await.unwrap();
+    assert_eq!(row.engine_state, s.engine_state);
+    assert_eq!(row.current_concept, s.current_concept);
+
+    a.scores.pop();
+    store
+        .record_assessment_and_state(&turn.id, &a, &next, r#"{"n":1}"#)
+        .await
+        .unwrap();
+    let row = store.get_session(&ada.id, &s.id).await.unwrap();
+    assert_eq!(row.engine_state.as_deref(), Some(r#"{"n":1}"#));
+    assert_eq!(row.current_concept, next);
+    let curriculum = CurriculumId::parse("async-python").unwrap();
+    let model = store.learner_model(&ada.id, &curriculum).await.unwrap();
+    assert_eq!(model.mastery.len(), 1);
+
+    // Twice is a conflict, and the state stays the first one.
+    let twice = store
+        .record_assessment_and_state(&turn.id, &a, &next, r#"{"n":2}"#)
+        .await;
+    assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+    let row = store.get_session(&ada.id, &s.id).await.unwrap();
+    assert_eq!(row.engine_state.as_deref(), Some(r#"{"n":1}"#));
+    let missing = store
+        .record_assessment_and_state(&klover_store::TurnId::new(), &a, &next, "{}")
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
+}
