@@ -1,23 +1,39 @@
 //! Evidence cues: their syntax, compiled form, and matching against a folded text.
 //!
 //! ```text
-//! cue   := [weight ":"] term (" " term)*      every term must occur in one sentence, any order
-//! term  := ["!"] alt ("|" alt)*               "!" = the cue fails if this term occurs
-//! alt   := word ("+" word)*                   "+" = adjacent words, in this order
-//! word  := letters/digits, optional "*"       "*" = prefix match, no stemming
+//! cue   := [weight ":"] group (" > " group)*   one group: a bag; several: a claim
+//! group := term (" " term)*                     every term must occur, any order
+//! term  := ["!"] alt ("|" alt)*                 "!" = the cue fails if this term occurs
+//! alt   := word ("+" word)*                     "+" = adjacent words, in this order
+//! word  := letters/digits, optional "*"         "*" = prefix match, no stemming
 //! ```
+//! A **bag** cue matches when its terms all occur in one sentence, in any order. A
+//! **claim** (`thread > share*|same > memory`) binds roles: its groups must occur in the
+//! written order inside one *clause* (clauses split at commas, `but`, `whereas`, `while`,
+//! `so`, `then`, and at an `and` that starts a new claim), so "processes share memory and
+//! threads each get their own" does not state `thread > share > memory`.
+//!
 //! Words are folded and stemmed like the learner's text; a word with synonyms in the
 //! manifest also matches each synonym; a negator (`not`) matches any negator (`doesn't`,
 //! `never`, `no`…), while other negator words (`without`, `nothing`) match as written. A
+//! stem of a longer word also matches the learner's typo of it (one edit from six letters,
+//! two from nine; never a negator, never a longer or shorter word with the same start). A
 //! term occurrence preceded in the same clause by a negator the cue did not ask for (from
 //! four words before the match up to the occurrence) is negated: "the CPU is not idle"
 //! does not match `cpu idle`.
+//!
+//! In the context of the tutor's question ([`Context`]), a bag cue's terms may also be
+//! found in that question, as a reader fills in "It goes off to do other tasks" from "What
+//! does async do until the reply comes back?"; the learner's sentence must still hold at
+//! least half of the terms, one of them not in the question. Only checkpoints are read in
+//! context: a misconception's question often words the wrong belief itself.
 
 use std::collections::BTreeMap;
 
 use rust_stemmers::Stemmer;
 
-use super::text::{Folded, fold_word, is_negator, stem};
+use super::normal::{typo_budget, within_edits};
+use super::text::{Folded, Token, fold_word, is_negator, stem};
 
 /// How far back (in words) a negator reaches.
 const NEGATION_REACH: usize = 4;
@@ -38,12 +54,23 @@ enum Word {
 pub struct Cue {
     /// Score given when the cue matches.
     pub weight: f64,
+    /// A claim: groups in order inside one clause.
+    claim: bool,
     terms: Vec<Term>,
+}
+
+impl Cue {
+    /// Whether the cue is a claim (roles in order inside one clause).
+    pub fn is_claim(&self) -> bool {
+        self.claim
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 struct Term {
     exclude: bool,
+    /// Which group (role) of a claim the term belongs to; 0 in a bag.
+    group: usize,
     alts: Vec<Vec<Word>>,
 }
 
@@ -58,6 +85,12 @@ pub enum CueMatch {
     Absent,
 }
 
+/// The tutor's question a learner's answer is read against.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The folded question.
+    pub question: &'a Folded,
+}
 /// Synonym groups by stem: each stem maps to the phrases (as stem lists) it may stand for.
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms(BTreeMap<String, Vec<Vec<String>>>);
@@ -94,31 +127,89 @@ impl Synonyms {
 }
 
 /// Parses one cue. Malformed parts (empty terms) are skipped; a cue with no term never
-/// matches.
+/// matches. [`problems`] names what was skipped, for the curriculum checker.
 pub fn compile(stemmer: &Stemmer, synonyms: &Synonyms, source: &str) -> Cue {
-    let (weight, body) = match source.split_once(':') {
-        Some((w, rest)) if w.trim().parse::<f64>().is_ok() => {
-            (w.trim().parse::<f64>().unwrap_or(1.0).clamp(0.0, 1.0), rest)
-        }
-        _ => (1.0, source),
-    };
-    let terms = body
-        .split_whitespace()
-        .filter_map(|t| compile_term(stemmer, synonyms, t))
+    let (weight, body) = split_weight(source);
+    let groups: Vec<&str> = body.split(" > ").collect();
+    let claim = groups.len() > 1;
+    let terms = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, group)| {
+            group
+                .split_whitespace()
+                .filter_map(move |t| compile_term(stemmer, synonyms, t, g))
+        })
         .collect();
-    Cue { weight, terms }
+    Cue {
+        weight: weight.unwrap_or(1.0).clamp(0.0, 1.0),
+        claim,
+        terms,
+    }
 }
 
-fn compile_term(stemmer: &Stemmer, synonyms: &Synonyms, src: &str) -> Option<Term> {
+fn split_weight(source: &str) -> (Option<f64>, &str) {
+    match source.split_once(':') {
+        Some((w, rest)) => match w.trim().parse::<f64>() {
+            Ok(w) => (Some(w), rest),
+            Err(_) => (None, source),
+        },
+        None => (None, source),
+    }
+}
+
+/// What is wrong with a cue's text, if anything: empty alternatives (`a||b`), a `+` or
+/// `-` with nothing beside it, a weight with nothing after it, a number read as a word
+/// (`0.3 label` where `0.3: label` was meant), an empty claim role (`a > > b`).
+pub fn problems(source: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (weight, body) = split_weight(source);
+    if let Some(w) = weight
+        && !(0.0..=1.0).contains(&w)
+    {
+        out.push(format!("weight {w} is outside 0..1"));
+    }
+    if body.trim().is_empty() {
+        out.push("nothing to match after the weight".to_owned());
+        return out;
+    }
+    if let Some(first) = body.split_whitespace().next()
+        && first.parse::<f64>().is_ok()
+        && weight.is_none()
+    {
+        out.push(format!("`{first}` reads as a word: write `{first}: …` for a weight"));
+    }
+    for group in body.split(" > ") {
+        if group.trim().is_empty() {
+            out.push("an empty role between `>`".to_owned());
+        }
+        for term in group.split_whitespace() {
+            let t = term.strip_prefix('!').unwrap_or(term);
+            if t.is_empty() || t == ">" {
+                out.push(format!("`{term}` has no word"));
+                continue;
+            }
+            for alt in t.split('|') {
+                if alt.is_empty() {
+                    out.push(format!("`{term}` has an empty alternative (`||` or a `|` at an end)"));
+                } else if alt.split(['+', '-']).any(str::is_empty) {
+                    out.push(format!("`{alt}` has a `+` or `-` with no word beside it"));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn compile_term(stemmer: &Stemmer, synonyms: &Synonyms, src: &str, group: usize) -> Option<Term> {
     let (exclude, src) = match src.strip_prefix('!') {
         Some(rest) => (true, rest),
         None => (false, src),
     };
     let mut alts: Vec<Vec<Word>> = Vec::new();
     for alt in src.split('|') {
-        let words: Vec<Word> = alt
-            .split(['+', '-'])
-            .filter(|w| !w.is_empty())
+        let words: Vec<Word> = split_alt(alt)
+            .iter()
             .map(|w| compile_word(stemmer, w))
             .collect();
         if words.is_empty() {
@@ -138,14 +229,37 @@ fn compile_term(stemmer: &Stemmer, synonyms: &Synonyms, src: &str) -> Option<Ter
             alts.push(words);
         }
     }
-    (!alts.is_empty()).then_some(Term { exclude, alts })
+    (!alts.is_empty()).then_some(Term {
+        exclude,
+        group,
+        alts,
+    })
+}
+
+/// An alternative's words: `+` and `-` separate them, except that a hyphen after a prefix
+/// joins (`re-appl*` is `reappl*`), as in the learner's text.
+fn split_alt(alt: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in alt.split('+') {
+        let mut pieces = part.split('-').filter(|w| !w.is_empty());
+        while let Some(p) = pieces.next() {
+            if super::normal::HYPHEN_PREFIXES.contains(&fold_word(p).as_str())
+                && let Some(next) = pieces.next()
+            {
+                out.push(format!("{p}{next}"));
+            } else {
+                out.push(p.to_owned());
+            }
+        }
+    }
+    out
 }
 
 fn compile_word(stemmer: &Stemmer, w: &str) -> Word {
     if let Some(p) = w.strip_suffix('*') {
-        return Word::Prefix(fold_word(p));
+        return Word::Prefix(super::normal::normalise(&fold_word(p)));
     }
-    let folded = fold_word(w);
+    let folded = super::normal::normalise(&fold_word(w));
     if folded == "not" {
         Word::Negator
     } else if is_negator(&folded) {
@@ -155,20 +269,50 @@ fn compile_word(stemmer: &Stemmer, w: &str) -> Word {
     }
 }
 
-fn word_matches(w: &Word, t: &super::text::Token) -> bool {
+fn word_matches(w: &Word, t: &Token) -> bool {
     match w {
-        Word::Stem(s) => &t.stem == s || &t.folded == s,
-        Word::Prefix(p) => t.folded.starts_with(p.as_str()),
+        Word::Stem(s) => &t.stem == s || &t.folded == s || typo_of(s, t),
+        Word::Prefix(p) => t.folded.starts_with(p.as_str()) || prefix_typo(p, t),
         Word::Negator => is_negator(&t.folded),
         Word::Negation(w) => &t.folded == w,
     }
+}
+
+/// Whether the learner's word is a typo of the cue's stem: same first letter, within the
+/// typo budget of its length, and not a longer or shorter form of the same word
+/// (`processor` is not a typo of `process`).
+fn typo_of(cue_stem: &str, t: &Token) -> bool {
+    let budget = typo_budget(t.folded.chars().count());
+    if budget == 0 || cue_stem.chars().count() < 4 || is_negator(&t.folded) {
+        return false;
+    }
+    let same_start = cue_stem.chars().next() == t.stem.chars().next();
+    let extension = t.stem.starts_with(cue_stem) || cue_stem.starts_with(t.stem.as_str());
+    let budget = if cue_stem.len().abs_diff(t.stem.len()) > 1 {
+        1
+    } else {
+        budget
+    };
+    same_start && !extension && within_edits(cue_stem, &t.stem, budget)
+}
+
+/// A typo inside a long prefix (`serilaiz*` for `serializ*`), one edit at most.
+fn prefix_typo(prefix: &str, t: &Token) -> bool {
+    let n = prefix.chars().count();
+    if n < 6 || is_negator(&t.folded) || t.folded.chars().next() != prefix.chars().next() {
+        return false;
+    }
+    (n.saturating_sub(1)..=n + 1).any(|k| {
+        let head: String = t.folded.chars().take(k).collect();
+        head.chars().count() == k && within_edits(prefix, &head, 1)
+    })
 }
 
 /// Occurrences of a term among `tokens[range]`: `(first token, length, the alternative
 /// that matched holds a negator word)`.
 fn occurrences(
     term: &Term,
-    f: &Folded,
+    tokens: &[Token],
     range: std::ops::Range<usize>,
 ) -> Vec<(usize, usize, bool)> {
     let mut out = Vec::new();
@@ -178,7 +322,7 @@ fn occurrences(
                 && alt
                     .iter()
                     .enumerate()
-                    .all(|(k, w)| word_matches(w, &f.tokens[i + k]));
+                    .all(|(k, w)| word_matches(w, &tokens[i + k]));
             if fits {
                 let negation = alt
                     .iter()
@@ -193,32 +337,76 @@ fn occurrences(
 
 /// Matches a cue against a folded text, sentence by sentence.
 pub fn match_cue(cue: &Cue, f: &Folded) -> CueMatch {
-    match_in(cue, f, false)
+    fold_results(&per_sentence(cue, f, false, None))
 }
 
 /// Like [`match_cue`], but only in sentences that state something: a hedged sentence or
 /// an open question ([`Folded::uncertainty`]) neither credits nor negates. Checkpoints are
 /// matched this way; flags, questions and misconceptions with [`match_cue`].
 pub fn match_statement(cue: &Cue, f: &Folded) -> CueMatch {
-    match_in(cue, f, true)
+    fold_results(&per_sentence(cue, f, true, None))
 }
 
-fn match_in(cue: &Cue, f: &Folded, statements_only: bool) -> CueMatch {
-    if cue.terms.iter().all(|t| t.exclude) {
-        return CueMatch::Absent;
+/// The first credited sentence, else `Negated` if any sentence saw the cue negated.
+pub fn fold_results(results: &[CueMatch]) -> CueMatch {
+    if let Some(c) = results.iter().find(|m| matches!(m, CueMatch::Credited(..))) {
+        return *c;
     }
+    if results.contains(&CueMatch::Negated) {
+        CueMatch::Negated
+    } else {
+        CueMatch::Absent
+    }
+}
+
+/// The cue's result in each sentence of `f` (`statements_only`: hedged sentences and open
+/// questions give `Absent`), read in the tutor's question `context` when given.
+pub fn per_sentence(
+    cue: &Cue,
+    f: &Folded,
+    statements_only: bool,
+    context: Option<Context<'_>>,
+) -> Vec<CueMatch> {
+    if cue.terms.iter().all(|t| t.exclude) {
+        return vec![CueMatch::Absent; f.sentences.len()];
+    }
+    f.sentences
+        .iter()
+        .enumerate()
+        .map(|(s, &(start, end))| {
+            if statements_only && f.uncertainty.get(s).is_some_and(|u| u.uncertain) {
+                return CueMatch::Absent;
+            }
+            let first = f.tokens.partition_point(|t| t.sentence < s);
+            let last = f.tokens.partition_point(|t| t.sentence <= s);
+            let m = if cue.claim {
+                match_claim(cue, f, first..last)
+            } else {
+                match_terms(cue, f, first..last, context)
+            };
+            match m {
+                CueMatch::Credited(..) => CueMatch::Credited(start, end),
+                other => other,
+            }
+        })
+        .collect()
+}
+
+/// A claim: every group in order inside one clause of the sentence `range`.
+fn match_claim(cue: &Cue, f: &Folded, range: std::ops::Range<usize>) -> CueMatch {
     let mut negated = false;
-    for (s, &(start, end)) in f.sentences.iter().enumerate() {
-        if statements_only && f.uncertainty.get(s).is_some_and(|u| u.uncertain) {
-            continue;
-        }
-        let first = f.tokens.partition_point(|t| t.sentence < s);
-        let last = f.tokens.partition_point(|t| t.sentence <= s);
-        match match_sentence(cue, f, first..last) {
-            CueMatch::Credited(..) => return CueMatch::Credited(start, end),
+    let mut i = range.start;
+    while i < range.end {
+        let clause = f.tokens[i].clause;
+        let j = (i..range.end)
+            .find(|&k| f.tokens[k].clause != clause)
+            .unwrap_or(range.end);
+        match match_terms(cue, f, i..j, None) {
+            CueMatch::Credited(..) => return CueMatch::Credited(0, 0),
             CueMatch::Negated => negated = true,
             CueMatch::Absent => {}
         }
+        i = j;
     }
     if negated {
         CueMatch::Negated
@@ -227,65 +415,111 @@ fn match_in(cue: &Cue, f: &Folded, statements_only: bool) -> CueMatch {
     }
 }
 
-fn match_sentence(cue: &Cue, f: &Folded, range: std::ops::Range<usize>) -> CueMatch {
-    let mut found: Vec<Vec<(usize, usize, bool)>> = Vec::new();
+fn match_terms(
+    cue: &Cue,
+    f: &Folded,
+    range: std::ops::Range<usize>,
+    context: Option<Context<'_>>,
+) -> CueMatch {
+    let mut found: Vec<(usize, Vec<(usize, usize, bool)>)> = Vec::new();
+    let mut from_context = 0usize;
+    let mut own_new = false;
     for term in &cue.terms {
-        let occ = occurrences(term, f, range.clone());
+        let occ = occurrences(term, &f.tokens, range.clone());
         if term.exclude {
             if !occ.is_empty() {
                 return CueMatch::Absent;
             }
             continue;
         }
+        let in_context = context.is_some_and(|c| in_question(term, c.question));
         if occ.is_empty() {
+            if in_context {
+                from_context += 1;
+                continue;
+            }
             return CueMatch::Absent;
         }
-        found.push(occ);
+        own_new |= !in_context;
+        found.push((term.group, occ));
+    }
+    // In context, the learner's own words must carry at least half of the terms and one
+    // the question does not hold: the question frames the answer, it cannot be it.
+    if from_context > 0 && (!own_new || found.len() < from_context) {
+        return CueMatch::Absent;
     }
     let consumed: Vec<usize> = found
         .iter()
-        .flat_map(|occ| occ.iter().flat_map(|&(i, n, _)| i..i + n))
+        .flat_map(|(_, occ)| occ.iter().flat_map(|&(i, n, _)| i..i + n))
         .collect();
     let start = found
         .iter()
-        .filter_map(|occ| occ.first().map(|o| o.0))
+        .filter_map(|(_, occ)| occ.first().map(|o| o.0))
         .min()
         .unwrap_or(range.start);
     // An occurrence the cue asked to be negated ("not wait") is free by definition.
     let free = |&(i, _, asks_negation): &(usize, usize, bool)| {
         asks_negation || !negated_at(f, start, i, &consumed)
     };
-    let usable: Vec<Vec<(usize, usize)>> = found
+    let usable: Vec<(usize, Vec<(usize, usize)>)> = found
         .iter()
-        .map(|occ| {
-            occ.iter()
+        .map(|(g, occ)| {
+            let o = occ
+                .iter()
                 .filter(|o| free(o))
                 .map(|&(i, n, _)| (i, n))
-                .collect()
+                .collect();
+            (*g, o)
         })
         .collect();
-    if usable.iter().any(Vec::is_empty) {
-        CueMatch::Negated
-    } else if disjoint(&usable, &mut Vec::new()) {
+    let all: Vec<(usize, Vec<(usize, usize)>)> = found
+        .iter()
+        .map(|(g, occ)| (*g, occ.iter().map(|&(i, n, _)| (i, n)).collect()))
+        .collect();
+    if usable.iter().any(|(_, o)| o.is_empty()) {
+        // Every term is there, but one only under a negation: negated if the words fit
+        // together at all (for a claim: in order).
+        if assign(&all, &mut Vec::new(), (0, 0, 0)) {
+            CueMatch::Negated
+        } else {
+            CueMatch::Absent
+        }
+    } else if assign(&usable, &mut Vec::new(), (0, 0, 0)) {
         CueMatch::Credited(0, 0)
     } else {
         CueMatch::Absent
     }
 }
 
-/// Whether each term can take one of its occurrences with no word used twice: in "not
-/// sure what the worker is", `worker` cannot be both `worker` and `work*`.
-fn disjoint(terms: &[Vec<(usize, usize)>], used: &mut Vec<usize>) -> bool {
-    let Some((first, rest)) = terms.split_first() else {
+/// Whether a term occurs un-negated in the tutor's question (any sentence).
+fn in_question(term: &Term, q: &Folded) -> bool {
+    let occ = occurrences(term, &q.tokens, 0..q.tokens.len());
+    occ.iter()
+        .any(|&(i, _, asks)| asks || !negated_at(q, i, i, &[]))
+}
+
+/// Whether each term can take one of its occurrences with no word used twice (in "not
+/// sure what the worker is", `worker` cannot be both `worker` and `work*`), and a claim's
+/// groups in order: every occurrence of group `g` after every one of the groups before.
+/// `bounds` = (current group, end of the groups before it, end so far in this group).
+fn assign(
+    terms: &[(usize, Vec<(usize, usize)>)],
+    used: &mut Vec<usize>,
+    bounds: (usize, usize, usize),
+) -> bool {
+    let Some(((group, first), rest)) = terms.split_first() else {
         return true;
     };
+    let (cur, before, so_far) = bounds;
+    let floor = if *group > cur { so_far.max(before) } else { before };
     for &(i, n) in first {
-        if (i..i + n).any(|k| used.contains(&k)) {
+        if i < floor || (i..i + n).any(|k| used.contains(&k)) {
             continue;
         }
         let mark = used.len();
         used.extend(i..i + n);
-        if disjoint(rest, used) {
+        let so_far_here = if *group > cur { i + n } else { so_far.max(i + n) };
+        if assign(rest, used, (*group, floor, so_far_here)) {
             return true;
         }
         used.truncate(mark);

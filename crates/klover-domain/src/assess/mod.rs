@@ -7,6 +7,7 @@
 
 pub mod cue;
 pub mod hedge;
+pub mod normal;
 mod rubric;
 pub mod text;
 
@@ -61,6 +62,18 @@ pub struct MisconceptionHit {
     pub evidence: Option<Span>,
 }
 
+/// A checkpoint the turn contradicts ("threads each get their own memory" against
+/// "threads share memory") where no authored misconception names the wrong belief: the
+/// policy treats it like a misconception, and it never credits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contradiction {
+    /// The checkpoint contradicted.
+    pub checkpoint: CheckpointId,
+    /// The learner's words that contradict it.
+    #[serde(default)]
+    pub evidence: Option<Span>,
+}
+
 /// Who produced an assessment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -84,6 +97,9 @@ pub struct Assessment {
     /// Misconceptions the turn shows.
     #[serde(default)]
     pub misconceptions: Vec<MisconceptionHit>,
+    /// Checkpoints the turn contradicts without an authored misconception naming it.
+    #[serde(default)]
+    pub contradictions: Vec<Contradiction>,
     /// The learner asked a question.
     #[serde(default)]
     pub asked_question: bool,
@@ -125,6 +141,7 @@ impl Assessment {
                 })
                 .collect(),
             misconceptions: Vec::new(),
+            contradictions: Vec::new(),
             asked_question: false,
             asked_for_answer: false,
             dont_know: false,

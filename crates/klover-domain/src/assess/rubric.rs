@@ -8,9 +8,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rust_stemmers::Stemmer;
 
-use super::cue::{Cue, CueMatch, Synonyms, compile, match_cue, match_statement};
+use super::cue::{
+    Context, Cue, CueMatch, Synonyms, compile, match_cue, match_statement, per_sentence,
+};
 use super::text::{Folded, fold, is_negator, stemmer};
-use super::{AssessRequest, Assessment, AssessmentSource, CheckpointScore, MisconceptionHit, Span};
+use super::{
+    AssessRequest, Assessment, AssessmentSource, CheckpointScore, Contradiction,
+    MisconceptionHit, Span,
+};
 
 /// Cues (same syntax as authored ones) for "just tell me the answer".
 const ASKS_FOR_ANSWER: &[&str] = &[
@@ -71,10 +76,16 @@ const STOPWORDS: &[&str] = &[
 
 /// A concept's cues, compiled once (stemming every cue word is most of a turn's cost).
 struct Compiled {
-    checkpoints: Vec<Vec<Cue>>,
+    checkpoints: Vec<CompiledCheckpoint>,
     misconceptions: Vec<Vec<Cue>>,
     questions: Vec<Vec<Cue>>,
     vocabulary: BTreeSet<String>,
+}
+
+/// One checkpoint's cues and contradictions.
+struct CompiledCheckpoint {
+    cues: Vec<Cue>,
+    contradictions: Vec<Cue>,
 }
 
 /// Compiled concepts by content fingerprint; cleared when it grows past [`CACHE_LIMIT`].
@@ -84,49 +95,109 @@ static CACHE: OnceLock<Mutex<HashMap<u64, Arc<Compiled>>>> = OnceLock::new();
 const CACHE_LIMIT: usize = 512;
 
 /// Assesses one turn with the authored cues.
+///
+/// Sentence by sentence: a checkpoint is credited by the best cue that matches a stated
+/// sentence, unless that sentence also holds one of its contradictions (or one of its
+/// claims negated), or shows a misconception that contradicts it. Answers are read in the
+/// context of the tutor's last question.
 pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
     let st = stemmer();
     let compiled = compiled(&st, req);
     let text = fold(&st, req.text);
+    let question = req.last_tutor.and_then(|t| question_of(&st, t));
+    let context = question.as_ref().map(|q| Context { question: q });
+    let n = text.sentences.len();
     let mut a = Assessment::empty(req.concept);
     a.source = AssessmentSource::Rubric;
-    for (cp, cues) in req.concept.checkpoints.iter().zip(&compiled.checkpoints) {
-        let (score, evidence, negated) = best(cues, &text, match_statement);
-        if negated && score == 0.0 {
-            a.negated.push(cp.id.clone());
-        }
-        a.scores
-            .insert(cp.id.clone(), CheckpointScore { score, evidence });
-    }
+    // Misconceptions first: a sentence that shows one credits none of what it contradicts.
+    let mut shown: Vec<Vec<bool>> = Vec::new();
     for (mc, cues) in req
         .concept
         .misconceptions
         .iter()
         .zip(&compiled.misconceptions)
     {
-        let (score, evidence, _) = best(cues, &text, match_cue);
-        if score >= super::COVERED {
+        let per = best_per_sentence(cues, &text, false, None);
+        let hit: Vec<bool> = per.iter().map(|(w, _)| *w >= super::COVERED).collect();
+        if let Some((_, span)) = per.iter().find(|(w, _)| *w >= super::COVERED) {
             a.misconceptions.push(MisconceptionHit {
                 id: mc.id.clone(),
-                evidence,
+                evidence: *span,
             });
         }
+        shown.push(hit);
     }
-    let flags = flag_cues(&st);
-    let direct = is_question(req.text, &text);
+    for (cp, cc) in req.concept.checkpoints.iter().zip(&compiled.checkpoints) {
+        let credit = best_per_sentence(&cc.cues, &text, true, context);
+        let mut contra = vec![false; n];
+        for cue in &cc.contradictions {
+            for (s, m) in per_sentence(cue, &text, false, None).iter().enumerate() {
+                contra[s] |= matches!(m, CueMatch::Credited(..));
+            }
+        }
+        // A claim of the checkpoint stated negated contradicts it ("threads don't share
+        // memory" against `thread > share > memory`).
+        for cue in cc.cues.iter().filter(|c| c.is_claim()) {
+            for (s, m) in per_sentence(cue, &text, true, None).iter().enumerate() {
+                contra[s] |= *m == CueMatch::Negated;
+            }
+        }
+        let named = |s: usize| {
+            req.concept
+                .misconceptions
+                .iter()
+                .zip(&shown)
+                .any(|(mc, hit)| hit[s] && mc.contradicts(&cp.id))
+        };
+        let mut score = (0.0, None);
+        for (s, (w, span)) in credit.iter().enumerate() {
+            if *w > score.0 && !contra[s] && !named(s) {
+                score = (*w, *span);
+            }
+        }
+        if let Some(s) = (0..n).find(|&s| contra[s] && !named(s)) {
+            let (start, end) = text.sentences[s];
+            a.contradictions.push(Contradiction {
+                checkpoint: cp.id.clone(),
+                evidence: Some(Span { start, end }),
+            });
+        }
+        let negated = cc.cues.iter().any(|c| match_statement(c, &text) == CueMatch::Negated);
+        if score.0 == 0.0 && (negated || contra.iter().any(|c| *c)) {
+            a.negated.push(cp.id.clone());
+        }
+        a.scores.insert(
+            cp.id.clone(),
+            CheckpointScore {
+                score: score.0,
+                evidence: score.1,
+            },
+        );
+    }
+    flags(req, &st, &compiled, &text, &mut a);
+    a
+}
+
+/// The turn flags: a question (and which authored one), "just tell me", "I don't know",
+/// off topic.
+fn flags(req: &AssessRequest<'_>, st: &Stemmer, compiled: &Compiled, text: &Folded, a: &mut Assessment) {
+    let flags = flag_cues(st);
+    let direct = is_question(req.text, text);
     // "I'm not sure what the worker is" asks indirectly: a question when it matches an
     // authored one, else it stays an "I don't know".
     let indirect = text.uncertainty.iter().any(|u| u.embedded_question);
-    a.asked_for_answer = any_match(&flags.0, &text) || bare_tell_me(&text);
-    a.dont_know = any_match(&flags.1, &text);
+    a.asked_for_answer = any_match(&flags.0, text) || bare_tell_me(text);
+    a.dont_know = any_match(&flags.1, text);
     if direct || indirect {
         a.question = compiled
             .questions
             .iter()
-            .position(|cues| best(cues, &text, match_question).0 >= super::COVERED);
+            .position(|cues| best(cues, text, match_question).0 >= super::COVERED);
     }
     a.asked_question = direct || (indirect && a.question.is_some());
-    let credited = a.scores.values().any(|s| s.score > 0.0) || !a.misconceptions.is_empty();
+    let credited = a.scores.values().any(|s| s.score > 0.0)
+        || !a.misconceptions.is_empty()
+        || !a.contradictions.is_empty();
     a.off_topic = !credited
         && !a.asked_for_answer
         && !a.dont_know
@@ -136,7 +207,39 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
             .tokens
             .iter()
             .any(|t| compiled.vocabulary.contains(&t.stem));
-    a
+}
+
+/// The question sentences of the tutor's last message, folded: the context an answer is
+/// read in. `None` when the tutor asked nothing.
+fn question_of(st: &Stemmer, tutor: &str) -> Option<Folded> {
+    let f = fold(st, tutor);
+    let asked: Vec<&str> = f
+        .sentences
+        .iter()
+        .filter_map(|&(s, e)| tutor.get(s..e))
+        .filter(|s| s.trim_end().ends_with('?'))
+        .collect();
+    (!asked.is_empty()).then(|| fold(st, &asked.join(" ")))
+}
+
+/// Per sentence: the best weight among `cues` that match it, and the sentence's span.
+fn best_per_sentence(
+    cues: &[Cue],
+    text: &Folded,
+    statements_only: bool,
+    context: Option<Context<'_>>,
+) -> Vec<(f64, Option<Span>)> {
+    let mut out = vec![(0.0, None); text.sentences.len()];
+    for cue in cues {
+        for (s, m) in per_sentence(cue, text, statements_only, context).iter().enumerate() {
+            if let CueMatch::Credited(start, end) = *m
+                && cue.weight > out[s].0
+            {
+                out[s] = (cue.weight, Some(Span { start, end }));
+            }
+        }
+    }
+    out
 }
 
 /// The concept's compiled cues, from the cache or freshly compiled.
@@ -168,10 +271,10 @@ fn fingerprint(req: &AssessRequest<'_>) -> u64 {
     c.id.hash(&mut h);
     (&c.title, &c.opening_question, &c.summary).hash(&mut h);
     for cp in &c.checkpoints {
-        (&cp.statement, &cp.cues, &cp.hints).hash(&mut h);
+        (&cp.statement, &cp.cues, &cp.hints, &cp.contradictions).hash(&mut h);
     }
     for m in &c.misconceptions {
-        (&m.belief, &m.cues).hash(&mut h);
+        (&m.belief, &m.cues, &m.contradicts).hash(&mut h);
     }
     for q in &c.questions {
         q.cues.hash(&mut h);
@@ -187,7 +290,14 @@ fn compile_concept(st: &Stemmer, req: &AssessRequest<'_>) -> Compiled {
     let all = |cues: &[String]| -> Vec<Cue> { cues.iter().map(|c| compile(st, &syn, c)).collect() };
     let c = req.concept;
     Compiled {
-        checkpoints: c.checkpoints.iter().map(|k| all(&k.cues)).collect(),
+        checkpoints: c
+            .checkpoints
+            .iter()
+            .map(|k| CompiledCheckpoint {
+                cues: all(&k.cues),
+                contradictions: all(&k.contradictions),
+            })
+            .collect(),
         misconceptions: c.misconceptions.iter().map(|m| all(&m.cues)).collect(),
         questions: c.questions.iter().map(|q| all(&q.cues)).collect(),
         vocabulary: vocabulary(st, req),

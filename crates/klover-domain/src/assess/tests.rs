@@ -17,6 +17,7 @@ fn assessment(scores: &[(&str, f64)]) -> Assessment {
             })
             .collect(),
         misconceptions: Vec::new(),
+        contradictions: Vec::new(),
         asked_question: false,
         asked_for_answer: false,
         dont_know: false,

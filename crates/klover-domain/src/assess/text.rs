@@ -1,6 +1,12 @@
 //! Text folding for the rubric: tokens with byte offsets, lowercased, apostrophes
 //! dropped (`doesn't` → `doesnt`), `I/O` joined to `io`, stemmed (Snowball English);
 //! sentences and clauses, and the negators whose scope the rubric checks.
+//!
+//! Learners type as they chat, so folding also normalises their spelling of a word
+//! (`normal.rs`: `til`/`untill` → `until`, `bc` → `because`, `w/o` → `without`,
+//! `10k` → `10000`, `re-applies` → `reapplies`, `&` → `and`, `=` → `is`), and an `and`
+//! that starts a new claim ("processes share memory *and threads* each get their own")
+//! starts a new clause.
 
 use rust_stemmers::{Algorithm, Stemmer};
 
@@ -43,7 +49,7 @@ const NEGATORS: &[&str] = &[
 /// Words that start a new clause (negation does not cross them).
 const CLAUSE_WORDS: &[&str] = &[
     "but", "because", "since", "although", "though", "while", "whereas", "however", "yet", "so",
-    "whilst", "unlike", "instead",
+    "whilst", "unlike", "instead", "then", "meanwhile", "otherwise",
 ];
 
 /// Whether a folded word is a negator.
@@ -96,12 +102,28 @@ pub fn fold(stemmer: &Stemmer, text: &str) -> Folded {
                     break;
                 }
             }
-            let folded = fold_word(&text[i..end]);
-            if CLAUSE_WORDS.contains(&folded.as_str()) {
-                clause += 1;
-            }
-            if join_slash(&mut tokens, &folded, i, end, text) {
+            let raw = fold_word(&text[i..end]);
+            if join_slash(&mut tokens, &raw, i, end, text) {
+                if let Some(prev) = tokens.last_mut()
+                    && let Some(n) = super::normal::slash_word(&prev.folded)
+                {
+                    prev.folded = n.to_owned();
+                    prev.stem = stem(stemmer, n);
+                }
                 continue;
+            }
+            if super::normal::join_hyphen(&mut tokens, &raw, i, end, text, stemmer)
+                || super::normal::join_thousands(&mut tokens, &raw, i, end, text, stemmer)
+            {
+                continue;
+            }
+            let folded = super::normal::normalise(&raw);
+            if CLAUSE_WORDS.contains(&folded.as_str())
+                || (folded == "and"
+                    && tokens.iter().rev().take_while(|t| t.clause == clause).count() >= 3
+                    && super::normal::and_starts_claim(text, end))
+            {
+                clause += 1;
             }
             sentence_start.get_or_insert(i);
             let stem = stem(stemmer, &folded);
@@ -124,6 +146,20 @@ pub fn fold(stemmer: &Stemmer, text: &str) -> Folded {
             }
         } else if matches!(c, ',' | ';' | ':' | '(' | ')' | '—' | '–') {
             clause += 1;
+        } else if let Some(word) = super::normal::symbol_word(c, text, i) {
+            // `&` reads as "and", `=` as "is", `->` as "so" (a new clause).
+            if matches!(word, "so" | "and") {
+                clause += 1;
+            }
+            sentence_start.get_or_insert(i);
+            tokens.push(Token {
+                start: i,
+                end: i + c.len_utf8(),
+                folded: word.to_owned(),
+                stem: stem(stemmer, word),
+                sentence,
+                clause,
+            });
         }
     }
     if let Some(s) = sentence_start {
@@ -143,8 +179,9 @@ fn join_slash(tokens: &mut [Token], folded: &str, start: usize, end: usize, text
         return false;
     };
     let single = |s: &str| s.chars().count() == 1;
-    if single(folded) && single(&prev.folded) && &text[prev.end..start] == "/" {
-        prev.folded.push_str(folded);
+    let prev_raw = fold_word(&text[prev.start..prev.end]);
+    if single(folded) && single(&prev_raw) && &text[prev.end..start] == "/" {
+        prev.folded = format!("{prev_raw}{folded}");
         prev.stem = prev.folded.clone();
         prev.end = end;
         return true;

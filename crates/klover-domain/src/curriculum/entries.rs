@@ -8,7 +8,7 @@ use toml::Spanned;
 use super::load::SourceFile;
 use super::source::{CheckpointEntry, ConceptFile, MisconceptionEntry};
 use super::validate::{Problem, Report, line_of};
-use super::{Analogy, Checkpoint, Concept, LearnerQuestion, Misconception};
+use super::{Analogy, Checkpoint, Concept, Example, LearnerQuestion, Misconception};
 use crate::ids::{CheckpointId, ConceptId, IdError, MisconceptionId};
 
 pub(crate) fn parse_id<T>(
@@ -225,6 +225,14 @@ fn build_checkpoint(
             "use a weight such as 1.0 (the default)",
         );
     }
+    let contradictions = e
+        .contradictions
+        .iter()
+        .enumerate()
+        .map(|(j, c)| text(r, c, &format!("{key}.contradictions[{j}]")))
+        .collect();
+    let examples = wordings(r, &e.examples, &format!("{key}.examples"));
+    let counterexamples = wordings(r, &e.counterexamples, &format!("{key}.counterexamples"));
     let id = id?;
     fresh.then_some(Checkpoint {
         id,
@@ -236,6 +244,9 @@ fn build_checkpoint(
         confirmation,
         review_question,
         weight,
+        contradictions,
+        examples,
+        counterexamples,
     })
 }
 
@@ -259,6 +270,16 @@ fn build_misconception(
     );
     let question = text(r, &e.question, &format!("{key}.question"));
     let correction = opt_text(r, &e.correction, &format!("{key}.correction"));
+    let contradicts = e
+        .contradicts
+        .iter()
+        .enumerate()
+        .filter_map(|(j, s)| {
+            parse_id(r, s, &format!("{key}.contradicts[{j}]"), CheckpointId::parse)
+        })
+        .collect();
+    let examples = wordings(r, &e.examples, &format!("{key}.examples"));
+    let counterexamples = wordings(r, &e.counterexamples, &format!("{key}.counterexamples"));
     let id = id?;
     fresh.then_some(Misconception {
         id,
@@ -266,7 +287,22 @@ fn build_misconception(
         cues,
         question,
         correction,
+        contradicts,
+        examples,
+        counterexamples,
     })
+}
+
+/// Authored example wordings, each with the line it is on.
+fn wordings(r: &mut Report<'_>, list: &[Spanned<String>], key: &str) -> Vec<Example> {
+    list.iter()
+        .enumerate()
+        .map(|(j, s)| {
+            let t = text(r, s, &format!("{key}[{j}]"));
+            let at = format!("{}:{}", r.file, line_of(r.text, s.span().start));
+            Example::parse(&t, at)
+        })
+        .collect()
 }
 
 /// Checks every `[[questions]]` entry's `states` against the whole curriculum: each id

@@ -92,6 +92,46 @@ pub struct Checkpoint {
     pub review_question: Option<String>,
     /// Relative weight in concept mastery (default 1.0).
     pub weight: f64,
+    /// Claims that contradict the checkpoint (cue syntax, usually `a > b > c` claims):
+    /// a sentence holding one never credits it and shows a contradiction.
+    pub contradictions: Vec<String>,
+    /// Wordings the rubric must credit (run by `klover curriculum check`).
+    pub examples: Vec<Example>,
+    /// Wordings the rubric must not credit.
+    pub counterexamples: Vec<Example>,
+}
+
+/// A learner wording kept in the curriculum as a test of its cues: optionally the tutor's
+/// question it answers (a first line `> question`), then the answer.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Example {
+    /// The tutor's question the wording answers, if it only makes sense in context.
+    pub context: Option<String>,
+    /// What the learner wrote.
+    pub text: String,
+    /// Where it is authored (`concepts/02-io-vs-cpu.toml:41`).
+    pub at: String,
+}
+
+impl Example {
+    /// Parses `"> question\nanswer"` or a plain answer.
+    pub fn parse(source: &str, at: String) -> Self {
+        let source = source.trim();
+        if let Some(rest) = source.strip_prefix('>')
+            && let Some((q, a)) = rest.split_once('\n')
+        {
+            return Self {
+                context: Some(q.trim().to_owned()),
+                text: a.trim().to_owned(),
+                at,
+            };
+        }
+        Self {
+            context: None,
+            text: source.to_owned(),
+            at,
+        }
+    }
 }
 
 /// A wrong belief, how to spot it, and the question that makes the learner see it.
@@ -107,6 +147,20 @@ pub struct Misconception {
     pub question: String,
     /// The correction, stated after the learner's second try, if authored.
     pub correction: Option<String>,
+    /// Checkpoints of the same concept the belief contradicts: a sentence showing it
+    /// credits none of them. Empty means every checkpoint of the concept.
+    pub contradicts: Vec<CheckpointId>,
+    /// Wordings the rubric must flag as this misconception.
+    pub examples: Vec<Example>,
+    /// Wordings the rubric must not flag.
+    pub counterexamples: Vec<Example>,
+}
+
+impl Misconception {
+    /// Whether a sentence showing this belief may not credit `checkpoint`.
+    pub fn contradicts(&self, checkpoint: &CheckpointId) -> bool {
+        self.contradicts.is_empty() || self.contradicts.contains(checkpoint)
+    }
 }
 
 /// An analogy (the chef and the oven).

@@ -66,6 +66,15 @@ pub struct CheckpointEntry {
     pub review_question: Option<Spanned<String>>,
     #[serde(default)]
     pub weight: Option<Spanned<f64>>,
+    /// Claims that contradict the checkpoint (cue syntax): they never credit it.
+    #[serde(default)]
+    pub contradictions: Vec<Spanned<String>>,
+    /// Wordings that must be credited.
+    #[serde(default)]
+    pub examples: Vec<Spanned<String>>,
+    /// Wordings that must not be credited.
+    #[serde(default)]
+    pub counterexamples: Vec<Spanned<String>>,
 }
 
 /// `[[misconceptions]]`.
@@ -79,6 +88,15 @@ pub struct MisconceptionEntry {
     pub question: Spanned<String>,
     #[serde(default)]
     pub correction: Option<Spanned<String>>,
+    /// Checkpoints of the same concept the belief contradicts (default: all of them).
+    #[serde(default)]
+    pub contradicts: Vec<Spanned<String>>,
+    /// Wordings that must be flagged.
+    #[serde(default)]
+    pub examples: Vec<Spanned<String>>,
+    /// Wordings that must not be flagged.
+    #[serde(default)]
+    pub counterexamples: Vec<Spanned<String>>,
 }
 
 /// `[[analogies]]`.

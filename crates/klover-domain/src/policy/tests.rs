@@ -129,7 +129,8 @@ fn a_checkpoint_the_tutor_stated_is_not_credited_to_the_learner() {
 #[test]
 fn a_misconception_is_challenged_by_a_question_first_even_over_a_confirmation() {
     let mut d = Dialogue::new();
-    let o = d.say("alpha and gamma");
+    // Two sentences: a misconception shown in the same sentence would block the credit.
+    let o = d.say("alpha. gamma");
     assert_eq!(kinds(&o), ["confirm", "correct"]);
     assert_eq!(
         o.plan.moves[1],
