@@ -2,7 +2,10 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use klover_domain::assess::examples;
 use std::process::ExitCode;
 
 use klover_domain::Curriculum;
@@ -11,14 +14,27 @@ use klover_store::curriculum_files::{LoadError, load_dir};
 /// Subcommands of `klover curriculum`.
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Validate a curriculum folder and report every problem at once.
+    /// Validate a curriculum folder and run its examples through the rubric.
     ///
-    /// Exits 0 when the curriculum is valid; otherwise prints each problem as
-    /// `file:line: key: what is wrong` with a `fix:` line, and exits 1.
-    #[command(after_help = "Example:\n  klover curriculum check curriculum/async-python")]
+    /// Exits 0 when the curriculum is valid and every authored example does what it
+    /// must (examples credited or flagged, counterexamples not); otherwise prints each
+    /// problem as `file:line: key: what is wrong` with a `fix:` line, each failing
+    /// example with what the rubric credited instead, and exits 1. Recall and precision
+    /// are printed per checkpoint and misconception.
+    #[command(
+        after_help = "Examples:\n  klover curriculum check curriculum/async-python\n  klover curriculum check curriculum/async-python --wordings heldback.toml"
+    )]
     Check {
         /// The curriculum folder (holding curriculum.toml and concepts/).
         dir: PathBuf,
+        /// Also measure a batch of learner wordings kept outside the curriculum
+        /// (`[[wording]]` tables: concept, target, kind = "example"|"counterexample",
+        /// text, optional context). Its figures are printed; its misses do not fail.
+        #[arg(long, value_name = "FILE")]
+        wordings: Vec<PathBuf>,
+        /// Print every failing wording of the --wordings batches too.
+        #[arg(long)]
+        verbose: bool,
     },
     /// Print the concepts in prerequisite order with their checkpoints.
     #[command(after_help = "Example:\n  klover curriculum show curriculum/async-python")]
@@ -51,7 +67,11 @@ pub enum GraphFormat {
 /// Runs `klover curriculum ...`.
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     let (dir, render): (&PathBuf, fn(&Curriculum) -> String) = match &command {
-        Command::Check { dir } => (dir, check_summary),
+        Command::Check {
+            dir,
+            wordings,
+            verbose,
+        } => return check(dir, wordings, *verbose),
         Command::Show { dir } => (dir, show),
         Command::Graph {
             dir,
@@ -62,11 +82,19 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             format: GraphFormat::Mermaid,
         } => (dir, mermaid),
     };
-    match load_dir(dir) {
+    match load(dir)? {
         Ok(c) => {
             std::io::stdout().write_all(render(&c).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+        Err(code) => Ok(code),
+    }
+}
+
+/// Loads a curriculum folder, or prints its problems and gives the exit code.
+fn load(dir: &Path) -> anyhow::Result<Result<Curriculum, ExitCode>> {
+    match load_dir(dir) {
+        Ok(c) => Ok(Ok(c)),
         Err(LoadError::Invalid(e)) => {
             let n = e.problems.len();
             let plural = if n == 1 { "" } else { "s" };
@@ -79,10 +107,97 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 let _ = writeln!(out, "{located}");
             }
             eprint!("{out}");
-            Ok(ExitCode::FAILURE)
+            Ok(Err(ExitCode::FAILURE))
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `check`: the folder loads, every authored example does what it must; figures for
+/// the authored examples and for each `--wordings` batch.
+fn check(dir: &Path, batches: &[PathBuf], verbose: bool) -> anyhow::Result<ExitCode> {
+    let c = match load(dir)? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let mut out = check_summary(&c);
+    let report = examples::run(&c, &examples::authored(&c));
+    let (cps, mcs) = report.totals();
+    if cps.examples + cps.counterexamples + mcs.examples + mcs.counterexamples > 0 {
+        let _ = writeln!(out, "\nauthored examples:\n{}", report.summary());
+        out.push_str(&table(&report));
+    }
+    for path in batches {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let batch = examples::parse_batch(&text, &path.display().to_string())
+            .map_err(anyhow::Error::msg)?;
+        let r = examples::run(&c, &batch);
+        let _ = writeln!(out, "\n{} ({} wordings):\n{}", path.display(), batch.len(), r.summary());
+        if verbose {
+            out.push_str(&failures(dir, &r));
+        }
+        for w in &r.unknown {
+            let _ = writeln!(out, "{}: unknown concept or target `{}` / `{}`", w.at, w.concept, w.target);
+        }
+    }
+    std::io::stdout().write_all(out.as_bytes())?;
+    if report.passed() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let n = report.failures.len() + report.unknown.len();
+    let mut err = format!("{}: {n} example{} failed:\n", dir.display(), if n == 1 { "" } else { "s" });
+    err.push_str(&failures(dir, &report));
+    for w in &report.unknown {
+        let _ = writeln!(err, "{}: unknown target `{}`", dir.join(&w.at).display(), w.target);
+    }
+    err.push_str("fix: change the cues (or contradictions) until the wording is read as meant, or move it to the other list if it was misfiled (docs/curriculum.md, \"Examples\")\n");
+    eprint!("{err}");
+    Ok(ExitCode::FAILURE)
+}
+
+/// Per checkpoint and misconception: recall and precision of its examples.
+fn table(r: &examples::Report) -> String {
+    let mut out = String::new();
+    for (kind, map) in [("checkpoint", &r.checkpoints), ("misconception", &r.misconceptions)] {
+        for (id, t) in map {
+            let _ = writeln!(
+                out,
+                "  {kind} {id}: recall {:.2} ({}/{}), precision {:.2} ({} of {} counterexamples {})",
+                t.recall(),
+                t.hits,
+                t.examples,
+                t.precision(),
+                t.false_hits,
+                t.counterexamples,
+                if kind == "checkpoint" { "credited" } else { "flagged" },
+            );
+        }
+    }
+    out
+}
+
+fn failures(dir: &Path, r: &examples::Report) -> String {
+    let mut out = String::new();
+    for f in &r.failures {
+        let w = &f.wording;
+        let must = match w.kind {
+            examples::Kind::Example => "must show",
+            examples::Kind::Counterexample => "must not show",
+        };
+        let at = if w.at.contains(".toml:") && !w.at.starts_with('/') {
+            dir.join(&w.at).display().to_string()
+        } else {
+            w.at.clone()
+        };
+        let context = w
+            .context
+            .as_deref()
+            .map(|q| format!(" (answering \"{q}\")"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "{at}: {must} `{}`: \"{}\"{context} — {}", w.target, w.text, f.got);
+    }
+    out
 }
 
 fn check_summary(c: &Curriculum) -> String {
