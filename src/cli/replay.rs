@@ -13,8 +13,9 @@ use klover_store::curriculum_files::load_dir;
 #[derive(clap::Args)]
 #[command(
     after_help = "Script format: one learner utterance per line; `@concept <id>` moves the \
-session to that concept; lines starting with `#` are comments.\n\nExample:\n  klover replay \
---curriculum curriculum/async-python --concept event-loop dialogue.txt"
+session to that concept; `> text` sets the tutor's last words (the question the next line \
+answers) instead of the engine's own reply; lines starting with `#` are comments.\n\n\
+Example:\n  klover replay --curriculum curriculum/async-python --concept event-loop dialogue.txt"
 )]
 pub struct Args {
     /// The curriculum folder.

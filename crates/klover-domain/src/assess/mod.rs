@@ -219,29 +219,52 @@ impl Assessor for RubricAssessor {
 
 /// Combines the rubric's and the judge's verdicts on the same turn.
 ///
-/// Rule: per checkpoint the higher score wins, with its evidence — except that a judge
-/// score is capped at the rubric's when the rubric saw the checkpoint *negated*
-/// (`negated`); misconceptions are the union (rubric evidence first); `asked_question`,
-/// `asked_for_answer` and `dont_know` are true if either says so; `off_topic` only if
-/// both say so; the matched question comes from the rubric. Source becomes `Merged`.
+/// The judge decides credit: per checkpoint the judge's score stands (the judge's
+/// validation already keeps a credit only with a verbatim quote), and the rubric's score
+/// is not taken over it, so a rubric false credit does not survive with an LLM
+/// configured. The rubric may only *veto*: a checkpoint the rubric saw negated or
+/// contradicted (`negated`, `contradictions`) keeps at most the rubric's own score.
+/// Misconceptions and contradictions are the union (rubric evidence first): flagging one
+/// leads to a question, never to praise. `asked_question`, `asked_for_answer` and
+/// `dont_know` are true if either says so; `off_topic` only if both say so; the matched
+/// question comes from the rubric. Source becomes `Merged`. When the judge fails, the
+/// caller uses the rubric's verdict alone.
 pub fn merge(rubric: Assessment, judge: Assessment) -> Assessment {
     let mut out = rubric;
-    for (id, j) in judge.scores {
-        let negated = out.negated.contains(&id);
-        let r = out.scores.entry(id).or_insert(CheckpointScore {
+    let vetoed = |out: &Assessment, id: &CheckpointId| {
+        out.negated.contains(id) || out.contradictions.iter().any(|c| &c.checkpoint == id)
+    };
+    let ids: Vec<CheckpointId> = out.scores.keys().cloned().collect();
+    for id in ids {
+        let j = judge.scores.get(&id).copied().unwrap_or(CheckpointScore {
             score: 0.0,
             evidence: None,
         });
-        if !negated && j.score.is_finite() && j.score > r.score {
-            *r = CheckpointScore {
-                score: j.score.clamp(0.0, 1.0),
-                evidence: j.evidence,
+        let judged = if j.score.is_finite() {
+            j.score.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let veto = vetoed(&out, &id);
+        if let Some(r) = out.scores.get_mut(&id) {
+            *r = if veto && judged > r.score {
+                *r
+            } else {
+                CheckpointScore {
+                    score: judged,
+                    evidence: j.evidence,
+                }
             };
         }
     }
     for hit in judge.misconceptions {
         if !out.misconceptions.iter().any(|m| m.id == hit.id) {
             out.misconceptions.push(hit);
+        }
+    }
+    for c in judge.contradictions {
+        if !out.contradictions.iter().any(|m| m.checkpoint == c.checkpoint) {
+            out.contradictions.push(c);
         }
     }
     out.asked_question |= judge.asked_question;

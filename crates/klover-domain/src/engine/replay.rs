@@ -2,7 +2,9 @@
 //! prints it and the seed test checks it.
 //!
 //! Script format: one learner utterance per line; `@concept <id>` moves the session to
-//! that concept; lines starting with `#` and blank lines are ignored.
+//! that concept; `> text` sets what the tutor said last (the question the next line
+//! answers) in place of the engine's own reply; lines starting with `#` and blank lines
+//! are ignored.
 
 use std::collections::BTreeMap;
 
@@ -71,6 +73,10 @@ pub fn replay(
     let mut out = Vec::new();
     for line in script.lines().map(str::trim) {
         if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(tutor) = line.strip_prefix('>') {
+            last_tutor = tutor.trim().to_owned();
             continue;
         }
         if let Some(id) = line.strip_prefix("@concept") {

@@ -1,5 +1,6 @@
-//! The judge's prompt: the concept's checkpoints and misconceptions with their ids, the
-//! verdict's JSON schema, then the tutor's last message and the learner's turn (the only
+//! The judge's prompt: the concept's checkpoints and misconceptions with their ids and a
+//! few authored learner wordings that do and do not state each one, the verdict's JSON
+//! schema, then the tutor's last message and the learner's turn (the only
 //! user message).
 
 use serde::Serialize;
@@ -41,16 +42,30 @@ pub fn verdict_schema() -> Value {
     })
 }
 
+/// Authored wordings shown to the judge per checkpoint or misconception, at most.
+const EXAMPLES_SHOWN: usize = 3;
+
 #[derive(Serialize)]
 struct Item {
     id: String,
     statement: String,
+    examples: Vec<String>,
+    counterexamples: Vec<String>,
 }
 
 #[derive(Serialize)]
 struct Mc {
     id: String,
     belief: String,
+    examples: Vec<String>,
+}
+
+/// The first few authored wordings, as the learner wrote them.
+fn shown(list: &[crate::curriculum::Example]) -> Vec<String> {
+    list.iter()
+        .take(EXAMPLES_SHOWN)
+        .map(|e| e.text.clone())
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -79,6 +94,8 @@ pub fn judge_messages(req: &AssessRequest<'_>) -> Result<Vec<Message>, PromptErr
             .map(|c| Item {
                 id: c.id.to_string(),
                 statement: c.statement.clone(),
+                examples: shown(&c.examples),
+                counterexamples: shown(&c.counterexamples),
             })
             .collect(),
         misconceptions: req
@@ -88,6 +105,7 @@ pub fn judge_messages(req: &AssessRequest<'_>) -> Result<Vec<Message>, PromptErr
             .map(|m| Mc {
                 id: m.id.to_string(),
                 belief: m.belief.clone(),
+                examples: shown(&m.examples),
             })
             .collect(),
         schema: serde_json::to_string_pretty(&verdict_schema()).unwrap_or_default(),
