@@ -66,14 +66,17 @@ impl tower::Service<HttpRequestFactory> for RecordingService {
     }
 }
 
-/// `Retry-After` in seconds (the HTTP-date form is ignored: the backoff applies).
+/// The longest `Retry-After` taken literally: anything longer (`1e20`, `inf`) is a day,
+/// far beyond any wait the retry policy accepts, so the reply fails at once.
+const MAX_RETRY_AFTER_SECS: f64 = 86_400.0;
+
+/// `Retry-After` in seconds (the HTTP-date form is ignored: the backoff applies). The
+/// value is the peer's: `inf`, `1e20`, `NaN` or a negative number must not panic
+/// (`Duration::from_secs_f64` does on overflow), so it is clamped, and refused if absurd.
 fn parse_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    v.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|s| *s >= 0.0)
-        .map(Duration::from_secs_f64)
+    let secs = v.trim().parse::<f64>().ok().filter(|s| *s >= 0.0)?;
+    Duration::try_from_secs_f64(secs.min(MAX_RETRY_AFTER_SECS)).ok()
 }
 
 /// Builds the shared reqwest client (connection pool) for a configuration.
@@ -172,6 +175,24 @@ mod tests {
             "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
         );
         assert_eq!(parse_retry_after(&h), None);
+    }
+
+    #[test]
+    fn a_hostile_retry_after_is_clamped_not_a_panic() {
+        let day = Some(Duration::from_secs(86_400));
+        for (value, expected) in [
+            ("inf", day),
+            ("1e20", day),
+            ("1e400", day),
+            ("NaN", None),
+            ("-1", None),
+            ("-inf", None),
+            ("0.5", Some(Duration::from_millis(500))),
+        ] {
+            let mut h = reqwest::header::HeaderMap::new();
+            h.insert(reqwest::header::RETRY_AFTER, value.parse().unwrap());
+            assert_eq!(parse_retry_after(&h), expected, "Retry-After: {value}");
+        }
     }
 
     #[test]
