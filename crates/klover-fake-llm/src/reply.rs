@@ -31,6 +31,14 @@ pub enum Failure {
         /// The `Retry-After` header in seconds, if any.
         retry_after: Option<u64>,
     },
+    /// An HTTP error status with a `Retry-After` header sent verbatim (`inf`, `1e20`, a
+    /// date…): how a hostile or broken upstream might say it.
+    StatusRawRetryAfter {
+        /// The HTTP status code.
+        code: u16,
+        /// The `Retry-After` header as sent.
+        retry_after: String,
+    },
     /// Headers never arrive: the server waits forever before answering.
     HangBeforeHeaders,
     /// Headers arrive, then `n` chunks, then nothing ever again (`n = 0`: hang before the

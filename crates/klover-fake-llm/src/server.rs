@@ -203,7 +203,11 @@ async fn chat_completions(
     match &reply.failure {
         Some(Failure::Status { code, retry_after }) => {
             guard.finish();
-            return status_response(*code, *retry_after);
+            return status_response(*code, retry_after.map(|s| s.to_string()));
+        }
+        Some(Failure::StatusRawRetryAfter { code, retry_after }) => {
+            guard.finish();
+            return status_response(*code, Some(retry_after.clone()));
         }
         Some(Failure::HangBeforeHeaders) => {
             std::future::pending::<()>().await;
@@ -223,7 +227,7 @@ async fn chat_completions(
     }
 }
 
-fn status_response(code: u16, retry_after: Option<u64>) -> Response {
+fn status_response(code: u16, retry_after: Option<String>) -> Response {
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let kind = if code == 429 {
         "rate_limit_error"
@@ -232,8 +236,8 @@ fn status_response(code: u16, retry_after: Option<u64>) -> Response {
     };
     let body = wire::error_object(&format!("fake-llm scripted status {code}"), kind);
     let mut resp = (status, Json(body)).into_response();
-    if let Some(secs) = retry_after
-        && let Ok(v) = secs.to_string().parse()
+    if let Some(value) = retry_after
+        && let Ok(v) = value.parse()
     {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
