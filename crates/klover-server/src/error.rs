@@ -34,6 +34,9 @@ pub enum Error {
     /// A request that cannot be done as asked.
     #[error("{0}")]
     BadRequest(String),
+    /// Our own fault (a bug, unreadable stored data): logged, never shown.
+    #[error("internal: {0}")]
+    Internal(String),
     /// Listening or serving failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
@@ -79,7 +82,7 @@ impl Error {
         if self.code() == ErrorCode::Internal {
             tracing::error!(error = %self, "internal error");
             crate::telemetry::error("internal");
-            "something went wrong on our side; your words are saved, try again".into()
+            "something went wrong on our side; try again".into()
         } else {
             self.to_string()
         }

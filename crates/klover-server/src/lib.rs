@@ -9,6 +9,11 @@
 //! - [`protocol`]: the frames themselves (documented in `docs/protocol.md`).
 //! - [`live`]: sessions in memory: engine state, one reply in flight, event fan-out with
 //!   per-session seq (the store's event log makes resume lossless).
+//! - [`hub`]: the sessions in memory, by id.
+//! - [`reply`]: the reply to each learner turn as owned, supervised work: the reply slot
+//!   is a guard, a panic closes the turn as failed, and replies a crash left unfinished
+//!   are claimed and finished (at start-up, on resume, and by a sweeper).
+//! - [`fault`]: test-only fault points (debug builds) for the fault suite.
 //! - [`session`]: starting a session and loading one back for a resume.
 //! - [`turn`]: one learner turn through the engine, and the voice that words it ([`voice`],
 //!   [`speak_llm`]).
@@ -28,9 +33,12 @@ pub mod catalog;
 pub mod convert;
 pub mod error;
 pub mod export;
+pub mod fault;
 pub mod http;
+pub mod hub;
 pub mod live;
 pub mod protocol;
+pub mod reply;
 pub mod review;
 pub mod server;
 pub mod session;

@@ -7,8 +7,9 @@
 //! loses nothing and doubles nothing, and a socket that falls behind the broadcast catches
 //! up from the log.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use klover_store::{AppendedTurn, Lease, ReplyState, TurnId, TurnRow};
 use std::sync::{Arc, Mutex};
 
 use klover_domain::Curriculum;
@@ -60,7 +61,7 @@ pub struct LiveSession {
     /// Fan-out to attached sockets.
     events: broadcast::Sender<Frame>,
     /// Attached sockets; with no socket and no reply, the session leaves memory.
-    attached: AtomicUsize,
+    pub(crate) attached: AtomicUsize,
 }
 
 /// The engine state and the tutor's last words (the assessor reads them for context).
@@ -157,16 +158,95 @@ impl LiveSession {
         status: klover_store::TurnStatus,
         move_json: Option<&str>,
         events: &[ServerEvent],
+        answers: Option<(&TurnId, ReplyState)>,
         committed: impl FnOnce(),
     ) -> Result<klover_store::TurnRow, Error> {
         let payloads = encode_all(events)?;
         let _order = self.emit_lock.lock().await;
         let (row, seqs) = store
-            .append_whole_tutor_turn(&self.id, turn, text, status, move_json, &payloads)
+            .append_whole_reply(&self.id, turn, text, status, move_json, &payloads, answers)
             .await?;
         committed();
         self.send_all(&seqs, &payloads);
         Ok(row)
+    }
+
+    /// Stores the learner's message (claimed by `lease`) with its `learner_ack` in one
+    /// transaction and sends the ack; a retry of a stored `client_id` stores and sends
+    /// nothing and returns the first turn (`new: false`).
+    pub async fn acknowledge(
+        &self,
+        store: &Store,
+        client_id: &str,
+        text: &str,
+        lease: Lease<'_>,
+    ) -> Result<AppendedTurn, Error> {
+        let ack = |turn: &TurnId| {
+            let event = ServerEvent::LearnerAck {
+                client_id: client_id.to_owned(),
+                turn_id: turn.to_string(),
+                text: text.to_owned(),
+            };
+            serde_json::to_string(&event).unwrap_or_default()
+        };
+        let _order = self.emit_lock.lock().await;
+        let (appended, seq) = store
+            .acknowledge_learner_turn(&self.id, client_id, text, lease, ack)
+            .await?;
+        if let Some(seq) = seq {
+            let event = ServerEvent::LearnerAck {
+                client_id: client_id.to_owned(),
+                turn_id: appended.turn.id.to_string(),
+                text: appended.turn.text.clone(),
+            };
+            self.send_all(&[seq], &encode_all(&[event])?);
+        }
+        Ok(appended)
+    }
+
+    /// Ends a streaming tutor turn as `status` and logs its `tutor_done` in one
+    /// transaction, then sends it. Returns the finished turn.
+    pub async fn emit_finish(
+        &self,
+        store: &Store,
+        turn: &TurnId,
+        status: klover_store::TurnStatus,
+        move_: &str,
+        move_json: Option<&str>,
+        usage: Option<klover_store::Usage>,
+    ) -> Result<TurnRow, Error> {
+        let done =
+            |row: &TurnRow| serde_json::to_string(&tutor_done(row, move_)).unwrap_or_default();
+        let _order = self.emit_lock.lock().await;
+        let (row, seq) = store
+            .finish_reply_turn(&self.id, turn, status, move_json, usage, done)
+            .await?;
+        self.send_all(&[seq], &encode_all(&[tutor_done(&row, move_)])?);
+        Ok(row)
+    }
+
+    /// Closes the reply to learner turn `answers` as `state` with its closing `events` in
+    /// one transaction, then calls `committed` and sends them. False (nothing stored or
+    /// sent) when that reply was already closed.
+    pub async fn emit_close(
+        &self,
+        store: &Store,
+        answers: &TurnId,
+        state: ReplyState,
+        events: &[ServerEvent],
+        committed: impl FnOnce(),
+    ) -> Result<bool, Error> {
+        let payloads = encode_all(events)?;
+        let _order = self.emit_lock.lock().await;
+        let Some(seqs) = store
+            .close_reply(&self.id, answers, state, &payloads)
+            .await?
+        else {
+            return Ok(false);
+        };
+        committed();
+        self.send_all(&seqs, &payloads);
+        Ok(true)
     }
 
     /// Broadcasts stored payloads with their seqs; the emit lock must be held.
@@ -242,6 +322,16 @@ impl LiveSession {
     }
 }
 
+/// The `tutor_done` of a finished tutor turn.
+pub fn tutor_done(row: &TurnRow, move_: &str) -> ServerEvent {
+    ServerEvent::TutorDone {
+        turn_id: row.id.to_string(),
+        text: row.text.clone(),
+        move_: move_.to_owned(),
+        status: row.status.as_str().to_owned(),
+    }
+}
+
 /// Events as the JSON payloads the log stores.
 fn encode_all(events: &[ServerEvent]) -> Result<Vec<String>, Error> {
     events
@@ -258,70 +348,6 @@ pub fn with_seq(seq: u64, payload: &str) -> Arc<str> {
     let body = payload.strip_prefix('{').unwrap_or(payload);
     let sep = if body.starts_with('}') { "" } else { "," };
     Arc::from(format!("{{\"seq\":{seq}{sep}{body}"))
-}
-
-/// The sessions in memory, by id.
-#[derive(Debug, Default)]
-pub struct Hub {
-    sessions: Mutex<HashMap<SessionId, Arc<LiveSession>>>,
-}
-
-impl Hub {
-    /// The session if it is in memory.
-    pub fn get(&self, id: &SessionId) -> Option<Arc<LiveSession>> {
-        self.lock().get(id).cloned()
-    }
-
-    /// Attaches a socket to `live`, keeping the copy already in memory if a concurrent
-    /// caller loaded the same session first.
-    pub fn attach(&self, live: Arc<LiveSession>) -> Arc<LiveSession> {
-        let mut map = self.lock();
-        let live = map.entry(live.id.clone()).or_insert(live).clone();
-        live.attached.fetch_add(1, Ordering::SeqCst);
-        live
-    }
-
-    /// Detaches a socket; the session leaves memory when nothing holds it.
-    pub fn detach(&self, live: &Arc<LiveSession>) {
-        let mut map = self.lock();
-        let left = live
-            .attached
-            .fetch_sub(1, Ordering::SeqCst)
-            .saturating_sub(1);
-        if left == 0 && !live.replying() {
-            map.remove(&live.id);
-        }
-    }
-
-    /// Called when a reply ends: the session leaves memory if no socket is attached.
-    pub fn reply_ended(&self, live: &Arc<LiveSession>, reply: &ReplySlot) {
-        let mut map = self.lock();
-        live.end_reply(reply);
-        if live.attached.load(Ordering::SeqCst) == 0 && !live.replying() {
-            map.remove(&live.id);
-        }
-    }
-
-    /// Cancels every running reply (shutdown).
-    pub fn stop_all(&self) {
-        for live in self.lock().values() {
-            live.stop_reply();
-        }
-    }
-
-    /// How many sessions are in memory.
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    /// Whether no session is in memory.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Arc<LiveSession>>> {
-        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
-    }
 }
 
 #[cfg(test)]

@@ -63,11 +63,20 @@ pub async fn run(
         .with_graceful_shutdown(stop_accepting.clone().cancelled_owned());
     let server = tokio::spawn(async move { serve.await });
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    // Messages acknowledged but left unanswered by a crash (this instance's or another's)
+    // are claimed and answered once their driver's lease has run out.
+    match crate::reply::recover::sweep_once(&app).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(replies = n, "answering messages a crash left unanswered"),
+        Err(e) => tracing::warn!(error = %e, "could not look for unanswered messages"),
+    }
+    let sweeper = tokio::spawn(crate::reply::recover::sweep(app.clone()));
 
     shutdown.await;
     tracing::info!("shutting down: no new connections");
     stop_accepting.cancel();
     housekeeping.abort();
+    sweeper.abort();
 
     // Running replies get a grace period, then are stopped and stored as partial.
     app.replies.close();

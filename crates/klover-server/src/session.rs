@@ -12,8 +12,9 @@ use crate::auth::Identity;
 use crate::error::Error;
 use crate::live::{EngineSlot, LiveSession};
 use crate::protocol::ServerEvent;
+use crate::reply::ReplyGuard;
 use crate::state::AppState;
-use crate::turn::{Tail, close_turn, mode_name, save_state, speak_offline};
+use crate::turn::{Closing, Tail, mode_name, save_state, speak_offline};
 use crate::voice::TutorVoice;
 
 /// Creates a session in the store and in memory; call [`open`] once a socket listens.
@@ -97,27 +98,15 @@ pub async fn open(app: &AppState, live: &Arc<LiveSession>, opening: Opening) -> 
         },
     )
     .await?;
-    let slot = live
-        .begin_reply("")
-        .map_err(|_| Error::BadRequest("busy".into()))?;
-    let tail = Tail::closing(live, &slot, &opening.progress);
-    let result = speak_offline(
-        app,
-        live,
-        &opening.plan,
-        &opening.offline_text,
-        &slot,
-        &tail,
-    )
-    .await;
-    match result {
-        Err(e) => {
-            app.hub.reply_ended(live, &slot);
-            Err(e)
-        }
-        Ok((_, _, true)) => Ok(()),
-        Ok(_) => close_turn(app, live, &slot, &opening.progress).await,
-    }
+    let guard = ReplyGuard::claim(app, live, "")
+        .map_err(|_| Error::Internal("a new session is already replying".into()))?;
+    let closing = Closing {
+        events: Tail::opening(live, &opening.progress),
+        answers: None,
+        guard: &guard,
+    };
+    speak_offline(app, live, &opening.plan, &opening.offline_text, closing).await?;
+    Ok(())
 }
 
 /// Loads a stored session into memory (for a resume) and attaches to it; the caller's
@@ -131,13 +120,39 @@ pub async fn load(
     if let Some(live) = app.hub.get(&row.id) {
         return Ok(app.hub.attach(live));
     }
+    let live = from_row(app, row).await?;
+    Ok(app.hub.attach(live))
+}
+
+/// Loads a stored session into memory with no socket attached, to finish a reply a crash
+/// left unanswered (whoever owns it).
+pub async fn load_detached(
+    app: &AppState,
+    session: &klover_store::SessionId,
+) -> Result<Arc<LiveSession>, Error> {
+    if let Some(live) = app.hub.get(session) {
+        return Ok(live);
+    }
+    let row = app
+        .store
+        .find_session(session)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("session `{session}`")))?;
+    let live = from_row(app, row).await?;
+    Ok(app.hub.insert_detached(live))
+}
+
+async fn from_row(
+    app: &AppState,
+    row: klover_store::SessionRow,
+) -> Result<Arc<LiveSession>, Error> {
     let curr = app
         .catalog
         .get(row.curriculum.as_str())
         .ok_or_else(|| Error::NotFound(format!("curriculum `{}`", row.curriculum)))?;
     let state: SessionState = match row.engine_state.as_deref() {
         Some(json) => serde_json::from_str(json)
-            .map_err(|e| Error::BadRequest(format!("stored session state is unreadable: {e}")))?,
+            .map_err(|e| Error::Internal(format!("stored session state is unreadable: {e}")))?,
         None => engine::start(&curr, Some(&row.current_concept))?.0,
     };
     let last_tutor = app
@@ -146,14 +161,13 @@ pub async fn load(
         .await?
         .into_iter()
         .rev()
-        .find(|t| t.role == klover_store::TurnRole::Tutor)
+        .find(|t| t.role == klover_store::TurnRole::Tutor && !t.text.is_empty())
         .map(|t| t.text);
-    let live = LiveSession::new(
+    Ok(Arc::new(LiveSession::new(
         row.id,
         row.learner,
         curr,
         row.mode.as_str().to_owned(),
         EngineSlot { state, last_tutor },
-    );
-    Ok(app.hub.attach(Arc::new(live)))
+    )))
 }

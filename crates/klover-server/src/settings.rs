@@ -59,6 +59,10 @@ pub struct Settings {
     /// Pause between the offline voice's deltas (0: send at once). A small pause makes the
     /// offline tutor feel typed; tests use it to stop or cut a reply mid-stream.
     pub offline_delta_delay_ms: u64,
+    /// How long a claim on a reply holds without renewal (`KLOVER_REPLY_LEASE_MS`). The
+    /// instance driving a reply renews it every third of this; after a crash, another
+    /// instance (or this one restarted) takes the unfinished reply over once it runs out.
+    pub reply_lease_ms: u64,
 }
 
 /// Limits protecting the service from one client (documented in `docs/operations.md`).
@@ -79,6 +83,9 @@ pub struct Limits {
     pub read_buffer_bytes: usize,
     /// tungstenite write buffer threshold per connection.
     pub write_buffer_bytes: usize,
+    /// A frame the peer does not take within this long drops the connection (seconds):
+    /// a client that stops reading must not hold its connection forever.
+    pub send_timeout_secs: u64,
 }
 
 /// LLM settings; the voice is offline unless a base URL or an API key is set.
@@ -105,6 +112,7 @@ impl Default for Settings {
             llm: LlmSettings::default(),
             shutdown_grace_ms: 3000,
             offline_delta_delay_ms: 0,
+            reply_lease_ms: 30_000,
         }
     }
 }
@@ -119,6 +127,7 @@ impl Default for Limits {
             idle_timeout_secs: 90,
             read_buffer_bytes: 4096,
             write_buffer_bytes: 4096,
+            send_timeout_secs: 10,
         }
     }
 }
@@ -127,6 +136,11 @@ impl Limits {
     /// Ping interval as a duration.
     pub fn ping_interval(&self) -> Duration {
         Duration::from_secs(self.ping_interval_secs.max(1))
+    }
+
+    /// Send timeout as a duration.
+    pub fn send_timeout(&self) -> Duration {
+        Duration::from_secs(self.send_timeout_secs.max(1))
     }
 
     /// Idle timeout as a duration.
@@ -194,6 +208,7 @@ impl Settings {
             "KLOVER_RATE_BURST" => l.rate_burst = parse(key, &value)?,
             "KLOVER_PING_INTERVAL_SECS" => l.ping_interval_secs = parse(key, &value)?,
             "KLOVER_IDLE_TIMEOUT_SECS" => l.idle_timeout_secs = parse(key, &value)?,
+            "KLOVER_SEND_TIMEOUT_SECS" => l.send_timeout_secs = parse(key, &value)?,
             "KLOVER_LLM_BASE_URL" => self.llm.base_url = Some(value),
             "KLOVER_LLM_API_KEY" => self.llm.api_key = Some(Secret(value)),
             "OPENAI_API_KEY" if self.llm.api_key.is_none() => {
@@ -202,6 +217,7 @@ impl Settings {
             "KLOVER_LLM_MODEL" => self.llm.model = Some(value),
             "KLOVER_SHUTDOWN_GRACE_MS" => self.shutdown_grace_ms = parse(key, &value)?,
             "KLOVER_OFFLINE_DELTA_DELAY_MS" => self.offline_delta_delay_ms = parse(key, &value)?,
+            "KLOVER_REPLY_LEASE_MS" => self.reply_lease_ms = parse(key, &value)?,
             _ => {}
         }
         Ok(())

@@ -10,7 +10,7 @@ use klover_domain::learner::LearnerModel;
 use klover_domain::policy::TutorPlan;
 use klover_domain::prompt::{Persona, Speaker, TranscriptTurn, VoiceContext, voice_messages};
 use klover_llm::VoiceError;
-use klover_store::{TurnRole, TurnRow, TurnStatus, Usage};
+use klover_store::{TurnId, TurnRole, TurnRow, TurnStatus, Usage};
 use tokio::sync::mpsc;
 
 use crate::error::Error;
@@ -18,10 +18,11 @@ use crate::live::{LiveSession, ReplySlot};
 use crate::protocol::{ErrorCode, ServerEvent};
 use crate::state::AppState;
 use crate::telemetry;
-use crate::turn::finish;
 use crate::voice::{LlmVoice, Rendered};
 
-/// Streams the LLM's wording of `plan` as a tutor turn.
+/// Streams the LLM's wording of `plan` as the tutor turn answering learner turn
+/// `answers`, ended with its `tutor_done`. Returns the stored text and how it ended.
+#[allow(clippy::too_many_arguments)]
 pub async fn speak(
     app: &AppState,
     live: &Arc<LiveSession>,
@@ -29,8 +30,9 @@ pub async fn speak(
     plan: &TutorPlan,
     learner: &LearnerModel,
     draft: &str,
+    answers: &TurnId,
     slot: &ReplySlot,
-) -> Result<(String, Rendered), Error> {
+) -> Result<(String, TurnStatus), Error> {
     let transcript: Vec<TranscriptTurn> = app
         .store
         .turns(&live.id)
@@ -55,8 +57,8 @@ pub async fn speak(
         draft: Some(draft),
         budget_tokens: llm.voice.config().context_budget,
     };
-    let messages = voice_messages(&ctx).map_err(|e| Error::BadRequest(e.to_string()))?;
-    let turn = app.store.begin_tutor_turn(&live.id).await?;
+    let messages = voice_messages(&ctx).map_err(|e| Error::Internal(e.to_string()))?;
+    let turn = app.store.begin_reply_turn(&live.id, answers).await?;
     let (tx, rx) = mpsc::channel::<String>(64);
     let started = Instant::now();
     let (result, relayed) = tokio::join!(
@@ -89,8 +91,18 @@ pub async fn speak(
             failed(live, e)
         }
     };
-    let text = finish(app, live, &turn, plan, rendered).await?;
-    Ok((text, rendered))
+    let move_json = serde_json::to_string(&plan.primary()).ok();
+    let done = live
+        .emit_finish(
+            &app.store,
+            &turn.id,
+            rendered.status,
+            &crate::turn::move_kind(plan),
+            move_json.as_deref(),
+            rendered.usage,
+        )
+        .await?;
+    Ok((done.text, done.status))
 }
 
 /// Stores and sends each delta as it arrives; several waiting deltas go out as one.
@@ -100,11 +112,20 @@ async fn relay(
     turn: &TurnRow,
     mut rx: mpsc::Receiver<String>,
 ) -> Result<(), Error> {
+    let mut first = true;
     while let Some(mut text) = rx.recv().await {
         while let Ok(more) = rx.try_recv() {
             text.push_str(&more);
         }
+        // PostgreSQL refuses NUL in text; SQLite would keep it. Neither is worth a reply.
+        text.retain(|c| c != '\0');
+        if text.is_empty() {
+            continue;
+        }
         live.emit_delta(&app.store, &turn.id, text).await?;
+        if std::mem::take(&mut first) {
+            crate::fault::point("mid_reply").await;
+        }
     }
     Ok(())
 }

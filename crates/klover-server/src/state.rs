@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::catalog::Catalog;
-use crate::live::Hub;
+use crate::hub::Hub;
 use crate::settings::Settings;
 use crate::voice::TutorVoice;
 
@@ -41,6 +41,8 @@ pub struct Shared {
     pub replies: TaskTracker,
     /// Open websocket connections, so shutdown can wait for them to say goodbye.
     pub connections: TaskTracker,
+    /// This process's id as the owner of the replies it drives (a claim in the store).
+    pub instance: String,
 }
 
 impl Deref for AppState {
@@ -59,6 +61,14 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
+    /// This instance's lease on a reply it drives.
+    pub fn lease(&self) -> klover_store::Lease<'_> {
+        klover_store::Lease {
+            owner: &self.instance,
+            ttl: std::time::Duration::from_millis(self.settings.reply_lease_ms.max(100)),
+        }
+    }
+
     /// Builds the shared state from its parts.
     pub fn new(settings: Settings, store: Store, catalog: Catalog, voice: TutorVoice) -> Self {
         let limits = &settings.limits;
@@ -76,6 +86,7 @@ impl AppState {
             close_sockets: CancellationToken::new(),
             replies: TaskTracker::new(),
             connections: TaskTracker::new(),
+            instance: uuid::Uuid::new_v4().to_string(),
         }))
     }
 }

@@ -85,7 +85,7 @@ impl Store {
         turn: &TurnId,
         a: &TurnAssessment,
     ) -> Result<(), StoreError> {
-        self.record(turn, a, None).await
+        self.record(turn, a, None, None).await
     }
 
     /// As [`Store::record_assessment`], and in the same transaction saves the engine's
@@ -98,14 +98,16 @@ impl Store {
         concept: &ConceptId,
         engine_state: &str,
     ) -> Result<(), StoreError> {
-        self.record(turn, a, Some((concept, engine_state))).await
+        self.record(turn, a, Some((concept, engine_state)), None)
+            .await
     }
 
-    async fn record(
+    pub(crate) async fn record(
         &self,
         turn: &TurnId,
         a: &TurnAssessment,
         state: Option<(&ConceptId, &str)>,
+        outcome: Option<&str>,
     ) -> Result<(), StoreError> {
         let _writing = self.write_turn().await;
         validate(a)?;
@@ -145,6 +147,16 @@ impl Store {
             .bind(engine_state)
             .bind(concept.as_str())
             .bind(&session)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(outcome) = outcome {
+            sqlx::query(
+                "UPDATE turns SET reply = 'assessed', reply_outcome = $1 \
+                 WHERE id = $2 AND reply = 'acknowledged'",
+            )
+            .bind(outcome)
+            .bind(turn.as_str())
             .execute(&mut *tx)
             .await?;
         }

@@ -8,6 +8,8 @@
 //! - `turns.rs`: learner and tutor turns, written so nothing typed is ever lost.
 //! - `learning.rs`: assessments, mastery, misconceptions and aha moments (one transaction
 //!   per turn), transcripts and the learner model.
+//! - `replies.rs`: the reply to each learner turn as claimable work, so a crash at any
+//!   point leaves a row saying what is left to do (acknowledged, assessed, replying).
 //! - `review.rs`: FSRS review cards.
 //! - [`model`]: the plain row types all of these read and write; [`ids`]: UUID v7 ids.
 //! - [`curriculum_files`]: reads a curriculum folder for the domain's loader.
@@ -22,6 +24,7 @@ pub mod ids;
 mod learners;
 mod learning;
 pub mod model;
+mod replies;
 mod review;
 mod sessions;
 mod store;
@@ -30,4 +33,5 @@ mod turns;
 pub use error::StoreError;
 pub use ids::{LearnerId, SessionId, TurnId};
 pub use model::*;
+pub use replies::Lease;
 pub use store::{Backend, Store};

@@ -87,6 +87,44 @@ text_enum!(
     }
 );
 text_enum!(
+    /// Where the reply to a learner turn stands (see migration 0006).
+    ReplyState {
+        /// Stored and acknowledged; not assessed yet.
+        Acknowledged = "acknowledged",
+        /// Assessed; the engine's decision is stored, the reply not begun.
+        Assessed = "assessed",
+        /// The tutor turn answering it is being written.
+        Replying = "replying",
+        /// Answered in full, closing events logged.
+        Answered = "answered",
+        /// Answered in part (stopped, or cut by a crash), closing events logged.
+        Partial = "partial",
+        /// Could not be answered; the failure is logged as events.
+        Failed = "failed",
+    }
+);
+
+impl ReplyState {
+    /// Whether nothing is left to do for this turn.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Answered | Self::Partial | Self::Failed)
+    }
+}
+
+/// A learner turn whose reply is not finished, as a claim on it returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingReply {
+    /// The learner turn.
+    pub turn: TurnRow,
+    /// Where its reply stands.
+    pub state: ReplyState,
+    /// The engine's decision (JSON), once assessed.
+    pub outcome: Option<String>,
+    /// The tutor turn answering it, once replying.
+    pub reply_turn: Option<TurnId>,
+}
+
+text_enum!(
     /// Why a review card exists.
     CardSource {
         /// An aha moment worth keeping.

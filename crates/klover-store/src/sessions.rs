@@ -231,6 +231,16 @@ impl Store {
         Ok(seqs)
     }
 
+    /// The seq of the session's latest event (0 when it has none).
+    pub async fn head_seq(&self, session: &SessionId) -> Result<i64, StoreError> {
+        let head: Option<i64> =
+            sqlx::query_scalar("SELECT last_event_seq FROM sessions WHERE id = $1")
+                .bind(session.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        head.ok_or(StoreError::NotFound("session"))
+    }
+
     /// The session's events with a seq above `after_seq`, in order (what a resuming client
     /// missed). Check the learner with [`Store::get_session`] first.
     pub async fn events_since(

@@ -11,6 +11,14 @@ use sqlx::{AnyConnection, Connection, Executor};
 
 use crate::error::{StoreError, redact};
 
+/// How long connecting may take before start-up fails with the cause: a database that
+/// accepts TCP but never answers must not hang start-up silently.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a query waits for a pooled connection before it fails: a database that went
+/// away makes requests fail (and `/readyz` say 503) in seconds, not hang.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -80,8 +88,14 @@ impl Store {
         sqlx::any::install_default_drivers();
         // One connection first: it reports the real cause when the server is down (the
         // pool would retry a refused connection until its timeout), and it migrates.
-        let mut conn = AnyConnection::connect(url)
+        tracing::info!(url = %redact(url), timeout = ?CONNECT_TIMEOUT, "connecting to the database");
+        let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, AnyConnection::connect(url))
             .await
+            .map_err(|_| {
+                let why = format!("no answer within {} s", CONNECT_TIMEOUT.as_secs());
+                let timed_out = std::io::Error::new(std::io::ErrorKind::TimedOut, why);
+                open_error(backend, url, sqlx::Error::Io(timed_out))
+            })?
             .map_err(|e| open_error(backend, url, e))?;
         if backend == Backend::Sqlite {
             // WAL is a property of the file: set once, it holds for every connection.
@@ -92,7 +106,7 @@ impl Store {
 
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -44,7 +44,7 @@ pub(crate) fn turn_from(row: &AnyRow) -> Result<TurnRow, StoreError> {
 /// write lock now (waiting out the busy timeout, where a read-then-write transaction could
 /// fail with SQLITE_BUSY), PostgreSQL locks the session row, so the turns of one session get
 /// their seqs one writer at a time.
-async fn lock_session(
+pub(crate) async fn lock_session(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     session: &SessionId,
     now: i64,
@@ -63,7 +63,7 @@ async fn lock_session(
 /// Inserts a turn with the session's next seq in one statement; the session must be
 /// locked. `None` when the session already holds `client_message_id` (nothing inserted).
 #[allow(clippy::too_many_arguments)] // one per column, all needed
-async fn insert_turn(
+pub(crate) async fn insert_turn(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: TurnId,
     session: &SessionId,
@@ -189,6 +189,25 @@ impl Store {
         move_json: Option<&str>,
         event_payloads: &[String],
     ) -> Result<(TurnRow, Vec<i64>), StoreError> {
+        self.append_whole_reply(session, id, text, status, move_json, event_payloads, None)
+            .await
+    }
+
+    /// As [`Store::append_whole_tutor_turn`], and when `answers` is given, in the same
+    /// transaction closes the reply to that learner turn as the given state: the reply,
+    /// its events and the end of the turn's work are one commit. [`StoreError::Conflict`]
+    /// (nothing stored) when that reply was already closed.
+    #[allow(clippy::too_many_arguments)] // one per column, all needed
+    pub async fn append_whole_reply(
+        &self,
+        session: &SessionId,
+        id: &TurnId,
+        text: &str,
+        status: TurnStatus,
+        move_json: Option<&str>,
+        event_payloads: &[String],
+        answers: Option<(&TurnId, crate::ReplyState)>,
+    ) -> Result<(TurnRow, Vec<i64>), StoreError> {
         let _writing = self.write_turn().await;
         if status == TurnStatus::Streaming {
             return Err(StoreError::Invalid(
@@ -217,6 +236,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         turn.move_json = move_json.map(str::to_owned);
+        if let Some((learner_turn, state)) = answers
+            && !crate::replies::close(&mut tx, learner_turn, state).await?
+        {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict(format!(
+                "the reply to turn {learner_turn} is already closed"
+            )));
+        }
         let mut seqs = Vec::with_capacity(event_payloads.len());
         for payload in event_payloads {
             seqs.push(crate::sessions::insert_event(&mut tx, session, payload).await?);
@@ -330,7 +357,9 @@ impl Store {
         let idle_ms = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
         let done = sqlx::query(
             "UPDATE turns SET status = 'partial', finished_at = $1, updated_at = $1 \
-             WHERE status = 'streaming' AND updated_at <= $2",
+             WHERE status = 'streaming' AND updated_at <= $2 \
+             AND id NOT IN (SELECT reply_turn_id FROM turns \
+                 WHERE reply = 'replying' AND reply_turn_id IS NOT NULL)",
         )
         .bind(now)
         .bind(now.saturating_sub(idle_ms))

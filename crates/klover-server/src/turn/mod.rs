@@ -10,48 +10,106 @@ use std::sync::Arc;
 use klover_domain::assess::Assessor;
 use klover_domain::engine::{self, SessionState, TurnOutcome};
 use klover_domain::policy::TutorPlan;
-use klover_store::{TurnRow, TurnStatus};
+use klover_store::{PendingReply, ReplyState, TurnRow, TurnStatus};
 
 use crate::error::Error;
-use crate::live::{LiveSession, ReplySlot};
-use crate::protocol::ServerEvent;
+use crate::live::LiveSession;
+use crate::reply::ReplyGuard;
 use crate::state::AppState;
 use crate::voice::TutorVoice;
-use crate::{convert, telemetry};
+use crate::{convert, fault, telemetry};
 
 mod speak;
 mod tail;
 
-pub(crate) use speak::{finish, speak_offline};
-pub(crate) use tail::{Tail, close_turn};
-use tail::{end, tail_events};
+pub(crate) use speak::{Closing, end_cut_reply, speak_offline};
+pub(crate) use tail::{Tail, closing_events};
 pub use tail::{progress, review_progress};
 
-/// Runs the rest of a learner turn whose text is stored and acknowledged; the reply slot
-/// is held by the caller and released here.
-pub async fn run(app: AppState, live: Arc<LiveSession>, learner_turn: TurnRow, slot: ReplySlot) {
-    if let Err(e) = run_inner(&app, &live, &learner_turn, &slot).await {
-        tracing::error!(session = %live.id, error = %e, "turn failed");
-        telemetry::error("turn");
-        live.broadcast_transient(ServerEvent::Error {
-            code: e.code(),
-            message: e.public_message(),
-        });
+/// Drives the reply to an acknowledged learner turn from where it stands to its end:
+/// assessed if it was not, then answered; a reply a crash cut is ended as partial. Runs
+/// under [`crate::reply::spawn`]'s supervision, which fails the turn on an error.
+pub(crate) async fn drive(
+    app: &AppState,
+    live: &Arc<LiveSession>,
+    pending: PendingReply,
+    guard: &ReplyGuard,
+) -> Result<(), Error> {
+    let learner_turn = &pending.turn;
+    let outcome = match (pending.state, pending.outcome.as_deref()) {
+        (ReplyState::Acknowledged, _) => {
+            fault::point("after_ack").await;
+            assess(app, live, learner_turn, guard).await?
+        }
+        (_, Some(json)) => serde_json::from_str::<TurnOutcome>(json)
+            .map_err(|e| Error::Internal(format!("stored turn outcome is unreadable: {e}")))?,
+        (state, None) => {
+            return Err(Error::Internal(format!(
+                "turn {} is {state} without a stored outcome",
+                learner_turn.id
+            )));
+        }
+    };
+    fault::point("after_assess").await;
+    let events = closing_events(app, live, learner_turn, &outcome).await?;
+    let closing = Closing {
+        events,
+        answers: Some(&learner_turn.id),
+        guard,
+    };
+    if let (ReplyState::Replying, Some(reply)) = (pending.state, &pending.reply_turn) {
+        // Its driver crashed mid-reply: what was said stands, ended as partial.
+        let move_ = move_kind(&outcome.plan);
+        let cut = end_cut_reply(app, live, reply, TurnStatus::Partial, &move_).await?;
+        let status = cut.map_or(TurnStatus::Partial, |t| t.status);
+        return closing.close(app, live, status).await;
     }
-    app.hub.reply_ended(&live, &slot);
+    let status = match &app.voice {
+        TutorVoice::Offline => {
+            let text = &outcome.offline_text;
+            speak_offline(app, live, &outcome.plan, text, closing).await?
+        }
+        TutorVoice::Llm(llm) => {
+            let learner = live.lock_engine().state.learner.clone();
+            let (said, status) = crate::speak_llm::speak(
+                app,
+                live,
+                llm,
+                &outcome.plan,
+                &learner,
+                &outcome.offline_text,
+                &learner_turn.id,
+                guard,
+            )
+            .await?;
+            fault::point("before_close").await;
+            closing.close(app, live, status).await?;
+            if status == TurnStatus::Complete {
+                live.lock_engine().last_tutor = Some(said);
+            }
+            return Ok(());
+        }
+    };
+    if status == TurnStatus::Complete {
+        live.lock_engine().last_tutor = Some(outcome.offline_text.clone());
+    }
+    Ok(())
 }
 
-async fn run_inner(
+/// Assesses the learner's words, runs the engine, and stores the assessment, the new
+/// engine state and the engine's decision in one transaction (the turn is then
+/// `assessed`); review bookkeeping follows.
+async fn assess(
     app: &AppState,
     live: &Arc<LiveSession>,
     learner_turn: &TurnRow,
-    slot: &ReplySlot,
-) -> Result<(), Error> {
+    guard: &ReplyGuard,
+) -> Result<TurnOutcome, Error> {
     let curr = live.curriculum.clone();
     let text = learner_turn.text.as_str();
     let (mut state, last_tutor) = {
-        let guard = live.lock_engine();
-        (guard.state.clone(), guard.last_tutor.clone())
+        let engine = live.lock_engine();
+        (engine.state.clone(), engine.last_tutor.clone())
     };
     let before = state.learner.clone();
     // A message after the end only hears the ending again: no judge call, no review work.
@@ -69,7 +127,7 @@ async fn run_inner(
             // rubric's verdict stands in, as on any judge failure.
             Some(llm) => tokio::select! {
                 biased;
-                _ = slot.cancel.cancelled() => {
+                _ = guard.cancel.cancelled() => {
                     klover_domain::assess::RubricAssessor::new().assess_now(req)
                 }
                 verdict = llm.judge.assess(req) => verdict,
@@ -79,9 +137,17 @@ async fn run_inner(
     let outcome = engine::learner_turn(&curr, &mut state, text, assessment);
     let record = convert::turn_assessment(&curr, &before, &state, &outcome, text);
     let json = serde_json::to_string(&state)
-        .map_err(|e| Error::BadRequest(format!("cannot encode session state: {e}")))?;
+        .map_err(|e| Error::Internal(format!("cannot encode session state: {e}")))?;
+    let outcome_json = serde_json::to_string(&outcome)
+        .map_err(|e| Error::Internal(format!("cannot encode turn outcome: {e}")))?;
     app.store
-        .record_assessment_and_state(&learner_turn.id, &record, &state.concept, &json)
+        .record_assessment_for_reply(
+            &learner_turn.id,
+            &record,
+            &state.concept,
+            &json,
+            &outcome_json,
+        )
         .await?;
     if already_finished {
         // Nothing to schedule: the ending's cards were made when the session finished.
@@ -90,39 +156,7 @@ async fn run_inner(
     }
     live.lock_engine().state = state;
     count_turn(app, &outcome);
-    let tail = tail_events(live, learner_turn, slot, &outcome);
-
-    let (said, rendered, tail_sent) = match &app.voice {
-        TutorVoice::Offline => {
-            speak_offline(app, live, &outcome.plan, &outcome.offline_text, slot, &tail).await?
-        }
-        TutorVoice::Llm(llm) => {
-            let learner = live.lock_engine().state.learner.clone();
-            let plan = &outcome.plan;
-            let (said, rendered) = crate::speak_llm::speak(
-                app,
-                live,
-                llm,
-                plan,
-                &learner,
-                &outcome.offline_text,
-                slot,
-            )
-            .await?;
-            (said, rendered, false)
-        }
-    };
-    if rendered.status == TurnStatus::Complete {
-        live.lock_engine().last_tutor = Some(said);
-    }
-    if !tail_sent {
-        tail.emit(app, live).await?;
-    }
-    if outcome.finished {
-        end(app, live).await?;
-        close_turn(app, live, slot, &outcome.progress).await?;
-    }
-    Ok(())
+    Ok(outcome)
 }
 
 /// Review bookkeeping of a turn: reschedule settled cards in a review session; add cards
@@ -158,7 +192,7 @@ pub(crate) fn mode_name(live: &LiveSession) -> String {
     }
 }
 
-pub(super) fn move_kind(plan: &TutorPlan) -> String {
+pub(crate) fn move_kind(plan: &TutorPlan) -> String {
     plan.primary().map(|m| m.kind()).unwrap_or("ask").to_owned()
 }
 
@@ -175,7 +209,7 @@ pub(crate) async fn save_state(
     state: &SessionState,
 ) -> Result<(), Error> {
     let json = serde_json::to_string(state)
-        .map_err(|e| Error::BadRequest(format!("cannot encode session state: {e}")))?;
+        .map_err(|e| Error::Internal(format!("cannot encode session state: {e}")))?;
     app.store
         .save_engine_state(session, &state.concept, &json)
         .await?;

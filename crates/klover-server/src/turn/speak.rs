@@ -1,57 +1,116 @@
 //! Speaking authored text as a tutor turn (whole, in one transaction, or streamed delta by
-//! delta), and finishing a tutor turn with its `tutor_done`.
+//! delta), ending a reply a crash cut, and closing a turn with its closing events.
 
 use std::sync::Arc;
 
 use klover_domain::policy::TutorPlan;
-use klover_store::{TurnRow, TurnStatus};
+use klover_store::{ReplyState, TurnId, TurnRow, TurnStatus};
 
 use super::move_kind;
-use super::tail::Tail;
 use crate::error::Error;
-use crate::live::{LiveSession, ReplySlot};
+use crate::fault;
+use crate::live::LiveSession;
 use crate::protocol::ServerEvent;
+use crate::reply::ReplyGuard;
 use crate::state::AppState;
-use crate::voice::{Rendered, cut_status, offline_chunks};
+use crate::voice::{cut_status, offline_chunks};
 
-/// Speaks authored text as a tutor turn, followed by `tail`. With no pause between
-/// deltas the reply is known in full at once: the turn, its deltas, `tutor_done` and `tail`
-/// are stored in one transaction, then sent in seq order. With a pause it is streamed:
-/// stored delta by delta (a stop keeps what was sent), then finished, and `tail` is left to
-/// the caller. Returns the stored text, how it ended, and whether `tail` was sent.
+/// What ends a turn: its closing events (aha, concept advanced, the end of a session,
+/// the closing `progress`), the learner turn they close (none for a session's opening),
+/// and the reply slot, freed once they are stored.
+pub(crate) struct Closing<'a> {
+    pub(crate) events: Vec<ServerEvent>,
+    pub(crate) answers: Option<&'a TurnId>,
+    pub(crate) guard: &'a ReplyGuard,
+}
+
+impl Closing<'_> {
+    /// Stores the closing events, closing the learner turn as the reply `status` says, in
+    /// one transaction; frees the slot; sends them. Logged once: a second close is a no-op.
+    pub(crate) async fn close(
+        self,
+        app: &AppState,
+        live: &Arc<LiveSession>,
+        status: TurnStatus,
+    ) -> Result<(), Error> {
+        let guard = self.guard;
+        match self.answers {
+            Some(turn) => {
+                let state = reply_state(status);
+                live.emit_close(&app.store, turn, state, &self.events, || guard.release())
+                    .await?;
+            }
+            None => {
+                live.emit_all(&app.store, &self.events, || guard.release())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How a reply that ended as `status` leaves the learner turn it answers.
+fn reply_state(status: TurnStatus) -> ReplyState {
+    match status {
+        TurnStatus::Complete => ReplyState::Answered,
+        TurnStatus::Failed => ReplyState::Failed,
+        TurnStatus::Partial | TurnStatus::Streaming => ReplyState::Partial,
+    }
+}
+
+/// Speaks authored text as a tutor turn, then closes the turn. With no pause between
+/// deltas the reply is known in full at once: the turn, its deltas, `tutor_done` and the
+/// closing events are stored in one transaction, then sent in seq order. With a pause it is
+/// streamed: stored delta by delta (a stop keeps what was sent), ended with `tutor_done`,
+/// then closed. Returns how the reply ended.
 pub(crate) async fn speak_offline(
     app: &AppState,
     live: &Arc<LiveSession>,
     plan: &TutorPlan,
     text: &str,
-    slot: &ReplySlot,
-    tail: &Tail,
-) -> Result<(String, Rendered, bool), Error> {
+    closing: Closing<'_>,
+) -> Result<TurnStatus, Error> {
     let store = &app.store;
     let pause = std::time::Duration::from_millis(app.settings.offline_delta_delay_ms);
     if pause.is_zero() {
-        let (said, rendered) = speak_whole(app, live, plan, text, slot, tail).await?;
-        return Ok((said, rendered, true));
+        return speak_whole(app, live, plan, text, closing).await;
     }
-    let turn = store.begin_tutor_turn(&live.id).await?;
+    let cancel = closing.guard.cancel.clone();
+    let turn = match closing.answers {
+        Some(answers) => store.begin_reply_turn(&live.id, answers).await?,
+        None => store.begin_tutor_turn(&live.id).await?,
+    };
     for (i, chunk) in offline_chunks(text).into_iter().enumerate() {
         if i > 0 {
             tokio::select! {
-                () = slot.cancel.cancelled() => {}
+                () = cancel.cancelled() => {}
                 () = tokio::time::sleep(pause) => {}
             }
         }
-        if slot.cancel.is_cancelled() {
+        if cancel.is_cancelled() {
             break;
         }
         live.emit_delta(store, &turn.id, chunk).await?;
+        if i == 0 && closing.answers.is_some() {
+            fault::point("mid_reply").await;
+        }
     }
-    let rendered = Rendered {
-        status: cut_status(&slot.cancel),
-        usage: None,
-    };
-    let said = finish(app, live, &turn, plan, rendered).await?;
-    Ok((said, rendered, false))
+    let move_json = serde_json::to_string(&plan.primary()).ok();
+    let done = live
+        .emit_finish(
+            store,
+            &turn.id,
+            cut_status(&cancel),
+            &move_kind(plan),
+            move_json.as_deref(),
+            None,
+        )
+        .await?;
+    if closing.answers.is_some() {
+        fault::point("before_close").await;
+    }
+    closing.close(app, live, done.status).await?;
+    Ok(done.status)
 }
 
 /// An offline reply in one transaction with its events (see [`speak_offline`]). A stop
@@ -61,19 +120,15 @@ async fn speak_whole(
     live: &Arc<LiveSession>,
     plan: &TutorPlan,
     text: &str,
-    slot: &ReplySlot,
-    tail: &Tail,
-) -> Result<(String, Rendered), Error> {
-    let rendered = Rendered {
-        status: cut_status(&slot.cancel),
-        usage: None,
-    };
-    let chunks = match rendered.status {
+    closing: Closing<'_>,
+) -> Result<TurnStatus, Error> {
+    let status = cut_status(&closing.guard.cancel);
+    let chunks = match status {
         TurnStatus::Complete => offline_chunks(text),
         _ => Vec::new(),
     };
     let said = chunks.concat();
-    let turn_id = klover_store::TurnId::new();
+    let turn_id = TurnId::new();
     let mut events: Vec<ServerEvent> = chunks
         .into_iter()
         .map(|chunk| ServerEvent::TutorDelta {
@@ -85,53 +140,52 @@ async fn speak_whole(
         turn_id: turn_id.to_string(),
         text: said.clone(),
         move_: move_kind(plan),
-        status: rendered.status.as_str().to_owned(),
+        status: status.as_str().to_owned(),
     });
-    events.extend(tail.events.iter().cloned());
+    events.extend(closing.events);
     let move_json = serde_json::to_string(&plan.primary()).ok();
-    let closes = tail.closes.as_ref();
+    let guard = closing.guard;
+    let answers = closing.answers.map(|t| (t, reply_state(status)));
     let row = live
         .emit_whole_reply(
             &app.store,
             &turn_id,
             &said,
-            rendered.status,
+            status,
             move_json.as_deref(),
             &events,
-            || {
-                if let Some(slot) = closes {
-                    app.hub.reply_ended(live, slot);
-                }
-            },
+            answers,
+            || guard.release(),
         )
         .await?;
-    Ok((row.text, rendered))
+    Ok(row.status)
 }
 
-/// Stores the end of a tutor turn and emits `tutor_done`; returns the stored text.
-pub(crate) async fn finish(
+/// Ends the tutor turn `reply` if a crash (or a failure) left it streaming: what it holds
+/// stands, as `partial` (or `if_empty` when it holds nothing), with its `tutor_done`.
+/// Returns the turn as it now is (`None` if there is no such turn).
+pub(crate) async fn end_cut_reply(
     app: &AppState,
     live: &Arc<LiveSession>,
-    turn: &TurnRow,
-    plan: &TutorPlan,
-    rendered: Rendered,
-) -> Result<String, Error> {
-    let move_json = serde_json::to_string(&plan.primary()).ok();
-    let done = app
-        .store
-        .finish_tutor_turn(
-            &turn.id,
-            rendered.status,
-            move_json.as_deref(),
-            rendered.usage,
-        )
-        .await?;
-    let event = ServerEvent::TutorDone {
-        turn_id: done.id.to_string(),
-        text: done.text.clone(),
-        move_: move_kind(plan),
-        status: done.status.as_str().to_owned(),
+    reply: &TurnId,
+    if_empty: TurnStatus,
+    move_: &str,
+) -> Result<Option<TurnRow>, Error> {
+    let turns = app.store.turns(&live.id).await?;
+    let Some(turn) = turns.into_iter().find(|t| &t.id == reply) else {
+        return Ok(None);
     };
-    live.emit(&app.store, event).await?;
-    Ok(done.text)
+    if turn.status != TurnStatus::Streaming {
+        return Ok(Some(turn));
+    }
+    let status = if turn.text.is_empty() {
+        if_empty
+    } else {
+        TurnStatus::Partial
+    };
+    let done = live
+        .emit_finish(&app.store, &turn.id, status, move_, None, None)
+        .await?;
+    tracing::warn!(session = %live.id, turn = %turn.id, status = %done.status, "a reply cut by a crash was ended");
+    Ok(Some(done))
 }

@@ -8,39 +8,18 @@ use klover_domain::engine::{self, SessionState, TurnOutcome};
 use klover_store::TurnRow;
 
 use crate::error::Error;
-use crate::live::{LiveSession, ReplySlot};
+use crate::live::LiveSession;
 use crate::protocol::{CheckpointProgress, Progress, ReviewProgress, ServerEvent};
 use crate::state::AppState;
 use crate::telemetry;
 
-/// Events that follow a tutor reply, stored with it when the reply is known in full
-/// (one transaction), else after it.
-pub(crate) struct Tail {
-    pub(super) events: Vec<ServerEvent>,
-    /// The reply slot to release once the events are stored, before they are sent: set
-    /// when the last event is the turn's closing `progress`.
-    pub(super) closes: Option<ReplySlot>,
-}
+/// Events that close a session's opening: the closing `progress` alone.
+pub(crate) struct Tail;
 
 impl Tail {
-    /// The closing `progress` alone (a session's opening).
-    pub(crate) fn closing(live: &LiveSession, slot: &ReplySlot, p: &engine::Progress) -> Self {
-        Self {
-            events: vec![closing_progress(live, p)],
-            closes: Some(slot.clone()),
-        }
-    }
-
-    /// Stores and sends the events on their own (one transaction).
-    pub(super) async fn emit(self, app: &AppState, live: &Arc<LiveSession>) -> Result<(), Error> {
-        let closes = self.closes.as_ref();
-        live.emit_all(&app.store, &self.events, || {
-            if let Some(slot) = closes {
-                app.hub.reply_ended(live, slot);
-            }
-        })
-        .await?;
-        Ok(())
+    /// The closing `progress` of a session's opening.
+    pub(crate) fn opening(live: &LiveSession, p: &engine::Progress) -> Vec<ServerEvent> {
+        vec![closing_progress(live, p)]
     }
 }
 
@@ -49,19 +28,6 @@ fn closing_progress(live: &LiveSession, p: &engine::Progress) -> ServerEvent {
     let mut event = progress(p);
     event.review = review_progress(&live.lock_engine().state);
     ServerEvent::Progress(event)
-}
-
-/// Releases the reply slot, then emits the turn's closing `progress`: a client that
-/// waits for it may send its next message at once.
-pub(crate) async fn close_turn(
-    app: &AppState,
-    live: &Arc<LiveSession>,
-    slot: &ReplySlot,
-    p: &engine::Progress,
-) -> Result<(), Error> {
-    app.hub.reply_ended(live, slot);
-    live.emit(&app.store, closing_progress(live, p)).await?;
-    Ok(())
 }
 
 /// A review session's place in its queue (`None` when learning): the checkpoints under
@@ -77,14 +43,15 @@ pub fn review_progress(state: &SessionState) -> Option<ReviewProgress> {
     })
 }
 
-/// The events that follow the reply: aha, concept advanced, and the closing `progress`
-/// unless the session finishes (then [`end`]'s events come before the closing `progress`).
-pub(super) fn tail_events(
+/// The events that close a turn, after its reply: aha, concept advanced, the end of the
+/// session if it finished (it is stored as ended now), and the closing `progress`. They
+/// are stored in one transaction with the end of the turn's work.
+pub(crate) async fn closing_events(
+    app: &AppState,
     live: &Arc<LiveSession>,
     learner_turn: &TurnRow,
-    slot: &ReplySlot,
     outcome: &TurnOutcome,
-) -> Tail {
+) -> Result<Vec<ServerEvent>, Error> {
     let mut events = Vec::new();
     if let Some(aha) = &outcome.aha {
         metrics::counter!(telemetry::AHAS).increment(1);
@@ -120,19 +87,17 @@ pub(super) fn tail_events(
             with_help,
         });
     }
-    let mut closes = None;
-    if !outcome.finished {
-        events.push(closing_progress(live, &outcome.progress));
-        closes = Some(slot.clone());
+    if outcome.finished {
+        events.extend(end(app, live).await?);
     }
-    Tail { events, closes }
+    events.push(closing_progress(live, &outcome.progress));
+    Ok(events)
 }
 
 /// The end of a session: stored as ended, then `curriculum_complete` (learning) or
 /// `review_complete` (review), then `session_ended`.
-pub(super) async fn end(app: &AppState, live: &Arc<LiveSession>) -> Result<(), Error> {
-    let store = &app.store;
-    store.end_session(&live.id).await?;
+async fn end(app: &AppState, live: &Arc<LiveSession>) -> Result<Vec<ServerEvent>, Error> {
+    app.store.end_session(&live.id).await?;
     let state = live.lock_engine().state.clone();
     let curriculum = live.curriculum.id.to_string();
     let event = if state.mode == engine::Mode::Review {
@@ -149,8 +114,7 @@ pub(super) async fn end(app: &AppState, live: &Arc<LiveSession>) -> Result<(), E
     let ended = ServerEvent::SessionEnded {
         session_id: live.id.to_string(),
     };
-    live.emit_all(store, &[event, ended], || {}).await?;
-    Ok(())
+    Ok(vec![event, ended])
 }
 
 /// The engine's progress as the protocol sends it.

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::ws::WebSocket;
-use klover_store::SessionId;
+use klover_store::{PendingReply, ReplyState, SessionId};
 use tokio::sync::broadcast;
 
 use super::{Exit, close};
@@ -14,11 +14,34 @@ use crate::live::{Frame, LiveSession};
 use crate::protocol::{
     ClientMessage, Envelope, ErrorCode, PROTOCOL_VERSION, ParseError, ServerEvent, parse_client,
 };
+use crate::reply::{self, ReplyGuard, Start};
 use crate::state::AppState;
-use crate::{session, telemetry, turn};
+use crate::{session, telemetry};
 
 /// Longest accepted `client_id`.
 const MAX_CLIENT_ID: usize = 128;
+
+/// Refuses what no message may be, before anything is stored: an empty or oversized
+/// `client_id`, empty text, and a NUL character (PostgreSQL cannot store it in text, so
+/// both backends refuse it alike).
+fn check_message(client_id: &str, text: &str) -> Result<(), Error> {
+    if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID {
+        return Err(Error::BadRequest(format!(
+            "client_id must be 1 to {MAX_CLIENT_ID} characters"
+        )));
+    }
+    if client_id.contains('\0') || text.contains('\0') {
+        return Err(Error::BadRequest(
+            "the message contains a NUL character (\\u0000), which cannot be stored: \
+             remove it and send the message again"
+                .into(),
+        ));
+    }
+    if text.trim().is_empty() {
+        return Err(Error::BadRequest("the message is empty".into()));
+    }
+    Ok(())
+}
 
 /// One websocket connection's state.
 pub struct Conn {
@@ -191,10 +214,15 @@ impl Conn {
         }
         let live = session::load(&self.app, who, &id).await?;
         self.attach(live.clone());
-        self.last_sent = last_seq;
+        // A last_seq beyond the head (a client's bug, or a database restored from a
+        // backup) is clamped to the head: the socket then gets every event from there on.
+        let head = self.app.store.head_seq(&live.id).await?;
+        self.last_sent = last_seq.min(u64::try_from(head).unwrap_or_default());
         if let Err(exit) = self.catch_up().await {
             return Ok(Err(exit));
         }
+        // A message acknowledged before a crash and never answered is answered now.
+        reply::recover::recover_session(&self.app, &live).await?;
         let resumed = ServerEvent::Resumed {
             session_id: live.id.to_string(),
             head_seq: self.last_sent,
@@ -217,71 +245,67 @@ impl Conn {
                 )
                 .await);
         };
-        if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID {
-            return Err(Error::BadRequest(format!(
-                "client_id must be 1 to {MAX_CLIENT_ID} characters"
-            )));
-        }
-        if text.trim().is_empty() {
-            return Err(Error::BadRequest("the message is empty".into()));
-        }
-        let slot = match live.begin_reply(&client_id) {
-            Ok(slot) => slot,
-            Err(running) if running.client_id == client_id => {
-                // A retry of the message being answered: acknowledge it again, add nothing.
-                let appended = self
-                    .app
-                    .store
-                    .append_learner_turn(&live.id, &client_id, &text)
-                    .await?;
-                return Ok(self.ack_again(&client_id, appended.turn).await);
-            }
-            Err(_) => {
-                return Ok(self
-                    .error(
-                        ErrorCode::ReplyInProgress,
-                        "Klover is still answering: wait for the reply (or send stop), then send this again",
-                    )
-                    .await);
-            }
-        };
-        let appended = match self
-            .app
-            .store
-            .append_learner_turn(&live.id, &client_id, &text)
-            .await
-        {
-            Ok(a) => a,
-            Err(e) => {
-                self.app.hub.reply_ended(&live, &slot);
-                return Err(e.into());
-            }
-        };
-        if !appended.new {
-            self.app.hub.reply_ended(&live, &slot);
-            return Ok(self.ack_again(&client_id, appended.turn).await);
-        }
-        let ack = ServerEvent::LearnerAck {
-            client_id,
-            turn_id: appended.turn.id.to_string(),
-            text: appended.turn.text.clone(),
-        };
-        if let Err(e) = live.emit(&self.app.store, ack).await {
-            self.app.hub.reply_ended(&live, &slot);
-            return Err(e);
-        }
+        check_message(&client_id, &text)?;
         let app = self.app.clone();
-        self.app
-            .replies
-            .spawn(turn::run(app, live, appended.turn, slot));
-        Ok(Ok(()))
+        let guard = match ReplyGuard::claim(&app, &live, &client_id) {
+            Ok(guard) => Some(guard),
+            // A retry of the message being answered: acknowledge it again, add nothing.
+            Err(running) if running.client_id == client_id => None,
+            Err(_) => return Ok(self.reply_in_progress().await),
+        };
+        if let Some(guard) = guard {
+            // An earlier message a crash left unanswered goes first.
+            let older = app.store.unfinished_replies(&live.id).await?;
+            if let Some(first) = older
+                .into_iter()
+                .find(|p| p.turn.client_message_id.as_deref() != Some(client_id.as_str()))
+            {
+                reply::spawn(&app, live, Start::Claim(first.turn.id), guard);
+                return Ok(self.reply_in_progress().await);
+            }
+            let appended = live
+                .acknowledge(&app.store, &client_id, &text, app.lease())
+                .await?;
+            if appended.new {
+                let pending = PendingReply {
+                    turn: appended.turn,
+                    state: ReplyState::Acknowledged,
+                    outcome: None,
+                    reply_turn: None,
+                };
+                reply::spawn(&app, live, Start::Claimed(pending), guard);
+                return Ok(Ok(()));
+            }
+            // Sent again after a reconnect: if its reply never finished, finish it now.
+            let turn = appended.turn;
+            reply::spawn(&app, live, Start::Claim(turn.id.clone()), guard);
+            return Ok(self.ack_again(&client_id, turn).await);
+        }
+        let appended = live
+            .acknowledge(&app.store, &client_id, &text, app.lease())
+            .await?;
+        if appended.new {
+            return Ok(Ok(()));
+        }
+        Ok(self.ack_again(&client_id, appended.turn).await)
     }
 
+    async fn reply_in_progress(&mut self) -> Result<(), Exit> {
+        self.error(
+            ErrorCode::ReplyInProgress,
+            "Klover is still answering: wait for the reply (or send stop), then send this again",
+        )
+        .await
+    }
+
+    /// Acknowledges a message already stored, after everything logged before (the first
+    /// acknowledgement included), so the client sees them in order.
     async fn ack_again(
         &mut self,
         client_id: &str,
         turn: klover_store::TurnRow,
     ) -> Result<(), Exit> {
+        self.catch_up().await?;
         let ack = ServerEvent::LearnerAck {
             client_id: client_id.to_owned(),
             turn_id: turn.id.to_string(),

@@ -176,10 +176,7 @@ impl Conn {
         if last_seen.elapsed() >= idle {
             return Err(Exit::Close(close::NORMAL, "idle timeout".into()));
         }
-        self.socket
-            .send(Message::Ping(Default::default()))
-            .await
-            .map_err(|_| Exit::Gone)
+        self.send_bounded(Message::Ping(Default::default())).await
     }
 
     /// Sends every stored event after the last one this socket sent.
@@ -213,10 +210,23 @@ impl Conn {
     }
 
     pub(crate) async fn send_raw(&mut self, json: &str) -> Result<(), Exit> {
-        self.socket
-            .send(Message::Text(json.into()))
-            .await
-            .map_err(|_| Exit::Gone)
+        self.send_bounded(Message::Text(json.into())).await
+    }
+
+    /// Sends a frame, giving up on a peer that does not read: once the socket buffers are
+    /// full a send waits for the peer, and a peer that never reads would hold this
+    /// connection's loop (its idle timeout and the shutdown's goodbye included) forever.
+    async fn send_bounded(&mut self, msg: Message) -> Result<(), Exit> {
+        let bound = self.app.settings.limits.send_timeout();
+        match tokio::time::timeout(bound, self.socket.send(msg)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Exit::Gone),
+            Err(_) => {
+                telemetry::error("send_timeout");
+                tracing::warn!(after = ?bound, "dropping a connection that does not read");
+                Err(Exit::Gone)
+            }
+        }
     }
 }
 

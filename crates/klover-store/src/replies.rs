@@ -1,0 +1,376 @@
+//! The reply to each learner turn as a claimable piece of work (migration 0006): a learner
+//! turn is acknowledged together with its `learner_ack` event, assessed together with its
+//! learner model, replied to, and closed together with its closing events. Whoever drives a
+//! reply holds a lease on it; a crash stops the renewals, and once the lease runs out a
+//! conditional UPDATE lets exactly one instance take it over.
+
+use std::time::Duration;
+
+use sqlx::any::AnyRow;
+
+use crate::store::{col, now_ms, parsed_enum};
+use crate::turns::{turn_columns, turn_from};
+use crate::{
+    AppendedTurn, PendingReply, ReplyState, SessionId, Store, StoreError, TurnId, TurnRow,
+    TurnStatus, Usage,
+};
+
+/// The states in which something is left to do.
+macro_rules! unfinished {
+    () => {
+        "('acknowledged', 'assessed', 'replying')"
+    };
+}
+
+macro_rules! pending_columns {
+    () => {
+        concat!(turn_columns!(), ", reply, reply_outcome, reply_turn_id")
+    };
+}
+
+fn pending_from(row: &AnyRow) -> Result<PendingReply, StoreError> {
+    let reply_turn: Option<String> = col(row, "reply_turn_id")?;
+    Ok(PendingReply {
+        turn: turn_from(row)?,
+        state: parsed_enum("turns.reply", col(row, "reply")?, ReplyState::parse)?,
+        outcome: col(row, "reply_outcome")?,
+        reply_turn: reply_turn.map(TurnId::from_db),
+    })
+}
+
+/// Who claims a reply, and for how long before others may take it over.
+#[derive(Debug, Clone, Copy)]
+pub struct Lease<'a> {
+    /// The claiming instance's id.
+    pub owner: &'a str,
+    /// How long the claim holds without a renewal.
+    pub ttl: Duration,
+}
+
+impl Lease<'_> {
+    fn until(&self, now: i64) -> i64 {
+        now.saturating_add(i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX / 2))
+    }
+}
+
+impl Store {
+    /// Stores what the learner typed, claimed by `lease`, and its `learner_ack` event (JSON
+    /// from `ack`, given the new turn's id) in one transaction: a learner turn is never
+    /// acknowledged without being stored, nor stored without its acknowledgement logged.
+    /// Idempotent on `client_message_id`: a retry finds the first turn (`new: false`) and
+    /// logs nothing. Returns the ack's seq when one was logged.
+    pub async fn acknowledge_learner_turn(
+        &self,
+        session: &SessionId,
+        client_message_id: &str,
+        text: &str,
+        lease: Lease<'_>,
+        ack: impl FnOnce(&TurnId) -> String,
+    ) -> Result<(AppendedTurn, Option<i64>), StoreError> {
+        let _writing = self.write_turn().await;
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        crate::turns::lock_session(&mut tx, session, now).await?;
+        let inserted = crate::turns::insert_turn(
+            &mut tx,
+            TurnId::new(),
+            session,
+            crate::TurnRole::Learner,
+            text,
+            TurnStatus::Complete,
+            Some(client_message_id),
+            now,
+        )
+        .await?;
+        let Some(turn) = inserted else {
+            tx.rollback().await?;
+            return Ok((
+                self.learner_turn_by_client_id(session, client_message_id)
+                    .await?,
+                None,
+            ));
+        };
+        sqlx::query(
+            "UPDATE turns SET reply = 'acknowledged', reply_owner = $1, reply_lease_until = $2 \
+             WHERE id = $3",
+        )
+        .bind(lease.owner)
+        .bind(lease.until(now))
+        .bind(turn.id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        let seq = crate::sessions::insert_event(&mut tx, session, &ack(&turn.id)).await?;
+        tx.commit().await?;
+        Ok((AppendedTurn { turn, new: true }, Some(seq)))
+    }
+
+    async fn learner_turn_by_client_id(
+        &self,
+        session: &SessionId,
+        client_message_id: &str,
+    ) -> Result<AppendedTurn, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            turn_columns!(),
+            " FROM turns WHERE session_id = $1 AND client_message_id = $2"
+        );
+        let row = sqlx::query(sql)
+            .bind(session.as_str())
+            .bind(client_message_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(AppendedTurn {
+            turn: turn_from(&row)?,
+            new: false,
+        })
+    }
+
+    /// As [`Store::record_assessment_and_state`], and in the same transaction moves the
+    /// turn's reply from `acknowledged` to `assessed` with the engine's decision
+    /// (`outcome`, JSON): a crash after this commit resumes at the reply, never assessing
+    /// the turn twice.
+    pub async fn record_assessment_for_reply(
+        &self,
+        turn: &TurnId,
+        a: &crate::TurnAssessment,
+        concept: &klover_domain::ConceptId,
+        engine_state: &str,
+        outcome: &str,
+    ) -> Result<(), StoreError> {
+        self.record(turn, a, Some((concept, engine_state)), Some(outcome))
+            .await
+    }
+
+    /// Claims the reply to learner turn `turn` for `lease`: succeeds when nobody holds it,
+    /// `lease.owner` already does, or the holder's lease ran out (it crashed or stalled).
+    /// One conditional UPDATE, so of several claimants exactly one wins. `None` when the
+    /// reply is finished or held by another live owner.
+    pub async fn claim_reply(
+        &self,
+        turn: &TurnId,
+        lease: Lease<'_>,
+    ) -> Result<Option<PendingReply>, StoreError> {
+        let _writing = self.write_turn().await;
+        let now = now_ms();
+        let sql = concat!(
+            "UPDATE turns SET reply_owner = $1, reply_lease_until = $2 \
+             WHERE id = $3 AND reply IN ",
+            unfinished!(),
+            " AND (reply_owner IS NULL OR reply_owner = $1 OR reply_lease_until < $4) \
+             RETURNING ",
+            pending_columns!()
+        );
+        let row = sqlx::query(sql)
+            .bind(lease.owner)
+            .bind(lease.until(now))
+            .bind(turn.as_str())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(pending_from).transpose()
+    }
+
+    /// Extends `lease.owner`'s claim on `turn`; false when it no longer holds it (the
+    /// reply finished, or another instance took it over after the lease ran out).
+    pub async fn renew_reply(&self, turn: &TurnId, lease: Lease<'_>) -> Result<bool, StoreError> {
+        let _writing = self.write_turn().await;
+        let now = now_ms();
+        let sql = concat!(
+            "UPDATE turns SET reply_lease_until = $1 \
+             WHERE id = $2 AND reply_owner = $3 AND reply IN ",
+            unfinished!()
+        );
+        let done = sqlx::query(sql)
+            .bind(lease.until(now))
+            .bind(turn.as_str())
+            .bind(lease.owner)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The session's learner turns whose reply is not finished, oldest first.
+    pub async fn unfinished_replies(
+        &self,
+        session: &SessionId,
+    ) -> Result<Vec<PendingReply>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            pending_columns!(),
+            " FROM turns WHERE session_id = $1 AND reply IN ",
+            unfinished!(),
+            " ORDER BY seq"
+        );
+        let rows = sqlx::query(sql)
+            .bind(session.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(pending_from).collect()
+    }
+
+    /// Up to `limit` unfinished replies nobody holds a live lease on (their driver
+    /// crashed), oldest first, as `(session, learner turn)`.
+    pub async fn orphaned_replies(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(SessionId, TurnId)>, StoreError> {
+        let sql = concat!(
+            "SELECT session_id, id FROM turns WHERE reply IN ",
+            unfinished!(),
+            " AND (reply_lease_until IS NULL OR reply_lease_until < $1) \
+             ORDER BY created_at LIMIT $2"
+        );
+        let rows = sqlx::query(sql)
+            .bind(now_ms())
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    SessionId::from_db(col(r, "session_id")?),
+                    TurnId::from_db(col(r, "id")?),
+                ))
+            })
+            .collect()
+    }
+
+    /// Starts the tutor turn answering learner turn `answers` (then `replying`, pointing
+    /// at it) in one transaction.
+    pub async fn begin_reply_turn(
+        &self,
+        session: &SessionId,
+        answers: &TurnId,
+    ) -> Result<TurnRow, StoreError> {
+        let _writing = self.write_turn().await;
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        crate::turns::lock_session(&mut tx, session, now).await?;
+        let turn = crate::turns::insert_turn(
+            &mut tx,
+            TurnId::new(),
+            session,
+            crate::TurnRole::Tutor,
+            "",
+            TurnStatus::Streaming,
+            None,
+            now,
+        )
+        .await?
+        .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;
+        set_replying(&mut tx, answers, &turn.id).await?;
+        tx.commit().await?;
+        Ok(turn)
+    }
+
+    /// Ends a streaming tutor turn as `status` and logs its `tutor_done` (JSON from
+    /// `event`, given the finished turn) in one transaction, so a finished reply always has
+    /// its `tutor_done`. Returns the turn and the event's seq.
+    pub async fn finish_reply_turn(
+        &self,
+        session: &SessionId,
+        turn: &TurnId,
+        status: TurnStatus,
+        move_json: Option<&str>,
+        usage: Option<Usage>,
+        event: impl FnOnce(&TurnRow) -> String,
+    ) -> Result<(TurnRow, i64), StoreError> {
+        let _writing = self.write_turn().await;
+        if status == TurnStatus::Streaming {
+            return Err(StoreError::Invalid(
+                "a turn cannot finish as `streaming`".into(),
+            ));
+        }
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let sql = concat!(
+            "UPDATE turns SET status = $1, move = $2, \
+             prompt_tokens = $3, completion_tokens = $4, finished_at = $5, updated_at = $5 \
+             WHERE id = $6 AND session_id = $7 AND status = 'streaming' RETURNING ",
+            turn_columns!()
+        );
+        let row = sqlx::query(sql)
+            .bind(status.as_str())
+            .bind(move_json)
+            .bind(usage.map(|u| u.prompt_tokens))
+            .bind(usage.map(|u| u.completion_tokens))
+            .bind(now)
+            .bind(turn.as_str())
+            .bind(session.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict(format!(
+                "turn {turn} is not streaming"
+            )));
+        };
+        let done = turn_from(&row)?;
+        let seq = crate::sessions::insert_event(&mut tx, session, &event(&done)).await?;
+        tx.commit().await?;
+        Ok((done, seq))
+    }
+
+    /// Closes the reply to learner turn `answers` as `state` and logs `payloads` (its
+    /// closing events) in one transaction. `None` (nothing logged) when it was already
+    /// closed: closing events are logged exactly once.
+    pub async fn close_reply(
+        &self,
+        session: &SessionId,
+        answers: &TurnId,
+        state: ReplyState,
+        payloads: &[String],
+    ) -> Result<Option<Vec<i64>>, StoreError> {
+        let _writing = self.write_turn().await;
+        let mut tx = self.pool.begin().await?;
+        crate::turns::lock_session(&mut tx, session, now_ms()).await?;
+        if !close(&mut tx, answers, state).await? {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let mut seqs = Vec::with_capacity(payloads.len());
+        for payload in payloads {
+            seqs.push(crate::sessions::insert_event(&mut tx, session, payload).await?);
+        }
+        tx.commit().await?;
+        Ok(Some(seqs))
+    }
+}
+
+type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
+
+async fn set_replying(tx: &mut Tx<'_>, answers: &TurnId, reply: &TurnId) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE turns SET reply = 'replying', reply_turn_id = $1 \
+         WHERE id = $2 AND reply IN ('acknowledged', 'assessed')",
+    )
+    .bind(reply.as_str())
+    .bind(answers.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Marks the reply to `answers` closed as `state`; false if it already was.
+pub(crate) async fn close(
+    tx: &mut Tx<'_>,
+    answers: &TurnId,
+    state: ReplyState,
+) -> Result<bool, StoreError> {
+    if !state.is_final() {
+        return Err(StoreError::Invalid(format!(
+            "a reply cannot close as `{state}`"
+        )));
+    }
+    let sql = concat!(
+        "UPDATE turns SET reply = $1, reply_owner = NULL, reply_lease_until = NULL \
+         WHERE id = $2 AND reply IN ",
+        unfinished!()
+    );
+    let done = sqlx::query(sql)
+        .bind(state.as_str())
+        .bind(answers.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
