@@ -1,0 +1,186 @@
+//! SIGKILL at each phase of a learner turn, on SQLite and PostgreSQL. Each kill: a server
+//! stopped at the phase is killed, a clean one is started on the same database, the client
+//! resumes, and the killed turn must end (tutor_done, then its closing progress). At the
+//! end the session's whole log is checked (see `log::check_log`) and the store must hold
+//! one learner turn per message and no unfinished reply.
+
+use std::time::Duration;
+
+use klover_fake_llm::{FakeLlm, Reply};
+use serde_json::json;
+
+use crate::child::Server;
+use crate::db::{Backend, FreshDb};
+use crate::log::{Conversation, check_log, replay};
+use crate::support::{WsClient, seed_lines};
+
+pub const VERDICT: &str = r#"{"checkpoints":[],"misconceptions":[],"asked_question":false,"asked_for_answer":false,"dont_know":false,"off_topic":false}"#;
+
+/// How many kills each phase gets (`KLOVER_FAULT_KILLS`, default 2).
+pub fn kills_per_phase() -> usize {
+    std::env::var("KLOVER_FAULT_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2)
+}
+
+/// Where a turn is killed, and with which voice.
+#[derive(Clone, Copy)]
+pub struct Phase {
+    pub point: &'static str,
+    pub llm: bool,
+    /// Offline replies streamed delta by delta (else stored in one transaction).
+    pub streamed: bool,
+}
+
+/// A fake LLM whose replies stream slowly enough to be cut, and whose judge says nothing
+/// (the rubric decides).
+pub async fn slow_llm() -> FakeLlm {
+    let fake = FakeLlm::start().await;
+    fake.set_responder(|req| {
+        if req.is_stream() {
+            Reply::text(
+                "So what does the loop do while that request is on the network, in your own words?",
+            )
+            .chunk_interval(Duration::from_millis(15))
+        } else {
+            Reply::text(VERDICT)
+        }
+    });
+    fake
+}
+
+fn envs(phase: Phase, fake: Option<&FakeLlm>) -> Vec<(&'static str, String)> {
+    let mut envs = Vec::new();
+    if let Some(fake) = fake {
+        envs.push(("KLOVER_LLM_BASE_URL", fake.base_url()));
+        envs.push(("KLOVER_LLM_API_KEY", "sk-fake".into()));
+        envs.push(("KLOVER_LLM_MODEL", "fake-model".into()));
+    }
+    if phase.streamed {
+        envs.push(("KLOVER_OFFLINE_DELTA_DELAY_MS", "10".into()));
+    }
+    envs
+}
+
+/// Kills the server at `phase` [`kills_per_phase`] times on `backend`; returns the
+/// session's whole log after the last recovery, checked.
+pub async fn killed_at(backend: Backend, phase: Phase) -> usize {
+    let db = FreshDb::new(backend).await;
+    let fake = if phase.llm {
+        Some(slow_llm().await)
+    } else {
+        None
+    };
+    let clean = envs(phase, fake.as_ref());
+    let mut paused = clean.clone();
+    paused.push(("KLOVER_FAULT_PAUSE", phase.point.into()));
+    let lines = seed_lines();
+    let mut conv = Conversation::default();
+    for k in 0..kills_per_phase() {
+        let mut server = Server::start(&db.url, &paused).await;
+        let mut ws = if k == 0 {
+            let mut ws = WsClient::connect(&server.ws_url()).await.unwrap();
+            ws.send(json!({"type": "start", "curriculum": "async-python"}))
+                .await;
+            conv.until(&mut ws, "progress").await;
+            ws
+        } else {
+            conv.resume(&server.ws_url()).await.0
+        };
+        let id = conv.say(&mut ws, &lines[k % lines.len()]).await;
+        server.wait_point(phase.point).await;
+        server.kill9();
+        conv.drain(&mut ws).await;
+
+        let server = Server::start(&db.url, &clean).await;
+        let (mut ws, _resumed) = conv.resume(&server.ws_url()).await;
+        conv.until_closed(&mut ws, &id).await;
+        drop(ws);
+        server.kill9();
+    }
+    let server = Server::start(&db.url, &clean).await;
+    let log = replay(&server.ws_url(), &conv.session_id).await;
+    check_log(&log, &conv.sent);
+    assert_eq!(
+        &log[..conv.frames.len()],
+        conv.frames.as_slice(),
+        "what the client saw live is what the log holds"
+    );
+    let store = klover_store::Store::connect(&db.url).await.unwrap();
+    let session = klover_store::SessionId::parse(&conv.session_id).unwrap();
+    let turns = store.turns(&session).await.unwrap();
+    let learner_turns = turns
+        .iter()
+        .filter(|t| t.role == klover_store::TurnRole::Learner)
+        .count();
+    assert_eq!(
+        learner_turns,
+        conv.sent.len(),
+        "no learner turn lost or doubled"
+    );
+    assert!(
+        store.unfinished_replies(&session).await.unwrap().is_empty(),
+        "no reply left unfinished"
+    );
+    assert!(
+        turns
+            .iter()
+            .all(|t| t.status != klover_store::TurnStatus::Streaming),
+        "no tutor turn left streaming"
+    );
+    store.close().await;
+    drop(server);
+    db.finish().await;
+    conv.sent.len()
+}
+
+const AFTER_ACK: Phase = Phase {
+    point: "after_ack",
+    llm: false,
+    streamed: false,
+};
+const AFTER_ASSESS: Phase = Phase {
+    point: "after_assess",
+    llm: false,
+    streamed: false,
+};
+const MID_OFFLINE: Phase = Phase {
+    point: "mid_reply",
+    llm: false,
+    streamed: true,
+};
+const MID_LLM: Phase = Phase {
+    point: "mid_reply",
+    llm: true,
+    streamed: false,
+};
+const BEFORE_CLOSE: Phase = Phase {
+    point: "before_close",
+    llm: true,
+    streamed: false,
+};
+
+macro_rules! phase_tests {
+    ($($name:ident: $backend:expr, $phase:expr;)+) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                killed_at($backend, $phase).await;
+            }
+        )+
+    };
+}
+
+phase_tests! {
+    sqlite_killed_after_the_ack_still_answers: Backend::Sqlite, AFTER_ACK;
+    postgres_killed_after_the_ack_still_answers: Backend::Postgres, AFTER_ACK;
+    sqlite_killed_after_the_assessment_still_answers: Backend::Sqlite, AFTER_ASSESS;
+    postgres_killed_after_the_assessment_still_answers: Backend::Postgres, AFTER_ASSESS;
+    sqlite_killed_mid_offline_reply_ends_it_partial: Backend::Sqlite, MID_OFFLINE;
+    postgres_killed_mid_offline_reply_ends_it_partial: Backend::Postgres, MID_OFFLINE;
+    sqlite_killed_mid_llm_stream_ends_it_partial: Backend::Sqlite, MID_LLM;
+    postgres_killed_mid_llm_stream_ends_it_partial: Backend::Postgres, MID_LLM;
+    sqlite_killed_between_reply_and_closing_events_closes_the_turn: Backend::Sqlite, BEFORE_CLOSE;
+    postgres_killed_between_reply_and_closing_events_closes_the_turn: Backend::Postgres, BEFORE_CLOSE;
+}
