@@ -151,3 +151,47 @@ fn a_missing_folder_says_so() {
     assert!(!ok);
     assert!(text.contains("cannot read curriculum folder"), "{text}");
 }
+
+#[test]
+fn a_failing_example_is_named_with_its_line_and_what_was_credited_instead() {
+    assert_broken(
+        "failing-example",
+        &[
+            "loaded: broken",
+            "recall 0.50 (1/2)",
+            "concepts/01-a.toml:14: must show `threads-share`: \"the threads all use one heap\" — credited nothing",
+            "1 example failed",
+        ],
+    );
+    // A swapped role and a negation are not credited: the counterexamples pass.
+    let (_, text) = check("tests/fixtures/broken/failing-example");
+    assert!(text.contains("0 of 2 counterexamples credited"), "{text}");
+}
+
+#[test]
+fn a_tutor_text_that_states_a_checkpoint_is_a_giveaway_unless_declared() {
+    assert_broken(
+        "giveaway",
+        &[
+            "concepts/01-a.toml:3: opening_question: states `threads-share`",
+            "fix: ask rather than tell",
+        ],
+    );
+    // The analogy says the same words but declares them in `states`: not reported.
+    let (_, text) = check("tests/fixtures/broken/giveaway");
+    assert!(!text.contains("analogies[0]"), "{text}");
+}
+
+#[test]
+fn malformed_cues_are_reported_with_the_fix() {
+    assert_broken(
+        "malformed-cue",
+        &[
+            "cues[0]: malformed cue `key||insight`",
+            "cues[1]: malformed cue `+key`",
+            "cues[2]: malformed cue `0.5:`: nothing to match after the weight",
+            "cues[3]: malformed cue `0.3 label`: `0.3` reads as a word",
+            "cues[4]: malformed cue `key > > insight`",
+        ],
+    );
+}

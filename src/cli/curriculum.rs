@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use klover_domain::assess::examples;
+use klover_domain::assess::{examples, giveaway};
 use std::process::ExitCode;
 
 use klover_domain::Curriculum;
@@ -120,8 +120,13 @@ fn check(dir: &Path, batches: &[PathBuf], verbose: bool) -> anyhow::Result<ExitC
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let mut out = check_summary(&c);
     let report = examples::run(&c, &examples::authored(&c));
+    let leaks = giveaway::giveaways(&c);
+    let mut out = check_summary(&c);
+    if !(report.passed() && leaks.is_empty()) {
+        // Valid files, but examples or tutor texts fail: not "ok".
+        out = out.replacen("ok: ", "loaded: ", 1);
+    }
     let (cps, mcs) = report.totals();
     if cps.examples + cps.counterexamples + mcs.examples + mcs.counterexamples > 0 {
         let _ = writeln!(out, "\nauthored examples:\n{}", report.summary());
@@ -133,33 +138,111 @@ fn check(dir: &Path, batches: &[PathBuf], verbose: bool) -> anyhow::Result<ExitC
         let batch = examples::parse_batch(&text, &path.display().to_string())
             .map_err(anyhow::Error::msg)?;
         let r = examples::run(&c, &batch);
-        let _ = writeln!(out, "\n{} ({} wordings):\n{}", path.display(), batch.len(), r.summary());
+        let _ = writeln!(
+            out,
+            "\n{} ({} wordings):\n{}",
+            path.display(),
+            batch.len(),
+            r.summary()
+        );
         if verbose {
             out.push_str(&failures(dir, &r));
         }
         for w in &r.unknown {
-            let _ = writeln!(out, "{}: unknown concept or target `{}` / `{}`", w.at, w.concept, w.target);
+            let _ = writeln!(
+                out,
+                "{}: unknown concept or target `{}` / `{}`",
+                w.at, w.concept, w.target
+            );
         }
     }
     std::io::stdout().write_all(out.as_bytes())?;
-    if report.passed() {
+    if !leaks.is_empty() {
+        let mut err = format!(
+            "{}: {} tutor text{} away the answer:\n",
+            dir.display(),
+            leaks.len(),
+            if leaks.len() == 1 { " gives" } else { "s give" }
+        );
+        for g in &leaks {
+            let states: Vec<&str> = g.states.iter().map(|s| s.as_str()).collect();
+            let declare = if g.key.starts_with("questions") || g.key.starts_with("analogies") {
+                format!(
+                    ", or, if it must say it, declare it: states = [\"{}\"]",
+                    states.join("\", \"")
+                )
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                err,
+                "{}: {}: states `{}` before the learner could: \"{}\"\n  fix: ask rather than tell (a question, or leave the key idea out){declare}",
+                locate(dir, &g.concept, &g.text),
+                g.key,
+                states.join("`, `"),
+                g.text,
+            );
+        }
+        eprint!("{err}");
+    }
+    if report.passed() && leaks.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
+    if report.passed() {
+        return Ok(ExitCode::FAILURE);
+    }
     let n = report.failures.len() + report.unknown.len();
-    let mut err = format!("{}: {n} example{} failed:\n", dir.display(), if n == 1 { "" } else { "s" });
+    let mut err = format!(
+        "{}: {n} example{} failed:\n",
+        dir.display(),
+        if n == 1 { "" } else { "s" }
+    );
     err.push_str(&failures(dir, &report));
     for w in &report.unknown {
-        let _ = writeln!(err, "{}: unknown target `{}`", dir.join(&w.at).display(), w.target);
+        let _ = writeln!(
+            err,
+            "{}: unknown target `{}`",
+            dir.join(&w.at).display(),
+            w.target
+        );
     }
     err.push_str("fix: change the cues (or contradictions) until the wording is read as meant, or move it to the other list if it was misfiled (docs/curriculum.md, \"Examples\")\n");
     eprint!("{err}");
     Ok(ExitCode::FAILURE)
 }
 
+/// `file:line` of an authored text in the concept's file, found by its first words (the
+/// model keeps no positions for texts); the folder when it cannot be found.
+fn locate(dir: &Path, concept: &str, text: &str) -> String {
+    let head: String = text.chars().take(40).collect();
+    let Ok(entries) = std::fs::read_dir(dir.join("concepts")) else {
+        return dir.display().to_string();
+    };
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.sort();
+    for path in files {
+        let Ok(body) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if !body.contains(&format!("id = \"{concept}\"")) {
+            continue;
+        }
+        if let Some(at) = body.find(&head) {
+            let line = body[..at].lines().count().max(1);
+            return format!("{}:{line}", path.display());
+        }
+        return path.display().to_string();
+    }
+    dir.display().to_string()
+}
+
 /// Per checkpoint and misconception: recall and precision of its examples.
 fn table(r: &examples::Report) -> String {
     let mut out = String::new();
-    for (kind, map) in [("checkpoint", &r.checkpoints), ("misconception", &r.misconceptions)] {
+    for (kind, map) in [
+        ("checkpoint", &r.checkpoints),
+        ("misconception", &r.misconceptions),
+    ] {
         for (id, t) in map {
             let _ = writeln!(
                 out,
@@ -170,7 +253,11 @@ fn table(r: &examples::Report) -> String {
                 t.precision(),
                 t.false_hits,
                 t.counterexamples,
-                if kind == "checkpoint" { "credited" } else { "flagged" },
+                if kind == "checkpoint" {
+                    "credited"
+                } else {
+                    "flagged"
+                },
             );
         }
     }
@@ -195,7 +282,11 @@ fn failures(dir: &Path, r: &examples::Report) -> String {
             .as_deref()
             .map(|q| format!(" (answering \"{q}\")"))
             .unwrap_or_default();
-        let _ = writeln!(out, "{at}: {must} `{}`: \"{}\"{context} — {}", w.target, w.text, f.got);
+        let _ = writeln!(
+            out,
+            "{at}: {must} `{}`: \"{}\"{context} — {}",
+            w.target, w.text, f.got
+        );
     }
     out
 }

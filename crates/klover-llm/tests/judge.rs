@@ -187,3 +187,86 @@ fn quotes_must_be_verbatim_but_may_carry_quotation_marks() {
     let span = find_quote(text, "else").unwrap();
     assert_eq!(span.quote(text), Some("else"));
 }
+
+/// The reference curriculum's threads-and-processes concept, with one learner line.
+fn reference_request<'a>(c: &'a Curriculum, text: &'a str) -> AssessRequest<'a> {
+    let concept = c
+        .concept(&ConceptId::parse("threads-and-processes").unwrap())
+        .unwrap();
+    AssessRequest {
+        curriculum: c,
+        concept,
+        text,
+        last_tutor: None,
+    }
+}
+
+fn verdict_crediting(id: &str, quote: &str) -> serde_json::Value {
+    json!({
+        "checkpoints": [{"id": id, "score": 1.0, "evidence": quote}],
+        "misconceptions": [],
+        "asked_question": false, "asked_for_answer": false, "dont_know": false, "off_topic": false
+    })
+}
+
+#[tokio::test]
+async fn when_the_judge_answers_a_rubric_credit_it_does_not_give_does_not_survive() {
+    let fake = FakeLlm::start().await;
+    let c = klover_domain::testing::async_python();
+    let text = "threads share the same memory";
+    let rubric = RubricAssessor::new().assess_now(reference_request(&c, text));
+    assert!(
+        rubric.score(&cp("threads-share-memory")) >= 0.6,
+        "the rubric credits it"
+    );
+    // The judge reads it otherwise (nothing credited): the judge decides.
+    fake.push(Reply::text(
+        &json!({"checkpoints": [], "misconceptions": [], "asked_question": false,
+                "asked_for_answer": false, "dont_know": false, "off_topic": false})
+        .to_string(),
+    ));
+    let a = judge(&fake).assess(reference_request(&c, text)).await;
+    assert_eq!(a.source, AssessmentSource::Merged);
+    assert_eq!(a.score(&cp("threads-share-memory")), 0.0);
+}
+
+#[tokio::test]
+async fn the_rubric_vetoes_a_judge_credit_for_a_contradicted_claim() {
+    let fake = FakeLlm::start().await;
+    let c = klover_domain::testing::async_python();
+    let text = "processes share the same memory and threads each get their own private memory";
+    // A credulous judge credits the swapped claim with a real quote.
+    fake.push(Reply::text(
+        &verdict_crediting(
+            "processes-separate-memory",
+            "threads each get their own private memory",
+        )
+        .to_string(),
+    ));
+    let a = judge(&fake).assess(reference_request(&c, text)).await;
+    assert!(
+        a.score(&cp("processes-separate-memory")) < 0.6,
+        "vetoed: {:?}",
+        a.scores
+    );
+}
+
+#[tokio::test]
+async fn the_judge_prompt_carries_the_authored_examples_and_counterexamples() {
+    let fake = FakeLlm::start().await;
+    let c = klover_domain::testing::async_python();
+    fake.push(Reply::text(
+        &verdict_crediting("threads-share-memory", "x").to_string(),
+    ));
+    let _ = judge(&fake)
+        .assess(reference_request(&c, "threads share memory"))
+        .await;
+    let concept = c
+        .concept(&ConceptId::parse("threads-and-processes").unwrap())
+        .unwrap();
+    let cp = concept.checkpoint(&cp("threads-share-memory")).unwrap();
+    let system = &fake.requests()[0].messages()[0].1;
+    assert!(system.contains("Does NOT state it:"), "{system}");
+    assert!(system.contains(&cp.examples[0].text), "{system}");
+    assert!(system.contains(&cp.counterexamples[0].text), "{system}");
+}

@@ -37,8 +37,11 @@ pub fn turn_assessment(
         .iter()
         .copied()
         .filter(|id| !outcome.assessment.scores.contains_key(*id));
+    // Checkpoints of other concepts the learner stated in passing are stored too.
+    let elsewhere = outcome.elsewhere.iter().filter(|id| !stated.contains(id));
     let mastery = assessed
         .chain(unassessed)
+        .chain(elsewhere)
         .map(|id| MasteryUpdate {
             checkpoint: id.clone(),
             mastery: after.learner.p_known(id).clamp(0.0, 1.0),

@@ -35,6 +35,59 @@ use rust_stemmers::Stemmer;
 use super::normal::{typo_budget, within_edits};
 use super::text::{Folded, Token, fold_word, is_negator, stem};
 
+/// Pronouns a clause may open with when its subject is left to the tutor's question.
+const PRONOUNS: &[&str] = &[
+    "they", "it", "its", "them", "these", "those", "this", "that",
+];
+
+/// Words that stand for a subject only when a verb follows ("each gets its own copy", not
+/// "each process has its own memory").
+const DETERMINERS: &[&str] = &["each", "both", "all", "every", "one", "two"];
+
+/// Verbs that may follow such a determiner (besides any `-ing` form).
+const VERBS: &[&str] = &[
+    "get", "gets", "got", "has", "have", "had", "run", "runs", "use", "uses", "see", "sees",
+    "share", "shares", "write", "writes", "read", "reads", "can", "could", "will", "would", "is",
+    "are", "do", "does", "keep", "keeps", "hold", "holds", "own", "owns", "need", "needs",
+];
+
+/// Whether a clause opens with a stand-in for the question's subject: a pronoun, or
+/// `each`/`both`/`all` followed by a verb.
+fn elided_subject(clause: &[Token]) -> bool {
+    let word = |k: usize| clause.get(k).map(|t| t.folded.as_str());
+    match word(0) {
+        Some(w) if PRONOUNS.contains(&w) => true,
+        Some(w) if DETERMINERS.contains(&w) => {
+            word(1).is_some_and(|v| VERBS.contains(&v) || v.ends_with("ing"))
+        }
+        _ => false,
+    }
+}
+
+/// Words of a bare answer that may come before an elided subject ("two, each gets…").
+const ANSWER_WORDS: &[&str] = &[
+    "yes",
+    "yeah",
+    "yep",
+    "no",
+    "nope",
+    "one",
+    "two",
+    "1",
+    "2",
+    "ok",
+    "okay",
+    "sure",
+    "right",
+    "well",
+    "hmm",
+    "um",
+    "so",
+    "obviously",
+    "definitely",
+    "exactly",
+];
+
 /// How far back (in words) a negator reaches.
 const NEGATION_REACH: usize = 4;
 
@@ -88,9 +141,12 @@ pub enum CueMatch {
 /// The tutor's question a learner's answer is read against.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
-    /// The folded question.
+    /// The folded question (with the sentence before it).
     pub question: &'a Folded,
+    /// Whether a bag cue's terms may come from the question; a claim's subject always may.
+    pub bags: bool,
 }
+
 /// Synonym groups by stem: each stem maps to the phrases (as stem lists) it may stand for.
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms(BTreeMap<String, Vec<Vec<String>>>);
@@ -177,7 +233,9 @@ pub fn problems(source: &str) -> Vec<String> {
         && first.parse::<f64>().is_ok()
         && weight.is_none()
     {
-        out.push(format!("`{first}` reads as a word: write `{first}: …` for a weight"));
+        out.push(format!(
+            "`{first}` reads as a word: write `{first}: …` for a weight"
+        ));
     }
     for group in body.split(" > ") {
         if group.trim().is_empty() {
@@ -191,7 +249,9 @@ pub fn problems(source: &str) -> Vec<String> {
             }
             for alt in t.split('|') {
                 if alt.is_empty() {
-                    out.push(format!("`{term}` has an empty alternative (`||` or a `|` at an end)"));
+                    out.push(format!(
+                        "`{term}` has an empty alternative (`||` or a `|` at an end)"
+                    ));
                 } else if alt.split(['+', '-']).any(str::is_empty) {
                     out.push(format!("`{alt}` has a `+` or `-` with no word beside it"));
                 }
@@ -308,6 +368,9 @@ fn prefix_typo(prefix: &str, t: &Token) -> bool {
     })
 }
 
+/// One occurrence of a term: (first token, length, the alternative holds a negator).
+type Occurrence = (usize, usize, bool);
+
 /// Occurrences of a term among `tokens[range]`: `(first token, length, the alternative
 /// that matched holds a negator word)`.
 fn occurrences(
@@ -380,9 +443,9 @@ pub fn per_sentence(
             let first = f.tokens.partition_point(|t| t.sentence < s);
             let last = f.tokens.partition_point(|t| t.sentence <= s);
             let m = if cue.claim {
-                match_claim(cue, f, first..last)
+                match_claim(cue, f, first..last, context)
             } else {
-                match_terms(cue, f, first..last, context)
+                match_terms(cue, f, first..last, context.filter(|c| c.bags))
             };
             match m {
                 CueMatch::Credited(..) => CueMatch::Credited(start, end),
@@ -392,8 +455,37 @@ pub fn per_sentence(
         .collect()
 }
 
-/// A claim: every group in order inside one clause of the sentence `range`.
-fn match_claim(cue: &Cue, f: &Folded, range: std::ops::Range<usize>) -> CueMatch {
+/// A claim: every group in order inside one clause of the sentence `range`. In the
+/// context of a question, the subject (the first group) may be the question's instead:
+/// "two, each gets its own copy", answering "…two threads… one copy or two?", says that
+/// threads each get their own; the rest of the claim must still be the learner's.
+fn match_claim(
+    cue: &Cue,
+    f: &Folded,
+    range: std::ops::Range<usize>,
+    context: Option<Context<'_>>,
+) -> CueMatch {
+    let predicate = context.and_then(|c| {
+        let subject: Vec<&Term> = cue
+            .terms
+            .iter()
+            .filter(|t| t.group == 0 && !t.exclude)
+            .collect();
+        let elided = !subject.is_empty()
+            && subject.iter().all(|t| in_question(t, c.question))
+            && subject
+                .iter()
+                .all(|t| occurrences(t, &f.tokens, range.clone()).is_empty());
+        elided.then(|| Cue {
+            weight: cue.weight,
+            claim: true,
+            terms: cue.terms.iter().filter(|t| t.group > 0).cloned().collect(),
+        })
+    });
+    let cue = predicate.as_ref().unwrap_or(cue);
+    if cue.terms.iter().all(|t| t.exclude) {
+        return CueMatch::Absent;
+    }
     let mut negated = false;
     let mut i = range.start;
     while i < range.end {
@@ -401,8 +493,19 @@ fn match_claim(cue: &Cue, f: &Folded, range: std::ops::Range<usize>) -> CueMatch
         let j = (i..range.end)
             .find(|&k| f.tokens[k].clause != clause)
             .unwrap_or(range.end);
+        // An elided subject stands for "they", "it", "each"…, not for another noun:
+        // "no, processes share memory" does not say that threads do.
+        // …and only at the start of the answer, after at most a bare "yes", "two"…: in
+        // "each process has its own GIL so they can use all cores", "they" is the
+        // learner's processes.
+        let stands_in = predicate.is_none()
+            || (elided_subject(&f.tokens[i..j])
+                && f.tokens[range.start..i]
+                    .iter()
+                    .all(|t| ANSWER_WORDS.contains(&t.folded.as_str())));
         match match_terms(cue, f, i..j, None) {
-            CueMatch::Credited(..) => return CueMatch::Credited(0, 0),
+            CueMatch::Credited(..) if stands_in => return CueMatch::Credited(0, 0),
+            CueMatch::Credited(..) => {}
             CueMatch::Negated => negated = true,
             CueMatch::Absent => {}
         }
@@ -421,7 +524,7 @@ fn match_terms(
     range: std::ops::Range<usize>,
     context: Option<Context<'_>>,
 ) -> CueMatch {
-    let mut found: Vec<(usize, Vec<(usize, usize, bool)>)> = Vec::new();
+    let mut found: Vec<(usize, Vec<Occurrence>)> = Vec::new();
     let mut from_context = 0usize;
     let mut own_new = false;
     for term in &cue.terms {
@@ -511,14 +614,22 @@ fn assign(
         return true;
     };
     let (cur, before, so_far) = bounds;
-    let floor = if *group > cur { so_far.max(before) } else { before };
+    let floor = if *group > cur {
+        so_far.max(before)
+    } else {
+        before
+    };
     for &(i, n) in first {
         if i < floor || (i..i + n).any(|k| used.contains(&k)) {
             continue;
         }
         let mark = used.len();
         used.extend(i..i + n);
-        let so_far_here = if *group > cur { i + n } else { so_far.max(i + n) };
+        let so_far_here = if *group > cur {
+            i + n
+        } else {
+            so_far.max(i + n)
+        };
         if assign(rest, used, (*group, floor, so_far_here)) {
             return true;
         }

@@ -214,7 +214,11 @@ pub fn run(c: &Curriculum, wordings: &[Wording]) -> Report {
             .collect();
         let flagged: Vec<&str> = a.misconceptions.iter().map(|m| m.id.as_str()).collect();
         let example = w.kind == Kind::Example;
-        let ok = if concept.checkpoints.iter().any(|k| k.id.as_str() == w.target) {
+        let ok = if concept
+            .checkpoints
+            .iter()
+            .any(|k| k.id.as_str() == w.target)
+        {
             let hit = credited.contains(&w.target.as_str());
             tally(&mut report.checkpoints, &w.target, example, hit);
             hit == example

@@ -2,7 +2,9 @@
 //! whether…", "no idea", "I wonder…") or ask an open question ("Why would it block?").
 //! They state nothing, so the rubric credits no checkpoint from them (nor counts them as
 //! a negated statement). A yes/no question ("So only one thread runs at a time?") is a
-//! tentative answer and still counts, as in the seed.
+//! tentative answer and still counts, as in the seed — unless the learner does not commit
+//! to it: the turn also hedges ("…? not sure") or offers another answer after it ("…? or
+//! is it…", "…? maybe it only…").
 
 use super::text::{Token, is_negator};
 
@@ -51,7 +53,8 @@ pub(super) fn uncertainty(
     tokens: &[Token],
     sentences: &[(usize, usize)],
 ) -> Vec<Uncertainty> {
-    sentences
+    let mut asked = Vec::new();
+    let mut out: Vec<Uncertainty> = sentences
         .iter()
         .enumerate()
         .map(|(s, &(start, end))| {
@@ -70,12 +73,30 @@ pub(super) fn uncertainty(
                     .iter()
                     .any(|w| WH.contains(w) || matches!(*w, "whether" | "if"))
             });
+            asked.push((asks, hedge.is_some(), alternative(&words)));
             Uncertainty {
                 uncertain: hedge.is_some() || (asks && opens_with_wh(&words)),
                 embedded_question,
             }
         })
-        .collect()
+        .collect();
+    // A yes/no question is a tentative answer ("So multiprocessing means more GILs?"),
+    // unless the learner does not commit to it: the turn hedges somewhere ("…? not
+    // sure") or offers another answer after it ("…? or is it…", "…? maybe it only…?").
+    let hedged = asked.iter().any(|&(_, h, _)| h);
+    for (i, u) in out.iter_mut().enumerate() {
+        let yes_no = asked[i].0 && !u.uncertain;
+        let other_answer = asked[i + 1..].iter().any(|&(_, _, alt)| alt);
+        if yes_no && (hedged || other_answer) {
+            u.uncertain = true;
+        }
+    }
+    out
+}
+
+/// Whether a sentence offers another answer: it opens with "or", or it is "maybe …".
+fn alternative(words: &[&str]) -> bool {
+    matches!(words.first(), Some(&"or" | &"maybe" | &"perhaps"))
 }
 
 /// Where the words of one sentence hedge, if they do.
@@ -157,6 +178,31 @@ mod tests {
         ] {
             assert_eq!(uncertain(text), [false], "{text}");
         }
+    }
+
+    #[test]
+    fn a_yes_no_question_the_learner_does_not_commit_to_states_nothing() {
+        for text in [
+            "do threads share memory? i thought maybe but not sure",
+            "processes have separate memory? or do they share some?",
+            "would it block everything? maybe it only slows the others down slightly?",
+            "maybe the gil means only one thread at a time?? not sure tbh",
+        ] {
+            assert!(uncertain(text)[0], "{text}");
+        }
+        // The seed's tentative answers still count; a statement after an "or" is its own.
+        assert_eq!(
+            uncertain(
+                "They might take a long time to return? Or maybe the job itself doesn't require the worker."
+            ),
+            [true, false]
+        );
+        assert_eq!(
+            uncertain(
+                "So multiprocessing means there will be more GILs able to work? More actual threads doing computing?"
+            ),
+            [false, false]
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod cue;
 pub mod examples;
+pub mod giveaway;
 pub mod hedge;
 pub mod normal;
 mod rubric;
@@ -263,7 +264,11 @@ pub fn merge(rubric: Assessment, judge: Assessment) -> Assessment {
         }
     }
     for c in judge.contradictions {
-        if !out.contradictions.iter().any(|m| m.checkpoint == c.checkpoint) {
+        if !out
+            .contradictions
+            .iter()
+            .any(|m| m.checkpoint == c.checkpoint)
+        {
             out.contradictions.push(c);
         }
     }

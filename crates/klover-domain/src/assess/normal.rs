@@ -25,6 +25,9 @@ const SHORTHAND: &[(&str, &str)] = &[
     ("becasue", "because"),
     ("becuz", "because"),
     ("thru", "through"),
+    ("theyre", "they"),
+    ("theyve", "they"),
+    ("theyll", "they"),
     ("u", "you"),
     ("ur", "your"),
     ("r", "are"),
@@ -71,9 +74,38 @@ pub const HYPHEN_PREFIXES: &[&str] = &["re", "pre", "non", "co", "un", "de", "su
 
 /// Words after `and` that show a new claim begins (a new subject), not a list.
 const NEW_SUBJECT: &[&str] = &[
-    "i", "you", "he", "she", "it", "we", "they", "its", "their", "the", "each", "every", "all",
-    "this", "that", "these", "those", "there", "then", "so", "one", "both", "async", "sync",
-    "threads", "processes", "thread", "process", "tasks", "cpu", "gil", "python",
+    "i",
+    "you",
+    "he",
+    "she",
+    "it",
+    "we",
+    "they",
+    "its",
+    "their",
+    "the",
+    "each",
+    "every",
+    "all",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "then",
+    "so",
+    "one",
+    "both",
+    "async",
+    "sync",
+    "threads",
+    "processes",
+    "thread",
+    "process",
+    "tasks",
+    "cpu",
+    "gil",
+    "python",
 ];
 
 /// The word a learner meant by `folded` (itself when nothing applies).
@@ -199,14 +231,16 @@ pub fn within_edits(a: &str, b: &str, max: usize) -> bool {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=n {
         let mut row_min = usize::MAX;
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -245,10 +279,19 @@ mod tests {
 
     #[test]
     fn chat_shorthand_and_small_misspellings_read_as_words() {
-        assert_eq!(words("wait til it's done"), ["wait", "until", "its", "done"]);
+        assert_eq!(
+            words("wait til it's done"),
+            ["wait", "until", "its", "done"]
+        );
         assert_eq!(words("untill the reply"), ["until", "the", "reply"]);
-        assert_eq!(words("slow bc it waits"), ["slow", "because", "it", "waits"]);
-        assert_eq!(words("b/c it waits w/o work"), ["because", "it", "waits", "without", "work"]);
+        assert_eq!(
+            words("slow bc it waits"),
+            ["slow", "because", "it", "waits"]
+        );
+        assert_eq!(
+            words("b/c it waits w/o work"),
+            ["because", "it", "waits", "without", "work"]
+        );
         assert_eq!(words("10k threads"), ["10000", "threads"]);
         assert_eq!(words("10,000 threads"), ["10000", "threads"]);
         assert_eq!(words("it re-applies"), ["it", "reapplies"]);

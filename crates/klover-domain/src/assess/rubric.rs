@@ -13,8 +13,8 @@ use super::cue::{
 };
 use super::text::{Folded, fold, is_negator, stemmer};
 use super::{
-    AssessRequest, Assessment, AssessmentSource, CheckpointScore, Contradiction,
-    MisconceptionHit, Span,
+    AssessRequest, Assessment, AssessmentSource, CheckpointScore, Contradiction, MisconceptionHit,
+    Span,
 };
 
 /// Cues (same syntax as authored ones) for "just tell me the answer".
@@ -105,7 +105,13 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
     let compiled = compiled(&st, req);
     let text = fold(&st, req.text);
     let question = req.last_tutor.and_then(|t| question_of(&st, t));
-    let context = question.as_ref().map(|q| Context { question: q });
+    let context = question.as_ref().map(|q| Context {
+        question: q,
+        bags: true,
+    });
+    // A misconception's bag cues never read the question (it often words the belief
+    // itself); its claims may take their subject from it.
+    let claim_context = context.map(|c| Context { bags: false, ..c });
     let n = text.sentences.len();
     let mut a = Assessment::empty(req.concept);
     a.source = AssessmentSource::Rubric;
@@ -117,7 +123,7 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
         .iter()
         .zip(&compiled.misconceptions)
     {
-        let per = best_per_sentence(cues, &text, false, None);
+        let per = best_per_sentence(cues, &text, false, claim_context);
         let hit: Vec<bool> = per.iter().map(|(w, _)| *w >= super::COVERED).collect();
         if let Some((_, span)) = per.iter().find(|(w, _)| *w >= super::COVERED) {
             a.misconceptions.push(MisconceptionHit {
@@ -162,7 +168,10 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
                 evidence: Some(Span { start, end }),
             });
         }
-        let negated = cc.cues.iter().any(|c| match_statement(c, &text) == CueMatch::Negated);
+        let negated = cc
+            .cues
+            .iter()
+            .any(|c| match_statement(c, &text) == CueMatch::Negated);
         if score.0 == 0.0 && (negated || contra.iter().any(|c| *c)) {
             a.negated.push(cp.id.clone());
         }
@@ -180,7 +189,13 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
 
 /// The turn flags: a question (and which authored one), "just tell me", "I don't know",
 /// off topic.
-fn flags(req: &AssessRequest<'_>, st: &Stemmer, compiled: &Compiled, text: &Folded, a: &mut Assessment) {
+fn flags(
+    req: &AssessRequest<'_>,
+    st: &Stemmer,
+    compiled: &Compiled,
+    text: &Folded,
+    a: &mut Assessment,
+) {
     let flags = flag_cues(st);
     let direct = is_question(req.text, text);
     // "I'm not sure what the worker is" asks indirectly: a question when it matches an
@@ -209,17 +224,24 @@ fn flags(req: &AssessRequest<'_>, st: &Stemmer, compiled: &Compiled, text: &Fold
             .any(|t| compiled.vocabulary.contains(&t.stem));
 }
 
-/// The question sentences of the tutor's last message, folded: the context an answer is
-/// read in. `None` when the tutor asked nothing.
+/// The question sentences of the tutor's last message and the sentence just before the
+/// first of them ("Two threads use one global. Are they looking at one copy or two?"),
+/// folded: the context an answer is read in. `None` when the tutor asked nothing.
 fn question_of(st: &Stemmer, tutor: &str) -> Option<Folded> {
     let f = fold(st, tutor);
-    let asked: Vec<&str> = f
+    let sentences: Vec<&str> = f
         .sentences
         .iter()
         .filter_map(|&(s, e)| tutor.get(s..e))
-        .filter(|s| s.trim_end().ends_with('?'))
         .collect();
-    (!asked.is_empty()).then(|| fold(st, &asked.join(" ")))
+    let first = sentences.iter().position(|s| s.trim_end().ends_with('?'))?;
+    let asked: Vec<&str> = sentences
+        .iter()
+        .enumerate()
+        .filter(|&(i, s)| i + 1 == first || s.trim_end().ends_with('?'))
+        .map(|(_, s)| *s)
+        .collect();
+    Some(fold(st, &asked.join(" ")))
 }
 
 /// Per sentence: the best weight among `cues` that match it, and the sentence's span.
@@ -231,7 +253,10 @@ fn best_per_sentence(
 ) -> Vec<(f64, Option<Span>)> {
     let mut out = vec![(0.0, None); text.sentences.len()];
     for cue in cues {
-        for (s, m) in per_sentence(cue, text, statements_only, context).iter().enumerate() {
+        for (s, m) in per_sentence(cue, text, statements_only, context)
+            .iter()
+            .enumerate()
+        {
             if let CueMatch::Credited(start, end) = *m
                 && cue.weight > out[s].0
             {

@@ -44,14 +44,26 @@ fn the_judge_decides_credit_and_the_rubric_only_vetoes() {
         evidence: None,
     });
     let m = merge(rubric, judge);
-    assert_eq!(m.score(&CheckpointId::parse("a").unwrap()), 0.9, "judge credits");
+    assert_eq!(
+        m.score(&CheckpointId::parse("a").unwrap()),
+        0.9,
+        "judge credits"
+    );
     assert_eq!(
         m.score(&CheckpointId::parse("b").unwrap()),
         0.2,
         "a rubric credit the judge does not give does not survive"
     );
-    assert_eq!(m.score(&CheckpointId::parse("c").unwrap()), 0.0, "negation vetoes");
-    assert_eq!(m.score(&CheckpointId::parse("d").unwrap()), 0.0, "contradiction vetoes");
+    assert_eq!(
+        m.score(&CheckpointId::parse("c").unwrap()),
+        0.0,
+        "negation vetoes"
+    );
+    assert_eq!(
+        m.score(&CheckpointId::parse("d").unwrap()),
+        0.0,
+        "contradiction vetoes"
+    );
     assert_eq!(m.misconceptions.len(), 1);
     assert_eq!(m.contradictions.len(), 1);
     assert!(m.asked_question);
@@ -63,7 +75,10 @@ fn the_judge_decides_credit_and_the_rubric_only_vetoes() {
 fn a_checkpoint_the_judge_leaves_out_is_not_credited() {
     let rubric = assessment(&[("a", 1.0)]);
     let judge = assessment(&[]);
-    assert_eq!(merge(rubric, judge).score(&CheckpointId::parse("a").unwrap()), 0.0);
+    assert_eq!(
+        merge(rubric, judge).score(&CheckpointId::parse("a").unwrap()),
+        0.0
+    );
 }
 
 #[test]

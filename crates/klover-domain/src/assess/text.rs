@@ -48,8 +48,22 @@ const NEGATORS: &[&str] = &[
 
 /// Words that start a new clause (negation does not cross them).
 const CLAUSE_WORDS: &[&str] = &[
-    "but", "because", "since", "although", "though", "while", "whereas", "however", "yet", "so",
-    "whilst", "unlike", "instead", "then", "meanwhile", "otherwise",
+    "but",
+    "because",
+    "since",
+    "although",
+    "though",
+    "while",
+    "whereas",
+    "however",
+    "yet",
+    "so",
+    "whilst",
+    "unlike",
+    "instead",
+    "then",
+    "meanwhile",
+    "otherwise",
 ];
 
 /// Whether a folded word is a negator.
@@ -120,7 +134,12 @@ pub fn fold(stemmer: &Stemmer, text: &str) -> Folded {
             let folded = super::normal::normalise(&raw);
             if CLAUSE_WORDS.contains(&folded.as_str())
                 || (folded == "and"
-                    && tokens.iter().rev().take_while(|t| t.clause == clause).count() >= 3
+                    && tokens
+                        .iter()
+                        .rev()
+                        .take_while(|t| t.clause == clause)
+                        .count()
+                        >= 3
                     && super::normal::and_starts_claim(text, end))
             {
                 clause += 1;
@@ -144,7 +163,8 @@ pub fn fold(stemmer: &Stemmer, text: &str) -> Folded {
                 }
                 clause += 1;
             }
-        } else if matches!(c, ',' | ';' | ':' | '(' | ')' | '—' | '–') {
+        } else if matches!(c, ',' | ';' | ':' | '(' | ')' | '—' | '–') || spaced_dash(text, i, c)
+        {
             clause += 1;
         } else if let Some(word) = super::normal::symbol_word(c, text, i) {
             // `&` reads as "and", `=` as "is", `->` as "so" (a new clause).
@@ -171,6 +191,14 @@ pub fn fold(stemmer: &Stemmer, text: &str) -> Folded {
         sentences,
         uncertainty,
     }
+}
+
+/// A dash between spaces ("…don't - each process…") breaks a clause like a comma; a
+/// hyphen inside a word (`I/O-bound`) does not.
+fn spaced_dash(text: &str, i: usize, c: char) -> bool {
+    c == '-'
+        && text[..i].ends_with(char::is_whitespace)
+        && text[i + 1..].starts_with(|d: char| d.is_whitespace() || d == '-')
 }
 
 /// Joins `i/o`-style pairs of single letters into one token (`io`); true if it did.

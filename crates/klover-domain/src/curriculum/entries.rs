@@ -79,9 +79,23 @@ fn list(
                 "this text is empty",
                 "write the text or remove the entry",
             );
+        } else if what == "evidence cues" {
+            cue_problems(r, item, offset, &format!("{key}[{i}]"));
         }
     }
     items.into_iter().map(|s| s.trim().to_owned()).collect()
+}
+
+/// Reports a malformed cue (`a||b`, `+a`, `0.5:` with nothing after it, `0.3 label`).
+fn cue_problems(r: &mut Report<'_>, cue: &str, offset: usize, key: &str) {
+    for p in crate::assess::cue::problems(cue) {
+        r.at(
+            Some(offset),
+            Some(key.to_owned()),
+            format!("malformed cue `{cue}`: {p}"),
+            "see \"Cue syntax\" in docs/curriculum.md",
+        );
+    }
 }
 
 pub(crate) fn build_concept(
@@ -127,6 +141,15 @@ pub(crate) fn build_concept(
         .map(|(i, a)| Analogy {
             id: text(r, &a.id, &format!("analogies[{i}].id")),
             text: text(r, &a.text, &format!("analogies[{i}].text")),
+            states: a
+                .states
+                .iter()
+                .enumerate()
+                .filter_map(|(j, s)| {
+                    let key = format!("analogies[{i}].states[{j}]");
+                    parse_id(r, s, &key, CheckpointId::parse)
+                })
+                .collect(),
         })
         .collect();
     let questions = c
@@ -229,7 +252,12 @@ fn build_checkpoint(
         .contradictions
         .iter()
         .enumerate()
-        .map(|(j, c)| text(r, c, &format!("{key}.contradictions[{j}]")))
+        .map(|(j, c)| {
+            let k = format!("{key}.contradictions[{j}]");
+            let t = text(r, c, &k);
+            cue_problems(r, &t, c.span().start, &k);
+            t
+        })
         .collect();
     let examples = wordings(r, &e.examples, &format!("{key}.examples"));
     let counterexamples = wordings(r, &e.counterexamples, &format!("{key}.counterexamples"));
@@ -275,7 +303,12 @@ fn build_misconception(
         .iter()
         .enumerate()
         .filter_map(|(j, s)| {
-            parse_id(r, s, &format!("{key}.contradicts[{j}]"), CheckpointId::parse)
+            parse_id(
+                r,
+                s,
+                &format!("{key}.contradicts[{j}]"),
+                CheckpointId::parse,
+            )
         })
         .collect();
     let examples = wordings(r, &e.examples, &format!("{key}.examples"));
@@ -305,7 +338,7 @@ fn wordings(r: &mut Report<'_>, list: &[Spanned<String>], key: &str) -> Vec<Exam
         .collect()
 }
 
-/// Checks every `[[questions]]` entry's `states` against the whole curriculum: each id
+/// Checks every `[[questions]]` and `[[analogies]]` entry's `states` against the whole curriculum: each id
 /// must be a checkpoint of the same concept (an answer can only state what its concept
 /// teaches). Runs once all concepts are built, to name the concept a foreign id is from.
 pub(crate) fn check_states(
@@ -327,29 +360,43 @@ pub(crate) fn check_states(
             text: &f.text,
             problems,
         };
-        for (i, q) in cf.questions.iter().enumerate() {
-            for (j, s) in q.states.iter().enumerate() {
-                let Ok(id) = CheckpointId::parse(s.get_ref()) else {
-                    continue; // reported as a bad id already
-                };
-                let message = match owner.get(&id) {
-                    Some(c) if *c == &concept.id => continue,
-                    Some(c) => format!(
-                        "checkpoint `{id}` belongs to concept `{c}`, not `{}`",
-                        concept.id
-                    ),
-                    None => format!("unknown checkpoint `{id}`"),
-                };
-                r.at(
-                    Some(s.span().start),
-                    Some(format!("questions[{i}].states[{j}]")),
-                    message,
-                    format!(
-                        "list only checkpoints of this concept that the answer states: {}",
-                        own.join(", ")
-                    ),
-                );
-            }
+        let declared = cf
+            .questions
+            .iter()
+            .enumerate()
+            .flat_map(|(i, q)| {
+                q.states
+                    .iter()
+                    .enumerate()
+                    .map(move |(j, s)| (format!("questions[{i}].states[{j}]"), s))
+            })
+            .chain(cf.analogies.iter().enumerate().flat_map(|(i, a)| {
+                a.states
+                    .iter()
+                    .enumerate()
+                    .map(move |(j, s)| (format!("analogies[{i}].states[{j}]"), s))
+            }));
+        for (key, s) in declared {
+            let Ok(id) = CheckpointId::parse(s.get_ref()) else {
+                continue; // reported as a bad id already
+            };
+            let message = match owner.get(&id) {
+                Some(c) if *c == &concept.id => continue,
+                Some(c) => format!(
+                    "checkpoint `{id}` belongs to concept `{c}`, not `{}`",
+                    concept.id
+                ),
+                None => format!("unknown checkpoint `{id}`"),
+            };
+            r.at(
+                Some(s.span().start),
+                Some(key),
+                message,
+                format!(
+                    "list only checkpoints of this concept that the answer states: {}",
+                    own.join(", ")
+                ),
+            );
         }
     }
 }

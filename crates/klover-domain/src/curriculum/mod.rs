@@ -114,11 +114,14 @@ pub struct Example {
 }
 
 impl Example {
-    /// Parses `"> question\nanswer"` or a plain answer.
+    /// Parses `"> question\nanswer"` (the answer is the last line; the question may span
+    /// lines) or a plain answer.
     pub fn parse(source: &str, at: String) -> Self {
         let source = source.trim();
+        // The answer is the last line; everything before it is the tutor's words (which
+        // may span lines, code included).
         if let Some(rest) = source.strip_prefix('>')
-            && let Some((q, a)) = rest.split_once('\n')
+            && let Some((q, a)) = rest.rsplit_once('\n')
         {
             return Self {
                 context: Some(q.trim().to_owned()),
@@ -170,6 +173,9 @@ pub struct Analogy {
     pub id: String,
     /// The analogy as the tutor tells it.
     pub text: String,
+    /// Checkpoints of the same concept the analogy states outright: once the tutor tells
+    /// it, they count as stated by the tutor (never credited to the learner's echo).
+    pub states: Vec<CheckpointId>,
 }
 
 /// A question a learner is likely to ask, with a brief answer that hands the thinking back.

@@ -105,6 +105,9 @@ pub struct MisconceptionEntry {
 pub struct AnalogyEntry {
     pub id: Spanned<String>,
     pub text: Spanned<String>,
+    /// Checkpoints of this concept that the analogy states.
+    #[serde(default)]
+    pub states: Vec<Spanned<String>>,
 }
 
 /// `[[questions]]`: a likely learner question and its brief answer.

@@ -5,6 +5,7 @@
 //! [`crate::assess::Assessor`]) and hands the [`Assessment`] to [`learner_turn`]; the
 //! offline path does both in [`offline_turn`].
 
+mod elsewhere;
 mod progress;
 mod questions;
 pub mod replay;
@@ -110,6 +111,9 @@ pub struct TurnOutcome {
     pub progress: Progress,
     /// The session is over.
     pub finished: bool,
+    /// Checkpoints of other concepts the turn stated in passing, now recorded in the
+    /// learner model (they do not steer the move).
+    pub elsewhere: Vec<CheckpointId>,
 }
 
 /// Starts a learning session at `concept`, or at the first concept of the path.
@@ -242,6 +246,13 @@ pub fn learner_turn(
         .map(|c| (c.id.clone(), state.learner.p_known(&c.id)))
         .collect();
     let covered = state.learner.observe(concept, &assessment, text, &targeted);
+    let elsewhere: Vec<CheckpointId> = elsewhere::credits(curriculum, state, text)
+        .into_iter()
+        .map(|(id, quote)| {
+            state.learner.credit(&id, &quote);
+            id
+        })
+        .collect();
     state.dialogue.note_learner_turn(&assessment, &covered);
     let resolved = resolve_misconceptions(state, &assessment);
     let aha = crate::aha::detect(&crate::aha::AhaInput {
@@ -283,6 +294,7 @@ pub fn learner_turn(
         advanced,
         progress: progress(curriculum, state),
         finished: state.finished,
+        elsewhere,
     }
 }
 
@@ -378,6 +390,7 @@ fn finished_outcome(
         advanced: None,
         progress: progress(curriculum, state),
         finished: true,
+        elsewhere: Vec::new(),
     }
 }
 

@@ -31,6 +31,9 @@ pub struct ReplayTurn {
     pub covered: Vec<CheckpointId>,
     /// Misconceptions shown.
     pub misconceptions: Vec<MisconceptionId>,
+    /// Checkpoints of other concepts stated in passing (recorded, not steering).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub elsewhere: Vec<CheckpointId>,
     /// `question`, `asked_for_answer`, `dont_know`, `off_topic`.
     pub flags: Vec<&'static str>,
     /// The decisive tutor move.
@@ -116,6 +119,7 @@ fn to_turn(state: &SessionState, concept: ConceptId, line: &str, o: TurnOutcome)
             .collect(),
         covered: o.covered,
         misconceptions: o.misconceptions,
+        elsewhere: o.elsewhere,
         flags,
         tutor_move: o.plan.primary().cloned(),
         aha: o

@@ -164,6 +164,26 @@ impl LearnerModel {
         newly
     }
 
+    /// Records one correct observation of a checkpoint outside the current concept (the
+    /// learner stated it in passing), with their words. A checkpoint the tutor stated is
+    /// left alone.
+    pub fn credit(&mut self, id: &CheckpointId, quote: &str) {
+        let p = self.p_known(id);
+        let params = self.params;
+        let entry = self
+            .checkpoints
+            .entry(id.clone())
+            .or_insert(CheckpointKnowledge {
+                p_known: p,
+                evidence: None,
+                stated_by_tutor: false,
+            });
+        if !entry.stated_by_tutor {
+            entry.p_known = bkt_update(&params, entry.p_known, true);
+            entry.evidence = Some(quote.to_owned());
+        }
+    }
+
     /// Records that the tutor stated a checkpoint (Assert): it no longer counts as a gap,
     /// and the learner is not credited for it.
     pub fn mark_stated(&mut self, id: &CheckpointId) {

@@ -191,11 +191,18 @@ impl TutorPlan {
                 .and_then(|c| c.questions.get(i))
                 .map_or(&[][..], |q| &q.states[..])
         };
+        let told = |id: &str| {
+            curriculum
+                .concept(&self.concept)
+                .and_then(|c| c.analogies.iter().find(|a| a.id == id))
+                .map_or(&[][..], |a| &a.states[..])
+        };
         let mut stated: Vec<CheckpointId> = Vec::new();
         for m in &self.moves {
             let ids = match m {
                 Move::Assert { checkpoint } => std::slice::from_ref(checkpoint),
                 Move::Answer { question: Some(i) } => answered(*i),
+                Move::Analogy { id } => told(id),
                 _ => &[],
             };
             for id in ids {

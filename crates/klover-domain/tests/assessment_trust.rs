@@ -1,0 +1,228 @@
+//! Assessment a teacher can trust, on the reference curriculum: the false credits, missed
+//! misconceptions and missed right answers that new learners' wordings showed (issue
+//! "Assessment a teacher can trust"), kept as regression cases. The curriculum's own
+//! examples (run by `klover curriculum check`, see `tests/curriculum_check.rs`) are the
+//! broad test; these pin the reported failures and each mechanism by name.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{async_python, credited, flagged};
+use klover_domain::ConceptId;
+use klover_domain::assess::{AssessRequest, RubricAssessor};
+
+fn in_context(concept: &str, question: &str, text: &str) -> Vec<String> {
+    let c = async_python();
+    let id = ConceptId::parse(concept).unwrap();
+    RubricAssessor::new()
+        .assess_now(AssessRequest {
+            curriculum: &c,
+            concept: c.concept(&id).unwrap(),
+            text,
+            last_tutor: Some(question),
+        })
+        .covered()
+        .into_iter()
+        .map(|id| id.to_string())
+        .collect()
+}
+
+#[test]
+fn swapped_roles_credit_neither_memory_checkpoint_and_show_the_wrong_beliefs() {
+    let c = async_python();
+    let text = "processes share the same memory and threads each get their own private memory";
+    let got = credited(&c, "threads-and-processes", text);
+    assert!(!got.contains(&"threads-share-memory".to_owned()), "{got:?}");
+    assert!(
+        !got.contains(&"processes-separate-memory".to_owned()),
+        "{got:?}"
+    );
+    let shown = flagged(&c, "threads-and-processes", text);
+    assert!(
+        shown.contains(&"processes-share-memory".to_owned())
+            || shown.contains(&"threads-have-separate-memory".to_owned()),
+        "{shown:?}"
+    );
+}
+
+#[test]
+fn the_right_claim_about_each_is_credited_when_both_are_stated() {
+    let c = async_python();
+    let got = credited(
+        &c,
+        "threads-and-processes",
+        "threads share the same memory, whereas each process gets its own separate memory",
+    );
+    assert!(got.contains(&"threads-share-memory".to_owned()), "{got:?}");
+    assert!(
+        got.contains(&"processes-separate-memory".to_owned()),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn wrong_statements_reported_by_testers_are_not_praised() {
+    let c = async_python();
+    for (concept, text, not) in [
+        (
+            "io-vs-cpu",
+            "i'd say async is best for the heavy calculations",
+            "async-helps-io-bound",
+        ),
+        (
+            "event-loop",
+            "the loop waits right there for it to finish and only then goes on",
+            "loop-runs-until-wait",
+        ),
+        (
+            "threading-vs-async",
+            "you cant run 10,000 threads because the cpu only has like 8 cores",
+            "threads-cost-memory",
+        ),
+        (
+            "gil",
+            "because of the gil python can only ever use one core, even multiprocessing cant get around that",
+            "one-gil-per-process",
+        ),
+    ] {
+        let got = credited(&c, concept, text);
+        assert!(!got.contains(&not.to_owned()), "{text:?} credited {got:?}");
+    }
+}
+
+#[test]
+fn misconceptions_reported_as_missed_are_flagged() {
+    let c = async_python();
+    for (concept, text, id) in [
+        (
+            "io-vs-cpu",
+            "If I make my matrix multiplication async it will finish sooner",
+            "async-makes-everything-faster",
+        ),
+        (
+            "gil",
+            "ThreadPoolExecutor with 16 workers will make my number crunching 16x faster",
+            "more-threads-use-more-cores",
+        ),
+        (
+            "event-loop",
+            "asyncio.gather runs all the coroutines at the same time on different cores",
+            "loop-runs-tasks-in-parallel",
+        ),
+        (
+            "blocking-in-async",
+            "once you mark a function async def it automatically runs in the background",
+            "async-def-is-enough",
+        ),
+        (
+            "threading-vs-async",
+            "There is no real cost to threads",
+            "threads-are-free",
+        ),
+    ] {
+        let got = flagged(&c, concept, text);
+        assert!(got.contains(&id.to_owned()), "{text:?} flagged {got:?}");
+    }
+}
+
+#[test]
+fn learner_spelling_does_not_hide_a_right_answer() {
+    let c = async_python();
+    for (concept, text, id) in [
+        (
+            "sync-vs-async",
+            "sync code waits til each call is done before it moves on to the next one",
+            "sync-waits-for-completion",
+        ),
+        (
+            "sync-vs-async",
+            "sync code has to wait untill the call finishes before moving on",
+            "sync-waits-for-completion",
+        ),
+        (
+            "threads-and-processes",
+            "each process has its own seperate memory",
+            "processes-separate-memory",
+        ),
+    ] {
+        let got = credited(&c, concept, text);
+        assert!(got.contains(&id.to_owned()), "{text:?} credited {got:?}");
+    }
+}
+
+#[test]
+fn an_answer_is_read_in_the_context_of_the_tutors_question() {
+    let q = "Now the same worker runs async code and fires off the slow call. What does it do until the reply comes back?";
+    let got = in_context(
+        "sync-vs-async",
+        q,
+        "It goes off to do other tasks until the reply comes back",
+    );
+    assert!(
+        got.contains(&"async-works-while-waiting".to_owned()),
+        "{got:?}"
+    );
+    // The same words without the question do not say who goes off.
+    let c = async_python();
+    let alone = credited(&c, "sync-vs-async", "It goes off and comes back later");
+    assert!(alone.is_empty(), "{alone:?}");
+    // The question cannot be the answer: echoing its words brings nothing new.
+    let echo = in_context("sync-vs-async", q, "until the reply comes back");
+    assert!(echo.is_empty(), "{echo:?}");
+}
+
+#[test]
+fn an_insight_of_a_visited_concept_stated_in_passing_is_recorded_without_steering() {
+    let c = async_python();
+    let script = "@concept threads-and-processes\n@concept gil\nthe GIL exists because all the threads of a process share the same memory\n";
+    let turns = klover_domain::engine::replay::replay(&c, None, script).unwrap();
+    let t = &turns[0];
+    assert_eq!(t.concept.as_str(), "gil");
+    assert!(
+        t.elsewhere
+            .iter()
+            .any(|id| id.as_str() == "threads-share-memory"),
+        "{:?}",
+        t.elsewhere
+    );
+    // The move stays with the GIL: nothing about threads' memory is confirmed.
+    assert!(!t.tutor.contains("share the same memory"), "{}", t.tutor);
+}
+
+#[test]
+fn a_replay_line_starting_with_a_quote_mark_sets_the_tutors_question() {
+    let c = async_python();
+    let script = "> Now the same worker runs async code and fires off the slow call. What does it do until the reply comes back?\nIt goes off to do other tasks until the reply comes back\n";
+    let turns = klover_domain::engine::replay::replay(&c, None, script).unwrap();
+    assert_eq!(turns.len(), 1, "the > line is not a learner turn");
+    assert!(
+        turns[0]
+            .covered
+            .iter()
+            .any(|id| id.as_str() == "async-works-while-waiting"),
+        "{:?}",
+        turns[0].scores
+    );
+}
+
+#[test]
+fn a_review_answer_is_read_in_the_context_of_the_review_question() {
+    let c = async_python();
+    let cp = klover_domain::CheckpointId::parse("async-works-while-waiting").unwrap();
+    let (mut state, opening) =
+        klover_domain::engine::start_review(&c, std::slice::from_ref(&cp)).unwrap();
+    assert!(
+        opening.offline_text.contains("until the reply comes back"),
+        "the review asks the authored review question: {}",
+        opening.offline_text
+    );
+    let o = klover_domain::engine::offline_turn(
+        &c,
+        &mut state,
+        "It goes off to do other tasks until the reply comes back",
+        Some(&opening.offline_text),
+    )
+    .unwrap();
+    assert!(o.assessment.score(&cp) >= 0.6, "{:?}", o.assessment.scores);
+}
