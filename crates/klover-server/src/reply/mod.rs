@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use klover_store::{PendingReply, ReplyState, TurnId, TurnStatus};
+use klover_store::{PendingReply, ReplyState, SessionId, TurnId, TurnStatus};
+use tokio_util::sync::CancellationToken;
 
 use crate::error::Error;
 use crate::live::{LiveSession, ReplySlot};
@@ -98,17 +99,18 @@ async fn supervise(app: AppState, live: Arc<LiveSession>, start: Start, guard: R
         },
     };
     let turn_id = pending.turn.id.clone();
-    let work =
-        std::panic::AssertUnwindSafe(turn::drive(&app, &live, pending, &guard)).catch_unwind();
-    tokio::pin!(work);
-    let ttl = app.lease().ttl;
-    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + ttl / 3, ttl / 3);
-    let result = loop {
-        tokio::select! {
-            r = &mut work => break r,
-            _ = renew.tick() => keep_claim(&app, &live, &turn_id, &guard).await,
-        }
-    };
+    // The lease is renewed by a task of its own: polled from this one, a renewal could
+    // wait for the store's writer lock held by the turn it interrupted (a deadlock).
+    let renewals = tokio::spawn(keep_claim(
+        app.clone(),
+        live.id.clone(),
+        turn_id.clone(),
+        guard.cancel.clone(),
+    ));
+    let result = std::panic::AssertUnwindSafe(turn::drive(&app, &live, pending, &guard))
+        .catch_unwind()
+        .await;
+    renewals.abort();
     let failure = match result {
         Ok(Ok(())) => return,
         Ok(Err(e)) => e.to_string(),
@@ -129,16 +131,24 @@ async fn supervise(app: AppState, live: Arc<LiveSession>, start: Start, guard: R
     }
 }
 
-/// Renews this instance's claim; a lost claim (another instance took the reply over
-/// after our lease ran out) stops this reply.
-async fn keep_claim(app: &AppState, live: &LiveSession, turn: &TurnId, guard: &ReplyGuard) {
-    match app.store.renew_reply(turn, app.lease()).await {
-        Ok(true) => {}
-        Ok(false) => {
-            tracing::warn!(session = %live.id, turn = %turn, "lost the claim on a reply; stopping it");
-            guard.cancel.cancel();
+/// Renews this instance's claim every third of the lease; a lost claim (another instance
+/// took the reply over after our lease ran out) stops this reply.
+async fn keep_claim(app: AppState, session: SessionId, turn: TurnId, cancel: CancellationToken) {
+    let ttl = app.lease().ttl;
+    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + ttl / 3, ttl / 3);
+    loop {
+        every.tick().await;
+        match app.store.renew_reply(&turn, app.lease()).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(session = %session, turn = %turn, "lost the claim on a reply; stopping it");
+                cancel.cancel();
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(session = %session, error = %e, "could not renew a reply's claim")
+            }
         }
-        Err(e) => tracing::warn!(session = %live.id, error = %e, "could not renew a reply's claim"),
     }
 }
 
