@@ -90,6 +90,23 @@ impl Server {
         }
     }
 
+    /// Waits until the server reached fault point `point` (and stopped there); false
+    /// after [`HANG_GUARD`].
+    pub async fn reached(&mut self, point: &str) -> bool {
+        let needle = format!("fault point reached: {point}");
+        let wait = async {
+            while let Some(line) = self.lines.recv().await {
+                if line.contains(&needle) {
+                    return true;
+                }
+            }
+            false
+        };
+        tokio::time::timeout(HANG_GUARD, wait)
+            .await
+            .unwrap_or(false)
+    }
+
     /// Waits until the server reached fault point `point` (and stopped there).
     pub async fn wait_point(&mut self, point: &str) {
         self.wait_line(&format!("fault point reached: {point}"))

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::child::Server;
 use crate::db::{Backend, FreshDb};
-use crate::log::{Conversation, check_log, replay};
+use crate::log::{Conversation, check_log, replay, tally};
 use crate::support::{WsClient, seed_lines};
 
 pub const VERDICT: &str = r#"{"checkpoints":[],"misconceptions":[],"asked_question":false,"asked_for_answer":false,"dont_know":false,"off_topic":false}"#;
@@ -89,7 +89,17 @@ pub async fn killed_at(backend: Backend, phase: Phase) -> usize {
             conv.resume(&server.ws_url()).await.0
         };
         let id = conv.say(&mut ws, &lines[k % lines.len()]).await;
-        server.wait_point(phase.point).await;
+        if !server.reached(phase.point).await {
+            let mut seen = Vec::new();
+            while let Some(v) = ws.next_within(Duration::from_secs(2)).await {
+                seen.push(v);
+            }
+            panic!(
+                "kill {k}: `{}` not reached; the socket got {seen:#?}\nserver log:\n{}",
+                phase.point,
+                server.log()
+            );
+        }
         server.kill9();
         conv.drain(&mut ws).await;
 
@@ -101,6 +111,15 @@ pub async fn killed_at(backend: Backend, phase: Phase) -> usize {
     }
     let server = Server::start(&db.url, &clean).await;
     let log = replay(&server.ws_url(), &conv.session_id).await;
+    let (unanswered, lost, doubled) = tally(&log, &conv.sent);
+    // The figures docs/benchmarks.md ("Faults") reports; the checks below fail on any.
+    eprintln!(
+        "faults: {backend:?} {} (llm: {}) kills={} messages={} unanswered={unanswered} lost={lost} doubled={doubled}",
+        phase.point,
+        phase.llm,
+        kills_per_phase(),
+        conv.sent.len()
+    );
     check_log(&log, &conv.sent);
     assert_eq!(
         &log[..conv.frames.len()],

@@ -171,6 +171,39 @@ pub fn check_log(log: &[Value], sent: &[String]) {
     }
 }
 
+/// What a fault run counts: messages acknowledged but never answered, messages sent but
+/// never acknowledged (lost), and acknowledgements or replies logged more than once.
+pub fn tally(log: &[Value], sent: &[String]) -> (usize, usize, usize) {
+    let mut unanswered = 0;
+    let mut lost = 0;
+    let mut doubled = 0;
+    let acks: Vec<usize> = (0..log.len())
+        .filter(|&i| log[i]["type"] == "learner_ack")
+        .collect();
+    for id in sent {
+        let n = acks
+            .iter()
+            .filter(|&&i| log[i]["client_id"] == id.as_str())
+            .count();
+        if n == 0 {
+            lost += 1;
+        }
+        doubled += n.saturating_sub(1);
+    }
+    for (k, &start) in acks.iter().enumerate() {
+        let end = acks.get(k + 1).copied().unwrap_or(log.len());
+        let dones = log[start..end]
+            .iter()
+            .filter(|e| e["type"] == "tutor_done")
+            .count();
+        if dones == 0 {
+            unanswered += 1;
+        }
+        doubled += dones.saturating_sub(1);
+    }
+    (unanswered, lost, doubled)
+}
+
 /// The whole log of a session, replayed from seq 1 on a fresh connection.
 pub async fn replay(url: &str, session_id: &str) -> Vec<Value> {
     let mut ws = WsClient::connect(url).await.unwrap();
