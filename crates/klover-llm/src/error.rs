@@ -120,7 +120,7 @@ impl VoiceError {
         match self {
             VoiceError::Cancelled { .. } => "Stopped.",
             VoiceError::RateLimited { .. } => {
-                "The tutor is busy right now (rate-limited). Your message is saved; try again in a minute."
+                "The tutor is busy right now (rate-limited). Your message is saved; try again in a little while."
             }
             VoiceError::Connect { .. } => {
                 "The tutor cannot reach its language model. Your message is saved; try again shortly."
@@ -130,6 +130,10 @@ impl VoiceError {
             }
             VoiceError::CanaryLeak { .. } => {
                 "The tutor's reply was cut for safety. Your message is saved; please continue."
+            }
+            // An error before any token cut nothing: say it failed, not that it was cut.
+            _ if self.partial().is_empty() => {
+                "The tutor's language model failed to answer. Your message is saved; try again."
             }
             _ => {
                 "The tutor's reply was cut off by a language model error. Your message is saved; try again."

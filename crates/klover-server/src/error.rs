@@ -80,9 +80,15 @@ impl Error {
     /// What the client may see: internal causes stay in the log.
     pub fn public_message(&self) -> String {
         if self.code() == ErrorCode::Internal {
-            tracing::error!(error = %self, "internal error");
+            let reference: String = uuid::Uuid::new_v4()
+                .simple()
+                .to_string()
+                .chars()
+                .take(8)
+                .collect();
+            tracing::error!(error = %self, reference, "internal error");
             crate::telemetry::error("internal");
-            "something went wrong on our side; try again".into()
+            format!("something went wrong on our side (reference {reference}); try again")
         } else {
             self.to_string()
         }
