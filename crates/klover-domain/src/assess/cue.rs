@@ -342,18 +342,24 @@ fn word_matches(w: &Word, t: &Token) -> bool {
 /// typo budget of its length, and not a longer or shorter form of the same word
 /// (`processor` is not a typo of `process`).
 fn typo_of(cue_stem: &str, t: &Token) -> bool {
-    let budget = typo_budget(t.folded.chars().count());
-    if budget == 0 || cue_stem.chars().count() < 4 || is_negator(&t.folded) {
+    // Cheap rejections first: this runs for every cue word against every learner word.
+    if cue_stem.as_bytes().first() != t.stem.as_bytes().first()
+        || cue_stem.len() < 4
+        || cue_stem.len().abs_diff(t.stem.len()) > 2
+    {
         return false;
     }
-    let same_start = cue_stem.chars().next() == t.stem.chars().next();
+    let budget = typo_budget(t.folded.chars().count());
+    if budget == 0 || is_negator(&t.folded) {
+        return false;
+    }
     let extension = t.stem.starts_with(cue_stem) || cue_stem.starts_with(t.stem.as_str());
     let budget = if cue_stem.len().abs_diff(t.stem.len()) > 1 {
         1
     } else {
         budget
     };
-    same_start && !extension && within_edits(cue_stem, &t.stem, budget)
+    !extension && within_edits(cue_stem, &t.stem, budget)
 }
 
 /// A typo inside a long prefix (`serilaiz*` for `serializ*`), one edit at most.

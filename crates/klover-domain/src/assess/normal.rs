@@ -219,13 +219,61 @@ pub fn and_starts_claim(text: &str, end: usize) -> bool {
             .is_some_and(|r| r.split_whitespace().next().is_some())
 }
 
-/// Damerau–Levenshtein distance (adjacent swaps count 1), stopping early above `max`.
+/// Damerau–Levenshtein distance (adjacent swaps count 1) at most `max`. Runs on bytes
+/// for ASCII words of up to [`FAST_LEN`] letters without allocating (the common case: it
+/// is called for many cue-word/learner-word pairs per turn), on chars otherwise.
 pub fn within_edits(a: &str, b: &str, max: usize) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > max {
+    if a.len().abs_diff(b.len()) > max && a.is_ascii() && b.is_ascii() {
         return false;
     }
+    if a.is_ascii() && b.is_ascii() && a.len() < FAST_LEN && b.len() < FAST_LEN {
+        return distance_within(a.as_bytes(), b.as_bytes(), max);
+    }
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    distance_within(&a, &b, max)
+}
+
+/// Longest ASCII word handled without allocating.
+const FAST_LEN: usize = 32;
+
+fn distance_within<T: PartialEq>(a: &[T], b: &[T], max: usize) -> bool {
+    let (n, m) = (a.len(), b.len());
+    if n.abs_diff(m) > max {
+        return false;
+    }
+    if n >= FAST_LEN || m >= FAST_LEN {
+        return slow_distance(a, b) <= max;
+    }
+    // Three rolling rows: i-2, i-1, i.
+    let mut rows = [[0usize; FAST_LEN + 1]; 3];
+    for (j, cell) in rows[1].iter_mut().enumerate().take(m + 1) {
+        *cell = j;
+    }
+    for i in 1..=n {
+        let (cur, prev, prev2) = (i % 3, (i + 2) % 3, (i + 1) % 3);
+        rows[cur][0] = i;
+        let mut row_min = i;
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (rows[prev][j] + 1)
+                .min(rows[cur][j - 1] + 1)
+                .min(rows[prev][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(rows[prev2][j - 2] + 1);
+            }
+            rows[cur][j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return false;
+        }
+    }
+    rows[n % 3][m] <= max
+}
+
+/// The plain full-matrix distance, for long words.
+fn slow_distance<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     let (n, m) = (a.len(), b.len());
     let mut d = vec![vec![0usize; m + 1]; n + 1];
     for (i, row) in d.iter_mut().enumerate() {
@@ -235,7 +283,6 @@ pub fn within_edits(a: &str, b: &str, max: usize) -> bool {
         *cell = j;
     }
     for i in 1..=n {
-        let mut row_min = usize::MAX;
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
             let mut v = (d[i - 1][j] + 1)
@@ -245,13 +292,9 @@ pub fn within_edits(a: &str, b: &str, max: usize) -> bool {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
             d[i][j] = v;
-            row_min = row_min.min(v);
-        }
-        if row_min > max {
-            return false;
         }
     }
-    d[n][m] <= max
+    d[n][m]
 }
 
 /// How many edits a typed word of this length may carry and still be read as the cue
@@ -317,6 +360,14 @@ mod tests {
         assert!(within_edits("paralel", "parallel", 1));
         assert!(within_edits("recieve", "receive", 1));
         assert!(!within_edits("thread", "process", 2));
+        assert!(within_edits("abcdef", "abcdfe", 1), "a swap is one edit");
+        assert!(!within_edits("abcdef", "badcfe", 2));
+        assert!(
+            within_edits("sérialisé", "serialisé", 1),
+            "non-ASCII words too"
+        );
+        let long = "a".repeat(40);
+        assert!(within_edits(&long, &format!("{long}b"), 1));
         assert_eq!(typo_budget(4), 0);
     }
 }

@@ -8,9 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rust_stemmers::Stemmer;
 
-use super::cue::{
-    Context, Cue, CueMatch, Synonyms, compile, match_cue, match_statement, per_sentence,
-};
+use super::cue::{Context, Cue, CueMatch, Synonyms, compile, match_cue, per_sentence};
 use super::text::{Folded, fold, is_negator, stemmer};
 use super::{
     AssessRequest, Assessment, AssessmentSource, CheckpointScore, Contradiction, MisconceptionHit,
@@ -134,7 +132,14 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
         shown.push(hit);
     }
     for (cp, cc) in req.concept.checkpoints.iter().zip(&compiled.checkpoints) {
-        let credit = best_per_sentence(&cc.cues, &text, true, context);
+        // Each cue once, sentence by sentence: credit, negated claims and negation all
+        // come from the same results.
+        let results: Vec<Vec<CueMatch>> = cc
+            .cues
+            .iter()
+            .map(|c| per_sentence(c, &text, true, context))
+            .collect();
+        let credit = best_of(&cc.cues, &results, n);
         let mut contra = vec![false; n];
         for cue in &cc.contradictions {
             for (s, m) in per_sentence(cue, &text, false, None).iter().enumerate() {
@@ -143,9 +148,11 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
         }
         // A claim of the checkpoint stated negated contradicts it ("threads don't share
         // memory" against `thread > share > memory`).
-        for cue in cc.cues.iter().filter(|c| c.is_claim()) {
-            for (s, m) in per_sentence(cue, &text, true, None).iter().enumerate() {
-                contra[s] |= *m == CueMatch::Negated;
+        for (cue, per) in cc.cues.iter().zip(&results) {
+            if cue.is_claim() {
+                for (s, m) in per.iter().enumerate() {
+                    contra[s] |= *m == CueMatch::Negated;
+                }
             }
         }
         let named = |s: usize| {
@@ -168,10 +175,10 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
                 evidence: Some(Span { start, end }),
             });
         }
-        let negated = cc
-            .cues
-            .iter()
-            .any(|c| match_statement(c, &text) == CueMatch::Negated);
+        let negated = results.iter().any(|per| {
+            per.contains(&CueMatch::Negated)
+                && !per.iter().any(|m| matches!(m, CueMatch::Credited(..)))
+        });
         if score.0 == 0.0 && (negated || contra.iter().any(|c| *c)) {
             a.negated.push(cp.id.clone());
         }
@@ -242,6 +249,21 @@ fn question_of(st: &Stemmer, tutor: &str) -> Option<Folded> {
         .map(|(_, s)| *s)
         .collect();
     Some(fold(st, &asked.join(" ")))
+}
+
+/// Per sentence: the best weight among `cues` whose `results` credit it, and the span.
+fn best_of(cues: &[Cue], results: &[Vec<CueMatch>], n: usize) -> Vec<(f64, Option<Span>)> {
+    let mut out = vec![(0.0, None); n];
+    for (cue, per) in cues.iter().zip(results) {
+        for (s, m) in per.iter().enumerate() {
+            if let CueMatch::Credited(start, end) = *m
+                && cue.weight > out[s].0
+            {
+                out[s] = (cue.weight, Some(Span { start, end }));
+            }
+        }
+    }
+    out
 }
 
 /// Per sentence: the best weight among `cues` that match it, and the sentence's span.
