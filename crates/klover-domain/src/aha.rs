@@ -1,5 +1,10 @@
-//! Aha detection: a turn where the learner states, after being probed, a checkpoint they
-//! had missed, or drops a misconception they had shown.
+//! Aha detection: the moment a learner gets something *after struggling* with it. A
+//! checkpoint newly stated in the learner's own words counts only when they had missed
+//! it before (the tutor had to hint at it, or a try on it failed: a wrong answer, "I
+//! don't know", "just tell me") or had struggled in the concept (a misconception, "I
+//! don't know", a question the tutor answered). Never the learner's first turn, never a
+//! checkpoint the tutor's last turn said, never an echo of it. A misconception dropped
+//! for the correcting idea after its challenge is an aha too.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,8 +25,34 @@ pub struct Aha {
     pub quote: String,
     /// Where the quote is in the learner's text.
     pub span: Option<Span>,
-    /// The tutor move that probed it.
+    /// The tutor move that unlocked it (the last one in this concept that probed).
     pub triggered_by: Move,
+    /// What the learner struggled with before (absent in ahas stored before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub struggle: Option<Struggle>,
+}
+
+/// What the learner struggled with before an aha.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Struggle {
+    /// The tutor had to hint at (or prompt for) the checkpoint.
+    Hinted,
+    /// An answer to a probe of the checkpoint missed it (a wrong try, "I don't know",
+    /// "just tell me").
+    MissedTry,
+    /// Earlier in the concept the learner said they did not know or asked to be told.
+    DontKnow,
+    /// Earlier in the concept the learner asked a question the tutor answered.
+    Question,
+    /// The learner worked it out: the sentence that states it shares no word with the
+    /// tutor's last turn (a consequence reasoned out, not recalled or echoed).
+    Inferred,
+    /// The learner held a misconception of the concept.
+    Misconception {
+        /// Which one.
+        id: MisconceptionId,
+    },
 }
 
 /// Probability of knowing below which a newly stated checkpoint counts as missed before.
@@ -36,22 +67,27 @@ pub struct AhaInput<'a> {
     pub text: &'a str,
     /// The turn's assessment (for evidence spans).
     pub assessment: &'a crate::assess::Assessment,
-    /// Checkpoints newly credited this turn.
+    /// Checkpoints newly credited this turn (echoes of the tutor are not).
     pub covered: &'a [CheckpointId],
     /// P(known) of each covered checkpoint before this turn.
     pub prior: &'a [(CheckpointId, f64)],
-    /// Misconceptions the learner dropped this turn after being challenged.
+    /// Misconceptions the learner dropped this turn for the correcting idea.
     pub resolved: &'a [MisconceptionId],
     /// The tutor's last two plans, oldest first.
     pub recent: &'a [crate::policy::TutorPlan],
     /// This is the learner's first turn of the session (their baseline, never an aha).
     pub first_turn: bool,
+    /// Per checkpoint, the struggle before this turn (see [`Struggle`]); a checkpoint
+    /// without one was not struggled with.
+    pub struggles: &'a [(CheckpointId, Struggle)],
+    /// Checkpoints the tutor's last turn said (its words credit them): never an aha.
+    pub said_by_tutor: &'a [CheckpointId],
 }
 
-/// Detects an aha: a checkpoint newly stated, that was below [`MISSED_BELOW`] before,
-/// within two tutor turns of a probe in the same concept (see `trigger_for`); or a
-/// misconception dropped right after it was challenged. The learner's first turn of a
-/// session is their baseline, never an aha.
+/// Detects an aha: a checkpoint newly stated, below [`MISSED_BELOW`] before, struggled
+/// with before (see [`Struggle`]) and not said by the tutor's last turn; or a
+/// misconception dropped for the correcting idea right after its challenge. The
+/// learner's first turn of a session is their baseline, never an aha.
 pub fn detect(input: &AhaInput<'_>) -> Option<Aha> {
     if input.first_turn {
         return None;
@@ -62,9 +98,12 @@ pub fn detect(input: &AhaInput<'_>) -> Option<Aha> {
             .iter()
             .find(|(id, _)| id == cp)
             .map_or(0.0, |(_, p)| *p);
-        if before >= MISSED_BELOW {
+        if before >= MISSED_BELOW || input.said_by_tutor.contains(cp) {
             continue;
         }
+        let Some((_, struggle)) = input.struggles.iter().find(|(id, _)| id == cp) else {
+            continue;
+        };
         if let Some(trigger) = trigger_for(input, |m| focused_on(m, cp)) {
             let span = input.assessment.scores.get(cp).and_then(|s| s.evidence);
             return Some(Aha {
@@ -74,6 +113,7 @@ pub fn detect(input: &AhaInput<'_>) -> Option<Aha> {
                 quote: quote(input.text, span),
                 span,
                 triggered_by: trigger,
+                struggle: Some(struggle.clone()),
             });
         }
     }
@@ -89,16 +129,16 @@ pub fn detect(input: &AhaInput<'_>) -> Option<Aha> {
         quote: quote(input.text, None),
         span: None,
         triggered_by: trigger,
+        struggle: Some(Struggle::Misconception { id: id.clone() }),
     })
 }
 
-/// The latest probe that may trigger an aha in this concept, preferring one aimed at it.
-/// Hints, prompts, corrections, analogies and answers (which hand a question back) count
-/// within the last two tutor turns; the concept's question counts only as the very last
-/// tutor turn (answering it straight away); a pump ("what else?") never does.
+/// The latest move of the last two tutor turns in this concept that asked the learner to
+/// think, preferring one aimed at it: a hint, prompt, correction, analogy, answer (which
+/// hands a question back), pump or question.
 fn trigger_for(input: &AhaInput<'_>, aimed: impl Fn(&Move) -> bool) -> Option<Move> {
     let mut fallback = None;
-    for (age, plan) in input.recent.iter().rev().enumerate() {
+    for plan in input.recent.iter().rev() {
         if &plan.concept != input.concept {
             continue;
         }
@@ -106,15 +146,7 @@ fn trigger_for(input: &AhaInput<'_>, aimed: impl Fn(&Move) -> bool) -> Option<Mo
             if aimed(m) {
                 return Some(m.clone());
             }
-            let triggers = match m {
-                Move::Hint { .. }
-                | Move::Prompt { .. }
-                | Move::Correct { .. }
-                | Move::Analogy { .. }
-                | Move::Answer { .. } => true,
-                Move::Ask { .. } => age == 0,
-                _ => false,
-            };
+            let triggers = m.is_probe() || matches!(m, Move::Answer { .. });
             if triggers && fallback.is_none() {
                 fallback = Some(m.clone());
             }

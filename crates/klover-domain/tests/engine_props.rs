@@ -184,6 +184,7 @@ proptest! {
                     _ => {}
                 }
             }
+            closes_only_without_open_misconceptions(&c, &state, &o)?;
             for id in &o.plan.withhold {
                 let number = id.as_str().trim_start_matches('k');
                 let statement = format!("Statement{number} holds.");
@@ -241,6 +242,7 @@ proptest! {
                     _ => {}
                 }
             }
+            closes_only_without_open_misconceptions(&c, &state, &o)?;
             for id in &o.plan.withhold {
                 let number = id.as_str().trim_start_matches('k');
                 let statement = format!("Statement{number} holds.");
@@ -300,6 +302,37 @@ fn question_from(cue: &str) -> String {
         })
         .collect();
     format!("{}?", words.join(" "))
+}
+
+/// A concept never closes (its summary) while one of its misconceptions is open.
+fn closes_only_without_open_misconceptions(
+    c: &Curriculum,
+    state: &SessionState,
+    o: &TurnOutcome,
+) -> Result<(), TestCaseError> {
+    for m in &o.plan.moves {
+        if let Move::Summarize { concept } = m {
+            let k = c.concept(concept).unwrap();
+            for mc in &k.misconceptions {
+                prop_assert!(
+                    !state.learner.is_active(&mc.id),
+                    "{concept} closed with {} open: {:?}",
+                    mc.id,
+                    o.plan
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The sentences of a tutor turn that state something (not its questions).
+fn statements(text: &str) -> Vec<String> {
+    text.split_inclusive(['.', '!', '?'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && !s.ends_with('?'))
+        .map(String::from)
+        .collect()
 }
 
 /// The two real curricula, loaded once.
@@ -365,6 +398,51 @@ proptest! {
             let o = offline_turn(c, &mut state, line, Some(&last)).unwrap();
             stated.check_and_note(c, &state, &o)?;
             prop_assert_ne!(&o.offline_text, &last, "said twice in a row, after {:?}", line);
+            last = o.offline_text;
+        }
+    }
+
+    /// On the real curricula, with lines from their own texts, misconceptions often, and
+    /// the tutor's own last statements said back: a concept never closes over an open
+    /// misconception, and an aha never follows the tutor's statement of the same
+    /// checkpoint (stated by an assertion or an answer, or said back in its words).
+    #[test]
+    fn misconceptions_close_and_ahas_are_the_learner_s(
+        (which, picks, script) in (
+            0usize..2,
+            proptest::collection::vec(any::<usize>(), 1..3),
+            proptest::collection::vec((any::<usize>(), 0u8..4), 1..40),
+        )
+    ) {
+        let c = &real()[which];
+        let lines = pool(c);
+        let beliefs: Vec<String> = c
+            .concepts
+            .iter()
+            .flat_map(|k| k.misconceptions.iter().map(|m| m.belief.clone()))
+            .collect();
+        let k = &c.concepts[picks[0] % c.concepts.len()];
+        let (mut state, opening) = start(c, Some(&k.id)).unwrap();
+        let mut last = opening.offline_text;
+        let mut told: Vec<CheckpointId> = Vec::new();
+        for (i, kind) in script {
+            if state.finished {
+                break;
+            }
+            let said = statements(&last);
+            let echo = kind == 0 && !said.is_empty();
+            let line = match kind {
+                0 if echo => said[i % said.len()].clone(),
+                1 => beliefs[i % beliefs.len()].clone(),
+                _ => lines[i % lines.len()].clone(),
+            };
+            let o = offline_turn(c, &mut state, &line, Some(&last)).unwrap();
+            closes_only_without_open_misconceptions(c, &state, &o)?;
+            if let Some(cp) = o.aha.as_ref().and_then(|a| a.checkpoint.as_ref()) {
+                prop_assert!(!told.contains(cp), "aha for {cp} the tutor stated: {line:?}");
+                prop_assert!(!echo, "aha for {cp} on an echo of the tutor: {line:?}");
+            }
+            told = o.plan.stated_checkpoints(c, &state.learner);
             last = o.offline_text;
         }
     }

@@ -89,10 +89,17 @@ fn every_checkpoint_is_credited_in_the_learners_words() {
 }
 
 #[test]
-fn asking_for_the_answer_gets_a_hint_not_the_answer() {
+fn asking_for_the_answer_over_an_open_misconception_climbs_its_ladder_not_the_answer() {
     let t = turns();
     assert!(t[8].flags.contains(&"asked_for_answer"));
-    assert!(matches!(t[8].tutor_move, Some(Move::Hint { .. })));
+    // The misconception of turn 8 is still open: the contrast rung (a picture, then its
+    // question again), not the merge commit's answer.
+    assert!(
+        matches!(t[8].tutor_move, Some(Move::Correct { level: 0, .. })),
+        "{:?}",
+        t[8].tutor_move
+    );
+    assert!(t[8].tutor.contains("Two streams"), "{}", t[8].tutor);
     assert!(!t[8].tutor.contains("two parents"), "{}", t[8].tutor);
 }
 

@@ -6,6 +6,7 @@
 
 mod common;
 
+use klover_domain::aha::Struggle;
 use klover_domain::engine::replay::{ReplayTurn, replay};
 use klover_domain::policy::Move;
 
@@ -71,7 +72,40 @@ fn the_job_not_requiring_the_worker_is_the_key_insight_and_an_aha() {
         aha.quote
     );
     assert_eq!(aha.triggered_by.kind(), "hint");
+    assert_eq!(aha.struggle, Some(Struggle::Hinted));
     assert!(matches!(t.tutor_move, Some(Move::Advance { .. })));
+}
+
+#[test]
+fn ahas_are_the_seed_s_three_celebrated_moments_and_at_most_a_third_of_first_answers() {
+    let turns = seed_turns();
+    let tagged: Vec<u32> = turns
+        .iter()
+        .filter(|t| t.aha.get().is_some())
+        .map(|t| t.turn)
+        .collect();
+    // "Second answer is the key insight", "Everything else pauses.", "Spot on".
+    assert_eq!(tagged, [3, 5, 8]);
+    // First answers: a learner turn right after a concept's opening question.
+    let mut first = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for t in &turns {
+        if seen.insert(t.concept.clone()) {
+            first.push(t);
+        }
+    }
+    let first_tagged = first.iter().filter(|t| t.aha.get().is_some()).count();
+    assert!(
+        first_tagged * 3 <= first.len(),
+        "{first_tagged} of {} first answers tagged",
+        first.len()
+    );
+    assert!(
+        tagged.len() * 3 <= turns.len(),
+        "{} of {}",
+        tagged.len(),
+        turns.len()
+    );
 }
 
 #[test]
@@ -83,7 +117,11 @@ fn io_bound_vs_cpu_bound_is_exactly_right_without_the_faster_misconception() {
         ["async-helps-io-bound", "async-no-help-cpu-bound"]
     );
     assert!(t.misconceptions.is_empty(), "{:?}", t.misconceptions);
-    assert!(aha_checkpoint(t).is_some(), "\"Exactly\" is an aha");
+    assert!(
+        t.aha.get().is_none(),
+        "a fluent first answer to the opening is right, not an aha: {:?}",
+        t.aha
+    );
 }
 
 #[test]
@@ -91,6 +129,11 @@ fn everything_else_pauses_credits_a_cpu_task_blocking_the_loop() {
     let t = &seed_turns()[4];
     assert_eq!(covered(t), ["cpu-task-blocks-loop"]);
     assert_eq!(aha_checkpoint(t), Some("cpu-task-blocks-loop"));
+    assert_eq!(
+        t.aha.get().unwrap().struggle,
+        Some(Struggle::Inferred),
+        "worked out in none of the question's words"
+    );
 }
 
 #[test]
@@ -125,6 +168,11 @@ fn more_gils_is_spot_on_and_an_aha() {
     assert_eq!(covered(t), ["one-gil-per-process"]);
     assert!(t.misconceptions.is_empty(), "{:?}", t.misconceptions);
     assert_eq!(aha_checkpoint(t), Some("one-gil-per-process"));
+    assert_eq!(
+        t.aha.get().unwrap().struggle,
+        Some(Struggle::Question),
+        "after asking what a thread is"
+    );
     assert!(t.tutor.starts_with("Spot on."), "{}", t.tutor);
 }
 

@@ -62,6 +62,7 @@ fn after_a_summary_and_an_advance_the_code_still_starts_on_its_own_line() {
         may_state: Vec::new(),
         withhold: Vec::new(),
         again: None,
+        act: None,
     };
     let text = voice::render(&c, &plan, Some("answer"));
     assert!(

@@ -33,6 +33,7 @@ fn hint_plan() -> TutorPlan {
         may_state: vec![],
         withhold: vec![cp("sync-waits"), cp("cpu-idle-on-io")],
         again: None,
+        act: None,
     }
 }
 

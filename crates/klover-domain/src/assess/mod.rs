@@ -5,6 +5,7 @@
 //! synonyms, negation) implements it here; the LLM judge implements it in `klover-llm`
 //! and combines its verdict with the rubric's through [`merge`].
 
+pub mod act;
 pub mod cue;
 pub mod examples;
 pub mod giveaway;
@@ -124,6 +125,10 @@ pub struct Assessment {
     /// Who produced this assessment.
     #[serde(default)]
     pub source: AssessmentSource,
+    /// What kind of turn it was (`act::classify`); absent from an assessor that does not
+    /// classify, when [`act::act_of`] derives it from the flags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<act::DialogueAct>,
 }
 
 impl Assessment {
@@ -151,6 +156,7 @@ impl Assessment {
             question: None,
             negated: Vec::new(),
             source: AssessmentSource::Rubric,
+            act: None,
         }
     }
 

@@ -191,6 +191,7 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
         );
     }
     flags(req, &st, &compiled, &text, &mut a);
+    a.act = Some(super::act::classify(req.text, &a, req.curriculum));
     a
 }
 

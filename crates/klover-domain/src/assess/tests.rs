@@ -25,6 +25,7 @@ fn assessment(scores: &[(&str, f64)]) -> Assessment {
         question: None,
         negated: Vec::new(),
         source: AssessmentSource::Rubric,
+        act: None,
     }
 }
 

@@ -5,6 +5,7 @@
 //! [`crate::assess::Assessor`]) and hands the [`Assessment`] to [`learner_turn`]; the
 //! offline path does both in [`offline_turn`].
 
+mod dialogue;
 mod elsewhere;
 mod progress;
 mod questions;
@@ -152,6 +153,7 @@ pub fn start(
         may_state: Vec::new(),
         withhold: c.checkpoints.iter().map(|k| k.id.clone()).collect(),
         again: None,
+        act: None,
     };
     state.dialogue.record(&plan);
     let offline_text = crate::voice::render(curriculum, &plan, None);
@@ -205,6 +207,7 @@ pub fn jump(
     state.visited.push(concept.clone());
     state.dialogue.turns_in_concept = 0;
     state.dialogue.streak = None;
+    state.dialogue.concept_struggle = None;
     let (_, opening) = start(curriculum, Some(concept))?;
     state.dialogue.record(&opening.plan);
     Ok(opening)
@@ -239,13 +242,52 @@ pub fn learner_turn(
     let Some(concept) = concept.filter(|_| !state.finished) else {
         return finished_outcome(curriculum, state, assessment);
     };
+    let mut assessment = assessment;
+    dialogue::insisted(state, text, &mut assessment);
+    // An echo of the tutor's last turn is acknowledged, not credited as the learner's.
+    let (said, tutor_text) = dialogue::said_by_tutor(curriculum, concept, state);
+    let asked = dialogue::last_tutor_text(curriculum, state);
+    let mut echoed = dialogue::echoes(
+        text,
+        &assessment,
+        Some(&said),
+        &tutor_text,
+        dialogue::ECHO_OVERLAP,
+    );
+    for id in dialogue::echoes(text, &assessment, None, &tutor_text, dialogue::VERBATIM) {
+        if !echoed.contains(&id) {
+            echoed.push(id);
+        }
+    }
+    let leaned = dialogue::echoes(
+        text,
+        &assessment,
+        Some(&said),
+        &tutor_text,
+        dialogue::LEANS_ON_TUTOR,
+    );
+    let mut view = assessment.clone();
+    for id in &echoed {
+        if let Some(s) = view.scores.get_mut(id) {
+            s.score = 0.0;
+        }
+    }
     let targeted: Vec<CheckpointId> = state.dialogue.last_focus().cloned().into_iter().collect();
     let prior: Vec<(CheckpointId, f64)> = concept
         .checkpoints
         .iter()
         .map(|c| (c.id.clone(), state.learner.p_known(&c.id)))
         .collect();
-    let covered = state.learner.observe(concept, &assessment, text, &targeted);
+    let mut struggles = dialogue::struggles(concept, state);
+    for id in dialogue::inferred(text, &view, &asked) {
+        if !struggles.iter().any(|(k, _)| k == &id) {
+            struggles.push((id, crate::aha::Struggle::Inferred));
+        }
+    }
+    let covered = state.learner.observe(concept, &view, text, &targeted);
+    for id in &echoed {
+        state.learner.mark_repeated(id);
+    }
     let elsewhere: Vec<CheckpointId> = elsewhere::credits(curriculum, state, text)
         .into_iter()
         .map(|(id, quote)| {
@@ -253,33 +295,41 @@ pub fn learner_turn(
             id
         })
         .collect();
-    state.dialogue.note_learner_turn(&assessment, &covered);
-    let resolved = resolve_misconceptions(state, &assessment);
+    state.dialogue.note_learner_turn(&view, &covered);
+    let resolved = dialogue::resolved(state, &view);
+    for id in &resolved {
+        state.learner.resolve(id);
+    }
     let aha = crate::aha::detect(&crate::aha::AhaInput {
         concept: &concept.id,
         text,
-        assessment: &assessment,
+        assessment: &view,
         covered: &covered,
         prior: &prior,
         resolved: &resolved,
         recent: &state.dialogue.recent,
         first_turn: state.turn == 1,
+        struggles: &struggles,
+        said_by_tutor: &leaned,
     });
     let plan = crate::policy::choose(&PolicyInput {
         curriculum,
         concept: &concept.id,
         learner: &state.learner,
         dialogue: &state.dialogue,
-        assessment: &assessment,
+        assessment: &view,
         covered: &covered,
         completed: &state.completed,
         review: &state.review_queue,
-        elsewhere: &questions::elsewhere(curriculum, state, text, &assessment),
+        elsewhere: &questions::elsewhere(curriculum, state, text, &view),
     });
     let advanced = apply_plan(curriculum, state, &plan);
     state.dialogue.record(&plan);
     let review = state.mode == Mode::Review;
-    let offline_text = crate::voice::render_for(curriculum, &plan, Some(text), review);
+    let mut offline_text = crate::voice::render_for(curriculum, &plan, Some(text), review);
+    if !echoed.is_empty() {
+        offline_text = format!("Yes, that's the idea I gave you. {offline_text}");
+    }
     TurnOutcome {
         misconceptions: assessment
             .misconceptions
@@ -296,32 +346,6 @@ pub fn learner_turn(
         finished: state.finished,
         elsewhere,
     }
-}
-
-/// A misconception challenged by the last plan's question and not shown again in a turn
-/// that tries an answer is resolved.
-fn resolve_misconceptions(state: &mut SessionState, a: &Assessment) -> Vec<MisconceptionId> {
-    let Some(last) = state.dialogue.recent.last() else {
-        return Vec::new();
-    };
-    let tried = !a.asked_for_answer && !a.dont_know && !a.off_topic;
-    let mut resolved = Vec::new();
-    for m in &last.moves {
-        if let Move::Correct {
-            misconception,
-            level: 0,
-        } = m
-        {
-            let again = a.misconceptions.iter().any(|h| &h.id == misconception);
-            if tried && !again && state.learner.is_active(misconception) {
-                resolved.push(misconception.clone());
-            }
-        }
-    }
-    for id in &resolved {
-        state.learner.resolve(id);
-    }
-    resolved
 }
 
 /// Applies the plan's effects on the session; returns `(from, to)` on an advance. What the
@@ -345,7 +369,7 @@ fn apply_plan(
             Move::Correct {
                 misconception,
                 level: 1,
-            } => state.learner.resolve(misconception),
+            } => state.learner.correct(misconception),
             Move::Advance { from, to } => {
                 // A concept is completed when closed with its summary, not when a question
                 // about another concept moves the session there.
@@ -379,6 +403,7 @@ fn finished_outcome(
         may_state: Vec::new(),
         withhold: Vec::new(),
         again: None,
+        act: None,
     };
     TurnOutcome {
         assessment,

@@ -58,6 +58,10 @@ pub struct MisconceptionState {
     pub active: bool,
     /// The learner's words that showed it.
     pub evidence: Option<String>,
+    /// Closed because the tutor asked its question and stated the correction, not
+    /// because the learner said the correcting idea (absent in older JSON: false).
+    #[serde(default)]
+    pub corrected_by_tutor: bool,
 }
 
 /// Mastery per checkpoint and misconception status for one learner in one session.
@@ -118,7 +122,7 @@ impl LearnerModel {
         targeted: &[CheckpointId],
     ) -> Vec<CheckpointId> {
         let mut newly = Vec::new();
-        let attempted = !assessment.asked_question || assessment.asked_for_answer;
+        let attempted = crate::assess::act::act_of(assessment).is_attempt();
         for cp in &concept.checkpoints {
             let score = assessment.scores.get(&cp.id);
             let was = self.p_known(&cp.id);
@@ -158,6 +162,7 @@ impl LearnerModel {
                 MisconceptionState {
                     active: true,
                     evidence: Some(quote.trim().to_owned()),
+                    corrected_by_tutor: false,
                 },
             );
         }
@@ -199,10 +204,40 @@ impl LearnerModel {
         entry.stated_by_tutor = true;
     }
 
+    /// Records that the learner repeated what the tutor had just said: stated by the
+    /// tutor, repeated by the learner. It counts as done for the path, the learner gets
+    /// the learning step of the repetition but no evidence step (mastery rises less than
+    /// for their own words), and it is never their insight.
+    pub fn mark_repeated(&mut self, id: &CheckpointId) {
+        let p = self.p_known(id);
+        let learn = self.params.p_learn;
+        let entry = self
+            .checkpoints
+            .entry(id.clone())
+            .or_insert(CheckpointKnowledge {
+                p_known: p,
+                evidence: None,
+                stated_by_tutor: false,
+            });
+        if !entry.stated_by_tutor && p < MASTERED {
+            // Never mastered by repetition alone.
+            entry.p_known = (p + (1.0 - p) * learn).min(MASTERED - 0.01).max(p);
+        }
+        entry.stated_by_tutor = true;
+    }
+
     /// Marks a misconception as no longer held (resolved by the learner or corrected).
     pub fn resolve(&mut self, id: &MisconceptionId) {
         if let Some(m) = self.misconceptions.get_mut(id) {
             m.active = false;
+        }
+    }
+
+    /// Closes a misconception whose correction the tutor stated after its question.
+    pub fn correct(&mut self, id: &MisconceptionId) {
+        if let Some(m) = self.misconceptions.get_mut(id) {
+            m.active = false;
+            m.corrected_by_tutor = true;
         }
     }
 

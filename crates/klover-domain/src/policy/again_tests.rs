@@ -110,6 +110,8 @@ fn a_stated_correction_is_not_said_twice_in_a_row_its_question_comes_back() {
     let mut d = Dialogue::new();
     d.say("gamma");
     let o = d.say("gamma, surely");
+    assert_eq!(kinds(&o), ["analogy", "correct"], "the contrast rung");
+    let o = d.say("gamma, really");
     assert!(matches!(o.plan.moves[0], Move::Correct { level: 1, .. }));
     let o = d.say("gamma, I insist");
     assert_eq!(kinds(&o), ["correct"]);

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::assess::Assessment;
+use crate::assess::act::DialogueAct;
 use crate::curriculum::{Concept, Curriculum};
 use crate::ids::{CheckpointId, ConceptId, MisconceptionId};
 use crate::learner::LearnerModel;
@@ -157,6 +158,11 @@ pub struct TutorPlan {
     /// turn (absent from JSON otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub again: Option<Again>,
+    /// The learner's dialogue act, when it shapes the wording: a greeting is greeted,
+    /// a remark about the tutor answered, an off-topic turn redirected warmly (absent
+    /// from JSON otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<DialogueAct>,
 }
 
 impl TutorPlan {
@@ -265,6 +271,10 @@ pub struct DialogueState {
     /// focus is the checkpoint); after that, the hint ladder takes over.
     #[serde(default)]
     pub reprobed: BTreeSet<CheckpointId>,
+    /// What the learner struggled with in the current concept so far (a misconception,
+    /// "I don't know", a question answered): an aha needs a struggle before it.
+    #[serde(default)]
+    pub concept_struggle: Option<crate::aha::Struggle>,
 }
 
 impl DialogueState {
@@ -290,13 +300,29 @@ impl DialogueState {
         } else {
             self.dry_turns + 1
         };
+        let act = crate::assess::act::act_of(assessment);
+        let struggle = match act {
+            _ if !assessment.misconceptions.is_empty() => {
+                Some(crate::aha::Struggle::Misconception {
+                    id: assessment.misconceptions[0].id.clone(),
+                })
+            }
+            DialogueAct::DontKnow | DialogueAct::AskForAnswer => {
+                Some(crate::aha::Struggle::DontKnow)
+            }
+            DialogueAct::Question => Some(crate::aha::Struggle::Question),
+            _ => None,
+        };
+        if self.concept_struggle.is_none() {
+            self.concept_struggle = struggle;
+        }
         let Some(focus) = self.last_focus().cloned() else {
             return;
         };
         if assessment.asked_for_answer {
             *self.answer_requests.entry(focus.clone()).or_default() += 1;
         }
-        let attempted = !assessment.asked_question || assessment.asked_for_answer;
+        let attempted = crate::assess::act::act_of(assessment).is_attempt();
         if attempted && !covered.contains(&focus) {
             *self.tries.entry(focus).or_default() += 1;
         }
@@ -321,6 +347,7 @@ impl DialogueState {
                     self.pumped.insert(concept.clone());
                 }
                 Move::Advance { .. } => {
+                    self.concept_struggle = None;
                     self.turns_in_concept = 0;
                     self.dry_turns = 0;
                     self.streak = None;
@@ -376,6 +403,7 @@ pub use rules::choose;
 mod again;
 #[cfg(test)]
 mod again_tests;
+mod misconception;
 #[cfg(test)]
 mod review_tests;
 mod rules;

@@ -20,6 +20,7 @@ use std::collections::BTreeSet;
 
 use super::{Again, Focus, Move, PolicyInput, TutorPlan};
 use crate::assess::PARTIAL_SCORE;
+use crate::assess::act::{DialogueAct, act_of};
 use crate::curriculum::{Checkpoint, Concept};
 use crate::ids::{CheckpointId, ConceptId};
 
@@ -41,6 +42,8 @@ pub(super) struct Plan<'i, 'a> {
     /// Checkpoints the tutor states in this turn: asserted, or said by an authored answer.
     pub(super) stated: Vec<CheckpointId>,
     pub(super) again: Option<Again>,
+    /// The learner's act, when it shapes the wording (see [`TutorPlan::act`]).
+    pub(super) act: Option<DialogueAct>,
 }
 
 /// Chooses the next tutor plan.
@@ -53,6 +56,7 @@ pub fn choose(input: &PolicyInput<'_>) -> TutorPlan {
             may_state: Vec::new(),
             withhold: Vec::new(),
             again: None,
+            act: None,
         };
     };
     let mut plan = Plan {
@@ -62,6 +66,7 @@ pub fn choose(input: &PolicyInput<'_>) -> TutorPlan {
         focus: None,
         stated: Vec::new(),
         again: None,
+        act: None,
     };
     if !input.covered.is_empty() {
         plan.moves.push(Move::Confirm {
@@ -75,34 +80,17 @@ pub fn choose(input: &PolicyInput<'_>) -> TutorPlan {
 impl<'a> Plan<'_, 'a> {
     fn decide(&mut self) {
         let a = self.input.assessment;
-        let hit = a
-            .misconceptions
-            .iter()
-            .find(|h| self.concept.misconception(&h.id).is_some());
-        if let Some(hit) = hit {
-            let n = self.input.dialogue.corrections.get(&hit.id).copied();
-            let mut level = usize::from(n.unwrap_or(0) > 0);
-            let stated = Move::Correct {
-                misconception: hit.id.clone(),
-                level: 1,
-            };
-            if level == 1 && self.said_last(&stated) {
-                // Never the same correction twice in a row: its question again instead.
-                level = 0;
-            }
-            self.moves.push(Move::Correct {
-                misconception: hit.id.clone(),
-                level,
-            });
-            if level == 0 {
-                self.focus = Some(Focus::Misconception(hit.id.clone()));
-                return;
-            }
+        if self.correct_misconception() {
+            return;
         }
-        if self.missing(&[]).is_empty() {
+        if self.missing(&[]).is_empty() && self.open_misconceptions().is_empty() {
             return self.close_concept();
         }
-        if a.asked_question && !a.asked_for_answer {
+        let act = act_of(a);
+        if matches!(act, DialogueAct::Meta | DialogueAct::Greeting) {
+            self.act = Some(act);
+        }
+        if act == DialogueAct::Question {
             let nothing = a.scores.values().all(|s| s.score < PARTIAL_SCORE);
             // Only a question the current concept neither answers nor learns from.
             let unmatched = a.question.is_none() && self.input.covered.is_empty() && nothing;
@@ -140,13 +128,20 @@ impl<'a> Plan<'_, 'a> {
                 return;
             }
         }
-        if a.off_topic && self.input.covered.is_empty() {
+        let redirect = matches!(act, DialogueAct::OffTopic | DialogueAct::Greeting);
+        if redirect && self.input.covered.is_empty() {
+            if act == DialogueAct::OffTopic {
+                self.act = Some(act);
+            }
             let ask = Move::Ask {
                 concept: self.concept.id.clone(),
             };
-            // In review, the question asked again is the review question.
+            // Back to the current question: in review the review question, in learning
+            // the question about the checkpoint the last turn aimed at (else the
+            // concept's own).
             let focus = self
                 .review_due(&self.concept.id)
+                .or_else(|| self.current_focus())
                 .map(|id| Focus::Checkpoint(id.clone()));
             if self.asked_last(&ask, focus.as_ref()) {
                 // Never the same question twice in a row: a smaller step instead.
@@ -218,6 +213,24 @@ impl<'a> Plan<'_, 'a> {
     }
 
     fn close_concept(&mut self) {
+        if let Some(id) = self.open_misconceptions().into_iter().next() {
+            // Never over an open misconception: its question (or, just asked, its
+            // correction) first; the concept closes on a later turn.
+            let question = Move::Correct {
+                misconception: id.clone(),
+                level: 0,
+            };
+            if self.said_last(&question) {
+                self.moves.push(Move::Correct {
+                    misconception: id,
+                    level: 1,
+                });
+            } else {
+                self.moves.push(question);
+                self.focus = Some(Focus::Misconception(id));
+            }
+            return;
+        }
         self.moves.push(Move::Summarize {
             concept: self.concept.id.clone(),
         });
@@ -296,7 +309,7 @@ impl<'a> Plan<'_, 'a> {
             return self.assert_and_go_on(&target.id, except);
         }
         let review = !self.input.review.is_empty();
-        if review && !d.reprobed.contains(&target.id) && !a.dont_know && !a.asked_for_answer {
+        if review && !d.reprobed.contains(&target.id) && !self.dont_know() && !a.asked_for_answer {
             // Review: a due checkpoint is first re-probed by its review question.
             self.moves.push(Move::Ask {
                 concept: self.concept.id.clone(),
@@ -311,7 +324,7 @@ impl<'a> Plan<'_, 'a> {
             && !d.pumped.contains(&self.concept.id)
             && except.is_empty()
             && !a.asked_for_answer
-            && !a.dont_know
+            && !self.dont_know()
             && (a.scores.values().any(|s| s.score >= PARTIAL_SCORE)
                 || !self.input.covered.is_empty());
         if pump_time {
@@ -321,7 +334,7 @@ impl<'a> Plan<'_, 'a> {
             return;
         }
         // In review, "I don't remember" gets the vague hint before any analogy.
-        let stuck = (a.dont_know || d.dry_turns >= STUCK_AFTER) && (!review || probes > 0);
+        let stuck = (self.dont_know() || d.dry_turns >= STUCK_AFTER) && (!review || probes > 0);
         if stuck && let Some(id) = self.unused_analogy() {
             self.moves.push(Move::Analogy { id });
         }
@@ -362,6 +375,19 @@ impl<'a> Plan<'_, 'a> {
         self.stated.push(id.clone());
         except.push(id.clone());
         self.probe(except);
+    }
+
+    /// The learner said they do not know ("I really don't know", a bare "?").
+    fn dont_know(&self) -> bool {
+        let a = self.input.assessment;
+        a.dont_know || act_of(a) == DialogueAct::DontKnow
+    }
+
+    /// Learning: the checkpoint the last turn's question aimed at, if still missing.
+    fn current_focus(&self) -> Option<&'a CheckpointId> {
+        let last = self.input.dialogue.last_focus()?;
+        let missing = self.missing(&[]);
+        missing.iter().find(|c| &c.id == last).map(|c| &c.id)
     }
 
     fn tries(&self, id: &CheckpointId) -> u32 {
@@ -414,6 +440,7 @@ impl<'a> Plan<'_, 'a> {
             may_state,
             withhold,
             again: self.again,
+            act: self.act,
         }
     }
 }

@@ -140,13 +140,89 @@ fn a_misconception_is_challenged_by_a_question_first_even_over_a_confirmation() 
         }
     );
     assert!(o.offline_text.ends_with("Is gamma really true?"));
+}
+
+#[test]
+fn a_repeated_misconception_climbs_the_ladder_question_contrast_correction() {
+    let mut d = Dialogue::new();
+    let o = d.say("gamma");
+    assert_eq!(kinds(&o), ["correct"]);
     let o = d.say("gamma, surely");
+    assert_eq!(
+        kinds(&o),
+        ["analogy", "correct"],
+        "a contrast: {:?}",
+        o.plan
+    );
+    assert!(matches!(o.plan.moves[1], Move::Correct { level: 0, .. }));
+    let o = d.say("gamma, I said");
     assert!(
         matches!(o.plan.moves[0], Move::Correct { level: 1, .. }),
         "{:?}",
         o.plan.moves
     );
     assert!(o.offline_text.starts_with("Not quite. Gamma is false."));
+}
+
+#[test]
+fn i_dont_know_after_a_challenge_keeps_the_misconception_open_and_climbs() {
+    let mut d = Dialogue::new();
+    d.say("gamma");
+    let o = d.say("I really don't know");
+    let m = MisconceptionId::parse("m").unwrap();
+    assert!(d.state.learner.is_active(&m), "not resolved by a shrug");
+    assert_eq!(kinds(&o), ["analogy", "correct"], "{:?}", o.plan);
+    assert_eq!(o.plan.focus, Some(Focus::Misconception(m)));
+}
+
+#[test]
+fn yes_after_a_challenge_insists_on_the_misconception() {
+    let mut d = Dialogue::new();
+    d.say("gamma");
+    let o = d.say("Yes, that's the whole point");
+    assert_eq!(o.misconceptions, vec![MisconceptionId::parse("m").unwrap()]);
+    assert_eq!(kinds(&o), ["analogy", "correct"], "{:?}", o.plan);
+}
+
+#[test]
+fn an_answer_without_the_correcting_idea_does_not_resolve_a_misconception() {
+    let mut d = Dialogue::new();
+    d.say("gamma");
+    let o = d.say("concept a is about letters");
+    assert!(
+        d.state
+            .learner
+            .is_active(&MisconceptionId::parse("m").unwrap())
+    );
+    assert!(o.aha.is_none());
+    assert!(matches!(o.plan.primary(), Some(Move::Correct { .. })));
+}
+
+#[test]
+fn a_concept_never_closes_over_an_open_misconception() {
+    let mut d = Dialogue::new();
+    let o = d.say("Alpha. Gamma.");
+    assert_eq!(kinds(&o), ["confirm", "correct"]);
+    // Beta completes the concept, but the learner has not let go of gamma.
+    let o = d.say("Beta. Gamma too.");
+    assert!(
+        !o.plan
+            .moves
+            .iter()
+            .any(|m| matches!(m, Move::Summarize { .. })),
+        "{:?}",
+        o.plan
+    );
+    assert!(!d.state.completed.contains(&id("a")));
+    let o = d.say("beta");
+    assert!(
+        matches!(o.plan.moves[0], Move::Correct { level: 1, .. }),
+        "{:?}",
+        o.plan
+    );
+    assert!(
+        d.state.learner.misconceptions[&MisconceptionId::parse("m").unwrap()].corrected_by_tutor
+    );
 }
 
 #[test]
@@ -169,8 +245,15 @@ fn a_direct_question_is_answered_briefly_and_handed_back() {
     let o = d.say("What does A mean?");
     assert_eq!(o.plan.moves, vec![Move::Answer { question: Some(0) }]);
     assert!(o.offline_text.ends_with('?'));
-    let o = d.say("Why is the sky blue?");
+    let o = d.say("Why is concept A so hard?");
     assert_eq!(o.plan.moves, vec![Move::Answer { question: None }]);
+    let o = d.say("Why is the sky blue?");
+    assert_eq!(
+        o.plan.act,
+        Some(crate::assess::act::DialogueAct::OffTopic),
+        "a question about another topic is not handed back: {:?}",
+        o.plan
+    );
 }
 
 #[test]
@@ -330,9 +413,9 @@ fn a_question_authored_in_a_concept_with_unmet_prerequisites_is_not_followed() {
 #[test]
 fn the_question_is_never_handed_back_twice_in_a_row() {
     let mut d = Dialogue::new();
-    let first = d.say("Why is the sky blue?");
+    let first = d.say("Why is concept A so hard?");
     assert_eq!(first.plan.moves, vec![Move::Answer { question: None }]);
-    let second = d.say("Why is the grass green?");
+    let second = d.say("Why is concept A so long?");
     assert_eq!(
         second.plan.moves,
         vec![Move::Hint {

@@ -29,6 +29,7 @@ fn plan(moves: Vec<Move>, may_state: &[&str], withhold: &[&str]) -> TutorPlan {
         may_state: may_state.iter().map(|s| cp(s)).collect(),
         withhold: withhold.iter().map(|s| cp(s)).collect(),
         again: None,
+        act: None,
     }
 }
 
@@ -48,6 +49,7 @@ fn learner() -> LearnerModel {
         MisconceptionState {
             active: true,
             evidence: Some("async is faster".into()),
+            corrected_by_tutor: false,
         },
     );
     l

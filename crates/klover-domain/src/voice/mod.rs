@@ -194,9 +194,10 @@ fn concept_move(c: &Concept, m: &Move, plan: &TutorPlan) -> Option<String> {
         } => {
             let mc = c.misconception(misconception)?;
             if *level == 0 {
+                let contrast = plan.moves.iter().any(|m| matches!(m, Move::Analogy { .. }));
                 render_one(
                     "correct_question",
-                    context! { question => mc.question.as_str() },
+                    context! { question => mc.question.as_str(), contrast },
                 )
             } else {
                 let ctx = context! { correction => mc.correction.as_deref(), belief => mc.belief.as_str() };

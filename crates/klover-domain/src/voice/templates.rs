@@ -21,7 +21,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "assert",
         "Here's the piece that was missing: {{ statement }}",
     ),
-    ("correct_question", "Hmm, let's test that. {{ question }}"),
+    (
+        "correct_question",
+        "{% if contrast %}Now hold your idea up against that picture. {% else %}Hmm, let's test that. {% endif %}{{ question }}",
+    ),
     (
         "correct_statement",
         "Not quite. {% if correction %}{{ correction }}{% else %}It isn't true that {{ belief | lower }}{% endif %}",

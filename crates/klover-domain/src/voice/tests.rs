@@ -26,6 +26,7 @@ fn a_correction_without_authored_text_states_that_the_belief_is_wrong() {
         may_state: Vec::new(),
         withhold: Vec::new(),
         again: None,
+        act: None,
     };
     assert_eq!(
         render(&c, &plan(0), Some("cheese")),
