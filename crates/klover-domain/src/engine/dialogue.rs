@@ -43,7 +43,8 @@ const AFFIRM: &[&str] = &[
     "right",
 ];
 
-/// The misconceptions the last tutor turn challenged by a question (the contrast too).
+/// The misconceptions the last tutor turn challenged: by its question, the contrast or
+/// the stated correction.
 fn challenged(dialogue: &DialogueState) -> Vec<MisconceptionId> {
     let Some(last) = dialogue.recent.last() else {
         return Vec::new();
@@ -51,10 +52,7 @@ fn challenged(dialogue: &DialogueState) -> Vec<MisconceptionId> {
     last.moves
         .iter()
         .filter_map(|m| match m {
-            Move::Correct {
-                misconception,
-                level: 0,
-            } => Some(misconception.clone()),
+            Move::Correct { misconception, .. } => Some(misconception.clone()),
             _ => None,
         })
         .collect()
@@ -81,18 +79,29 @@ pub(super) fn insisted(state: &SessionState, text: &str, a: &mut Assessment) {
 }
 
 /// Misconceptions this turn resolves: challenged by the last turn, not shown again, and
-/// answered with the correcting idea (the turn credits a checkpoint of the concept).
+/// answered with the correcting idea (the turn credits a checkpoint the belief
+/// contradicts).
 /// "I don't know", "just tell me", a question or an answer that states nothing leaves
 /// it open: the policy climbs its ladder.
-pub(super) fn resolved(state: &SessionState, a: &Assessment) -> Vec<MisconceptionId> {
+pub(super) fn resolved(
+    concept: &Concept,
+    state: &SessionState,
+    a: &Assessment,
+) -> Vec<MisconceptionId> {
     let answered = matches!(
         act_of(a),
         DialogueAct::Explanation | DialogueAct::TentativeAnswer
     );
-    let credited = !a.covered().is_empty();
+    // The correcting idea: a checkpoint the belief contradicts (authored `contradicts`,
+    // else any of the concept's).
+    let corrects = |id: &MisconceptionId| {
+        concept
+            .misconception(id)
+            .is_some_and(|m| a.covered().iter().any(|cp| m.contradicts(cp)))
+    };
     challenged(&state.dialogue)
         .into_iter()
-        .filter(|id| answered && credited && state.learner.is_active(id))
+        .filter(|id| answered && corrects(id) && state.learner.is_active(id))
         .filter(|id| !a.misconceptions.iter().any(|h| &h.id == id))
         .collect()
 }

@@ -296,7 +296,7 @@ pub fn learner_turn(
         })
         .collect();
     state.dialogue.note_learner_turn(&view, &covered);
-    let resolved = dialogue::resolved(state, &view);
+    let resolved = dialogue::resolved(concept, state, &view);
     for id in &resolved {
         state.learner.resolve(id);
     }

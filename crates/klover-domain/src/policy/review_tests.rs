@@ -90,7 +90,7 @@ fn an_off_topic_answer_gets_the_review_question_again() {
     assert_eq!(o.plan.focus, Some(Focus::Checkpoint(cp("y"))));
     assert_eq!(
         o.offline_text,
-        "Let's come back to our question. Review question about y?"
+        "That one's outside what we're working on, so let's park it. Review question about y?"
     );
 }
 

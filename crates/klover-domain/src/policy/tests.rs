@@ -297,9 +297,9 @@ fn an_off_topic_turn_gets_the_question_again() {
     let o = d.say("I had a lovely sunny afternoon");
     assert!(o.assessment.off_topic);
     assert_eq!(o.plan.moves, vec![Move::Ask { concept: id("a") }]);
-    assert!(
-        o.offline_text
-            .starts_with("Let's come back to our question. Explain A?")
+    assert_eq!(
+        o.offline_text, "That one's outside what we're working on, so let's park it. Explain A?",
+        "a short, warm redirect to the question"
     );
 }
 

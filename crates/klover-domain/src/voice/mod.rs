@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use minijinja::{Environment, Value, context};
 
+use crate::assess::act::DialogueAct;
 use crate::curriculum::{Concept, Curriculum};
 use crate::policy::{Again, Move, TutorPlan};
 
@@ -47,6 +48,15 @@ pub fn render_for(
 ) -> String {
     let mut concept = curriculum.concept(&plan.concept);
     let mut parts: Vec<String> = again(curriculum, plan).into_iter().collect();
+    // A greeting is greeted, a remark about the tutor answered, off topic set aside.
+    let framing = match plan.act {
+        Some(DialogueAct::Greeting) => Some("greeting"),
+        Some(DialogueAct::Meta) => Some("meta"),
+        Some(DialogueAct::OffTopic) if plan.again.is_none() => Some("off_topic"),
+        _ => None,
+    };
+    let framed = framing.is_some();
+    parts.extend(framing.map(|name| render_one(name, context! {})));
     let redirect =
         plan.moves.len() == 1 && matches!(plan.moves[0], Move::Ask { .. }) && learner.is_some();
     for m in &plan.moves {
@@ -55,7 +65,10 @@ pub fn render_for(
         }
         let part = match m {
             Move::Ask { concept: id } => curriculum.concept(id).map(|c| {
-                let name = if redirect { "redirect" } else { "ask" };
+                let name = match (redirect, framed) {
+                    (true, false) => "redirect",
+                    _ => "ask",
+                };
                 let question = plan.review_question(c).unwrap_or(c.opening_question.as_str());
                 let review = plan.review_question(c).is_some();
                 let opening = learner.is_none();
@@ -67,7 +80,11 @@ pub fn render_for(
             Move::Advance { to, .. } => curriculum
                 .concept(to)
                 .map(|c| render_one("advance", context! { title => c.title.as_str() })),
-            Move::Confirm { checkpoints } => confirm(curriculum, checkpoints),
+            Move::Confirm { checkpoints } => {
+                // "Solid foundation." only for a first answer (the pump follows it).
+                let opening = plan.moves.iter().any(|m| matches!(m, Move::Pump { .. }));
+                confirm(curriculum, checkpoints, opening)
+            }
             Move::Finish if review => Some(render_one("finish_review", context! {})),
             Move::Finish => Some(render_one("finish", context! {})),
             // An answer is always about the plan's concept (after a move to another one).
@@ -155,13 +172,18 @@ fn checkpoint_concept<'c>(curriculum: &'c Curriculum, m: &Move) -> Option<&'c Co
     }
 }
 
-fn confirm(curriculum: &Curriculum, ids: &[crate::ids::CheckpointId]) -> Option<String> {
+fn confirm(
+    curriculum: &Curriculum,
+    ids: &[crate::ids::CheckpointId],
+    opening: bool,
+) -> Option<String> {
     let last = ids.last()?;
     let (_, cp) = curriculum.checkpoint(last)?;
     Some(render_one(
         "confirm",
         context! {
             many => ids.len() > 1,
+            opening,
             confirmation => cp.confirmation.as_deref(),
             statement => cp.statement.as_str(),
         },
@@ -172,7 +194,10 @@ fn concept_move(c: &Concept, m: &Move, plan: &TutorPlan) -> Option<String> {
     Some(match m {
         Move::Pump { .. } => {
             let confirmed = plan.moves.iter().any(|m| matches!(m, Move::Confirm { .. }));
-            render_one("pump", context! { confirmed })
+            // Worded differently from one concept to the next (not the same line after
+            // every first answer), the same within a concept (stable for tests).
+            let variant = c.id.as_str().bytes().map(usize::from).sum::<usize>();
+            render_one("pump", context! { confirmed, variant })
         }
         Move::Hint { checkpoint, level } => {
             let cp = c.checkpoint(checkpoint)?;

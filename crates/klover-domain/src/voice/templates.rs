@@ -13,9 +13,19 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     (
         "pump",
-        "{% if confirmed %}What else is going on there?{% else %}Good start. What else is going on there?{% endif %}",
+        "{% if not confirmed %}Good start. {% endif %}{{ [\"What else is going on there?\", \"What else happens there?\", \"And what else is going on?\", \"What else would you add?\"][variant % 4] }}",
     ),
     ("hint", "{{ hint }}"),
+    // Framings of the learner's act (the plan's `act`), said before the move.
+    ("greeting", "Hi! Good to have you here."),
+    (
+        "meta",
+        "Fair question. I ask rather than tell because putting it in your own words is what makes it stick; I'll give you a bigger nudge each time.",
+    ),
+    (
+        "off_topic",
+        "That one's outside what we're working on, so let's park it.",
+    ),
     ("prompt", "{{ prompt }}"),
     (
         "assert",
@@ -31,7 +41,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     (
         "confirm",
-        "{% if many %}Solid foundation. {% endif %}{% if confirmation %}{{ confirmation }}{% else %}Exactly: {{ statement }}{% endif %}",
+        "{% if many and opening %}Solid foundation. {% endif %}{% if confirmation %}{{ confirmation }}{% else %}Exactly: {{ statement }}{% endif %}",
     ),
     ("analogy", "Here's a picture that may help. {{ text }}"),
     // The learner asked the same question again: the analogy says it another way…
