@@ -405,6 +405,9 @@ mod again;
 mod again_tests;
 mod misconception;
 #[cfg(test)]
+mod misconception_tests;
+mod question;
+#[cfg(test)]
 mod review_tests;
 mod rules;
 #[cfg(test)]

@@ -90,43 +90,8 @@ impl<'a> Plan<'_, 'a> {
         if matches!(act, DialogueAct::Meta | DialogueAct::Greeting) {
             self.act = Some(act);
         }
-        if act == DialogueAct::Question {
-            let nothing = a.scores.values().all(|s| s.score < PARTIAL_SCORE);
-            // Only a question the current concept neither answers nor learns from.
-            let unmatched = a.question.is_none() && self.input.covered.is_empty() && nothing;
-            if unmatched && let Some((to, i)) = self.question_elsewhere() {
-                return self.answer_elsewhere(to, i);
-            }
-            let answer = match a.question {
-                Some(i) => Some(Some(i)),
-                None if self.input.covered.is_empty() && nothing => Some(None),
-                None => None,
-            };
-            if answer == Some(None) && self.guessed_last() {
-                // Never "what's your own guess?" twice in a row: probe the focus instead.
-                return self.probe(Vec::new());
-            }
-            if let Some(Some(i)) = answer
-                && self.said_last(&Move::Answer { question: Some(i) })
-            {
-                // Never the same answer twice in a row: put it another way, then probe.
-                return self.put_another_way(i);
-            }
-            if let Some(question) = answer {
-                self.moves.push(Move::Answer { question });
-                if let Some(i) = question {
-                    self.answer_states(self.concept, i);
-                }
-                let missing = self.missing(&[]);
-                self.focus = self
-                    .input
-                    .dialogue
-                    .streak
-                    .as_ref()
-                    .filter(|(cp, _)| missing.iter().any(|m| &m.id == cp))
-                    .map(|(cp, _)| Focus::Checkpoint(cp.clone()));
-                return;
-            }
+        if act == DialogueAct::Question && self.answer_question() {
+            return;
         }
         let redirect = matches!(act, DialogueAct::OffTopic | DialogueAct::Greeting);
         if redirect && self.input.covered.is_empty() {
@@ -155,53 +120,8 @@ impl<'a> Plan<'_, 'a> {
         self.probe(Vec::new());
     }
 
-    /// The first authored question of another concept the learner's question matches,
-    /// when that concept is unlocked by the completed ones or next on the fringe (learning
-    /// only; never a concept with unmet prerequisites).
-    fn question_elsewhere(&self) -> Option<(ConceptId, usize)> {
-        if !self.input.review.is_empty() {
-            return None;
-        }
-        let graph = &self.input.curriculum.graph;
-        let next = self.next_concept();
-        self.input
-            .elsewhere
-            .iter()
-            .find(|(to, _)| {
-                to != &self.concept.id
-                    && !self.input.completed.contains(to)
-                    && (graph.is_unlocked(to, self.input.completed) || next.as_ref() == Some(to))
-            })
-            .cloned()
-    }
-
-    /// Moves the session to `to` (without completing the concept left) and answers its
-    /// authored question `i` there, which hands the thinking back.
-    fn answer_elsewhere(&mut self, to: ConceptId, i: usize) {
-        self.moves.push(Move::Advance {
-            from: self.concept.id.clone(),
-            to: to.clone(),
-        });
-        self.moves.push(Move::Answer { question: Some(i) });
-        if let Some(c) = self.input.curriculum.concept(&to) {
-            self.answer_states(c, i);
-        }
-    }
-
-    /// The authored answer `i` of `concept` states its `states`: those the learner has not
-    /// shown are stated by the tutor now (no longer a gap, never withheld, never probed).
-    fn answer_states(&mut self, concept: &Concept, i: usize) {
-        let learner = self.input.learner;
-        let states = concept.questions.get(i).map_or(&[][..], |q| &q.states[..]);
-        for id in states {
-            if !learner.is_done(id) && !self.stated.contains(id) {
-                self.stated.push(id.clone());
-            }
-        }
-    }
-
     /// Checkpoints in play and not done, minus `except`, in authored order.
-    fn missing(&self, except: &[CheckpointId]) -> Vec<&'a Checkpoint> {
+    pub(super) fn missing(&self, except: &[CheckpointId]) -> Vec<&'a Checkpoint> {
         let review = self.input.review;
         self.concept
             .checkpoints
@@ -263,7 +183,7 @@ impl<'a> Plan<'_, 'a> {
 
     /// Learning: the first concept of the outer fringe. Review: the concept of the next
     /// checkpoint still to re-probe.
-    fn next_concept(&self) -> Option<ConceptId> {
+    pub(super) fn next_concept(&self) -> Option<ConceptId> {
         let c = self.input.curriculum;
         if !self.input.review.is_empty() {
             return self
