@@ -5,6 +5,7 @@
 //! [`crate::assess::Assessor`]) and hands the [`Assessment`] to [`learner_turn`]; the
 //! offline path does both in [`offline_turn`].
 
+mod apply;
 mod dialogue;
 mod elsewhere;
 mod progress;
@@ -240,7 +241,7 @@ pub fn learner_turn(
     state.turn += 1;
     let concept = curriculum.concept(&state.concept);
     let Some(concept) = concept.filter(|_| !state.finished) else {
-        return finished_outcome(curriculum, state, assessment);
+        return apply::finished_outcome(curriculum, state, assessment);
     };
     let mut assessment = assessment;
     dialogue::insisted(state, text, &mut assessment);
@@ -323,7 +324,7 @@ pub fn learner_turn(
         review: &state.review_queue,
         elsewhere: &questions::elsewhere(curriculum, state, text, &view),
     });
-    let advanced = apply_plan(curriculum, state, &plan);
+    let advanced = apply::apply_plan(curriculum, state, &plan);
     state.dialogue.record(&plan);
     let review = state.mode == Mode::Review;
     let mut offline_text = crate::voice::render_for(curriculum, &plan, Some(text), review);
@@ -345,77 +346,6 @@ pub fn learner_turn(
         progress: progress(curriculum, state),
         finished: state.finished,
         elsewhere,
-    }
-}
-
-/// Applies the plan's effects on the session; returns `(from, to)` on an advance. What the
-/// tutor states (an assertion, or an authored answer's `states`) is marked stated by the
-/// tutor: no longer a gap, and never credited to the learner.
-fn apply_plan(
-    curriculum: &Curriculum,
-    state: &mut SessionState,
-    plan: &TutorPlan,
-) -> Option<(ConceptId, ConceptId)> {
-    for id in plan.stated_checkpoints(curriculum, &state.learner) {
-        state.learner.mark_stated(&id);
-    }
-    let mut advanced = None;
-    let summarized = plan
-        .moves
-        .iter()
-        .any(|m| matches!(m, Move::Summarize { .. }));
-    for m in &plan.moves {
-        match m {
-            Move::Correct {
-                misconception,
-                level: 1,
-            } => state.learner.correct(misconception),
-            Move::Advance { from, to } => {
-                // A concept is completed when closed with its summary, not when a question
-                // about another concept moves the session there.
-                if summarized {
-                    state.completed.insert(from.clone());
-                }
-                state.concept = to.clone();
-                state.visited.push(to.clone());
-                advanced = Some((from.clone(), to.clone()));
-            }
-            Move::Finish => {
-                state.completed.insert(state.concept.clone());
-                state.finished = true;
-            }
-            _ => {}
-        }
-    }
-    advanced
-}
-
-fn finished_outcome(
-    curriculum: &Curriculum,
-    state: &mut SessionState,
-    assessment: Assessment,
-) -> TurnOutcome {
-    state.finished = true;
-    let plan = TutorPlan {
-        concept: state.concept.clone(),
-        moves: vec![Move::Finish],
-        focus: None,
-        may_state: Vec::new(),
-        withhold: Vec::new(),
-        again: None,
-        act: None,
-    };
-    TurnOutcome {
-        assessment,
-        covered: Vec::new(),
-        misconceptions: Vec::new(),
-        aha: None,
-        offline_text: crate::voice::render_for(curriculum, &plan, None, state.mode == Mode::Review),
-        plan,
-        advanced: None,
-        progress: progress(curriculum, state),
-        finished: true,
-        elsewhere: Vec::new(),
     }
 }
 
