@@ -28,12 +28,30 @@
 //! least half of the terms, one of them not in the question. Only checkpoints are read in
 //! context: a misconception's question often words the wrong belief itself.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rust_stemmers::Stemmer;
 
 use super::normal::{typo_budget, within_edits};
 use super::text::{Folded, Token, fold_word, is_negator, stem};
+
+/// The stems of the words that can be a claim's subject (its first group), to tell an
+/// answer that names its own subject from one that leaves it to the question.
+pub fn subjects(cues: &[&Cue]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for cue in cues.iter().filter(|c| c.claim) {
+        for term in cue.terms.iter().filter(|t| t.group == 0 && !t.exclude) {
+            for alt in &term.alts {
+                for w in alt {
+                    if let Word::Stem(s) | Word::Prefix(s) = w {
+                        out.insert(s.clone());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
 
 /// Pronouns a clause may open with when its subject is left to the tutor's question.
 const PRONOUNS: &[&str] = &[
@@ -63,30 +81,6 @@ fn elided_subject(clause: &[Token]) -> bool {
         _ => false,
     }
 }
-
-/// Words of a bare answer that may come before an elided subject ("two, each gets…").
-const ANSWER_WORDS: &[&str] = &[
-    "yes",
-    "yeah",
-    "yep",
-    "no",
-    "nope",
-    "one",
-    "two",
-    "1",
-    "2",
-    "ok",
-    "okay",
-    "sure",
-    "right",
-    "well",
-    "hmm",
-    "um",
-    "so",
-    "obviously",
-    "definitely",
-    "exactly",
-];
 
 /// How far back (in words) a negator reaches.
 const NEGATION_REACH: usize = 4;
@@ -145,6 +139,9 @@ pub struct Context<'a> {
     pub question: &'a Folded,
     /// Whether a bag cue's terms may come from the question; a claim's subject always may.
     pub bags: bool,
+    /// Stems that name a subject in the concept's claims (`thread`, `process`…): an answer
+    /// that names one of its own before the claim does not elide the question's.
+    pub subjects: &'a BTreeSet<String>,
 }
 
 /// Synonym groups by stem: each stem maps to the phrases (as stem lists) it may stand for.
@@ -501,14 +498,16 @@ fn match_claim(
             .unwrap_or(range.end);
         // An elided subject stands for "they", "it", "each"…, not for another noun:
         // "no, processes share memory" does not say that threads do.
-        // …and only at the start of the answer, after at most a bare "yes", "two"…: in
-        // "each process has its own GIL so they can use all cores", "they" is the
-        // learner's processes.
+        // …and only when the answer names no subject of its own before it: in "each
+        // process has its own GIL so they can use all cores", "they" is the learner's
+        // processes; in "nothing bad really, they're basically free" it is the question's.
         let stands_in = predicate.is_none()
             || (elided_subject(&f.tokens[i..j])
-                && f.tokens[range.start..i]
-                    .iter()
-                    .all(|t| ANSWER_WORDS.contains(&t.folded.as_str())));
+                && context.is_some_and(|c| {
+                    f.tokens[range.start..i]
+                        .iter()
+                        .all(|t| !c.subjects.contains(&t.stem))
+                }));
         match match_terms(cue, f, i..j, None) {
             CueMatch::Credited(..) if stands_in => return CueMatch::Credited(0, 0),
             CueMatch::Credited(..) => {}

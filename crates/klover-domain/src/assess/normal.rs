@@ -139,12 +139,13 @@ pub fn slash_word(joined: &str) -> Option<&'static str> {
 }
 
 /// The word a symbol stands for, if any: `&` → `and`, `=` → `is` (not in `==`, `<=`),
-/// `->` and `=>` → `so`.
+/// `!=` → `isnt`, `->` and `=>` → `so`.
 pub fn symbol_word(c: char, text: &str, at: usize) -> Option<&'static str> {
     let next = text[at + c.len_utf8()..].chars().next();
     let prev = text[..at].chars().next_back();
     match c {
         '&' if next != Some('&') && prev != Some('&') => Some("and"),
+        '!' if next == Some('=') => Some("isnt"),
         '=' if next == Some('>') => Some("so"),
         '=' if !matches!(next, Some('=')) && !matches!(prev, Some('=' | '<' | '>' | '!')) => {
             Some("is")
@@ -341,6 +342,7 @@ mod tests {
         assert_eq!(words("single-threaded"), ["single", "threaded"]);
         assert_eq!(words("io = waiting"), ["io", "is", "waiting"]);
         assert_eq!(words("a & b"), ["a", "and", "b"]);
+        assert_eq!(words("threads != speed"), ["threads", "isnt", "speed"]);
     }
 
     #[test]

@@ -74,6 +74,8 @@ const STOPWORDS: &[&str] = &[
 
 /// A concept's cues, compiled once (stemming every cue word is most of a turn's cost).
 struct Compiled {
+    /// Stems that can be a claim's subject in this concept (see [`Context::subjects`]).
+    subjects: BTreeSet<String>,
     checkpoints: Vec<CompiledCheckpoint>,
     misconceptions: Vec<Vec<Cue>>,
     questions: Vec<Vec<Cue>>,
@@ -106,6 +108,7 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
     let context = question.as_ref().map(|q| Context {
         question: q,
         bags: true,
+        subjects: &compiled.subjects,
     });
     // A misconception's bag cues never read the question (it often words the belief
     // itself); its claims may take their subject from it.
@@ -337,16 +340,24 @@ fn compile_concept(st: &Stemmer, req: &AssessRequest<'_>) -> Compiled {
     let syn = Synonyms::new(st, &req.curriculum.synonyms);
     let all = |cues: &[String]| -> Vec<Cue> { cues.iter().map(|c| compile(st, &syn, c)).collect() };
     let c = req.concept;
+    let checkpoints: Vec<CompiledCheckpoint> = c
+        .checkpoints
+        .iter()
+        .map(|k| CompiledCheckpoint {
+            cues: all(&k.cues),
+            contradictions: all(&k.contradictions),
+        })
+        .collect();
+    let misconceptions: Vec<Vec<Cue>> = c.misconceptions.iter().map(|m| all(&m.cues)).collect();
+    let claims: Vec<&Cue> = checkpoints
+        .iter()
+        .flat_map(|k| k.cues.iter().chain(&k.contradictions))
+        .chain(misconceptions.iter().flatten())
+        .collect();
     Compiled {
-        checkpoints: c
-            .checkpoints
-            .iter()
-            .map(|k| CompiledCheckpoint {
-                cues: all(&k.cues),
-                contradictions: all(&k.contradictions),
-            })
-            .collect(),
-        misconceptions: c.misconceptions.iter().map(|m| all(&m.cues)).collect(),
+        subjects: super::cue::subjects(&claims),
+        checkpoints,
+        misconceptions,
         questions: c.questions.iter().map(|q| all(&q.cues)).collect(),
         vocabulary: vocabulary(st, req),
     }

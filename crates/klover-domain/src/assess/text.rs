@@ -154,7 +154,7 @@ pub fn fold(stemmer: &Stemmer, text: &str) -> Folded {
                 sentence,
                 clause,
             });
-        } else if matches!(c, '.' | '!' | '?' | '\n') {
+        } else if matches!(c, '.' | '!' | '?' | '\n') && !text[i + 1..].starts_with('=') {
             let at_end = chars.peek().is_none_or(|&(_, d)| d.is_whitespace());
             if at_end || c == '\n' {
                 if let Some(s) = sentence_start.take() {

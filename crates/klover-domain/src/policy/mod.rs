@@ -316,6 +316,11 @@ impl DialogueState {
         if self.concept_struggle.is_none() {
             self.concept_struggle = struggle;
         }
+        // An unnamed contradiction ("threads each get their own memory" against "threads
+        // share memory") is a wrong try on the checkpoint it contradicts.
+        for c in &assessment.contradictions {
+            *self.tries.entry(c.checkpoint.clone()).or_default() += 1;
+        }
         let Some(focus) = self.last_focus().cloned() else {
             return;
         };

@@ -206,8 +206,15 @@ impl<'a> Plan<'_, 'a> {
         };
         let d = self.input.dialogue;
         let a = self.input.assessment;
-        let mut target: &Checkpoint = first;
-        if let Some((cp, n)) = &d.streak
+        // A checkpoint the learner just contradicted without naming a known misconception
+        // is treated like one: it is probed now, whatever the streak.
+        let contradicted = a
+            .contradictions
+            .iter()
+            .find_map(|c| missing.iter().find(|m| m.id == c.checkpoint).copied());
+        let mut target: &Checkpoint = contradicted.unwrap_or(first);
+        if contradicted.is_none()
+            && let Some((cp, n)) = &d.streak
             && let Some(current) = missing.iter().find(|c| &c.id == cp)
         {
             target = current;
@@ -243,6 +250,7 @@ impl<'a> Plan<'_, 'a> {
             && d.turns_in_concept == 1
             && !d.pumped.contains(&self.concept.id)
             && except.is_empty()
+            && contradicted.is_none()
             && !a.asked_for_answer
             && !self.dont_know()
             && (a.scores.values().any(|s| s.score >= PARTIAL_SCORE)
