@@ -226,3 +226,24 @@ fn a_review_answer_is_read_in_the_context_of_the_review_question() {
     .unwrap();
     assert!(o.assessment.score(&cp) >= 0.6, "{:?}", o.assessment.scores);
 }
+
+#[test]
+fn an_unnamed_contradiction_never_credits_and_is_probed_like_a_misconception() {
+    let c = async_python();
+    let text = "sync code just gets on with other work while the call is out";
+    let a = common::assess(&c, "sync-vs-async", text);
+    assert!(a.misconceptions.is_empty(), "{:?}", a.misconceptions);
+    // Sync doing what async does: the swapped role contradicts the async checkpoint.
+    let contradicted = a
+        .contradictions
+        .first()
+        .map(|x| x.checkpoint.clone())
+        .unwrap_or_else(|| panic!("no contradiction: {a:?}"));
+    assert_eq!(contradicted.as_str(), "async-works-while-waiting");
+    assert!(a.covered().is_empty(), "{:?}", a.scores);
+    // The tutor does not confirm anything: its next move aims at the contradicted checkpoint.
+    let turns = klover_domain::engine::replay::replay(&c, None, &format!("{text}\n")).unwrap();
+    let mv = serde_json::to_value(&turns[0].tutor_move).unwrap();
+    assert_eq!(mv["checkpoint"], contradicted.as_str(), "{mv}");
+    assert!(!turns[0].tutor.starts_with("Exactly"), "{}", turns[0].tutor);
+}

@@ -387,11 +387,21 @@ async fn a_judge_credit_with_a_quote_the_learner_never_wrote_is_not_an_aha() {
     let (turns, state) = llm_replay(&c, &script, &judge, &voice).await;
     assert!(covered(&turns[2]).is_empty(), "{:?}", covered(&turns[2]));
     assert!(turns[2].outcome.aha.is_none());
-    assert!(
-        !state
-            .learner
-            .is_mastered(&CheckpointId::parse("io-leaves-cpu-idle").unwrap())
-    );
+    // A later turn may still earn it in passing (credit beyond the current concept), but
+    // only with the learner's own words: never the judge's invented quote.
+    let idle = CheckpointId::parse("io-leaves-cpu-idle").unwrap();
+    let evidence = state
+        .learner
+        .checkpoints
+        .get(&idle)
+        .and_then(|k| k.evidence.as_deref());
+    assert_ne!(evidence, Some("the CPU has nothing to do while waiting"));
+    if state.learner.is_mastered(&idle) {
+        let later = turns[3..]
+            .iter()
+            .any(|t| t.outcome.elsewhere.contains(&idle) || t.outcome.covered.contains(&idle));
+        assert!(later, "mastered without a later credit");
+    }
 }
 
 #[test]

@@ -748,6 +748,50 @@ mod tests {
     }
 
     #[test]
+    fn a_claim_binds_its_roles_in_order_inside_one_clause() {
+        let claim = "thread > share*|same > memory";
+        assert!(matches!(
+            m(claim, "threads share memory"),
+            CueMatch::Credited(..)
+        ));
+        assert!(matches!(
+            m(claim, "all the threads of a process use the same memory"),
+            CueMatch::Credited(..)
+        ));
+        // Swapped roles, and the words spread over two claims joined by "and".
+        assert_eq!(
+            m(claim, "memory is the same for processes, not threads"),
+            CueMatch::Absent
+        );
+        assert_eq!(
+            m(
+                claim,
+                "processes share memory and threads each get their own"
+            ),
+            CueMatch::Absent
+        );
+        // The bag form of the same words is fooled by the second sentence shape.
+        assert!(matches!(
+            m(
+                "thread share memory",
+                "processes share memory and threads each get their own"
+            ),
+            CueMatch::Credited(..)
+        ));
+        assert_eq!(m(claim, "threads don't share memory"), CueMatch::Negated);
+    }
+
+    #[test]
+    fn malformed_cues_are_named() {
+        assert!(problems("cpu idle").is_empty());
+        assert!(problems("thread > share > memory").is_empty());
+        assert_eq!(problems("a||b").len(), 1);
+        assert_eq!(problems("0.5:").len(), 1);
+        assert_eq!(problems("0.3 label").len(), 1);
+        assert!(!problems("+a").is_empty());
+    }
+
+    #[test]
     fn all_terms_must_share_one_sentence() {
         assert_eq!(m("cpu idle", "The CPU. It is idle."), CueMatch::Absent);
     }
