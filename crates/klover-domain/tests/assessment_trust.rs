@@ -247,3 +247,34 @@ fn an_unnamed_contradiction_never_credits_and_is_probed_like_a_misconception() {
     assert_eq!(mv["checkpoint"], contradicted.as_str(), "{mv}");
     assert!(!turns[0].tutor.starts_with("Exactly"), "{}", turns[0].tutor);
 }
+
+/// The held-back blind batch (never tuned to; see docs/engine.md): a regression guard on
+/// precision first. The bounds sit just outside the figures measured when the batch was
+/// set aside; a change that makes the rubric praise more wrong ideas fails here. Do not
+/// read its lines to tune cues: that would turn it into one more training set.
+#[test]
+fn the_held_back_batch_stays_precise() {
+    use klover_domain::assess::examples;
+    let c = async_python();
+    let path = common::repo().join("crates/klover-domain/tests/data/heldback-async-python.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let batch = examples::parse_batch(&text, "heldback").unwrap();
+    assert_eq!(batch.len(), 228);
+    let r = examples::run(&c, &batch);
+    assert!(r.unknown.is_empty(), "{:?}", r.unknown);
+    let (cps, mcs) = r.totals();
+    println!("{}", r.summary());
+    assert!(
+        cps.false_hits <= 10,
+        "false credit {}/{}",
+        cps.false_hits,
+        cps.counterexamples
+    );
+    assert!(
+        r.praised_wrong <= 3,
+        "{} wrong ideas credited",
+        r.praised_wrong
+    );
+    assert!(mcs.false_hits <= 2, "{} false flags", mcs.false_hits);
+    assert!(cps.recall() >= 0.75, "recall {}", cps.recall());
+}
