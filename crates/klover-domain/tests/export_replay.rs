@@ -9,7 +9,8 @@ mod common;
 use chrono::NaiveDate;
 use klover_domain::engine::{self, SessionState};
 use klover_domain::export::{
-    AhaMark, ExportOptions, Format, Role, SessionKind, Transcript, Turn, VisitedConcept, render,
+    AhaMark, ExportOptions, Format, Role, SessionKind, Transcript, Turn, VisitedConcept,
+    open_misconceptions, render,
 };
 use klover_domain::{ConceptId, Curriculum};
 
@@ -24,11 +25,16 @@ fn push(turns: &mut Vec<Turn>, role: Role, text: String, concept: &ConceptId) {
 
 /// Replays the seed script turn by turn (as the server does), recording the transcript.
 fn replayed_seed() -> (Curriculum, Transcript) {
-    let c = common::async_python();
     let script = std::fs::read_to_string(
         common::repo().join("crates/klover-domain/tests/scripts/seed-async-python.txt"),
     )
     .unwrap();
+    replayed(&script)
+}
+
+/// Replays a script (learner lines, `@concept id` to jump) with the reference curriculum.
+fn replayed(script: &str) -> (Curriculum, Transcript) {
+    let c = common::async_python();
     let (mut state, opening): (SessionState, _) = engine::start(&c, None).unwrap();
     let mut turns: Vec<Turn> = Vec::new();
     let mut pending_opening = Some(opening.offline_text);
@@ -89,6 +95,7 @@ fn replayed_seed() -> (Curriculum, Transcript) {
         date: NaiveDate::from_ymd_opt(2026, 2, 3).unwrap(),
         kind: SessionKind::FirstExposure,
         next_review: NaiveDate::from_ymd_opt(2026, 2, 4),
+        open_misconceptions: open_misconceptions(&c, &state.learner),
     };
     (c, transcript)
 }
@@ -150,4 +157,57 @@ fn the_replayed_seed_exports_as_a_well_formed_page() {
         "the code keeps its indentation in the page"
     );
     insta::assert_snapshot!("replayed_seed_html", page);
+}
+
+#[test]
+fn a_misconception_the_learner_left_with_is_marked_still_open_never_endorsed() {
+    let (_, t) = replayed(
+        "@concept event-loop\n\
+         the event loop runs all its tasks in parallel, thats how it keeps them all going\n",
+    );
+    assert_eq!(
+        t.open_misconceptions.len(),
+        1,
+        "{:?}",
+        t.open_misconceptions
+    );
+    let md = render(&t, &ExportOptions::default()).unwrap();
+    let section = md.split("## The event loop").nth(1).unwrap();
+    let note = section
+        .lines()
+        .find(|l| l.starts_with("> ⚠️ **Still open:**"))
+        .unwrap_or_else(|| panic!("a visible note in the concept's section: {md}"));
+    assert!(
+        note.contains("still believing \"The event loop runs its tasks at the same instant, in parallel\". That is wrong"),
+        "the belief is named as wrong: {note}"
+    );
+    assert!(
+        note.ends_with("Klover's correction: The loop only switches between tasks when one waits; at any instant exactly one task runs. It is concurrency, not parallelism."),
+        "{note}"
+    );
+    let page = render(
+        &t,
+        &ExportOptions {
+            format: Format::Html,
+            ..ExportOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(page.contains("<aside class=\"still-open\"><strong>⚠️ Still open:</strong>"));
+}
+
+#[test]
+fn a_misconception_resolved_in_the_session_leaves_no_note() {
+    let (_, t) = replayed(
+        "@concept event-loop\n\
+         the event loop runs all its tasks in parallel, thats how it keeps them all going\n\
+         no wait, only one task runs at a time in the loop, it just swaps whenever one's waiting\n",
+    );
+    assert!(
+        t.open_misconceptions.is_empty(),
+        "{:?}",
+        t.open_misconceptions
+    );
+    let md = render(&t, &ExportOptions::default()).unwrap();
+    assert!(!md.contains("Still open"), "{md}");
 }

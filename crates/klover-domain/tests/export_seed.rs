@@ -130,3 +130,22 @@ fn html_is_a_well_formed_page_with_the_same_structure() {
 fn html_snapshot() {
     insta::assert_snapshot!("seed_html", html());
 }
+
+#[test]
+fn an_open_misconception_is_noted_after_its_own_concepts_section_not_the_last_one() {
+    let mut t = seed_transcript();
+    t.open_misconceptions
+        .push(klover_domain::export::OpenMisconception {
+            concept: klover_domain::ConceptId::parse("event-loop").unwrap(),
+            belief: "The event loop runs its tasks at the same instant, in parallel.".into(),
+            correction: None,
+        });
+    let md = render(&t, &ExportOptions::default()).unwrap();
+    let note = md
+        .find("> ⚠️ **Still open:** I ended the session still believing")
+        .unwrap();
+    let event_loop = md.find("## The event loop").unwrap();
+    let next = md.find("## Threads and processes").unwrap();
+    assert!(event_loop < note && note < next, "{md}");
+    assert!(md[note..next].contains("That is wrong, and we had not settled it yet."));
+}

@@ -4,6 +4,7 @@
 //! both use it.
 
 use chrono::NaiveDate;
+use klover_domain::engine::SessionState;
 use klover_domain::export::{self, AhaMark, ExportOptions, Format, Role, Turn, VisitedConcept};
 use klover_domain::{ConceptId, Curriculum};
 use klover_store::{
@@ -126,7 +127,17 @@ pub fn to_transcript(
             SessionKind::Review => export::SessionKind::Review,
         },
         next_review,
+        open_misconceptions: open_at_end(curr, session.engine_state.as_deref()),
     }
+}
+
+/// The misconceptions the session's learner model still holds, from the engine state the
+/// server last saved (none when there is no state or it no longer parses).
+fn open_at_end(curr: &Curriculum, engine_state: Option<&str>) -> Vec<export::OpenMisconception> {
+    engine_state
+        .and_then(|json| serde_json::from_str::<SessionState>(json).ok())
+        .map(|state| export::open_misconceptions(curr, &state.learner))
+        .unwrap_or_default()
 }
 
 /// (turn id, concept) in log order: a turn is on the concept of the last `session` or
@@ -152,4 +163,29 @@ fn concepts_by_turn(events: &[StoredEvent]) -> Vec<(String, ConceptId)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use klover_domain::engine;
+
+    #[test]
+    fn the_saved_engine_state_gives_the_misconceptions_still_open() {
+        let curr = crate::builtin::reference_curriculum().unwrap();
+        let at = ConceptId::parse("event-loop").unwrap();
+        let (mut state, opening) = engine::start(&curr, Some(&at)).unwrap();
+        let said =
+            "the event loop runs all its tasks in parallel, thats how it keeps them all going";
+        engine::offline_turn(&curr, &mut state, said, Some(&opening.offline_text)).unwrap();
+        let json = serde_json::to_string(&state).unwrap();
+        let open = open_at_end(&curr, Some(&json));
+        assert_eq!(open.len(), 1, "{open:?}");
+        assert_eq!(open[0].concept, at);
+        assert!(open[0].belief.contains("in parallel"));
+        assert!(open_at_end(&curr, None).is_empty());
+        assert!(open_at_end(&curr, Some("not json")).is_empty());
+    }
 }

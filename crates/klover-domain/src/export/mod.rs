@@ -10,7 +10,8 @@
 //! way through …"), one section per run of turns on a concept with the concept's title as
 //! heading, `**Me:**` / `**<persona>:**` paragraphs, lists and code kept as Markdown (code
 //! pasted flat inside a message is detected, fenced and re-indented — see [`message`]),
-//! aha moments as a callout, and a footer ("Session: Feb 3, 2026. First exposure — lots of
+//! aha moments as a callout, a "Still open" note after a concept whose misconception the
+//! learner left with (see [`OpenMisconception`]), and a footer ("Session: Feb 3, 2026. First exposure — lots of
 //! new concepts. Review scheduled for tomorrow."). The learner's name appears only when
 //! [`ExportOptions::author`] is set.
 
@@ -46,6 +47,22 @@ pub struct Transcript {
     pub kind: SessionKind,
     /// The learner's next review, from the review schedule, if one is scheduled.
     pub next_review: Option<NaiveDate>,
+    /// Misconceptions the learner still held when the session ended (or was exported):
+    /// each gets a visible "Still open" note after its concept's section, so the post
+    /// never keeps a wrong claim as if it were endorsed.
+    #[serde(default)]
+    pub open_misconceptions: Vec<OpenMisconception>,
+}
+
+/// A misconception still open (the learner model has it active) at the end of the session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenMisconception {
+    /// The concept it belongs to: the note goes after that concept's (last) section.
+    pub concept: ConceptId,
+    /// The wrong belief, stated plainly (the curriculum's `belief`).
+    pub belief: String,
+    /// The authored correction, if any.
+    pub correction: Option<String>,
 }
 
 /// A concept the session visited.
@@ -191,6 +208,25 @@ pub fn render(input: &Transcript, options: &ExportOptions) -> Result<String, Exp
             Ok(front + &body)
         }
     }
+}
+
+/// The misconceptions a learner model still holds (active), as the export notes them, in
+/// the curriculum's order; ids the curriculum no longer has are left out.
+pub fn open_misconceptions(
+    curriculum: &crate::curriculum::Curriculum,
+    learner: &crate::learner::LearnerModel,
+) -> Vec<OpenMisconception> {
+    curriculum
+        .ordered_concepts()
+        .into_iter()
+        .flat_map(|c| c.misconceptions.iter().map(move |m| (c, m)))
+        .filter(|(_, m)| learner.misconceptions.get(&m.id).is_some_and(|s| s.active))
+        .map(|(c, m)| OpenMisconception {
+            concept: c.id.clone(),
+            belief: m.belief.clone(),
+            correction: m.correction.clone(),
+        })
+        .collect()
 }
 
 /// The file name to suggest: `YYYY-MM-DD-slug.md` (or `.html`), the slug from the title.

@@ -8,7 +8,8 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd}
 use serde::Serialize;
 
 use super::{
-    ExportError, ExportOptions, FrontMatter, Role, SessionKind, Transcript, message, slug,
+    ExportError, ExportOptions, FrontMatter, OpenMisconception, Role, SessionKind, Transcript,
+    message, slug,
 };
 
 /// What the templates see.
@@ -33,6 +34,11 @@ pub(super) struct Post {
 struct Section {
     title: String,
     turns: Vec<TurnView>,
+    /// "Still open" notes (misconceptions the learner left with) as plain text (the HTML
+    /// template escapes them).
+    open: Vec<String>,
+    /// The same notes escaped for Markdown.
+    open_md: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -54,6 +60,7 @@ pub(super) fn build(t: &Transcript, o: &ExportOptions) -> Result<Post, ExportErr
     let titles: HashMap<_, _> = t.concepts.iter().map(|c| (&c.id, &c.title)).collect();
     let mut sections: Vec<Section> = Vec::new();
     let mut current = None;
+    let mut section_concepts = Vec::new();
     for (i, turn) in t.turns.iter().enumerate() {
         let title = titles
             .get(&turn.concept)
@@ -66,7 +73,10 @@ pub(super) fn build(t: &Transcript, o: &ExportOptions) -> Result<Post, ExportErr
             sections.push(Section {
                 title: (*title).clone(),
                 turns: Vec::new(),
+                open: Vec::new(),
+                open_md: Vec::new(),
             });
+            section_concepts.push(&turn.concept);
         }
         let speaker = match turn.role {
             Role::Learner => "Me",
@@ -87,6 +97,15 @@ pub(super) fn build(t: &Transcript, o: &ExportOptions) -> Result<Post, ExportErr
         if let Some(section) = sections.last_mut() {
             section.turns.push(view);
         }
+    }
+    for open in &t.open_misconceptions {
+        let at = section_concepts
+            .iter()
+            .rposition(|c| *c == &open.concept)
+            .unwrap_or(sections.len() - 1);
+        let note = still_open(open, &t.persona);
+        sections[at].open_md.push(message::escape_inline(&note));
+        sections[at].open.push(note);
     }
     let path = path_sentence(t);
     let author = o.author.clone().filter(|a| !a.trim().is_empty());
@@ -118,6 +137,21 @@ pub(super) fn title(t: &Transcript, o: &ExportOptions) -> String {
             format!("{} — learning by explaining", t.curriculum_title)
         }
         (_, SessionKind::Review) => format!("{} — review", t.curriculum_title),
+    }
+}
+
+/// The note for a misconception the learner left with: the belief is quoted as what I
+/// still thought, called wrong in so many words, with the tutor's correction when one is
+/// authored.
+fn still_open(open: &OpenMisconception, persona: &str) -> String {
+    let belief = open.belief.trim().trim_end_matches('.');
+    let said = format!(
+        "I ended the session still believing \"{belief}\". That is wrong, and we had not \
+         settled it yet."
+    );
+    match open.correction.as_deref().map(str::trim) {
+        Some(fix) if !fix.is_empty() => format!("{said} {persona}'s correction: {fix}"),
+        _ => said,
     }
 }
 

@@ -104,6 +104,7 @@ pub fn seed_transcript() -> Transcript {
         date: date("2026-02-03"),
         kind: SessionKind::FirstExposure,
         next_review: Some(date("2026-02-04")),
+        open_misconceptions: Vec::new(),
     }
 }
 
