@@ -323,14 +323,19 @@ fn is_rule(line: &str) -> bool {
     })
 }
 
-/// Escapes `<` outside `code spans`, so the Markdown never carries raw HTML.
+/// Escapes `<` and `[` outside `code spans`, so the Markdown never carries raw HTML and no
+/// link or image: a message is plain text, and a `[x](javascript:…)`, `vbscript:` or
+/// `data:` target (or one spelled with entities, or a reference definition) must not
+/// become a live link in a reader's Markdown renderer. A `[` with no `]` after it cannot
+/// open a link and stays as typed.
 pub(crate) fn escape_inline(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_code = false;
     // An unmatched last backtick opens no code span: it must not shield what follows.
     let mut ticks_left = text.matches('`').count();
-    for c in text.chars() {
+    for (i, c) in text.char_indices() {
         match c {
+            '[' if !in_code && text[i..].contains(']') => out.push_str("\\["),
             '`' => {
                 if in_code || ticks_left >= 2 {
                     in_code = !in_code;

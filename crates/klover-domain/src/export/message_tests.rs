@@ -170,7 +170,7 @@ fn a_fence_with_junk_after_it_is_prose_and_a_fence_closes_only_on_a_bare_fence()
     let b = blocks("```[x](javascript:alert(1))\nhi");
     assert_eq!(b[0], Block::Paragraph("```[x](javascript:alert(1))".into()));
     let md = to_markdown("Me", "```[x](javascript:alert(1))", None);
-    assert_eq!(md, "**Me:** \\```[x](javascript:alert(1))");
+    assert_eq!(md, "**Me:** \\```\\[x](javascript:alert(1))");
     let b = blocks("```\n```python\nstill code\n```\nafter");
     assert_eq!(
         b[0],
@@ -189,4 +189,31 @@ fn a_list_item_starting_with_a_quote_mark_stays_a_list_item() {
     let md = to_markdown("Me", "`\n- > not a quote\n  > nor this", None);
     assert!(md.contains("- \\> not a quote"), "{md}");
     assert!(md.contains("  \\> nor this"), "{md}");
+}
+
+#[test]
+fn no_message_makes_a_link_or_raw_html_in_the_markdown() {
+    for (text, expected) in [
+        ("[x](javascript:alert(1))", "\\[x](javascript:alert(1))"),
+        (
+            "see [x](vbscript:msgbox) now",
+            "see \\[x](vbscript:msgbox) now",
+        ),
+        ("![i](data:text/html,hi)", "!\\[i](data:text/html,hi)"),
+        ("[x][r] and `[a](b)`", "\\[x]\\[r] and `[a](b)`"),
+        (
+            "<img src=x onerror=alert(1)>",
+            "\\<img src=x onerror=alert(1)>",
+        ),
+        ("a list [1, 2", "a list [1, 2"),
+    ] {
+        assert_eq!(
+            to_markdown("Me", text, None),
+            format!("**Me:** {expected}"),
+            "{text}"
+        );
+    }
+    // A reference definition is prose too.
+    let md = to_markdown("Me", "hi\n[r]: javascript:alert(1)", None);
+    assert!(md.ends_with("\\[r]: javascript:alert(1)"), "{md}");
 }
