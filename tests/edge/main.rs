@@ -10,3 +10,4 @@
 mod support;
 
 mod export;
+mod judge;

@@ -7,7 +7,8 @@
 //! Validation: unknown checkpoint and misconception ids are dropped; an evidence quote
 //! must occur verbatim in the learner's text, else it is discarded — with it, a
 //! misconception hit, and a checkpoint's credit (its score is capped below
-//! [`COVERED`]): no quote, no credit.
+//! [`COVERED`]): no quote, no credit. The learner's turn is sent delimited as data, and a
+//! credit from the judge alone must be plausible to the rubric ([`crate::plausible`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -89,7 +90,8 @@ impl LlmJudge {
 
     /// The judge's own validated verdict (no rubric, no fallback).
     pub async fn judge(&self, req: AssessRequest<'_>) -> Result<Assessment, VoiceError> {
-        let messages = judge_messages(&req).map_err(|e| VoiceError::Invalid(e.to_string()))?;
+        let mut messages = judge_messages(&req).map_err(|e| VoiceError::Invalid(e.to_string()))?;
+        crate::plausible::delimit_learner_turn(&mut messages);
         let mut request = self
             .voice
             .request(&messages, self.voice.config.judge_max_tokens, false);
@@ -147,7 +149,10 @@ impl Assessor for LlmJudge {
         Box::pin(async move {
             let rubric = self.rubric.assess_now(req);
             match self.judge(req).await {
-                Ok(judge) => merge(rubric, judge),
+                Ok(judge) => {
+                    let merged = merge(rubric.clone(), judge);
+                    crate::plausible::restrict(merged, &rubric, &req)
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, concept = %req.concept.id, "LLM judge failed; using the rubric's assessment");
                     metrics::counter!("klover_judge_fallbacks_total").increment(1);

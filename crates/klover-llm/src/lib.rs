@@ -18,6 +18,7 @@ pub mod error;
 pub mod guard;
 mod http;
 pub mod judge;
+pub mod plausible;
 pub mod voice;
 
 pub use config::{ApiKey, LlmConfig, RetryPolicy, Timeouts};

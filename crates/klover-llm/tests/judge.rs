@@ -51,11 +51,12 @@ async fn the_judge_asks_for_a_json_schema_and_its_verdict_is_merged_with_the_rub
     let c = support::fixture();
     let a = judge(&fake).assess(request(&c)).await;
     assert_eq!(a.source, AssessmentSource::Merged);
-    assert!((a.score(&cp("cpu-idle-on-io")) - 0.9).abs() < 1e-9);
-    let span = a.scores[&cp("cpu-idle-on-io")].evidence.unwrap();
+    // The judge alone credits a sentence sharing no idea with the checkpoint's statement
+    // or examples, which the rubric saw nothing of: not plausible, so not credited.
+    let rubric = RubricAssessor::new().assess_now(request(&c));
     assert_eq!(
-        span.quote(LEARNER),
-        Some("the job itself doesn't require the worker")
+        a.scores[&cp("cpu-idle-on-io")],
+        rubric.scores[&cp("cpu-idle-on-io")]
     );
     assert!(a.asked_question);
 
@@ -67,10 +68,10 @@ async fn the_judge_asks_for_a_json_schema_and_its_verdict_is_merged_with_the_rub
     assert_eq!(rf["json_schema"]["schema"]["additionalProperties"], false);
     assert_eq!(req.body["temperature"], 0.0);
     let msgs = req.messages();
-    assert_eq!(
-        msgs.last().unwrap(),
-        &("user".to_string(), LEARNER.to_string())
-    );
+    let (role, turn) = msgs.last().unwrap();
+    assert_eq!(role, "user");
+    assert!(turn.starts_with("<learner_turn id=\""), "delimited: {turn}");
+    assert!(turn.contains(LEARNER));
     for (role, content) in &msgs {
         if role != "user" {
             assert!(
@@ -83,6 +84,34 @@ async fn the_judge_asks_for_a_json_schema_and_its_verdict_is_merged_with_the_rub
         msgs[0].1.contains("\"cpu-idle-on-io\""),
         "the ids are listed"
     );
+}
+
+#[tokio::test]
+async fn a_judge_credit_the_rubric_missed_stands_when_its_sentence_states_the_idea() {
+    let fake = FakeLlm::start().await;
+    let text = "Honestly the CPU has nothing to do while the database answers.";
+    fake.push(Reply::text(
+        &json!({
+            "checkpoints": [{"id": "cpu-idle-on-io", "score": 0.9, "evidence": "the CPU has nothing to do"}],
+            "misconceptions": [], "asked_question": false, "asked_for_answer": false,
+            "dont_know": false, "off_topic": false
+        })
+        .to_string(),
+    ));
+    let c = support::fixture();
+    let req = AssessRequest {
+        text,
+        ..request(&c)
+    };
+    let rubric = RubricAssessor::new().assess_now(req);
+    assert!(
+        rubric.score(&cp("cpu-idle-on-io")) < 0.6,
+        "the rubric misses it"
+    );
+    let a = judge(&fake).assess(req).await;
+    assert!((a.score(&cp("cpu-idle-on-io")) - 0.9).abs() < 1e-9);
+    let span = a.scores[&cp("cpu-idle-on-io")].evidence.unwrap();
+    assert_eq!(span.quote(text), Some("the CPU has nothing to do"));
 }
 
 #[tokio::test]

@@ -128,7 +128,7 @@ fn script_fake(fake: &FakeLlm, verdicts: Verdicts) {
         let learner = req
             .messages()
             .last()
-            .map(|(_, c)| c.clone())
+            .map(|(_, c)| unquoted(c).to_owned())
             .unwrap_or_default();
         if req.is_stream() {
             Reply::text(&format!(
@@ -143,6 +143,16 @@ fn script_fake(fake: &FakeLlm, verdicts: Verdicts) {
             Reply::text(&v.to_string())
         }
     });
+}
+
+/// The learner's words inside the judge's `<learner_turn id="…">` quotation.
+fn unquoted(content: &str) -> &str {
+    match (content.find('\n'), content.rfind('\n')) {
+        (Some(open), Some(close)) if content.starts_with("<learner_turn") && open < close => {
+            &content[open + 1..close]
+        }
+        _ => content,
+    }
 }
 
 fn script_lines(script: &str) -> Vec<String> {
