@@ -9,5 +9,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod conns;
 mod export;
+mod host;
 mod judge;
+mod preauth;

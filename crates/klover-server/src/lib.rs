@@ -4,6 +4,8 @@
 //! - [`settings`]: one [`Settings`] struct (defaults → TOML file → `KLOVER_*` → flags).
 //! - [`server`]: the router and [`run`], which takes a bound listener and a shutdown
 //!   future (tests bind port 0 and stop it cleanly).
+//! - [`edge`]: connection caps, the header-read timeout, the `Host` check, per-IP
+//!   throttles, body size and request time limits, before any handler.
 //! - [`auth`]: who is calling (local learner on loopback, tokens otherwise, Origin check).
 //! - [`ws`]: `GET /ws`, the connection loop, limits, and what each frame does.
 //! - [`protocol`]: the frames themselves (documented in `docs/protocol.md`).
@@ -31,6 +33,7 @@ pub mod authoring;
 pub mod builtin;
 pub mod catalog;
 pub mod convert;
+pub mod edge;
 pub mod error;
 pub mod export;
 pub mod fault;

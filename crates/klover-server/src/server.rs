@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -54,14 +53,14 @@ pub async fn run(
         tracing::warn!(closed, "tutor replies cut by a crash were kept as partial");
     }
     let stop_accepting = CancellationToken::new();
-    // A turn goes out as several small frames: without TCP_NODELAY each waits for the
-    // client's delayed ACK (a lone offline turn took 44 ms instead of 10 ms).
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let serve = axum::serve(listener, router(app.clone()))
-        .with_graceful_shutdown(stop_accepting.clone().cancelled_owned());
-    let server = tokio::spawn(async move { serve.await });
+    let local = listener.local_addr()?;
+    let routes = crate::edge::layers(router(app.clone()), &app, local);
+    let server = tokio::spawn(crate::edge::serve(
+        listener,
+        routes,
+        app.clone(),
+        stop_accepting.clone(),
+    ));
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     // Messages acknowledged but left unanswered by a crash (this instance's or another's)
     // are claimed and answered once their driver's lease has run out.
@@ -93,7 +92,7 @@ pub async fn run(
     app.connections.close();
     let _ = tokio::time::timeout(Duration::from_secs(5), app.connections.wait()).await;
     match tokio::time::timeout(Duration::from_secs(5), server).await {
-        Ok(Ok(result)) => result?,
+        Ok(Ok(())) => {}
         Ok(Err(join)) => tracing::error!(error = %join, "server task failed"),
         Err(_) => tracing::warn!("connections still open after shutdown; leaving them"),
     }
@@ -119,6 +118,7 @@ async fn housekeeping(app: AppState) {
         }
         app.limiter.retain_recent();
         app.limiter.shrink_to_fit();
+        app.edge.forget_old();
         if let Some(handle) = &app.metrics {
             handle.run_upkeep();
         }

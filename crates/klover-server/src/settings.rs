@@ -86,6 +86,25 @@ pub struct Limits {
     /// A frame the peer does not take within this long drops the connection (seconds):
     /// a client that stops reading must not hold its connection forever.
     pub send_timeout_secs: u64,
+    /// A connection must finish each request's headers within this long (milliseconds):
+    /// idle and slow-header ("slowloris") connections are closed after it.
+    pub header_read_timeout_ms: u64,
+    /// Open TCP connections at most, all clients together (also kept under the process's
+    /// open-file limit); one more is closed as soon as it is accepted.
+    pub max_connections: usize,
+    /// Open TCP connections at most from one IP address.
+    pub max_connections_per_ip: usize,
+    /// Websocket handshakes per minute from one IP address (429 beyond).
+    pub handshakes_per_minute_per_ip: u32,
+    /// Failed token checks per minute from one IP address; beyond it, requests carrying
+    /// a token and handshakes get 429 until the minute is over.
+    pub failed_auth_per_minute_per_ip: u32,
+    /// Largest HTTP request body, in bytes (413 beyond).
+    pub max_body_bytes: usize,
+    /// An HTTP request must be answered within this long (seconds; 408 beyond).
+    pub request_timeout_secs: u64,
+    /// With auth on, a websocket must authenticate within this long (seconds).
+    pub hello_timeout_secs: u64,
 }
 
 /// LLM settings; the voice is offline unless a base URL or an API key is set.
@@ -128,6 +147,14 @@ impl Default for Limits {
             read_buffer_bytes: 4096,
             write_buffer_bytes: 4096,
             send_timeout_secs: 10,
+            header_read_timeout_ms: 10_000,
+            max_connections: 4096,
+            max_connections_per_ip: 64,
+            handshakes_per_minute_per_ip: 60,
+            failed_auth_per_minute_per_ip: 10,
+            max_body_bytes: 2 * 1024 * 1024,
+            request_timeout_secs: 30,
+            hello_timeout_secs: 10,
         }
     }
 }
@@ -141,6 +168,16 @@ impl Limits {
     /// Send timeout as a duration.
     pub fn send_timeout(&self) -> Duration {
         Duration::from_secs(self.send_timeout_secs.max(1))
+    }
+
+    /// Time to authenticate as a duration.
+    pub fn hello_timeout(&self) -> Duration {
+        Duration::from_secs(self.hello_timeout_secs.max(1))
+    }
+
+    /// Header-read timeout as a duration.
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms.max(1))
     }
 
     /// Idle timeout as a duration.
@@ -209,6 +246,18 @@ impl Settings {
             "KLOVER_PING_INTERVAL_SECS" => l.ping_interval_secs = parse(key, &value)?,
             "KLOVER_IDLE_TIMEOUT_SECS" => l.idle_timeout_secs = parse(key, &value)?,
             "KLOVER_SEND_TIMEOUT_SECS" => l.send_timeout_secs = parse(key, &value)?,
+            "KLOVER_HEADER_READ_TIMEOUT_MS" => l.header_read_timeout_ms = parse(key, &value)?,
+            "KLOVER_MAX_CONNECTIONS" => l.max_connections = parse(key, &value)?,
+            "KLOVER_MAX_CONNECTIONS_PER_IP" => l.max_connections_per_ip = parse(key, &value)?,
+            "KLOVER_HANDSHAKES_PER_MINUTE_PER_IP" => {
+                l.handshakes_per_minute_per_ip = parse(key, &value)?;
+            }
+            "KLOVER_FAILED_AUTH_PER_MINUTE_PER_IP" => {
+                l.failed_auth_per_minute_per_ip = parse(key, &value)?;
+            }
+            "KLOVER_MAX_BODY_BYTES" => l.max_body_bytes = parse(key, &value)?,
+            "KLOVER_REQUEST_TIMEOUT_SECS" => l.request_timeout_secs = parse(key, &value)?,
+            "KLOVER_HELLO_TIMEOUT_SECS" => l.hello_timeout_secs = parse(key, &value)?,
             "KLOVER_LLM_BASE_URL" => self.llm.base_url = Some(value),
             "KLOVER_LLM_API_KEY" => self.llm.api_key = Some(Secret(value)),
             "OPENAI_API_KEY" if self.llm.api_key.is_none() => {

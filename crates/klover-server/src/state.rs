@@ -41,6 +41,8 @@ pub struct Shared {
     pub replies: TaskTracker,
     /// Open websocket connections, so shutdown can wait for them to say goodbye.
     pub connections: TaskTracker,
+    /// Connection caps and per-IP throttles at the edge.
+    pub edge: crate::edge::Edge,
     /// This process's id as the owner of the replies it drives (a claim in the store).
     pub instance: String,
 }
@@ -75,6 +77,7 @@ impl AppState {
         let per_minute = NonZeroU32::new(limits.rate_per_minute).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(limits.rate_burst).unwrap_or(NonZeroU32::MIN);
         let limiter = RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst));
+        let edge = crate::edge::Edge::new(limits);
         Self(Arc::new(Shared {
             settings,
             store,
@@ -87,6 +90,7 @@ impl AppState {
             replies: TaskTracker::new(),
             connections: TaskTracker::new(),
             instance: uuid::Uuid::new_v4().to_string(),
+            edge,
         }))
     }
 }

@@ -1,6 +1,7 @@
 //! What each client frame does. A bad frame gets an `error` event and the socket stays
 //! open; only a failed `hello` (1008) closes it from here.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::ws::WebSocket;
@@ -49,6 +50,8 @@ pub struct Conn {
     /// Who this is; `None` until a `hello` with a token when auth is on.
     who: Option<Identity>,
     pub(crate) socket: WebSocket,
+    /// The peer's address, for the failed-token throttle.
+    peer: Option<IpAddr>,
     /// The session this socket is attached to.
     pub(crate) live: Option<Arc<LiveSession>>,
     /// Its events; `None` while no session is attached (an idle socket holds no receiver).
@@ -58,10 +61,16 @@ pub struct Conn {
 }
 
 impl Conn {
-    pub(crate) fn new(app: AppState, who: Option<Identity>, socket: WebSocket) -> Self {
+    pub(crate) fn new(
+        app: AppState,
+        who: Option<Identity>,
+        peer: Option<IpAddr>,
+        socket: WebSocket,
+    ) -> Self {
         Self {
             app,
             who,
+            peer,
             socket,
             live: None,
             rx: None,
@@ -77,7 +86,32 @@ impl Conn {
         }
     }
 
+    /// Whether the caller is known (auth off, a token at the handshake, or a `hello`).
+    pub(crate) fn authenticated(&self) -> bool {
+        self.who.is_some()
+    }
+
+    /// Before authentication any frame but a valid `hello` ends the socket (1008), as
+    /// `docs/protocol.md` says: an unauthenticated peer gets no error replies to probe.
+    pub(crate) async fn refuse_unauthenticated(&mut self) -> Result<(), Exit> {
+        telemetry::error("unauthenticated");
+        self.error(
+            ErrorCode::Unauthorized,
+            "this server needs a token: send {\"type\":\"hello\",\"version\":1,\"token\":\"…\"} first",
+        )
+        .await?;
+        Err(Exit::Close(close::POLICY, "token required".into()))
+    }
+
     pub(crate) async fn on_text(&mut self, text: &str) -> Result<(), Exit> {
+        if !self.authenticated() {
+            return match parse_client(text) {
+                Ok(ClientMessage::Hello { version, token }) if version == PROTOCOL_VERSION => {
+                    self.hello(version, token).await
+                }
+                _ => self.refuse_unauthenticated().await,
+            };
+        }
         if let Some(who) = &self.who
             && self
                 .app
@@ -110,12 +144,7 @@ impl Conn {
             return self.hello(version, token).await;
         }
         let Some(who) = self.who.clone() else {
-            self.error(
-                ErrorCode::Unauthorized,
-                "this server needs a token: send {\"type\":\"hello\",\"version\":1,\"token\":\"…\"} first",
-            )
-            .await?;
-            return Err(Exit::Close(close::POLICY, "token required".into()));
+            return self.refuse_unauthenticated().await;
         };
         let result = match msg {
             ClientMessage::Hello { .. } => Ok(Ok(())),
@@ -156,10 +185,19 @@ impl Conn {
         }
         if self.who.is_none() {
             let app = self.app.clone();
-            match auth::resolve(&app.settings, &app.store, token.as_deref()).await {
+            let blocked = self.peer.is_some_and(|ip| app.edge.failed_auth.blocked(ip));
+            let resolved = if blocked {
+                Err(Error::Unauthorized)
+            } else {
+                auth::resolve(&app.settings, &app.store, token.as_deref()).await
+            };
+            match resolved {
                 Ok(Some(who)) => self.who = Some(who),
                 Ok(None) | Err(Error::Unauthorized) => {
                     telemetry::error("auth");
+                    if let Some(ip) = self.peer.filter(|_| !blocked) {
+                        app.edge.failed_auth.record(ip);
+                    }
                     self.error(ErrorCode::Unauthorized, "wrong or missing token")
                         .await?;
                     return Err(Exit::Close(close::POLICY, "unauthorized".into()));

@@ -17,7 +17,10 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, MissedTickBehavior, interval_at};
 use tokio_tungstenite::tungstenite::Error as WsError;
 
+use std::net::IpAddr;
+
 use crate::auth::{self, Identity};
+use crate::edge::throttle::PeerIp;
 use crate::error::Error;
 use crate::live::Frame;
 use crate::protocol::{Envelope, ErrorCode};
@@ -50,6 +53,7 @@ pub struct WsQuery {
 /// The handshake: refuses foreign origins (403) and wrong tokens (401) before upgrading.
 pub async fn upgrade(
     State(app): State<AppState>,
+    PeerIp(peer): PeerIp,
     Query(query): Query<WsQuery>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
@@ -75,13 +79,13 @@ pub async fn upgrade(
         .max_frame_size(max)
         .on_upgrade(move |socket| {
             let tracker = app.connections.clone();
-            tracker.track_future(serve(app, who, socket))
+            tracker.track_future(serve(app, who, peer, socket))
         })
 }
 
-async fn serve(app: AppState, who: Option<Identity>, socket: WebSocket) {
+async fn serve(app: AppState, who: Option<Identity>, peer: Option<IpAddr>, socket: WebSocket) {
     metrics::gauge!(telemetry::CONNECTIONS).increment(1.0);
-    let mut conn = Conn::new(app.clone(), who, socket);
+    let mut conn = Conn::new(app.clone(), who, peer, socket);
     conn.run().await;
     conn.detach();
     metrics::gauge!(telemetry::CONNECTIONS).decrement(1.0);
@@ -102,6 +106,8 @@ impl Conn {
         let mut ping = interval_at(Instant::now() + period, period);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut last_seen = Instant::now();
+        // With auth on, a socket that has not authenticated by then is closed.
+        let hello_by = Instant::now() + limits.hello_timeout();
         let close_sockets = self.app.close_sockets.clone();
         let exit = loop {
             let step = tokio::select! {
@@ -113,6 +119,9 @@ impl Conn {
                 }
                 frame = recv_frame(&mut self.rx) => self.on_frame(frame).await,
                 _ = ping.tick() => self.on_tick(last_seen, limits.idle_timeout()).await,
+                () = tokio::time::sleep_until(hello_by), if !self.authenticated() => {
+                    Err(Exit::Close(close::POLICY, "no hello in time".into()))
+                }
             };
             if let Err(exit) = step {
                 break exit;
@@ -144,6 +153,9 @@ impl Conn {
             None | Some(Ok(Message::Close(_))) => Err(Exit::Gone),
             Some(Err(e)) => Err(classify(e, self.app.settings.limits.max_message_bytes)),
             Some(Ok(Message::Text(text))) => self.on_text(text.as_str()).await,
+            Some(Ok(Message::Binary(_))) if !self.authenticated() => {
+                self.refuse_unauthenticated().await
+            }
             Some(Ok(Message::Binary(_))) => {
                 telemetry::error("binary");
                 self.send_env(&Envelope::error(
