@@ -13,13 +13,13 @@ use klover_store::{Role, Store};
 pub enum Command {
     /// Create a token for a learner (created if new) and print it once.
     #[command(
-        after_help = "Example: klover token create --learner ada\n         klover token create --learner ada --role author"
+        after_help = "Example: klover token create --learner ada\n         klover token create --learner ada --role author\n         klover token create --role admin --label prometheus"
     )]
     Create {
-        /// The learner the token speaks for.
+        /// The learner the token speaks for (required for the learner role).
         #[arg(long)]
-        learner: String,
-        /// `learner` (default) or `author`.
+        learner: Option<String>,
+        /// `learner` (default), `author` or `admin` (an operator: `/metrics`, authoring).
         #[arg(long, default_value = "learner")]
         role: String,
         /// A note for the operator ("laptop", "ci").
@@ -29,7 +29,13 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         database_url: Option<String>,
     },
-    /// Revoke a token.
+    /// List tokens: id, role, learner, label, created, revoked (never the tokens).
+    List {
+        /// Database URL [default: as `klover serve`].
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+    },
+    /// Revoke a token (its open sockets close within a second).
     #[command(after_help = "Example: klover token revoke klv_3f9c…")]
     Revoke {
         /// The token to revoke.
@@ -52,18 +58,48 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let role = match role.as_str() {
                 "learner" => Role::Learner,
                 "author" => Role::Author,
-                other => anyhow::bail!("unknown role `{other}`: use learner or author"),
+                "admin" => Role::Admin,
+                other => anyhow::bail!("unknown role `{other}`: use learner, author or admin"),
             };
+            if role == Role::Learner && learner.is_none() {
+                anyhow::bail!("a learner token needs --learner NAME");
+            }
             let store = open(database_url).await?;
-            let who = match store.find_learner_by_name(&learner).await? {
-                Some(l) => l,
-                None => store.create_learner(&learner).await?,
+            let who = match learner.as_deref() {
+                None => None,
+                Some(name) => Some(match store.find_learner_by_name(name).await? {
+                    Some(l) => l,
+                    None => store.create_learner(name).await?,
+                }),
             };
-            let token = store.create_api_token(role, Some(&who.id), &label).await?;
+            let token = store
+                .create_api_token(role, who.as_ref().map(|w| &w.id), &label)
+                .await?;
             store.close().await;
             let mut out = std::io::stdout().lock();
             writeln!(out, "{token}")?;
-            eprintln!("token for {learner} ({role}); it is shown only now: keep it safe");
+            let whom = learner.as_deref().unwrap_or("no learner");
+            eprintln!("token for {whom} ({role}); it is shown only now: keep it safe");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::List { database_url } => {
+            let store = open(database_url).await?;
+            let tokens = store.list_api_tokens().await?;
+            store.close().await;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "id\trole\tlearner\tlabel\tcreated\trevoked")?;
+            for t in tokens {
+                let revoked = t.revoked_at.map(|r| r.to_rfc3339()).unwrap_or_default();
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}\t{revoked}",
+                    t.id,
+                    t.role,
+                    t.learner.as_deref().unwrap_or("-"),
+                    t.label,
+                    t.created_at.to_rfc3339(),
+                )?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Revoke {

@@ -14,3 +14,4 @@ mod export;
 mod host;
 mod judge;
 mod preauth;
+mod tokens;

@@ -31,8 +31,21 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
     }
 }
 
-/// `GET /metrics`: Prometheus text format.
-pub async fn metrics(State(app): State<AppState>) -> Response {
+/// `GET /metrics`: Prometheus text format. With auth on, only for an operator: a token
+/// with role `admin` (`klover token create --role admin`); 401 without one, 403 for others.
+pub async fn metrics(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if app.settings.auth {
+        let grant = match auth::bearer(&headers) {
+            Some(token) => app.store.verify_api_token(&token).await,
+            None => Ok(None),
+        };
+        match grant {
+            Ok(Some(g)) if g.role == klover_store::Role::Admin => {}
+            Ok(Some(_)) => return Error::Forbidden.into_response(),
+            Ok(None) => return Error::Unauthorized.into_response(),
+            Err(e) => return Error::from(e).into_response(),
+        }
+    }
     match &app.metrics {
         Some(handle) => (
             [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

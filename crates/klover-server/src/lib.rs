@@ -6,6 +6,7 @@
 //!   future (tests bind port 0 and stop it cleanly).
 //! - [`edge`]: connection caps, the header-read timeout, the `Host` check, per-IP
 //!   throttles, body size and request time limits, before any handler.
+//! - [`revoke`]: a revoked token's open sockets are closed within a second.
 //! - [`auth`]: who is calling (local learner on loopback, tokens otherwise, Origin check).
 //! - [`ws`]: `GET /ws`, the connection loop, limits, and what each frame does.
 //! - [`protocol`]: the frames themselves (documented in `docs/protocol.md`).
@@ -43,6 +44,7 @@ pub mod live;
 pub mod protocol;
 pub mod reply;
 pub mod review;
+pub mod revoke;
 pub mod server;
 pub mod session;
 pub mod settings;

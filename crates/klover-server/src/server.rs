@@ -70,12 +70,19 @@ pub async fn run(
         Err(e) => tracing::warn!(error = %e, "could not look for unanswered messages"),
     }
     let sweeper = tokio::spawn(crate::reply::recover::sweep(app.clone()));
+    let revocations = app
+        .settings
+        .auth
+        .then(|| tokio::spawn(crate::revoke::watch(app.clone())));
 
     shutdown.await;
     tracing::info!("shutting down: no new connections");
     stop_accepting.cancel();
     housekeeping.abort();
     sweeper.abort();
+    if let Some(task) = revocations {
+        task.abort();
+    }
 
     // Running replies get a grace period, then are stopped and stored as partial.
     app.replies.close();

@@ -43,6 +43,8 @@ pub struct Shared {
     pub connections: TaskTracker,
     /// Connection caps and per-IP throttles at the edge.
     pub edge: crate::edge::Edge,
+    /// Open sockets by token, so a revocation closes them.
+    pub revocations: Arc<crate::revoke::Revocations>,
     /// This process's id as the owner of the replies it drives (a claim in the store).
     pub instance: String,
 }
@@ -91,6 +93,7 @@ impl AppState {
             connections: TaskTracker::new(),
             instance: uuid::Uuid::new_v4().to_string(),
             edge,
+            revocations: Arc::default(),
         }))
     }
 }

@@ -3,8 +3,8 @@
 use sha2::{Digest, Sha256};
 
 use crate::ids::new_row_id;
-use crate::store::{col, now_ms, parsed_enum, time};
-use crate::{Learner, LearnerId, Role, Store, StoreError, TokenGrant};
+use crate::store::{col, now_ms, opt_time, parsed_enum, time};
+use crate::{Learner, LearnerId, Role, Store, StoreError, TokenGrant, TokenInfo};
 
 /// Tokens start with this so they are recognisable in configs and secret scanners.
 const TOKEN_PREFIX: &str = "klv_";
@@ -129,5 +129,38 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// SHA-256 hashes (lowercase hex) of tokens revoked at or after `since_ms` (unix
+    /// milliseconds): the server closes the sockets those tokens opened.
+    pub async fn tokens_revoked_since(&self, since_ms: i64) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT token_sha256 FROM api_tokens WHERE revoked_at >= $1")
+            .bind(since_ms)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| col(r, "token_sha256")).collect()
+    }
+
+    /// Every token, oldest first, without secrets.
+    pub async fn list_api_tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.role, l.name, t.label, t.created_at, t.revoked_at \
+             FROM api_tokens t LEFT JOIN learners l ON l.id = t.learner_id \
+             ORDER BY t.created_at, t.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenInfo {
+                    id: col(r, "id")?,
+                    role: parsed_enum("api_tokens.role", col(r, "role")?, Role::parse)?,
+                    learner: col(r, "name")?,
+                    label: col(r, "label")?,
+                    created_at: time(col(r, "created_at")?)?,
+                    revoked_at: opt_time(col(r, "revoked_at")?)?,
+                })
+            })
+            .collect()
     }
 }

@@ -154,6 +154,23 @@ pub struct TokenGrant {
     pub learner: Option<LearnerId>,
 }
 
+/// One API token as `klover token list` shows it: never the token or its hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenInfo {
+    /// Row id (not a secret).
+    pub id: String,
+    /// The token's role.
+    pub role: Role,
+    /// Name of the learner it speaks for, if any.
+    pub learner: Option<String>,
+    /// The operator's note.
+    pub label: String,
+    /// When it was created.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// What the server needs to start a session.
 #[derive(Debug, Clone)]
 pub struct NewSession {

@@ -52,6 +52,8 @@ pub struct Conn {
     pub(crate) socket: WebSocket,
     /// The peer's address, for the failed-token throttle.
     peer: Option<IpAddr>,
+    /// The token that authenticated this socket, watched for revocation.
+    pub(crate) watched: Option<crate::revoke::Watched>,
     /// The session this socket is attached to.
     pub(crate) live: Option<Arc<LiveSession>>,
     /// Its events; `None` while no session is attached (an idle socket holds no receiver).
@@ -71,6 +73,7 @@ impl Conn {
             app,
             who,
             peer,
+            watched: None,
             socket,
             live: None,
             rx: None,
@@ -192,7 +195,12 @@ impl Conn {
                 auth::resolve(&app.settings, &app.store, token.as_deref()).await
             };
             match resolved {
-                Ok(Some(who)) => self.who = Some(who),
+                Ok(Some(who)) => {
+                    self.who = Some(who);
+                    if let Some(token) = token.as_deref().filter(|_| app.settings.auth) {
+                        self.watched = Some(app.revocations.watch(token));
+                    }
+                }
                 Ok(None) | Err(Error::Unauthorized) => {
                     telemetry::error("auth");
                     if let Some(ip) = self.peer.filter(|_| !blocked) {

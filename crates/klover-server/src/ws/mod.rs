@@ -70,6 +70,10 @@ pub async fn upgrade(
             return e.into_response();
         }
     };
+    let watched = match (&who, token.as_deref()) {
+        (Some(_), Some(token)) if app.settings.auth => Some(app.revocations.watch(token)),
+        _ => None,
+    };
     let limits = &app.settings.limits;
     let max = limits.max_message_bytes;
     ws.read_buffer_size(limits.read_buffer_bytes)
@@ -79,13 +83,20 @@ pub async fn upgrade(
         .max_frame_size(max)
         .on_upgrade(move |socket| {
             let tracker = app.connections.clone();
-            tracker.track_future(serve(app, who, peer, socket))
+            tracker.track_future(serve(app, who, peer, watched, socket))
         })
 }
 
-async fn serve(app: AppState, who: Option<Identity>, peer: Option<IpAddr>, socket: WebSocket) {
+async fn serve(
+    app: AppState,
+    who: Option<Identity>,
+    peer: Option<IpAddr>,
+    watched: Option<crate::revoke::Watched>,
+    socket: WebSocket,
+) {
     metrics::gauge!(telemetry::CONNECTIONS).increment(1.0);
     let mut conn = Conn::new(app.clone(), who, peer, socket);
+    conn.watched = watched;
     conn.run().await;
     conn.detach();
     metrics::gauge!(telemetry::CONNECTIONS).decrement(1.0);
@@ -113,6 +124,13 @@ impl Conn {
             let step = tokio::select! {
                 biased;
                 () = close_sockets.cancelled() => Err(Exit::Close(close::GOING_AWAY, "server shutting down".into())),
+                () = revoked(self.watched.as_ref()) => {
+                    // The reply this socket's learner is waiting for stops too.
+                    if let Some(live) = &self.live {
+                        live.stop_reply();
+                    }
+                    Err(Exit::Close(close::POLICY, "token revoked".into()))
+                }
                 msg = self.socket.recv() => {
                     last_seen = Instant::now();
                     self.on_socket(msg).await
@@ -239,6 +257,13 @@ impl Conn {
                 Err(Exit::Gone)
             }
         }
+    }
+}
+
+async fn revoked(watched: Option<&crate::revoke::Watched>) {
+    match watched {
+        Some(w) => w.revoked.cancelled().await,
+        None => std::future::pending().await,
     }
 }
 
