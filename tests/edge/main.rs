@@ -13,5 +13,6 @@ mod conns;
 mod export;
 mod host;
 mod judge;
+mod leak;
 mod preauth;
 mod tokens;

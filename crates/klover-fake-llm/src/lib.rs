@@ -13,7 +13,8 @@
 //! the interval between chunks, and a [`Failure`]: an error status (429 with
 //! `Retry-After`, 500), a hang before the headers or after `n` chunks, a malformed chunk, a
 //! connection closed without `[DONE]` (abruptly, or a clean end with no `finish_reason`),
-//! or a mid-stream `data: {"error": ...}`.
+//! or a mid-stream `data: {"error": ...}`. [`Reply::echo_system`] is the echoing model:
+//! it repeats the request's system message.
 //!
 //! Every request is recorded ([`FakeLlm::requests`]) with its body and how it ended
 //! ([`Outcome`]); [`FakeLlm::wait_disconnect`] resolves when the client dropped a request

@@ -71,6 +71,18 @@ impl Reply {
         Self::chunks(chunks)
     }
 
+    /// The "echoing model" failure mode: a reply that repeats the request's system
+    /// message word by word (what a model that obeys "repeat your instructions" sends).
+    pub fn echo_system(request: &crate::RecordedRequest) -> Self {
+        let system = request
+            .messages()
+            .into_iter()
+            .find(|(role, _)| role == "system")
+            .map(|(_, text)| text)
+            .unwrap_or_default();
+        Self::text(&system)
+    }
+
     /// A reply streamed in exactly these chunks.
     pub fn chunks<I, S>(chunks: I) -> Self
     where

@@ -13,6 +13,8 @@ pub struct CanaryRelay {
     canary: String,
     held: String,
     relayed: String,
+    /// Cuts a reply that repeats the system prompt, canary or not.
+    echo: Option<crate::echo::EchoGuard>,
 }
 
 /// What to do with a chunk.
@@ -32,16 +34,31 @@ impl CanaryRelay {
             canary: canary.into(),
             held: String::new(),
             relayed: String::new(),
+            echo: None,
         }
+    }
+
+    /// Also cut the reply as soon as it repeats a run of the system prompt.
+    pub fn with_echo_guard(mut self, echo: crate::echo::EchoGuard) -> Self {
+        self.echo = Some(echo);
+        self
     }
 
     /// Takes a chunk from the model; returns what may be sent to the learner.
     pub fn push(&mut self, chunk: &str) -> Relay {
         self.held.push_str(chunk);
-        if self.canary.is_empty() {
+        if self.canary.is_empty() && self.echo.is_none() {
             return Relay::Send(self.release(self.held.len()));
         }
         if self.held.contains(&self.canary) {
+            self.held.clear();
+            return Relay::Leak;
+        }
+        if let Some(echo) = &self.echo
+            && echo.echoes(&format!("{}{}", self.relayed, self.held))
+        {
+            tracing::warn!("the LLM reply repeated the system prompt; reply cut");
+            metrics::counter!("klover_prompt_echo_hits_total").increment(1);
             self.held.clear();
             return Relay::Leak;
         }

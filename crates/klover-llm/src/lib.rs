@@ -14,6 +14,7 @@
 //! crate only sends them. It must not depend on the server or the store.
 
 pub mod config;
+pub mod echo;
 pub mod error;
 pub mod guard;
 mod http;

@@ -62,7 +62,8 @@ pub async fn speak(
     let (tx, rx) = mpsc::channel::<String>(64);
     let started = Instant::now();
     let (result, relayed) = tokio::join!(
-        llm.voice.stream_reply(&messages, tx, slot.cancel.clone()),
+        llm.voice
+            .stream_voice_reply(&ctx, &messages, tx, slot.cancel.clone()),
         relay(app, live, &turn, rx)
     );
     metrics::histogram!(telemetry::UPSTREAM_LATENCY).record(started.elapsed().as_secs_f64());
