@@ -15,4 +15,5 @@ mod host;
 mod judge;
 mod leak;
 mod preauth;
+mod secrets;
 mod tokens;
