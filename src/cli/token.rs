@@ -25,6 +25,10 @@ pub enum Command {
         /// A note for the operator ("laptop", "ci").
         #[arg(long, default_value = "")]
         label: String,
+        /// Lifetime, after which the token stops working: `90m`, `12h`, `30d` [default:
+        /// none].
+        #[arg(long, value_name = "DURATION", value_parser = parse_lifetime)]
+        expires: Option<chrono::Duration>,
         /// Database URL [default: as `klover serve`].
         #[arg(long, value_name = "URL")]
         database_url: Option<String>,
@@ -53,6 +57,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             learner,
             role,
             label,
+            expires,
             database_url,
         } => {
             let role = match role.as_str() {
@@ -72,8 +77,9 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     None => store.create_learner(name).await?,
                 }),
             };
+            let expires_at = expires.map(|d| chrono::Utc::now() + d);
             let token = store
-                .create_api_token(role, who.as_ref().map(|w| &w.id), &label)
+                .create_api_token_expiring(role, who.as_ref().map(|w| &w.id), &label, expires_at)
                 .await?;
             store.close().await;
             let mut out = std::io::stdout().lock();
@@ -87,12 +93,13 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let tokens = store.list_api_tokens().await?;
             store.close().await;
             let mut out = std::io::stdout().lock();
-            writeln!(out, "id\trole\tlearner\tlabel\tcreated\trevoked")?;
+            writeln!(out, "id\trole\tlearner\tlabel\tcreated\texpires\trevoked")?;
             for t in tokens {
                 let revoked = t.revoked_at.map(|r| r.to_rfc3339()).unwrap_or_default();
+                let expires = t.expires_at.map(|r| r.to_rfc3339()).unwrap_or_default();
                 writeln!(
                     out,
-                    "{}\t{}\t{}\t{}\t{}\t{revoked}",
+                    "{}\t{}\t{}\t{}\t{}\t{expires}\t{revoked}",
                     t.id,
                     t.role,
                     t.learner.as_deref().unwrap_or("-"),
@@ -117,6 +124,28 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         }
+    }
+}
+
+/// `30d`, `12h`, `90m` or `45s` as a duration.
+fn parse_lifetime(text: &str) -> Result<chrono::Duration, String> {
+    let text = text.trim();
+    let split = text.len().saturating_sub(1);
+    let (number, unit) = (
+        text.get(..split).unwrap_or(""),
+        text.get(split..).unwrap_or(""),
+    );
+    let n: i64 = number
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("`{text}`: say a positive number and a unit, such as 30d"))?;
+    match unit {
+        "d" => Ok(chrono::Duration::days(n)),
+        "h" => Ok(chrono::Duration::hours(n)),
+        "m" => Ok(chrono::Duration::minutes(n)),
+        "s" => Ok(chrono::Duration::seconds(n)),
+        _ => Err(format!("`{text}`: the unit is d, h, m or s (30d, 12h)")),
     }
 }
 

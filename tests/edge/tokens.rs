@@ -89,12 +89,29 @@ fn token_list_shows_roles_and_labels_but_never_a_token() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/k.db?mode=rwc", dir.path().display());
     let admin = klover(
-        &["token", "create", "--role", "admin", "--label", "ops"],
+        &[
+            "token",
+            "create",
+            "--role",
+            "admin",
+            "--label",
+            "ops",
+            "--expires",
+            "30d",
+        ],
         &db,
     );
     assert!(admin.status.success(), "{admin:?}");
     let learner = klover(&["token", "create", "--learner", "ada"], &db);
     assert!(learner.status.success(), "{learner:?}");
+    let bad = klover(
+        &["token", "create", "--learner", "x", "--expires", "soon"],
+        &db,
+    );
+    assert!(
+        !bad.status.success(),
+        "a lifetime needs a number and a unit"
+    );
     let no_learner = klover(&["token", "create"], &db);
     assert!(
         !no_learner.status.success(),
@@ -110,6 +127,9 @@ fn token_list_shows_roles_and_labels_but_never_a_token() {
     let rows: Vec<&str> = out.lines().skip(1).collect();
     assert_eq!(rows.len(), 2, "{out}");
     assert!(rows[0].contains("\tadmin\t-\tops\t"), "{out}");
+    let expiring: Vec<&str> = rows[0].split('\t').collect();
+    assert_eq!(expiring.len(), 7, "{out}");
+    assert!(expiring[5].starts_with("20"), "expires column: {out}");
     assert!(rows[1].contains("\tlearner\tada\t"), "{out}");
     assert!(
         !rows[1].ends_with('\t'),
@@ -119,4 +139,36 @@ fn token_list_shows_roles_and_labels_but_never_a_token() {
     for s in [&secret, &admin_secret] {
         assert!(!out.contains(s.as_str()) && !out.contains("klv_"), "{out}");
     }
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused() {
+    let app = spawn_app_with(with_auth(), klover_server::TutorVoice::Offline).await;
+    let ada = app.store.create_learner("ada").await.unwrap();
+    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let future = chrono::Utc::now() + chrono::Duration::days(1);
+    let role = klover_store::Role::Learner;
+    let expired = app
+        .store
+        .create_api_token_expiring(role, Some(&ada.id), "old", Some(past))
+        .await
+        .unwrap();
+    let valid = app
+        .store
+        .create_api_token_expiring(role, Some(&ada.id), "new", Some(future))
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    for (token, status) in [(expired, 401), (valid, 200)] {
+        let got = http
+            .get(app.http("/api/sessions"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        assert_eq!(got, status);
+    }
+    app.stop().await.unwrap();
 }

@@ -75,6 +75,19 @@ impl Store {
         learner: Option<&LearnerId>,
         label: &str,
     ) -> Result<String, StoreError> {
+        self.create_api_token_expiring(role, learner, label, None)
+            .await
+    }
+
+    /// [`Store::create_api_token`] with an optional expiry: after `expires_at` the token no
+    /// longer verifies.
+    pub async fn create_api_token_expiring(
+        &self,
+        role: Role,
+        learner: Option<&LearnerId>,
+        label: &str,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<String, StoreError> {
         let _writing = self.write_turn().await;
         if role == Role::Learner && learner.is_none() {
             return Err(StoreError::Invalid(
@@ -82,19 +95,28 @@ impl Store {
             ));
         }
         let token = format!("{TOKEN_PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
-        sqlx::query(
-            "INSERT INTO api_tokens (id, token_sha256, role, learner_id, label, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(new_row_id())
-        .bind(token_hash(&token))
-        .bind(role.as_str())
-        .bind(learner.map(LearnerId::as_str))
-        .bind(label)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await
-        .map_err(|e| match &e {
+        // A typed NULL cannot be bound through `Any` on both backends: two statements.
+        let insert = match expires_at {
+            Some(_) => {
+                "INSERT INTO api_tokens (id, token_sha256, role, learner_id, label, created_at, \
+                 expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            }
+            None => {
+                "INSERT INTO api_tokens (id, token_sha256, role, learner_id, label, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)"
+            }
+        };
+        let mut query = sqlx::query(insert)
+            .bind(new_row_id())
+            .bind(token_hash(&token))
+            .bind(role.as_str())
+            .bind(learner.map(LearnerId::as_str))
+            .bind(label)
+            .bind(now_ms());
+        if let Some(t) = expires_at {
+            query = query.bind(t.timestamp_millis());
+        }
+        query.execute(&self.pool).await.map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
                 StoreError::NotFound("learner")
             }
@@ -106,9 +128,11 @@ impl Store {
     /// What `token` grants, or `None` when it is unknown or revoked.
     pub async fn verify_api_token(&self, token: &str) -> Result<Option<TokenGrant>, StoreError> {
         let row = sqlx::query(
-            "SELECT role, learner_id FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL",
+            "SELECT role, learner_id FROM api_tokens WHERE token_sha256 = $1 \
+             AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
         )
         .bind(token_hash(token.trim()))
+        .bind(now_ms())
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
@@ -144,7 +168,7 @@ impl Store {
     /// Every token, oldest first, without secrets.
     pub async fn list_api_tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
         let rows = sqlx::query(
-            "SELECT t.id, t.role, l.name, t.label, t.created_at, t.revoked_at \
+            "SELECT t.id, t.role, l.name, t.label, t.created_at, t.revoked_at, t.expires_at \
              FROM api_tokens t LEFT JOIN learners l ON l.id = t.learner_id \
              ORDER BY t.created_at, t.id",
         )
@@ -159,6 +183,7 @@ impl Store {
                     label: col(r, "label")?,
                     created_at: time(col(r, "created_at")?)?,
                     revoked_at: opt_time(col(r, "revoked_at")?)?,
+                    expires_at: opt_time(col(r, "expires_at")?)?,
                 })
             })
             .collect()

@@ -169,6 +169,8 @@ pub struct TokenInfo {
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// When it was revoked, if it was.
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When it expires, if it does.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What the server needs to start a session.
