@@ -158,3 +158,42 @@ async fn shutdown_keeps_a_running_reply_as_partial_and_closes_sockets_with_1001(
     assert_eq!(last.status, klover_store::TurnStatus::Partial);
     assert_eq!(last.text, done["text"].as_str().unwrap());
 }
+
+/// Closes I/O-bound vs CPU-bound (the seed's fourth line), which moves on to the next
+/// concept unlocked.
+const CLOSES_IO_VS_CPU: &str = "Async makes sense when it is I/O-bound. Since it is waiting on \
+    something, it can attend to something else. Async would not help the other as it is \
+    literally doing the job itself and has to take time to crunch out the numbers.";
+
+#[tokio::test]
+async fn stop_during_a_concepts_closing_still_leaves_the_next_question() {
+    let app = spawn_app_with(paced(300), klover_server::TutorVoice::Offline).await;
+    let mut c = app.client().await;
+    let opened = c.start("async-python", Some("io-vs-cpu")).await;
+    let sid = klover_store::SessionId::parse(&session_id(&opened)).unwrap();
+    c.say(CLOSES_IO_VS_CPU).await;
+    let mut events = c.until("tutor_delta").await;
+    c.send(json!({"type": "stop"})).await;
+    events.extend(c.until("progress").await);
+    let dones: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "tutor_done")
+        .collect();
+    assert_eq!(dones.len(), 2, "the closing and the opening: {events:?}");
+    assert_eq!(dones[0]["move"], "advance");
+    assert_eq!(dones[0]["status"], "partial", "the stop cut the closing");
+    assert_eq!(dones[1]["move"], "ask");
+    assert_eq!(
+        dones[1]["status"], "complete",
+        "the next question is never cut"
+    );
+    let question = dones[1]["text"].as_str().unwrap();
+    assert!(question.ends_with('?'), "{question}");
+    let stored = app.store.turns(&sid).await.unwrap();
+    assert_eq!(
+        stored.last().unwrap().text,
+        question,
+        "stored as its own turn"
+    );
+    app.stop().await.unwrap();
+}

@@ -130,7 +130,7 @@ async fn the_seed_learner_lines_over_the_socket_are_assessed_as_the_engine_repla
                 "turn {i}: with_help says whether the tutor had to state part of it"
             );
         }
-        last_tutor = expected.offline_text.clone();
+        last_tutor = expected.said_last().to_owned();
 
         // What was stored is what the engine scored.
         let id = klover_store::SessionId::parse(&session).unwrap();
@@ -182,5 +182,54 @@ async fn the_concept_picker_api_lists_curricula_with_their_prerequisite_graph() 
     assert_eq!(health.status(), 200);
     let ready = reqwest::get(app.http("/readyz")).await.unwrap();
     assert_eq!(ready.status(), 200);
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_concepts_closing_and_the_next_opening_are_two_tutor_turns_with_the_divider_between() {
+    let app = spawn_app().await;
+    let mut c = app.client().await;
+    let opened = c.start("async-python", Some("io-vs-cpu")).await;
+    let session = klover_store::SessionId::parse(&session_id(&opened)).unwrap();
+    let events = c.turn(&seed_lines()[3]).await;
+    let at = |ty: &str| events.iter().position(|e| e["type"] == ty);
+    let dones: Vec<usize> = (0..events.len())
+        .filter(|&i| events[i]["type"] == "tutor_done")
+        .collect();
+    assert_eq!(dones.len(), 2, "{events:?}");
+    let (closing, opening) = (&events[dones[0]], &events[dones[1]]);
+    let advanced = at("concept_advanced").expect("the concept closes");
+    assert!(
+        dones[0] < advanced && advanced < dones[1],
+        "the divider between: {events:?}"
+    );
+    assert_eq!(at("progress"), Some(events.len() - 1));
+    assert_eq!(closing["move"], "advance");
+    assert_eq!(opening["move"], "ask");
+    assert_ne!(closing["turn_id"], opening["turn_id"]);
+    let closing_text = closing["text"].as_str().unwrap();
+    let title = events[advanced]["title"].as_str().unwrap();
+    assert!(
+        closing_text.ends_with(&format!("Next: {title}.")),
+        "{closing_text}"
+    );
+    assert!(
+        !closing_text.contains('?'),
+        "the closing asks nothing: {closing_text}"
+    );
+    let opening_deltas: String = events
+        .iter()
+        .filter(|e| e["type"] == "tutor_delta" && e["turn_id"] == opening["turn_id"])
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(opening["text"], Value::from(opening_deltas));
+    let stored = app.store.turns(&session).await.unwrap();
+    let texts: Vec<&str> = stored
+        .iter()
+        .rev()
+        .take(2)
+        .map(|t| t.text.as_str())
+        .collect();
+    assert_eq!(texts, [opening["text"].as_str().unwrap(), closing_text]);
     app.stop().await.unwrap();
 }

@@ -151,7 +151,7 @@ proptest! {
             let o = offline_turn(&c, &mut state, line, None).unwrap();
             stated.check_and_note(&c, &state, &o)?;
             prop_assert_ne!(&o.offline_text, &last, "said twice in a row, after {:?}", line);
-            last = o.offline_text.clone();
+            last = o.said_last().to_owned();
             prop_assert!((0.0..=1.0).contains(&o.progress.mastery));
             for k in state.learner.checkpoints.values() {
                 prop_assert!((0.0..=1.0).contains(&k.p_known));
@@ -225,7 +225,7 @@ proptest! {
             let o = offline_turn(&c, &mut state, line, None).unwrap();
             stated.check_and_note(&c, &state, &o)?;
             prop_assert_ne!(&o.offline_text, &last, "said twice in a row, after {:?}", line);
-            last = o.offline_text.clone();
+            last = o.said_last().to_owned();
             for m in &o.plan.moves {
                 match m {
                     Move::Assert { checkpoint } => {
@@ -398,7 +398,7 @@ proptest! {
             let o = offline_turn(c, &mut state, line, Some(&last)).unwrap();
             stated.check_and_note(c, &state, &o)?;
             prop_assert_ne!(&o.offline_text, &last, "said twice in a row, after {:?}", line);
-            last = o.offline_text;
+            last = o.said_last().to_owned();
         }
     }
 
@@ -443,7 +443,7 @@ proptest! {
                 prop_assert!(!echo, "aha for {cp} on an echo of the tutor: {line:?}");
             }
             told = o.plan.stated_checkpoints(c, &state.learner);
-            last = o.offline_text;
+            last = o.said_last().to_owned();
         }
     }
 }

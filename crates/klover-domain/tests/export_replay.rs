@@ -66,13 +66,23 @@ fn replayed(script: &str) -> (Curriculum, Transcript) {
                 note,
             });
         }
+        // The closing stays in the concept it closes; the next concept's opening is a
+        // turn of its own, in the new section.
         push(
             &mut turns,
             Role::Tutor,
             outcome.offline_text.clone(),
-            &state.concept,
+            &assessed_in,
         );
-        last_tutor = outcome.offline_text;
+        if let Some(next) = &outcome.next {
+            push(
+                &mut turns,
+                Role::Tutor,
+                next.offline_text.clone(),
+                &state.concept,
+            );
+        }
+        last_tutor = outcome.said_last().to_owned();
     }
     let mut concepts: Vec<VisitedConcept> = Vec::new();
     for t in &turns {
@@ -210,4 +220,39 @@ fn a_misconception_resolved_in_the_session_leaves_no_note() {
     );
     let md = render(&t, &ExportOptions::default()).unwrap();
     assert!(!md.contains("Still open"), "{md}");
+}
+
+#[test]
+fn a_transition_is_two_tutor_turns_with_the_new_section_between_them() {
+    let (c, t) = replayed_seed();
+    let md = render(&t, &ExportOptions::default()).unwrap();
+    let sections: Vec<&str> = md.split("\n## ").skip(1).collect();
+    let mut transitions = 0;
+    for pair in sections.windows(2) {
+        let (closed, opened) = (pair[0], pair[1]);
+        let title = opened.lines().next().unwrap();
+        let concept = c.concepts.iter().find(|k| k.title == title).unwrap();
+        let first = opened.lines().find(|l| !l.trim().is_empty() && *l != title);
+        let question_starts = concept.opening_question.lines().next().unwrap();
+        assert_eq!(
+            first,
+            Some(format!("**Klover:** {question_starts}").as_str()),
+            "the new section opens with the opening question alone"
+        );
+        let closing = closed
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("**Klover:** "))
+            .unwrap();
+        // The engine closed the concept (the seed script jumps to the later ones): the
+        // closing stays in the section it closes, the question is not in it.
+        if closing.ends_with(&format!("Next: {title}.")) {
+            transitions += 1;
+            assert!(!closing.contains(&concept.opening_question), "{closing}");
+        }
+    }
+    assert_eq!(
+        transitions, 2,
+        "the basics and I/O-bound vs CPU-bound close: {md}"
+    );
 }

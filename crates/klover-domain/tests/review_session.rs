@@ -82,7 +82,7 @@ fn review_with(answers: &[&str]) -> (review::Card, Rating, usize) {
     let mut last = opening.offline_text;
     for (n, answer) in answers.iter().enumerate() {
         let outcome = engine::offline_turn(&c, &mut state, answer, Some(&last)).unwrap();
-        last = outcome.offline_text.clone();
+        last = outcome.said_last().to_owned();
         let ratings = review::review_ratings(&state, &outcome);
         if let Some((id, rating)) = ratings.into_iter().next() {
             assert_eq!(id, due[0]);

@@ -238,13 +238,22 @@ fn replay_turns_serialise_in_the_documented_shape() {
         "move",
         "aha",
         "tutor",
+        "next",
     ] {
         assert!(keys.contains(&k), "missing {k} in {keys:?}");
     }
-    assert_eq!(keys.len(), 10);
+    assert_eq!(keys.len(), 11);
     let first = serde_json::to_value(&seed_turns()[0]).unwrap();
     assert_eq!(first["aha"], serde_json::Value::Bool(false));
     assert_eq!(v["move"]["kind"], "advance");
+    assert!(
+        !serde_json::to_value(&seed_turns()[1])
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .contains_key("next"),
+        "`next` only after a transition"
+    );
 }
 
 #[test]
@@ -255,8 +264,14 @@ fn the_offline_tutor_s_words_on_the_seed_are_reviewed_as_a_snapshot() {
         .map(|t| {
             let kind = t.tutor_move.as_ref().map_or("none", Move::kind);
             format!(
-                "{} [{}] {}\n   -> [{kind}] {}",
-                t.turn, t.concept, t.learner, t.tutor
+                "{} [{}] {}\n   -> [{kind}] {}{}",
+                t.turn,
+                t.concept,
+                t.learner,
+                t.tutor,
+                t.next
+                    .as_ref()
+                    .map_or_else(String::new, |n| format!("\n   -> [ask] {n}"))
             )
         })
         .collect();

@@ -9,7 +9,7 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use klover_store::{AppendedTurn, Lease, ReplyState, TurnId, TurnRow};
+use klover_store::{AppendedTurn, FollowingTurn, Lease, ReplyState, TurnId, TurnRow};
 use std::sync::{Arc, Mutex};
 
 use klover_domain::Curriculum;
@@ -159,12 +159,15 @@ impl LiveSession {
         move_json: Option<&str>,
         events: &[ServerEvent],
         answers: Option<(&TurnId, ReplyState)>,
+        following: Option<FollowingTurn<'_>>,
         committed: impl FnOnce(),
     ) -> Result<klover_store::TurnRow, Error> {
         let payloads = encode_all(events)?;
         let _order = self.emit_lock.lock().await;
         let (row, seqs) = store
-            .append_whole_reply(&self.id, turn, text, status, move_json, &payloads, answers)
+            .append_whole_reply(
+                &self.id, turn, text, status, move_json, &payloads, answers, following,
+            )
             .await?;
         committed();
         self.send_all(&seqs, &payloads);
@@ -225,8 +228,9 @@ impl LiveSession {
         Ok(row)
     }
 
-    /// Closes the reply to learner turn `answers` as `state` with its closing `events` in
-    /// one transaction, then calls `committed` and sends them. False (nothing stored or
+    /// Closes the reply to learner turn `answers` as `state` with its closing `events` (and
+    /// the `following` tutor turn they carry, if any) in one transaction, then calls
+    /// `committed` and sends them. False (nothing stored or
     /// sent) when that reply was already closed.
     pub async fn emit_close(
         &self,
@@ -234,12 +238,13 @@ impl LiveSession {
         answers: &TurnId,
         state: ReplyState,
         events: &[ServerEvent],
+        following: Option<FollowingTurn<'_>>,
         committed: impl FnOnce(),
     ) -> Result<bool, Error> {
         let payloads = encode_all(events)?;
         let _order = self.emit_lock.lock().await;
         let Some(seqs) = store
-            .close_reply(&self.id, answers, state, &payloads)
+            .close_reply(&self.id, answers, state, &payloads, following)
             .await?
         else {
             return Ok(false);

@@ -104,6 +104,7 @@ pub async fn open(app: &AppState, live: &Arc<LiveSession>, opening: Opening) -> 
         events: Tail::opening(live, &opening.progress),
         answers: None,
         guard: &guard,
+        following: None,
     };
     speak_offline(app, live, &opening.plan, &opening.offline_text, closing).await?;
     Ok(())

@@ -274,6 +274,19 @@ pub struct TurnRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// A tutor turn known in full that is stored inside the transaction closing a reply, right
+/// after it: the next concept's opening after a concept's closing, so that the learner
+/// is never left without the next question (its events are among the closing payloads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowingTurn<'a> {
+    /// Its id (its events name it).
+    pub id: &'a TurnId,
+    /// Its whole text.
+    pub text: &'a str,
+    /// Its move as JSON.
+    pub move_json: Option<&'a str>,
+}
+
 /// The result of appending a learner turn.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppendedTurn {

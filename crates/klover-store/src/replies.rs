@@ -11,8 +11,8 @@ use sqlx::any::AnyRow;
 use crate::store::{col, now_ms, parsed_enum};
 use crate::turns::{turn_columns, turn_from};
 use crate::{
-    AppendedTurn, PendingReply, ReplyState, SessionId, Store, StoreError, TurnId, TurnRow,
-    TurnStatus, Usage,
+    AppendedTurn, FollowingTurn, PendingReply, ReplyState, SessionId, Store, StoreError, TurnId,
+    TurnRow, TurnStatus, Usage,
 };
 
 /// The states in which something is left to do.
@@ -312,21 +312,27 @@ impl Store {
     }
 
     /// Closes the reply to learner turn `answers` as `state` and logs `payloads` (its
-    /// closing events) in one transaction. `None` (nothing logged) when it was already
-    /// closed: closing events are logged exactly once.
+    /// closing events) in one transaction, with the `following` tutor turn if any (the
+    /// next concept's opening). `None` (nothing logged) when it was already closed:
+    /// closing events are logged exactly once.
     pub async fn close_reply(
         &self,
         session: &SessionId,
         answers: &TurnId,
         state: ReplyState,
         payloads: &[String],
+        following: Option<FollowingTurn<'_>>,
     ) -> Result<Option<Vec<i64>>, StoreError> {
         let _writing = self.write_turn().await;
+        let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        crate::turns::lock_session(&mut tx, session, now_ms()).await?;
+        crate::turns::lock_session(&mut tx, session, now).await?;
         if !close(&mut tx, answers, state).await? {
             tx.rollback().await?;
             return Ok(None);
+        }
+        if let Some(turn) = following {
+            crate::turns::insert_following(&mut tx, session, turn, now).await?;
         }
         let mut seqs = Vec::with_capacity(payloads.len());
         for payload in payloads {

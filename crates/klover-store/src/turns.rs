@@ -7,7 +7,8 @@ use sqlx::any::AnyRow;
 
 use crate::store::{col, now_ms, parsed_enum, time};
 use crate::{
-    AppendedTurn, SessionId, Store, StoreError, TurnId, TurnRole, TurnRow, TurnStatus, Usage,
+    AppendedTurn, FollowingTurn, SessionId, Store, StoreError, TurnId, TurnRole, TurnRow,
+    TurnStatus, Usage,
 };
 
 macro_rules! turn_columns {
@@ -105,6 +106,42 @@ pub(crate) async fn insert_turn(
     }))
 }
 
+/// Inserts a tutor turn known in full, finished as `status` with its move.
+async fn insert_whole(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    session: &SessionId,
+    id: &TurnId,
+    text: &str,
+    status: TurnStatus,
+    move_json: Option<&str>,
+    now: i64,
+) -> Result<TurnRow, StoreError> {
+    let role = TurnRole::Tutor;
+    let mut turn = insert_turn(tx, id.clone(), session, role, text, status, None, now)
+        .await?
+        .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;
+    sqlx::query("UPDATE turns SET move = $1, finished_at = $2 WHERE id = $3")
+        .bind(move_json)
+        .bind(now)
+        .bind(id.as_str())
+        .execute(&mut **tx)
+        .await?;
+    turn.move_json = move_json.map(str::to_owned);
+    Ok(turn)
+}
+
+/// Inserts a whole, complete tutor turn after the others (see [`FollowingTurn`]).
+pub(crate) async fn insert_following(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    session: &SessionId,
+    turn: FollowingTurn<'_>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let (id, text, status) = (turn.id, turn.text, TurnStatus::Complete);
+    insert_whole(tx, session, id, text, status, turn.move_json, now).await?;
+    Ok(())
+}
+
 impl Store {
     /// Stores what the learner typed, committed before the call returns. Idempotent on
     /// `client_message_id`: a retry (after a reconnect) finds the first turn and adds none.
@@ -189,14 +226,24 @@ impl Store {
         move_json: Option<&str>,
         event_payloads: &[String],
     ) -> Result<(TurnRow, Vec<i64>), StoreError> {
-        self.append_whole_reply(session, id, text, status, move_json, event_payloads, None)
-            .await
+        self.append_whole_reply(
+            session,
+            id,
+            text,
+            status,
+            move_json,
+            event_payloads,
+            None,
+            None,
+        )
+        .await
     }
 
     /// As [`Store::append_whole_tutor_turn`], and when `answers` is given, in the same
     /// transaction closes the reply to that learner turn as the given state: the reply,
-    /// its events and the end of the turn's work are one commit. [`StoreError::Conflict`]
-    /// (nothing stored) when that reply was already closed.
+    /// its events and the end of the turn's work are one commit, with the `following`
+    /// tutor turn if any (the next concept's opening, after this one).
+    /// [`StoreError::Conflict`] (nothing stored) when that reply was already closed.
     #[allow(clippy::too_many_arguments)] // one per column, all needed
     pub async fn append_whole_reply(
         &self,
@@ -207,6 +254,7 @@ impl Store {
         move_json: Option<&str>,
         event_payloads: &[String],
         answers: Option<(&TurnId, crate::ReplyState)>,
+        following: Option<FollowingTurn<'_>>,
     ) -> Result<(TurnRow, Vec<i64>), StoreError> {
         let _writing = self.write_turn().await;
         if status == TurnStatus::Streaming {
@@ -217,25 +265,7 @@ impl Store {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         lock_session(&mut tx, session, now).await?;
-        let mut turn = insert_turn(
-            &mut tx,
-            id.clone(),
-            session,
-            TurnRole::Tutor,
-            text,
-            status,
-            None,
-            now,
-        )
-        .await?
-        .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;
-        sqlx::query("UPDATE turns SET move = $1, finished_at = $2 WHERE id = $3")
-            .bind(move_json)
-            .bind(now)
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        turn.move_json = move_json.map(str::to_owned);
+        let turn = insert_whole(&mut tx, session, id, text, status, move_json, now).await?;
         if let Some((learner_turn, state)) = answers
             && !crate::replies::close(&mut tx, learner_turn, state).await?
         {
@@ -243,6 +273,9 @@ impl Store {
             return Err(StoreError::Conflict(format!(
                 "the reply to turn {learner_turn} is already closed"
             )));
+        }
+        if let Some(turn) = following {
+            insert_following(&mut tx, session, turn, now).await?;
         }
         let mut seqs = Vec::with_capacity(event_payloads.len());
         for payload in event_payloads {

@@ -75,5 +75,6 @@ pub(super) fn finished_outcome(
         progress: progress(curriculum, state),
         finished: true,
         elsewhere: Vec::new(),
+        next: None,
     }
 }

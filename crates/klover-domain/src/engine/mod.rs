@@ -11,6 +11,7 @@ mod elsewhere;
 mod progress;
 mod questions;
 pub mod replay;
+mod transition;
 
 pub use progress::{CheckpointProgress, Progress, concept_progress, progress};
 
@@ -116,6 +117,21 @@ pub struct TurnOutcome {
     /// Checkpoints of other concepts the turn stated in passing, now recorded in the
     /// learner model (they do not steer the move).
     pub elsewhere: Vec<CheckpointId>,
+    /// When the turn closed a concept and moved on: the next concept's opening, a tutor
+    /// turn of its own after this one's closing ([`TurnOutcome::plan`] and
+    /// [`TurnOutcome::offline_text`] then hold only the closing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<Opening>,
+}
+
+impl TurnOutcome {
+    /// What the tutor says last in this turn, the words the learner answers next: the next
+    /// concept's opening when there is one, else the reply.
+    pub fn said_last(&self) -> &str {
+        self.next
+            .as_ref()
+            .map_or(self.offline_text.as_str(), |n| n.offline_text.as_str())
+    }
 }
 
 /// Starts a learning session at `concept`, or at the first concept of the path.
@@ -326,6 +342,8 @@ pub fn learner_turn(
     });
     let advanced = apply::apply_plan(curriculum, state, &plan);
     state.dialogue.record(&plan);
+    let (plan, next) = transition::split(plan);
+    let next = next.map(|p| transition::opening(curriculum, state, p));
     let review = state.mode == Mode::Review;
     let mut offline_text = crate::voice::render_for(curriculum, &plan, Some(text), review);
     if !echoed.is_empty() {
@@ -346,6 +364,7 @@ pub fn learner_turn(
         progress: progress(curriculum, state),
         finished: state.finished,
         elsewhere,
+        next,
     }
 }
 

@@ -43,6 +43,9 @@ pub struct ReplayTurn {
     pub aha: AhaField,
     /// The offline tutor's reply.
     pub tutor: String,
+    /// The next concept's opening, a tutor turn of its own after a concept's closing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// `false` when there was no aha, else the aha.
@@ -91,7 +94,7 @@ pub fn replay(
         let assessed_in = state.concept.clone();
         let outcome = offline_turn(curriculum, &mut state, line, Some(&last_tutor))
             .ok_or_else(|| EngineError::UnknownConcept(assessed_in.clone()))?;
-        last_tutor = outcome.offline_text.clone();
+        last_tutor = outcome.said_last().to_owned();
         out.push(to_turn(&state, assessed_in, line, outcome));
     }
     Ok(out)
@@ -126,6 +129,7 @@ fn to_turn(state: &SessionState, concept: ConceptId, line: &str, o: TurnOutcome)
             .aha
             .map_or(AhaField::None(false), |a| AhaField::Some(Box::new(a))),
         tutor: o.offline_text,
+        next: o.next.map(|n| n.offline_text),
     }
 }
 

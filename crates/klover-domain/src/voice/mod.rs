@@ -79,7 +79,12 @@ pub fn render_for(
                 .map(|c| render_one("summarize", context! { summary => c.summary.as_str() })),
             Move::Advance { to, .. } => curriculum
                 .concept(to)
-                .map(|c| render_one("advance", context! { title => c.title.as_str() })),
+                .map(|c| {
+                    let title = c.title.trim().trim_end_matches('.');
+                    let question = title.ends_with('?');
+                    let exclaims = title.ends_with('!');
+                    render_one("advance", context! { title, question, exclaims })
+                }),
             Move::Confirm { checkpoints } => {
                 // "Solid foundation." only for a first answer (the pump follows it).
                 let opening = plan.moves.iter().any(|m| matches!(m, Move::Pump { .. }));

@@ -56,7 +56,12 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "Good question. What's your own guess first?",
     ),
     ("summarize", "{{ summary }}"),
-    ("advance", "Next: {{ title }}."),
+    // A title that is a question ("What is a commit?") is not read out: the divider shows
+    // it, and the opening turn that follows asks it.
+    (
+        "advance",
+        "{% if question %}On to the next question.{% else %}Next: {{ title }}{% if not exclaims %}.{% endif %}{% endif %}",
+    ),
     (
         "finish",
         "That's the whole path, and you explained every piece in your own words. Nice work.",

@@ -59,3 +59,35 @@ fn an_answers_gist_leaves_the_handed_back_questions_out() {
     assert_eq!(gist("No question here."), Some("No question here."));
     assert_eq!(gist("Only a question?"), None);
 }
+
+#[test]
+fn a_closing_names_the_next_concept_and_never_reads_a_question_title_as_a_statement() {
+    use crate::ids::ConceptId;
+    let mut c = crate::testing::tiny();
+    let (a, b) = (
+        ConceptId::parse("a").unwrap(),
+        ConceptId::parse("b").unwrap(),
+    );
+    let closing = TutorPlan {
+        concept: b.clone(),
+        moves: vec![
+            Move::Summarize { concept: a.clone() },
+            Move::Advance {
+                from: a,
+                to: b.clone(),
+            },
+        ],
+        focus: None,
+        may_state: Vec::new(),
+        withhold: Vec::new(),
+        again: None,
+        act: None,
+    };
+    let said = render(&c, &closing, Some("beta"));
+    assert!(said.ends_with(". Next: Concept B."), "{said}");
+    let at = c.concepts.iter().position(|k| k.id == b).unwrap();
+    c.concepts[at].title = "What is a commit?".into();
+    let said = render(&c, &closing, Some("beta"));
+    assert!(said.ends_with(". On to the next question."), "{said}");
+    assert!(!said.contains("?."), "{said}");
+}

@@ -173,7 +173,7 @@ pub(crate) async fn fail(
     };
     if let Some(reply) = &pending.reply_turn {
         turn::end_cut_reply(app, live, reply, TurnStatus::Failed, "none").await?;
-        live.emit_close(&app.store, turn, ReplyState::Failed, &[error], || {
+        live.emit_close(&app.store, turn, ReplyState::Failed, &[error], None, || {
             guard.release()
         })
         .await?;
@@ -194,6 +194,7 @@ pub(crate) async fn fail(
         None,
         &[done, error],
         Some((turn, ReplyState::Failed)),
+        None,
         || guard.release(),
     )
     .await?;

@@ -51,12 +51,17 @@ pub(crate) async fn drive(
         }
     };
     fault::point("after_assess").await;
-    let events = closing_events(app, live, learner_turn, &outcome).await?;
+    let following = tail::Following::of(&outcome);
+    let events = closing_events(app, live, learner_turn, &outcome, following.as_ref()).await?;
     let closing = Closing {
         events,
         answers: Some(&learner_turn.id),
         guard,
+        following: following.as_ref(),
     };
+    // After a concept's closing the learner answers the next concept's opening, however
+    // the closing ended (it is stored with the closing events).
+    let opening_said = following.as_ref().map(|f| f.text().to_owned());
     if let (ReplyState::Replying, Some(reply)) = (pending.state, &pending.reply_turn) {
         // Its driver crashed mid-reply: what was said stands, ended as partial.
         let move_ = move_kind(&outcome.plan);
@@ -84,13 +89,17 @@ pub(crate) async fn drive(
             .await?;
             fault::point("before_close").await;
             closing.close(app, live, status).await?;
-            if status == TurnStatus::Complete {
+            if let Some(text) = opening_said {
+                live.lock_engine().last_tutor = Some(text);
+            } else if status == TurnStatus::Complete {
                 live.lock_engine().last_tutor = Some(said);
             }
             return Ok(());
         }
     };
-    if status == TurnStatus::Complete {
+    if let Some(text) = opening_said {
+        live.lock_engine().last_tutor = Some(text);
+    } else if status == TurnStatus::Complete {
         live.lock_engine().last_tutor = Some(outcome.offline_text.clone());
     }
     Ok(())

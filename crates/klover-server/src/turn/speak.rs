@@ -7,6 +7,7 @@ use klover_domain::policy::TutorPlan;
 use klover_store::{ReplyState, TurnId, TurnRow, TurnStatus};
 
 use super::move_kind;
+use super::tail::Following;
 use crate::error::Error;
 use crate::fault;
 use crate::live::LiveSession;
@@ -15,13 +16,17 @@ use crate::reply::ReplyGuard;
 use crate::state::AppState;
 use crate::voice::{cut_status, offline_chunks};
 
-/// What ends a turn: its closing events (aha, concept advanced, the end of a session,
-/// the closing `progress`), the learner turn they close (none for a session's opening),
-/// and the reply slot, freed once they are stored.
+/// What ends a turn: its closing events (aha, concept advanced, the next concept's
+/// opening, the end of a session, the closing `progress`), the learner turn they close
+/// (none for a session's opening), and the reply slot, freed once they are stored.
 pub(crate) struct Closing<'a> {
     pub(crate) events: Vec<ServerEvent>,
     pub(crate) answers: Option<&'a TurnId>,
     pub(crate) guard: &'a ReplyGuard,
+    /// The next concept's opening, a tutor turn of its own whose events are among
+    /// `events`: stored in the same transaction, so a stop or a crash during the closing
+    /// never leaves the learner without the next question.
+    pub(crate) following: Option<&'a Following>,
 }
 
 impl Closing<'_> {
@@ -34,11 +39,14 @@ impl Closing<'_> {
         status: TurnStatus,
     ) -> Result<(), Error> {
         let guard = self.guard;
+        let following = self.following.map(Following::as_stored);
         match self.answers {
             Some(turn) => {
                 let state = reply_state(status);
-                live.emit_close(&app.store, turn, state, &self.events, || guard.release())
-                    .await?;
+                live.emit_close(&app.store, turn, state, &self.events, following, || {
+                    guard.release()
+                })
+                .await?;
             }
             None => {
                 live.emit_all(&app.store, &self.events, || guard.release())
@@ -146,6 +154,7 @@ async fn speak_whole(
     let move_json = serde_json::to_string(&plan.primary()).ok();
     let guard = closing.guard;
     let answers = closing.answers.map(|t| (t, reply_state(status)));
+    let following = closing.following.map(Following::as_stored);
     let row = live
         .emit_whole_reply(
             &app.store,
@@ -155,6 +164,7 @@ async fn speak_whole(
             move_json.as_deref(),
             &events,
             answers,
+            following,
             || guard.release(),
         )
         .await?;

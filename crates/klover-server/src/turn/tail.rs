@@ -1,17 +1,18 @@
 //! What follows a tutor reply: the aha, concept-advanced and closing `progress` events
-//! (stored with the reply when it is known in full), the end of a session, and the engine's
-//! progress in the protocol's shape.
+//! (stored with the reply when it is known in full), the next concept's opening as a turn
+//! of its own, the end of a session, and the engine's progress in the protocol's shape.
 
 use std::sync::Arc;
 
 use klover_domain::engine::{self, SessionState, TurnOutcome};
-use klover_store::TurnRow;
+use klover_store::{FollowingTurn, TurnId, TurnRow, TurnStatus};
 
 use crate::error::Error;
 use crate::live::LiveSession;
 use crate::protocol::{CheckpointProgress, Progress, ReviewProgress, ServerEvent};
 use crate::state::AppState;
 use crate::telemetry;
+use crate::voice::offline_chunks;
 
 /// Events that close a session's opening: the closing `progress` alone.
 pub(crate) struct Tail;
@@ -43,14 +44,69 @@ pub fn review_progress(state: &SessionState) -> Option<ReviewProgress> {
     })
 }
 
-/// The events that close a turn, after its reply: aha, concept advanced, the end of the
-/// session if it finished (it is stored as ended now), and the closing `progress`. They
-/// are stored in one transaction with the end of the turn's work.
+/// The next concept's opening after a concept's closing: a tutor turn of its own, said
+/// whole (the authored opening question, in either voice, as a session's opening is).
+pub(crate) struct Following {
+    id: TurnId,
+    text: String,
+    move_json: Option<String>,
+}
+
+impl Following {
+    /// The opening the turn's outcome carries, if it closed a concept and moved on.
+    pub(crate) fn of(outcome: &TurnOutcome) -> Option<Self> {
+        let next = outcome.next.as_ref()?;
+        Some(Self {
+            id: TurnId::new(),
+            text: next.offline_text.clone(),
+            move_json: serde_json::to_string(&next.plan.primary()).ok(),
+        })
+    }
+
+    /// What the tutor says last in the turn: the learner answers this question.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// As the store keeps it.
+    pub(crate) fn as_stored(&self) -> FollowingTurn<'_> {
+        FollowingTurn {
+            id: &self.id,
+            text: &self.text,
+            move_json: self.move_json.as_deref(),
+        }
+    }
+
+    /// Its `tutor_delta`s and `tutor_done`.
+    fn events(&self) -> Vec<ServerEvent> {
+        let turn_id = self.id.to_string();
+        let mut events: Vec<ServerEvent> = offline_chunks(&self.text)
+            .into_iter()
+            .map(|text| ServerEvent::TutorDelta {
+                turn_id: turn_id.clone(),
+                text,
+            })
+            .collect();
+        events.push(ServerEvent::TutorDone {
+            turn_id,
+            text: self.text.clone(),
+            move_: "ask".into(),
+            status: TurnStatus::Complete.as_str().to_owned(),
+        });
+        events
+    }
+}
+
+/// The events that close a turn, after its reply: aha, concept advanced, the next
+/// concept's opening (`following`), the end of the session if it finished (it is stored as
+/// ended now), and the closing `progress`. They are stored in one transaction with the end
+/// of the turn's work.
 pub(crate) async fn closing_events(
     app: &AppState,
     live: &Arc<LiveSession>,
     learner_turn: &TurnRow,
     outcome: &TurnOutcome,
+    following: Option<&Following>,
 ) -> Result<Vec<ServerEvent>, Error> {
     let mut events = Vec::new();
     if let Some(aha) = &outcome.aha {
@@ -87,6 +143,7 @@ pub(crate) async fn closing_events(
             with_help,
         });
     }
+    events.extend(following.map(Following::events).unwrap_or_default());
     if outcome.finished {
         events.extend(end(app, live).await?);
     }
