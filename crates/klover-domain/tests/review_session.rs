@@ -64,19 +64,24 @@ fn a_learning_session_makes_cards_for_its_aha_and_its_weak_checkpoints() {
 /// Re-probes the card in a review session, answering with `answers` until a turn settles
 /// the card's rating; returns the card after scheduling, the rating and the turns taken.
 fn review_with(answers: &[&str]) -> (review::Card, Rating, usize) {
+    review_card("cpu-task-blocks-loop", answers)
+}
+
+/// As [`review_with`], for the card of `checkpoint`.
+fn review_card(checkpoint: &str, answers: &[&str]) -> (review::Card, Rating, usize) {
     let c = common::async_python();
-    let card = review::new_card(cp("cpu-task-blocks-loop"), CardReason::Aha, t0());
+    let card = review::new_card(cp(checkpoint), CardReason::Aha, t0());
     let now = t0() + Duration::days(1);
     let due: Vec<CheckpointId> = review::due(std::slice::from_ref(&card), now)
         .into_iter()
         .map(|c| c.checkpoint.clone())
         .collect();
-    assert_eq!(due, [cp("cpu-task-blocks-loop")], "due the day after");
+    assert_eq!(due, [cp(checkpoint)], "due the day after");
     let (mut state, opening) = engine::start_review(&c, &due).unwrap();
     assert_eq!(state.mode, Mode::Review);
     assert_eq!(
-        state.concept.as_str(),
-        "event-loop",
+        state.concept,
+        c.checkpoint(&due[0]).unwrap().0.id,
         "the review opens on the card's concept"
     );
     let mut last = opening.offline_text;
@@ -167,4 +172,37 @@ fn a_review_opens_with_the_cards_review_question_and_hints_when_the_learner_forg
         tell.offline_text
     );
     assert!(!tell.offline_text.contains(&k.statement));
+}
+
+/// A recall in other words than the statement's ("The event loop is single-threaded: only
+/// one task is actually running at any moment."), that says it only as an answer to the
+/// review question ("How many tasks … at any single moment, and on how many threads?").
+const IN_CONTEXT: &str = "only ever the one, and just one";
+
+#[test]
+fn a_recall_phrased_differently_is_assessed_against_the_review_question_and_is_a_success() {
+    let c = common::async_python();
+    let id = cp("loop-single-threaded");
+    let (state, opening) = engine::start_review(&c, std::slice::from_ref(&id)).unwrap();
+    let (_, k) = c.checkpoint(&id).unwrap();
+    assert!(
+        opening
+            .offline_text
+            .ends_with(k.review_question.as_deref().unwrap())
+    );
+    // The same words without the question say nothing about the loop.
+    let mut cold = state.clone();
+    let blind = engine::offline_turn(&c, &mut cold, IN_CONTEXT, None).unwrap();
+    assert!(
+        !blind.covered.contains(&id),
+        "{:?}",
+        blind.assessment.scores
+    );
+    // As the answer to the review question the tutor just asked: recalled, a success.
+    let (next, rating, turns) = review_card("loop-single-threaded", &[IN_CONTEXT]);
+    assert_eq!(turns, 1);
+    assert_ne!(rating, Rating::Again, "a correct recall is an FSRS success");
+    assert!(rating >= Rating::Good, "{rating:?}");
+    assert_eq!(next.lapses, 0);
+    assert!(next.due - (t0() + Duration::days(1)) >= Duration::days(2));
 }
