@@ -119,6 +119,10 @@ async fn serve() {
     };
     settings.limits.rate_per_minute = 1_000_000;
     settings.limits.rate_burst = 1_000_000;
+    // Every benchmark client comes from 127.0.0.1: lift the per-IP edge limits.
+    settings.limits.max_connections = 1_000_000;
+    settings.limits.max_connections_per_ip = 1_000_000;
+    settings.limits.handshakes_per_minute_per_ip = 1_000_000;
     let store = klover_store::Store::connect(&settings.database_url)
         .await
         .unwrap();

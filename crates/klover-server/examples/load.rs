@@ -262,6 +262,10 @@ async fn start_server(
     };
     settings.limits.rate_per_minute = 1_000_000;
     settings.limits.rate_burst = 1_000_000;
+    // Every benchmark client comes from 127.0.0.1: lift the per-IP edge limits.
+    settings.limits.max_connections = 1_000_000;
+    settings.limits.max_connections_per_ip = 1_000_000;
+    settings.limits.handshakes_per_minute_per_ip = 1_000_000;
     if let Some(fake) = fake {
         settings.llm.base_url = Some(fake.base_url());
         settings.llm.api_key = Some(klover_server::settings::Secret::new("sk-load"));
