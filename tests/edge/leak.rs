@@ -26,12 +26,18 @@ fn echoing(fake: &FakeLlm, strip_canary: bool) {
     });
 }
 
-fn delivered(events: &[Value]) -> String {
-    events
+/// The model's reply of the turn as its deltas delivered it, and its turn id (a concept
+/// transition may follow with a reply of its own).
+fn delivered(events: &[Value]) -> (String, String) {
+    let done = find(events, "tutor_done").expect("the turn ends");
+    let turn_id = done["turn_id"].as_str().unwrap().to_owned();
+    let text: String = events
         .iter()
-        .filter(|e| e["type"] == "tutor_delta")
+        .filter(|e| e["type"] == "tutor_delta" && e["turn_id"] == turn_id.as_str())
         .filter_map(|e| e["text"].as_str())
-        .collect()
+        .collect();
+    assert_eq!(done["text"].as_str().unwrap_or(""), text, "{done}");
+    (text, turn_id)
 }
 
 async fn leaked_shares(strip_canary: bool) -> Vec<f64> {
@@ -46,7 +52,7 @@ async fn leaked_shares(strip_canary: bool) -> Vec<f64> {
     let mut shares = Vec::new();
     for line in seed_lines().iter().take(6) {
         let events = c.turn(line).await;
-        let sent = delivered(&events);
+        let (sent, turn_id) = delivered(&events);
         let system = fake
             .requests()
             .into_iter()
@@ -55,9 +61,11 @@ async fn leaked_shares(strip_canary: bool) -> Vec<f64> {
             .map(|r| r.messages()[0].1.clone())
             .unwrap();
         shares.push(sent.len() as f64 / system.len() as f64);
-        let done = find(&events, "tutor_done").expect("the turn ends");
-        assert_eq!(done["text"].as_str().unwrap_or(""), sent, "{done}");
-        let stored = app.store.turns(&sid).await.unwrap().pop().unwrap();
+        let stored = app.store.turns(&sid).await.unwrap();
+        let stored = stored
+            .iter()
+            .find(|t| t.id.to_string() == turn_id)
+            .expect("the reply is stored");
         assert_eq!(
             stored.text, sent,
             "the stored turn keeps only what was sent"
