@@ -208,10 +208,12 @@ impl<'a> Plan<'_, 'a> {
         let a = self.input.assessment;
         // A checkpoint the learner just contradicted without naming a known misconception
         // is treated like one: it is probed now, whatever the streak.
+        // (Unless its next rung is what the tutor just said: never the same words twice.)
         let contradicted = a
             .contradictions
             .iter()
-            .find_map(|c| missing.iter().find(|m| m.id == c.checkpoint).copied());
+            .find_map(|c| missing.iter().find(|m| m.id == c.checkpoint).copied())
+            .filter(|c| !self.said_last(&self.rung(c)));
         let mut target: &Checkpoint = contradicted.unwrap_or(first);
         if contradicted.is_none()
             && let Some((cp, n)) = &d.streak
