@@ -1,0 +1,140 @@
+//! Unit tests of cue syntax, compilation and matching (bags, claims, negation, hedges).
+use super::super::text::{fold, stemmer};
+use super::*;
+
+fn m(cue: &str, text: &str) -> CueMatch {
+    let st = stemmer();
+    let mut table = BTreeMap::new();
+    table.insert(
+        "cpu".to_owned(),
+        vec!["processor".to_owned(), "the core".to_owned()],
+    );
+    let syn = Synonyms::new(&st, &table);
+    match_cue(&compile(&st, &syn, cue), &fold(&st, text))
+}
+
+#[test]
+fn stems_and_synonyms_match_paraphrases() {
+    assert!(matches!(
+        m("cpu idle", "the processors are idling."),
+        CueMatch::Credited(..)
+    ));
+    assert!(matches!(
+        m("cpu idle", "The core sits idle"),
+        CueMatch::Credited(..)
+    ));
+    assert!(matches!(
+        m("thread share memory", "memory is shared by threads"),
+        CueMatch::Credited(..)
+    ));
+}
+
+#[test]
+fn negation_blocks_credit_unless_the_cue_asks_for_it() {
+    assert_eq!(m("cpu idle", "the CPU is not idle"), CueMatch::Negated);
+    assert_eq!(
+        m("thread share memory", "threads don't share memory"),
+        CueMatch::Negated
+    );
+    assert!(matches!(
+        m("cpu not work", "the CPU doesn't work"),
+        CueMatch::Credited(..)
+    ));
+    assert!(matches!(
+        m("cpu idle", "not fast, but the cpu is idle"),
+        CueMatch::Credited(..)
+    ));
+}
+
+#[test]
+fn phrases_prefixes_weights_and_exclusions() {
+    let st = stemmer();
+    let syn = Synonyms::default();
+    assert_eq!(compile(&st, &syn, "0.5: wait").weight, 0.5);
+    assert!(matches!(
+        m("event+loop", "the event loop"),
+        CueMatch::Credited(..)
+    ));
+    assert_eq!(m("event+loop", "the loop event"), CueMatch::Absent);
+    assert!(matches!(
+        m("multiproc*", "use multiprocessing"),
+        CueMatch::Credited(..)
+    ));
+    assert_eq!(
+        m("thread !process", "threads and processes"),
+        CueMatch::Absent
+    );
+    assert!(matches!(
+        m("io wait", "I/O means waiting"),
+        CueMatch::Credited(..)
+    ));
+}
+
+#[test]
+fn one_word_cannot_stand_for_two_terms() {
+    assert_eq!(m("worker not work*", "not the worker"), CueMatch::Absent);
+    assert!(matches!(
+        m("worker not work*", "the worker does no work"),
+        CueMatch::Credited(..)
+    ));
+}
+
+#[test]
+fn statements_skip_hedged_sentences() {
+    let st = stemmer();
+    let cue = compile(&st, &Synonyms::default(), "cpu idle");
+    let f = fold(&st, "I'm not sure the CPU is idle. Why is the CPU idle?");
+    assert!(matches!(match_cue(&cue, &f), CueMatch::Credited(..)));
+    assert_eq!(match_statement(&cue, &f), CueMatch::Absent);
+    let f = fold(&st, "Not sure. The CPU is idle.");
+    assert!(matches!(match_statement(&cue, &f), CueMatch::Credited(..)));
+}
+
+#[test]
+fn a_claim_binds_its_roles_in_order_inside_one_clause() {
+    let claim = "thread > share*|same > memory";
+    assert!(matches!(
+        m(claim, "threads share memory"),
+        CueMatch::Credited(..)
+    ));
+    assert!(matches!(
+        m(claim, "all the threads of a process use the same memory"),
+        CueMatch::Credited(..)
+    ));
+    // Swapped roles, and the words spread over two claims joined by "and".
+    assert_eq!(
+        m(claim, "memory is the same for processes, not threads"),
+        CueMatch::Absent
+    );
+    assert_eq!(
+        m(
+            claim,
+            "processes share memory and threads each get their own"
+        ),
+        CueMatch::Absent
+    );
+    // The bag form of the same words is fooled by the second sentence shape.
+    assert!(matches!(
+        m(
+            "thread share memory",
+            "processes share memory and threads each get their own"
+        ),
+        CueMatch::Credited(..)
+    ));
+    assert_eq!(m(claim, "threads don't share memory"), CueMatch::Negated);
+}
+
+#[test]
+fn malformed_cues_are_named() {
+    assert!(problems("cpu idle").is_empty());
+    assert!(problems("thread > share > memory").is_empty());
+    assert_eq!(problems("a||b").len(), 1);
+    assert_eq!(problems("0.5:").len(), 1);
+    assert_eq!(problems("0.3 label").len(), 1);
+    assert!(!problems("+a").is_empty());
+}
+
+#[test]
+fn all_terms_must_share_one_sentence() {
+    assert_eq!(m("cpu idle", "The CPU. It is idle."), CueMatch::Absent);
+}
