@@ -14,6 +14,8 @@ mod cli;
 #[derive(Parser)]
 #[command(name = "klover", version, about, long_about = None, after_help = "Start here: `klover serve`, then open http://127.0.0.1:3000")]
 struct Cli {
+    #[command(flatten)]
+    global: cli::config::Global,
     #[command(subcommand)]
     command: Command,
 }
@@ -40,6 +42,9 @@ enum Command {
     /// Database maintenance.
     #[command(subcommand)]
     Db(cli::db::Command),
+    /// The effective settings and where each came from.
+    #[command(subcommand)]
+    Config(cli::config::Command),
 }
 
 fn main() -> ExitCode {
@@ -58,18 +63,23 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let global = cli.global;
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(a) => cli::serve::run(a).await,
-            Command::Chat(a) => cli::chat::run(a).await,
+            Command::Serve(a) => cli::serve::run(a, &global).await,
+            Command::Chat(a) => cli::chat::run(a, &global).await,
             Command::Replay(a) => cli::replay::run(a).await,
             Command::Curriculum(c) => cli::curriculum::run(c),
-            Command::Export(a) => cli::export::run(a).await,
-            Command::Review(c) => cli::review::run(c).await,
-            Command::Token(c) => cli::token::run(c).await,
-            Command::Db(c) => cli::db::run(c).await,
+            Command::Export(a) => cli::export::run(a, &global).await,
+            Command::Review(c) => cli::review::run(c, &global).await,
+            Command::Token(c) => cli::token::run(c, &global).await,
+            Command::Db(c) => cli::db::run(c, &global).await,
+            Command::Config(c) => cli::config::run(c, &global),
         }
     });
+    // Not `drop`: that waits for blocking tasks, and `klover chat`'s reader of stdin is
+    // one, blocked until the next line is typed (`/quit` would wait for an Enter).
+    runtime.shutdown_background();
     match result {
         Ok(code) => code,
         Err(e) => {

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use klover_fake_llm::{FakeLlm, Reply};
+use klover_llm::ApiKey;
 use klover_server::TutorVoice;
-use klover_server::settings::Secret;
 use serde_json::json;
 use support::{TestApp, spawn_app, spawn_app_with, test_settings};
 
@@ -163,8 +163,8 @@ async fn a_streamed_llm_reply_can_be_stopped_in_chromium() -> anyhow::Result<()>
     fake.set_responder(fake_llm_responder);
     let mut settings = test_settings();
     settings.llm.base_url = Some(fake.base_url());
-    settings.llm.api_key = Some(Secret::new("test-key"));
-    settings.llm.model = Some("fake-model".into());
+    settings.llm.api_key = Some(ApiKey::from("test-key"));
+    settings.llm.model = "fake-model".into();
     let voice = TutorVoice::from_settings(&settings.llm).context("the LLM voice")?;
     let app = spawn_app_with(settings, voice).await;
     let extra = [

@@ -247,3 +247,67 @@ async fn export_latest_finds_the_learners_most_recent_session() {
         "a session id or --latest is required"
     );
 }
+
+/// `klover` in `dir`, with no flag naming the database or the curricula: only the folder's
+/// `klover.toml` does, and no variable of the test's environment interferes.
+fn klover_in(dir: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_klover"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("KLOVER_") || name == "DATABASE_URL" {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.args(args)
+        .current_dir(dir)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn export_and_review_list_in_a_folder_without_curricula_use_the_built_in_one() {
+    let f = fixture().await;
+    let here = tempfile::tempdir().unwrap();
+    std::fs::write(
+        here.path().join("klover.toml"),
+        format!("database_url = \"{}\"\n", f.url),
+    )
+    .unwrap();
+    let md = stdout(&klover_in(here.path(), &["export", &f.session]));
+    assert!(md.contains("## The event loop"), "{md}");
+    let list = stdout(&klover_in(
+        here.path(),
+        &["review", "list", "--learner", LEARNER],
+    ));
+    assert!(
+        list.contains("The event loop — A CPU-bound task blocks the whole loop"),
+        "titles, not ids:\n{list}"
+    );
+    assert!(
+        !here.path().join("klover.db").exists(),
+        "klover.toml named the database"
+    );
+}
+
+#[tokio::test]
+async fn a_curriculum_folder_that_was_asked_for_and_is_missing_is_an_error_naming_the_setting() {
+    let f = fixture().await;
+    let here = tempfile::tempdir().unwrap();
+    let out = klover_in(
+        here.path(),
+        &[
+            "export",
+            &f.session,
+            "--database-url",
+            &f.url,
+            "--curriculum-dir",
+            "nowhere",
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("curriculum_dir") && err.contains("flag --curriculum-dir"),
+        "{err}"
+    );
+}

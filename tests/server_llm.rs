@@ -25,7 +25,7 @@ const CHUNKS: [&str; 7] = [
 const LEARNER: &str = "Sounds like something delegates the tasks to a worker.";
 
 async fn llm_app(fake: &FakeLlm) -> support::TestApp {
-    let config = LlmConfig::new(fake.base_url(), ApiKey::new(""), "fake-model");
+    let config = LlmConfig::new(fake.base_url(), ApiKey::from(""), "fake-model");
     let voice = klover_server::TutorVoice::llm(config).unwrap();
     spawn_app_with(test_settings(), voice).await
 }

@@ -2,6 +2,10 @@
 //! progress compactly, reconnects by itself and resumes the session. With stdin not a
 //! terminal (or `--plain`) it is scriptable: one line per learner message, plain output,
 //! each line sent only once the previous reply has ended.
+//!
+//! On a terminal: Ctrl-C during a reply stops the reply, Ctrl-C at the prompt (or a
+//! second one) and Ctrl-D quit; `/quit` quits at once. Start-up names the session and
+//! `/help`; exit prints the command that resumes the session.
 
 mod review_due;
 mod view;
@@ -27,9 +31,10 @@ use view::View;
     after_help = "Examples:\n  klover chat\n  klover chat --concept event-loop\n  printf 'Async lets the worker do other things while it waits.\\n' | klover chat\n  klover chat --review"
 )]
 pub struct Args {
-    /// The server's address.
-    #[arg(long, default_value = "http://127.0.0.1:3000", env = "KLOVER_SERVER")]
-    pub server: String,
+    /// The server's address: a URL or `host:port` [default: the `bind` setting, as
+    /// `klover serve` uses it: http://127.0.0.1:3000]. `--bind` is accepted too.
+    #[arg(long, alias = "bind", value_name = "URL", env = "KLOVER_SERVER")]
+    pub server: Option<String>,
     /// API token (needed when the server has auth on).
     #[arg(long, env = "KLOVER_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
@@ -53,6 +58,8 @@ pub struct Args {
 /// Where the conversation stands, kept across reconnects.
 struct Chat {
     args: Args,
+    /// The server's base URL (`http://…`), resolved from `--server` or the settings.
+    server: String,
     view: View,
     session: Option<String>,
     last_seq: u64,
@@ -67,6 +74,10 @@ struct Chat {
     next_id: u64,
     stdin_done: bool,
     quit: bool,
+    /// A Ctrl-C asked the running reply to stop: the next one quits.
+    stopping: bool,
+    /// The session id was shown (once per run, also on a resume).
+    announced: bool,
 }
 
 /// What the loop should do after a step.
@@ -77,12 +88,15 @@ enum Flow {
 }
 
 /// Runs `klover chat`.
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub async fn run(args: Args, global: &super::config::Global) -> anyhow::Result<ExitCode> {
     let piped = args.plain || !std::io::stdin().is_terminal();
+    let server = server_url(args.server.as_deref(), global)?;
     let (tx, mut lines) = mpsc::channel::<String>(64);
     tokio::spawn(read_stdin(tx));
+    // On a terminal Ctrl-C is a key of the client (stop the reply, then quit), not a kill.
+    let mut interrupts = if piped { None } else { Some(interrupts()?) };
     if args.review {
-        let due = review_due::fetch(&args.server, args.token.as_deref(), &args.curriculum).await?;
+        let due = review_due::fetch(&server, args.token.as_deref(), &args.curriculum).await?;
         let summary = review_due::summary(&due, &args.curriculum, chrono::Utc::now());
         writeln!(std::io::stdout().lock(), "{summary}")?;
         if due.count == 0 {
@@ -92,6 +106,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let session = args.session.clone();
     let mut chat = Chat {
         args,
+        server,
         view: View::new(piped),
         session,
         last_seq: 0,
@@ -102,12 +117,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         next_id: 0,
         stdin_done: false,
         quit: false,
+        stopping: false,
+        announced: false,
     };
     let mut failures = 0u32;
     let mut refused = false;
     let mut connected_once = false;
     while !chat.quit {
-        match chat.connect_and_talk(&mut lines).await {
+        match chat.connect_and_talk(&mut lines, interrupts.as_mut()).await {
             Ok(Flow::Quit) => {
                 refused = chat.quit && chat.session.is_none();
                 break;
@@ -134,11 +151,71 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         let backoff = Duration::from_millis(250u64 << failures.min(4));
         tokio::time::sleep(backoff).await;
     }
+    if let Some(id) = &chat.session {
+        chat.view
+            .note(&format!("resume with: {}", chat.resume_command(id)));
+    }
     Ok(if refused {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--server`, or the address `klover serve` listens on according to the same settings
+/// (`bind`, a wildcard address meaning this machine); a bare `host:port` gets `http://`.
+fn server_url(flag: Option<&str>, global: &super::config::Global) -> anyhow::Result<String> {
+    let given = match flag {
+        Some(s) => s.trim().to_owned(),
+        None => {
+            let bind = super::config::load(global.sources())?.settings.bind;
+            let host = if bind.ip().is_unspecified() {
+                std::net::SocketAddr::from(([127, 0, 0, 1], bind.port()))
+            } else {
+                bind
+            };
+            host.to_string()
+        }
+    };
+    Ok(if given.contains("://") {
+        given.trim_end_matches('/').to_owned()
+    } else {
+        format!("http://{}", given.trim_end_matches('/'))
+    })
+}
+
+/// Ctrl-C presses, as a stream (a handler installed once, for the whole chat).
+fn interrupts() -> anyhow::Result<mpsc::Receiver<()>> {
+    let (tx, rx) = mpsc::channel(4);
+    #[cfg(unix)]
+    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .context("cannot listen for Ctrl-C")?;
+    tokio::spawn(async move {
+        loop {
+            #[cfg(unix)]
+            let pressed = int.recv().await.is_some();
+            #[cfg(not(unix))]
+            let pressed = tokio::signal::ctrl_c().await.is_ok();
+            if !pressed || tx.send(()).await.is_err() {
+                break;
+            }
+        }
+    });
+    Ok(rx)
+}
+
+/// What to tell a learner whose connection was refused for want of a (valid) token.
+pub fn token_hint(token: Option<&str>) -> &'static str {
+    match token {
+        Some(_) => {
+            "the server refused the token: pass a valid one with --token or KLOVER_TOKEN \
+             (`klover token create --learner NAME`)"
+        }
+        None => {
+            "this server needs a token: pass one with --token or KLOVER_TOKEN (whoever runs \
+             the server creates it with `klover token create --learner NAME`)"
+        }
+    }
 }
 
 async fn read_stdin(tx: mpsc::Sender<String>) {
@@ -151,8 +228,17 @@ async fn read_stdin(tx: mpsc::Sender<String>) {
 }
 
 impl Chat {
+    /// The command that takes this session up again.
+    fn resume_command(&self, id: &str) -> String {
+        let mut cmd = format!("klover chat --session {id}");
+        if self.args.server.is_some() {
+            cmd.push_str(&format!(" --server {}", self.server));
+        }
+        cmd
+    }
+
     fn ws_url(&self) -> String {
-        let base = self.args.server.trim_end_matches('/');
+        let base = self.server.trim_end_matches('/');
         let base = base
             .replacen("https://", "wss://", 1)
             .replacen("http://", "ws://", 1);
@@ -165,14 +251,13 @@ impl Chat {
     async fn connect_and_talk(
         &mut self,
         lines: &mut mpsc::Receiver<String>,
+        mut interrupts: Option<&mut mpsc::Receiver<()>>,
     ) -> anyhow::Result<Flow> {
         let (mut ws, _) = match tokio_tungstenite::connect_async(self.ws_url()).await {
             Ok(ok) => ok,
             Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
                 let why = match resp.status().as_u16() {
-                    401 => {
-                        "the server refused the token: pass a valid one with --token or KLOVER_TOKEN (`klover token create --learner NAME`)"
-                    }
+                    401 => token_hint(self.args.token.as_deref()),
                     403 => "the server refused this client (origin not allowed)",
                     _ => "the server refused the connection",
                 };
@@ -182,7 +267,7 @@ impl Chat {
             }
             Err(e) => {
                 return Err(anyhow::Error::new(e))
-                    .with_context(|| format!("connecting to {}", self.args.server));
+                    .with_context(|| format!("connecting to {}", self.server));
             }
         };
         let hello = match &self.session {
@@ -209,8 +294,14 @@ impl Chat {
                 },
                 line = lines.recv(), if ready || !self.view.piped() => match line {
                     Some(l) => { self.queue.push_back(l); Flow::Continue }
-                    None => { self.stdin_done = true; Flow::Continue }
+                    None => {
+                        self.stdin_done = true;
+                        // Ctrl-D on a terminal quits at once; a pipe's end waits for the replies.
+                        self.quit = !self.view.piped();
+                        Flow::Continue
+                    }
                 },
+                Some(()) = next_interrupt(interrupts.as_deref_mut()) => self.interrupt(),
             };
             match flow {
                 Flow::Continue => {}
@@ -225,6 +316,19 @@ impl Chat {
                 return Ok(Flow::Quit);
             }
         }
+    }
+
+    /// Ctrl-C: stops the running reply the first time, quits otherwise.
+    fn interrupt(&mut self) -> Flow {
+        if self.busy && !self.stopping {
+            self.stopping = true;
+            self.queue.push_front("/stop".to_owned());
+            self.view.note("stopping the reply (Ctrl-C again quits)");
+        } else {
+            self.view.end_line();
+            self.quit = true;
+        }
+        Flow::Continue
     }
 
     /// The next frame to send, from the queue of typed lines.
@@ -296,7 +400,15 @@ impl Chat {
             self.last_seq = seq;
         }
         match &env.event {
-            ServerEvent::Session { session_id, .. } => self.session = Some(session_id.clone()),
+            ServerEvent::Session { session_id, .. } => {
+                if !self.announced {
+                    self.announced = true;
+                    self.view.note(&format!(
+                        "session {session_id} · type /help for the commands"
+                    ));
+                }
+                self.session = Some(session_id.clone());
+            }
             ServerEvent::LearnerAck { client_id, .. }
                 if self
                     .in_flight
@@ -305,7 +417,21 @@ impl Chat {
             {
                 self.in_flight = None;
             }
-            ServerEvent::Progress(_) => self.busy = false,
+            // A learner turn this client did not just send: the transcript of a resumed
+            // session, or a line typed in another window.
+            ServerEvent::LearnerAck { text, .. } => self.view.replayed_learner(text),
+            ServerEvent::Progress(_) => {
+                self.busy = false;
+                self.stopping = false;
+            }
+            ServerEvent::Error {
+                code: ErrorCode::Unauthorized,
+                ..
+            } => {
+                self.view.note(token_hint(self.args.token.as_deref()));
+                self.quit = true;
+                return Flow::Quit;
+            }
             ServerEvent::Resumed {
                 reply_in_progress, ..
             } => self.resumed(*reply_in_progress),
@@ -346,7 +472,7 @@ impl Chat {
         let id = self.session.as_deref().context("no session yet")?;
         let url = format!(
             "{}/api/sessions/{id}/export?format=md",
-            self.args.server.trim_end_matches('/')
+            self.server.trim_end_matches('/')
         );
         let mut req = reqwest::Client::new().get(url);
         if let Some(t) = &self.args.token {
@@ -357,5 +483,13 @@ impl Chat {
         let path = format!("klover-{}.md", id.get(..8).unwrap_or(id));
         tokio::fs::write(&path, body).await?;
         Ok(path)
+    }
+}
+
+/// The next Ctrl-C, or never when the chat does not catch them (piped mode).
+async fn next_interrupt(interrupts: Option<&mut mpsc::Receiver<()>>) -> Option<()> {
+    match interrupts {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }

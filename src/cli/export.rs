@@ -11,8 +11,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use klover_domain::export::{self, ExportOptions, Format, FrontMatter};
-use klover_server::{Catalog, Settings};
+use klover_server::Catalog;
 use klover_store::{SessionId, Store};
+
+use super::config::Global;
 
 /// Flags of `klover export`.
 #[derive(clap::Args)]
@@ -44,10 +46,11 @@ pub struct Args {
     /// Write here instead of stdout; a folder gets the suggested `YYYY-MM-DD-slug.md`.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Database URL [default: as `klover serve`].
+    /// Database URL [default: the `database_url` setting, as `klover serve`].
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
-    /// Curriculum folder [default: as `klover serve`].
+    /// Curriculum folder [default: the `curriculum_dir` setting; without one and without
+    /// ./curriculum, the built-in curriculum, as `klover serve`].
     #[arg(long, value_name = "DIR")]
     pub curriculum_dir: Option<PathBuf>,
 }
@@ -75,19 +78,20 @@ pub enum FrontMatterArg {
 }
 
 /// Runs `klover export`.
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let mut settings = Settings::load(None, std::env::vars())?;
-    if let Some(url) = &args.database_url {
-        settings.database_url.clone_from(url);
-    }
-    if let Some(dir) = &args.curriculum_dir {
-        settings.curriculum_dir.clone_from(dir);
-    }
-    let store = Store::connect(&settings.store_url())
-        .await
-        .context("opening the database")?;
+pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let sources = global
+        .sources()
+        .flag("database_url", "--database-url", args.database_url.clone())
+        .flag(
+            "curriculum_dir",
+            "--curriculum-dir",
+            args.curriculum_dir.clone(),
+        );
+    let loaded = super::config::load(sources)?;
+    let catalog = super::config::catalog(&loaded)?;
+    let store = super::config::open_store(&loaded).await?;
     let result = match which_session(&store, &args).await {
-        Ok(id) => load(&store, &settings, &id).await,
+        Ok(id) => load(&store, &catalog, &id).await,
         Err(e) => Err(e),
     };
     store.close().await;
@@ -147,19 +151,19 @@ async fn which_session(store: &Store, args: &Args) -> anyhow::Result<SessionId> 
 
 async fn load(
     store: &Store,
-    settings: &Settings,
+    catalog: &Catalog,
     id: &SessionId,
 ) -> anyhow::Result<export::Transcript> {
     let row = store
         .find_session(id)
         .await?
         .with_context(|| format!("no session `{id}`"))?;
-    let catalog = Catalog::load(&settings.curriculum_dir)?;
     let curr_id = row.curriculum.as_str();
     let curriculum = catalog.get(curr_id).with_context(|| {
         format!(
-            "the session's curriculum `{curr_id}` is not in {}",
-            settings.curriculum_dir.display()
+            "the session's curriculum `{curr_id}` is not among the curricula loaded: \
+             point `curriculum_dir` (--curriculum-dir, KLOVER_CURRICULUM_DIR) at the folder \
+             that holds it"
         )
     })?;
     Ok(klover_server::export::transcript(store, &curriculum, &row.learner, id).await?)

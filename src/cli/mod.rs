@@ -1,6 +1,7 @@
 //! Subcommands of the `klover` binary, one module each.
 
 pub mod chat;
+pub mod config;
 pub mod curriculum;
 pub mod db;
 pub mod export;

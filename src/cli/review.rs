@@ -7,10 +7,10 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
-use klover_server::{Catalog, Settings};
-use klover_store::{ReviewCard, Store};
+use klover_store::ReviewCard;
+
+use super::config::Global;
 
 /// Subcommands of `klover review`.
 #[derive(clap::Subcommand)]
@@ -21,33 +21,32 @@ pub enum Command {
         /// The learner [default: `local`, the learner of a server without auth].
         #[arg(long, value_name = "NAME")]
         learner: Option<String>,
-        /// Database URL [default: as `klover serve`].
+        /// Database URL [default: the `database_url` setting, as `klover serve`].
         #[arg(long, value_name = "URL")]
         database_url: Option<String>,
-        /// Curriculum folder, for concept titles [default: as `klover serve`].
+        /// Curriculum folder, for concept titles [default: as `klover serve`, the built-in
+        /// curriculum without one].
         #[arg(long, value_name = "DIR")]
         curriculum_dir: Option<PathBuf>,
     },
 }
 
 /// Runs `klover review ...`.
-pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
+pub async fn run(command: Command, global: &Global) -> anyhow::Result<ExitCode> {
     let Command::List {
         learner,
         database_url,
         curriculum_dir,
     } = command;
-    let mut settings = Settings::load(None, std::env::vars())?;
-    if let Some(url) = database_url {
-        settings.database_url = url;
-    }
-    if let Some(dir) = curriculum_dir {
-        settings.curriculum_dir = dir;
-    }
+    let sources = global
+        .sources()
+        .flag("database_url", "--database-url", database_url)
+        .flag("curriculum_dir", "--curriculum-dir", curriculum_dir);
+    let loaded = super::config::load(sources)?;
+    // The same curricula as `klover serve` (the built-in one without a folder), for titles.
+    let catalog = super::config::catalog(&loaded)?;
     let name = learner.unwrap_or_else(|| klover_server::auth::LOCAL_LEARNER.to_owned());
-    let store = Store::connect(&settings.store_url())
-        .await
-        .context("opening the database")?;
+    let store = super::config::open_store(&loaded).await?;
     let cards = match store.find_learner_by_name(&name).await {
         Ok(Some(who)) => store.review_cards(&who.id).await,
         Ok(None) => {
@@ -63,12 +62,9 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
     };
     store.close().await;
     let cards = cards?;
-    // Titles are a nicety: without the curriculum folder the list shows ids.
-    let catalog = Catalog::load(&settings.curriculum_dir).ok();
     let title = |card: &ReviewCard| -> String {
         catalog
-            .as_ref()
-            .and_then(|c| c.get(card.curriculum.as_str()))
+            .get(card.curriculum.as_str())
             .and_then(|c| {
                 c.checkpoint(&card.checkpoint)
                     .map(|(k, cp)| format!("{} — {}", k.title, cp.label()))

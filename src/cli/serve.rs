@@ -1,23 +1,22 @@
 //! `klover serve`: the service (websocket, web client, HTTP API).
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use klover_server::{AppState, Catalog, Settings, TutorVoice};
-use klover_store::Store;
+use klover_server::settings::Loaded;
+use klover_server::{AppState, TutorVoice};
+
+use super::config::Global;
 
 /// Flags of `klover serve`. Each overrides the config file and the `KLOVER_*` variables.
 #[derive(clap::Args)]
 #[command(after_help = "Example: klover serve --bind 127.0.0.1:3000 --curriculum-dir curriculum")]
 pub struct Args {
-    /// A TOML settings file (see docs/operations.md).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Address to listen on [default: 127.0.0.1:3000; env KLOVER_BIND].
-    #[arg(long)]
-    pub bind: Option<SocketAddr>,
+    /// Address to listen on, `ip:port` or `host:port` [default: 127.0.0.1:3000; env
+    /// KLOVER_BIND].
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
     /// Database URL [default: sqlite://klover.db; env KLOVER_DATABASE_URL or DATABASE_URL].
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
@@ -33,49 +32,44 @@ pub struct Args {
     pub allowed_origins: Vec<String>,
 }
 
-/// Runs `klover serve` until Ctrl-C or SIGTERM.
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let explicit_curriculum =
-        args.curriculum_dir.is_some() || std::env::var_os("KLOVER_CURRICULUM_DIR").is_some();
-    let settings = settings(args)?;
+/// Runs `klover serve` until Ctrl-C or SIGTERM. The order matters for what a failure
+/// leaves behind: settings, curricula and the LLM are checked, then the port is bound,
+/// and only then is the database opened (a port in use creates no `klover.db`).
+pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let loaded = settings(args, global)?;
+    let settings = &loaded.settings;
     settings.check()?;
-    let explicit_curriculum =
-        explicit_curriculum || settings.curriculum_dir != std::path::Path::new("curriculum");
-    let catalog = Catalog::load_or_builtin(&settings.curriculum_dir, explicit_curriculum)?;
-    let store = Store::connect(&settings.store_url())
-        .await
-        .context("opening the database")?;
+    let catalog = super::config::catalog(&loaded)?;
     let voice = TutorVoice::from_settings(&settings.llm)?;
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
-        .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {}: change {}",
+                settings.bind,
+                loaded.describe("bind", Some("--bind"))
+            )
+        })?;
+    let store = super::config::open_store(&loaded).await?;
     let addr = listener.local_addr()?;
     let shutdown = shutdown_signal()?;
     tracing::info!(%addr, voice = voice.name(), auth = settings.auth, "klover is listening");
     eprintln!("klover: serving on http://{addr} ({} voice)", voice.name());
-    let app = AppState::new(settings, store, catalog, voice);
+    let app = AppState::new(loaded.settings, store, catalog, voice);
     klover_server::run(listener, app, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn settings(args: Args) -> anyhow::Result<Settings> {
-    let mut s = Settings::load(args.config.as_deref(), std::env::vars())?;
-    if let Some(bind) = args.bind {
-        s.bind = bind;
-    }
-    if let Some(url) = args.database_url {
-        s.database_url = url;
-    }
-    if let Some(dir) = args.curriculum_dir {
-        s.curriculum_dir = dir;
-    }
-    if args.auth {
-        s.auth = true;
-    }
-    if !args.allowed_origins.is_empty() {
-        s.allowed_origins = args.allowed_origins;
-    }
-    Ok(s)
+fn settings(args: Args, global: &Global) -> anyhow::Result<Loaded> {
+    let origins = (!args.allowed_origins.is_empty()).then_some(args.allowed_origins);
+    let sources = global
+        .sources()
+        .flag("bind", "--bind", args.bind)
+        .flag("database_url", "--database-url", args.database_url)
+        .flag("curriculum_dir", "--curriculum-dir", args.curriculum_dir)
+        .flag("auth", "--auth", args.auth.then_some(true))
+        .flag("allowed_origins", "--allowed-origin", origins);
+    super::config::load(sources)
 }
 
 /// Listens for Ctrl-C and SIGTERM from now on; the future completes on either. The

@@ -4,9 +4,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use klover_server::Settings;
 use klover_store::{Role, Store};
+
+use super::config::Global;
 
 /// Subcommands of `klover token`.
 #[derive(clap::Subcommand)]
@@ -29,13 +29,13 @@ pub enum Command {
         /// none].
         #[arg(long, value_name = "DURATION", value_parser = parse_lifetime)]
         expires: Option<chrono::Duration>,
-        /// Database URL [default: as `klover serve`].
+        /// Database URL [default: the `database_url` setting, as `klover serve`].
         #[arg(long, value_name = "URL")]
         database_url: Option<String>,
     },
     /// List tokens: id, role, learner, label, created, revoked (never the tokens).
     List {
-        /// Database URL [default: as `klover serve`].
+        /// Database URL [default: the `database_url` setting, as `klover serve`].
         #[arg(long, value_name = "URL")]
         database_url: Option<String>,
     },
@@ -44,14 +44,14 @@ pub enum Command {
     Revoke {
         /// The token to revoke.
         token: String,
-        /// Database URL [default: as `klover serve`].
+        /// Database URL [default: the `database_url` setting, as `klover serve`].
         #[arg(long, value_name = "URL")]
         database_url: Option<String>,
     },
 }
 
 /// Runs `klover token ...`.
-pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
+pub async fn run(command: Command, global: &Global) -> anyhow::Result<ExitCode> {
     match command {
         Command::Create {
             learner,
@@ -69,7 +69,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             if role == Role::Learner && learner.is_none() {
                 anyhow::bail!("a learner token needs --learner NAME");
             }
-            let store = open(database_url).await?;
+            let store = open(global, database_url).await?;
             let who = match learner.as_deref() {
                 None => None,
                 Some(name) => Some(match store.find_learner_by_name(name).await? {
@@ -89,7 +89,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::List { database_url } => {
-            let store = open(database_url).await?;
+            let store = open(global, database_url).await?;
             let tokens = store.list_api_tokens().await?;
             store.close().await;
             let mut out = std::io::stdout().lock();
@@ -113,7 +113,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             token,
             database_url,
         } => {
-            let store = open(database_url).await?;
+            let store = open(global, database_url).await?;
             let revoked = store.revoke_api_token(&token).await?;
             store.close().await;
             if revoked {
@@ -149,12 +149,7 @@ fn parse_lifetime(text: &str) -> Result<chrono::Duration, String> {
     }
 }
 
-async fn open(url: Option<String>) -> anyhow::Result<Store> {
-    let mut settings = Settings::load(None, std::env::vars())?;
-    if let Some(url) = url {
-        settings.database_url = url;
-    }
-    Store::connect(&settings.store_url())
-        .await
-        .context("opening the database")
+async fn open(global: &Global, url: Option<String>) -> anyhow::Result<Store> {
+    let sources = global.sources().flag("database_url", "--database-url", url);
+    super::config::open_store(&super::config::load(sources)?).await
 }

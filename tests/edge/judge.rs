@@ -44,7 +44,7 @@ fn obeying(fake: &FakeLlm) {
 async fn an_obeying_judge_credits_nothing_and_sees_the_turn_only_as_quoted_data() {
     let fake = FakeLlm::start().await;
     obeying(&fake);
-    let config = LlmConfig::new(fake.base_url(), ApiKey::new(""), "fake-model");
+    let config = LlmConfig::new(fake.base_url(), ApiKey::from(""), "fake-model");
     let voice = klover_server::TutorVoice::llm(config).unwrap();
     let app = spawn_app_with(test_settings(), voice).await;
     let mut c = app.client().await;

@@ -43,7 +43,7 @@ fn delivered(events: &[Value]) -> (String, String) {
 async fn leaked_shares(strip_canary: bool) -> Vec<f64> {
     let fake = FakeLlm::start().await;
     echoing(&fake, strip_canary);
-    let config = LlmConfig::new(fake.base_url(), ApiKey::new(""), "fake-model");
+    let config = LlmConfig::new(fake.base_url(), ApiKey::from(""), "fake-model");
     let voice = klover_server::TutorVoice::llm(config).unwrap();
     let app = spawn_app_with(test_settings(), voice).await;
     let mut c = app.client().await;

@@ -3,38 +3,11 @@
 
 use std::time::Duration;
 
-/// An API key. `Debug` and `Display` print `[redacted]`, so it never reaches a log.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct ApiKey(String);
+use secrecy::ExposeSecret;
 
-impl ApiKey {
-    /// Wraps a key.
-    pub fn new(key: impl Into<String>) -> Self {
-        Self(key.into())
-    }
-
-    /// The key itself, for the `Authorization` header only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// No key (a local Ollama needs none).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl std::fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl std::fmt::Display for ApiKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+/// An API key: the one secret type of Klover (`secrecy`), whose `Debug` prints
+/// `[REDACTED]`, so it never reaches a log. Build one with `ApiKey::from("sk-…")`.
+pub type ApiKey = secrecy::SecretString;
 
 /// How long to wait at each stage of a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +70,7 @@ impl RetryPolicy {
 }
 
 /// Everything the voice and the judge need to reach a chat-completions server.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct LlmConfig {
     /// Base URL including `/v1` (`https://api.openai.com/v1`, `http://localhost:11434/v1`).
     pub base_url: String,
@@ -143,83 +116,67 @@ impl LlmConfig {
         }
     }
 
-    /// Reads `KLOVER_LLM_BASE_URL`, `KLOVER_LLM_API_KEY` (or `OPENAI_API_KEY`) and
-    /// `KLOVER_LLM_MODEL`. `None` (the offline voice) when neither a base URL nor a key is
-    /// set; a key alone means OpenAI; a base URL alone means a keyless local server.
-    pub fn from_env() -> Option<Self> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// [`LlmConfig::from_env`] over any variable source (tests, config files).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Option<Self> {
-        let nonempty = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        let base = nonempty("KLOVER_LLM_BASE_URL");
-        let key = nonempty("KLOVER_LLM_API_KEY").or_else(|| nonempty("OPENAI_API_KEY"));
+    /// The configuration for what the settings name, or `None` (the offline voice) when
+    /// neither a base URL nor a key is given: a key alone means OpenAI, a base URL alone a
+    /// keyless local server. Empty values count as absent; no model means [`DEFAULT_MODEL`].
+    pub fn resolve(
+        base_url: Option<&str>,
+        api_key: Option<&ApiKey>,
+        model: Option<&str>,
+    ) -> Option<Self> {
+        let base = base_url.map(str::trim).filter(|b| !b.is_empty());
+        let key = api_key.filter(|k| !k.expose_secret().trim().is_empty());
         if base.is_none() && key.is_none() {
             return None;
         }
-        let base = base.unwrap_or_else(|| OPENAI_BASE_URL.to_string());
-        let model = nonempty("KLOVER_LLM_MODEL").unwrap_or_else(|| DEFAULT_MODEL.to_string());
-        Some(Self::new(base, ApiKey::new(key.unwrap_or_default()), model))
+        let model = model
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .unwrap_or(DEFAULT_MODEL);
+        Some(Self::new(
+            base.unwrap_or(OPENAI_BASE_URL),
+            key.cloned().unwrap_or_default(),
+            model,
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
 
     #[test]
     fn nothing_configured_means_the_offline_voice() {
-        assert!(LlmConfig::from_lookup(lookup(&[])).is_none());
-        assert!(LlmConfig::from_lookup(lookup(&[("KLOVER_LLM_MODEL", "llama3.2")])).is_none());
+        assert!(LlmConfig::resolve(None, None, None).is_none());
+        assert!(LlmConfig::resolve(None, None, Some("llama3.2")).is_none());
+        assert!(LlmConfig::resolve(Some(" "), Some(&ApiKey::from("")), None).is_none());
     }
 
     #[test]
-    fn a_key_alone_means_openai_and_the_openai_variable_is_a_fallback() {
-        let c = LlmConfig::from_lookup(lookup(&[("OPENAI_API_KEY", "sk-x")])).unwrap();
+    fn a_key_alone_means_openai() {
+        let c = LlmConfig::resolve(None, Some(&ApiKey::from("sk-x")), None).unwrap();
         assert_eq!(c.base_url, OPENAI_BASE_URL);
-        assert_eq!(c.api_key.expose(), "sk-x");
-        let c = LlmConfig::from_lookup(lookup(&[
-            ("OPENAI_API_KEY", "sk-x"),
-            ("KLOVER_LLM_API_KEY", "sk-k"),
-        ]))
-        .unwrap();
-        assert_eq!(c.api_key.expose(), "sk-k");
+        assert_eq!(c.api_key.expose_secret(), "sk-x");
+        assert_eq!(c.model, DEFAULT_MODEL);
+        assert!(!c.legacy_max_tokens, "OpenAI wants max_completion_tokens");
     }
 
     #[test]
     fn a_base_url_alone_is_a_keyless_local_server() {
-        let c = LlmConfig::from_lookup(lookup(&[
-            ("KLOVER_LLM_BASE_URL", "http://localhost:11434/v1/"),
-            ("KLOVER_LLM_MODEL", "llama3.2"),
-        ]))
-        .unwrap();
+        let c =
+            LlmConfig::resolve(Some("http://localhost:11434/v1/"), None, Some("llama3.2")).unwrap();
         assert_eq!(c.base_url, "http://localhost:11434/v1");
-        assert!(c.api_key.is_empty());
+        assert!(c.api_key.expose_secret().is_empty());
         assert_eq!(c.model, "llama3.2");
         assert!(c.legacy_max_tokens, "local servers read max_tokens");
-        let openai = LlmConfig::from_lookup(lookup(&[("OPENAI_API_KEY", "sk-x")])).unwrap();
-        assert!(
-            !openai.legacy_max_tokens,
-            "OpenAI wants max_completion_tokens"
-        );
     }
 
     #[test]
     fn the_key_never_appears_in_debug_output() {
-        let c = LlmConfig::new("http://x/v1", ApiKey::new("sk-secret-123"), "m");
-        let shown = format!("{c:?} {}", c.api_key);
+        let c = LlmConfig::new("http://x/v1", ApiKey::from("sk-secret-123"), "m");
+        let shown = format!("{c:?} {:?}", c.api_key);
         assert!(!shown.contains("sk-secret-123"), "{shown}");
-        assert!(shown.contains("[redacted]"));
+        assert!(shown.contains("[REDACTED]"));
     }
 
     #[test]

@@ -95,7 +95,7 @@ pub(crate) fn openai_client(
 ) -> Client<OpenAIConfig> {
     let cfg = OpenAIConfig::new()
         .with_api_base(config.base_url.clone())
-        .with_api_key(config.api_key.expose().to_string());
+        .with_api_key(secrecy::ExposeSecret::expose_secret(&config.api_key).to_string());
     // `Client::build` reuses our pooled reqwest client; `with_config` would make a new one
     // per attempt, re-reading the system's root certificates every time.
     Client::build(http.clone(), cfg).with_http_service(RecordingService {

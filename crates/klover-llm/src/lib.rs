@@ -3,7 +3,7 @@
 //! [`klover_domain::assess::Assessor`] that asks the model for a JSON verdict and merges it
 //! with the rubric's).
 //!
-//! - [`config`]: [`LlmConfig`] from `KLOVER_LLM_*` variables; the key never prints.
+//! - [`config`]: [`LlmConfig`] (where, which model, timeouts, retries); the key never prints.
 //! - [`voice`]: [`Voice::stream_reply`] with timeouts, retries before the first token,
 //!   cancellation, and token usage.
 //! - [`guard`]: the canary relay and the leak check.
@@ -25,4 +25,5 @@ pub mod voice;
 pub use config::{ApiKey, LlmConfig, RetryPolicy, Timeouts};
 pub use error::VoiceError;
 pub use judge::LlmJudge;
+pub use secrecy::{self, ExposeSecret};
 pub use voice::{Reply, Usage, Voice};

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 /// Generous timeouts: tests that expect a reply must not trip them on a busy machine.
 fn config(base_url: String) -> LlmConfig {
-    let mut c = LlmConfig::new(base_url, ApiKey::new("sk-test-key"), "fake-model");
+    let mut c = LlmConfig::new(base_url, ApiKey::from("sk-test-key"), "fake-model");
     c.timeouts.first_token = Duration::from_secs(10);
     c.timeouts.between_chunks = Duration::from_secs(10);
     c

@@ -268,8 +268,8 @@ async fn start_server(
     settings.limits.handshakes_per_minute_per_ip = 1_000_000;
     if let Some(fake) = fake {
         settings.llm.base_url = Some(fake.base_url());
-        settings.llm.api_key = Some(klover_server::settings::Secret::new("sk-load"));
-        settings.llm.model = Some("fake-model".into());
+        settings.llm.api_key = Some(klover_llm::ApiKey::from("sk-load"));
+        settings.llm.model = "fake-model".into();
     }
     let voice = klover_server::TutorVoice::from_settings(&settings.llm).unwrap();
     let store = klover_store::Store::connect(&settings.store_url())

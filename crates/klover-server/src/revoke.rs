@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use crate::state::AppState;
@@ -32,7 +31,7 @@ pub struct Watched {
 
 /// Lowercase hex SHA-256 of a token, as the store keeps it.
 pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.trim().as_bytes()))
+    klover_store::token_hash(token.trim())
 }
 
 impl Revocations {

@@ -28,12 +28,7 @@ pub struct LlmVoice {
 impl TutorVoice {
     /// The voice the settings ask for: offline unless an LLM is configured.
     pub fn from_settings(llm: &crate::settings::LlmSettings) -> Result<Self, crate::Error> {
-        let config = klover_llm::LlmConfig::from_lookup(|name| match name {
-            "KLOVER_LLM_BASE_URL" => llm.base_url.clone(),
-            "KLOVER_LLM_API_KEY" => llm.api_key.as_ref().map(|k| k.expose().to_owned()),
-            "KLOVER_LLM_MODEL" => llm.model.clone(),
-            _ => None,
-        });
+        let config = llm.config();
         match config {
             Some(config) => Self::llm(config),
             None => Ok(TutorVoice::Offline),
@@ -43,7 +38,11 @@ impl TutorVoice {
     /// An LLM voice and judge for this configuration.
     pub fn llm(config: klover_llm::LlmConfig) -> Result<Self, crate::Error> {
         let voice = klover_llm::Voice::new(config)
-            .map_err(|e| crate::Error::Config(format!("LLM: {e}")))?;
+            .map_err(|e| {
+            crate::Error::Config(format!(
+                "LLM: {e} (settings `llm.base_url`, `llm.api_key`: KLOVER_LLM_BASE_URL, KLOVER_LLM_API_KEY)"
+            ))
+        })?;
         let judge = klover_llm::LlmJudge::new(voice.clone());
         Ok(TutorVoice::Llm(Arc::new(LlmVoice { voice, judge })))
     }

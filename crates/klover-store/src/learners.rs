@@ -9,7 +9,9 @@ use crate::{Learner, LearnerId, Role, Store, StoreError, TokenGrant, TokenInfo};
 /// Tokens start with this so they are recognisable in configs and secret scanners.
 const TOKEN_PREFIX: &str = "klv_";
 
-fn token_hash(token: &str) -> String {
+/// Lowercase hex SHA-256 of a token, as the store keeps it (the revocation watcher
+/// matches open sockets by it).
+pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -32,6 +32,7 @@ mod turns;
 
 pub use error::StoreError;
 pub use ids::{LearnerId, SessionId, TurnId};
+pub use learners::token_hash;
 pub use model::*;
 pub use replies::Lease;
 pub use store::{Backend, Store};

@@ -24,10 +24,7 @@ pub async fn fetch(
         .await
         .with_context(|| format!("cannot reach {server}; is `klover serve` running?"))?;
     if resp.status().as_u16() == 401 {
-        anyhow::bail!(
-            "the server refused the token: pass a valid one with --token or KLOVER_TOKEN \
-             (`klover token create --learner NAME`)"
-        );
+        anyhow::bail!("{}", super::token_hint(token));
     }
     Ok(resp.error_for_status()?.json().await?)
 }

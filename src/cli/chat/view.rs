@@ -169,6 +169,25 @@ impl View {
         }
     }
 
+    /// A learner line the server sent back (a resumed session's transcript).
+    pub fn replayed_learner(&mut self, text: &str) {
+        self.clear_prompt();
+        if self.piped {
+            out(&format!("Me: {text}"));
+        } else {
+            out(&format!("{PROMPT}{text}"));
+        }
+    }
+
+    /// Ends a half-written line (a reply cut by quitting, or the prompt) before leaving.
+    pub fn end_line(&mut self) {
+        if self.tutor_open || self.prompt_open {
+            out("");
+            self.tutor_open = false;
+            self.prompt_open = false;
+        }
+    }
+
     /// The compact progress line.
     pub fn show_progress(&self) {
         let Some(p) = &self.progress else {

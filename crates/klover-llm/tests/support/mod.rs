@@ -15,7 +15,7 @@ use klover_llm::{ApiKey, LlmConfig};
 /// A config for the fake server at `base_url`: fast retries, and timeouts generous enough
 /// for a busy machine.
 pub fn config(base_url: String) -> LlmConfig {
-    let mut c = LlmConfig::new(base_url, ApiKey::new("sk-test-key"), "fake-model");
+    let mut c = LlmConfig::new(base_url, ApiKey::from("sk-test-key"), "fake-model");
     c.timeouts.first_token = Duration::from_secs(10);
     c.timeouts.between_chunks = Duration::from_secs(10);
     c.retry.base_delay = Duration::from_millis(10);
