@@ -106,6 +106,9 @@ pub async fn killed_at(backend: Backend, phase: Phase) -> usize {
         let server = Server::start(&db.url, &clean).await;
         let (mut ws, _resumed) = conv.resume(&server.ws_url()).await;
         conv.until_closed(&mut ws, &id).await;
+        if phase.llm && phase.point == "mid_reply" {
+            kept_what_the_slices_stored(&conv, &id);
+        }
         drop(ws);
         server.kill9();
     }
@@ -121,11 +124,20 @@ pub async fn killed_at(backend: Backend, phase: Phase) -> usize {
         conv.sent.len()
     );
     check_log(&log, &conv.sent);
-    assert_eq!(
-        &log[..conv.frames.len()],
-        conv.frames.as_slice(),
-        "what the client saw live is what the log holds"
-    );
+    for (stored, seen) in log.iter().zip(&conv.frames) {
+        // An LLM reply is stored in slices: a delta sent after the last slice and before
+        // the kill is lost, and its seq holds an empty delta of the same turn.
+        let lost_delta = phase.llm
+            && seen["type"] == "tutor_delta"
+            && stored["type"] == "tutor_delta"
+            && stored["turn_id"] == seen["turn_id"]
+            && stored["text"] == "";
+        assert!(
+            stored == seen || lost_delta,
+            "what the client saw live is what the log holds: {seen} vs {stored}"
+        );
+    }
+    assert!(log.len() >= conv.frames.len());
     let store = klover_store::Store::connect(&db.url).await.unwrap();
     let session = klover_store::SessionId::parse(&conv.session_id).unwrap();
     let turns = store.turns(&session).await.unwrap();
@@ -152,6 +164,34 @@ pub async fn killed_at(backend: Backend, phase: Phase) -> usize {
     drop(server);
     db.finish().await;
     conv.sent.len()
+}
+
+/// After a kill mid LLM reply (at its first stored slice), the reply to `id` ended
+/// partial with the text the slices stored: not empty, and the beginning of what the
+/// client saw live.
+fn kept_what_the_slices_stored(conv: &Conversation, id: &str) {
+    let ack = conv
+        .frames
+        .iter()
+        .position(|e| e["type"] == "learner_ack" && e["client_id"] == id)
+        .unwrap();
+    let turn = &conv.frames[ack..];
+    let done = turn.iter().find(|e| e["type"] == "tutor_done").unwrap();
+    let kept = done["text"].as_str().unwrap();
+    let seen: String = turn
+        .iter()
+        .filter(|e| e["type"] == "tutor_delta" && e["turn_id"] == done["turn_id"])
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(done["status"], "partial", "{done}");
+    assert!(
+        !kept.is_empty(),
+        "the first slice was stored before the kill"
+    );
+    assert!(
+        seen.starts_with(kept),
+        "kept {kept:?} of what was seen: {seen:?}"
+    );
 }
 
 const AFTER_ACK: Phase = Phase {

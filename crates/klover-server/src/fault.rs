@@ -8,8 +8,9 @@
 //!   panics (the supervision test).
 //!
 //! The points, in a turn's order: `after_ack` (the message is stored and acknowledged),
-//! `after_assess` (assessment and engine state stored), `mid_reply` (one delta of the
-//! reply stored and sent), `before_close` (`tutor_done` stored, the closing events not).
+//! `after_assess` (assessment and engine state stored), `mid_reply` (a streamed
+//! offline reply: its first delta stored and sent; an LLM reply: its first slice stored,
+//! `crate::slices`; the relay goes on sending until the reserved seqs run out), `before_close` (`tutor_done` stored, the closing events not).
 
 /// Stops or panics here if the environment asks for it (debug builds).
 pub async fn point(name: &'static str) {

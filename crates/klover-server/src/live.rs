@@ -9,7 +9,9 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use klover_store::{AppendedTurn, FollowingTurn, Lease, ReplyState, TurnId, TurnRow};
+use klover_store::{
+    AppendedTurn, FollowingTurn, Lease, ReplyEnd, ReplyState, Reserved, TurnId, TurnRow,
+};
 use std::sync::{Arc, Mutex};
 
 use klover_domain::Curriculum;
@@ -62,6 +64,9 @@ pub struct LiveSession {
     events: broadcast::Sender<Frame>,
     /// Attached sockets; with no socket and no reply, the session leaves memory.
     pub(crate) attached: AtomicUsize,
+    /// The streaming LLM reply's deltas sent and not yet stored ([`crate::slices`]); a
+    /// plain mutex: held only to hand out a seq and broadcast, never across an await.
+    stream: Mutex<Option<crate::slices::Streaming>>,
 }
 
 /// The engine state and the tutor's last words (the assessor reads them for context).
@@ -92,6 +97,7 @@ impl LiveSession {
             emit_lock: tokio::sync::Mutex::new(()),
             events: broadcast::channel(BROADCAST_CAPACITY).0,
             attached: AtomicUsize::new(0),
+            stream: Mutex::new(None),
         }
     }
 
@@ -208,7 +214,10 @@ impl LiveSession {
     }
 
     /// Ends a streaming tutor turn as `status` and logs its `tutor_done` in one
-    /// transaction, then sends it. Returns the finished turn.
+    /// transaction, then sends it. Returns the finished turn. When the turn streams here,
+    /// its deltas not stored yet are stored in that transaction and the seqs reserved for it
+    /// beyond them are released; otherwise (its driver crashed) every seq reserved and not
+    /// stored becomes an empty `tutor_delta`, since a client may have seen it.
     pub async fn emit_finish(
         &self,
         store: &Store,
@@ -220,11 +229,30 @@ impl LiveSession {
     ) -> Result<TurnRow, Error> {
         let done =
             |row: &TurnRow| serde_json::to_string(&tutor_done(row, move_)).unwrap_or_default();
+        let filler = encode_all(&[ServerEvent::TutorDelta {
+            turn_id: turn.to_string(),
+            text: String::new(),
+        }])?
+        .concat();
         let _order = self.emit_lock.lock().await;
-        let (row, seq) = store
-            .finish_reply_turn(&self.id, turn, status, move_json, usage, done)
-            .await?;
-        self.send_all(&[seq], &encode_all(&[tutor_done(&row, move_)])?);
+        let draft = self.draft(turn);
+        let reserved = if self.streams(turn) {
+            Reserved::Release
+        } else {
+            Reserved::Fill(&filler)
+        };
+        let end = ReplyEnd {
+            status,
+            move_json,
+            usage,
+            last_slice: draft.as_ref().map(|d| d.slice(d.last())),
+            reserved,
+        };
+        let (row, seqs) = store.finish_reply_turn(&self.id, turn, end, done).await?;
+        self.end_stream(turn);
+        let mut payloads = vec![filler; seqs.len().saturating_sub(1)];
+        payloads.extend(encode_all(&[tutor_done(&row, move_)])?);
+        self.send_all(&seqs, &payloads);
         Ok(row)
     }
 
@@ -252,6 +280,18 @@ impl LiveSession {
         committed();
         self.send_all(&seqs, &payloads);
         Ok(true)
+    }
+
+    /// Broadcasts one payload under its seq.
+    pub(crate) fn broadcast(&self, seq: u64, payload: &str) {
+        let _ = self.events.send((seq, with_seq(seq, payload)));
+    }
+
+    /// The streaming reply's state; never held across an await.
+    pub(crate) fn lock_stream(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<crate::slices::Streaming>> {
+        self.stream.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Broadcasts stored payloads with their seqs; the emit lock must be held.

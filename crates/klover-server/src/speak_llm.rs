@@ -1,6 +1,6 @@
 //! The LLM voice for one turn: builds the prompt from the plan and the transcript, streams
-//! the reply, stores and sends each delta as it arrives, and ends the turn as complete,
-//! partial (stopped, cut) or failed. The learner gets a clear `upstream_failed` message
+//! the reply, sends each delta as it arrives (stored in slices, [`crate::slices`]), and
+//! ends the turn as complete, partial (stopped, cut) or failed. The learner gets a clear `upstream_failed` message
 //! when the model fails; what it said so far is kept.
 
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use klover_domain::learner::LearnerModel;
 use klover_domain::policy::TutorPlan;
 use klover_domain::prompt::{Persona, Speaker, TranscriptTurn, VoiceContext, voice_messages};
 use klover_llm::VoiceError;
-use klover_store::{TurnId, TurnRole, TurnRow, TurnStatus, Usage};
+use klover_store::{TurnId, TurnRole, TurnStatus, Usage};
 use tokio::sync::mpsc;
 
 use crate::error::Error;
@@ -58,13 +58,17 @@ pub async fn speak(
         budget_tokens: llm.voice.config().context_budget,
     };
     let messages = voice_messages(&ctx).map_err(|e| Error::Internal(e.to_string()))?;
-    let turn = app.store.begin_reply_turn(&live.id, answers).await?;
+    let (turn, head, reserved) = app
+        .store
+        .begin_sliced_reply(&live.id, answers, crate::slices::MIN_AHEAD)
+        .await?;
+    live.start_stream(&turn.id, head, reserved);
     let (tx, rx) = mpsc::channel::<String>(64);
     let started = Instant::now();
     let (result, relayed) = tokio::join!(
         llm.voice
             .stream_voice_reply(&ctx, &messages, tx, slot.cancel.clone()),
-        relay(app, live, &turn, rx)
+        crate::slices::relay(app, live, &turn, rx)
     );
     metrics::histogram!(telemetry::UPSTREAM_LATENCY).record(started.elapsed().as_secs_f64());
     relayed?;
@@ -104,31 +108,6 @@ pub async fn speak(
         )
         .await?;
     Ok((done.text, done.status))
-}
-
-/// Stores and sends each delta as it arrives; several waiting deltas go out as one.
-async fn relay(
-    app: &AppState,
-    live: &Arc<LiveSession>,
-    turn: &TurnRow,
-    mut rx: mpsc::Receiver<String>,
-) -> Result<(), Error> {
-    let mut first = true;
-    while let Some(mut text) = rx.recv().await {
-        while let Ok(more) = rx.try_recv() {
-            text.push_str(&more);
-        }
-        // PostgreSQL refuses NUL in text; SQLite would keep it. Neither is worth a reply.
-        text.retain(|c| c != '\0');
-        if text.is_empty() {
-            continue;
-        }
-        live.emit_delta(&app.store, &turn.id, text).await?;
-        if std::mem::take(&mut first) {
-            crate::fault::point("mid_reply").await;
-        }
-    }
-    Ok(())
 }
 
 /// A cut reply: partial when stopped or when some text arrived, failed otherwise; the

@@ -10,6 +10,8 @@
 //!   per turn), transcripts and the learner model.
 //! - `replies.rs`: the reply to each learner turn as claimable work, so a crash at any
 //!   point leaves a row saying what is left to do (acknowledged, assessed, replying).
+//! - `slices.rs`: a streamed reply stored in slices, with the seqs it sent ahead of
+//!   storing reserved, so a crash never reuses one.
 //! - `review.rs`: FSRS review cards.
 //! - [`model`]: the plain row types all of these read and write; [`ids`]: UUID v7 ids.
 //! - [`curriculum_files`]: reads a curriculum folder for the domain's loader.
@@ -27,6 +29,7 @@ pub mod model;
 mod replies;
 mod review;
 mod sessions;
+mod slices;
 mod store;
 mod turns;
 
@@ -35,4 +38,5 @@ pub use ids::{LearnerId, SessionId, TurnId};
 pub use learners::token_hash;
 pub use model::*;
 pub use replies::Lease;
+pub use slices::{ReplyEnd, ReplySlice, Reserved};
 pub use store::{Backend, Store};

@@ -12,7 +12,7 @@ use crate::store::{col, now_ms, parsed_enum};
 use crate::turns::{turn_columns, turn_from};
 use crate::{
     AppendedTurn, FollowingTurn, PendingReply, ReplyState, SessionId, Store, StoreError, TurnId,
-    TurnRow, TurnStatus, Usage,
+    TurnRow, TurnStatus,
 };
 
 /// The states in which something is left to do.
@@ -263,54 +263,6 @@ impl Store {
         Ok(turn)
     }
 
-    /// Ends a streaming tutor turn as `status` and logs its `tutor_done` (JSON from
-    /// `event`, given the finished turn) in one transaction, so a finished reply always has
-    /// its `tutor_done`. Returns the turn and the event's seq.
-    pub async fn finish_reply_turn(
-        &self,
-        session: &SessionId,
-        turn: &TurnId,
-        status: TurnStatus,
-        move_json: Option<&str>,
-        usage: Option<Usage>,
-        event: impl FnOnce(&TurnRow) -> String,
-    ) -> Result<(TurnRow, i64), StoreError> {
-        let _writing = self.write_turn().await;
-        if status == TurnStatus::Streaming {
-            return Err(StoreError::Invalid(
-                "a turn cannot finish as `streaming`".into(),
-            ));
-        }
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        let sql = concat!(
-            "UPDATE turns SET status = $1, move = $2, \
-             prompt_tokens = $3, completion_tokens = $4, finished_at = $5, updated_at = $5 \
-             WHERE id = $6 AND session_id = $7 AND status = 'streaming' RETURNING ",
-            turn_columns!()
-        );
-        let row = sqlx::query(sql)
-            .bind(status.as_str())
-            .bind(move_json)
-            .bind(usage.map(|u| u.prompt_tokens))
-            .bind(usage.map(|u| u.completion_tokens))
-            .bind(now)
-            .bind(turn.as_str())
-            .bind(session.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(row) = row else {
-            tx.rollback().await?;
-            return Err(StoreError::Conflict(format!(
-                "turn {turn} is not streaming"
-            )));
-        };
-        let done = turn_from(&row)?;
-        let seq = crate::sessions::insert_event(&mut tx, session, &event(&done)).await?;
-        tx.commit().await?;
-        Ok((done, seq))
-    }
-
     /// Closes the reply to learner turn `answers` as `state` and logs `payloads` (its
     /// closing events) in one transaction, with the `following` tutor turn if any (the
     /// next concept's opening). `None` (nothing logged) when it was already closed:
@@ -345,7 +297,11 @@ impl Store {
 
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
-async fn set_replying(tx: &mut Tx<'_>, answers: &TurnId, reply: &TurnId) -> Result<(), StoreError> {
+pub(crate) async fn set_replying(
+    tx: &mut Tx<'_>,
+    answers: &TurnId,
+    reply: &TurnId,
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE turns SET reply = 'replying', reply_turn_id = $1 \
          WHERE id = $2 AND reply IN ('acknowledged', 'assessed')",

@@ -231,13 +231,16 @@ impl Store {
         Ok(seqs)
     }
 
-    /// The seq of the session's latest event (0 when it has none).
+    /// The seq of the session's latest event (0 when it has none), or the highest seq
+    /// reserved for a streaming reply if that is higher (a client may have seen it).
     pub async fn head_seq(&self, session: &SessionId) -> Result<i64, StoreError> {
-        let head: Option<i64> =
-            sqlx::query_scalar("SELECT last_event_seq FROM sessions WHERE id = $1")
-                .bind(session.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
+        let head: Option<i64> = sqlx::query_scalar(
+            "SELECT CASE WHEN reserved_seq > last_event_seq THEN reserved_seq \
+             ELSE last_event_seq END FROM sessions WHERE id = $1",
+        )
+        .bind(session.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
         head.ok_or(StoreError::NotFound("session"))
     }
 
@@ -268,15 +271,18 @@ impl Store {
 
 /// Appends an event inside `tx` and returns its seq. The counter update is the first write
 /// on the session: it takes the write lock (SQLite) or the session's row lock (PostgreSQL),
-/// so concurrent appends queue instead of colliding.
+/// so concurrent appends queue instead of colliding. A seq reserved for a streaming reply
+/// (migration 0008) is never handed out again: an event appended while a reservation is
+/// held goes after it (a gap, where reusing a seq a client saw would lose events; the
+/// server never appends during a reply, and a cut reply's reservation is filled first).
 pub(crate) async fn insert_event(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     session: &SessionId,
     payload: &str,
 ) -> Result<i64, StoreError> {
     let seq: Option<i64> = sqlx::query_scalar(
-        "UPDATE sessions SET last_event_seq = last_event_seq + 1 WHERE id = $1 \
-         RETURNING last_event_seq",
+        "UPDATE sessions SET last_event_seq = CASE WHEN reserved_seq > last_event_seq \
+         THEN reserved_seq ELSE last_event_seq END + 1 WHERE id = $1 RETURNING last_event_seq",
     )
     .bind(session.as_str())
     .fetch_optional(&mut **tx)

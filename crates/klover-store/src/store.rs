@@ -1,6 +1,7 @@
 //! The [`Store`] type: connecting, migrating, and the helpers every query module shares.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -72,6 +73,8 @@ pub struct Store {
     /// (measured: 8 concurrent sessions appended 3x slower without it). `None` on
     /// PostgreSQL, which locks rows, not the database.
     writer: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// Write transactions of the turn path so far (see [`Store::write_transactions`]).
+    writes: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -126,6 +129,7 @@ impl Store {
             pool,
             backend,
             writer,
+            writes: Arc::default(),
         })
     }
 
@@ -163,10 +167,19 @@ impl Store {
     /// Waits for this process's turn to write (SQLite only); hold the guard until the
     /// write has committed.
     pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        self.writes.fetch_add(1, Ordering::Relaxed);
         match &self.writer {
             Some(lock) => Some(lock.lock().await),
             None => None,
         }
+    }
+
+    /// How many write transactions (each one commit) this store and its clones have run
+    /// through the turn path's writer queue since connecting: every write of a turn, a
+    /// reply, its slices and its events counts one. For tests and benchmarks (commits per
+    /// turn); it is a count, not a rate.
+    pub fn write_transactions(&self) -> u64 {
+        self.writes.load(Ordering::Relaxed)
     }
 
     /// Closes every pooled connection, waiting for those in use.

@@ -262,8 +262,11 @@ impl Conn {
         self.attach(live.clone());
         // A last_seq beyond the head (a client's bug, or a database restored from a
         // backup) is clamped to the head: the socket then gets every event from there on.
-        let head = self.app.store.head_seq(&live.id).await?;
-        self.last_sent = last_seq.min(u64::try_from(head).unwrap_or_default());
+        let head = match live.streaming_head() {
+            Some(head) => head,
+            None => u64::try_from(self.app.store.head_seq(&live.id).await?).unwrap_or_default(),
+        };
+        self.last_sent = last_seq.min(head);
         if let Err(exit) = self.catch_up().await {
             return Ok(Err(exit));
         }

@@ -215,6 +215,8 @@ impl Conn {
             return Ok(());
         };
         let after = i64::try_from(self.last_sent).unwrap_or(i64::MAX);
+        // Before the log: a delta stored meanwhile is then in one or the other.
+        let unstored = live.unstored_frames();
         let events = match self.app.store.events_since(&live.id, after).await {
             Ok(events) => events,
             Err(e) => {
@@ -230,6 +232,12 @@ impl Conn {
                 self.last_sent = seq;
                 self.send_raw(&crate::live::with_seq(seq, &ev.payload))
                     .await?;
+            }
+        }
+        for (seq, frame) in unstored {
+            if seq > self.last_sent {
+                self.last_sent = seq;
+                self.send_raw(&frame).await?;
             }
         }
         Ok(())

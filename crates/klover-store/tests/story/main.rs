@@ -11,6 +11,7 @@ mod access;
 mod concurrency;
 mod life;
 mod recovery;
+mod slices;
 mod stated;
 mod turns;
 
@@ -54,6 +55,9 @@ stories!(
     turns::an_assessment_and_the_engine_state_commit_together,
     stated::a_checkpoint_the_tutor_stated_stays_recorded,
     recovery::a_reply_cut_by_a_crash_is_closed_as_partial_on_restart,
+    slices::a_sliced_reply_stores_its_slices_and_releases_its_reservation,
+    slices::a_reply_cut_by_a_crash_fills_the_seqs_it_reserved,
+    slices::an_event_appended_during_a_reservation_never_reuses_a_reserved_seq,
     recovery::a_schema_newer_than_the_binary_is_refused,
     concurrency::concurrent_sessions_lose_and_mix_no_turns,
     concurrency::concurrent_retries_of_one_message_store_one_turn,

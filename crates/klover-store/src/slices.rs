@@ -1,0 +1,275 @@
+//! A streamed tutor reply stored in slices (issue 17, migration 0008): the server sends each
+//! delta the moment it arrives, under a seq it hands out in memory, and stores the deltas
+//! that arrived since its last commit in one transaction every so often, and the rest with
+//! the reply's end. Before a seq is sent the store has reserved it (`sessions.reserved_seq`),
+//! so a crash never lets a later event reuse a seq a client saw: finishing a reply cut by a
+//! crash fills the reserved seqs no slice stored with an empty `tutor_delta` each.
+
+use crate::store::now_ms;
+use crate::turns::{turn_columns, turn_from};
+use crate::{SessionId, Store, StoreError, TurnId, TurnRow, TurnStatus, Usage};
+
+type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
+
+/// Deltas of a streamed reply stored together.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplySlice<'a> {
+    /// The seq of the first payload: the one after the session's stored head.
+    pub first_seq: i64,
+    /// The `tutor_delta` events (JSON), in seq order.
+    pub payloads: &'a [String],
+    /// Their text, appended to the turn.
+    pub text: &'a str,
+    /// Seqs reserved from now on, through this one (a reservation never shrinks while the
+    /// reply streams).
+    pub reserve_through: i64,
+}
+
+/// What becomes of the seqs reserved for a reply but not stored, when it finishes.
+#[derive(Debug, Clone, Copy)]
+pub enum Reserved<'a> {
+    /// The reply's live driver stored every seq it sent: the rest were never used.
+    Release,
+    /// Its driver is gone (a crash, a failure): a client may have seen any of them, so
+    /// each becomes this event (JSON: an empty `tutor_delta` of the turn).
+    Fill(&'a str),
+}
+
+/// How a streaming tutor turn ends.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplyEnd<'a> {
+    /// Complete, partial or failed (never streaming).
+    pub status: TurnStatus,
+    /// The move it worded (JSON).
+    pub move_json: Option<&'a str>,
+    /// LLM tokens, when known.
+    pub usage: Option<Usage>,
+    /// The deltas not stored yet, stored with the end.
+    pub last_slice: Option<ReplySlice<'a>>,
+    /// Seqs reserved and not stored.
+    pub reserved: Reserved<'a>,
+}
+
+impl Store {
+    /// Starts the tutor turn answering learner turn `answers` (then `replying`, pointing at
+    /// it) and reserves the `ahead` seqs after the session's head for its deltas, in one
+    /// transaction. Returns the turn, the head and the highest reserved seq.
+    pub async fn begin_sliced_reply(
+        &self,
+        session: &SessionId,
+        answers: &TurnId,
+        ahead: i64,
+    ) -> Result<(TurnRow, i64, i64), StoreError> {
+        let _writing = self.write_turn().await;
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE sessions SET updated_at = $1, reserved_seq = last_event_seq + $2 \
+             WHERE id = $3 RETURNING last_event_seq, reserved_seq",
+        )
+        .bind(now)
+        .bind(ahead.max(0))
+        .bind(session.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (head, reserved) = row.ok_or(StoreError::NotFound("session"))?;
+        let turn = crate::turns::insert_turn(
+            &mut tx,
+            TurnId::new(),
+            session,
+            crate::TurnRole::Tutor,
+            "",
+            TurnStatus::Streaming,
+            None,
+            now,
+        )
+        .await?
+        .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;
+        crate::replies::set_replying(&mut tx, answers, &turn.id).await?;
+        tx.commit().await?;
+        Ok((turn, head, reserved))
+    }
+
+    /// Stores a slice of streaming turn `turn`: its events under their seqs, its text
+    /// appended, the reservation extended, in one transaction.
+    /// [`StoreError::Conflict`] when the slice does not follow the stored head or the turn
+    /// is no longer streaming.
+    pub async fn store_reply_slice(
+        &self,
+        session: &SessionId,
+        turn: &TurnId,
+        slice: ReplySlice<'_>,
+    ) -> Result<(), StoreError> {
+        let _writing = self.write_turn().await;
+        let mut tx = self.pool.begin().await?;
+        store_slice(&mut tx, session, turn, slice).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends a streaming tutor turn as `end` says (its last slice stored, the reserved seqs
+    /// released or filled) and logs its `tutor_done` (JSON from `event`, given the finished
+    /// turn) in one transaction, so a finished reply always has its `tutor_done`. Returns
+    /// the turn and the seqs logged: the fillers of [`Reserved::Fill`] if any, then the
+    /// `tutor_done`'s.
+    pub async fn finish_reply_turn(
+        &self,
+        session: &SessionId,
+        turn: &TurnId,
+        end: ReplyEnd<'_>,
+        event: impl FnOnce(&TurnRow) -> String,
+    ) -> Result<(TurnRow, Vec<i64>), StoreError> {
+        let _writing = self.write_turn().await;
+        if end.status == TurnStatus::Streaming {
+            return Err(StoreError::Invalid(
+                "a turn cannot finish as `streaming`".into(),
+            ));
+        }
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        if let Some(slice) = end.last_slice {
+            store_slice(&mut tx, session, turn, slice).await?;
+        }
+        let mut seqs = settle_reserved(&mut tx, session, end.reserved).await?;
+        let sql = concat!(
+            "UPDATE turns SET status = $1, move = $2, \
+             prompt_tokens = $3, completion_tokens = $4, finished_at = $5, updated_at = $5 \
+             WHERE id = $6 AND session_id = $7 AND status = 'streaming' RETURNING ",
+            turn_columns!()
+        );
+        let row = sqlx::query(sql)
+            .bind(end.status.as_str())
+            .bind(end.move_json)
+            .bind(end.usage.map(|u| u.prompt_tokens))
+            .bind(end.usage.map(|u| u.completion_tokens))
+            .bind(now)
+            .bind(turn.as_str())
+            .bind(session.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict(format!(
+                "turn {turn} is not streaming"
+            )));
+        };
+        let done = turn_from(&row)?;
+        seqs.push(crate::sessions::insert_event(&mut tx, session, &event(&done)).await?);
+        tx.commit().await?;
+        Ok((done, seqs))
+    }
+}
+
+/// Stores `slice` inside `tx`. The head update comes first: it takes the write lock
+/// (SQLite) or the session's row lock (PostgreSQL).
+async fn store_slice(
+    tx: &mut Tx<'_>,
+    session: &SessionId,
+    turn: &TurnId,
+    slice: ReplySlice<'_>,
+) -> Result<(), StoreError> {
+    let n = i64::try_from(slice.payloads.len()).unwrap_or(i64::MAX);
+    if n == 0 {
+        return Ok(());
+    }
+    let last = slice.first_seq + n - 1;
+    let moved = sqlx::query(
+        "UPDATE sessions SET last_event_seq = $1, reserved_seq = \
+         CASE WHEN reserved_seq > $2 THEN reserved_seq ELSE $2 END \
+         WHERE id = $3 AND last_event_seq = $4",
+    )
+    .bind(last)
+    .bind(slice.reserve_through)
+    .bind(session.as_str())
+    .bind(slice.first_seq - 1)
+    .execute(&mut **tx)
+    .await?;
+    if moved.rows_affected() != 1 {
+        return Err(StoreError::Conflict(format!(
+            "a slice from seq {} does not follow the stored head",
+            slice.first_seq
+        )));
+    }
+    let appended = sqlx::query(
+        "UPDATE turns SET text = text || $1, updated_at = $2 \
+         WHERE id = $3 AND session_id = $4 AND status = 'streaming'",
+    )
+    .bind(slice.text)
+    .bind(now_ms())
+    .bind(turn.as_str())
+    .bind(session.as_str())
+    .execute(&mut **tx)
+    .await?;
+    if appended.rows_affected() != 1 {
+        return Err(StoreError::Conflict(format!(
+            "turn {turn} is not streaming"
+        )));
+    }
+    insert_events_at(tx, session, slice.first_seq, slice.payloads).await
+}
+
+/// Inserts events under consecutive seqs from `first`, many rows per statement.
+async fn insert_events_at(
+    tx: &mut Tx<'_>,
+    session: &SessionId,
+    first: i64,
+    payloads: &[String],
+) -> Result<(), StoreError> {
+    // Four parameters a row; SQLite allows 32,766 a statement.
+    const ROWS: usize = 500;
+    let now = now_ms();
+    let mut seq = first;
+    for chunk in payloads.chunks(ROWS) {
+        let mut sql =
+            String::from("INSERT INTO events (session_id, seq, payload, created_at) VALUES ");
+        for i in 0..chunk.len() {
+            let p = i * 3;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("($1, ${}, ${}, ${})", p + 2, p + 3, p + 4));
+        }
+        // Built from placeholders only; every value is bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(session.as_str());
+        for payload in chunk {
+            q = q.bind(seq).bind(payload.as_str()).bind(now);
+            seq += 1;
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Releases the session's reservation, or first fills the seqs it holds beyond the stored
+/// head with `filler` events (see [`Reserved`]). Returns the fillers' seqs.
+async fn settle_reserved(
+    tx: &mut Tx<'_>,
+    session: &SessionId,
+    reserved: Reserved<'_>,
+) -> Result<Vec<i64>, StoreError> {
+    let mut filled = Vec::new();
+    if let Reserved::Fill(filler) = reserved {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT last_event_seq, reserved_seq FROM sessions WHERE id = $1")
+                .bind(session.as_str())
+                .fetch_optional(&mut **tx)
+                .await?;
+        let (head, through) = row.ok_or(StoreError::NotFound("session"))?;
+        if through > head {
+            let n = usize::try_from(through - head).unwrap_or_default();
+            let fillers = vec![filler.to_owned(); n];
+            sqlx::query("UPDATE sessions SET last_event_seq = $1 WHERE id = $2")
+                .bind(through)
+                .bind(session.as_str())
+                .execute(&mut **tx)
+                .await?;
+            insert_events_at(tx, session, head + 1, &fillers).await?;
+            filled.extend(head + 1..=through);
+        }
+    }
+    sqlx::query("UPDATE sessions SET reserved_seq = 0 WHERE id = $1 AND reserved_seq <> 0")
+        .bind(session.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(filled)
+}
