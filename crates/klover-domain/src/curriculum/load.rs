@@ -1,7 +1,7 @@
 //! Parsing and validating curriculum files into a [`Curriculum`]. Pure: the caller reads
 //! the files (see `klover_store::curriculum_files`) and hands over their text.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::entries::{build_concept, check_states, parse_id, text};
 use super::graph::ConceptGraph;
@@ -34,6 +34,9 @@ pub fn load_sources(files: &[SourceFile]) -> Result<Curriculum, CurriculumError>
     let mut problems = Vec::new();
     let mut manifest = None;
     let mut concept_files = Vec::new();
+    // Concept files that do not parse: their problem is reported once, and a prerequisite
+    // naming them is not reported again as unknown (no cascade from one typo).
+    let mut unparsed = Unparsed::default();
     let mut sorted: Vec<&SourceFile> = files.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     for f in sorted {
@@ -46,6 +49,8 @@ pub fn load_sources(files: &[SourceFile]) -> Result<Curriculum, CurriculumError>
             manifest = parse_toml::<ManifestFile>(&mut r).map(|m| (f, m));
         } else if let Some(c) = parse_toml::<ConceptFile>(&mut r) {
             concept_files.push((f, c));
+        } else {
+            unparsed.add(f);
         }
     }
     if manifest.is_none() && !problems.iter().any(|p| p.file == MANIFEST) {
@@ -89,10 +94,13 @@ pub fn load_sources(files: &[SourceFile]) -> Result<Curriculum, CurriculumError>
                 },
             );
             concepts.push(concept);
+        } else {
+            // Reported already; its dependents' prerequisite is not "unknown" too.
+            unparsed.ids.insert(c.id.get_ref().to_string());
         }
     }
     check_states(&concepts, &concept_files, &mut problems);
-    let graph = build_graph(&concepts, &concept_files, &mut problems);
+    let graph = build_graph(&concepts, &concept_files, &unparsed, &mut problems);
     let result = match (manifest, graph, problems.is_empty()) {
         (Some((f, m)), Some(graph), true) => build_curriculum(f, m, concepts, graph, &mut problems),
         _ => None,
@@ -104,6 +112,48 @@ pub fn load_sources(files: &[SourceFile]) -> Result<Curriculum, CurriculumError>
             Err(CurriculumError { problems })
         }
     }
+}
+
+/// Concept files that failed to parse: the ids they seem to define (read from an
+/// `id = "…"` line before the first table), and the files where none could be read.
+#[derive(Default)]
+pub(crate) struct Unparsed {
+    /// Concept ids recovered from unparsable files.
+    pub(crate) ids: BTreeSet<String>,
+    /// Unparsable files with no recoverable id.
+    pub(crate) anonymous: Vec<String>,
+}
+
+impl Unparsed {
+    fn add(&mut self, f: &SourceFile) {
+        match top_level_id(&f.text) {
+            Some(id) => {
+                self.ids.insert(id);
+            }
+            None => self.anonymous.push(f.path.clone()),
+        }
+    }
+}
+
+/// The value of a top-level `id = "…"` line (before any `[table]`), if one is readable.
+fn top_level_id(text: &str) -> Option<String> {
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            return None;
+        }
+        let Some(rest) = line.strip_prefix("id") else {
+            continue;
+        };
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim();
+        let quote = value.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+        let inner = &value[1..];
+        return inner.find(quote).map(|end| inner[..end].to_owned());
+    }
+    None
 }
 
 fn parse_toml<T: serde::de::DeserializeOwned>(r: &mut Report<'_>) -> Option<T> {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::Concept;
 use super::graph::{ConceptGraph, GraphError};
-use super::load::SourceFile;
+use super::load::{SourceFile, Unparsed};
 use super::source::ConceptFile;
 use super::validate::{Problem, Report};
 use crate::ids::ConceptId;
@@ -14,6 +14,7 @@ use crate::ids::ConceptId;
 pub(crate) fn build_graph(
     concepts: &[Concept],
     files: &[(&SourceFile, ConceptFile)],
+    unparsed: &Unparsed,
     problems: &mut Vec<Problem>,
 ) -> Option<ConceptGraph> {
     let known: BTreeSet<&ConceptId> = concepts.iter().map(|c| &c.id).collect();
@@ -27,6 +28,10 @@ pub(crate) fn build_graph(
                 continue;
             }
             ok = false;
+            if unparsed.ids.contains(p.as_str()) {
+                // Its file's syntax error is reported already.
+                continue;
+            }
             if let Some((f, cf)) = file_of(&c.id) {
                 let span = cf
                     .prerequisites
@@ -34,6 +39,14 @@ pub(crate) fn build_graph(
                     .find(|s| s.get_ref() == p.as_str())
                     .map(|s| s.span().start);
                 let names: Vec<&str> = known.iter().map(|k| k.as_str()).collect();
+                let or_broken = if unparsed.anonymous.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (or fix {}, which does not parse: it may define it)",
+                        unparsed.anonymous.join(", ")
+                    )
+                };
                 Report {
                     file: &f.path,
                     text: &f.text,
@@ -43,7 +56,10 @@ pub(crate) fn build_graph(
                     span,
                     Some("prerequisites".into()),
                     format!("unknown prerequisite `{p}`"),
-                    format!("use the id of an existing concept: {}", names.join(", ")),
+                    format!(
+                        "use the id of an existing concept: {}{or_broken}",
+                        names.join(", ")
+                    ),
                 );
             }
         }
