@@ -195,3 +195,23 @@ fn malformed_cues_are_reported_with_the_fix() {
         ],
     );
 }
+
+#[test]
+fn a_syntax_error_in_one_file_is_not_reported_again_as_an_unknown_prerequisite() {
+    assert_broken("no-cascade", &["1 problem:", "01-a.toml:5:"]);
+    let (_, text) = check("tests/fixtures/broken/no-cascade");
+    assert!(!text.contains("unknown prerequisite"), "{text}");
+}
+
+#[test]
+fn an_opening_over_the_voice_limits_and_a_hint_that_is_the_statement_are_flagged() {
+    assert_broken(
+        "voice-limits",
+        &[
+            "concepts/01-a.toml:4: opening_question: 169 words",
+            "opening_question: 3 questions",
+            "checkpoints[0].hints[1]: the hint is the checkpoint's statement",
+            "fix: ask a question that leads to the idea",
+        ],
+    );
+}

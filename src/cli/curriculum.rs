@@ -5,19 +5,21 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use klover_domain::assess::{examples, giveaway};
+use klover_domain::assess::{examples, findings};
 use std::process::ExitCode;
 
 use klover_domain::Curriculum;
-use klover_store::curriculum_files::{LoadError, load_dir};
+use klover_store::curriculum_files::{LoadError, load_dir, read_dir};
 
 /// Subcommands of `klover curriculum`.
 #[derive(clap::Subcommand)]
 pub enum Command {
     /// Validate a curriculum folder and run its examples through the rubric.
     ///
-    /// Exits 0 when the curriculum is valid and every authored example does what it
-    /// must (examples credited or flagged, counterexamples not); otherwise prints each
+    /// Exits 0 when the curriculum is valid, every authored example does what it must
+    /// (examples credited or flagged, counterexamples not), no tutor text gives a
+    /// checkpoint away, and every tutor text keeps the voice's limits (at most 100 words,
+    /// one question, a hint is not the statement); otherwise prints each
     /// problem as `file:line: key: what is wrong` with a `fix:` line, each failing
     /// example with what the rubric credited instead, and exits 1. Recall and precision
     /// are printed per checkpoint and misconception.
@@ -121,9 +123,10 @@ fn check(dir: &Path, batches: &[PathBuf], verbose: bool) -> anyhow::Result<ExitC
         Err(code) => return Ok(code),
     };
     let report = examples::run(&c, &examples::authored(&c));
-    let leaks = giveaway::giveaways(&c);
+    let files = read_dir(dir)?;
+    let texts = findings::tutor_texts(&c, &files);
     let mut out = check_summary(&c);
-    if !(report.passed() && leaks.is_empty()) {
+    if !(report.passed() && texts.is_empty()) {
         // Valid files, but examples or tutor texts fail: not "ok".
         out = out.replacen("ok: ", "loaded: ", 1);
     }
@@ -157,38 +160,27 @@ fn check(dir: &Path, batches: &[PathBuf], verbose: bool) -> anyhow::Result<ExitC
         }
     }
     std::io::stdout().write_all(out.as_bytes())?;
-    if !leaks.is_empty() {
+    if !texts.is_empty() {
+        let n = texts.len();
         let mut err = format!(
-            "{}: {} tutor text{} away the answer:\n",
+            "{}: {n} tutor text problem{} (giveaways and the voice's limits):\n",
             dir.display(),
-            leaks.len(),
-            if leaks.len() == 1 { " gives" } else { "s give" }
+            if n == 1 { "" } else { "s" }
         );
-        for g in &leaks {
-            let states: Vec<&str> = g.states.iter().map(|s| s.as_str()).collect();
-            let declare = if g.key.starts_with("questions") || g.key.starts_with("analogies") {
-                format!(
-                    ", or, if it must say it, declare it: states = [\"{}\"]",
-                    states.join("\", \"")
-                )
-            } else {
-                String::new()
+        for p in &texts {
+            let located = klover_domain::curriculum::Problem {
+                file: dir.join(&p.file).display().to_string(),
+                ..p.clone()
             };
-            let _ = writeln!(
-                err,
-                "{}: {}: states `{}` before the learner could: \"{}\"\n  fix: ask rather than tell (a question, or leave the key idea out){declare}",
-                locate(dir, &g.concept, &g.text),
-                g.key,
-                states.join("`, `"),
-                g.text,
-            );
+            let _ = writeln!(err, "{located}");
         }
         eprint!("{err}");
     }
-    if report.passed() && leaks.is_empty() {
+    if report.passed() && texts.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
     if report.passed() {
+        // Only tutor texts fail: their problems are printed above.
         return Ok(ExitCode::FAILURE);
     }
     let n = report.failures.len() + report.unknown.len();
@@ -209,31 +201,6 @@ fn check(dir: &Path, batches: &[PathBuf], verbose: bool) -> anyhow::Result<ExitC
     err.push_str("fix: change the cues (or contradictions) until the wording is read as meant, or move it to the other list if it was misfiled (docs/curriculum.md, \"Examples\")\n");
     eprint!("{err}");
     Ok(ExitCode::FAILURE)
-}
-
-/// `file:line` of an authored text in the concept's file, found by its first words (the
-/// model keeps no positions for texts); the folder when it cannot be found.
-fn locate(dir: &Path, concept: &str, text: &str) -> String {
-    let head: String = text.chars().take(40).collect();
-    let Ok(entries) = std::fs::read_dir(dir.join("concepts")) else {
-        return dir.display().to_string();
-    };
-    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    files.sort();
-    for path in files {
-        let Ok(body) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        if !body.contains(&format!("id = \"{concept}\"")) {
-            continue;
-        }
-        if let Some(at) = body.find(&head) {
-            let line = body[..at].lines().count().max(1);
-            return format!("{}:{line}", path.display());
-        }
-        return path.display().to_string();
-    }
-    dir.display().to_string()
 }
 
 /// Per checkpoint and misconception: recall and precision of its examples.

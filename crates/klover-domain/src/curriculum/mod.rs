@@ -8,6 +8,7 @@
 
 mod entries;
 pub mod graph;
+pub mod lint;
 pub mod load;
 mod prereqs;
 pub mod source;

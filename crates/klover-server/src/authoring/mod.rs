@@ -17,6 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use klover_domain::Curriculum;
+use klover_domain::assess::findings;
 use klover_domain::curriculum::{Concept, Problem, SourceFile, load_sources};
 use serde::{Deserialize, Serialize};
 
@@ -151,10 +152,14 @@ pub struct FileIn {
 pub enum CheckResult {
     /// The files make a valid curriculum.
     Valid {
-        /// Always `true`.
+        /// `true` when nothing is to fix: no tutor text gives a checkpoint away or breaks
+        /// the voice's limits, and every authored example is read as meant.
         ok: bool,
         /// What the curriculum holds.
         summary: Summary,
+        /// What `klover curriculum check` also fails on: giveaways, the voice's limits,
+        /// failing examples (empty when `ok`).
+        warnings: Vec<ProblemView>,
     },
     /// Every problem found, in file and line order.
     Invalid {
@@ -214,9 +219,10 @@ impl From<Problem> for ProblemView {
 /// Validates `files` with the curriculum loader; nothing is stored.
 pub fn check_files(files: &[SourceFile]) -> CheckResult {
     match load_sources(files) {
-        Ok(c) => CheckResult::Valid {
-            ok: true,
-            summary: Summary {
+        Ok(c) => {
+            let mut warnings = findings::tutor_texts(&c, files);
+            warnings.extend(findings::failing_examples(&c));
+            let summary = Summary {
                 id: c.id.to_string(),
                 title: c.title.clone(),
                 version: c.version.clone(),
@@ -228,8 +234,13 @@ pub fn check_files(files: &[SourceFile]) -> CheckResult {
                 concepts: c.concepts.len(),
                 checkpoints: c.concepts.iter().map(|k| k.checkpoints.len()).sum(),
                 misconceptions: c.concepts.iter().map(|k| k.misconceptions.len()).sum(),
-            },
-        },
+            };
+            CheckResult::Valid {
+                ok: warnings.is_empty(),
+                summary,
+                warnings: warnings.into_iter().map(ProblemView::from).collect(),
+            }
+        }
         Err(e) => CheckResult::Invalid {
             ok: false,
             problems: e.problems.into_iter().map(ProblemView::from).collect(),
@@ -298,6 +309,36 @@ mod tests {
     }
 
     #[test]
+    fn a_valid_curriculum_with_a_giveaway_opening_is_not_ok_and_says_where() {
+        let concept = klover_domain::testing::SMALL.replace(
+            "opening_question = \"Explain A?\"",
+            "opening_question = \"Tell me. What is A? Why? How?\"",
+        );
+        let files = vec![
+            SourceFile {
+                path: "curriculum.toml".into(),
+                text: klover_domain::testing::MANIFEST.into(),
+            },
+            SourceFile {
+                path: "concepts/a.toml".into(),
+                text: concept,
+            },
+        ];
+        let CheckResult::Valid { ok, warnings, .. } = check_files(&files) else {
+            panic!("the curriculum loads");
+        };
+        assert!(!ok);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].file, "concepts/a.toml");
+        assert_eq!(warnings[0].line, Some(4));
+        assert_eq!(warnings[0].key.as_deref(), Some("opening_question"));
+        assert!(
+            warnings[0].message.starts_with("3 questions"),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
     fn the_embedded_reference_curriculum_checks_ok() {
         let files: Vec<SourceFile> = crate::builtin::FILES
             .iter()
@@ -306,9 +347,15 @@ mod tests {
                 text: (*text).to_owned(),
             })
             .collect();
-        let CheckResult::Valid { ok, summary } = check_files(&files) else {
+        let CheckResult::Valid {
+            ok,
+            summary,
+            warnings,
+        } = check_files(&files)
+        else {
             panic!("the reference curriculum is valid");
         };
+        assert_eq!(warnings, vec![]);
         assert!(ok);
         assert_eq!(
             summary.order.first().map(String::as_str),

@@ -214,9 +214,11 @@ function showResult(result, path) {
     box.replaceChildren(el('p', `No problems: ${s.concepts} concepts, ${s.checkpoints} checkpoints, ${s.misconceptions} misconceptions.`, 'ok'));
     return;
   }
-  const n = result.problems.length;
+  // A valid curriculum can still fail the check: giveaways, the voice's limits, examples.
+  const problems = result.problems || result.warnings || [];
+  const n = problems.length;
   const ul = el('ul', null, 'problems');
-  for (const p of result.problems) {
+  for (const p of problems) {
     const li = el('li');
     const where = `${p.file}${p.line ? `:${p.line}` : ''}${p.key ? ` ${p.key}` : ''}`;
     if (p.line && p.file === path) {
