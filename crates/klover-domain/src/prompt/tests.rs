@@ -443,3 +443,40 @@ fn a_repeated_question_tells_the_voice_not_to_repeat_its_answer() {
     let messages = render_voice(&p, None, 2000);
     assert!(!system_of(&messages).contains("Do not repeat"));
 }
+
+#[test]
+fn the_learners_dialogue_act_shapes_the_voices_wording() {
+    use crate::assess::act::DialogueAct;
+    let mut p = every_move()[2].1.clone();
+    p.act = Some(DialogueAct::OffTopic);
+    let system = system_of(&render_voice(&p, None, 2000)).to_owned();
+    assert!(
+        system.contains("do not answer it or discuss it"),
+        "{system}"
+    );
+    insta::assert_snapshot!("voice_hint_off_topic", system);
+    // Off topic twice: the "again" block speaks, the first-time redirect does not.
+    p.again = Some(crate::policy::Again::OffTopic);
+    let system = system_of(&render_voice(&p, None, 2000)).to_owned();
+    assert!(system.contains("Do not repeat your reminder"), "{system}");
+    assert!(
+        !system.contains("do not answer it or discuss it"),
+        "{system}"
+    );
+    p.again = None;
+    for (act, words) in [
+        (DialogueAct::Greeting, "greet them back"),
+        (DialogueAct::Meta, "remarked on you"),
+        (DialogueAct::AskForAnswer, "asked you to just tell them"),
+        (DialogueAct::DontKnow, "no praise"),
+    ] {
+        p.act = Some(act);
+        let system = system_of(&render_voice(&p, None, 2000)).to_owned();
+        assert!(system.contains(words), "{act:?}: {system}");
+    }
+    p.act = Some(DialogueAct::Explanation);
+    let system = system_of(&render_voice(&p, None, 2000)).to_owned();
+    for words in ["greet them back", "off topic", "no praise"] {
+        assert!(!system.contains(words), "{system}");
+    }
+}

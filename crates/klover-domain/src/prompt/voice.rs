@@ -110,6 +110,9 @@ struct SystemView<'a> {
     draft: Option<&'a str>,
     /// `question` or `off_topic` when the learner repeated themselves (see [`Again`]).
     again: Option<&'static str>,
+    /// The learner's dialogue act when it shapes the wording (`greeting`, `meta`,
+    /// `off_topic`, `ask_for_answer`, `dont_know`, `question`), from [`TutorPlan::act`].
+    act: Option<&'static str>,
     concept: ConceptView,
     gap: GapView,
     dropped: usize,
@@ -139,6 +142,7 @@ pub fn voice_messages(ctx: &VoiceContext<'_>) -> Result<Vec<Message>, PromptErro
             Again::Question(_) => "question",
             Again::OffTopic => "off_topic",
         }),
+        act: ctx.plan.act.map(|a| a.name()),
         concept: ConceptView {
             title: concept.title.clone(),
             statements: usable_statements(ctx, concept),
