@@ -161,3 +161,90 @@ fn the_tutor_s_answer_said_back_is_not_the_learner_s_insight() {
     assert!(t[1].aha.get().is_none(), "nor an aha");
     assert!(!t[1].tutor.starts_with("Right"), "{}", t[1].tutor);
 }
+
+/// Every learner line of a script (no `@` or `>` lines) through the offline engine from
+/// the start of the path: each turn's outcome.
+fn outcomes(script: &str) -> Vec<klover_domain::engine::TurnOutcome> {
+    use klover_domain::engine::{offline_turn, start};
+    let c = common::async_python();
+    let (mut state, opening) = start(&c, None).unwrap();
+    let mut last = opening.offline_text;
+    let lines = script.lines().map(str::trim);
+    lines
+        .filter(|l| !l.is_empty() && !l.starts_with(['#', '@', '>']))
+        .map(|line| {
+            let out = offline_turn(&c, &mut state, line, Some(&last)).unwrap();
+            last = out.said_last().to_owned();
+            out
+        })
+        .collect()
+}
+
+const LEARNER: &str = include_str!("scripts/learner-async-python.txt");
+const SEED: &str = include_str!("scripts/seed-async-python.txt");
+
+#[test]
+fn no_acknowledgement_or_follow_up_is_said_twice_in_a_row() {
+    let c = common::async_python();
+    for script in [LEARNER, SEED] {
+        let said: Vec<_> = outcomes(script)
+            .iter()
+            .map(|o| klover_domain::voice::variants_said(&c, &o.plan))
+            .collect();
+        let acks: Vec<&str> = said.iter().filter_map(|s| s.0).collect();
+        let follow_ups: Vec<&str> = said.iter().filter_map(|s| s.1).collect();
+        // Every reference checkpoint has an authored confirmation: few acknowledgements
+        // (see the next test for a curriculum of them).
+        assert!(follow_ups.len() >= 2, "{said:?}");
+        for pair in acks.windows(2).chain(follow_ups.windows(2)) {
+            assert_ne!(pair[0], pair[1], "said twice in a row: {said:?}");
+        }
+    }
+}
+
+#[test]
+fn consecutive_confirmations_open_with_different_acknowledgements() {
+    use klover_domain::engine::{offline_turn, start};
+    // The fixture's checkpoints have no authored confirmation: each is acknowledged.
+    let c = klover_domain::testing::async_fixture();
+    let (mut state, _) = start(&c, None).unwrap();
+    let mut acks = Vec::new();
+    for line in [
+        "sync code has to wait",
+        "and the cpu is idle",
+        "the loop will switch",
+    ] {
+        let o = offline_turn(&c, &mut state, line, None).unwrap();
+        let (ack, _) = klover_domain::voice::variants_said(&c, &o.plan);
+        let ack = ack.unwrap_or_else(|| panic!("no acknowledgement: {}", o.offline_text));
+        assert!(o.offline_text.starts_with(ack), "{}", o.offline_text);
+        acks.push(ack.to_owned());
+    }
+    assert_ne!(acks[0], acks[1], "{acks:?}");
+    assert_ne!(acks[1], acks[2], "{acks:?}");
+}
+
+#[test]
+fn a_reply_confirms_only_what_the_learner_said_that_turn() {
+    let c = common::async_python();
+    for script in [LEARNER, SEED] {
+        for o in outcomes(script) {
+            let confirmed = o.plan.moves.iter().flat_map(|m| match m {
+                Move::Confirm { checkpoints } => checkpoints.clone(),
+                _ => Vec::new(),
+            });
+            for id in confirmed {
+                assert!(o.covered.contains(&id), "{id} confirmed, not credited");
+            }
+            // No checkpoint's authored confirmation is said unless the turn credited it.
+            for k in c.concepts.iter().flat_map(|k| &k.checkpoints) {
+                let Some(words) = &k.confirmation else {
+                    continue;
+                };
+                if o.offline_text.contains(words.as_str()) {
+                    assert!(o.covered.contains(&k.id), "{}: {}", k.id, o.offline_text);
+                }
+            }
+        }
+    }
+}

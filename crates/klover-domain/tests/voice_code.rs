@@ -63,6 +63,7 @@ fn after_a_summary_and_an_advance_the_code_still_starts_on_its_own_line() {
         withhold: Vec::new(),
         again: None,
         act: None,
+        wording: 0,
     };
     let text = voice::render(&c, &plan, Some("answer"));
     assert!(

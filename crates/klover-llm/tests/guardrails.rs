@@ -34,6 +34,7 @@ fn hint_plan() -> TutorPlan {
         withhold: vec![cp("sync-waits"), cp("cpu-idle-on-io")],
         again: None,
         act: None,
+        wording: 0,
     }
 }
 

@@ -73,13 +73,15 @@ pub fn failing_examples(c: &Curriculum) -> Vec<Problem> {
         .collect()
 }
 
-/// The file (of `files`) defining `concept`, and the line where `text` starts in it (found
-/// by its first words: the model keeps no positions for texts).
+/// The file (of `files`) defining `concept` (the manifest for an empty `concept`: a
+/// `[voice]` text), and the line where `text` starts in it (found by its first words: the
+/// model keeps no positions for texts).
 pub fn locate(files: &[SourceFile], concept: &str, text: &str) -> (String, Option<usize>) {
     let head: String = text.chars().take(40).collect();
-    let defines = |f: &&SourceFile| {
-        f.text.contains(&format!("id = \"{concept}\""))
-            && f.path != crate::curriculum::load::MANIFEST
+    let manifest = crate::curriculum::load::MANIFEST;
+    let defines = |f: &&SourceFile| match concept {
+        "" => f.path == manifest,
+        _ => f.text.contains(&format!("id = \"{concept}\"")) && f.path != manifest,
     };
     let mut candidates: Vec<&SourceFile> = files.iter().filter(defines).collect();
     candidates.sort_by(|a, b| a.path.cmp(&b.path));

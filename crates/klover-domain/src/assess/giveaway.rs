@@ -1,5 +1,6 @@
 //! The giveaway lint: the tutor's authored words (openings, hints, analogies, answers to
-//! learner questions, misconception questions) read back through the rubric as if a
+//! learner questions, misconception questions, and the `[voice]` acknowledgements and
+//! follow-ups, said in any concept) read back through the rubric as if a
 //! learner had said them, statement by statement (a question asks; a `prompt` is a cloze
 //! that states all but the missing word by design, so it is not linted). A text that would credit a checkpoint gives the answer away
 //! before the learner could reach it, unless it is an answer that declares the checkpoint
@@ -13,7 +14,7 @@ use crate::ids::CheckpointId;
 /// One authored text that states a checkpoint it should only ask about.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Giveaway {
-    /// The concept the text belongs to.
+    /// The concept the text belongs to (empty for a `[voice]` text of the manifest).
     pub concept: String,
     /// Key path of the text in the concept file (`checkpoints[1].hints[0]`).
     pub key: String,
@@ -43,7 +44,32 @@ pub fn giveaways(c: &Curriculum) -> Vec<Giveaway> {
             }
         }
     }
+    out.extend(voice_giveaways(c));
     out
+}
+
+/// The manifest's `[voice]` texts that would credit a checkpoint of any concept (they are
+/// said in every concept).
+fn voice_giveaways(c: &Curriculum) -> Vec<Giveaway> {
+    let v = &c.voice;
+    let texts = (v.acknowledgements.iter().enumerate())
+        .map(|(i, t)| (format!("voice.acknowledgements[{i}]"), t))
+        .chain(
+            (v.follow_ups.iter().enumerate()).map(|(i, t)| (format!("voice.follow_ups[{i}]"), t)),
+        );
+    texts
+        .filter_map(|(key, text)| {
+            let states: Vec<CheckpointId> = (c.concepts.iter())
+                .flat_map(|k| credits(c, k, &prose(text)))
+                .collect();
+            (!states.is_empty()).then(|| Giveaway {
+                concept: String::new(),
+                key,
+                text: text.clone(),
+                states,
+            })
+        })
+        .collect()
 }
 
 /// The text without its fenced code blocks: code shown to the learner is not a statement

@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::entries::{build_concept, check_states, parse_id, text};
 use super::graph::ConceptGraph;
 use super::prereqs::build_graph;
+use super::source::VoiceEntry;
 use super::source::{ConceptFile, ManifestFile};
 use super::validate::{CurriculumError, Problem, Report};
-use super::{Concept, Curriculum};
+use super::{Concept, Curriculum, VoiceVariants};
 use crate::ids::{ConceptId, CurriculumId};
 
 /// One file of a curriculum folder: its path relative to the folder, and its text.
@@ -194,6 +195,7 @@ fn build_curriculum(
         .as_ref()
         .map(|d| text(&mut r, d, "description"))
         .unwrap_or_default();
+    let voice = voice_variants(&mut r, m.voice.as_ref());
     if concepts.is_empty() {
         r.at(
             None,
@@ -214,7 +216,44 @@ fn build_curriculum(
             .into_iter()
             .map(|(k, v)| (k.to_lowercase(), v))
             .collect::<BTreeMap<_, _>>(),
+        voice,
         concepts,
         graph,
     })
+}
+
+/// The `[voice]` table: every text non-empty; an acknowledgement says, a follow-up asks
+/// (one question, at its end). Whether one gives an answer away is the giveaway lint's.
+fn voice_variants(r: &mut Report<'_>, v: Option<&VoiceEntry>) -> VoiceVariants {
+    let Some(v) = v else {
+        return VoiceVariants::default();
+    };
+    let mut out = VoiceVariants::default();
+    for (i, a) in v.acknowledgements.iter().enumerate() {
+        let key = format!("voice.acknowledgements[{i}]");
+        let t = text(r, a, &key);
+        if t.contains('?') {
+            r.at(
+                Some(a.span().start),
+                Some(key),
+                "an acknowledgement asks a question",
+                "say that the learner got it (`Well put.`); questions go in `follow_ups`",
+            );
+        }
+        out.acknowledgements.push(t);
+    }
+    for (i, f) in v.follow_ups.iter().enumerate() {
+        let key = format!("voice.follow_ups[{i}]");
+        let t = text(r, f, &key);
+        if !t.is_empty() && (!t.ends_with('?') || t.matches('?').count() > 1) {
+            r.at(
+                Some(f.span().start),
+                Some(key),
+                "a follow-up is not one question ending with `?`",
+                "ask for more in one question (`What else happens there?`)",
+            );
+        }
+        out.follow_ups.push(t);
+    }
+    out
 }

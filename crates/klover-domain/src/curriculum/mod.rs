@@ -41,10 +41,24 @@ pub struct Curriculum {
     pub tags: Vec<String>,
     /// Word → synonyms, used by the rubric assessor to credit paraphrases.
     pub synonyms: BTreeMap<String, Vec<String>>,
+    /// Authored variants of the offline voice's acknowledgements and follow-ups (`[voice]`),
+    /// drawn on with the built-in ones.
+    pub voice: VoiceVariants,
     /// Concepts in the order the files were read (file-name order).
     pub concepts: Vec<Concept>,
     /// The prerequisite DAG over `concepts`.
     pub graph: ConceptGraph,
+}
+
+/// The authored `[voice]` of a curriculum: variants the offline voice draws on, with its
+/// built-in ones, so the same words do not come back every turn.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VoiceVariants {
+    /// Short sentences that say the learner got it (`"Well put."`), said before the
+    /// confirmation of what the learner's turn credited; never a question.
+    pub acknowledgements: Vec<String>,
+    /// Questions that ask for more after a first answer (`"What else happens there?"`).
+    pub follow_ups: Vec<String>,
 }
 
 /// One concept: a step of the path, explained by the learner in their own words.

@@ -24,6 +24,21 @@ pub struct ManifestFile {
     pub tags: Vec<String>,
     #[serde(default)]
     pub synonyms: BTreeMap<String, Vec<String>>,
+    /// `[voice]`: authored variants of the offline voice's acknowledgements and follow-ups.
+    #[serde(default)]
+    pub voice: Option<VoiceEntry>,
+}
+
+/// `[voice]` in `curriculum.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceEntry {
+    /// Short sentences that say the learner got it (`"Well put."`).
+    #[serde(default)]
+    pub acknowledgements: Vec<Spanned<String>>,
+    /// Questions asking for more after a first answer (`"What else happens there?"`).
+    #[serde(default)]
+    pub follow_ups: Vec<Spanned<String>>,
 }
 
 /// `concepts/<id>.toml`.

@@ -63,6 +63,7 @@ pub(super) fn finished_outcome(
         withhold: Vec::new(),
         again: None,
         act: None,
+        wording: 0,
     };
     TurnOutcome {
         assessment,

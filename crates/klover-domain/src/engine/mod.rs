@@ -171,6 +171,7 @@ pub fn start(
         withhold: c.checkpoints.iter().map(|k| k.id.clone()).collect(),
         again: None,
         act: None,
+        wording: 0,
     };
     state.dialogue.record(&plan);
     let offline_text = crate::voice::render(curriculum, &plan, None);
@@ -329,7 +330,7 @@ pub fn learner_turn(
         struggles: &struggles,
         said_by_tutor: &leaned,
     });
-    let plan = crate::policy::choose(&PolicyInput {
+    let mut plan = crate::policy::choose(&PolicyInput {
         curriculum,
         concept: &concept.id,
         learner: &state.learner,
@@ -340,6 +341,10 @@ pub fn learner_turn(
         review: &state.review_queue,
         elsewhere: &questions::elsewhere(curriculum, state, text, &view),
     });
+    // Acknowledgements and follow-ups vary, never the one said last.
+    let last = &mut state.dialogue.last_said;
+    plan.wording = crate::voice::choose_wording(curriculum, &plan, state.turn, last);
+    crate::voice::note_said(curriculum, &plan, last);
     let advanced = apply::apply_plan(curriculum, state, &plan);
     state.dialogue.record(&plan);
     let (plan, next) = transition::split(plan);

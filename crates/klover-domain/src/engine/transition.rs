@@ -33,6 +33,7 @@ pub(super) fn split(plan: TutorPlan) -> (TutorPlan, Option<TutorPlan>) {
         withhold: closing.withhold.clone(),
         again: None,
         act: None,
+        wording: 0,
     };
     (closing, Some(opening))
 }

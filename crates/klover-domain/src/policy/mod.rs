@@ -163,6 +163,14 @@ pub struct TutorPlan {
     /// from JSON otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub act: Option<DialogueAct>,
+    /// Which of the acknowledgement and follow-up variants the offline voice says: the
+    /// engine picks it so that neither is the one said last (absent from JSON when 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub wording: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl TutorPlan {
@@ -275,6 +283,20 @@ pub struct DialogueState {
     /// "I don't know", a question answered): an aha needs a struggle before it.
     #[serde(default)]
     pub concept_struggle: Option<crate::aha::Struggle>,
+    /// The offline voice's last acknowledgement and last follow-up (see
+    /// [`TutorPlan::wording`]): the next one is another.
+    #[serde(default)]
+    pub last_said: LastSaid,
+}
+
+/// The acknowledgement and the follow-up the offline voice said last, each kept until the
+/// next one is said.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastSaid {
+    /// The last acknowledgement (`Well put.`).
+    pub acknowledgement: Option<String>,
+    /// The last follow-up (`What else happens there?`).
+    pub follow_up: Option<String>,
 }
 
 impl DialogueState {

@@ -57,6 +57,7 @@ pub fn choose(input: &PolicyInput<'_>) -> TutorPlan {
             withhold: Vec::new(),
             again: None,
             act: None,
+            wording: 0,
         };
     };
     let mut plan = Plan {
@@ -371,6 +372,7 @@ impl<'a> Plan<'_, 'a> {
             withhold,
             again: self.again,
             act: self.act,
+            wording: 0,
         }
     }
 }

@@ -30,6 +30,7 @@ fn plan(moves: Vec<Move>, may_state: &[&str], withhold: &[&str]) -> TutorPlan {
         withhold: withhold.iter().map(|s| cp(s)).collect(),
         again: None,
         act: None,
+        wording: 0,
     }
 }
 

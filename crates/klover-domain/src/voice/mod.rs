@@ -1,6 +1,12 @@
 //! The offline voice: the tutor's words for a [`TutorPlan`], rendered from the authored
 //! curriculum through minijinja templates ([`templates`]). Short, one question a turn,
 //! the seed's tone. The LLM voice (in `prompt`) words the same plan instead.
+//!
+//! Acknowledgements and follow-ups come from the curriculum's `[voice]` variants and the
+//! built-in ones ([`templates::ACKNOWLEDGEMENTS`], [`templates::FOLLOW_UPS`]); the plan's
+//! `wording` picks one, and the engine picks the wording so that neither is the one said
+//! last ([`choose_wording`]). An acknowledgement only comes with a confirmation, which
+//! names what the learner's turn credited: never anything it did not.
 
 pub mod templates;
 
@@ -10,7 +16,9 @@ use minijinja::{Environment, Value, context};
 
 use crate::assess::act::DialogueAct;
 use crate::curriculum::{Concept, Curriculum};
-use crate::policy::{Again, Move, TutorPlan};
+use crate::ids::CheckpointId;
+use crate::policy::{Again, LastSaid, Move, TutorPlan};
+use templates::{ACKNOWLEDGEMENTS, FOLLOW_UPS};
 
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
@@ -85,20 +93,16 @@ pub fn render_for(
                     let exclaims = title.ends_with('!');
                     render_one("advance", context! { title, question, exclaims })
                 }),
-            Move::Confirm { checkpoints } => {
-                // "Solid foundation." only for a first answer (the pump follows it).
-                let opening = plan.moves.iter().any(|m| matches!(m, Move::Pump { .. }));
-                confirm(curriculum, checkpoints, opening)
-            }
+            Move::Confirm { checkpoints } => confirm(curriculum, checkpoints, plan),
             Move::Finish if review => Some(render_one("finish_review", context! {})),
             Move::Finish => Some(render_one("finish", context! {})),
             // An answer is always about the plan's concept (after a move to another one).
             Move::Answer { .. } => curriculum
                 .concept(&plan.concept)
-                .and_then(|c| concept_move(c, m, plan)),
+                .and_then(|c| concept_move(curriculum, c, m, plan)),
             other => checkpoint_concept(curriculum, other)
                 .or(concept)
-                .and_then(|c| concept_move(c, other, plan)),
+                .and_then(|c| concept_move(curriculum, c, other, plan)),
         };
         if let Some(p) = part.filter(|p| !p.trim().is_empty()) {
             parts.push(p.trim().to_owned());
@@ -177,32 +181,117 @@ fn checkpoint_concept<'c>(curriculum: &'c Curriculum, m: &Move) -> Option<&'c Co
     }
 }
 
-fn confirm(
-    curriculum: &Curriculum,
-    ids: &[crate::ids::CheckpointId],
-    opening: bool,
-) -> Option<String> {
-    let last = ids.last()?;
-    let (_, cp) = curriculum.checkpoint(last)?;
+/// The acknowledgement a confirmation of `ids` in `plan` opens with, if any: before a
+/// statement that has no authored confirmation (an authored one opens with its own), or
+/// before several checkpoints credited by a first answer (the plan's follow-up asks for
+/// more).
+fn acknowledgement<'c>(
+    c: &'c Curriculum,
+    ids: &[CheckpointId],
+    plan: &TutorPlan,
+) -> Option<&'c str> {
+    let (_, cp) = c.checkpoint(ids.last()?)?;
+    let first_answer = plan.moves.iter().any(|m| matches!(m, Move::Pump { .. }));
+    (cp.confirmation.is_none() || (ids.len() > 1 && first_answer)).then(|| {
+        pick(
+            &pool(&c.voice.acknowledgements, ACKNOWLEDGEMENTS),
+            plan.wording,
+        )
+    })
+}
+
+/// The follow-up a plan's `Pump` asks.
+fn follow_up(c: &Curriculum, wording: u32) -> &str {
+    pick(&pool(&c.voice.follow_ups, FOLLOW_UPS), wording)
+}
+
+/// The curriculum's variants, then the built-in ones not among them.
+fn pool<'c>(authored: &'c [String], built_in: &'static [&'static str]) -> Vec<&'c str> {
+    let mut out: Vec<&str> = authored.iter().map(String::as_str).collect();
+    for b in built_in {
+        if !out.contains(b) {
+            out.push(b);
+        }
+    }
+    out
+}
+
+fn pick<'c>(pool: &[&'c str], wording: u32) -> &'c str {
+    match pool.len() {
+        0 => "",
+        n => pool[wording as usize % n],
+    }
+}
+
+/// The acknowledgement and the follow-up a plan says, if any (as [`render`] words them).
+pub fn variants_said<'c>(
+    c: &'c Curriculum,
+    plan: &TutorPlan,
+) -> (Option<&'c str>, Option<&'c str>) {
+    let mut said = (None, None);
+    for m in &plan.moves {
+        match m {
+            Move::Confirm { checkpoints } => said.0 = acknowledgement(c, checkpoints, plan),
+            Move::Pump { .. } => said.1 = Some(follow_up(c, plan.wording)),
+            _ => {}
+        }
+    }
+    said
+}
+
+/// The wording for `plan` ([`TutorPlan::wording`]): the first from `seed` on whose
+/// acknowledgement and follow-up both differ from the ones said last, so neither is said
+/// twice in a row (both pools hold at least two variants).
+pub fn choose_wording(c: &Curriculum, plan: &TutorPlan, seed: u32, last: &LastSaid) -> u32 {
+    let differs =
+        |now: Option<&str>, before: &Option<String>| now.is_none() || now != before.as_deref();
+    let tries = (pool(&c.voice.acknowledgements, ACKNOWLEDGEMENTS).len()
+        * pool(&c.voice.follow_ups, FOLLOW_UPS).len()) as u32;
+    (0..tries.max(1))
+        .map(|k| seed.wrapping_add(k))
+        .find(|&w| {
+            let mut p = plan.clone();
+            p.wording = w;
+            let (ack, follow) = variants_said(c, &p);
+            differs(ack, &last.acknowledgement) && differs(follow, &last.follow_up)
+        })
+        .unwrap_or(seed)
+}
+
+/// Notes what `plan` said in `last` (what it did not say stays).
+pub fn note_said(c: &Curriculum, plan: &TutorPlan, last: &mut LastSaid) {
+    let (ack, follow) = variants_said(c, plan);
+    if let Some(a) = ack {
+        last.acknowledgement = Some(a.to_owned());
+    }
+    if let Some(f) = follow {
+        last.follow_up = Some(f.to_owned());
+    }
+}
+
+fn confirm(curriculum: &Curriculum, ids: &[CheckpointId], plan: &TutorPlan) -> Option<String> {
+    let (_, cp) = curriculum.checkpoint(ids.last()?)?;
     Some(render_one(
         "confirm",
         context! {
-            many => ids.len() > 1,
-            opening,
+            acknowledgement => acknowledgement(curriculum, ids, plan),
             confirmation => cp.confirmation.as_deref(),
             statement => cp.statement.as_str(),
         },
     ))
 }
 
-fn concept_move(c: &Concept, m: &Move, plan: &TutorPlan) -> Option<String> {
+fn concept_move(
+    curriculum: &Curriculum,
+    c: &Concept,
+    m: &Move,
+    plan: &TutorPlan,
+) -> Option<String> {
     Some(match m {
         Move::Pump { .. } => {
             let confirmed = plan.moves.iter().any(|m| matches!(m, Move::Confirm { .. }));
-            // Worded differently from one concept to the next (not the same line after
-            // every first answer), the same within a concept (stable for tests).
-            let variant = c.id.as_str().bytes().map(usize::from).sum::<usize>();
-            render_one("pump", context! { confirmed, variant })
+            let follow_up = follow_up(curriculum, plan.wording);
+            render_one("pump", context! { confirmed, follow_up })
         }
         Move::Hint { checkpoint, level } => {
             let cp = c.checkpoint(checkpoint)?;

@@ -1,6 +1,26 @@
 //! The offline voice's templates, one per move (minijinja syntax). Words come from the
 //! curriculum; these only frame them, in the seed's tone: short, warm, one question.
 
+/// Built-in acknowledgements: short sentences that say the learner got it, drawn on after
+/// a curriculum's own (`[voice] acknowledgements`). They name nothing themselves: the
+/// confirmation that follows names what the turn credited.
+/// (Not "Exactly." or "Right.": authored confirmations tend to open with those.)
+pub const ACKNOWLEDGEMENTS: &[&str] = &[
+    "Solid foundation.",
+    "Well put.",
+    "Yes, that's it.",
+    "Good thinking.",
+];
+
+/// Built-in follow-ups after a first answer, drawn on after a curriculum's own
+/// (`[voice] follow_ups`).
+pub const FOLLOW_UPS: &[&str] = &[
+    "What else is going on there?",
+    "What else happens there?",
+    "And what else is going on?",
+    "What else would you add?",
+];
+
 /// `(name, source)` of every template.
 pub const TEMPLATES: &[(&str, &str)] = &[
     (
@@ -11,9 +31,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "redirect",
         "Let's come back to our question. {{ opening_question }}",
     ),
+    // A first answer: encouragement when nothing was confirmed, then a follow-up (one of
+    // the curriculum's and the built-in ones, see [`FOLLOW_UPS`]).
     (
         "pump",
-        "{% if not confirmed %}Good start. {% endif %}{{ [\"What else is going on there?\", \"What else happens there?\", \"And what else is going on?\", \"What else would you add?\"][variant % 4] }}",
+        "{% if not confirmed %}Good start. {% endif %}{{ follow_up }}",
     ),
     ("hint", "{{ hint }}"),
     // Framings of the learner's act (the plan's `act`), said before the move.
@@ -39,9 +61,12 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "correct_statement",
         "Not quite. {% if correction %}{{ correction }}{% else %}It isn't true that {{ belief | lower }}{% endif %}",
     ),
+    // What the learner's turn credited: an acknowledgement (see [`ACKNOWLEDGEMENTS`])
+    // before a statement that has no authored confirmation, or before a confirmation when
+    // a first answer credited several checkpoints at once.
     (
         "confirm",
-        "{% if many and opening %}Solid foundation. {% endif %}{% if confirmation %}{{ confirmation }}{% else %}Exactly: {{ statement }}{% endif %}",
+        "{% if acknowledgement %}{{ acknowledgement }} {% endif %}{% if confirmation %}{{ confirmation }}{% else %}{{ statement }}{% endif %}",
     ),
     ("analogy", "Here's a picture that may help. {{ text }}"),
     // The learner asked the same question again: the analogy says it another way…

@@ -27,6 +27,7 @@ fn a_correction_without_authored_text_states_that_the_belief_is_wrong() {
         withhold: Vec::new(),
         again: None,
         act: None,
+        wording: 0,
     };
     assert_eq!(
         render(&c, &plan(0), Some("cheese")),
@@ -82,6 +83,7 @@ fn a_closing_names_the_next_concept_and_never_reads_a_question_title_as_a_statem
         withhold: Vec::new(),
         again: None,
         act: None,
+        wording: 0,
     };
     let said = render(&c, &closing, Some("beta"));
     assert!(said.ends_with(". Next: Concept B."), "{said}");
@@ -90,4 +92,167 @@ fn a_closing_names_the_next_concept_and_never_reads_a_question_title_as_a_statem
     let said = render(&c, &closing, Some("beta"));
     assert!(said.ends_with(". On to the next question."), "{said}");
     assert!(!said.contains("?."), "{said}");
+}
+
+/// A plan of these moves in concept `concept` of `c`, with this wording.
+fn plan_of(concept: &str, moves: Vec<Move>, wording: u32) -> TutorPlan {
+    TutorPlan {
+        concept: crate::ids::ConceptId::parse(concept).unwrap(),
+        moves,
+        focus: None,
+        may_state: Vec::new(),
+        withhold: Vec::new(),
+        again: None,
+        act: None,
+        wording,
+    }
+}
+
+fn cp(id: &str) -> CheckpointId {
+    CheckpointId::parse(id).unwrap()
+}
+
+#[test]
+fn acknowledgements_and_follow_ups_come_from_the_curriculum_and_the_built_in_variants() {
+    let c = crate::testing::async_python();
+    let credited = vec![
+        cp("sync-waits-for-completion"),
+        cp("async-works-while-waiting"),
+    ];
+    let concept = crate::ids::ConceptId::parse("sync-vs-async").unwrap();
+    let (mut acks, mut follow_ups) = (Vec::new(), Vec::new());
+    for wording in 0..12 {
+        let moves = vec![
+            Move::Confirm {
+                checkpoints: credited.clone(),
+            },
+            Move::Pump {
+                concept: concept.clone(),
+            },
+        ];
+        let said = render(&c, &plan_of("sync-vs-async", moves, wording), Some("…"));
+        let ack = c.voice.acknowledgements.iter().map(String::as_str);
+        let ack = ack.chain(templates::ACKNOWLEDGEMENTS.iter().copied());
+        acks.extend(ack.filter(|a| said.starts_with(a)).map(str::to_owned));
+        let f = c.voice.follow_ups.iter().map(String::as_str);
+        let f = f.chain(templates::FOLLOW_UPS.iter().copied());
+        follow_ups.extend(f.filter(|q| said.ends_with(q)).map(str::to_owned));
+    }
+    for authored in c.voice.acknowledgements.iter().chain(&c.voice.follow_ups) {
+        let heard = acks.contains(authored) || follow_ups.contains(authored);
+        assert!(heard, "the authored variant {authored:?} is never said");
+    }
+    assert!(
+        acks.iter()
+            .any(|a| templates::ACKNOWLEDGEMENTS.contains(&a.as_str()))
+    );
+    assert!(
+        follow_ups
+            .iter()
+            .any(|q| templates::FOLLOW_UPS.contains(&q.as_str()))
+    );
+}
+
+#[test]
+fn an_acknowledgement_names_only_what_the_turn_credited() {
+    let c = crate::testing::tiny();
+    let a = c
+        .concept(&crate::ids::ConceptId::parse("a").unwrap())
+        .unwrap();
+    // `x` has an authored confirmation (it opens with its own acknowledgement), `y` not.
+    let (x, y) = (&a.checkpoints[0], &a.checkpoints[1]);
+    let x_said = x.confirmation.as_deref().unwrap();
+    for wording in 0..8 {
+        let confirm = |id: &CheckpointId| {
+            let moves = vec![Move::Confirm {
+                checkpoints: vec![id.clone()],
+            }];
+            plan_of("a", moves, wording)
+        };
+        let said = render(&c, &confirm(&y.id), Some("beta"));
+        let (ack, _) = variants_said(&c, &confirm(&y.id));
+        assert_eq!(said, format!("{} {}", ack.unwrap(), y.statement));
+        assert!(
+            !said.contains(x_said) && !said.contains(&x.statement),
+            "{said}"
+        );
+        let said = render(&c, &confirm(&x.id), Some("alpha"));
+        assert_eq!(said, x_said, "an authored confirmation is said as written");
+        assert_eq!(variants_said(&c, &confirm(&x.id)), (None, None));
+    }
+}
+
+#[test]
+fn the_chosen_wording_never_repeats_the_last_acknowledgement_or_follow_up() {
+    let c = crate::testing::async_python();
+    let concept = crate::ids::ConceptId::parse("sync-vs-async").unwrap();
+    let moves = vec![
+        Move::Confirm {
+            checkpoints: vec![
+                cp("sync-waits-for-completion"),
+                cp("async-works-while-waiting"),
+            ],
+        },
+        Move::Pump { concept },
+    ];
+    let mut last = LastSaid::default();
+    let mut heard: Vec<(Option<String>, Option<String>)> = Vec::new();
+    // Any seed, even the same one each turn: the next turn says other words.
+    for seed in [0, 0, 0, 5, 5, 1, 2, 2] {
+        let mut plan = plan_of("sync-vs-async", moves.clone(), 0);
+        plan.wording = choose_wording(&c, &plan, seed, &last);
+        note_said(&c, &plan, &mut last);
+        let (a, f) = variants_said(&c, &plan);
+        heard.push((a.map(str::to_owned), f.map(str::to_owned)));
+    }
+    for pair in heard.windows(2) {
+        assert_ne!(pair[0].0, pair[1].0, "{heard:?}");
+        assert_ne!(pair[0].1, pair[1].1, "{heard:?}");
+    }
+}
+
+#[test]
+fn the_checker_refuses_an_acknowledgement_that_asks_and_a_follow_up_that_does_not() {
+    use crate::curriculum::{SourceFile, load_sources};
+    let manifest = format!(
+        "{}[voice]\nacknowledgements = [\"Right?\"]\nfollow_ups = [\"Tell me more.\"]\n",
+        crate::testing::MANIFEST
+    );
+    let files = [
+        ("curriculum.toml", manifest.as_str()),
+        ("concepts/01-a.toml", crate::testing::TINY_A),
+    ]
+    .map(|(path, text)| SourceFile {
+        path: path.into(),
+        text: text.into(),
+    });
+    let problems = load_sources(&files).unwrap_err().to_string();
+    assert!(
+        problems.contains("voice.acknowledgements[0]: an acknowledgement asks"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("voice.follow_ups[0]: a follow-up is not one question"),
+        "{problems}"
+    );
+}
+
+#[test]
+fn a_voice_variant_that_states_a_checkpoint_is_a_giveaway() {
+    let manifest = format!(
+        "{}[voice]\nfollow_ups = [\"It is alpha. What else?\", \"What else?\"]\n",
+        crate::testing::MANIFEST
+    );
+    let c = crate::testing::curriculum(&[
+        ("curriculum.toml", &manifest),
+        ("concepts/01-a.toml", crate::testing::TINY_A),
+    ]);
+    let found = crate::assess::giveaway::giveaways(&c);
+    let voice: Vec<_> = found
+        .iter()
+        .filter(|g| g.key.starts_with("voice."))
+        .collect();
+    assert_eq!(voice.len(), 1, "{found:?}");
+    assert_eq!(voice[0].key, "voice.follow_ups[0]");
+    assert_eq!(voice[0].states, [cp("x")]);
 }
