@@ -57,7 +57,16 @@ pub fn load(sources: Sources) -> anyhow::Result<Loaded> {
 
 /// Opens the database the settings name; a failure says which setting to change.
 pub async fn open_store(loaded: &Loaded) -> anyhow::Result<Store> {
-    Store::connect(&loaded.settings.store_url())
+    open_store_waiting(loaded, std::time::Duration::ZERO).await
+}
+
+/// As [`open_store`], waiting up to `wait` (with backoff, logging each try) while
+/// PostgreSQL cannot be reached: `serve` in a container starting beside its database.
+pub async fn open_store_waiting(
+    loaded: &Loaded,
+    wait: std::time::Duration,
+) -> anyhow::Result<Store> {
+    Store::connect_waiting(&loaded.settings.store_url(), 10, wait)
         .await
         .with_context(|| {
             format!(

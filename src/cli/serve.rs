@@ -32,6 +32,10 @@ pub struct Args {
     pub allowed_origins: Vec<String>,
 }
 
+/// How long `serve` waits for an unreachable PostgreSQL at start-up (a container starting
+/// beside it) before giving up with the cause.
+const DATABASE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Runs `klover serve` until Ctrl-C or SIGTERM. The order matters for what a failure
 /// leaves behind: settings, curricula and the LLM are checked, then the port is bound,
 /// and only then is the database opened (a port in use creates no `klover.db`).
@@ -50,7 +54,9 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
                 loaded.describe("bind", Some("--bind"))
             )
         })?;
-    let store = super::config::open_store(&loaded).await?;
+    let store = super::config::open_store_waiting(&loaded, DATABASE_WAIT).await?;
+    // Held until the process exits: a second `serve` on the same SQLite file is refused.
+    let _only_server = store.claim_sqlite_file()?;
     let addr = listener.local_addr()?;
     let shutdown = shutdown_signal()?;
     tracing::info!(%addr, voice = voice.name(), auth = settings.auth, "klover is listening");

@@ -34,6 +34,9 @@ pub enum Error {
     /// A request that cannot be done as asked.
     #[error("{0}")]
     BadRequest(String),
+    /// Another instance is answering this session right now: send again after its reply.
+    #[error("{0}")]
+    Busy(String),
     /// Our own fault (a bug, unreadable stored data): logged, never shown.
     #[error("internal: {0}")]
     Internal(String),
@@ -49,6 +52,11 @@ impl From<klover_store::StoreError> for Error {
             S::NotFound(what) => Error::NotFound(what.into()),
             S::Forbidden(_) => Error::Forbidden,
             S::Invalid(why) | S::Conflict(why) => Error::BadRequest(why),
+            S::OwnedElsewhere(_) => Error::Busy(
+                "Klover is still answering this session on another connection: wait for \
+                 the reply (or send stop), then send this again"
+                    .into(),
+            ),
             other => Error::Store(other),
         }
     }
@@ -62,6 +70,7 @@ impl Error {
             Error::Forbidden => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::BadRequest(_) | Error::Engine(_) => StatusCode::BAD_REQUEST,
+            Error::Busy(_) => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,6 +82,7 @@ impl Error {
             Error::Forbidden => ErrorCode::Forbidden,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::BadRequest(_) | Error::Engine(_) => ErrorCode::BadRequest,
+            Error::Busy(_) => ErrorCode::ReplyInProgress,
             _ => ErrorCode::Internal,
         }
     }

@@ -72,6 +72,11 @@ impl Hub {
         }
     }
 
+    /// Every session in memory now.
+    pub fn all(&self) -> Vec<Arc<LiveSession>> {
+        self.lock().values().cloned().collect()
+    }
+
     /// How many sessions are in memory.
     pub fn len(&self) -> usize {
         self.lock().len()

@@ -13,6 +13,8 @@
 //! - [`live`]: sessions in memory: engine state, one reply in flight, event fan-out with
 //!   per-session seq (the store's event log makes resume lossless).
 //! - [`hub`]: the sessions in memory, by id.
+//! - [`relay`]: several instances on PostgreSQL: other instances' events relayed to the
+//!   sockets here (LISTEN/NOTIFY), and their stops to the replies running here.
 //! - [`reply`]: the reply to each learner turn as owned, supervised work: the reply slot
 //!   is a guard, a panic closes the turn as failed, and replies a crash left unfinished
 //!   are claimed and finished (at start-up, on resume, and by a sweeper).
@@ -42,6 +44,7 @@ pub mod http;
 pub mod hub;
 pub mod live;
 pub mod protocol;
+pub mod relay;
 pub mod reply;
 pub mod review;
 pub mod revoke;

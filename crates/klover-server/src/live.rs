@@ -67,6 +67,9 @@ pub struct LiveSession {
     /// The streaming LLM reply's deltas sent and not yet stored ([`crate::slices`]); a
     /// plain mutex: held only to hand out a seq and broadcast, never across an await.
     stream: Mutex<Option<crate::slices::Streaming>>,
+    /// The highest seq broadcast here, whoever appended it: events another instance
+    /// appends are relayed from the log above it (see [`LiveSession::relay`]).
+    relayed: AtomicU64,
 }
 
 /// The engine state and the tutor's last words (the assessor reads them for context).
@@ -76,6 +79,8 @@ pub struct EngineSlot {
     pub state: SessionState,
     /// The last tutor reply.
     pub last_tutor: Option<String>,
+    /// The version of `state` in the store (saves are compare-and-set on it).
+    pub version: i64,
 }
 
 impl LiveSession {
@@ -98,6 +103,42 @@ impl LiveSession {
             events: broadcast::channel(BROADCAST_CAPACITY).0,
             attached: AtomicUsize::new(0),
             stream: Mutex::new(None),
+            relayed: AtomicU64::new(0),
+        }
+    }
+
+    /// Sets the seq up to which the log is already known here (a session loaded back).
+    pub fn relayed_up_to(&self, seq: u64) {
+        self.relayed.fetch_max(seq, Ordering::SeqCst);
+    }
+
+    /// Broadcasts the events another instance appended, up to `seq` at least, read from
+    /// the log above the last seq broadcast here; nothing when `seq` was broadcast already
+    /// (this instance's own events come back as notices too).
+    pub async fn relay(&self, store: &Store, seq: u64) -> Result<(), Error> {
+        if seq <= self.relayed.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let _order = self.emit_lock.lock().await;
+        let after = self.relayed.load(Ordering::SeqCst);
+        if seq <= after {
+            return Ok(());
+        }
+        let events = store
+            .events_since(&self.id, i64::try_from(after).unwrap_or(i64::MAX))
+            .await?;
+        for event in events {
+            let seq = u64::try_from(event.seq).unwrap_or_default();
+            self.send(seq, &event.payload);
+        }
+        Ok(())
+    }
+
+    /// Broadcasts a payload under its seq (the emit lock or the stream's lock held, so
+    /// seqs leave in order), and records it as relayed.
+    fn send(&self, seq: u64, payload: &str) {
+        if self.relayed.fetch_max(seq, Ordering::SeqCst) < seq {
+            let _ = self.events.send((seq, with_seq(seq, payload)));
         }
     }
 
@@ -109,7 +150,7 @@ impl LiveSession {
         let _order = self.emit_lock.lock().await;
         let seq = store.append_event(&self.id, &payload).await?;
         let seq = u64::try_from(seq).unwrap_or_default();
-        let _ = self.events.send((seq, with_seq(seq, &payload)));
+        self.send(seq, &payload);
         Ok(seq)
     }
 
@@ -132,7 +173,7 @@ impl LiveSession {
             .append_tutor_delta(&self.id, turn, &text, &payload)
             .await?;
         let seq = u64::try_from(seq).unwrap_or_default();
-        let _ = self.events.send((seq, with_seq(seq, &payload)));
+        self.send(seq, &payload);
         Ok(seq)
     }
 
@@ -284,7 +325,7 @@ impl LiveSession {
 
     /// Broadcasts one payload under its seq.
     pub(crate) fn broadcast(&self, seq: u64, payload: &str) {
-        let _ = self.events.send((seq, with_seq(seq, payload)));
+        self.send(seq, payload);
     }
 
     /// The streaming reply's state; never held across an await.
@@ -300,7 +341,7 @@ impl LiveSession {
             .zip(payloads)
             .map(|(seq, payload)| {
                 let seq = u64::try_from(*seq).unwrap_or_default();
-                let _ = self.events.send((seq, with_seq(seq, payload)));
+                self.send(seq, payload);
                 seq
             })
             .collect()

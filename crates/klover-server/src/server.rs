@@ -70,6 +70,8 @@ pub async fn run(
         Err(e) => tracing::warn!(error = %e, "could not look for unanswered messages"),
     }
     let sweeper = tokio::spawn(crate::reply::recover::sweep(app.clone()));
+    // Other instances' events and stops (PostgreSQL; returns at once on SQLite).
+    let relay = tokio::spawn(crate::relay::listen(app.clone()));
     let revocations = app
         .settings
         .auth
@@ -80,6 +82,7 @@ pub async fn run(
     stop_accepting.cancel();
     housekeeping.abort();
     sweeper.abort();
+    relay.abort();
     if let Some(task) = revocations {
         task.abort();
     }
@@ -102,6 +105,12 @@ pub async fn run(
         Ok(Ok(())) => {}
         Ok(Err(join)) => tracing::error!(error = %join, "server task failed"),
         Err(_) => tracing::warn!("connections still open after shutdown; leaving them"),
+    }
+    // Whatever this instance still holds, another may take over at once.
+    match app.store.release_owner(&app.instance).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(sessions = n, "handed session leases back"),
+        Err(e) => tracing::warn!(error = %e, "could not hand session leases back; they expire"),
     }
     app.store.close().await;
     tracing::info!("shut down");

@@ -67,10 +67,11 @@ pub async fn create(
             },
         })
         .await?;
-    save_state(app, &row.id, &state).await?;
+    let version = save_state(app, &row.id, &state, row.state_version).await?;
     let slot = EngineSlot {
         state,
         last_tutor: Some(opening.offline_text.clone()),
+        version,
     };
     let live = LiveSession::new(
         row.id,
@@ -143,18 +144,33 @@ pub async fn load_detached(
     Ok(app.hub.insert_detached(live))
 }
 
-async fn from_row(
+/// Reloads `live`'s engine state from the store if another instance saved a newer one
+/// since it was loaded here (a session followed here while it was answered there).
+pub async fn refresh(app: &AppState, live: &LiveSession) -> Result<(), Error> {
+    let stored = app.store.state_version(&live.id).await?;
+    if stored == live.lock_engine().version {
+        return Ok(());
+    }
+    let row = app
+        .store
+        .find_session(&live.id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("session `{}`", live.id)))?;
+    let slot = engine_slot(app, &live.curriculum, &row).await?;
+    *live.lock_engine() = slot;
+    Ok(())
+}
+
+/// The engine state, the tutor's last words and the state's version, as stored.
+async fn engine_slot(
     app: &AppState,
-    row: klover_store::SessionRow,
-) -> Result<Arc<LiveSession>, Error> {
-    let curr = app
-        .catalog
-        .get(row.curriculum.as_str())
-        .ok_or_else(|| Error::NotFound(format!("curriculum `{}`", row.curriculum)))?;
+    curr: &klover_domain::Curriculum,
+    row: &klover_store::SessionRow,
+) -> Result<EngineSlot, Error> {
     let state: SessionState = match row.engine_state.as_deref() {
         Some(json) => serde_json::from_str(json)
             .map_err(|e| Error::Internal(format!("stored session state is unreadable: {e}")))?,
-        None => engine::start(&curr, Some(&row.current_concept))?.0,
+        None => engine::start(curr, Some(&row.current_concept))?.0,
     };
     let last_tutor = app
         .store
@@ -164,11 +180,30 @@ async fn from_row(
         .rev()
         .find(|t| t.role == klover_store::TurnRole::Tutor && !t.text.is_empty())
         .map(|t| t.text);
-    Ok(Arc::new(LiveSession::new(
+    Ok(EngineSlot {
+        state,
+        last_tutor,
+        version: row.state_version,
+    })
+}
+
+async fn from_row(
+    app: &AppState,
+    row: klover_store::SessionRow,
+) -> Result<Arc<LiveSession>, Error> {
+    let curr = app
+        .catalog
+        .get(row.curriculum.as_str())
+        .ok_or_else(|| Error::NotFound(format!("curriculum `{}`", row.curriculum)))?;
+    let slot = engine_slot(app, &curr, &row).await?;
+    let head = app.store.head_seq(&row.id).await?;
+    let live = LiveSession::new(
         row.id,
         row.learner,
         curr,
         row.mode.as_str().to_owned(),
-        EngineSlot { state, last_tutor },
-    )))
+        slot,
+    );
+    live.relayed_up_to(u64::try_from(head).unwrap_or_default());
+    Ok(Arc::new(live))
 }

@@ -69,6 +69,26 @@ pub enum StoreError {
         /// What was wrong.
         detail: String,
     },
+    /// Another live instance owns the session (a reply to it is in flight there): nothing
+    /// was stored.
+    #[error("session {0} is being answered by another instance")]
+    OwnedElsewhere(String),
+    /// This handle's lease on the session was lost (another instance took it over after
+    /// the lease ran out): the write was refused.
+    #[error(
+        "this instance no longer owns session {0} (another took it over): the write was refused"
+    )]
+    Fenced(String),
+    /// The engine state changed since it was read (compare-and-set on its version).
+    #[error("the engine state of session {0} changed since it was read: the save was refused")]
+    StaleState(String),
+    /// Another process already serves this SQLite file.
+    #[error(
+        "another klover process is already serving the SQLite database {0}: SQLite serves one \
+         process only. To run several instances, point every one at the same PostgreSQL \
+         (KLOVER_DATABASE_URL=postgres://…; see docs/operations.md, \"Several instances\")"
+    )]
+    SqliteInUse(String),
     /// Any other database error.
     #[error("database error: {0}")]
     Database(sqlx::Error),

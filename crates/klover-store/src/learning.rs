@@ -85,46 +85,53 @@ impl Store {
         turn: &TurnId,
         a: &TurnAssessment,
     ) -> Result<(), StoreError> {
-        self.record(turn, a, None, None).await
+        self.record(turn, a, None, None).await.map(|_| ())
     }
 
     /// As [`Store::record_assessment`], and in the same transaction saves the engine's
     /// JSON snapshot and current concept on the turn's session (as
-    /// [`Store::save_engine_state`]): one commit per learner turn for both.
+    /// [`Store::save_engine_state`], compare-and-set on version `expected`): one commit per
+    /// learner turn for both. Returns the engine state's new version.
     pub async fn record_assessment_and_state(
         &self,
         turn: &TurnId,
         a: &TurnAssessment,
         concept: &ConceptId,
         engine_state: &str,
-    ) -> Result<(), StoreError> {
-        self.record(turn, a, Some((concept, engine_state)), None)
-            .await
+        expected: i64,
+    ) -> Result<i64, StoreError> {
+        let saved = self
+            .record(turn, a, Some((concept, engine_state, expected)), None)
+            .await?;
+        Ok(saved.unwrap_or(expected))
     }
 
     pub(crate) async fn record(
         &self,
         turn: &TurnId,
         a: &TurnAssessment,
-        state: Option<(&ConceptId, &str)>,
+        state: Option<(&ConceptId, &str, i64)>,
         outcome: Option<&str>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<i64>, StoreError> {
         let _writing = self.write_turn().await;
         validate(a)?;
         let now = now_ms();
+        // Whose turn this is (a turn never changes session), before the transaction.
+        let session: String = sqlx::query_scalar("SELECT session_id FROM turns WHERE id = $1")
+            .bind(turn.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound("turn"))?;
+        let session = crate::SessionId::from_db(session);
+        let fence = self.fence(session.as_str());
         let mut tx = self.pool.begin().await?;
-        // A write first (see turns::lock_session), which also finds whose turn this is.
-        let owner = sqlx::query(
-            "UPDATE sessions SET updated_at = $1 \
-             WHERE id = (SELECT session_id FROM turns WHERE id = $2) \
-             RETURNING id, learner_id, curriculum_id",
-        )
-        .bind(now)
-        .bind(turn.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound("turn"))?;
-        let session: String = col(&owner, "id")?;
+        // A write first (see turns::lock_session), fenced.
+        crate::turns::lock_session(&mut tx, &session, now, fence).await?;
+        let owner = sqlx::query("SELECT learner_id, curriculum_id FROM sessions WHERE id = $1")
+            .bind(session.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        let session = session.as_str().to_owned();
         let learner: String = col(&owner, "learner_id")?;
         let curriculum: String = col(&owner, "curriculum_id")?;
         let scope = Scope {
@@ -140,15 +147,12 @@ impl Store {
         scope.scores(&mut tx, a).await.map_err(|e| {
             StoreError::unique_as_conflict(e, format!("turn {turn} is already assessed"))
         })?;
-        if let Some((concept, engine_state)) = state {
-            sqlx::query(
-                "UPDATE sessions SET engine_state = $1, current_concept = $2 WHERE id = $3",
-            )
-            .bind(engine_state)
-            .bind(concept.as_str())
-            .bind(&session)
-            .execute(&mut *tx)
-            .await?;
+        let mut saved = None;
+        if let Some((concept, engine_state, expected)) = state {
+            let version =
+                crate::sessions::save_state(&mut tx, &session, concept, engine_state, expected)
+                    .await?;
+            saved = Some(version);
         }
         if let Some(outcome) = outcome {
             sqlx::query(
@@ -161,7 +165,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(saved)
     }
 
     /// The session with every turn and what was recorded about it. Check the learner with

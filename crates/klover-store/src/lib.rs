@@ -12,6 +12,9 @@
 //!   point leaves a row saying what is left to do (acknowledged, assessed, replying).
 //! - `slices.rs`: a streamed reply stored in slices, with the seqs it sent ahead of
 //!   storing reserved, so a crash never reuses one.
+//! - `owner.rs`: one owner per session across instances: the lease and its fencing
+//!   number, checked on every write of a session's turns, events and engine state.
+//! - `notify.rs`: live fan-out between instances on PostgreSQL (LISTEN/NOTIFY).
 //! - `review.rs`: FSRS review cards.
 //! - [`model`]: the plain row types all of these read and write; [`ids`]: UUID v7 ids.
 //! - [`curriculum_files`]: reads a curriculum folder for the domain's loader.
@@ -26,6 +29,8 @@ pub mod ids;
 mod learners;
 mod learning;
 pub mod model;
+mod notify;
+mod owner;
 mod replies;
 mod review;
 mod sessions;
@@ -37,6 +42,7 @@ pub use error::StoreError;
 pub use ids::{LearnerId, SessionId, TurnId};
 pub use learners::token_hash;
 pub use model::*;
+pub use notify::{Listener, Notice};
 pub use replies::Lease;
 pub use slices::{ReplyEnd, ReplySlice, Reserved};
 pub use store::{Backend, Store};

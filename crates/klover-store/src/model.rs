@@ -209,6 +209,8 @@ pub struct SessionRow {
     pub kind: SessionKind,
     /// The engine's JSON snapshot, as the server last saved it.
     pub engine_state: Option<String>,
+    /// The version of `engine_state`: saves are compare-and-set on it.
+    pub state_version: i64,
     /// When it started.
     pub started_at: DateTime<Utc>,
     /// When anything in it last changed.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use sqlx::any::AnyRow;
 
+use crate::owner::Fence;
 use crate::store::{col, now_ms, parsed_enum};
 use crate::turns::{turn_columns, turn_from};
 use crate::{
@@ -48,7 +49,7 @@ pub struct Lease<'a> {
 }
 
 impl Lease<'_> {
-    fn until(&self, now: i64) -> i64 {
+    pub(crate) fn until(&self, now: i64) -> i64 {
         now.saturating_add(i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX / 2))
     }
 }
@@ -59,6 +60,10 @@ impl Store {
     /// acknowledged without being stored, nor stored without its acknowledgement logged.
     /// Idempotent on `client_message_id`: a retry finds the first turn (`new: false`) and
     /// logs nothing. Returns the ack's seq when one was logged.
+    ///
+    /// The same transaction takes the session's lease (see `owner.rs`): while another live
+    /// instance holds it, a new message is refused with [`StoreError::OwnedElsewhere`]
+    /// (nothing stored), and a retry of a stored one is found as above.
     pub async fn acknowledge_learner_turn(
         &self,
         session: &SessionId,
@@ -70,7 +75,21 @@ impl Store {
         let _writing = self.write_turn().await;
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        crate::turns::lock_session(&mut tx, session, now).await?;
+        let Some(fence) = crate::owner::take(&mut tx, session.as_str(), lease, now).await? else {
+            tx.rollback().await?;
+            return match self
+                .learner_turn_by_client_id(session, client_message_id)
+                .await
+            {
+                Ok(first) => Ok((first, None)),
+                Err(StoreError::Database(sqlx::Error::RowNotFound)) => {
+                    Err(StoreError::OwnedElsewhere(session.to_string()))
+                }
+                Err(e) => Err(e),
+            };
+        };
+        let fence = Fence(fence);
+        crate::turns::lock_session(&mut tx, session, now, fence).await?;
         let inserted = crate::turns::insert_turn(
             &mut tx,
             TurnId::new(),
@@ -99,8 +118,9 @@ impl Store {
         .bind(turn.id.as_str())
         .execute(&mut *tx)
         .await?;
-        let seq = crate::sessions::insert_event(&mut tx, session, &ack(&turn.id)).await?;
+        let seq = crate::sessions::insert_event(&mut tx, session, &ack(&turn.id), fence).await?;
         tx.commit().await?;
+        self.hold(session.as_str(), fence.0);
         Ok((AppendedTurn { turn, new: true }, Some(seq)))
     }
 
@@ -135,16 +155,25 @@ impl Store {
         a: &crate::TurnAssessment,
         concept: &klover_domain::ConceptId,
         engine_state: &str,
+        expected: i64,
         outcome: &str,
-    ) -> Result<(), StoreError> {
-        self.record(turn, a, Some((concept, engine_state)), Some(outcome))
-            .await
+    ) -> Result<i64, StoreError> {
+        let saved = self
+            .record(
+                turn,
+                a,
+                Some((concept, engine_state, expected)),
+                Some(outcome),
+            )
+            .await?;
+        Ok(saved.unwrap_or(expected))
     }
 
     /// Claims the reply to learner turn `turn` for `lease`: succeeds when nobody holds it,
     /// `lease.owner` already does, or the holder's lease ran out (it crashed or stalled).
-    /// One conditional UPDATE, so of several claimants exactly one wins. `None` when the
-    /// reply is finished or held by another live owner.
+    /// One conditional UPDATE, so of several claimants exactly one wins; the same
+    /// transaction takes the session's lease (see `owner.rs`). `None` when the reply is
+    /// finished, or it or its session is held by another live owner.
     pub async fn claim_reply(
         &self,
         turn: &TurnId,
@@ -152,6 +181,7 @@ impl Store {
     ) -> Result<Option<PendingReply>, StoreError> {
         let _writing = self.write_turn().await;
         let now = now_ms();
+        let mut tx = self.pool.begin().await?;
         let sql = concat!(
             "UPDATE turns SET reply_owner = $1, reply_lease_until = $2 \
              WHERE id = $3 AND reply IN ",
@@ -165,16 +195,41 @@ impl Store {
             .bind(lease.until(now))
             .bind(turn.as_str())
             .bind(now)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await?;
-        row.as_ref().map(pending_from).transpose()
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let pending = pending_from(&row)?;
+        let session = pending.turn.session.as_str();
+        let Some(fence) = crate::owner::take(&mut tx, session, lease, now).await? else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        tx.commit().await?;
+        self.hold(session, fence);
+        Ok(Some(pending))
     }
 
-    /// Extends `lease.owner`'s claim on `turn`; false when it no longer holds it (the
-    /// reply finished, or another instance took it over after the lease ran out).
+    /// Extends `lease.owner`'s claim on `turn` and its lease on the turn's session; false
+    /// when it no longer holds them (the reply finished, or another instance took it over
+    /// after the lease ran out).
     pub async fn renew_reply(&self, turn: &TurnId, lease: Lease<'_>) -> Result<bool, StoreError> {
         let _writing = self.write_turn().await;
         let now = now_ms();
+        let session = sqlx::query(
+            "UPDATE sessions SET owner_until = $1 \
+             WHERE id = (SELECT session_id FROM turns WHERE id = $2) AND owner = $3",
+        )
+        .bind(lease.until(now))
+        .bind(turn.as_str())
+        .bind(lease.owner)
+        .execute(&self.pool)
+        .await?;
+        if session.rows_affected() != 1 {
+            return Ok(false);
+        }
         let sql = concat!(
             "UPDATE turns SET reply_lease_until = $1 \
              WHERE id = $2 AND reply_owner = $3 AND reply IN ",
@@ -244,8 +299,9 @@ impl Store {
     ) -> Result<TurnRow, StoreError> {
         let _writing = self.write_turn().await;
         let now = now_ms();
+        let fence = self.fence(session.as_str());
         let mut tx = self.pool.begin().await?;
-        crate::turns::lock_session(&mut tx, session, now).await?;
+        crate::turns::lock_session(&mut tx, session, now, fence).await?;
         let turn = crate::turns::insert_turn(
             &mut tx,
             TurnId::new(),
@@ -277,9 +333,10 @@ impl Store {
     ) -> Result<Option<Vec<i64>>, StoreError> {
         let _writing = self.write_turn().await;
         let now = now_ms();
+        let fence = self.fence(session.as_str());
         let mut tx = self.pool.begin().await?;
-        crate::turns::lock_session(&mut tx, session, now).await?;
-        if !close(&mut tx, answers, state).await? {
+        crate::turns::lock_session(&mut tx, session, now, fence).await?;
+        if !close(&mut tx, session, answers, state, fence).await? {
             tx.rollback().await?;
             return Ok(None);
         }
@@ -288,9 +345,10 @@ impl Store {
         }
         let mut seqs = Vec::with_capacity(payloads.len());
         for payload in payloads {
-            seqs.push(crate::sessions::insert_event(&mut tx, session, payload).await?);
+            seqs.push(crate::sessions::insert_event(&mut tx, session, payload, fence).await?);
         }
         tx.commit().await?;
+        self.forget(session.as_str());
         Ok(Some(seqs))
     }
 }
@@ -313,11 +371,15 @@ pub(crate) async fn set_replying(
     Ok(())
 }
 
-/// Marks the reply to `answers` closed as `state`; false if it already was.
+/// Marks the reply to `answers` closed as `state` and gives the session's lease back (if
+/// `fence` is still current; the caller forgets it after the commit); false if it already
+/// was closed.
 pub(crate) async fn close(
     tx: &mut Tx<'_>,
+    session: &SessionId,
     answers: &TurnId,
     state: ReplyState,
+    fence: Fence,
 ) -> Result<bool, StoreError> {
     if !state.is_final() {
         return Err(StoreError::Invalid(format!(
@@ -334,5 +396,9 @@ pub(crate) async fn close(
         .bind(answers.as_str())
         .execute(&mut **tx)
         .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    crate::owner::give_back(tx, session.as_str(), fence).await?;
+    Ok(true)
 }

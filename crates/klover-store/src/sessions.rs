@@ -4,6 +4,7 @@
 use klover_domain::{ConceptId, CurriculumId};
 use sqlx::any::AnyRow;
 
+use crate::owner::{Fence, fenced};
 use crate::store::{col, now_ms, opt_time, parsed, parsed_enum, time};
 use crate::{
     LearnerId, Mode, NewSession, SessionId, SessionKind, SessionRow, SessionSummary, Store,
@@ -13,7 +14,7 @@ use crate::{
 macro_rules! session_columns {
     () => {
         "id, learner_id, curriculum_id, curriculum_version, \
-     current_concept, mode, kind, engine_state, started_at, updated_at, ended_at"
+     current_concept, mode, kind, engine_state, state_version, started_at, updated_at, ended_at"
     };
 }
 
@@ -35,6 +36,7 @@ fn session_from(row: &AnyRow) -> Result<SessionRow, StoreError> {
         mode: parsed_enum("sessions.mode", col(row, "mode")?, Mode::parse)?,
         kind: parsed_enum("sessions.kind", col(row, "kind")?, SessionKind::parse)?,
         engine_state: col(row, "engine_state")?,
+        state_version: col(row, "state_version")?,
         started_at: time(col(row, "started_at")?)?,
         updated_at: time(col(row, "updated_at")?)?,
         ended_at: opt_time(col(row, "ended_at")?)?,
@@ -99,6 +101,7 @@ impl Store {
             mode: new.mode,
             kind: new.kind,
             engine_state: None,
+            state_version: 0,
             started_at: time(now)?,
             updated_at: time(now)?,
             ended_at: None,
@@ -140,27 +143,35 @@ impl Store {
         row.as_ref().map(session_from).transpose()
     }
 
-    /// Saves the engine's JSON snapshot and the concept the learner is on.
+    /// Saves the engine's JSON snapshot and the concept the learner is on, if the stored
+    /// snapshot is still version `expected` (compare-and-set: [`StoreError::StaleState`]
+    /// otherwise, nothing saved). Fenced like every session write (see `owner.rs`).
+    /// Returns the new version.
     pub async fn save_engine_state(
         &self,
         session: &SessionId,
         concept: &ConceptId,
         engine_state: &str,
-    ) -> Result<(), StoreError> {
+        expected: i64,
+    ) -> Result<i64, StoreError> {
         let _writing = self.write_turn().await;
-        let done = sqlx::query(
-            "UPDATE sessions SET engine_state = $1, current_concept = $2, updated_at = $3 WHERE id = $4",
-        )
-        .bind(engine_state)
-        .bind(concept.as_str())
-        .bind(now_ms())
-        .bind(session.as_str())
-        .execute(&self.pool)
-        .await?;
-        match done.rows_affected() {
-            0 => Err(StoreError::NotFound("session")),
-            _ => Ok(()),
-        }
+        let fence = self.fence(session.as_str());
+        let mut tx = self.pool.begin().await?;
+        crate::turns::lock_session(&mut tx, session, now_ms(), fence).await?;
+        let version =
+            save_state(&mut tx, session.as_str(), concept, engine_state, expected).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// The version of the session's saved engine state (0 before the first save).
+    pub async fn state_version(&self, session: &SessionId) -> Result<i64, StoreError> {
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT state_version FROM sessions WHERE id = $1")
+                .bind(session.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        version.ok_or(StoreError::NotFound("session"))
     }
 
     /// Marks the session ended (the first end counts; later calls change nothing).
@@ -205,8 +216,9 @@ impl Store {
         payload: &str,
     ) -> Result<i64, StoreError> {
         let _writing = self.write_turn().await;
+        let fence = self.fence(session.as_str());
         let mut tx = self.pool.begin().await?;
-        let seq = insert_event(&mut tx, session, payload).await?;
+        let seq = insert_event(&mut tx, session, payload, fence).await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -222,10 +234,11 @@ impl Store {
             return Ok(Vec::new());
         }
         let _writing = self.write_turn().await;
+        let fence = self.fence(session.as_str());
         let mut tx = self.pool.begin().await?;
         let mut seqs = Vec::with_capacity(payloads.len());
         for payload in payloads {
-            seqs.push(insert_event(&mut tx, session, payload).await?);
+            seqs.push(insert_event(&mut tx, session, payload, fence).await?);
         }
         tx.commit().await?;
         Ok(seqs)
@@ -275,27 +288,64 @@ impl Store {
 /// (migration 0008) is never handed out again: an event appended while a reservation is
 /// held goes after it (a gap, where reusing a seq a client saw would lose events; the
 /// server never appends during a reply, and a cut reply's reservation is filled first).
+///
+/// The counter update is also the write's fence check (see `owner.rs`). On PostgreSQL the
+/// insert announces the event (NOTIFY, a trigger of migration 0009) when `tx` commits.
 pub(crate) async fn insert_event(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     session: &SessionId,
     payload: &str,
+    fence: Fence,
 ) -> Result<i64, StoreError> {
-    let seq: Option<i64> = sqlx::query_scalar(
+    let now = now_ms();
+    let sql = concat!(
         "UPDATE sessions SET last_event_seq = CASE WHEN reserved_seq > last_event_seq \
-         THEN reserved_seq ELSE last_event_seq END + 1 WHERE id = $1 RETURNING last_event_seq",
-    )
-    .bind(session.as_str())
-    .fetch_optional(&mut **tx)
-    .await?;
-    let seq = seq.ok_or(StoreError::NotFound("session"))?;
+         THEN reserved_seq ELSE last_event_seq END + 1 WHERE id = $1 AND ",
+        fenced!("$2", "$3"),
+        " RETURNING last_event_seq"
+    );
+    let seq: Option<i64> = sqlx::query_scalar(sql)
+        .bind(session.as_str())
+        .bind(fence.0)
+        .bind(now)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(seq) = seq else {
+        return Err(crate::owner::refused(tx, session.as_str()).await);
+    };
     sqlx::query(
         "INSERT INTO events (session_id, seq, payload, created_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(session.as_str())
     .bind(seq)
     .bind(payload)
-    .bind(now_ms())
+    .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(seq)
+}
+
+/// Saves the engine state inside `tx` if its version is still `expected` (the session
+/// already locked and fenced); returns the new version.
+pub(crate) async fn save_state(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    session: &str,
+    concept: &ConceptId,
+    engine_state: &str,
+    expected: i64,
+) -> Result<i64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE sessions SET engine_state = $1, current_concept = $2, \
+         state_version = state_version + 1 WHERE id = $3 AND state_version = $4",
+    )
+    .bind(engine_state)
+    .bind(concept.as_str())
+    .bind(session)
+    .bind(expected)
+    .execute(&mut **tx)
+    .await?;
+    match done.rows_affected() {
+        0 => Err(StoreError::StaleState(session.to_owned())),
+        _ => Ok(expected + 1),
+    }
 }

@@ -4,6 +4,9 @@
 //! the reply's end. Before a seq is sent the store has reserved it (`sessions.reserved_seq`),
 //! so a crash never lets a later event reuse a seq a client saw: finishing a reply cut by a
 //! crash fills the reserved seqs no slice stored with an empty `tutor_delta` each.
+//!
+//! Every write here is fenced like the session's other writes (see `owner.rs`): its first
+//! statement is `turns::lock_session` with the fence this handle holds.
 
 use crate::store::now_ms;
 use crate::turns::{turn_columns, turn_from};
@@ -62,7 +65,9 @@ impl Store {
     ) -> Result<(TurnRow, i64, i64), StoreError> {
         let _writing = self.write_turn().await;
         let now = now_ms();
+        let fence = self.fence(session.as_str());
         let mut tx = self.pool.begin().await?;
+        crate::turns::lock_session(&mut tx, session, now, fence).await?;
         let row: Option<(i64, i64)> = sqlx::query_as(
             "UPDATE sessions SET updated_at = $1, reserved_seq = last_event_seq + $2 \
              WHERE id = $3 RETURNING last_event_seq, reserved_seq",
@@ -101,7 +106,9 @@ impl Store {
         slice: ReplySlice<'_>,
     ) -> Result<(), StoreError> {
         let _writing = self.write_turn().await;
+        let fence = self.fence(session.as_str());
         let mut tx = self.pool.begin().await?;
+        crate::turns::lock_session(&mut tx, session, now_ms(), fence).await?;
         store_slice(&mut tx, session, turn, slice).await?;
         tx.commit().await?;
         Ok(())
@@ -126,7 +133,9 @@ impl Store {
             ));
         }
         let now = now_ms();
+        let fence = self.fence(session.as_str());
         let mut tx = self.pool.begin().await?;
+        crate::turns::lock_session(&mut tx, session, now, fence).await?;
         if let Some(slice) = end.last_slice {
             store_slice(&mut tx, session, turn, slice).await?;
         }
@@ -154,7 +163,7 @@ impl Store {
             )));
         };
         let done = turn_from(&row)?;
-        seqs.push(crate::sessions::insert_event(&mut tx, session, &event(&done)).await?);
+        seqs.push(crate::sessions::insert_event(&mut tx, session, &event(&done), fence).await?);
         tx.commit().await?;
         Ok((done, seqs))
     }

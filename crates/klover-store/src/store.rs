@@ -75,6 +75,10 @@ pub struct Store {
     writer: Option<Arc<tokio::sync::Mutex<()>>>,
     /// Write transactions of the turn path so far (see [`Store::write_transactions`]).
     writes: Arc<AtomicU64>,
+    /// The session leases this handle holds, with their fences (see `owner.rs`).
+    pub(crate) fences: crate::owner::Fences,
+    /// The URL it connected to (a PostgreSQL listener opens its own connection to it).
+    url: Arc<str>,
 }
 
 impl Store {
@@ -82,6 +86,35 @@ impl Store {
     /// migrations. SQLite gets WAL mode, a busy timeout and foreign keys on.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         Self::connect_with(url, 10).await
+    }
+
+    /// As [`Store::connect_with`], but while PostgreSQL cannot be reached (a container
+    /// still starting, a failover) it tries again with a growing pause (0.25 s doubling up
+    /// to 5 s), logging each wait, for up to `wait` in all; then fails with the cause.
+    pub async fn connect_waiting(
+        url: &str,
+        max_connections: u32,
+        wait: Duration,
+    ) -> Result<Store, StoreError> {
+        let started = tokio::time::Instant::now();
+        let mut pause = Duration::from_millis(250);
+        loop {
+            match Self::connect_with(url, max_connections).await {
+                Err(StoreError::Unreachable { url, cause }) if started.elapsed() + pause < wait => {
+                    tracing::warn!(
+                        url = %url,
+                        error = %cause,
+                        retry_in = ?pause,
+                        waited = ?started.elapsed(),
+                        gives_up_after = ?wait,
+                        "waiting for the database: it cannot be reached yet"
+                    );
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+                other => return other,
+            }
+        }
     }
 
     /// As [`Store::connect`], with at most `max_connections` pooled connections.
@@ -130,6 +163,8 @@ impl Store {
             backend,
             writer,
             writes: Arc::default(),
+            fences: Default::default(),
+            url: Arc::from(url),
         })
     }
 
@@ -158,6 +193,11 @@ impl Store {
         self.backend
     }
 
+    /// The URL this store connected to (with its password: never log it; see `redact`).
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
     /// Checks that the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -180,6 +220,28 @@ impl Store {
     /// turn); it is a count, not a rate.
     pub fn write_transactions(&self) -> u64 {
         self.writes.load(Ordering::Relaxed)
+    }
+
+    /// Makes this process the only server of a SQLite file: holds an exclusive lock on the
+    /// file (an advisory `flock`, which SQLite's own locks do not use) until the returned
+    /// guard drops. [`StoreError::SqliteInUse`] when another process holds it. `None` on
+    /// PostgreSQL, where several instances are the point.
+    pub fn claim_sqlite_file(&self) -> Result<Option<std::fs::File>, StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let Some(path) = sqlite_path(&self.url) else {
+            return Ok(None);
+        };
+        let file =
+            std::fs::File::open(path).map_err(|e| StoreError::Invalid(format!("{path}: {e}")))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::SqliteInUse(path.to_owned())),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(StoreError::Invalid(format!("cannot lock {path}: {e}")))
+            }
+        }
     }
 
     /// Closes every pooled connection, waiting for those in use.
@@ -210,6 +272,15 @@ fn open_error(backend: Backend, url: &str, cause: sqlx::Error) -> StoreError {
         Backend::Sqlite => StoreError::CannotOpen { url, cause },
         Backend::Postgres => StoreError::Unreachable { url, cause },
     }
+}
+
+/// The file a SQLite URL names (`None` for an in-memory database).
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.starts_with(":memory:")).then_some(path)
 }
 
 /// Now, as stored: Unix milliseconds, UTC.
@@ -288,5 +359,8 @@ mod tests {
         assert_eq!(Backend::from_url("mysql://u@h/db"), None);
         let url = Store::default_sqlite_url(std::path::Path::new("/var/lib/klover"));
         assert_eq!(url, "sqlite:///var/lib/klover/klover.db?mode=rwc");
+        assert_eq!(sqlite_path(&url), Some("/var/lib/klover/klover.db"));
+        assert_eq!(sqlite_path("sqlite:k.db"), Some("k.db"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
     }
 }

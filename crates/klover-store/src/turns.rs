@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use sqlx::any::AnyRow;
 
+use crate::owner::{Fence, fenced};
 use crate::store::{col, now_ms, parsed_enum, time};
 use crate::{
     AppendedTurn, FollowingTurn, SessionId, Store, StoreError, TurnId, TurnRole, TurnRow,
@@ -45,18 +46,27 @@ pub(crate) fn turn_from(row: &AnyRow) -> Result<TurnRow, StoreError> {
 /// write lock now (waiting out the busy timeout, where a read-then-write transaction could
 /// fail with SQLITE_BUSY), PostgreSQL locks the session row, so the turns of one session get
 /// their seqs one writer at a time.
+///
+/// It is also the write's fence check (see `owner.rs`): refused with
+/// [`StoreError::Fenced`] when `fence` is not the session's current one.
 pub(crate) async fn lock_session(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     session: &SessionId,
     now: i64,
+    fence: Fence,
 ) -> Result<(), StoreError> {
-    let done = sqlx::query("UPDATE sessions SET updated_at = $1 WHERE id = $2")
+    let sql = concat!(
+        "UPDATE sessions SET updated_at = $1 WHERE id = $2 AND ",
+        fenced!("$3", "$1")
+    );
+    let done = sqlx::query(sql)
         .bind(now)
         .bind(session.as_str())
+        .bind(fence.0)
         .execute(&mut **tx)
         .await?;
     match done.rows_affected() {
-        0 => Err(StoreError::NotFound("session")),
+        0 => Err(crate::owner::refused(tx, session.as_str()).await),
         _ => Ok(()),
     }
 }
@@ -153,8 +163,9 @@ impl Store {
     ) -> Result<AppendedTurn, StoreError> {
         let _writing = self.write_turn().await;
         let now = now_ms();
+        let fence = self.fence(session.as_str());
         let mut tx = self.pool.begin().await?;
-        lock_session(&mut tx, session, now).await?;
+        lock_session(&mut tx, session, now, fence).await?;
         let inserted = insert_turn(
             &mut tx,
             TurnId::new(),
@@ -192,8 +203,9 @@ impl Store {
     pub async fn begin_tutor_turn(&self, session: &SessionId) -> Result<TurnRow, StoreError> {
         let _writing = self.write_turn().await;
         let now = now_ms();
+        let fence = self.fence(session.as_str());
         let mut tx = self.pool.begin().await?;
-        lock_session(&mut tx, session, now).await?;
+        lock_session(&mut tx, session, now, fence).await?;
         let turn = insert_turn(
             &mut tx,
             TurnId::new(),
@@ -263,11 +275,12 @@ impl Store {
             ));
         }
         let now = now_ms();
+        let fence = self.fence(session.as_str());
         let mut tx = self.pool.begin().await?;
-        lock_session(&mut tx, session, now).await?;
+        lock_session(&mut tx, session, now, fence).await?;
         let turn = insert_whole(&mut tx, session, id, text, status, move_json, now).await?;
         if let Some((learner_turn, state)) = answers
-            && !crate::replies::close(&mut tx, learner_turn, state).await?
+            && !crate::replies::close(&mut tx, session, learner_turn, state, fence).await?
         {
             tx.rollback().await?;
             return Err(StoreError::Conflict(format!(
@@ -279,9 +292,12 @@ impl Store {
         }
         let mut seqs = Vec::with_capacity(event_payloads.len());
         for payload in event_payloads {
-            seqs.push(crate::sessions::insert_event(&mut tx, session, payload).await?);
+            seqs.push(crate::sessions::insert_event(&mut tx, session, payload, fence).await?);
         }
         tx.commit().await?;
+        if answers.is_some() {
+            self.forget(session.as_str());
+        }
         Ok((turn, seqs))
     }
 
@@ -315,6 +331,7 @@ impl Store {
         event_payload: &str,
     ) -> Result<i64, StoreError> {
         let _writing = self.write_turn().await;
+        let fence = self.fence(session.as_str());
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE turns SET text = text || $1, updated_at = $2 \
@@ -330,7 +347,7 @@ impl Store {
             tx.rollback().await?;
             return Err(self.not_streaming(turn).await);
         }
-        let seq = crate::sessions::insert_event(&mut tx, session, event_payload).await?;
+        let seq = crate::sessions::insert_event(&mut tx, session, event_payload, fence).await?;
         tx.commit().await?;
         Ok(seq)
     }

@@ -99,6 +99,10 @@ async fn supervise(app: AppState, live: Arc<LiveSession>, start: Start, guard: R
         },
     };
     let turn_id = pending.turn.id.clone();
+    // Another instance may have answered this session since it was loaded here.
+    if let Err(e) = crate::session::refresh(&app, &live).await {
+        tracing::warn!(session = %live.id, error = %e, "could not reload the engine state");
+    }
     // The lease is renewed by a task of its own: polled from this one, a renewal could
     // wait for the store's writer lock held by the turn it interrupted (a deadlock).
     let renewals = tokio::spawn(keep_claim(

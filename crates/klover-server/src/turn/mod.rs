@@ -116,9 +116,13 @@ async fn assess(
 ) -> Result<TurnOutcome, Error> {
     let curr = live.curriculum.clone();
     let text = learner_turn.text.as_str();
-    let (mut state, last_tutor) = {
+    let (mut state, last_tutor, version) = {
         let engine = live.lock_engine();
-        (engine.state.clone(), engine.last_tutor.clone())
+        (
+            engine.state.clone(),
+            engine.last_tutor.clone(),
+            engine.version,
+        )
     };
     let before = state.learner.clone();
     // A message after the end only hears the ending again: no judge call, no review work.
@@ -149,12 +153,14 @@ async fn assess(
         .map_err(|e| Error::Internal(format!("cannot encode session state: {e}")))?;
     let outcome_json = serde_json::to_string(&outcome)
         .map_err(|e| Error::Internal(format!("cannot encode turn outcome: {e}")))?;
-    app.store
+    let version = app
+        .store
         .record_assessment_for_reply(
             &learner_turn.id,
             &record,
             &state.concept,
             &json,
+            version,
             &outcome_json,
         )
         .await?;
@@ -163,7 +169,11 @@ async fn assess(
     } else if let Err(e) = review_step(app, live, &state, &outcome).await {
         tracing::warn!(session = %live.id, error = %e, "review cards not updated");
     }
-    live.lock_engine().state = state;
+    {
+        let mut engine = live.lock_engine();
+        engine.state = state;
+        engine.version = version;
+    }
     count_turn(app, &outcome);
     Ok(outcome)
 }
@@ -212,15 +222,17 @@ fn count_turn(app: &AppState, outcome: &TurnOutcome) {
     }
 }
 
+/// Saves `state` over stored version `expected`; returns the new version.
 pub(crate) async fn save_state(
     app: &AppState,
     session: &klover_store::SessionId,
     state: &SessionState,
-) -> Result<(), Error> {
+    expected: i64,
+) -> Result<i64, Error> {
     let json = serde_json::to_string(state)
         .map_err(|e| Error::Internal(format!("cannot encode session state: {e}")))?;
-    app.store
-        .save_engine_state(session, &state.concept, &json)
-        .await?;
-    Ok(())
+    Ok(app
+        .store
+        .save_engine_state(session, &state.concept, &json, expected)
+        .await?)
 }

@@ -164,12 +164,17 @@ impl Conn {
                 last_seq,
             } => self.resume(&who, &session_id, last_seq).await,
             ClientMessage::Message { client_id, text } => self.message(client_id, text).await,
-            ClientMessage::Stop {} => {
-                if let Some(live) = &self.live {
-                    live.stop_reply();
-                }
-                Ok(Ok(()))
-            }
+            ClientMessage::Stop {} => match &self.live {
+                // Not running here: it may run on another instance, which hears it there.
+                Some(live) if !live.stop_reply() => self
+                    .app
+                    .store
+                    .announce_stop(&live.id)
+                    .await
+                    .map(Ok)
+                    .map_err(Error::from),
+                _ => Ok(Ok(())),
+            },
             ClientMessage::Ping { nonce } => {
                 let pong = Envelope::unsequenced(ServerEvent::Pong { nonce });
                 return self.send_env(&pong).await;
@@ -272,10 +277,18 @@ impl Conn {
         }
         // A message acknowledged before a crash and never answered is answered now.
         reply::recover::recover_session(&self.app, &live).await?;
+        // A reply may be running on another instance (followed here live).
+        let elsewhere = !live.replying()
+            && !self
+                .app
+                .store
+                .unfinished_replies(&live.id)
+                .await?
+                .is_empty();
         let resumed = ServerEvent::Resumed {
             session_id: live.id.to_string(),
             head_seq: self.last_sent,
-            reply_in_progress: live.replying(),
+            reply_in_progress: live.replying() || elsewhere,
             ended: live.lock_engine().state.finished,
         };
         Ok(self.send_env(&Envelope::unsequenced(resumed)).await)

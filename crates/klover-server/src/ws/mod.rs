@@ -189,6 +189,9 @@ impl Conn {
     async fn on_frame(&mut self, frame: Result<Frame, RecvError>) -> Result<(), Exit> {
         match frame {
             Ok((0, json)) => self.send_raw(&json).await,
+            // A frame past a gap (one broadcast before this socket subscribed, or relayed
+            // from another instance out of turn): the log has everything up to it.
+            Ok((seq, _)) if seq > self.last_sent + 1 => self.catch_up().await,
             Ok((seq, json)) if seq > self.last_sent => {
                 self.last_sent = seq;
                 self.send_raw(&json).await

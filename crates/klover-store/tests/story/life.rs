@@ -97,7 +97,7 @@ pub async fn a_session_lives_from_first_turn_to_transcript(db: &TestDb) {
 
     let concept = klover_domain::ConceptId::parse("io-bound-vs-cpu-bound").unwrap();
     store
-        .save_engine_state(&s.id, &concept, r#"{"v":1,"turns":2}"#)
+        .save_engine_state(&s.id, &concept, r#"{"v":1,"turns":2}"#, 0)
         .await
         .unwrap();
     store.end_session(&s.id).await.unwrap();

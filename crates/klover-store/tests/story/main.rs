@@ -10,6 +10,7 @@ mod common;
 mod access;
 mod concurrency;
 mod life;
+mod owner;
 mod recovery;
 mod slices;
 mod stated;
@@ -64,4 +65,10 @@ stories!(
     concurrency::concurrent_events_get_gapless_seqs,
     access::a_learner_cannot_load_another_learners_session,
     access::rows_must_point_at_existing_learners,
+    owner::a_session_takes_messages_through_one_instance_at_a_time,
+    owner::a_paused_owner_cannot_write_after_another_took_over,
+    owner::a_dead_owners_session_is_taken_over_once_its_lease_ran_out,
+    owner::engine_state_saves_are_compare_and_set,
+    owner::shutdown_hands_every_lease_back,
+    owner::appended_events_and_stops_are_announced_to_listeners,
 );

@@ -383,7 +383,7 @@ pub async fn an_assessment_and_the_engine_state_commit_together(db: &TestDb) {
     let next = klover_domain::ConceptId::parse("event-loop").unwrap();
     // A refused assessment (the same checkpoint twice) leaves the engine state as it was.
     let refused = store
-        .record_assessment_and_state(&turn.id, &a, &next, r#"{"n":1}"#)
+        .record_assessment_and_state(&turn.id, &a, &next, r#"{"n":1}"#, 0)
         .await;
     assert!(refused.is_err());
     let row = store.get_session(&ada.id, &s.id).await.unwrap();
@@ -392,7 +392,7 @@ pub async fn an_assessment_and_the_engine_state_commit_together(db: &TestDb) {
 
     a.scores.pop();
     store
-        .record_assessment_and_state(&turn.id, &a, &next, r#"{"n":1}"#)
+        .record_assessment_and_state(&turn.id, &a, &next, r#"{"n":1}"#, 0)
         .await
         .unwrap();
     let row = store.get_session(&ada.id, &s.id).await.unwrap();
@@ -404,13 +404,13 @@ pub async fn an_assessment_and_the_engine_state_commit_together(db: &TestDb) {
 
     // Twice is a conflict, and the state stays the first one.
     let twice = store
-        .record_assessment_and_state(&turn.id, &a, &next, r#"{"n":2}"#)
+        .record_assessment_and_state(&turn.id, &a, &next, r#"{"n":2}"#, 1)
         .await;
     assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
     let row = store.get_session(&ada.id, &s.id).await.unwrap();
     assert_eq!(row.engine_state.as_deref(), Some(r#"{"n":1}"#));
     let missing = store
-        .record_assessment_and_state(&klover_store::TurnId::new(), &a, &next, "{}")
+        .record_assessment_and_state(&klover_store::TurnId::new(), &a, &next, "{}", 1)
         .await;
     assert!(
         matches!(missing, Err(StoreError::NotFound(_))),

@@ -1,0 +1,176 @@
+//! One owner per session across instances (migration 0009): a lease with a fencing number.
+//!
+//! An instance takes a session's lease in the transaction that acknowledges a learner's
+//! message or claims an unfinished reply, renews it with the reply's own lease, and gives it
+//! back in the transaction that closes the reply. Taking it from another owner (free, or
+//! its lease ran out) adds one to the session's `fence`. This handle remembers the fence it
+//! took per session, and every write of the session's turns, events and engine state
+//! carries it in its first statement: a write whose fence is no longer the session's is
+//! refused ([`StoreError::Fenced`]), so an owner paused past its lease can never write after
+//! another took over. A write by a handle holding no lease on the session passes only while
+//! nobody holds a live lease on it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::replies::Lease;
+use crate::{SessionId, Store, StoreError};
+
+type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
+
+/// The fence a write carries: the number this handle took with the session's lease, or
+/// `NONE` (-1: then the write needs a session nobody holds a live lease on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fence(pub(crate) i64);
+
+impl Fence {
+    /// No lease held.
+    pub(crate) const NONE: Fence = Fence(-1);
+}
+
+/// The fences this handle holds, by session id. Shared by the clones of one [`Store`].
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Fences(Arc<Mutex<HashMap<String, i64>>>);
+
+impl Fences {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Store {
+    /// The fence this handle's writes to `session` carry.
+    pub(crate) fn fence(&self, session: &str) -> Fence {
+        self.fences
+            .lock()
+            .get(session)
+            .copied()
+            .map_or(Fence::NONE, Fence)
+    }
+
+    /// Remembers the fence taken with `session`'s lease (after the commit that took it).
+    pub(crate) fn hold(&self, session: &str, fence: i64) {
+        self.fences.lock().insert(session.to_owned(), fence);
+    }
+
+    /// Forgets `session`'s fence (after the commit that gave the lease back).
+    pub(crate) fn forget(&self, session: &str) {
+        self.fences.lock().remove(session);
+    }
+
+    /// The fence this handle holds on `session`, if any (for tests and logs).
+    pub fn held_fence(&self, session: &SessionId) -> Option<i64> {
+        self.fences.lock().get(session.as_str()).copied()
+    }
+
+    /// Gives back every session lease and reply claim `owner` holds (graceful shutdown):
+    /// another instance may take them over at once instead of after the lease. Returns how
+    /// many sessions were handed back.
+    pub async fn release_owner(&self, owner: &str) -> Result<u64, StoreError> {
+        let _writing = self.write_turn().await;
+        let mut tx = self.pool.begin().await?;
+        let done =
+            sqlx::query("UPDATE sessions SET owner = NULL, owner_until = NULL WHERE owner = $1")
+                .bind(owner)
+                .execute(&mut *tx)
+                .await?;
+        sqlx::query("UPDATE turns SET reply_lease_until = 0 WHERE reply_owner = $1")
+            .bind(owner)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.fences.lock().clear();
+        Ok(done.rows_affected())
+    }
+
+    /// Who owns `session` now and until when (Unix ms), with its fence: `(owner, until,
+    /// fence)`; the owner is `None` when nobody holds the lease.
+    pub async fn session_owner(
+        &self,
+        session: &SessionId,
+    ) -> Result<(Option<String>, Option<i64>, i64), StoreError> {
+        let row = sqlx::query("SELECT owner, owner_until, fence FROM sessions WHERE id = $1")
+            .bind(session.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound("session"))?;
+        Ok((
+            crate::store::col(&row, "owner")?,
+            crate::store::col(&row, "owner_until")?,
+            crate::store::col(&row, "fence")?,
+        ))
+    }
+}
+
+/// Takes `session`'s lease for `lease.owner` inside `tx`: succeeds when nobody holds it,
+/// the owner already does, or the holder's lease ran out. Returns the fence, `None` when
+/// another live instance holds it. Call [`Store::hold`] after the commit.
+pub(crate) async fn take(
+    tx: &mut Tx<'_>,
+    session: &str,
+    lease: Lease<'_>,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let fence: Option<i64> = sqlx::query_scalar(
+        "UPDATE sessions SET owner = $1, owner_until = $2, \
+         fence = CASE WHEN owner = $1 AND owner_until >= $3 THEN fence ELSE fence + 1 END \
+         WHERE id = $4 AND (owner IS NULL OR owner = $1 OR owner_until < $3) \
+         RETURNING fence",
+    )
+    .bind(lease.owner)
+    .bind(lease.until(now))
+    .bind(now)
+    .bind(session)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(fence)
+}
+
+/// Gives `session`'s lease back inside `tx` if `fence` is still the current one. Call
+/// [`Store::forget`] after the commit.
+pub(crate) async fn give_back(
+    tx: &mut Tx<'_>,
+    session: &str,
+    fence: Fence,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE sessions SET owner = NULL, owner_until = NULL WHERE id = $1 AND fence = $2",
+    )
+    .bind(session)
+    .bind(fence.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The SQL condition a fenced write adds to its `UPDATE sessions … WHERE id = …`, with the
+/// fence as `$f` and now (Unix ms) as `$n`.
+macro_rules! fenced {
+    ($f:literal, $n:literal) => {
+        concat!(
+            "(fence = ",
+            $f,
+            " OR (",
+            $f,
+            " < 0 AND (owner IS NULL OR owner_until < ",
+            $n,
+            ")))"
+        )
+    };
+}
+pub(crate) use fenced;
+
+/// The error for a fenced write that changed no row: the session is missing, or its lease
+/// is another's.
+pub(crate) async fn refused(tx: &mut Tx<'_>, session: &str) -> StoreError {
+    let found: Result<Option<i64>, sqlx::Error> =
+        sqlx::query_scalar("SELECT fence FROM sessions WHERE id = $1")
+            .bind(session)
+            .fetch_optional(&mut **tx)
+            .await;
+    match found {
+        Ok(None) => StoreError::NotFound("session"),
+        Ok(Some(_)) => StoreError::Fenced(session.to_owned()),
+        Err(e) => StoreError::Database(e),
+    }
+}

@@ -1,0 +1,224 @@
+//! One owner per session across instances: two store handles on one database stand for two
+//! instances (each handle holds its own fences, as each `klover serve` does).
+
+use std::time::Duration;
+
+use klover_store::{Lease, Notice, ReplyState, Store, StoreError};
+
+use crate::common::{TestDb, learner, session};
+
+fn lease(owner: &str, ttl: Duration) -> Lease<'_> {
+    Lease { owner, ttl }
+}
+
+const LONG: Duration = Duration::from_secs(3600);
+
+fn ack(_: &klover_store::TurnId) -> String {
+    r#"{"type":"learner_ack"}"#.to_owned()
+}
+
+pub async fn a_session_takes_messages_through_one_instance_at_a_time(db: &TestDb) {
+    let (a, b) = (db.store.clone(), Store::connect(&db.url).await.unwrap());
+    let ada = learner(&a, "ada").await;
+    let s = session(&a, &ada).await;
+    let (first, _) = a
+        .acknowledge_learner_turn(&s.id, "c-1", "Threads share memory.", lease("a", LONG), ack)
+        .await
+        .unwrap();
+    assert!(first.new);
+    assert_eq!(a.held_fence(&s.id), Some(1));
+
+    // While a's reply is in flight, b refuses a new message: nothing stored.
+    let refused = b
+        .acknowledge_learner_turn(&s.id, "c-2", "And processes do not.", lease("b", LONG), ack)
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::OwnedElsewhere(_))),
+        "{refused:?}"
+    );
+    // A retry of a's message through b finds the stored turn: accepted once.
+    let (again, seq) = b
+        .acknowledge_learner_turn(&s.id, "c-1", "Threads share memory.", lease("b", LONG), ack)
+        .await
+        .unwrap();
+    assert!(!again.new && seq.is_none());
+    assert_eq!(again.turn.id, first.turn.id);
+    assert_eq!(a.turns(&s.id).await.unwrap().len(), 1);
+    // Nor may b write the session's events while a owns it.
+    let write = b.append_event(&s.id, r#"{"type":"x"}"#).await;
+    assert!(matches!(write, Err(StoreError::Fenced(_))), "{write:?}");
+
+    // Closing the reply gives the session back: now b takes the next message.
+    a.close_reply(&s.id, &first.turn.id, ReplyState::Answered, &[], None)
+        .await
+        .unwrap();
+    assert_eq!(a.session_owner(&s.id).await.unwrap().0, None);
+    let (second, _) = b
+        .acknowledge_learner_turn(&s.id, "c-2", "And processes do not.", lease("b", LONG), ack)
+        .await
+        .unwrap();
+    assert!(second.new);
+    assert_eq!(b.held_fence(&s.id), Some(2), "a new owner gets a new fence");
+    b.close().await;
+}
+
+pub async fn a_paused_owner_cannot_write_after_another_took_over(db: &TestDb) {
+    let (a, b) = (db.store.clone(), Store::connect(&db.url).await.unwrap());
+    let ada = learner(&a, "ada").await;
+    let s = session(&a, &ada).await;
+    let (turn, _) = a
+        .acknowledge_learner_turn(
+            &s.id,
+            "c-1",
+            "Why the GIL?",
+            lease("a", Duration::ZERO),
+            ack,
+        )
+        .await
+        .unwrap();
+    // a stalls past its lease (zero here); b claims the reply and the session.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let claimed = b
+        .claim_reply(&turn.turn.id, lease("b", LONG))
+        .await
+        .unwrap();
+    assert!(claimed.is_some());
+    let (owner, _, fence) = b.session_owner(&s.id).await.unwrap();
+    assert_eq!((owner.as_deref(), fence), (Some("b"), 2));
+
+    // a wakes up: every write it tries on the session is refused, nothing changes.
+    let head = a.head_seq(&s.id).await.unwrap();
+    let event = a.append_event(&s.id, r#"{"type":"x"}"#).await;
+    assert!(matches!(event, Err(StoreError::Fenced(_))), "{event:?}");
+    let begin = a.begin_reply_turn(&s.id, &turn.turn.id).await;
+    assert!(matches!(begin, Err(StoreError::Fenced(_))), "{begin:?}");
+    let close = a
+        .close_reply(&s.id, &turn.turn.id, ReplyState::Answered, &[], None)
+        .await;
+    assert!(matches!(close, Err(StoreError::Fenced(_))), "{close:?}");
+    let concept = klover_domain::ConceptId::parse("event-loop").unwrap();
+    let save = a.save_engine_state(&s.id, &concept, "{}", 0).await;
+    assert!(matches!(save, Err(StoreError::Fenced(_))), "{save:?}");
+    assert!(
+        !a.renew_reply(&turn.turn.id, lease("a", LONG))
+            .await
+            .unwrap()
+    );
+    assert_eq!(a.head_seq(&s.id).await.unwrap(), head);
+    assert_eq!(a.turns(&s.id).await.unwrap().len(), 1);
+
+    // b, the owner, writes.
+    b.append_event(&s.id, r#"{"type":"y"}"#).await.unwrap();
+    b.close_reply(&s.id, &turn.turn.id, ReplyState::Answered, &[], None)
+        .await
+        .unwrap()
+        .unwrap();
+    b.close().await;
+}
+
+pub async fn a_dead_owners_session_is_taken_over_once_its_lease_ran_out(db: &TestDb) {
+    let (a, b) = (db.store.clone(), Store::connect(&db.url).await.unwrap());
+    let ada = learner(&a, "ada").await;
+    let s = session(&a, &ada).await;
+    let (turn, _) = a
+        .acknowledge_learner_turn(&s.id, "c-1", "Why the GIL?", lease("a", LONG), ack)
+        .await
+        .unwrap();
+    // a's lease is live: b can claim neither the reply nor the session.
+    assert!(
+        b.claim_reply(&turn.turn.id, lease("b", LONG))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(b.orphaned_replies(10).await.unwrap().is_empty());
+    // a dies; its lease runs out (here: a's renewal with a zero lease stands for it).
+    assert!(
+        a.renew_reply(&turn.turn.id, lease("a", Duration::ZERO))
+            .await
+            .unwrap()
+    );
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert_eq!(b.orphaned_replies(10).await.unwrap().len(), 1);
+    let pending = b
+        .claim_reply(&turn.turn.id, lease("b", LONG))
+        .await
+        .unwrap();
+    assert_eq!(pending.unwrap().turn.id, turn.turn.id);
+    assert_eq!(
+        b.session_owner(&s.id).await.unwrap().0.as_deref(),
+        Some("b")
+    );
+    b.close().await;
+}
+
+pub async fn engine_state_saves_are_compare_and_set(db: &TestDb) {
+    let ada = learner(&db.store, "ada").await;
+    let s = session(&db.store, &ada).await;
+    assert_eq!(s.state_version, 0);
+    let concept = klover_domain::ConceptId::parse("event-loop").unwrap();
+    let v1 = db
+        .store
+        .save_engine_state(&s.id, &concept, r#"{"n":1}"#, 0)
+        .await
+        .unwrap();
+    assert_eq!(v1, 1);
+    // A save from a copy read before that one is refused.
+    let stale = db
+        .store
+        .save_engine_state(&s.id, &concept, r#"{"n":0}"#, 0)
+        .await;
+    assert!(matches!(stale, Err(StoreError::StaleState(_))), "{stale:?}");
+    let row = db.store.get_session(&ada.id, &s.id).await.unwrap();
+    assert_eq!(row.engine_state.as_deref(), Some(r#"{"n":1}"#));
+    assert_eq!(row.state_version, 1);
+    assert_eq!(db.store.state_version(&s.id).await.unwrap(), 1);
+}
+
+pub async fn shutdown_hands_every_lease_back(db: &TestDb) {
+    let (a, b) = (db.store.clone(), Store::connect(&db.url).await.unwrap());
+    let ada = learner(&a, "ada").await;
+    let s = session(&a, &ada).await;
+    let (turn, _) = a
+        .acknowledge_learner_turn(&s.id, "c-1", "Why the GIL?", lease("a", LONG), ack)
+        .await
+        .unwrap();
+    assert_eq!(a.release_owner("a").await.unwrap(), 1);
+    // b takes the unfinished reply at once, without waiting for the lease.
+    assert_eq!(b.orphaned_replies(10).await.unwrap().len(), 1);
+    assert!(
+        b.claim_reply(&turn.turn.id, lease("b", LONG))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    b.close().await;
+}
+
+pub async fn appended_events_and_stops_are_announced_to_listeners(db: &TestDb) {
+    let ada = learner(&db.store, "ada").await;
+    let s = session(&db.store, &ada).await;
+    let Some(mut listener) = db.store.listen().await.unwrap() else {
+        // SQLite serves one process: nobody else to tell.
+        assert_eq!(db.store.backend(), klover_store::Backend::Sqlite);
+        return;
+    };
+    let seq = db
+        .store
+        .append_event(&s.id, r#"{"type":"x"}"#)
+        .await
+        .unwrap();
+    let heard = listener.next().await.unwrap();
+    assert_eq!(
+        heard,
+        Notice::Event {
+            session: s.id.clone(),
+            seq
+        }
+    );
+    db.store.announce_stop(&s.id).await.unwrap();
+    assert_eq!(
+        listener.next().await.unwrap(),
+        Notice::Stop { session: s.id }
+    );
+}
