@@ -6,6 +6,8 @@
 
 #[path = "server_llm/slices.rs"]
 mod slices;
+#[path = "server_llm/speculate.rs"]
+mod speculate;
 mod support;
 
 use std::time::Duration;

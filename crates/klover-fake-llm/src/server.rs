@@ -43,6 +43,9 @@ pub struct RecordedRequest {
     pub received_at: tokio::time::Instant,
     /// How the response ended so far.
     pub outcome: Outcome,
+    /// The requests whose responses were still open when this one arrived (tests of
+    /// requests made in parallel, without timing).
+    pub open_at_arrival: Vec<usize>,
 }
 
 impl RecordedRequest {
@@ -119,12 +122,19 @@ impl Shared {
     fn record(&self, body: Value, authorization: Option<String>) -> (usize, Reply) {
         let mut inner = self.lock();
         let index = inner.requests.len();
+        let open_at_arrival = inner
+            .requests
+            .iter()
+            .filter(|r| r.outcome == Outcome::Open)
+            .map(|r| r.index)
+            .collect();
         let req = RecordedRequest {
             index,
             body,
             authorization,
             received_at: tokio::time::Instant::now(),
             outcome: Outcome::Open,
+            open_at_arrival,
         };
         let reply = match (inner.queue.pop_front(), &inner.responder) {
             (Some(r), _) => r,

@@ -80,8 +80,13 @@ pub struct LlmConfig {
     pub model: String,
     /// Cap on the tokens of one tutor reply.
     pub max_tokens: u32,
-    /// Cap on the tokens of one judge verdict.
+    /// Cap on the tokens of one judge verdict (a verdict is a short JSON object).
     pub judge_max_tokens: u32,
+    /// The judge's model, when not [`LlmConfig::model`] (a smaller, faster one).
+    pub judge_model: Option<String>,
+    /// The longest the tutor's first words wait for the judge: the voice starts on the
+    /// rubric's plan beside it, and past this the rubric's assessment stands.
+    pub judge_wait: std::time::Duration,
     /// Send the cap as the legacy `max_tokens` (what local servers such as Ollama and
     /// llama.cpp read) instead of `max_completion_tokens` (what OpenAI's newer models
     /// require). Defaults to legacy for every base URL but OpenAI's.
@@ -109,7 +114,9 @@ impl LlmConfig {
             api_key,
             model: model.into(),
             max_tokens: 400,
-            judge_max_tokens: 600,
+            judge_max_tokens: 250,
+            judge_model: None,
+            judge_wait: std::time::Duration::from_secs(8),
             context_budget: 1500,
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),

@@ -95,6 +95,9 @@ impl LlmJudge {
         let mut request = self
             .voice
             .request(&messages, self.voice.config.judge_max_tokens, false);
+        if let Some(model) = &self.voice.config.judge_model {
+            request.model.clone_from(model);
+        }
         request.temperature = Some(0.0);
         request.response_format = Some(ResponseFormat::JsonSchema {
             json_schema: ResponseFormatJsonSchema {

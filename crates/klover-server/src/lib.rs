@@ -21,7 +21,8 @@
 //! - [`fault`]: test-only fault points (debug builds) for the fault suite.
 //! - [`session`]: starting a session and loading one back for a resume.
 //! - [`turn`]: one learner turn through the engine, and the voice that words it ([`voice`],
-//!   [`speak_llm`]); an LLM reply's deltas are relayed at once and stored in [`slices`].
+//!   [`speak_llm`]); an LLM reply's deltas are relayed at once and stored in [`slices`]; the voice starts
+//!   on the rubric's plan beside the judge ([`speculate`]).
 //! - [`http`]: health, readiness, metrics, sessions and export; [`api`]: curricula with
 //!   the caller's mastery, and the caller's due reviews.
 //! - [`review`]: review cards from learning turns, and review sessions that reschedule them.
@@ -53,6 +54,7 @@ pub mod session;
 pub mod settings;
 pub mod slices;
 pub mod speak_llm;
+pub mod speculate;
 pub mod state;
 pub mod telemetry;
 pub mod turn;

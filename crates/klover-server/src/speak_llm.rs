@@ -1,27 +1,30 @@
 //! The LLM voice for one turn: builds the prompt from the plan and the transcript, streams
 //! the reply, sends each delta as it arrives (stored in slices, [`crate::slices`]), and
-//! ends the turn as complete, partial (stopped, cut) or failed. The learner gets a clear `upstream_failed` message
-//! when the model fails; what it said so far is kept.
+//! ends the turn as complete, partial (stopped, cut) or failed. The learner gets a clear
+//! `upstream_failed` message when the model fails; what it said so far is kept.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use klover_domain::learner::LearnerModel;
 use klover_domain::policy::TutorPlan;
-use klover_domain::prompt::{Persona, Speaker, TranscriptTurn, VoiceContext, voice_messages};
+use klover_domain::prompt::{Persona, VoiceContext, voice_messages};
 use klover_llm::VoiceError;
-use klover_store::{TurnId, TurnRole, TurnStatus, Usage};
+use klover_store::{TurnId, TurnStatus, Usage};
 use tokio::sync::mpsc;
 
 use crate::error::Error;
 use crate::live::{LiveSession, ReplySlot};
 use crate::protocol::{ErrorCode, ServerEvent};
+use crate::speculate::Speculation;
 use crate::state::AppState;
 use crate::telemetry;
 use crate::voice::{LlmVoice, Rendered};
 
 /// Streams the LLM's wording of `plan` as the tutor turn answering learner turn
-/// `answers`, ended with its `tutor_done`. Returns the stored text and how it ended.
+/// `answers`, ended with its `tutor_done`. Returns the stored text and how it ended. A
+/// voice started on the rubric's plan (`spec`) is taken over when it was asked for this
+/// very prompt, and cancelled otherwise ([`crate::speculate`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn speak(
     app: &AppState,
@@ -32,21 +35,12 @@ pub async fn speak(
     draft: &str,
     answers: &TurnId,
     slot: &ReplySlot,
+    spec: Option<Speculation>,
 ) -> Result<(String, TurnStatus), Error> {
-    let transcript: Vec<TranscriptTurn> = app
-        .store
-        .turns(&live.id)
-        .await?
-        .into_iter()
-        .filter(|t| !t.text.is_empty())
-        .map(|t| TranscriptTurn {
-            speaker: match t.role {
-                TurnRole::Learner => Speaker::Learner,
-                TurnRole::Tutor => Speaker::Tutor,
-            },
-            text: t.text,
-        })
-        .collect();
+    let transcript = match &spec {
+        Some(s) => s.transcript.clone(),
+        None => crate::speculate::transcript(app, live).await?,
+    };
     let persona = Persona::default();
     let ctx = VoiceContext {
         persona: &persona,
@@ -63,13 +57,29 @@ pub async fn speak(
         .begin_sliced_reply(&live.id, answers, crate::slices::MIN_AHEAD)
         .await?;
     live.start_stream(&turn.id, head, reserved);
-    let (tx, rx) = mpsc::channel::<String>(64);
     let started = Instant::now();
-    let (result, relayed) = tokio::join!(
-        llm.voice
-            .stream_voice_reply(&ctx, &messages, tx, slot.cancel.clone()),
-        crate::slices::relay(app, live, &turn, rx)
-    );
+    let released = spec.and_then(|s| s.release_for(&messages));
+    let (result, relayed) = match released {
+        Some(released) => {
+            let voice = async {
+                released.task.await.unwrap_or_else(|e| {
+                    Err(VoiceError::Invalid(format!("the voice task ended: {e}")))
+                })
+            };
+            tokio::join!(
+                voice,
+                crate::slices::relay(app, live, &turn, released.deltas)
+            )
+        }
+        None => {
+            let (tx, rx) = mpsc::channel::<String>(64);
+            tokio::join!(
+                llm.voice
+                    .stream_voice_reply(&ctx, &messages, tx, slot.cancel.clone()),
+                crate::slices::relay(app, live, &turn, rx)
+            )
+        }
+    };
     metrics::histogram!(telemetry::UPSTREAM_LATENCY).record(started.elapsed().as_secs_f64());
     relayed?;
     let rendered = match &result {

@@ -117,6 +117,11 @@ pub struct LlmSettings {
     pub max_tokens: u32,
     /// Cap on the tokens of one judge verdict.
     pub judge_max_tokens: u32,
+    /// The judge's model, when not `model` (none: the same).
+    pub judge_model: Option<String>,
+    /// The longest the tutor's first words wait for the judge, in milliseconds (the
+    /// rubric's assessment stands after it).
+    pub judge_wait_ms: u64,
 }
 
 /// An address as `ip:port`, or `host:port` resolved (IPv4 first).
@@ -207,6 +212,8 @@ impl Default for LlmSettings {
             max_retries: retry.max_retries,
             max_tokens: config.max_tokens,
             judge_max_tokens: config.judge_max_tokens,
+            judge_model: None,
+            judge_wait_ms: u64::try_from(config.judge_wait.as_millis()).unwrap_or(u64::MAX),
         }
     }
 }
@@ -259,6 +266,8 @@ impl LlmSettings {
         c.retry.max_retries = self.max_retries;
         c.max_tokens = self.max_tokens.max(1);
         c.judge_max_tokens = self.judge_max_tokens.max(1);
+        c.judge_model = self.judge_model.clone().filter(|m| !m.trim().is_empty());
+        c.judge_wait = Duration::from_millis(self.judge_wait_ms.max(1));
         Some(c)
     }
 }

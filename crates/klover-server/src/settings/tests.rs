@@ -184,6 +184,8 @@ fn llm_timeouts_retries_and_token_caps_reach_the_adapter() {
         ("KLOVER_LLM_MAX_RETRIES", "0"),
         ("KLOVER_LLM_MAX_TOKENS", "123"),
         ("KLOVER_LLM_JUDGE_MAX_TOKENS", "456"),
+        ("KLOVER_LLM_JUDGE_MODEL", "small-judge"),
+        ("KLOVER_LLM_JUDGE_WAIT_MS", "1500"),
     ]);
     let s = load(&Sources::new(ConfigFile::None, vars))
         .unwrap()
@@ -194,6 +196,8 @@ fn llm_timeouts_retries_and_token_caps_reach_the_adapter() {
     assert_eq!(c.timeouts.first_token, Duration::from_secs(30));
     assert_eq!(c.retry.max_retries, 0);
     assert_eq!((c.max_tokens, c.judge_max_tokens), (123, 456));
+    assert_eq!(c.judge_model.as_deref(), Some("small-judge"));
+    assert_eq!(c.judge_wait, Duration::from_millis(1500));
 }
 
 #[test]

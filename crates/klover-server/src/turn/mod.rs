@@ -15,6 +15,7 @@ use klover_store::{PendingReply, ReplyState, TurnRow, TurnStatus};
 use crate::error::Error;
 use crate::live::LiveSession;
 use crate::reply::ReplyGuard;
+use crate::speculate::Speculation;
 use crate::state::AppState;
 use crate::voice::TutorVoice;
 use crate::{convert, fault, telemetry};
@@ -36,10 +37,11 @@ pub(crate) async fn drive(
     guard: &ReplyGuard,
 ) -> Result<(), Error> {
     let learner_turn = &pending.turn;
+    let mut spec = None;
     let outcome = match (pending.state, pending.outcome.as_deref()) {
         (ReplyState::Acknowledged, _) => {
             fault::point("after_ack").await;
-            assess(app, live, learner_turn, guard).await?
+            assess(app, live, learner_turn, guard, &mut spec).await?
         }
         (_, Some(json)) => serde_json::from_str::<TurnOutcome>(json)
             .map_err(|e| Error::Internal(format!("stored turn outcome is unreadable: {e}")))?,
@@ -85,6 +87,7 @@ pub(crate) async fn drive(
                 &outcome.offline_text,
                 &learner_turn.id,
                 guard,
+                spec,
             )
             .await?;
             fault::point("before_close").await;
@@ -107,12 +110,14 @@ pub(crate) async fn drive(
 
 /// Assesses the learner's words, runs the engine, and stores the assessment, the new
 /// engine state and the engine's decision in one transaction (the turn is then
-/// `assessed`); review bookkeeping follows.
+/// `assessed`); review bookkeeping follows. With the LLM judge, the voice starts on the
+/// rubric's plan while the judge thinks (`spec`, see [`crate::speculate`]).
 async fn assess(
     app: &AppState,
     live: &Arc<LiveSession>,
     learner_turn: &TurnRow,
     guard: &ReplyGuard,
+    spec: &mut Option<Speculation>,
 ) -> Result<TurnOutcome, Error> {
     let curr = live.curriculum.clone();
     let text = learner_turn.text.as_str();
@@ -138,13 +143,33 @@ async fn assess(
             None => klover_domain::assess::RubricAssessor::new().assess_now(req),
             // The judge is an LLM call: a stop (or shutdown) must not wait for it. The
             // rubric's verdict stands in, as on any judge failure.
-            Some(llm) => tokio::select! {
-                biased;
-                _ = guard.cancel.cancelled() => {
-                    klover_domain::assess::RubricAssessor::new().assess_now(req)
+            Some(llm) => {
+                let rubric = klover_domain::assess::RubricAssessor::new().assess_now(req);
+                let mut guess = state.clone();
+                let implied = engine::learner_turn(&curr, &mut guess, text, rubric.clone());
+                let started = Speculation::start(
+                    app,
+                    live,
+                    llm,
+                    &implied.plan,
+                    &guess.learner,
+                    &implied.offline_text,
+                    &guard.cancel,
+                );
+                *spec = Some(started.await?);
+                let wait = llm.voice.config().judge_wait;
+                tokio::select! {
+                    biased;
+                    _ = guard.cancel.cancelled() => rubric,
+                    verdict = tokio::time::timeout(wait, llm.judge.assess(req)) => {
+                        verdict.unwrap_or_else(|_| {
+                            tracing::warn!(session = %live.id, ?wait, "the judge did not answer in time; using the rubric's assessment");
+                            metrics::counter!("klover_judge_fallbacks_total").increment(1);
+                            rubric
+                        })
+                    }
                 }
-                verdict = llm.judge.assess(req) => verdict,
-            },
+            }
         }
     };
     let outcome = engine::learner_turn(&curr, &mut state, text, assessment);

@@ -1,0 +1,159 @@
+//! The voice started before the judge answers (issue 17): at most one upstream round trip
+//! before the tutor's first word.
+//!
+//! An LLM turn asks the model twice: the judge (a verdict on the learner's words, merged
+//! with the rubric's) decides the plan, and the voice words it. In series that is two
+//! round trips before the first token. So as soon as the rubric has assessed the turn,
+//! the engine runs on a copy of the session with the rubric's verdict alone, and the
+//! voice starts on the plan that implies, beside the judge. Its tokens are held (not sent,
+//! not stored) until the judge answers — at most `judge_wait`, after which the rubric's
+//! verdict stands. Then the engine runs for real, and the voice prompt for the real plan
+//! is rendered: **if it is the prompt the speculative voice was started with** (same
+//! moves, same concept context, same draft), the held tokens are released at once and the
+//! stream goes on; **otherwise that stream is cancelled** (its HTTP request dropped, not
+//! one of its tokens sent) and the voice starts again on the right plan. Comparing whole
+//! prompts, not only the move, keeps the rule that a prompt never carries an insight the
+//! plan withholds.
+
+use std::sync::Arc;
+
+use klover_domain::learner::LearnerModel;
+use klover_domain::policy::TutorPlan;
+use klover_domain::prompt::{
+    Message, Persona, Speaker, TranscriptTurn, VoiceContext, voice_messages,
+};
+use klover_llm::{Reply, VoiceError};
+use klover_store::TurnRole;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::Error;
+use crate::live::LiveSession;
+use crate::state::AppState;
+use crate::voice::LlmVoice;
+
+/// Deltas a speculative voice may send before the judge answers (held, not sent); past
+/// this it waits for them to be released.
+const HELD: usize = 1024;
+
+/// Metric: speculative voices, by `outcome` (`released`: the judge left the prompt
+/// unchanged; `cancelled`: it changed it).
+pub const SPECULATIONS: &str = "klover_speculative_voice_total";
+
+/// A voice streaming on the rubric's plan while the judge thinks. Dropping it cancels the
+/// stream (ownership by type: an early return cannot leave it running).
+pub struct Speculation {
+    /// The prompt it was started with.
+    messages: Vec<Message>,
+    /// The transcript the prompt was built from (the real prompt uses the same).
+    pub(crate) transcript: Vec<TranscriptTurn>,
+    held: Option<mpsc::Receiver<String>>,
+    task: Option<JoinHandle<Result<Reply, VoiceError>>>,
+    cancel: CancellationToken,
+}
+
+/// A released speculation: the held deltas and the rest of the stream, and the voice's end.
+pub(crate) struct Released {
+    pub(crate) deltas: mpsc::Receiver<String>,
+    pub(crate) task: JoinHandle<Result<Reply, VoiceError>>,
+}
+
+impl Speculation {
+    /// Starts the voice on `plan` (with the learner model and offline draft the rubric's
+    /// verdict gives); `stop` cancels it too.
+    pub(crate) async fn start(
+        app: &AppState,
+        live: &LiveSession,
+        llm: &Arc<LlmVoice>,
+        plan: &TutorPlan,
+        learner: &LearnerModel,
+        draft: &str,
+        stop: &CancellationToken,
+    ) -> Result<Self, Error> {
+        let transcript = transcript(app, live).await?;
+        let budget = llm.voice.config().context_budget;
+        let persona = Persona::default();
+        let ctx = VoiceContext {
+            persona: &persona,
+            curriculum: &live.curriculum,
+            plan,
+            learner,
+            transcript: &transcript,
+            draft: Some(draft),
+            budget_tokens: budget,
+        };
+        let messages = voice_messages(&ctx).map_err(|e| Error::Internal(e.to_string()))?;
+        let (tx, rx) = mpsc::channel(HELD);
+        let cancel = stop.child_token();
+        let task = {
+            let (voice, curriculum) = (llm.voice.clone(), live.curriculum.clone());
+            let (plan, learner, draft) = (plan.clone(), learner.clone(), draft.to_owned());
+            let (transcript, messages, cancel) =
+                (transcript.clone(), messages.clone(), cancel.clone());
+            tokio::spawn(async move {
+                let persona = Persona::default();
+                let ctx = VoiceContext {
+                    persona: &persona,
+                    curriculum: &curriculum,
+                    plan: &plan,
+                    learner: &learner,
+                    transcript: &transcript,
+                    draft: Some(&draft),
+                    budget_tokens: budget,
+                };
+                voice.stream_voice_reply(&ctx, &messages, tx, cancel).await
+            })
+        };
+        Ok(Self {
+            messages,
+            transcript,
+            held: Some(rx),
+            task: Some(task),
+            cancel,
+        })
+    }
+
+    /// Releases the stream if it was started with exactly `messages`; else cancels it.
+    pub(crate) fn release_for(mut self, messages: &[Message]) -> Option<Released> {
+        if self.messages != messages {
+            metrics::counter!(SPECULATIONS, "outcome" => "cancelled").increment(1);
+            return None; // dropped: cancelled
+        }
+        metrics::counter!(SPECULATIONS, "outcome" => "released").increment(1);
+        Some(Released {
+            deltas: self.held.take()?,
+            task: self.task.take()?,
+        })
+    }
+}
+
+impl Drop for Speculation {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            self.cancel.cancel();
+            task.abort();
+        }
+    }
+}
+
+/// The session's turns so far as the voice prompt's transcript.
+pub(crate) async fn transcript(
+    app: &AppState,
+    live: &LiveSession,
+) -> Result<Vec<TranscriptTurn>, Error> {
+    Ok(app
+        .store
+        .turns(&live.id)
+        .await?
+        .into_iter()
+        .filter(|t| !t.text.is_empty())
+        .map(|t| TranscriptTurn {
+            speaker: match t.role {
+                TurnRole::Learner => Speaker::Learner,
+                TurnRole::Tutor => Speaker::Tutor,
+            },
+            text: t.text,
+        })
+        .collect())
+}
