@@ -105,6 +105,12 @@ async fn learners_get_403_and_callers_without_a_token_401() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    let said: serde_json::Value = r.json().await.unwrap();
+    let said = said["error"].as_str().unwrap();
+    assert!(
+        said.contains("author") && said.contains("learner role") && said.contains("--role author"),
+        "the refusal names the role needed, not another learner: {said}"
+    );
     let body = json!({"files": reference_files()});
     let (status, _) = post_check(&app, &learner, &body).await;
     assert_eq!(status, 403, "a learner may not use the checker either");

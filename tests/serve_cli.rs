@@ -1,5 +1,6 @@
 //! `klover serve` as a process: a fresh folder works with defaults (the built-in reference
-//! curriculum), a missing curriculum folder that was asked for is reported clearly, SIGTERM shuts it down cleanly
+//! curriculum), a missing curriculum folder that was asked for, a port in use and a
+//! database that cannot be opened are reported with the setting to change, SIGTERM shuts it down cleanly
 //! (even right after start-up), and its logs suit a terminal, a pipe or a log collector.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -28,6 +29,50 @@ fn a_missing_curriculum_folder_is_reported_clearly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`curriculum` does not exist"), "{err}");
     assert!(err.contains("--curriculum-dir"), "{err}");
+}
+
+#[test]
+fn a_port_in_use_creates_no_database_and_names_the_bind_setting() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_klover"))
+        .args(["serve"])
+        .current_dir(dir.path())
+        .env("KLOVER_BIND", &addr)
+        .env_remove("KLOVER_DATABASE_URL")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
+    assert!(
+        err.contains("`bind` (from env KLOVER_BIND; set it with --bind"),
+        "names the setting and where it was set:\n{err}"
+    );
+    assert!(
+        !dir.path().join("klover.db").exists(),
+        "the port is bound before the database is created"
+    );
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_names_the_database_url_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_klover"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("DATABASE_URL", "sqlite:///nonexistent-dir/sub/k.db")
+        .env_remove("KLOVER_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`database_url` (from env DATABASE_URL"),
+        "{err}"
+    );
 }
 
 #[test]

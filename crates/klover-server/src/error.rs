@@ -28,6 +28,20 @@ pub enum Error {
     /// The resource belongs to someone else.
     #[error("this belongs to another learner")]
     Forbidden,
+    /// The token is valid but its role may not do this (a learner token on an author
+    /// route): says which role is needed and how to get a token with it.
+    #[error(
+        "this needs a token with the {needed} role (yours has the {has} role): \
+         create one with `klover token create {how}`"
+    )]
+    RoleNeeded {
+        /// The role the route needs (`author or admin`, `admin`).
+        needed: &'static str,
+        /// The caller's role.
+        has: klover_store::Role,
+        /// The arguments of `klover token create` that make such a token.
+        how: &'static str,
+    },
     /// No such thing.
     #[error("not found: {0}")]
     NotFound(String),
@@ -67,7 +81,7 @@ impl Error {
     pub fn status_code(&self) -> StatusCode {
         match self {
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
-            Error::Forbidden => StatusCode::FORBIDDEN,
+            Error::Forbidden | Error::RoleNeeded { .. } => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::BadRequest(_) | Error::Engine(_) => StatusCode::BAD_REQUEST,
             Error::Busy(_) => StatusCode::CONFLICT,
@@ -79,7 +93,7 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Unauthorized => ErrorCode::Unauthorized,
-            Error::Forbidden => ErrorCode::Forbidden,
+            Error::Forbidden | Error::RoleNeeded { .. } => ErrorCode::Forbidden,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::BadRequest(_) | Error::Engine(_) => ErrorCode::BadRequest,
             Error::Busy(_) => ErrorCode::ReplyInProgress,

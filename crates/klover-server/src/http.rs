@@ -41,7 +41,14 @@ pub async fn metrics(State(app): State<AppState>, headers: axum::http::HeaderMap
         };
         match grant {
             Ok(Some(g)) if g.role == klover_store::Role::Admin => {}
-            Ok(Some(_)) => return Error::Forbidden.into_response(),
+            Ok(Some(g)) => {
+                return Error::RoleNeeded {
+                    needed: "admin",
+                    has: g.role,
+                    how: "--role admin --label prometheus",
+                }
+                .into_response();
+            }
             Ok(None) => return Error::Unauthorized.into_response(),
             Err(e) => return Error::from(e).into_response(),
         }

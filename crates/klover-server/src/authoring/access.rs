@@ -24,7 +24,11 @@ impl Author {
     pub fn from_role(role: Role) -> Result<Self, Error> {
         match role {
             Role::Author | Role::Admin => Ok(Self { role }),
-            Role::Learner => Err(Error::Forbidden),
+            Role::Learner => Err(Error::RoleNeeded {
+                needed: "author (or admin)",
+                has: role,
+                how: "--learner NAME --role author",
+            }),
         }
     }
 }
@@ -64,10 +68,13 @@ mod tests {
     fn authors_and_admins_may_author_learners_may_not() {
         assert_eq!(Author::from_role(Role::Author).unwrap().role, Role::Author);
         assert_eq!(Author::from_role(Role::Admin).unwrap().role, Role::Admin);
-        assert!(matches!(
-            Author::from_role(Role::Learner),
-            Err(Error::Forbidden)
-        ));
+        let refused = Author::from_role(Role::Learner).unwrap_err();
+        assert_eq!(refused.status_code(), 403);
+        let said = refused.public_message();
+        assert!(
+            said.contains("author") && said.contains("--role author"),
+            "{said}"
+        );
     }
 
     #[test]
