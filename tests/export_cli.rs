@@ -311,3 +311,66 @@ async fn a_curriculum_folder_that_was_asked_for_and_is_missing_is_an_error_namin
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn list_turns_numbers_the_turns_and_omit_leaves_them_out_by_number_or_id() {
+    let f = fixture().await;
+    let list = stdout(&klover(&["export", &f.session, "--list-turns"], &f.url));
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 3, "{list}");
+    assert!(lines[1].starts_with("  2  "), "{list}");
+    assert!(lines[1].contains("Me: Everything else pauses."), "{list}");
+    let second_id = lines[2].split_whitespace().nth(1).unwrap().to_owned();
+
+    let md = stdout(&klover(&["export", &f.session, "--omit", "2"], &f.url));
+    assert!(!md.contains("Everything else pauses"), "{md}");
+    assert!(
+        !md.contains("Aha moment"),
+        "the omitted turn's aha goes too: {md}"
+    );
+    assert!(md.contains("ONE chef"), "{md}");
+
+    let md = stdout(&klover(
+        &["export", &f.session, "--omit", &format!("1,{second_id}")],
+        &f.url,
+    ));
+    assert!(
+        !md.contains("ONE chef") && !md.contains("crunch_numbers"),
+        "{md}"
+    );
+    assert!(md.contains("Everything else pauses"), "{md}");
+
+    let out = klover(&["export", &f.session, "--omit", "9"], &f.url);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the session has turns 1 to 3"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = klover(&["export", &f.session, "--omit", "0193-not-a-turn"], &f.url);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no turn `0193-not-a-turn`"));
+}
+
+#[tokio::test]
+async fn front_matter_with_an_html_export_is_refused_with_a_clear_error() {
+    let f = fixture().await;
+    let out = klover(
+        &[
+            "export",
+            &f.session,
+            "--format",
+            "html",
+            "--front-matter",
+            "hugo",
+        ],
+        &f.url,
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--front-matter is for Markdown posts") && err.contains("--format md"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "nothing is written");
+}

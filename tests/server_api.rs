@@ -232,3 +232,114 @@ async fn an_http_export_after_learning_names_the_next_review() {
     assert!(md.contains(&expected), "expected `{expected}` in:\n{md}");
     app.stop().await.unwrap();
 }
+
+async fn export(app: &TestApp, id: &str, query: &str) -> (u16, String) {
+    let resp = reqwest::get(app.http(&format!("/api/sessions/{id}/export?{query}")))
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_http_export_takes_front_matter_title_author_and_turns_to_omit() {
+    let app = spawn_app().await;
+    let id = learn_first_concept(&app).await;
+    let learner = local(&app).await;
+    let sid = klover_store::SessionId::parse(&id).unwrap();
+    let stored = app.store.load_transcript_for(&learner, &sid).await.unwrap();
+    let first_learner = stored
+        .turns
+        .iter()
+        .find(|t| t.turn.role == klover_store::TurnRole::Learner)
+        .unwrap();
+    let omitted_text = first_learner.turn.text.clone();
+    let query = format!(
+        "front_matter=hugo&title=My%20event%20loop&author=Ada&omit={}",
+        first_learner.turn.id
+    );
+    let (status, md) = export(&app, &id, &query).await;
+    assert_eq!(status, 200, "{md}");
+    assert!(md.starts_with("+++\ntitle = \"My event loop\"\n"), "{md}");
+    assert!(md.contains("author = \"Ada\""), "{md}");
+    assert!(
+        !md.contains(&omitted_text),
+        "the omitted turn is left out:\n{md}"
+    );
+    assert!(md.contains("**Me:** "), "the other turns stay:\n{md}");
+
+    let (status, body) = export(&app, &id, "format=html&front_matter=devto").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("front matter is for Markdown"), "{body}");
+    let (status, body) = export(&app, &id, "omit=not-a-turn").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("no turn `not-a-turn`"), "{body}");
+    let (status, body) = export(&app, &id, "front_matter=medium").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("devto, hugo, jekyll or none"), "{body}");
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_export_opens_a_new_concepts_section_with_its_opening_question() {
+    let app = spawn_app().await;
+    let id = learn_first_concept(&app).await;
+    let (_, md) = export(&app, &id, "").await;
+    let curriculum = klover_server::builtin::reference_curriculum().unwrap();
+    let sections: Vec<&str> = md.split("\n## ").skip(1).collect();
+    assert!(sections.len() >= 2, "the first concept was finished:\n{md}");
+    let title = sections[1].lines().next().unwrap();
+    let next = curriculum
+        .concepts
+        .iter()
+        .find(|c| c.title == title)
+        .unwrap();
+    let first = sections[1].lines().skip(1).find(|l| !l.trim().is_empty());
+    let question = next.opening_question.lines().next().unwrap();
+    assert_eq!(
+        first,
+        Some(format!("**Klover:** {question}").as_str()),
+        "the new section opens with the new concept's question:\n{md}"
+    );
+    assert!(
+        !sections[0].contains(question),
+        "the question is not left under the old heading:\n{md}"
+    );
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_export_footer_says_hours_for_a_review_due_later_today_on_a_visited_concept() {
+    let app = spawn_app().await;
+    let id = learn_first_concept(&app).await;
+    let learner = local(&app).await;
+    let curriculum = klover_server::builtin::reference_curriculum().unwrap();
+    let visited = curriculum
+        .concept(&klover_domain::ConceptId::parse(FIRST).unwrap())
+        .unwrap();
+    let now = Utc::now();
+    card(
+        &app,
+        &learner,
+        visited.checkpoints[0].id.as_str(),
+        now + Duration::hours(5),
+    )
+    .await;
+    // A card on a concept this session never reached does not speak for it.
+    card(
+        &app,
+        &learner,
+        "cpu-task-blocks-loop",
+        now + Duration::minutes(30),
+    )
+    .await;
+    let (_, md) = export(&app, &id, "").await;
+    let later = now + Duration::hours(5);
+    let expected = if later.date_naive() == now.date_naive() {
+        "Review scheduled in 5 hours."
+    } else {
+        "Review scheduled for tomorrow."
+    };
+    assert!(md.contains(expected), "expected `{expected}` in:\n{md}");
+    assert!(!md.contains("Review due now."), "{md}");
+    app.stop().await.unwrap();
+}

@@ -19,7 +19,7 @@ use super::config::Global;
 /// Flags of `klover export`.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  klover export 0193f2c4-… > post.md\n  klover export 0193f2c4-… --front-matter devto --author \"Ada\" -o posts/\n  klover export 0193f2c4-… --format html -o session.html\n  klover export --latest --learner ada --front-matter hugo -o posts/"
+    after_help = "Examples:\n  klover export 0193f2c4-… > post.md\n  klover export 0193f2c4-… --front-matter devto --author \"Ada\" -o posts/\n  klover export 0193f2c4-… --format html -o session.html\n  klover export 0193f2c4-… --list-turns\n  klover export 0193f2c4-… --omit 7,8 > post.md\n  klover export --latest --learner ada --front-matter hugo -o posts/"
 )]
 pub struct Args {
     /// The session id (the web client and `klover chat` show it); or use `--latest`.
@@ -34,7 +34,7 @@ pub struct Args {
     /// Markdown or a standalone HTML page.
     #[arg(long, value_enum, default_value_t = FormatArg::Md)]
     pub format: FormatArg,
-    /// Front matter for a publishing target (Markdown only).
+    /// Front matter for a publishing target (Markdown only: refused with `--format html`).
     #[arg(long, value_enum, default_value_t = FrontMatterArg::None)]
     pub front_matter: FrontMatterArg,
     /// Byline; without it the learner's name appears nowhere in the post.
@@ -43,6 +43,14 @@ pub struct Args {
     /// Title, instead of one derived from the curriculum.
     #[arg(long)]
     pub title: Option<String>,
+    /// Turns to leave out (an off-topic exchange), comma-separated: numbers as
+    /// `--list-turns` shows them, or turn ids.
+    #[arg(long, value_name = "TURNS", value_delimiter = ',')]
+    pub omit: Vec<String>,
+    /// List the session's turns with their numbers and ids (for `--omit`) instead of
+    /// exporting.
+    #[arg(long)]
+    pub list_turns: bool,
     /// Write here instead of stdout; a folder gets the suggested `YYYY-MM-DD-slug.md`.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -79,6 +87,13 @@ pub enum FrontMatterArg {
 
 /// Runs `klover export`.
 pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
+    if matches!(args.format, FormatArg::Html) && !matches!(args.front_matter, FrontMatterArg::None)
+    {
+        anyhow::bail!(
+            "--front-matter is for Markdown posts; --format html writes a standalone page. \
+             Drop --front-matter, or use --format md"
+        );
+    }
     let sources = global
         .sources()
         .flag("database_url", "--database-url", args.database_url.clone())
@@ -96,6 +111,11 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     };
     store.close().await;
     let transcript = result?;
+    if args.list_turns {
+        print_turns(&transcript)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let omit = omitted_ids(&transcript, &args.omit)?;
     let options = ExportOptions {
         format: match args.format {
             FormatArg::Md => Format::Markdown,
@@ -109,6 +129,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         },
         author: args.author,
         title: args.title,
+        omit,
     };
     let post = export::render(&transcript, &options)?;
     match args.output {
@@ -125,6 +146,43 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--list-turns`: number, id, speaker and the start of each turn.
+fn print_turns(t: &export::Transcript) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for (i, turn) in t.turns.iter().enumerate() {
+        let who = match turn.role {
+            export::Role::Learner => "Me",
+            export::Role::Tutor => t.persona.as_str(),
+        };
+        let line = turn.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let short: String = line.chars().take(60).collect();
+        let more = if short.len() < line.len() { "…" } else { "" };
+        writeln!(out, "{:>3}  {}  {who}: {short}{more}", i + 1, turn.id)?;
+    }
+    Ok(())
+}
+
+/// `--omit` values as turn ids: a number is the turn `--list-turns` shows under it.
+fn omitted_ids(t: &export::Transcript, omit: &[String]) -> anyhow::Result<Vec<String>> {
+    omit.iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .map(|v| match v.parse::<usize>() {
+            Ok(n) => t
+                .turns
+                .get(n.wrapping_sub(1))
+                .map(|turn| turn.id.clone())
+                .with_context(|| {
+                    format!(
+                        "--omit {n}: the session has turns 1 to {}; see --list-turns",
+                        t.turns.len()
+                    )
+                }),
+            Err(_) => Ok(v.to_owned()),
+        })
+        .collect()
 }
 
 /// The session named on the command line, or the learner's latest with `--latest`.

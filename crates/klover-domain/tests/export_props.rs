@@ -11,10 +11,11 @@ use klover_domain::export::{ExportOptions, Format, FrontMatter, Role, render};
 use proptest::prelude::*;
 
 /// Elements the page template and Markdown rendering may produce.
-const ALLOWED: [&str; 26] = [
+const ALLOWED: [&str; 30] = [
     "html", "head", "meta", "title", "style", "body", "article", "header", "h1", "p", "section",
     "h2", "div", "strong", "em", "ul", "ol", "li", "pre", "code", "a", "aside", "footer", "br",
-    "hr", "del",
+    "hr", "del", // and the aha and "still open" marks, drawn as inline SVG:
+    "svg", "path", "rect", "circle",
 ];
 
 /// Messages mixing prose, Markdown and HTML syntax, code-looking lines and any character.

@@ -30,7 +30,8 @@ fn an_export_after_a_review_says_review_with_the_rescheduled_date() {
     t.concepts[0].title = "The event loop".into();
     t.turns.retain(|turn| turn.concept.as_str() == "event-loop");
     t.date = review_time.date_naive();
-    t.next_review = next_due(&[rescheduled]).map(|d| d.date_naive());
+    t.ended_at = review_time;
+    t.next_review = next_due(&[rescheduled]);
 
     let md = render(&t, &ExportOptions::default()).unwrap();
     assert!(!md.contains("First exposure"), "{md}");
@@ -46,7 +47,7 @@ fn an_export_after_a_review_says_review_with_the_rescheduled_date() {
     );
     assert!(md.starts_with("# Async Python — review\n"), "{md}");
     assert_eq!(
-        t.next_review,
+        t.next_review.map(|d| d.date_naive()),
         Some(date("2026-02-06")),
         "good on a new card: two days"
     );

@@ -3,10 +3,12 @@
 //! mapping from the store to `export::Transcript`: the HTTP route and `klover export`
 //! both use it.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Utc};
 use klover_domain::engine::SessionState;
-use klover_domain::export::{self, AhaMark, ExportOptions, Format, Role, Turn, VisitedConcept};
-use klover_domain::{ConceptId, Curriculum};
+use klover_domain::export::{
+    self, AhaMark, ExportError, ExportOptions, Role, Turn, VisitedConcept,
+};
+use klover_domain::{CheckpointId, ConceptId, Curriculum};
 use klover_store::{
     LearnerId, SessionId, SessionKind, SessionRow, Store, StoredEvent, TurnRole, TurnStatus,
 };
@@ -15,30 +17,30 @@ use crate::error::Error;
 use crate::protocol::ServerEvent;
 use crate::state::AppState;
 
-/// Renders a session (already checked to be the caller's) as Markdown or HTML with the
-/// default options; returns the text and a suggested file name.
+/// Renders a session (already checked to be the caller's) with `options`; returns the
+/// text and a suggested file name. A caller's mistake (an omitted turn the session does
+/// not have, front matter with HTML) is a bad request naming it.
 pub async fn render(
     app: &AppState,
     row: &SessionRow,
-    html: bool,
+    options: &ExportOptions,
 ) -> Result<(String, String), Error> {
     let curr = app
         .catalog
         .get(row.curriculum.as_str())
         .ok_or_else(|| Error::NotFound(format!("curriculum `{}`", row.curriculum)))?;
     let transcript = transcript(&app.store, &curr, &row.learner, &row.id).await?;
-    let options = ExportOptions {
-        format: if html { Format::Html } else { Format::Markdown },
-        ..ExportOptions::default()
-    };
-    let body =
-        export::render(&transcript, &options).map_err(|e| Error::BadRequest(e.to_string()))?;
-    Ok((body, export::suggested_file_name(&transcript, &options)))
+    let body = export::render(&transcript, options).map_err(|e| match e {
+        ExportError::Template(e) => Error::Internal(format!("export template: {e}")),
+        e => Error::BadRequest(e.to_string()),
+    })?;
+    Ok((body, export::suggested_file_name(&transcript, options)))
 }
 
 /// `learner`'s session as the export's transcript: its turns, the concept each was on,
-/// aha marks, and the next review (the earliest due of the learner's cards for this
-/// curriculum). A store error (forbidden) when it is another learner's session.
+/// aha marks, and the next review (the earliest due of the learner's cards on the
+/// concepts the session visited). A store error (forbidden) when it is another learner's
+/// session.
 pub async fn transcript(
     store: &Store,
     curriculum: &Curriculum,
@@ -47,25 +49,25 @@ pub async fn transcript(
 ) -> Result<export::Transcript, Error> {
     let stored = store.load_transcript_for(learner, session).await?;
     let events = store.events_since(session, 0).await?;
-    let next_review = store
+    let due: Vec<(CheckpointId, DateTime<Utc>)> = store
         .review_cards(learner)
         .await?
-        .iter()
+        .into_iter()
         .filter(|c| c.curriculum == stored.session.curriculum)
-        .map(|c| c.due_at)
-        .min()
-        .map(|d| d.date_naive());
-    Ok(to_transcript(curriculum, &stored, &events, next_review))
+        .map(|c| (c.checkpoint, c.due_at))
+        .collect();
+    Ok(to_transcript(curriculum, &stored, &events, &due))
 }
 
 /// Maps stored rows into the export's plain transcript. Each turn's concept comes from the
 /// event log (`session` and `concept_advanced` events); a tutor turn that failed before
-/// saying anything is left out.
+/// saying anything is left out. `due` is the learner's review schedule (checkpoint, due
+/// time): the next review is the earliest on a concept the session visited.
 pub fn to_transcript(
     curr: &Curriculum,
     stored: &klover_store::Transcript,
     events: &[StoredEvent],
-    next_review: Option<NaiveDate>,
+    due: &[(CheckpointId, DateTime<Utc>)],
 ) -> export::Transcript {
     let concept_of = concepts_by_turn(events);
     let session = &stored.session;
@@ -104,6 +106,7 @@ pub fn to_transcript(
             })
             .collect();
         turns.push(Turn {
+            id: t.turn.id.to_string(),
             role: match t.turn.role {
                 TurnRole::Learner => Role::Learner,
                 TurnRole::Tutor => Role::Tutor,
@@ -113,6 +116,14 @@ pub fn to_transcript(
             aha,
         });
     }
+    let next_review = due
+        .iter()
+        .filter(|(cp, _)| {
+            curr.checkpoint(cp)
+                .is_some_and(|(c, _)| concepts.iter().any(|v| v.id == c.id))
+        })
+        .map(|(_, at)| *at)
+        .min();
     export::Transcript {
         curriculum_title: curr.title.clone(),
         description: curr.description.clone(),
@@ -126,6 +137,7 @@ pub fn to_transcript(
             SessionKind::Learn => export::SessionKind::FirstExposure,
             SessionKind::Review => export::SessionKind::Review,
         },
+        ended_at: session.ended_at.unwrap_or(session.updated_at),
         next_review,
         open_misconceptions: open_at_end(curr, session.engine_state.as_deref()),
     }

@@ -7,6 +7,7 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use klover_domain::export::{ExportOptions, Format, FrontMatter};
 use klover_store::SessionId;
 use serde::{Deserialize, Serialize};
 
@@ -138,9 +139,61 @@ pub async fn sessions(
 pub struct ExportQuery {
     /// `md` (default) or `html`.
     pub format: Option<String>,
+    /// `devto`, `hugo`, `jekyll` or `none` (default); Markdown only.
+    pub front_matter: Option<String>,
+    /// The post's title instead of the derived one.
+    pub title: Option<String>,
+    /// A byline; without it the learner's name appears nowhere.
+    pub author: Option<String>,
+    /// Turn ids to leave out, comma-separated.
+    pub omit: Option<String>,
 }
 
-/// `GET /api/sessions/{id}/export?format=md|html`: the session as a blog post.
+impl ExportQuery {
+    /// The export options the query asks for; an unknown value is a bad request naming
+    /// the values allowed.
+    fn options(self) -> Result<ExportOptions, Error> {
+        let format = match self.format.as_deref() {
+            None | Some("" | "md" | "markdown") => Format::Markdown,
+            Some("html") => Format::Html,
+            Some(other) => {
+                return Err(Error::BadRequest(format!(
+                    "unknown format `{other}`: use md or html"
+                )));
+            }
+        };
+        let front_matter = match self.front_matter.as_deref() {
+            None | Some("" | "none") => FrontMatter::None,
+            Some("devto") => FrontMatter::Devto,
+            Some("hugo") => FrontMatter::Hugo,
+            Some("jekyll") => FrontMatter::Jekyll,
+            Some(other) => {
+                return Err(Error::BadRequest(format!(
+                    "unknown front_matter `{other}`: use devto, hugo, jekyll or none"
+                )));
+            }
+        };
+        let omit = self
+            .omit
+            .iter()
+            .flat_map(|list| list.split(','))
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let nonempty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+        Ok(ExportOptions {
+            format,
+            front_matter,
+            author: nonempty(self.author),
+            title: nonempty(self.title),
+            omit,
+        })
+    }
+}
+
+/// `GET /api/sessions/{id}/export?format=md|html&front_matter=…&title=…&author=…&omit=…`:
+/// the session as a blog post.
 pub async fn export(
     State(app): State<AppState>,
     who: Identity,
@@ -149,16 +202,9 @@ pub async fn export(
 ) -> Result<Response, Error> {
     let id = SessionId::parse(&id).ok_or_else(|| Error::NotFound(format!("session `{id}`")))?;
     let row = app.store.get_session(&who.learner, &id).await?;
-    let html = match q.format.as_deref() {
-        None | Some("md" | "markdown") => false,
-        Some("html") => true,
-        Some(other) => {
-            return Err(Error::BadRequest(format!(
-                "unknown format `{other}`: use md or html"
-            )));
-        }
-    };
-    let (body, file_name) = crate::export::render(&app, &row, html).await?;
+    let options = q.options()?;
+    let html = options.format == Format::Html;
+    let (body, file_name) = crate::export::render(&app, &row, &options).await?;
     let content_type = if html {
         "text/html; charset=utf-8"
     } else {

@@ -10,15 +10,16 @@
 //! way through …"), one section per run of turns on a concept with the concept's title as
 //! heading, `**Me:**` / `**<persona>:**` paragraphs, lists and code kept as Markdown (code
 //! pasted flat inside a message is detected, fenced and re-indented — see [`message`]),
-//! aha moments as a callout, a "Still open" note after a concept whose misconception the
+//! aha moments as a callout (an inline SVG bulb in HTML, so no emoji font is needed), a "Still open" note after a concept whose misconception the
 //! learner left with (see [`OpenMisconception`]), and a footer ("Session: Feb 3, 2026. First exposure — lots of
 //! new concepts. Review scheduled for tomorrow."). The learner's name appears only when
-//! [`ExportOptions::author`] is set.
+//! [`ExportOptions::author`] is set. [`ExportOptions::omit`] leaves chosen turns out.
 
+mod footer;
 pub mod message;
 mod view;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use minijinja::{AutoEscape, Environment, Value};
 use serde::{Deserialize, Serialize};
 
@@ -45,8 +46,12 @@ pub struct Transcript {
     pub date: NaiveDate,
     /// First exposure or review.
     pub kind: SessionKind,
-    /// The learner's next review, from the review schedule, if one is scheduled.
-    pub next_review: Option<NaiveDate>,
+    /// When the session ended (or, for one still going, its last activity): the footer
+    /// says when the next review is as seen from here.
+    pub ended_at: DateTime<Utc>,
+    /// The next review of what the session covered (the earliest due of those review
+    /// cards), if one is scheduled.
+    pub next_review: Option<DateTime<Utc>>,
     /// Misconceptions the learner still held when the session ended (or was exported):
     /// each gets a visible "Still open" note after its concept's section, so the post
     /// never keeps a wrong claim as if it were endorsed.
@@ -87,6 +92,10 @@ pub enum Role {
 /// One message of the session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Turn {
+    /// The stored turn id, which [`ExportOptions::omit`] names (empty when the caller has
+    /// none, as in hand-built transcripts).
+    #[serde(default)]
+    pub id: String,
     /// Who spoke.
     pub role: Role,
     /// The message as sent (plain text; lists and code may be inside).
@@ -146,12 +155,17 @@ pub enum FrontMatter {
 pub struct ExportOptions {
     /// Markdown or HTML.
     pub format: Format,
-    /// Front matter target (Markdown only; ignored for HTML).
+    /// Front matter target (Markdown only: with HTML anything but `None` is refused with
+    /// [`ExportError::FrontMatterWithHtml`]).
     pub front_matter: FrontMatter,
     /// Byline; the learner's name appears nowhere unless it is given here.
     pub author: Option<String>,
     /// Title override; by default it is derived from the curriculum title.
     pub title: Option<String>,
+    /// Turn ids ([`Turn::id`]) to leave out (an off-topic exchange); a concept left with no
+    /// turn loses its section and its place in the intro.
+    #[serde(default)]
+    pub omit: Vec<String>,
 }
 
 impl Default for ExportOptions {
@@ -161,6 +175,7 @@ impl Default for ExportOptions {
             front_matter: FrontMatter::None,
             author: None,
             title: None,
+            omit: Vec::new(),
         }
     }
 }
@@ -179,6 +194,19 @@ pub enum ExportError {
     /// The transcript has no turn: there is nothing to export.
     #[error("the session has no turns yet: there is nothing to export")]
     Empty,
+    /// Every turn was omitted: there is nothing left to export.
+    #[error("every turn of the session is omitted: there is nothing left to export")]
+    AllOmitted,
+    /// [`ExportOptions::omit`] names a turn the session does not have.
+    #[error("the session has no turn `{0}` to omit")]
+    UnknownTurn(String),
+    /// Front matter was asked for with HTML, which is a standalone page, not a post for a
+    /// static site generator.
+    #[error(
+        "front matter is for Markdown posts; an HTML export is a standalone page: \
+         drop the front matter or export Markdown"
+    )]
+    FrontMatterWithHtml,
     /// A template failed to render (a bug in the embedded templates).
     #[error("export template failed: {0}")]
     Template(#[from] minijinja::Error),
@@ -192,6 +220,9 @@ const JEKYLL_TEMPLATE: &str = include_str!("templates/jekyll.yaml.j2");
 
 /// Renders the session as a blog post.
 pub fn render(input: &Transcript, options: &ExportOptions) -> Result<String, ExportError> {
+    if options.format == Format::Html && options.front_matter != FrontMatter::None {
+        return Err(ExportError::FrontMatterWithHtml);
+    }
     let post = view::build(input, options)?;
     let env = environment()?;
     let ctx = Value::from(minijinja::value::Serde(&post));

@@ -1,15 +1,15 @@
 //! The view model the templates render: the transcript turned into an intro, sections of
 //! Markdown/HTML turns, a footer and front matter values.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
 use super::{
     ExportError, ExportOptions, FrontMatter, OpenMisconception, Role, SessionKind, Transcript,
-    message, slug,
+    footer, message, slug,
 };
 
 /// What the templates see.
@@ -57,6 +57,8 @@ pub(super) fn build(t: &Transcript, o: &ExportOptions) -> Result<Post, ExportErr
     if t.turns.is_empty() {
         return Err(ExportError::Empty);
     }
+    let kept = without_omitted(t, &o.omit)?;
+    let t = kept.as_ref();
     let titles: HashMap<_, _> = t.concepts.iter().map(|c| (&c.id, &c.title)).collect();
     let mut sections: Vec<Section> = Vec::new();
     let mut current = None;
@@ -125,8 +127,35 @@ pub(super) fn build(t: &Transcript, o: &ExportOptions) -> Result<Post, ExportErr
         show_title: o.front_matter == FrontMatter::None,
         intro: vec![opening(t), path],
         sections,
-        footer: footer(t),
+        footer: footer::footer(t),
     })
+}
+
+/// The transcript without the turns `omit` names; a concept left with no turn is no
+/// longer among the visited ones. An id the transcript does not have is an error (a typo
+/// must not export the turn it meant to hide).
+fn without_omitted<'t>(
+    t: &'t Transcript,
+    omit: &[String],
+) -> Result<Cow<'t, Transcript>, ExportError> {
+    if omit.is_empty() {
+        return Ok(Cow::Borrowed(t));
+    }
+    if let Some(unknown) = omit
+        .iter()
+        .find(|id| !t.turns.iter().any(|turn| &turn.id == *id))
+    {
+        return Err(ExportError::UnknownTurn(unknown.clone()));
+    }
+    let mut kept = t.clone();
+    kept.turns.retain(|turn| !omit.contains(&turn.id));
+    if kept.turns.is_empty() {
+        return Err(ExportError::AllOmitted);
+    }
+    let turns = &kept.turns;
+    kept.concepts
+        .retain(|c| turns.iter().any(|turn| turn.concept == c.id));
+    Ok(Cow::Owned(kept))
 }
 
 /// The post's title: the override, or one derived from the curriculum and session kind.
@@ -187,39 +216,6 @@ fn path_sentence(t: &Transcript) -> String {
             join_and(rest)
         ),
     }
-}
-
-/// "Session: Feb 3, 2026. First exposure — lots of new concepts. Review scheduled for tomorrow."
-fn footer(t: &Transcript) -> String {
-    let n = t.concepts.len();
-    let kind = match (t.kind, n) {
-        (SessionKind::FirstExposure, 0 | 1) => "First exposure — one new concept".to_owned(),
-        (SessionKind::FirstExposure, 2) => "First exposure — two new concepts".to_owned(),
-        (SessionKind::FirstExposure, _) => "First exposure — lots of new concepts".to_owned(),
-        (SessionKind::Review, 0 | 1) => "Review — one concept revisited".to_owned(),
-        (SessionKind::Review, n) => format!("Review — {n} concepts revisited"),
-    };
-    format!(
-        "Session: {}. {kind}. {}",
-        human_date(t.date),
-        next_review(t.date, t.next_review)
-    )
-}
-
-fn next_review(today: NaiveDate, next: Option<NaiveDate>) -> String {
-    let Some(next) = next else {
-        return "No review scheduled yet.".to_owned();
-    };
-    match (next - today).num_days() {
-        ..=0 => "Review due now.".to_owned(),
-        1 => "Review scheduled for tomorrow.".to_owned(),
-        d @ 2..=6 => format!("Review scheduled in {d} days."),
-        _ => format!("Review scheduled for {}.", human_date(next)),
-    }
-}
-
-fn human_date(d: NaiveDate) -> String {
-    d.format("%b %-d, %Y").to_string()
 }
 
 /// Lowercases a title's first letter for use mid-sentence, unless its first word is an
@@ -332,25 +328,6 @@ mod tests {
             .map(|t| t.to_string())
             .collect();
         assert_eq!(devto_tags(&tags), "python, asyncio, concurrency, web");
-    }
-
-    #[test]
-    fn next_review_is_said_relative_to_the_session_day() {
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        let today = d("2026-02-03");
-        assert_eq!(
-            next_review(today, Some(d("2026-02-04"))),
-            "Review scheduled for tomorrow."
-        );
-        assert_eq!(
-            next_review(today, Some(d("2026-02-06"))),
-            "Review scheduled in 3 days."
-        );
-        assert_eq!(
-            next_review(today, Some(d("2026-03-03"))),
-            "Review scheduled for Mar 3, 2026."
-        );
-        assert_eq!(next_review(today, None), "No review scheduled yet.");
     }
 
     #[test]

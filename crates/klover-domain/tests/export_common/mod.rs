@@ -3,7 +3,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use klover_domain::export::{AhaMark, Role, SessionKind, Transcript, Turn, VisitedConcept};
 use klover_domain::{CheckpointId, ConceptId};
 
@@ -42,6 +42,11 @@ pub fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
+/// An RFC 3339 instant.
+pub fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
 /// The seed's dialogue: headings switch the concept, `Me:`/`Klover:` start turns, other
 /// lines continue the turn before them. The intro and footer lines are left out.
 pub fn seed_transcript() -> Transcript {
@@ -67,6 +72,7 @@ pub fn seed_transcript() -> Transcript {
         };
         match role {
             Some(role) => turns.push(Turn {
+                id: format!("t{}", turns.len() + 1),
                 role,
                 text: text.to_owned(),
                 concept: current,
@@ -103,7 +109,8 @@ pub fn seed_transcript() -> Transcript {
         turns,
         date: date("2026-02-03"),
         kind: SessionKind::FirstExposure,
-        next_review: Some(date("2026-02-04")),
+        ended_at: at("2026-02-03T18:00:00Z"),
+        next_review: Some(at("2026-02-04T18:00:00Z")),
         open_misconceptions: Vec::new(),
     }
 }
