@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the services the test suite talks to are up: PostgreSQL at 127.0.0.1:5432.
+# Makes sure the services the test suite talks to are up: PostgreSQL at 127.0.0.1:5432, and
+# HAProxy installed (tests/multi runs its own haproxy in front of two `klover serve`).
 # Idempotent; safe to run on a warm machine. The tests themselves create fresh databases.
 set -euo pipefail
 
@@ -16,3 +17,5 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   done
 fi
 pg_isready -h 127.0.0.1 -p 5432
+
+"$(dirname "$0")/install-haproxy.sh" >/dev/null

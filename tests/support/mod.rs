@@ -194,6 +194,15 @@ impl WsClient {
         Ok(Self::wrap(ws))
     }
 
+    /// Connects to `url`; returns the handshake response's headers too (a load balancer
+    /// may say there which instance answered).
+    pub async fn connect_with_headers(
+        url: &str,
+    ) -> Result<(Self, tungstenite::http::HeaderMap), tungstenite::Error> {
+        let (ws, response) = tokio_tungstenite::connect_async(url).await?;
+        Ok((Self::wrap(ws), response.headers().clone()))
+    }
+
     /// Connects with an `Origin` header.
     pub async fn connect_with_origin(url: &str, origin: &str) -> Result<Self, tungstenite::Error> {
         let mut req = url.into_client_request()?;

@@ -322,7 +322,12 @@ impl Conn {
                 .into_iter()
                 .find(|p| p.turn.client_message_id.as_deref() != Some(client_id.as_str()))
             {
-                reply::spawn(&app, live, Start::Claim(first.turn.id), guard);
+                // Claimed here, not in the task: when another live instance is answering
+                // it, the slot is free again before the client hears "in progress".
+                match app.store.claim_reply(&first.turn.id, app.lease()).await? {
+                    Some(pending) => reply::spawn(&app, live, Start::Claimed(pending), guard),
+                    None => drop(guard),
+                }
                 return Ok(self.reply_in_progress().await);
             }
             let appended = live
