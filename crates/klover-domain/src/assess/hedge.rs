@@ -4,7 +4,13 @@
 //! a negated statement). A yes/no question ("So only one thread runs at a time?") is a
 //! tentative answer and still counts, as in the seed — unless the learner does not commit
 //! to it: the turn also hedges ("…? not sure") or offers another answer after it ("…? or
-//! is it…", "…? maybe it only…").
+//! is it…", "…? maybe it only…"), or within it ("does it share memory or not?").
+//!
+//! A question that offers a choice ("does async run on several cores, or is it one
+//! thread switching?", "…? or is it…") asks rather than tells: it never shows a
+//! misconception, however the belief it asks about is worded ([`Uncertainty::asks`]). A
+//! plain yes/no question about a wrong belief ("Does await only run when the previous
+//! dependency is done?") still shows it, as in the seed: the learner is trying it out.
 
 use super::text::{Token, is_negator};
 
@@ -29,7 +35,7 @@ const NOT_KNOWING: &[&str] = &["know", "understand", "remember", "recall", "get"
 
 /// Words that may precede a question word at the start of a sentence ("So why…?").
 const LEAD_INS: &[&str] = &[
-    "so", "and", "but", "then", "ok", "okay", "well", "hmm", "um",
+    "so", "and", "but", "then", "ok", "okay", "well", "hmm", "um", "wait",
 ];
 
 /// Question words that open an open question.
@@ -45,6 +51,10 @@ pub struct Uncertainty {
     /// It hedges about a question ("I'm not sure what the worker is"): the learner is
     /// asking, indirectly.
     pub embedded_question: bool,
+    /// It asks rather than tells: a question offering a choice ("Does each thread get its
+    /// own memory or is it shared?"), in it or in the next sentence ("…? or…"). Such a
+    /// sentence shows no misconception.
+    pub asks: bool,
 }
 
 /// For each sentence of `text`, how uncertain it is (see the module docs).
@@ -73,10 +83,12 @@ pub(super) fn uncertainty(
                     .iter()
                     .any(|w| WH.contains(w) || matches!(*w, "whether" | "if"))
             });
+            let offers_choice = asks && words.contains(&"or");
             asked.push((asks, hedge.is_some(), alternative(&words)));
             Uncertainty {
-                uncertain: hedge.is_some() || (asks && opens_with_wh(&words)),
+                uncertain: hedge.is_some() || (asks && (opens_with_wh(&words) || offers_choice)),
                 embedded_question,
+                asks: offers_choice,
             }
         })
         .collect();
@@ -89,6 +101,9 @@ pub(super) fn uncertainty(
         let other_answer = asked[i + 1..].iter().any(|&(_, _, alt)| alt);
         if yes_no && (hedged || other_answer) {
             u.uncertain = true;
+        }
+        if asked[i].0 && other_answer {
+            u.asks = true;
         }
     }
     out
@@ -202,6 +217,31 @@ mod tests {
                 "So multiprocessing means there will be more GILs able to work? More actual threads doing computing?"
             ),
             [false, false]
+        );
+    }
+
+    #[test]
+    fn a_question_offering_a_choice_asks() {
+        let asks = |text: &str| fold(&stemmer(), text).uncertainty[0].asks;
+        for text in [
+            "does async run things in parallel? or is it one thread switching?",
+            "wait, does async run things on multiple cores, or is it one thread switching?",
+            "so in cpython, do more threads use more cores or not?",
+            "is there a cost to making a thread or are they basically free?",
+        ] {
+            assert!(asks(text), "{text}");
+        }
+        for text in [
+            "the other workers will see it right?",
+            "So multiprocessing means there will be more GILs able to work?",
+            "Does await only run when the previous dependency is done?",
+            "threads or processes, either works",
+        ] {
+            assert!(!asks(text), "{text}");
+        }
+        assert!(
+            uncertain("does each thread have its own memory or is it shared?")[0],
+            "a question offering a choice commits to neither"
         );
     }
 

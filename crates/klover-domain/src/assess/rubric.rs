@@ -124,7 +124,14 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
         .iter()
         .zip(&compiled.misconceptions)
     {
-        let per = best_per_sentence(cues, &text, false, claim_context);
+        let mut per = best_per_sentence(cues, &text, false, claim_context);
+        // A learner asking about a belief ("does async run on several cores?") does not
+        // hold it.
+        for (p, u) in per.iter_mut().zip(&text.uncertainty) {
+            if u.asks {
+                *p = (0.0, None);
+            }
+        }
         let hit: Vec<bool> = per.iter().map(|(w, _)| *w >= super::COVERED).collect();
         if let Some((_, span)) = per.iter().find(|(w, _)| *w >= super::COVERED) {
             a.misconceptions.push(MisconceptionHit {
@@ -171,7 +178,8 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
                 score = (*w, *span);
             }
         }
-        if let Some(s) = (0..n).find(|&s| contra[s] && !named(s)) {
+        let asks = |s: usize| text.uncertainty.get(s).is_some_and(|u| u.asks);
+        if let Some(s) = (0..n).find(|&s| contra[s] && !named(s) && !asks(s)) {
             let (start, end) = text.sentences[s];
             a.contradictions.push(Contradiction {
                 checkpoint: cp.id.clone(),
@@ -182,7 +190,7 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
             per.contains(&CueMatch::Negated)
                 && !per.iter().any(|m| matches!(m, CueMatch::Credited(..)))
         });
-        if score.0 == 0.0 && (negated || contra.iter().any(|c| *c)) {
+        if score.0 == 0.0 && (negated || (0..n).any(|s| contra[s] && !asks(s))) {
             a.negated.push(cp.id.clone());
         }
         a.scores.insert(
