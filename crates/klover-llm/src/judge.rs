@@ -89,6 +89,7 @@ impl LlmJudge {
     }
 
     /// The judge's own validated verdict (no rubric, no fallback).
+    #[tracing::instrument(name = "llm_judge", skip_all)]
     pub async fn judge(&self, req: AssessRequest<'_>) -> Result<Assessment, VoiceError> {
         let mut messages = judge_messages(&req).map_err(|e| VoiceError::Invalid(e.to_string()))?;
         crate::plausible::delimit_learner_turn(&mut messages);

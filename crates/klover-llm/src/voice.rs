@@ -86,6 +86,7 @@ impl Voice {
     /// once the server sends a `finish_reason`. Every error carries the text relayed so
     /// far. Cancelling `cancel` (or dropping the `deltas` receiver) drops the upstream
     /// request at once.
+    #[tracing::instrument(name = "llm_reply", skip_all, fields(model = %self.config.model))]
     pub async fn stream_reply(
         &self,
         messages: &[Message],
@@ -97,6 +98,7 @@ impl Voice {
 
     /// [`Voice::stream_reply`] of the voice `messages` rendered from `ctx`, also cut as
     /// soon as the reply repeats a run of the system prompt ([`crate::echo`]).
+    #[tracing::instrument(name = "llm_reply", skip_all, fields(model = %self.config.model))]
     pub async fn stream_voice_reply(
         &self,
         ctx: &VoiceContext<'_>,

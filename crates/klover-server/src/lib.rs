@@ -23,6 +23,7 @@
 //! - [`turn`]: one learner turn through the engine, and the voice that words it ([`voice`],
 //!   [`speak_llm`]); an LLM reply's deltas are relayed at once and stored in [`slices`]; the voice starts
 //!   on the rubric's plan beside the judge ([`speculate`]).
+//! - [`http_layers`]: request ids, a span per request, gzip, security headers.
 //! - [`http`]: health, readiness, metrics, sessions and export; [`api`]: curricula with
 //!   the caller's mastery, and the caller's due reviews.
 //! - [`review`]: review cards from learning turns, and review sessions that reschedule them.
@@ -42,6 +43,7 @@ pub mod error;
 pub mod export;
 pub mod fault;
 pub mod http;
+pub mod http_layers;
 pub mod hub;
 pub mod live;
 pub mod protocol;

@@ -20,9 +20,10 @@ use crate::{api, http, ws};
 /// token with retries), so a starting instance never cuts another's reply.
 pub const STALE_REPLY_AFTER: Duration = Duration::from_secs(600);
 
-/// Every route of the service, the embedded web client at `/` included.
+/// Every route of the service, the embedded web client at `/` included, inside the
+/// request id, trace, compression and security-header layers ([`crate::http_layers`]).
 pub fn router(app: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .merge(crate::web::router())
         .merge(crate::authoring::router())
         .route("/healthz", get(http::healthz))
@@ -33,7 +34,8 @@ pub fn router(app: AppState) -> Router {
         .route("/api/review/due", get(api::review_due))
         .route("/api/sessions", get(http::sessions))
         .route("/api/sessions/{id}/export", get(http::export))
-        .with_state(app)
+        .with_state(app);
+    crate::http_layers::observed(crate::http_layers::security_headers(routes))
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then shuts down gracefully.

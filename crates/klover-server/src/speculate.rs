@@ -27,6 +27,7 @@ use klover_store::TurnRole;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::error::Error;
 use crate::live::LiveSession;
@@ -91,19 +92,22 @@ impl Speculation {
             let (plan, learner, draft) = (plan.clone(), learner.clone(), draft.to_owned());
             let (transcript, messages, cancel) =
                 (transcript.clone(), messages.clone(), cancel.clone());
-            tokio::spawn(async move {
-                let persona = Persona::default();
-                let ctx = VoiceContext {
-                    persona: &persona,
-                    curriculum: &curriculum,
-                    plan: &plan,
-                    learner: &learner,
-                    transcript: &transcript,
-                    draft: Some(&draft),
-                    budget_tokens: budget,
-                };
-                voice.stream_voice_reply(&ctx, &messages, tx, cancel).await
-            })
+            tokio::spawn(
+                async move {
+                    let persona = Persona::default();
+                    let ctx = VoiceContext {
+                        persona: &persona,
+                        curriculum: &curriculum,
+                        plan: &plan,
+                        learner: &learner,
+                        transcript: &transcript,
+                        draft: Some(&draft),
+                        budget_tokens: budget,
+                    };
+                    voice.stream_voice_reply(&ctx, &messages, tx, cancel).await
+                }
+                .in_current_span(),
+            )
         };
         Ok(Self {
             messages,

@@ -31,6 +31,7 @@ pub fn handle() -> Option<PrometheusHandle> {
         .get_or_init(|| {
             let handle = PrometheusBuilder::new().install_recorder().ok()?;
             describe();
+            zero();
             Some(handle)
         })
         .clone()
@@ -48,6 +49,32 @@ fn describe() {
         "tutor replies caught stating a checkpoint early"
     );
     metrics::describe_counter!(AHAS, "aha moments detected");
+}
+
+/// Registers the series a scraper should see before the first event, at zero: a
+/// `/metrics` that lists nothing until the first turn cannot be told from a broken one,
+/// and `rate()` needs the zero to start from.
+fn zero() {
+    metrics::gauge!(CONNECTIONS).set(0.0);
+    for voice in ["offline", "llm"] {
+        metrics::counter!(TURNS, "voice" => voice).absolute(0);
+    }
+    for kind in ["prompt", "completion"] {
+        metrics::counter!(TOKENS, "kind" => kind).absolute(0);
+    }
+    for kind in ["internal", "turn", "upstream"] {
+        metrics::counter!(ERRORS, "kind" => kind).absolute(0);
+    }
+    for name in [
+        AHAS,
+        LEAK_CHECK_HITS,
+        "klover_llm_retries_total",
+        "klover_canary_hits_total",
+        "klover_prompt_echo_hits_total",
+        "klover_judge_fallbacks_total",
+    ] {
+        metrics::counter!(name).absolute(0);
+    }
 }
 
 /// Counts an error of this kind.

@@ -1,22 +1,20 @@
 //! The web client: hand-written HTML, CSS and JavaScript modules from `web/`, embedded
 //! in the binary so `klover serve` works from any folder. Serves `/` and `/assets/...`
-//! with exact content types and a strict Content-Security-Policy (scripts and styles
-//! from this origin only, no inline code), so even a rendering bug cannot run injected
-//! script.
+//! with exact content types, an `ETag` per file (a revalidation answers 304 without a
+//! body) and, from [`crate::http_layers`], gzip and a strict Content-Security-Policy
+//! (scripts and styles from this origin only, no inline code), so even a rendering bug
+//! cannot run injected script.
 
 use axum::{
     Router,
     extract::Path,
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
 };
 
-/// The policy sent with every page and asset. `connect-src 'self'` admits the page's own
-/// websocket (`ws:`/`wss:` on the same host); nothing else may be fetched or framed.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; \
-manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// The policy of every page and asset (set by [`crate::http_layers::security_headers`]).
+pub use crate::http_layers::CONTENT_SECURITY_POLICY;
 
 /// One embedded file: its path under `/assets/`, content type and bytes.
 struct Asset {
@@ -68,48 +66,52 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/assets/{*path}", get(asset))
 }
 
-async fn index() -> Response {
-    respond("text/html; charset=utf-8", INDEX_HTML.as_bytes())
+async fn index(headers: HeaderMap) -> Response {
+    respond(&headers, "text/html; charset=utf-8", INDEX_HTML.as_bytes())
 }
 
-async fn asset(Path(path): Path<String>) -> Response {
+async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     match ASSETS.iter().find(|a| a.path == path) {
-        Some(found) => respond(found.content_type, found.body),
-        None => {
-            let mut response = (StatusCode::NOT_FOUND, "no such asset").into_response();
-            add_security_headers(&mut response);
-            response
-        }
+        Some(found) => respond(&headers, found.content_type, found.body),
+        None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
     }
 }
 
-fn respond(content_type: &'static str, body: &'static [u8]) -> Response {
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+/// An embedded file, or 304 when the browser's copy (`If-None-Match`) is this one.
+pub(crate) fn respond(
+    request: &HeaderMap,
+    content_type: &'static str,
+    body: &'static [u8],
+) -> Response {
+    let etag = etag(body);
     // The assets change only with the binary; `no-cache` makes the browser revalidate
-    // so an upgraded server never runs with a stale mix of old and new modules.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    add_security_headers(&mut response);
-    response
+    // (the ETag makes that a 304) so an upgraded server never runs with a stale mix of
+    // old and new modules.
+    let cache = [
+        (header::ETAG, etag.clone()),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+    ];
+    let fresh = request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim() == etag.to_str().unwrap_or("") || tag.trim() == "*");
+    if fresh {
+        return (StatusCode::NOT_MODIFIED, cache).into_response();
+    }
+    let kind = [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))];
+    (cache, kind, body).into_response()
 }
 
-/// CSP, nosniff, no referrer, no framing: for every page and asset we serve.
-pub(crate) fn add_security_headers(response: &mut Response) {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+/// A strong validator of an embedded file: a hash of its bytes (FNV-1a, 64 bits; stable
+/// across runs and builds, unlike `DefaultHasher`).
+fn etag(body: &[u8]) -> HeaderValue {
+    let hash = body.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    HeaderValue::from_str(&format!("\"{hash:016x}-{}\"", body.len()))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use axum::http::Request;
 use tower::ServiceExt;
 
 async fn get(path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    let app: Router = router();
+    let app: Router = crate::http_layers::security_headers(router());
     let response = app
         .oneshot(Request::get(path).body(Body::empty()).unwrap())
         .await
@@ -123,4 +123,55 @@ fn collect(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>)
             out.push(rel);
         }
     }
+}
+
+/// The web routes inside every layer the server puts around them.
+async fn get_with(path: &str, headers: &[(header::HeaderName, &str)]) -> axum::response::Response {
+    let app: Router = crate::http_layers::observed(crate::http_layers::security_headers(router()));
+    let mut request = Request::get(path);
+    for (name, value) in headers {
+        request = request.header(name, *value);
+    }
+    app.oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_asset_has_an_etag_and_a_revalidation_with_it_is_a_bodiless_304() {
+    let first = get_with("/assets/js/main.js", &[]).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let etag = first.headers()[header::ETAG].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+    assert_eq!(first.headers()[header::CACHE_CONTROL], "no-cache");
+    let again = get_with("/assets/js/main.js", &[(header::IF_NONE_MATCH, &etag)]).await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()[header::ETAG], etag.as_str());
+    let body = to_bytes(again.into_body(), 1 << 20).await.unwrap();
+    assert!(body.is_empty());
+    let other = get_with("/assets/app.css", &[(header::IF_NONE_MATCH, &etag)]).await;
+    assert_eq!(
+        other.status(),
+        StatusCode::OK,
+        "another file's tag does not match"
+    );
+}
+
+#[tokio::test]
+async fn assets_are_gzipped_for_clients_that_accept_it_and_carry_a_request_id() {
+    let plain = get_with("/assets/js/main.js", &[]).await;
+    assert!(!plain.headers().contains_key(header::CONTENT_ENCODING));
+    let size = to_bytes(plain.into_body(), 1 << 20).await.unwrap().len();
+    let zipped = get_with("/assets/js/main.js", &[(header::ACCEPT_ENCODING, "gzip")]).await;
+    assert_eq!(zipped.headers()[header::CONTENT_ENCODING], "gzip");
+    assert!(zipped.headers().contains_key("x-request-id"));
+    assert!(
+        zipped
+            .headers()
+            .contains_key(header::CONTENT_SECURITY_POLICY)
+    );
+    let small = to_bytes(zipped.into_body(), 1 << 20).await.unwrap().len();
+    assert!(small < size, "{small} bytes gzipped, {size} plain");
+    let kept = get_with("/", &[("x-request-id".parse().unwrap(), "from-the-proxy")]).await;
+    assert_eq!(kept.headers()["x-request-id"], "from-the-proxy");
 }

@@ -16,6 +16,7 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use klover_store::{PendingReply, ReplyState, SessionId, TurnId, TurnStatus};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::error::Error;
 use crate::live::{LiveSession, ReplySlot};
@@ -79,11 +80,26 @@ pub enum Start {
 }
 
 /// Runs the reply to a learner turn in a supervised task holding `guard`.
+/// The task runs in a `turn` span carrying the session, the learner and the learner turn
+/// it answers: every log line of the turn, the LLM calls' included, can be found by them.
 pub fn spawn(app: &AppState, live: Arc<LiveSession>, start: Start, guard: ReplyGuard) {
     let task_app = app.clone();
-    app.replies.spawn(async move {
-        supervise(task_app, live, start, guard).await;
-    });
+    let turn = match &start {
+        Start::Claimed(p) => p.turn.id.to_string(),
+        Start::Claim(t) => t.to_string(),
+    };
+    let span = tracing::info_span!(
+        "turn",
+        session = %live.id,
+        learner = %live.learner,
+        turn = %turn,
+    );
+    app.replies.spawn(
+        async move {
+            supervise(task_app, live, start, guard).await;
+        }
+        .instrument(span),
+    );
 }
 
 async fn supervise(app: AppState, live: Arc<LiveSession>, start: Start, guard: ReplyGuard) {
@@ -105,18 +121,24 @@ async fn supervise(app: AppState, live: Arc<LiveSession>, start: Start, guard: R
     }
     // The lease is renewed by a task of its own: polled from this one, a renewal could
     // wait for the store's writer lock held by the turn it interrupted (a deadlock).
-    let renewals = tokio::spawn(keep_claim(
-        app.clone(),
-        live.id.clone(),
-        turn_id.clone(),
-        guard.cancel.clone(),
-    ));
+    let renewals = tokio::spawn(
+        keep_claim(
+            app.clone(),
+            live.id.clone(),
+            turn_id.clone(),
+            guard.cancel.clone(),
+        )
+        .in_current_span(),
+    );
     let result = std::panic::AssertUnwindSafe(turn::drive(&app, &live, pending, &guard))
         .catch_unwind()
         .await;
     renewals.abort();
     let failure = match result {
-        Ok(Ok(())) => return,
+        Ok(Ok(())) => {
+            tracing::debug!("turn answered");
+            return;
+        }
         Ok(Err(e)) => e.to_string(),
         Err(panic) => {
             let what = panic
