@@ -97,6 +97,10 @@ pub struct SessionInfo {
     pub curriculum: String,
     /// Current concept id.
     pub concept: String,
+    /// The current concept's title (the id when the curriculum no longer has it), so a
+    /// client can list sessions before it has loaded any curriculum.
+    #[serde(default)]
+    pub title: String,
     /// `offline` or `llm`.
     pub voice: String,
     /// `learn` or `review`.
@@ -122,6 +126,11 @@ pub async fn sessions(
             .map(|s| SessionInfo {
                 id: s.id.to_string(),
                 curriculum: s.curriculum.to_string(),
+                title: app
+                    .catalog
+                    .get(s.curriculum.as_str())
+                    .and_then(|c| c.concept(&s.current_concept).map(|k| k.title.clone()))
+                    .unwrap_or_else(|| s.current_concept.to_string()),
                 concept: s.current_concept.to_string(),
                 voice: s.mode.as_str().to_owned(),
                 mode: s.kind.as_str().to_owned(),

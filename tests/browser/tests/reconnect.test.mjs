@@ -60,6 +60,9 @@ test('the page reconnects and resumes by itself when the server comes back', inB
     await page.locator('#input').fill(DATA.seed_lines[1]);
     await page.locator('#input').press('Enter');
     await page.locator('.turn-learner[data-status="queued"]').waitFor();
+    // Waiting for the reply, but nothing could reach the server: no Stop button, Send stays.
+    assert.equal(await page.locator('#stop').isHidden(), true, 'no Stop while disconnected');
+    assert.equal(await page.locator('#send').isVisible(), true);
     await screenshot(page, 'reconnect-waiting');
 
     server = await serve(port, db);

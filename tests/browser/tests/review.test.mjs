@@ -55,6 +55,10 @@ test('a due card shows "Review due: 1" and a review session re-probes it', inBro
   assert.equal(saved.mode, 'review');
   assert.match(await page.locator('#progress-review').textContent(), /^Review/, 'the progress panel says it is a review');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'input', 'focus moves to the message box');
+  // The card under review is still due until it is rated: the page does not offer it again.
+  assert.equal(await page.locator('#review-start, #welcome-review').count(), 0, 'no "Review due" during the review');
+  assert.equal(await page.locator('#tab-review').isVisible(), false, 'no due count on the tab during the review');
+  assert.match(await page.locator('#review-status').textContent(), /^Review in progress/);
   const probe = (await transcript(page)).filter((t) => t.role === 'tutor');
   assert.equal(probe.length, 1, 'the tutor opens with one probe');
   assert.ok(probe[0].text.trim().length > 0);

@@ -6,6 +6,14 @@ import { tabStore } from './storage.js';
 /** Raised when the server wants a (new) token. */
 export class Unauthorized extends Error {}
 
+/** A refused request; `message` is the server's own words (`{"error": "..."}`). */
+export class HttpError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
 /** True when the page was served from this machine (no token is needed there). */
 export function isLocalHost(hostname = location.hostname) {
   const host = hostname.replace(/^\[|\]$/g, '');
@@ -18,7 +26,10 @@ async function request(path) {
   if (token) headers.Authorization = `Bearer ${token}`;
   const response = await fetch(path, { headers, cache: 'no-store' });
   if (response.status === 401 || response.status === 403) throw new Unauthorized(path);
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  if (!response.ok) {
+    const said = await response.json().then((b) => b?.error, () => null);
+    throw new HttpError(response.status, said ? String(said) : `${path}: HTTP ${response.status}`);
+  }
   return response;
 }
 
@@ -92,9 +103,16 @@ export async function fetchReviewDue() {
   return { count, due, nextDueAt: body?.next_due_at ? String(body.next_due_at) : null };
 }
 
-/** Downloads a session's blog post (`md` or `html`) through the browser. */
-export async function downloadExport(sessionId, format) {
-  const response = await request(`/api/sessions/${encodeURIComponent(sessionId)}/export?format=${format}`);
+/**
+ * Downloads a session's blog post through the browser. `options`: `{format: 'md'|'html',
+ * front_matter, title, author, omit: [turn ids]}` (empty ones are left out).
+ */
+export async function downloadExport(sessionId, options) {
+  const { format = 'md', omit = [], ...rest } = typeof options === 'string' ? { format: options } : options;
+  const query = new URLSearchParams({ format });
+  for (const [key, value] of Object.entries(rest)) if (value && value !== 'none') query.set(key, value);
+  if (omit.length) query.set('omit', omit.join(','));
+  const response = await request(`/api/sessions/${encodeURIComponent(sessionId)}/export?${query}`);
   const blob = await response.blob();
   const disposition = response.headers.get('Content-Disposition') ?? '';
   const named = disposition.match(/filename\*?=(?:UTF-8'')?"?([^";]+)"?/i);

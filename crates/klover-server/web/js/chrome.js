@@ -96,20 +96,22 @@ export function setupComposer({ onSend, onStop }) {
   return {
     /**
      * `enabled`: a session exists and is not over; `busy`: a reply is on its way;
-     * `ended`: the note saying the session is finished (null when it is not).
+     * `ended`: the note saying the session is finished (null when it is not); `canStop`:
+     * false while disconnected (Stop hides: the server could not hear it).
      */
-    set({ enabled, busy, placeholder, ended = null }) {
+    set({ enabled, busy, placeholder, ended = null, canStop = true }) {
       form.dataset.busy = String(busy);
       input.disabled = !enabled;
       input.placeholder = placeholder;
       note.hidden = !ended;
       note.textContent = ended ?? '';
       input.setAttribute('aria-describedby', ended ? 'ended-note composer-hint' : 'composer-hint');
-      byId('send').hidden = busy;
+      const stoppable = busy && canStop;
+      byId('send').hidden = stoppable;
       byId('send').disabled = !enabled || busy || input.value.trim() === '';
       const stop = byId('stop');
-      const refocus = stop.hidden === false && !busy && document.activeElement === stop;
-      stop.hidden = !busy;
+      const refocus = stop.hidden === false && !stoppable && document.activeElement === stop;
+      stop.hidden = !stoppable;
       if (refocus) input.focus();
     },
     restore(text) {

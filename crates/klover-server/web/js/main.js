@@ -9,6 +9,8 @@ import { renderGraph, renderConceptCard, conceptStatuses } from './graph.js';
 import { renderProgress, renderAhas } from './progress.js';
 import { Announcer } from './announce.js';
 import { fetchCurricula, fetchSessions, fetchReviewDue, downloadExport, isLocalHost, Unauthorized } from './api.js';
+import { setupExport } from './export.js';
+import { renderSessions } from './sessions.js';
 import { renderReview, whenLabel } from './review.js';
 import { bulbIcon } from './icons.js';
 import { setupTabs, connectionPill, toast, setupComposer, askToken } from './chrome.js';
@@ -21,6 +23,7 @@ const app = {
   mastered: new Set(tabStore.mastered()),
   pastSessions: [],
   due: null,
+  connected: false,
 };
 
 const transcript = new TranscriptView(byId('transcript'), byId('scroller'));
@@ -39,7 +42,14 @@ const conn = new Connection({
     session.handle(event);
     refreshChrome();
   },
-  onState: connectionPill(() => conn.retryNow()),
+  onState: (() => {
+    const pill = connectionPill(() => conn.retryNow());
+    return (state, detail) => {
+      pill(state, detail);
+      app.connected = state === 'open';
+      refreshChrome();
+    };
+  })(),
   onOpen: () => session.onOpen(tabStore.token()),
 });
 
@@ -53,6 +63,7 @@ const view = {
     transcript.reset(s.turns);
     view.progress(s);
     renderAhas(byId('ahas'), s.ahas, jumpToAha);
+    drawAhaBadge(s);
     refreshChrome();
   },
   turn(turn) {
@@ -80,11 +91,7 @@ const view = {
   aha(aha, s) {
     renderAhas(byId('ahas'), s.ahas, jumpToAha);
     if (!s.replaying) announcer.say(`Aha moment: ${aha.quote}`);
-    const badge = byId('tab-aha');
-    badge.hidden = false;
-    const label = ` aha ${s.ahas.length === 1 ? 'moment' : 'moments'}`;
-    clear(badge).append(bulbIcon('13'), String(s.ahas.length), h('span', { class: 'visually-hidden', text: label }));
-    badge.title = `${s.ahas.length}${label}`;
+    drawAhaBadge(s);
   },
   advanced(e, s) {
     if (s.mode === 'review') {
@@ -160,6 +167,15 @@ function reviewEnding(ending) {
   return `Review complete: ${n} ${n === 1 ? 'card' : 'cards'} rescheduled.${next}`;
 }
 
+/** The phone's count of aha moments on the Progress tab (also after a reload). */
+function drawAhaBadge(s) {
+  const badge = byId('tab-aha');
+  badge.hidden = s.ahas.length === 0;
+  const label = ` aha ${s.ahas.length === 1 ? 'moment' : 'moments'}`;
+  clear(badge).append(bulbIcon('13'), String(s.ahas.length), h('span', { class: 'visually-hidden', text: label }));
+  badge.title = s.ahas.length ? `${s.ahas.length}${label}` : '';
+}
+
 function masterConcept(id) {
   if (!id || app.mastered.has(id)) return;
   app.mastered.add(id);
@@ -189,6 +205,8 @@ function refreshChrome() {
   composer.set({
     enabled: Boolean(session.id) && !ended,
     busy: session.busy && !ended,
+    // Stop needs the server: while disconnected there is nothing to stop it with.
+    canStop: app.connected,
     placeholder: !session.id ? 'Pick a concept to start'
       : ended ? 'This session is finished'
         : session.mode === 'review' ? 'Explain it again in your own words…' : 'Explain it in your own words…',
@@ -198,6 +216,7 @@ function refreshChrome() {
   drawReview();
   byId('export-md').disabled = !session.id;
   byId('export-html').disabled = !session.id;
+  refreshSessionMenu();
   const title = session.concept ? `${session.mode === 'review' ? 'Review · ' : ''}${conceptTitle(session.concept)}` : '';
   clear(byId('crumb')).append(
     h('span', { class: title ? 'crumb-curriculum' : '', text: `${curriculum()?.title ?? ''}${title ? ' › ' : ''}` }),
@@ -249,6 +268,8 @@ function drawReview() {
     titleOf: (id) => app.curricula.find((c) => c.id === id)?.title ?? id,
     onStart: startReview,
     busy: Boolean(session.pendingStart),
+    // During a review its own cards are still due: no "Review due" for what is under way.
+    reviewing: session.mode === 'review' && Boolean(session.id || session.pendingStart) && !session.ended,
   });
 }
 
@@ -313,6 +334,7 @@ async function loadCurricula() {
   for (const c of app.curricula) for (const k of c.concepts) if (k.mastered) app.mastered.add(k.id);
   drawCurriculumPicker();
   drawGraph();
+  drawSessions();
   view.progress(session); // concept titles are known now
   refreshChrome();
 }
@@ -323,34 +345,20 @@ async function loadSessions() {
   } catch (err) {
     return handleHttpError(err, 'Could not load past sessions.');
   }
-  const list = clear(byId('sessions'));
-  if (!app.pastSessions.length) list.append(h('li', { class: 'muted', text: 'No sessions yet.' }));
-  const shown = app.showAllSessions ? app.pastSessions : app.pastSessions.slice(0, 6);
-  for (const s of shown) {
-    const current = s.id === session.id;
-    const when = s.when ? new Date(s.when) : null;
-    const label = `${s.mode === 'review' ? 'Review · ' : ''}${s.title || conceptTitle(s.concept) || s.curriculum || 'Session'}`;
-    list.append(h('li', {}, h('button', {
-      type: 'button', class: `session-item${current ? ' current' : ''}`, 'aria-current': current ? 'true' : undefined,
-      dataset: { session: s.id },
-      onclick: () => { session.open(s.id); showView('chat'); refreshChrome(); },
-    }, h('span', { class: 'session-title', text: label }),
-    h('span', { class: 'muted small', text: sessionMeta(when, s.turns) }))));
-  }
-  if (shown.length < app.pastSessions.length) {
-    list.append(h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => {
-      app.showAllSessions = true;
-      loadSessions();
-    } }, `Show all ${app.pastSessions.length} sessions`)));
-  }
+  drawSessions();
+  return app.pastSessions;
 }
 
-/** `Nov 25, 2026, 1:34 PM · 5 turns`. */
-function sessionMeta(when, turns) {
-  const parts = [];
-  if (when && !Number.isNaN(when.valueOf())) parts.push(when.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }));
-  if (Number.isFinite(turns)) parts.push(`${turns} ${turns === 1 ? 'turn' : 'turns'}`);
-  return parts.join(' · ');
+/** The past sessions, titled by the server (or the curriculum once it is loaded). */
+function drawSessions() {
+  renderSessions(byId('sessions'), {
+    sessions: app.pastSessions,
+    currentId: session.id,
+    showAll: app.showAllSessions,
+    titleOf: conceptTitle,
+    onOpen: (id) => { session.open(id); showView('chat'); refreshChrome(); },
+    onShowAll: () => { app.showAllSessions = true; drawSessions(); },
+  });
 }
 
 async function handleHttpError(err, message) {
@@ -384,12 +392,20 @@ async function exportAs(format) {
   }
 }
 
+const refreshSessionMenu = setupExport({
+  session: () => session,
+  download: downloadExport,
+  done: (message) => toast(message, 'success'),
+  failed: (err) => { if (err instanceof Unauthorized) handleHttpError(err, ''); },
+});
+
 byId('export-md').addEventListener('click', () => exportAs('md'));
 byId('export-html').addEventListener('click', () => exportAs('html'));
 
 async function boot() {
   transcript.reset(session.turns);
   renderAhas(byId('ahas'), session.ahas, jumpToAha);
+  drawAhaBadge(session);
   view.progress(session);
   refreshChrome();
   if (!isLocalHost() && !tabStore.token()) await requestToken('');

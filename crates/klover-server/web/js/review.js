@@ -37,9 +37,20 @@ export function whenLabel(iso, now = new Date()) {
 
 /**
  * Draws the entry. `due` is `fetchReviewDue()`'s answer (null before it came);
- * `onStart(curriculumId)` starts a review session.
+ * `onStart(curriculumId)` starts a review session; `reviewing` is true while one is under
+ * way (then it says so instead of offering the same cards again).
  */
-export function renderReview({ card, welcome, tabBadge }, { due, titleOf, onStart, busy }) {
+export function renderReview({ card, welcome, tabBadge }, { due, titleOf, onStart, busy, reviewing = false }) {
+  if (reviewing) {
+    // The cards being reviewed are still due until each is rated: offering them again as
+    // "Review due" would start the same review twice.
+    card.hidden = false;
+    tabBadge.hidden = true;
+    clear(welcome);
+    clear(card.querySelector('.review-body')).append(
+      h('p', { class: 'review-status', id: 'review-status', text: 'Review in progress: explain each one again in the chat.' }));
+    return;
+  }
   const groups = due ? dueGroups(due, titleOf) : [];
   const several = groups.length > 1;
   const body = clear(card.querySelector('.review-body'));
