@@ -68,7 +68,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(a) => cli::serve::run(a, &global).await,
             Command::Chat(a) => cli::chat::run(a, &global).await,
-            Command::Replay(a) => cli::replay::run(a).await,
+            Command::Replay(a) => cli::replay::run(a, &global).await,
             Command::Curriculum(c) => cli::curriculum::run(c),
             Command::Export(a) => cli::export::run(a, &global).await,
             Command::Review(c) => cli::review::run(c, &global).await,

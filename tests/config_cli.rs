@@ -127,3 +127,17 @@ fn config_show_names_each_origin_and_redacts_secrets() {
         "{shown}"
     );
 }
+
+#[test]
+fn replay_without_a_curriculum_flag_uses_the_curriculum_serve_would_teach() {
+    let here = tempfile::tempdir().unwrap();
+    let script = here.path().join("lines.txt");
+    std::fs::write(
+        &script,
+        "Async code lets the program do other work while it waits.\n",
+    )
+    .unwrap();
+    let out = ok(&klover(here.path(), &["replay", "lines.txt"], &[]));
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert!(first.is_object(), "{out}");
+}

@@ -18,9 +18,10 @@ answers) instead of the engine's own reply; lines starting with `#` are comments
 Example:\n  klover replay --curriculum curriculum/async-python --concept event-loop dialogue.txt"
 )]
 pub struct Args {
-    /// The curriculum folder.
-    #[arg(long)]
-    curriculum: PathBuf,
+    /// The curriculum folder [default: the curricula of the settings, as `klover serve`
+    /// finds them (the built-in one without a folder), when there is just one].
+    #[arg(long, value_name = "DIR")]
+    curriculum: Option<PathBuf>,
     /// The concept to start at (default: the first of the path).
     #[arg(long)]
     concept: Option<String>,
@@ -29,10 +30,25 @@ pub struct Args {
 }
 
 /// Runs `klover replay`.
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let curriculum = load_dir(&args.curriculum)
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .with_context(|| format!("cannot load {}", args.curriculum.display()))?;
+pub async fn run(args: Args, global: &super::config::Global) -> anyhow::Result<ExitCode> {
+    let curriculum = match &args.curriculum {
+        Some(dir) => std::sync::Arc::new(
+            load_dir(dir)
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .with_context(|| format!("cannot load {}", dir.display()))?,
+        ),
+        None => {
+            let catalog = super::config::catalog(&super::config::load(global.sources())?)?;
+            let ids: Vec<String> = catalog.describe().into_iter().map(|c| c.id).collect();
+            match ids.as_slice() {
+                [one] => catalog.get(one).context("the curriculum just listed")?,
+                _ => anyhow::bail!(
+                    "the settings name several curricula ({}): pick one with --curriculum DIR",
+                    ids.join(", ")
+                ),
+            }
+        }
+    };
     let concept = args
         .concept
         .as_deref()

@@ -105,6 +105,8 @@ pub struct Loaded {
     pub settings: Settings,
     /// Origin of every key that is not at its default, by dotted key.
     origins: BTreeMap<String, Origin>,
+    /// The settings file read, if any.
+    file: Option<PathBuf>,
 }
 
 impl Loaded {
@@ -135,7 +137,10 @@ impl Loaded {
             .map(|(k, v)| k.len() + shown(k, v).len())
             .max()
             .unwrap_or(0);
-        let mut out = String::new();
+        let mut out = match &self.file {
+            Some(path) => format!("# settings file: {}\n", path.display()),
+            None => "# settings file: none (no ./klover.toml; --config FILE names one)\n".into(),
+        };
         for (key, value) in &rows {
             let line = format!("{key} = {}", shown(key, value));
             out.push_str(&format!(
@@ -199,9 +204,10 @@ pub fn load(sources: &Sources) -> Result<Loaded, Error> {
         origins.insert(layer.name.clone(), origin);
         figment.merge(layer)
     };
-    if let Some(path) = file_path(&sources.file)? {
-        let layer = Layer::file(&path)?;
-        figment = add(figment, layer, Origin::File(path));
+    let file = file_path(&sources.file)?;
+    if let Some(path) = &file {
+        let layer = Layer::file(path)?;
+        figment = add(figment, layer, Origin::File(path.clone()));
     }
     for (name, key, value) in env_layers(&sources.env)? {
         let layer = Layer::one(format!("env {name}"), &key, value);
@@ -226,6 +232,7 @@ pub fn load(sources: &Sources) -> Result<Loaded, Error> {
     Ok(Loaded {
         settings,
         origins: by_key,
+        file,
     })
 }
 
