@@ -19,6 +19,8 @@ use tokio_tungstenite::tungstenite::Error as WsError;
 
 use std::net::IpAddr;
 
+use tracing::Instrument;
+
 use crate::auth::{self, Identity};
 use crate::edge::throttle::PeerIp;
 use crate::error::Error;
@@ -76,6 +78,7 @@ pub async fn upgrade(
     };
     let limits = &app.settings.limits;
     let max = limits.max_message_bytes;
+    let request_span = tracing::Span::current();
     ws.read_buffer_size(limits.read_buffer_bytes)
         .write_buffer_size(limits.write_buffer_bytes)
         .max_write_buffer_size(limits.write_buffer_bytes.max(max) * 64)
@@ -83,7 +86,10 @@ pub async fn upgrade(
         .max_frame_size(max)
         .on_upgrade(move |socket| {
             let tracker = app.connections.clone();
-            tracker.track_future(serve(app, who, peer, watched, socket))
+            // The connection lives on after the handshake's request: its own span, a child
+            // of the request's (route, request id), holds every line the socket logs.
+            let span = tracing::info_span!(parent: &request_span, "websocket");
+            tracker.track_future(serve(app, who, peer, watched, socket).instrument(span))
         })
 }
 
