@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the services the test suite talks to are up: PostgreSQL at 127.0.0.1:5432, and
-# HAProxy installed (tests/multi runs its own haproxy in front of two `klover serve`).
+# HAProxy and docker-compose installed (tests/multi: its own haproxy in front of two
+# `klover serve`, and `docker-compose config`).
 # Idempotent; safe to run on a warm machine. The tests themselves create fresh databases.
 set -euo pipefail
 
@@ -18,4 +19,4 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
 fi
 pg_isready -h 127.0.0.1 -p 5432
 
-"$(dirname "$0")/install-haproxy.sh" >/dev/null
+"$(dirname "$0")/install-multi-deps.sh" >/dev/null

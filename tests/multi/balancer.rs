@@ -26,19 +26,24 @@ pub fn free_port() -> u16 {
 }
 
 fn haproxy() -> PathBuf {
+    install_deps();
+    PathBuf::from("/usr/sbin/haproxy")
+}
+
+/// Installs HAProxy and docker-compose if missing (once per test binary).
+pub fn install_deps() {
     static INSTALLED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     INSTALLED.get_or_init(install);
-    PathBuf::from("/usr/sbin/haproxy")
 }
 
 fn install() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(root.join("scripts/install-haproxy.sh"))
+    let out = Command::new(root.join("scripts/install-multi-deps.sh"))
         .output()
-        .expect("running scripts/install-haproxy.sh");
+        .expect("running scripts/install-multi-deps.sh");
     assert!(
         out.status.success(),
-        "HAProxy is needed and could not be installed:\n{}",
+        "HAProxy and docker-compose are needed and could not be installed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -1,6 +1,6 @@
 //! Several instances on one PostgreSQL behind a real load balancer: two `klover serve`
 //! processes on a fresh database, HAProxy (Debian's package, installed by
-//! `scripts/install-haproxy.sh` when missing) in front of them as a child process with a
+//! `scripts/install-multi-deps.sh` when missing) in front of them as a child process with a
 //! generated configuration: round robin, no affinity. Each test reaches a given instance
 //! through the balancer (HAProxy names the server that answered the handshake).
 //!
@@ -9,6 +9,8 @@
 //!   stops the reply.
 //! - [`failover`]: the owner killed with SIGKILL mid-reply: the other instance answers the
 //!   acknowledged message and the session carries on there.
+//! - [`sqlite`]: SQLite stays one process: a second instance on the file is refused.
+//! - [`docker`]: docker-compose.yml validated by Compose; what the image needs.
 //!
 //! One test binary with modules: one link step for the area.
 
@@ -27,5 +29,7 @@ mod db;
 
 mod balancer;
 mod cluster;
+mod docker;
 mod failover;
 mod follow;
+mod sqlite;

@@ -64,3 +64,60 @@ async fn an_unknown_url_scheme_is_refused() {
         .unwrap_err();
     assert!(matches!(err, StoreError::UnsupportedUrl(_)), "{err:?}");
 }
+
+#[tokio::test]
+async fn postgres_honours_sslmode_require_over_tls() {
+    let db = common::TestDb::postgres().await;
+    let url = format!("{}?sslmode=require", db.url);
+    // The local server has TLS on (Debian's snakeoil certificate): `require` encrypts
+    // without verifying the certificate, as libpq does.
+    let store = Store::connect(&url).await.unwrap();
+    store.ping().await.unwrap();
+    let mut conn = common::raw_connection(&url).await;
+    let ssl: bool = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(ssl, "the connection is encrypted");
+    store.close().await;
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn serve_waits_for_a_postgres_that_comes_up_late() {
+    let db = common::TestDb::postgres().await;
+    // A port where PostgreSQL "starts" only after a while: a forwarder to the real one.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let forwarder = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        loop {
+            let (mut client, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let mut server = tokio::net::TcpStream::connect("127.0.0.1:5432")
+                    .await
+                    .unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+            });
+        }
+    });
+    let (_, name) = db.url.rsplit_once('/').unwrap();
+    let late = format!("postgres://postgres@127.0.0.1:{port}/{name}");
+    assert!(matches!(
+        Store::connect(&late).await,
+        Err(StoreError::Unreachable { .. })
+    ));
+    let store = Store::connect_waiting(&late, 2, std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    store.ping().await.unwrap();
+    store.close().await;
+    forwarder.abort();
+    db.finish().await;
+}

@@ -49,6 +49,8 @@ pub struct Settings {
     /// How long a claim on a reply holds without renewal (`KLOVER_REPLY_LEASE_MS`). The
     /// instance driving a reply renews it every third of this; after a crash, another
     /// instance (or this one restarted) takes the unfinished reply over once it runs out.
+    /// The same lease makes one instance the owner of a session (its fencing number
+    /// guards every write): it bounds failover after a crash.
     pub reply_lease_ms: u64,
 }
 
@@ -169,7 +171,7 @@ impl Default for Settings {
             llm: LlmSettings::default(),
             shutdown_grace_ms: 3000,
             offline_delta_delay_ms: 0,
-            reply_lease_ms: 30_000,
+            reply_lease_ms: 10_000,
         }
     }
 }
