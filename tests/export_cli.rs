@@ -374,3 +374,50 @@ async fn front_matter_with_an_html_export_is_refused_with_a_clear_error() {
     );
     assert!(out.stdout.is_empty(), "nothing is written");
 }
+
+#[tokio::test]
+async fn review_stats_shows_retention_and_a_thirty_day_forecast() {
+    let f = fixture().await;
+    let text = stdout(&klover(&["review", "stats", "--learner", LEARNER], &f.url));
+    assert_eq!(
+        text,
+        "ada-lovelace: 1 review card (0 reviewed, 1 new)\nRetention: no review yet\n\
+         Next 30 days: 1 review\n  tomorrow       1  #\n"
+    );
+
+    // A card reviewed four times, forgotten once, due in three days.
+    let store = Store::connect(&f.url).await.unwrap();
+    let ada = store.find_learner_by_name(LEARNER).await.unwrap().unwrap();
+    store
+        .upsert_review_card(&ReviewCard {
+            learner: ada.id,
+            curriculum: CurriculumId::parse("async-python").unwrap(),
+            checkpoint: CheckpointId::parse("loop-runs-one-task").unwrap(),
+            memory: Some(klover_store::CardMemory {
+                stability: 5.0,
+                difficulty: 5.0,
+            }),
+            due_at: Utc::now() + Duration::days(3),
+            last_review_at: Some(Utc::now() - Duration::days(2)),
+            reps: 4,
+            lapses: 1,
+            source: CardSource::Weak,
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    let text = stdout(&klover(&["review", "stats", "--learner", LEARNER], &f.url));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "ada-lovelace: 2 review cards (1 reviewed, 1 new)");
+    assert_eq!(
+        lines[1],
+        "Retention: 75 % of 4 reviews passed (1 forgotten)"
+    );
+    assert!(
+        lines[2].starts_with("Predicted recall today: 9")
+            && lines[2].ends_with(" % on average (FSRS, reviewed cards)"),
+        "two days into a five-day stability, recall is in the nineties: {text}"
+    );
+    assert_eq!(lines[3], "Next 30 days: 2 reviews");
+    assert_eq!(lines.len(), 6, "{text}");
+}

@@ -1,5 +1,6 @@
 //! `klover review`: spaced review of aha moments and weak checkpoints — what is due, and
-//! when the rest comes due. The review itself happens in a review session (`klover chat
+//! when the rest comes due (`list`), and the statistics a flash-card user expects: a
+//! 30-day forecast and retention (`stats`). The review itself happens in a review session (`klover chat
 //! --review`, or "Review due" in the web client); scheduling is `klover_domain::review`.
 
 use std::fmt::Write as _;
@@ -8,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
+use klover_domain::review;
 use klover_store::ReviewCard;
 
 use super::config::Global;
@@ -17,27 +19,39 @@ use super::config::Global;
 pub enum Command {
     /// List a learner's review cards: due ones first, then when each other one comes due.
     #[command(after_help = "Examples:\n  klover review list\n  klover review list --learner ada")]
-    List {
-        /// The learner [default: `local`, the learner of a server without auth].
-        #[arg(long, value_name = "NAME")]
-        learner: Option<String>,
-        /// Database URL [default: the `database_url` setting, as `klover serve`].
-        #[arg(long, value_name = "URL")]
-        database_url: Option<String>,
-        /// Curriculum folder, for concept titles [default: as `klover serve`, the built-in
-        /// curriculum without one].
-        #[arg(long, value_name = "DIR")]
-        curriculum_dir: Option<PathBuf>,
-    },
+    List(Which),
+    /// Review statistics: how many reviews fall due on each of the next 30 days, and
+    /// retention (reviews passed, FSRS's predicted recall today).
+    #[command(after_help = "Examples:\n  klover review stats\n  klover review stats --learner ada")]
+    Stats(Which),
+}
+
+/// Whose cards, in which database.
+#[derive(clap::Args)]
+pub struct Which {
+    /// The learner [default: `local`, the learner of a server without auth].
+    #[arg(long, value_name = "NAME")]
+    learner: Option<String>,
+    /// Database URL [default: the `database_url` setting, as `klover serve`].
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+    /// Curriculum folder, for concept titles [default: as `klover serve`, the built-in
+    /// curriculum without one].
+    #[arg(long, value_name = "DIR")]
+    curriculum_dir: Option<PathBuf>,
 }
 
 /// Runs `klover review ...`.
 pub async fn run(command: Command, global: &Global) -> anyhow::Result<ExitCode> {
-    let Command::List {
+    let (stats, which) = match command {
+        Command::List(which) => (false, which),
+        Command::Stats(which) => (true, which),
+    };
+    let Which {
         learner,
         database_url,
         curriculum_dir,
-    } = command;
+    } = which;
     let sources = global
         .sources()
         .flag("database_url", "--database-url", database_url)
@@ -62,6 +76,12 @@ pub async fn run(command: Command, global: &Global) -> anyhow::Result<ExitCode> 
     };
     store.close().await;
     let cards = cards?;
+    if stats {
+        let cards: Vec<_> = cards.iter().map(klover_server::review::from_row).collect();
+        let text = render_stats(&name, &cards, Utc::now());
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let title = |card: &ReviewCard| -> String {
         catalog
             .get(card.curriculum.as_str())
@@ -110,6 +130,58 @@ pub fn render_list(
             label(c),
             c.source,
         );
+    }
+    out
+}
+
+/// `klover review stats` as printed: the cards, retention, then the forecast (a line per
+/// day that has reviews, with a bar).
+pub fn render_stats(learner: &str, cards: &[review::Card], now: DateTime<Utc>) -> String {
+    let r = review::retention(cards, now);
+    let mut out = format!(
+        "{learner}: {} review card{} ({} reviewed, {} new)\n",
+        r.cards,
+        if r.cards == 1 { "" } else { "s" },
+        r.reviewed,
+        r.cards - r.reviewed
+    );
+    let pct = |x: f64| format!("{:.0} %", x * 100.0);
+    match r.passed {
+        Some(passed) => {
+            let _ = writeln!(
+                out,
+                "Retention: {} of {} review{} passed ({} forgotten)",
+                pct(passed),
+                r.reviews,
+                if r.reviews == 1 { "" } else { "s" },
+                r.lapses
+            );
+        }
+        None => out.push_str("Retention: no review yet\n"),
+    }
+    if let Some(recall) = r.recall_now {
+        let _ = writeln!(
+            out,
+            "Predicted recall today: {} on average (FSRS, reviewed cards)",
+            pct(recall)
+        );
+    }
+    let days = review::forecast(cards, now, review::FORECAST_DAYS);
+    let total: usize = days.iter().sum();
+    let _ = writeln!(
+        out,
+        "Next {} days: {total} review{}",
+        review::FORECAST_DAYS,
+        if total == 1 { "" } else { "s" }
+    );
+    for (i, n) in days.iter().enumerate().filter(|(_, n)| **n > 0) {
+        let day = now.date_naive() + chrono::Days::new(i as u64);
+        let label = match i {
+            0 => "today".to_owned(),
+            1 => "tomorrow".to_owned(),
+            _ => day.format("%a %b %-d").to_string(),
+        };
+        let _ = writeln!(out, "  {label:<12} {n:>3}  {}", "#".repeat(*n));
     }
     out
 }

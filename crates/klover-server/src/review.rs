@@ -112,7 +112,8 @@ pub async fn summary(
     Ok((reviewed, next))
 }
 
-fn from_row(row: &ReviewCard) -> Card {
+/// A stored card as the domain's review [`Card`] (for scheduling and statistics).
+pub fn from_row(row: &ReviewCard) -> Card {
     Card {
         checkpoint: row.checkpoint.clone(),
         reason: match row.source {

@@ -12,6 +12,7 @@
 //!    the turn settled and how (the score through [`rate`], at best Hard after a hint or
 //!    a failed try, Again when the tutor had to state it); [`schedule`] each with its
 //!    rating to get the card's next state and due time.
+//! 4. [`forecast`] and [`retention`] for the statistics (`klover review stats`).
 //!
 //! ## Score → rating
 //! The assessor scores a checkpoint in [0, 1]. [`rate`] maps it like the four buttons of
@@ -25,8 +26,10 @@
 //! | ≥ 0.90       | Easy    | recalled fully and at once                |
 
 mod session;
+mod stats;
 
 pub use session::{review_ratings, review_score, session_cards, session_outcomes};
+pub use stats::{FORECAST_DAYS, Retention, forecast, recall_probability, retention};
 
 use chrono::{DateTime, Duration, Utc};
 use fsrs::{FSRS, MemoryState};

@@ -1,0 +1,146 @@
+//! What a flash-card user looks at besides the cards: how many reviews fall due on each
+//! of the coming days (the forecast), and how well the reviews went (retention). Pure, like
+//! the rest of [`crate::review`]: the clock is an argument.
+
+use chrono::{DateTime, Utc};
+use fsrs::{FSRS6_DEFAULT_DECAY, MemoryState, current_retrievability};
+use serde::Serialize;
+
+use super::Card;
+
+/// The forecast's usual span, in days (as Anki's).
+pub const FORECAST_DAYS: usize = 30;
+
+/// Reviews due on each of the `days` days from `now`'s (UTC) date: index 0 is today, with
+/// every overdue card; index `i` the `i`-th day after. Cards due later are not counted.
+pub fn forecast(cards: &[Card], now: DateTime<Utc>, days: usize) -> Vec<usize> {
+    let mut out = vec![0; days];
+    let today = now.date_naive();
+    for card in cards {
+        let day = (card.due.date_naive() - today).num_days().max(0);
+        if let Some(slot) = usize::try_from(day).ok().and_then(|d| out.get_mut(d)) {
+            *slot += 1;
+        }
+    }
+    out
+}
+
+/// The probability that the learner recalls the card's checkpoint at `now`, from its FSRS
+/// memory state (`None` for a card never reviewed).
+pub fn recall_probability(card: &Card, now: DateTime<Utc>) -> Option<f64> {
+    let memory = card.memory?;
+    let since = card.last_review.unwrap_or(now);
+    let days = ((now - since).num_seconds().max(0) as f64 / 86_400.0) as f32;
+    let state = MemoryState {
+        stability: memory.stability.max(0.01) as f32,
+        difficulty: memory.difficulty as f32,
+    };
+    Some(f64::from(current_retrievability(
+        state,
+        days,
+        FSRS6_DEFAULT_DECAY,
+    )))
+}
+
+/// How the learner's reviews went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Retention {
+    /// Cards in all.
+    pub cards: usize,
+    /// Cards reviewed at least once (the rest are new).
+    pub reviewed: usize,
+    /// Reviews done, over all cards.
+    pub reviews: u32,
+    /// Reviews rated Again (forgotten).
+    pub lapses: u32,
+    /// Share of reviews not forgotten, in [0, 1] (`None` before the first review): what
+    /// Anki calls true retention.
+    pub passed: Option<f64>,
+    /// The mean recall probability of the reviewed cards now, in [0, 1] (`None` with none
+    /// reviewed): FSRS's estimate of what the learner would remember if asked today.
+    pub recall_now: Option<f64>,
+}
+
+/// Retention figures over the learner's cards at `now`.
+pub fn retention(cards: &[Card], now: DateTime<Utc>) -> Retention {
+    let reviews: u32 = cards.iter().map(|c| c.reps).sum();
+    let lapses: u32 = cards.iter().map(|c| c.lapses).sum();
+    let recalls: Vec<f64> = cards
+        .iter()
+        .filter_map(|c| recall_probability(c, now))
+        .collect();
+    Retention {
+        cards: cards.len(),
+        reviewed: cards.iter().filter(|c| c.reps > 0).count(),
+        reviews,
+        lapses,
+        passed: (reviews > 0)
+            .then(|| f64::from(reviews.saturating_sub(lapses)) / f64::from(reviews)),
+        recall_now: (!recalls.is_empty())
+            .then(|| recalls.iter().sum::<f64>() / recalls.len() as f64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use chrono::Duration;
+
+    use super::*;
+    use crate::ids::CheckpointId;
+    use crate::review::{CardReason, Rating, new_card, schedule};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    fn card(id: &str, due: DateTime<Utc>) -> Card {
+        let mut c = new_card(CheckpointId::parse(id).unwrap(), CardReason::Aha, due);
+        c.due = due;
+        c
+    }
+
+    #[test]
+    fn the_forecast_counts_cards_per_day_with_overdue_ones_today() {
+        let now = at("2026-02-04T20:00:00Z");
+        let cards = [
+            card("overdue", at("2026-02-01T09:00:00Z")),
+            card("tonight", at("2026-02-04T23:00:00Z")),
+            card("tomorrow", at("2026-02-05T08:00:00Z")),
+            card("in-a-week", at("2026-02-11T08:00:00Z")),
+            card("too-late", at("2026-03-20T08:00:00Z")),
+        ];
+        let days = forecast(&cards, now, FORECAST_DAYS);
+        assert_eq!(days.len(), 30);
+        assert_eq!(&days[..2], &[2, 1]);
+        assert_eq!(days[7], 1);
+        assert_eq!(
+            days.iter().sum::<usize>(),
+            4,
+            "beyond 30 days is not counted"
+        );
+    }
+
+    #[test]
+    fn retention_is_the_share_of_reviews_not_forgotten_and_recall_falls_with_time() {
+        let start = at("2026-02-03T18:00:00Z");
+        let a = card("a", start);
+        let good = schedule(&a, Rating::Good, start).unwrap();
+        let again = schedule(&card("b", start), Rating::Again, start).unwrap();
+        let fresh = card("c", start);
+        let r = retention(&[good.clone(), again, fresh], start + Duration::days(1));
+        assert_eq!((r.cards, r.reviewed, r.reviews, r.lapses), (3, 2, 2, 1));
+        assert_eq!(r.passed, Some(0.5));
+        let soon = recall_probability(&good, start + Duration::days(1)).unwrap();
+        let later = recall_probability(&good, start + Duration::days(30)).unwrap();
+        assert!(soon > later && soon <= 1.0 && later > 0.0, "{soon} {later}");
+        assert_eq!(
+            recall_probability(&a, start),
+            None,
+            "a new card has no memory yet"
+        );
+        let none = retention(&[], start);
+        assert_eq!((none.passed, none.recall_now), (None, None));
+    }
+}
