@@ -172,3 +172,41 @@ async fn a_server_that_wants_a_token_says_so_in_words() {
         "a refused start is a failure"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quit_after_review_done_exits_at_once() {
+    use klover_domain::{CheckpointId, CurriculumId};
+    use klover_store::{CardSource, ReviewCard};
+    let app = spawn_app().await;
+    let local = app.store.create_learner("local").await.unwrap();
+    app.store
+        .upsert_review_card(&ReviewCard {
+            learner: local.id.clone(),
+            curriculum: CurriculumId::parse("async-python").unwrap(),
+            checkpoint: CheckpointId::parse("cpu-task-blocks-loop").unwrap(),
+            memory: None,
+            due_at: chrono::Utc::now() - chrono::Duration::hours(2),
+            last_review_at: None,
+            reps: 0,
+            lapses: 0,
+            source: CardSource::Aha,
+        })
+        .await
+        .unwrap();
+    let server = format!("http://{}", app.addr);
+    let said = in_pty(move || {
+        let (mut p, _dir) = chat(&["--server", &server, "--review"]);
+        p.exp_string("Review: 1 checkpoint due").unwrap();
+        p.exp_string(PROMPT).unwrap();
+        p.send_line(
+            "A CPU-bound task never reaches a wait, so it blocks the single-threaded event \
+             loop: everything else pauses.",
+        )
+        .unwrap();
+        p.exp_string("Review done").unwrap();
+        p.send_line("/quit").unwrap();
+        exits(&mut p)
+    })
+    .await;
+    assert!(said.contains("resume with:"), "{said}");
+}
