@@ -166,6 +166,16 @@ async fn the_session_menu_and_export_dialog_work_in_chromium() -> anyhow::Result
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_learner_continues_where_they_left_off_in_chromium() -> anyhow::Result<()> {
+    let _one_browser = BROWSER.lock().await;
+    install_browser_deps().await?;
+    let app = spawn_app().await;
+    let result = page_tests(&app, "continue.test.mjs", &[]).await;
+    app.stop().await?;
+    result
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_streamed_llm_reply_can_be_stopped_in_chromium() -> anyhow::Result<()> {
     let _one_browser = BROWSER.lock().await;
     install_browser_deps().await?;

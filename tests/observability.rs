@@ -105,6 +105,7 @@ async fn metrics_are_listed_before_the_first_event_and_a_turn_logs_inside_its_sp
         curriculum: "async-python".into(),
         concept: None,
         mode: None,
+        fresh: None,
     }))
     .await
     .unwrap();

@@ -233,3 +233,11 @@ async fn a_concepts_closing_and_the_next_opening_are_two_tutor_turns_with_the_di
     assert_eq!(texts, [opening["text"].as_str().unwrap(), closing_text]);
     app.stop().await.unwrap();
 }
+
+// The fault suite's fresh database per test (this binary uses its PostgreSQL side).
+#[allow(dead_code)]
+#[path = "faults/db.rs"]
+mod db;
+
+#[path = "server_session/continued.rs"]
+mod continued;

@@ -28,7 +28,7 @@ use view::View;
 /// Flags of `klover chat`.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  klover chat\n  klover chat --concept event-loop\n  printf 'Async lets the worker do other things while it waits.\\n' | klover chat\n  klover chat --review"
+    after_help = "Examples:\n  klover chat\n  klover chat --new\n  klover chat --concept event-loop\n  printf 'Async lets the worker do other things while it waits.\\n' | klover chat\n  klover chat --review"
 )]
 pub struct Args {
     /// The server's address: a URL or `host:port` [default: the `bind` setting, as
@@ -41,9 +41,14 @@ pub struct Args {
     /// Curriculum id.
     #[arg(long, default_value = "async-python")]
     pub curriculum: String,
-    /// Concept to start at (default: the first of the path).
+    /// Concept to start at (default: continue where you left off: your unfinished
+    /// concept, else the next unlocked one).
     #[arg(long)]
     pub concept: Option<String>,
+    /// Start from scratch: the first concept (or --concept), nothing carried from your
+    /// earlier sessions.
+    #[arg(long, conflicts_with_all = ["session", "review"])]
+    pub new: bool,
     /// Resume this session instead of starting one.
     #[arg(long)]
     pub session: Option<String>,
@@ -279,6 +284,7 @@ impl Chat {
                 curriculum: self.args.curriculum.clone(),
                 concept: self.args.concept.clone(),
                 mode: self.args.review.then(|| "review".to_owned()),
+                fresh: self.args.new.then_some(true),
             },
         };
         ws.send(Message::text(serde_json::to_string(&hello)?))

@@ -75,6 +75,20 @@ pub async fn spawn_app_with(settings: Settings, voice: TutorVoice) -> TestApp {
     start(settings, voice, dir).await
 }
 
+/// Starts the server with test settings and the offline voice over the database at
+/// `database_url` (PostgreSQL or SQLite) instead of a fresh SQLite file.
+pub async fn spawn_app_on(database_url: &str) -> TestApp {
+    let mut settings = test_settings();
+    settings.database_url = database_url.to_owned();
+    start_on(
+        settings,
+        TutorVoice::Offline,
+        tempfile::tempdir().unwrap(),
+        false,
+    )
+    .await
+}
+
 /// Starts a server again on `addr` over a stopped server's database.
 pub async fn restart_on(addr: SocketAddr, db: KeptDb) -> TestApp {
     let mut settings = test_settings();
@@ -82,17 +96,30 @@ pub async fn restart_on(addr: SocketAddr, db: KeptDb) -> TestApp {
     start(settings, TutorVoice::Offline, db._dir).await
 }
 
-async fn start(mut settings: Settings, voice: TutorVoice, dir: tempfile::TempDir) -> TestApp {
-    settings.database_url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("klover.db").display()
-    );
+async fn start(settings: Settings, voice: TutorVoice, dir: tempfile::TempDir) -> TestApp {
+    start_on(settings, voice, dir, true).await
+}
+
+/// Starts the server; `in_dir`: over the SQLite file `klover.db` in `dir` (else over the
+/// settings' database).
+async fn start_on(
+    mut settings: Settings,
+    voice: TutorVoice,
+    dir: tempfile::TempDir,
+    in_dir: bool,
+) -> TestApp {
+    if in_dir {
+        settings.database_url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("klover.db").display()
+        );
+    }
     let store = Store::connect(&settings.database_url).await.unwrap();
     let catalog = Catalog::load(&settings.curriculum_dir).unwrap();
     let listener = tokio::net::TcpListener::bind(settings.bind).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = AppState::new(settings, store.clone(), catalog, voice);
-    assert!(state.settings.database_url.contains("klover.db"));
+    assert!(!in_dir || state.settings.database_url.contains("klover.db"));
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(klover_server::run(listener, state.clone(), async move {
         let _ = rx.await;

@@ -18,7 +18,8 @@ use crate::state::AppState;
 
 /// `GET /api/curricula`: ids, titles and concept graphs (no checkpoint texts), each
 /// concept with the caller's `mastery`, `mastered` (on their own) and `covered` (mastered,
-/// or closed with checkpoints the tutor had to state).
+/// or closed with checkpoints the tutor had to state), and the caller's
+/// `current_concept` (where a continued session opens).
 pub async fn curricula(
     State(app): State<AppState>,
     who: Identity,
@@ -41,6 +42,11 @@ pub async fn curricula_for(
             continue;
         };
         let model = stored_model(store, learner, &curriculum).await?;
+        let carried = crate::session::carried(store, learner, &curriculum).await?;
+        if carried.last_concept.is_some() {
+            let current = klover_domain::engine::current_concept(&curriculum, &carried);
+            info.current_concept = current.map(|id| id.to_string());
+        }
         for concept in &mut info.concepts {
             if let Some(c) = curriculum
                 .concepts

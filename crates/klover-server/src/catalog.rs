@@ -110,6 +110,11 @@ pub struct CurriculumInfo {
     pub concepts: Vec<ConceptInfo>,
     /// `[prerequisite, concept]` pairs.
     pub edges: Vec<[String; 2]>,
+    /// Where the caller left off: the concept a `start` without a concept opens (their
+    /// unfinished concept, else the next unlocked one); `null` when they have no earlier
+    /// learning session on this curriculum, or have done the whole path (filled in per
+    /// learner by [`crate::api::curricula_for`]).
+    pub current_concept: Option<String>,
 }
 
 /// A concept node of the picker's graph.
@@ -158,5 +163,6 @@ fn describe(c: &Curriculum) -> CurriculumInfo {
             .into_iter()
             .map(|(a, b)| [a.to_string(), b.to_string()])
             .collect(),
+        current_concept: None,
     }
 }

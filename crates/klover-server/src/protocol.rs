@@ -24,12 +24,17 @@ pub enum ClientMessage {
     Start {
         /// Curriculum id.
         curriculum: String,
-        /// Concept to start at; the first unlocked one if absent.
+        /// Concept to start at; if absent, the learner's current concept (continue where
+        /// they left off: the unfinished one, else the next unlocked one).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         concept: Option<String>,
         /// `learn` (default) or `review`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         mode: Option<String>,
+        /// `true`: start from scratch (the first concept, or `concept`, from the prior),
+        /// nothing carried from earlier sessions.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fresh: Option<bool>,
     },
     /// Reattach to a session and receive every event with `seq > last_seq`.
     Resume {

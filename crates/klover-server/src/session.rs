@@ -4,9 +4,11 @@
 
 use std::sync::Arc;
 
-use klover_domain::engine::{self, Opening, SessionState};
+use klover_domain::Curriculum;
+use klover_domain::engine::{self, Carried, Opening, SessionState, StartFrom};
 use klover_domain::ids::ConceptId;
-use klover_store::{NewSession, SessionKind};
+use klover_domain::learner::{CheckpointKnowledge, MisconceptionState};
+use klover_store::{LearnerId, NewSession, SessionKind, Store};
 
 use crate::auth::Identity;
 use crate::error::Error;
@@ -17,14 +19,32 @@ use crate::state::AppState;
 use crate::turn::{Closing, Tail, mode_name, save_state, speak_offline};
 use crate::voice::TutorVoice;
 
-/// Creates a session in the store and in memory; call [`open`] once a socket listens.
+/// What a `start` asks for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Start<'a> {
+    /// The concept to open; `None` continues where the learner left off.
+    pub concept: Option<&'a str>,
+    /// A review session (of the learner's due cards) instead of learning.
+    pub review: bool,
+    /// Nothing carried from earlier sessions: the prior, from the first concept (or
+    /// `concept`).
+    pub fresh: bool,
+}
+
+/// Creates a session in the store and in memory; call [`open`] once a socket listens. A
+/// learning session starts from what the learner has shown in earlier sessions on the
+/// curriculum ([`carried`]), unless it is `fresh`.
 pub async fn create(
     app: &AppState,
     who: &Identity,
     curriculum: &str,
-    concept: Option<&str>,
-    review: bool,
+    start: Start<'_>,
 ) -> Result<(Arc<LiveSession>, Opening), Error> {
+    let Start {
+        concept,
+        review,
+        fresh,
+    } = start;
     let curr = app
         .catalog
         .get(curriculum)
@@ -46,7 +66,19 @@ pub async fn create(
         }
         engine::start_review(&curr, &due)?
     } else {
-        engine::start(&curr, concept.as_ref())?
+        let (carried, from) = match (concept, fresh) {
+            (Some(id), true) => (Carried::default(), StartFrom::Concept(id)),
+            (None, true) => (Carried::default(), StartFrom::Fresh),
+            (Some(id), false) => (
+                carried(&app.store, &who.learner, &curr).await?,
+                StartFrom::Concept(id),
+            ),
+            (None, false) => (
+                carried(&app.store, &who.learner, &curr).await?,
+                StartFrom::Continue,
+            ),
+        };
+        engine::start_from(&curr, &carried, &from)?
     };
     let mode = match app.voice {
         TutorVoice::Offline => klover_store::Mode::Offline,
@@ -81,6 +113,52 @@ pub async fn create(
         slot,
     );
     Ok((app.hub.attach(Arc::new(live)), opening))
+}
+
+/// What `learner` carries into a new learning session on `curr`: the store's model across
+/// their sessions (mastery per checkpoint, which the tutor had to state, misconceptions
+/// still open) and the concept their latest learning session was at. A review session
+/// carries nothing: it re-probes its cards from the prior.
+pub async fn carried(
+    store: &Store,
+    learner: &LearnerId,
+    curr: &Curriculum,
+) -> Result<Carried, Error> {
+    let rows = store.learner_model(learner, &curr.id).await?;
+    let mut carried = Carried::default();
+    for row in rows.mastery {
+        if curr.checkpoint(&row.checkpoint).is_none() {
+            continue; // from an older version of the curriculum
+        }
+        if row.stated_by_tutor {
+            carried.stated.insert(row.checkpoint.clone());
+        }
+        let knowledge = CheckpointKnowledge {
+            p_known: row.mastery.clamp(0.0, 1.0),
+            evidence: None,
+            stated_by_tutor: false,
+        };
+        carried
+            .learner
+            .checkpoints
+            .insert(row.checkpoint, knowledge);
+    }
+    for row in rows.misconceptions.into_iter().filter(|m| m.active) {
+        let open = MisconceptionState {
+            active: true,
+            evidence: None,
+            corrected_by_tutor: false,
+        };
+        carried
+            .learner
+            .misconceptions
+            .insert(row.misconception, open);
+    }
+    carried.last_concept = (store.list_sessions(learner).await?.into_iter())
+        .filter(|s| s.curriculum == curr.id && s.kind == SessionKind::Learn)
+        .max_by_key(|s| s.updated_at)
+        .map(|s| s.current_concept);
+    Ok(carried)
 }
 
 /// Emits a new session's first events: `session`, the opening question, `progress`.

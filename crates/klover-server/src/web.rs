@@ -55,6 +55,7 @@ static ASSETS: &[Asset] = &[
     asset!("js/session.js", JS_TYPE),
     asset!("js/storage.js", JS_TYPE),
     asset!("js/transcript.js", JS_TYPE),
+    asset!("js/welcome.js", JS_TYPE),
 ];
 
 const INDEX_HTML: &str = include_str!("../web/index.html");

@@ -6,6 +6,7 @@
 //! offline path does both in [`offline_turn`].
 
 mod apply;
+mod carry;
 mod dialogue;
 mod elsewhere;
 mod progress;
@@ -13,6 +14,7 @@ mod questions;
 pub mod replay;
 mod transition;
 
+pub use carry::{Carried, StartFrom, completed, current_concept, start_from};
 pub use progress::{CheckpointProgress, Progress, concept_progress, progress};
 
 use std::collections::BTreeSet;

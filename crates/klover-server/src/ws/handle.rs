@@ -155,9 +155,17 @@ impl Conn {
                 curriculum,
                 concept,
                 mode,
+                fresh,
             } => {
-                self.start(&who, &curriculum, concept.as_deref(), mode.as_deref())
-                    .await
+                let fresh = fresh.unwrap_or(false);
+                self.start(
+                    &who,
+                    &curriculum,
+                    concept.as_deref(),
+                    mode.as_deref(),
+                    fresh,
+                )
+                .await
             }
             ClientMessage::Resume {
                 session_id,
@@ -236,6 +244,7 @@ impl Conn {
         curriculum: &str,
         concept: Option<&str>,
         mode: Option<&str>,
+        fresh: bool,
     ) -> Result<Result<(), Exit>, Error> {
         let review = match mode {
             None | Some("learn") => false,
@@ -246,7 +255,12 @@ impl Conn {
                 )));
             }
         };
-        let (live, opening) = session::create(&self.app, who, curriculum, concept, review).await?;
+        let start = session::Start {
+            concept,
+            review,
+            fresh,
+        };
+        let (live, opening) = session::create(&self.app, who, curriculum, start).await?;
         self.attach(live.clone());
         session::open(&self.app, &live, opening).await?;
         Ok(Ok(()))

@@ -68,6 +68,8 @@ export async function fetchCurricula() {
       };
     }),
     edges: listOf(c.edges ?? c.graph?.edges, 'edges'),
+    // Where the learner left off (a `start` without a concept continues there), if anywhere.
+    current_concept: c.current_concept ? String(c.current_concept) : null,
   }));
 }
 

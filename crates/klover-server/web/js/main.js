@@ -12,6 +12,7 @@ import { fetchCurricula, fetchSessions, fetchReviewDue, downloadExport, isLocalH
 import { setupExport } from './export.js';
 import { renderSessions } from './sessions.js';
 import { renderReview, whenLabel } from './review.js';
+import { renderWelcomeActions } from './welcome.js';
 import { bulbIcon } from './icons.js';
 import { setupTabs, connectionPill, toast, setupComposer, askToken } from './chrome.js';
 import { tabStore } from './storage.js';
@@ -242,12 +243,19 @@ function drawGraph() {
 }
 
 function drawWelcomeActions(cur, statuses) {
-  const box = clear(byId('welcome-actions'));
-  const next = cur?.concepts.find((c) => statuses.get(c.id) === 'available');
-  if (next) {
-    box.append(h('button', { type: 'button', class: 'primary', id: 'welcome-start', onclick: () => startConcept(next) }, `Start with “${next.title}”`));
-    box.append(h('button', { type: 'button', class: 'link', onclick: () => showView('concepts'), text: 'or choose on the graph' }));
-  }
+  renderWelcomeActions(byId('welcome-actions'), {
+    curriculum: cur, statuses, onContinue: () => continueCurriculum(cur), onStart: startConcept, onGraph: () => showView('concepts'),
+  });
+}
+
+/** Starts a session where the learner left off (a `start` without a concept). */
+function continueCurriculum(cur) {
+  app.curriculumId = cur.id;
+  app.selected = cur.current_concept;
+  session.start(cur.id, null);
+  showView('chat');
+  refreshChrome();
+  app.focusOnSession = true;
 }
 
 /** Starts a review session on the due cards of a curriculum (the first one if not given). */
