@@ -343,3 +343,44 @@ async fn the_export_footer_says_hours_for_a_review_due_later_today_on_a_visited_
     assert!(!md.contains("Review due now."), "{md}");
     app.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn review_stats_give_retention_and_a_thirty_day_forecast() {
+    let app = spawn_app().await;
+    let learner = local(&app).await;
+    let now = Utc::now();
+    card(
+        &app,
+        &learner,
+        "cpu-task-blocks-loop",
+        now - Duration::hours(1),
+    )
+    .await;
+    card(
+        &app,
+        &learner,
+        "loop-runs-one-task",
+        now + Duration::days(3),
+    )
+    .await;
+    card(&app, &learner, "gil-one-thread", now + Duration::days(45)).await;
+    let stats = get_json(&app, "/api/review/stats", None).await;
+    assert_eq!(stats["cards"], 3);
+    assert_eq!(stats["reviews"], 0);
+    assert_eq!(stats["passed"], Value::Null, "no review yet");
+    let forecast: Vec<u64> = stats["forecast"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .collect();
+    assert_eq!(forecast.len(), 30);
+    assert_eq!(forecast[0], 1, "the overdue card is today's");
+    assert_eq!(forecast[3], 1);
+    assert_eq!(
+        forecast.iter().sum::<u64>(),
+        2,
+        "45 days out is beyond the forecast"
+    );
+    app.stop().await.unwrap();
+}

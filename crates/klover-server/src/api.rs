@@ -1,6 +1,7 @@
 //! The learner-scoped JSON views the web client builds its pages from: the curricula with
 //! the caller's mastery and coverage per concept (`GET /api/curricula`) and the caller's review cards due
-//! now (`GET /api/review/due`). Checkpoint statements are never included.
+//! now (`GET /api/review/due`) and review statistics (`GET /api/review/stats`). Checkpoint
+//! statements are never included.
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -8,6 +9,7 @@ use chrono::{DateTime, Utc};
 use klover_domain::Curriculum;
 use klover_domain::curriculum::Concept;
 use klover_domain::learner::{BktParams, CheckpointKnowledge, LearnerModel};
+use klover_domain::review;
 use klover_store::{LearnerId, ReviewCard, Store};
 use serde::{Deserialize, Serialize};
 
@@ -191,4 +193,34 @@ pub fn due_review(
         due: due.into_iter().map(|(_, c)| c).collect(),
         next_due_at: next.map(|t| t.to_rfc3339()),
     }
+}
+
+/// `GET /api/review/stats`: the caller's retention figures and how many reviews fall due
+/// on each of the next 30 days (`klover review stats` prints the same).
+#[derive(Debug, Serialize)]
+pub struct ReviewStats {
+    /// Retention over all the caller's cards.
+    #[serde(flatten)]
+    pub retention: review::Retention,
+    /// Reviews due per day: index 0 is today (with the overdue ones), then each next day.
+    pub forecast: Vec<usize>,
+}
+
+/// `GET /api/review/stats`.
+pub async fn review_stats(
+    State(app): State<AppState>,
+    who: Identity,
+) -> Result<Json<ReviewStats>, Error> {
+    let cards: Vec<review::Card> = app
+        .store
+        .review_cards(&who.learner)
+        .await?
+        .iter()
+        .map(crate::review::from_row)
+        .collect();
+    let now = Utc::now();
+    Ok(Json(ReviewStats {
+        retention: review::retention(&cards, now),
+        forecast: review::forecast(&cards, now, review::FORECAST_DAYS),
+    }))
 }

@@ -32,6 +32,7 @@ pub fn router(app: AppState) -> Router {
         .route("/ws", get(ws::upgrade))
         .route("/api/curricula", get(api::curricula))
         .route("/api/review/due", get(api::review_due))
+        .route("/api/review/stats", get(api::review_stats))
         .route("/api/sessions", get(http::sessions))
         .route("/api/sessions/{id}/export", get(http::export))
         .with_state(app);

@@ -24,6 +24,7 @@ test('a due card shows "Review due: 1" and a review session re-probes it', inBro
   await entry.waitFor();
   assert.equal((await entry.innerText()).trim(), 'Review due: 1');
   assert.match(await page.locator('#review-status').innerText(), /^1 checkpoint to explain again/);
+  assert.equal(await page.locator('#review-stats').innerText(), '1 review in the next 30 days', 'no retention before a review');
   assert.equal(await page.locator('#tab-review').textContent(), '1 due for review', 'the Concepts tab carries the count');
   assert.equal((await page.locator('#welcome-review').innerText()).trim(), 'Review due: 1');
   const heard = await page.locator('#live').innerText();
@@ -72,6 +73,8 @@ test('a due card shows "Review due: 1" and a review session re-probes it', inBro
   await page.locator('#review-status', { hasText: 'Nothing due for review.' }).waitFor({ state: 'attached' });
   assert.match(await page.locator('#review-next').textContent(), /^Next review (today|tomorrow|\w{3}, \w{3} \d+) at /);
   assert.equal(await page.locator('#tab-review').isVisible(), false, 'no count once nothing is due');
+  await page.locator('#review-stats', { hasText: 'Retention 100 % of 1 review' }).waitFor({ state: 'attached' });
+  assert.match(await page.locator('#review-stats').textContent(), /^Retention 100 % of 1 review · 1 review in the next 30 days$/);
   assert.equal(await page.locator('#welcome-review').count(), 0);
   // The review is over: its own ending, the count, and a closed message box that says why.
   await page.locator('#ended-note').waitFor();

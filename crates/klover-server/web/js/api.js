@@ -129,3 +129,12 @@ export async function downloadExport(sessionId, options) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
   return filename;
 }
+
+/**
+ * The caller's review statistics: `{cards, reviewed, reviews, lapses, passed, recall_now,
+ * forecast: [reviews due today, tomorrow, … 30 days]}` (`passed`, `recall_now` in [0, 1]
+ * or null).
+ */
+export async function fetchReviewStats() {
+  return json('/api/review/stats');
+}

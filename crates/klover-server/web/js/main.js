@@ -8,7 +8,7 @@ import { TranscriptView } from './transcript.js';
 import { renderGraph, renderConceptCard, conceptStatuses } from './graph.js';
 import { renderProgress, renderAhas } from './progress.js';
 import { Announcer } from './announce.js';
-import { fetchCurricula, fetchSessions, fetchReviewDue, downloadExport, isLocalHost, Unauthorized } from './api.js';
+import { fetchCurricula, fetchSessions, fetchReviewDue, fetchReviewStats, downloadExport, isLocalHost, Unauthorized } from './api.js';
 import { setupExport } from './export.js';
 import { renderSessions } from './sessions.js';
 import { renderReview, whenLabel } from './review.js';
@@ -276,6 +276,7 @@ function drawReview() {
     titleOf: (id) => app.curricula.find((c) => c.id === id)?.title ?? id,
     onStart: startReview,
     busy: Boolean(session.pendingStart),
+    stats: app.stats,
     // During a review its own cards are still due: no "Review due" for what is under way.
     reviewing: session.mode === 'review' && Boolean(session.id || session.pendingStart) && !session.ended,
   });
@@ -291,6 +292,7 @@ async function loadReviewDue() {
   }
   const before = app.due?.count;
   app.due = due;
+  app.stats = await fetchReviewStats().catch(() => null); // an older server has none
   drawReview();
   if (due.count > 0 && due.count !== before) {
     announcer.say(`Review due: ${due.count} ${due.count === 1 ? 'checkpoint' : 'checkpoints'} to explain again.`);

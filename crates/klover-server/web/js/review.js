@@ -35,12 +35,32 @@ export function whenLabel(iso, now = new Date()) {
   return `${when.toLocaleDateString([], { weekday: 'short', month: 'short', day: 'numeric' })} at ${time}`;
 }
 
+/** `Retention 75 % of 4 reviews · 2 reviews in the next 30 days` (empty without cards). */
+export function statsLine(stats) {
+  if (!stats || !Number(stats.cards)) return '';
+  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const parts = [];
+  if (stats.passed !== null && stats.passed !== undefined) {
+    parts.push(`Retention ${Math.round(Number(stats.passed) * 100)} % of ${plural(Number(stats.reviews), 'review')}`);
+  }
+  const ahead = (stats.forecast ?? []).reduce((a, b) => a + Number(b), 0);
+  parts.push(`${plural(ahead, 'review')} in the next ${(stats.forecast ?? []).length || 30} days`);
+  return parts.join(' · ');
+}
+
 /**
  * Draws the entry. `due` is `fetchReviewDue()`'s answer (null before it came);
  * `onStart(curriculumId)` starts a review session; `reviewing` is true while one is under
- * way (then it says so instead of offering the same cards again).
+ * way (then it says so instead of offering the same cards again); `stats` is
+ * `fetchReviewStats()`'s answer, shown as one line under the entry.
  */
-export function renderReview({ card, welcome, tabBadge }, { due, titleOf, onStart, busy, reviewing = false }) {
+export function renderReview(places, options) {
+  drawEntry(places, options);
+  const line = options.reviewing ? '' : statsLine(options.stats);
+  if (line) places.card.querySelector('.review-body').append(h('p', { class: 'muted small', id: 'review-stats', text: line }));
+}
+
+function drawEntry({ card, welcome, tabBadge }, { due, titleOf, onStart, busy, reviewing = false }) {
   if (reviewing) {
     // The cards being reviewed are still due until each is rated: offering them again as
     // "Review due" would start the same review twice.
