@@ -207,3 +207,28 @@ async fn klover_chat_uses_its_token_and_says_so_when_the_token_is_wrong() {
     assert_eq!(app.store.list_sessions(&ada).await.unwrap().len(), 1);
     app.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn klover_chat_continues_where_the_learner_left_off_and_new_starts_from_scratch() {
+    let app = spawn_app().await;
+    let server = format!("http://{}", app.addr);
+    let lines: Vec<String> = support::seed_lines().into_iter().take(3).collect();
+    let (ok, out, err) = chat(&server, &(lines.join("\n") + "\n"), &[]).await;
+    assert!(
+        ok && out.contains("(io-vs-cpu)"),
+        "stdout:\n{out}\nstderr:\n{err}"
+    );
+
+    // The next day: the second concept, not "The basics" again.
+    let (ok, out, err) = chat(&server, "", &[]).await;
+    assert!(ok, "stdout:\n{out}\nstderr:\n{err}");
+    let heading = out.lines().next().unwrap_or_default();
+    assert!(heading.ends_with("— I/O-bound vs CPU-bound"), "{out}");
+
+    // `--new`: from scratch, the first concept.
+    let (ok, out, err) = chat(&server, "", &["--new"]).await;
+    assert!(ok, "stdout:\n{out}\nstderr:\n{err}");
+    let heading = out.lines().next().unwrap_or_default();
+    assert!(heading.ends_with("— The basics"), "{out}");
+    app.stop().await.unwrap();
+}
