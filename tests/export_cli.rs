@@ -421,3 +421,30 @@ async fn review_stats_shows_retention_and_a_thirty_day_forecast() {
     assert_eq!(lines[3], "Next 30 days: 2 reviews");
     assert_eq!(lines.len(), 6, "{text}");
 }
+
+#[tokio::test]
+async fn review_reset_makes_a_card_new_and_due_now() {
+    let f = fixture().await;
+    let out = stdout(&klover(
+        &[
+            "review",
+            "reset",
+            "cpu-task-blocks-loop",
+            "--learner",
+            LEARNER,
+        ],
+        &f.url,
+    ));
+    assert_eq!(out, "reset `cpu-task-blocks-loop`: a new card, due now\n");
+    let list = stdout(&klover(&["review", "list", "--learner", LEARNER], &f.url));
+    assert!(
+        list.starts_with("ada-lovelace: 1 review card, 1 due now\n"),
+        "{list}"
+    );
+    let out = klover(
+        &["review", "reset", "no-such", "--learner", LEARNER],
+        &f.url,
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no review card on `no-such`"));
+}

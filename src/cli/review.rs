@@ -24,6 +24,16 @@ pub enum Command {
     /// retention (reviews passed, FSRS's predicted recall today).
     #[command(after_help = "Examples:\n  klover review stats\n  klover review stats --learner ada")]
     Stats(Which),
+    /// Forget a card's review history: it becomes new again, due now (FSRS starts over).
+    #[command(
+        after_help = "Examples:\n  klover review reset cpu-task-blocks-loop\n  klover review reset loop-runs-one-task --learner ada"
+    )]
+    Reset {
+        /// The card's checkpoint id (`klover review list` names each card's checkpoint).
+        checkpoint: String,
+        #[command(flatten)]
+        which: Which,
+    },
 }
 
 /// Whose cards, in which database.
@@ -43,9 +53,10 @@ pub struct Which {
 
 /// Runs `klover review ...`.
 pub async fn run(command: Command, global: &Global) -> anyhow::Result<ExitCode> {
-    let (stats, which) = match command {
-        Command::List(which) => (false, which),
-        Command::Stats(which) => (true, which),
+    let (stats, which, reset) = match command {
+        Command::List(which) => (false, which, None),
+        Command::Stats(which) => (true, which, None),
+        Command::Reset { checkpoint, which } => (false, which, Some(checkpoint)),
     };
     let Which {
         learner,
@@ -62,6 +73,11 @@ pub async fn run(command: Command, global: &Global) -> anyhow::Result<ExitCode> 
     let name = learner.unwrap_or_else(|| klover_server::auth::LOCAL_LEARNER.to_owned());
     let store = super::config::open_store(&loaded).await?;
     let cards = match store.find_learner_by_name(&name).await {
+        Ok(Some(who)) if reset.is_some() => {
+            let done = reset_card(&store, &who.id, reset.as_deref().unwrap_or_default()).await;
+            store.close().await;
+            return done;
+        }
         Ok(Some(who)) => store.review_cards(&who.id).await,
         Ok(None) => {
             store.close().await;
@@ -93,6 +109,33 @@ pub async fn run(command: Command, global: &Global) -> anyhow::Result<ExitCode> 
     };
     let text = render_list(&name, &cards, Utc::now(), &title);
     std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `klover review reset`: the learner's card on that checkpoint starts over (new, due now).
+async fn reset_card(
+    store: &klover_store::Store,
+    learner: &klover_store::LearnerId,
+    checkpoint: &str,
+) -> anyhow::Result<ExitCode> {
+    let cards = store.review_cards(learner).await?;
+    let Some(card) = cards.iter().find(|c| c.checkpoint.as_str() == checkpoint) else {
+        eprintln!("no review card on `{checkpoint}`: `klover review list` shows the cards");
+        return Ok(ExitCode::FAILURE);
+    };
+    let fresh = ReviewCard {
+        memory: None,
+        due_at: Utc::now(),
+        last_review_at: None,
+        reps: 0,
+        lapses: 0,
+        ..card.clone()
+    };
+    store.upsert_review_card(&fresh).await?;
+    writeln!(
+        std::io::stdout().lock(),
+        "reset `{checkpoint}`: a new card, due now"
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
