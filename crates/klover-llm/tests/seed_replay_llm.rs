@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use klover_domain::assess::{Assessor, COVERED};
 use klover_domain::engine::{self, TurnOutcome};
-use klover_domain::prompt::{Persona, Speaker, TranscriptTurn, VoiceContext};
+use klover_domain::prompt::{Persona, Speaker, TranscriptTurn, VoiceContext, voice_messages};
 use klover_domain::{CheckpointId, ConceptId, Curriculum};
 use klover_fake_llm::{FakeLlm, RecordedRequest, Reply};
 use klover_llm::{LlmJudge, Voice};
@@ -167,6 +167,9 @@ fn script_lines(script: &str) -> Vec<String> {
 struct LlmTurn {
     outcome: TurnOutcome,
     tutor: String,
+    /// Whether the voice prompt for the rubric's plan alone is the one the merged verdict
+    /// gives: the server's speculative voice would then be released (else cancelled).
+    speculation_kept: bool,
 }
 
 /// Replays a script like `klover replay`, with the LLM judge and voice.
@@ -199,12 +202,25 @@ async fn llm_replay(
         }
         let last_tutor = transcript.last().map(|t| t.text.clone());
         let req = engine::assess_request(c, &state, line, last_tutor.as_deref()).unwrap();
+        let mut guess = state.clone();
+        let rubric = klover_domain::assess::RubricAssessor::new().assess_now(req);
+        let implied = engine::learner_turn(c, &mut guess, line, rubric);
         let assessment = judge.assess(req).await;
         let outcome = engine::learner_turn(c, &mut state, line, assessment);
         transcript.push(TranscriptTurn {
             speaker: Speaker::Learner,
             text: line.to_string(),
         });
+        let guessed = voice_messages(&VoiceContext {
+            persona: &persona,
+            curriculum: c,
+            plan: &implied.plan,
+            learner: &guess.learner,
+            transcript: &transcript,
+            draft: Some(&implied.offline_text),
+            budget_tokens: 1500,
+        })
+        .unwrap();
         let ctx = VoiceContext {
             persona: &persona,
             curriculum: c,
@@ -214,6 +230,7 @@ async fn llm_replay(
             draft: Some(&outcome.offline_text),
             budget_tokens: 1500,
         };
+        let speculation_kept = voice_messages(&ctx).unwrap() == guessed;
         let (tx, mut rx) = mpsc::channel(256);
         let reply = voice
             .speak(&ctx, tx, CancellationToken::new())
@@ -231,6 +248,7 @@ async fn llm_replay(
         turns.push(LlmTurn {
             outcome,
             tutor: reply.text,
+            speculation_kept,
         });
     }
     (turns, state)
@@ -270,6 +288,15 @@ async fn the_seed_in_llm_mode_credits_what_the_judge_found_and_lands_the_seeds_a
     let (fake, judge, voice) = setup(seed_verdicts(&lines)).await;
     let (turns, _) = llm_replay(&c, &script, &judge, &voice).await;
     assert_eq!(turns.len(), 11);
+    // docs/benchmarks.md ("Speculative voice") reports this line.
+    let kept: Vec<usize> = (0..turns.len())
+        .filter(|&i| turns[i].speculation_kept)
+        .collect();
+    eprintln!(
+        "speculation: the rubric's plan gave the judge's prompt on {} of {} seed lines (lines {kept:?}, from 0)",
+        kept.len(),
+        turns.len()
+    );
 
     assert_eq!(
         covered(&turns[0]),
@@ -361,6 +388,15 @@ async fn a_paraphrase_only_the_judge_understands_reaches_the_learner_model_as_an
     let (_fake, judge, voice) = setup(verdicts).await;
     let (turns, state) = llm_replay(&c, &script, &judge, &voice).await;
     assert_eq!(covered(&turns[2]), ["io-leaves-cpu-idle"]);
+    assert!(
+        !turns[2].speculation_kept,
+        "the judge's credit changes the plan: the speculative voice is cancelled"
+    );
+    let kept = turns.iter().filter(|t| t.speculation_kept).count();
+    eprintln!(
+        "speculation (paraphrase): the rubric's plan gave the judge's prompt on {kept} of {} lines",
+        turns.len()
+    );
     let a = turns[2]
         .outcome
         .aha
