@@ -21,6 +21,10 @@
 //! `error` frames, `tutor_done` frames whose status is not `complete`, closed sockets, and
 //! learners still running at `--timeout-secs` (the whole run stops by then).
 //!
+//! `--table` prints issue 17's table instead (docs/benchmarks.md): the disk's commit rate,
+//! then offline and LLM runs with turns/s, latency, time to first token, commits and CPU
+//! per turn. `--rubric-judge` makes the fake judge's verdict unusable (the rubric decides).
+//!
 //! `--nodelay` serves `klover_server::router` directly on sockets with `TCP_NODELAY`
 //! (what `klover_server::run` does not set), to measure what Nagle's algorithm costs.
 
@@ -67,6 +71,10 @@ struct Args {
     database_url: Option<String>,
     timeout_secs: u64,
     nodelay: bool,
+    /// The fake judge's verdict is unusable: the rubric's plan stands (the judge agrees).
+    rubric_judge: bool,
+    /// Print the issue-17 table (several runs) instead of one run.
+    table: bool,
 }
 
 fn parse_args() -> Args {
@@ -79,6 +87,8 @@ fn parse_args() -> Args {
         database_url: None,
         timeout_secs: 300,
         nodelay: false,
+        rubric_judge: false,
+        table: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -88,13 +98,16 @@ fn parse_args() -> Args {
             "--messages" => a.messages = value().parse().expect("--messages M"),
             "--llm" => a.llm = true,
             "--nodelay" => a.nodelay = true,
+            "--rubric-judge" => a.rubric_judge = true,
+            "--table" => a.table = true,
             "--first-token-ms" => a.first_token_ms = value().parse().expect("--first-token-ms"),
             "--chunk-ms" => a.chunk_ms = value().parse().expect("--chunk-ms"),
             "--database-url" => a.database_url = Some(value()),
             "--timeout-secs" => a.timeout_secs = value().parse().expect("--timeout-secs"),
             _ => panic!(
                 "unknown flag {flag}; flags: --learners N --messages M --llm \
-                 --first-token-ms MS --chunk-ms MS --database-url URL --timeout-secs S --nodelay"
+                 --first-token-ms MS --chunk-ms MS --database-url URL --timeout-secs S --nodelay \
+                 --rubric-judge --table"
             ),
         }
     }
@@ -129,15 +142,19 @@ struct Outcome {
     started: bool,
     start_latency: Option<Duration>,
     latencies: Vec<Duration>,
+    /// From sending a message to its first `tutor_delta`.
+    ttfts: Vec<Duration>,
     errors: Vec<String>,
 }
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// Reads frames until a `progress`; returns when `tutor_done` arrived (if it did).
-async fn read_turn(ws: &mut Ws, out: &mut Outcome) -> Option<Instant> {
+/// Reads frames until a `progress`; returns when `tutor_done` arrived (if it did), and
+/// records when the first `tutor_delta` arrived.
+async fn read_turn(ws: &mut Ws, out: &mut Outcome, sent: Instant) -> Option<Instant> {
     let mut done_at = None;
+    let mut first = true;
     loop {
         let frame = match ws.next().await {
             Some(Ok(Message::Text(t))) => t,
@@ -157,6 +174,7 @@ async fn read_turn(ws: &mut Ws, out: &mut Outcome) -> Option<Instant> {
         };
         let v: serde_json::Value = serde_json::from_str(&frame).unwrap();
         match v["type"].as_str().unwrap_or("") {
+            "tutor_delta" if std::mem::take(&mut first) => out.ttfts.push(sent.elapsed()),
             "tutor_done" => {
                 done_at = Some(Instant::now());
                 if v["status"] != "complete" {
@@ -189,10 +207,11 @@ async fn learner(url: String, id: usize, messages: usize, go: Arc<Barrier>) -> O
             let t0 = Instant::now();
             let start = r#"{"type":"start","curriculum":"async-python"}"#;
             ws.send(Message::text(start)).await.unwrap();
-            if let Some(done) = read_turn(&mut ws, &mut out).await {
+            if let Some(done) = read_turn(&mut ws, &mut out, t0).await {
                 out.started = true;
                 out.start_latency = Some(done - t0);
             }
+            out.ttfts.clear();
             Some(ws)
         }
         None => None,
@@ -210,7 +229,7 @@ async fn learner(url: String, id: usize, messages: usize, go: Arc<Barrier>) -> O
             out.errors.push(format!("send: {e}"));
             break;
         }
-        match read_turn(ws, &mut out).await {
+        match read_turn(ws, &mut out, t0).await {
             Some(done) => out.latencies.push(done - t0),
             None => break,
         }
@@ -231,15 +250,20 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-async fn start_fake_llm(first_token: Duration, chunk: Duration) -> FakeLlm {
+async fn start_fake_llm(first_token: Duration, chunk: Duration, rubric_judge: bool) -> FakeLlm {
     let fake = FakeLlm::start().await;
+    let verdict = if rubric_judge {
+        "not a verdict"
+    } else {
+        VERDICT
+    };
     fake.set_responder(move |req| {
         if req.is_stream() {
             Reply::text(LLM_REPLY)
                 .first_token_after(first_token)
                 .chunk_interval(chunk)
         } else {
-            Reply::text(VERDICT).first_token_after(first_token)
+            Reply::text(verdict).first_token_after(first_token)
         }
     });
     fake
@@ -249,7 +273,11 @@ async fn start_server(
     args: &Args,
     fake: Option<&FakeLlm>,
     db_dir: &std::path::Path,
-) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    klover_store::Store,
+) {
     let database_url = args
         .database_url
         .clone()
@@ -278,7 +306,7 @@ async fn start_server(
     let catalog = klover_server::Catalog::load(&settings.curriculum_dir).unwrap();
     let listener = tokio::net::TcpListener::bind(settings.bind).await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = klover_server::AppState::new(settings, store, catalog, voice);
+    let app = klover_server::AppState::new(settings, store.clone(), catalog, voice);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async {
         let _ = stopped.await;
@@ -299,26 +327,41 @@ async fn start_server(
             }
         });
     }
-    (addr, stop)
+    (addr, stop, store)
 }
 
-#[tokio::main]
-async fn main() {
-    let args = parse_args();
-    let fds = raise_fd_limit();
-    assert!(
-        fds as usize > 2 * args.learners + 100,
-        "fd soft limit {fds} is too low for {} learners",
-        args.learners
-    );
+/// What one run measured.
+struct Measured {
+    wall: Duration,
+    outcomes: Vec<Outcome>,
+    /// Write transactions (commits) the store ran during the turns.
+    commits: u64,
+    /// CPU time of this process (server, clients and fake model) during the turns.
+    cpu: Duration,
+}
+
+/// User + system CPU time of this process so far (`/proc/self/stat`, 100 ticks a second).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or_default();
+    let f: Vec<u64> = after
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+async fn run_once(args: &Args) -> Option<Measured> {
     let db_dir = tempfile::tempdir().unwrap();
     let fake = if args.llm {
         let first = Duration::from_millis(args.first_token_ms);
-        Some(start_fake_llm(first, Duration::from_millis(args.chunk_ms)).await)
+        let chunk = Duration::from_millis(args.chunk_ms);
+        Some(start_fake_llm(first, chunk, args.rubric_judge).await)
     } else {
         None
     };
-    let (addr, stop) = start_server(&args, fake.as_ref(), db_dir.path()).await;
+    let (addr, stop, store) = start_server(args, fake.as_ref(), db_dir.path()).await;
     let url = format!("ws://{addr}/ws");
     let go = Arc::new(Barrier::new(args.learners + 1));
     let tasks: Vec<_> = (0..args.learners)
@@ -327,26 +370,156 @@ async fn main() {
     let deadline = Duration::from_secs(args.timeout_secs);
     let run = async {
         go.wait().await;
-        let t0 = Instant::now();
+        let (t0, c0, w0) = (Instant::now(), cpu_time(), store.write_transactions());
         let mut outcomes = Vec::new();
         for t in tasks {
             outcomes.push(t.await.unwrap());
         }
-        (t0.elapsed(), outcomes)
+        Measured {
+            wall: t0.elapsed(),
+            outcomes,
+            commits: store.write_transactions() - w0,
+            cpu: cpu_time().saturating_sub(c0),
+        }
     };
-    let Ok((wall, outcomes)) = tokio::time::timeout(deadline, run).await else {
-        println!("TIMEOUT: the run did not finish in {deadline:?}; nothing measured");
-        let _ = stop.send(());
-        std::process::exit(2);
-    };
-    report(&args, wall, &outcomes);
+    let measured = tokio::time::timeout(deadline, run).await.ok();
     let _ = stop.send(());
     tokio::time::sleep(Duration::from_millis(200)).await;
+    store.close().await;
+    measured
 }
 
-fn report(args: &Args, wall: Duration, outcomes: &[Outcome]) {
+#[tokio::main]
+async fn main() {
+    let args = parse_args();
+    let fds = raise_fd_limit();
+    assert!(
+        fds as usize > 2 * args.learners.max(200) + 100,
+        "fd soft limit {fds} is too low for {} learners",
+        args.learners
+    );
+    if args.table {
+        return table(&args).await;
+    }
+    let Some(m) = run_once(&args).await else {
+        println!(
+            "TIMEOUT: the run did not finish in {} s; nothing measured",
+            args.timeout_secs
+        );
+        std::process::exit(2);
+    };
+    report(&args, &m);
+}
+
+/// Durable single-row commits per second on this disk, through the store (one
+/// `append_event` each: a counter UPDATE and an INSERT in one transaction, fsynced), for
+/// about `secs` seconds.
+async fn sqlite_commit_rate(secs: u64) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/probe.db?mode=rwc", dir.path().display());
+    let store = klover_store::Store::connect(&url).await.unwrap();
+    let learner = store.create_learner("probe").await.unwrap();
+    let session = store
+        .create_session(&klover_store::NewSession {
+            learner: learner.id.clone(),
+            curriculum: klover_domain::CurriculumId::parse("async-python").unwrap(),
+            curriculum_version: "1".into(),
+            concept: klover_domain::ConceptId::parse("sync-vs-async").unwrap(),
+            mode: klover_store::Mode::Offline,
+            kind: klover_store::SessionKind::Learn,
+        })
+        .await
+        .unwrap();
+    let t0 = Instant::now();
+    let mut n = 0u64;
+    while t0.elapsed() < Duration::from_secs(secs) {
+        store.append_event(&session.id, "{}").await.unwrap();
+        n += 1;
+    }
+    let rate = n as f64 / t0.elapsed().as_secs_f64();
+    store.close().await;
+    rate
+}
+
+/// The issue-17 table: offline durable turns at 1, 50 and 200 learners, the disk's
+/// commit rate, LLM turns against the in-process fake at 1 and 10 learners.
+async fn table(base: &Args) {
+    let commit_rate = sqlite_commit_rate(3).await;
+    println!("SQLite single-row commits/s on this disk (store append_event): {commit_rate:.0}");
+    println!();
+    println!(
+        "| run | turns/s | ratio to commit rate | turn p50 | turn p99 | TTFT p50 | added TTFT p50 | TTFT p99 | commits/turn | CPU µs/turn | errors |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    let runs: [(usize, usize, bool); 5] = [
+        (1, 10, false),
+        (50, 10, false),
+        (200, 5, false),
+        (1, 10, true),
+        (10, 5, true),
+    ];
+    for (learners, messages, llm) in runs {
+        let args = Args {
+            learners,
+            messages,
+            llm,
+            rubric_judge: true,
+            table: false,
+            database_url: base.database_url.clone(),
+            ..*base
+        };
+        let Some(m) = run_once(&args).await else {
+            println!(
+                "| {learners} × {messages} {} | TIMEOUT |",
+                if llm { "LLM" } else { "offline" }
+            );
+            continue;
+        };
+        let mut lat: Vec<Duration> = m
+            .outcomes
+            .iter()
+            .flat_map(|o| o.latencies.clone())
+            .collect();
+        lat.sort();
+        let mut ttft: Vec<Duration> = m.outcomes.iter().flat_map(|o| o.ttfts.clone()).collect();
+        ttft.sort();
+        let errors: usize = m.outcomes.iter().map(|o| o.errors.len()).sum();
+        let turns = lat.len().max(1) as f64;
+        let rate = lat.len() as f64 / m.wall.as_secs_f64();
+        let (ttft_p50, ttft_p99) = (percentile(&ttft, 50.0), percentile(&ttft, 99.0));
+        let added = if llm {
+            ms(ttft_p50.saturating_sub(Duration::from_millis(args.first_token_ms)))
+        } else {
+            "–".into()
+        };
+        println!(
+            "| {learners} × {messages} {} | {rate:.1} | {:.3} | {} | {} | {} | {added} | {} | {:.1} | {:.0} | {errors} |",
+            if llm { "LLM" } else { "offline" },
+            rate / commit_rate,
+            ms(percentile(&lat, 50.0)),
+            ms(percentile(&lat, 99.0)),
+            ms(ttft_p50),
+            ms(ttft_p99),
+            m.commits as f64 / turns,
+            m.cpu.as_secs_f64() * 1e6 / turns,
+        );
+    }
+    println!();
+    println!(
+        "LLM runs: fake model in process, first token {} ms (judge and voice), {} ms per chunk, a {}-word reply; the judge's verdict is unusable, so the rubric's plan stands (the judge agrees). Added TTFT = TTFT - {} ms. CPU includes clients and the fake model.",
+        base.first_token_ms,
+        base.chunk_ms,
+        LLM_REPLY.split_whitespace().count(),
+        base.first_token_ms
+    );
+}
+
+fn report(args: &Args, m: &Measured) {
+    let (wall, outcomes) = (m.wall, &m.outcomes);
     let mut lat: Vec<Duration> = outcomes.iter().flat_map(|o| o.latencies.clone()).collect();
     lat.sort();
+    let mut ttft: Vec<Duration> = outcomes.iter().flat_map(|o| o.ttfts.clone()).collect();
+    ttft.sort();
     let mut starts: Vec<Duration> = outcomes.iter().filter_map(|o| o.start_latency).collect();
     starts.sort();
     let errors: Vec<&String> = outcomes.iter().flat_map(|o| &o.errors).collect();
@@ -386,6 +559,17 @@ fn report(args: &Args, wall: Duration, outcomes: &[Outcome]) {
         ms(percentile(&lat, 95.0)),
         ms(percentile(&lat, 99.0)),
         ms(lat.last().copied().unwrap_or_default())
+    );
+    println!(
+        "first tutor_delta p50 {} p99 {}",
+        ms(percentile(&ttft, 50.0)),
+        ms(percentile(&ttft, 99.0))
+    );
+    let turns = lat.len().max(1) as f64;
+    println!(
+        "commits/turn {:.1}, CPU µs/turn {:.0} (this process: server, clients, fake model)",
+        m.commits as f64 / turns,
+        m.cpu.as_secs_f64() * 1e6 / turns
     );
     println!("errors {}", errors.len());
     for e in errors.iter().take(5) {
