@@ -58,7 +58,12 @@ pub async fn speak(
         .await?;
     live.start_stream(&turn.id, head, reserved);
     let started = Instant::now();
-    let released = spec.and_then(|s| s.release_for(&messages));
+    // A stop that came while the judge was thinking: the learner has seen nothing of the
+    // held reply (even one the speculative voice finished), so none of it is released and
+    // the turn ends as stopped, as without speculation.
+    let released = spec
+        .filter(|_| !slot.cancel.is_cancelled())
+        .and_then(|s| s.release_for(&messages));
     let (result, relayed) = match released {
         Some(released) => {
             let voice = async {
