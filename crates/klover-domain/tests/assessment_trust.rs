@@ -278,3 +278,33 @@ fn the_held_back_batch_stays_precise() {
     assert!(mcs.false_hits <= 2, "{} false flags", mcs.false_hits);
     assert!(cps.recall() >= 0.75, "recall {}", cps.recall());
 }
+
+/// The second held-back blind batch (E, 240 wordings, set aside on 2026-12-02 before round
+/// 3's tuning and never tuned to): the same guard, bounds just outside the figures measured
+/// after that round (false credit 4/72, 1 wrong idea credited, no false flag, recall 0.84).
+#[test]
+fn the_second_held_back_batch_stays_precise() {
+    use klover_domain::assess::examples;
+    let c = async_python();
+    let path = common::repo().join("crates/klover-domain/tests/data/heldback-e-async-python.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let batch = examples::parse_batch(&text, "heldback-e").unwrap();
+    assert_eq!(batch.len(), 240);
+    let r = examples::run(&c, &batch);
+    assert!(r.unknown.is_empty(), "{:?}", r.unknown);
+    let (cps, mcs) = r.totals();
+    println!("{}", r.summary());
+    assert!(
+        cps.false_hits <= 6,
+        "false credit {}/{}",
+        cps.false_hits,
+        cps.counterexamples
+    );
+    assert!(
+        r.praised_wrong <= 2,
+        "{} wrong ideas credited",
+        r.praised_wrong
+    );
+    assert!(mcs.false_hits <= 2, "{} false flags", mcs.false_hits);
+    assert!(cps.recall() >= 0.78, "recall {}", cps.recall());
+}
