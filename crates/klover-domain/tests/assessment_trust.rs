@@ -248,35 +248,66 @@ fn an_unnamed_contradiction_never_credits_and_is_probed_like_a_misconception() {
     assert!(!turns[0].tutor.starts_with("Exactly"), "{}", turns[0].tutor);
 }
 
+/// Bounds a held-back batch must stay within (precision first).
+struct Bounds {
+    wordings: usize,
+    false_credit: usize,
+    praised_wrong: usize,
+    false_flags: usize,
+    recall: f64,
+}
+
+/// Runs a held-back batch of `tests/data` and checks it against `bounds` (its figures are
+/// printed for `--nocapture`).
+#[allow(clippy::print_stdout)]
+fn held_back_stays_within(file: &str, bounds: Bounds) {
+    use klover_domain::assess::examples;
+    let c = async_python();
+    let path = common::repo()
+        .join("crates/klover-domain/tests/data")
+        .join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let batch = examples::parse_batch(&text, file).unwrap();
+    assert_eq!(batch.len(), bounds.wordings);
+    let r = examples::run(&c, &batch);
+    assert!(r.unknown.is_empty(), "{:?}", r.unknown);
+    let (cps, mcs) = r.totals();
+    println!("{}", r.summary());
+    assert!(
+        cps.false_hits <= bounds.false_credit,
+        "false credit {}/{}",
+        cps.false_hits,
+        cps.counterexamples
+    );
+    assert!(
+        r.praised_wrong <= bounds.praised_wrong,
+        "{} wrong ideas credited",
+        r.praised_wrong
+    );
+    assert!(
+        mcs.false_hits <= bounds.false_flags,
+        "{} false flags",
+        mcs.false_hits
+    );
+    assert!(cps.recall() >= bounds.recall, "recall {}", cps.recall());
+}
+
 /// The held-back blind batch (never tuned to; see docs/engine.md): a regression guard on
 /// precision first. The bounds sit just outside the figures measured when the batch was
 /// set aside; a change that makes the rubric praise more wrong ideas fails here. Do not
 /// read its lines to tune cues: that would turn it into one more training set.
 #[test]
 fn the_held_back_batch_stays_precise() {
-    use klover_domain::assess::examples;
-    let c = async_python();
-    let path = common::repo().join("crates/klover-domain/tests/data/heldback-async-python.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let batch = examples::parse_batch(&text, "heldback").unwrap();
-    assert_eq!(batch.len(), 228);
-    let r = examples::run(&c, &batch);
-    assert!(r.unknown.is_empty(), "{:?}", r.unknown);
-    let (cps, mcs) = r.totals();
-    println!("{}", r.summary());
-    assert!(
-        cps.false_hits <= 10,
-        "false credit {}/{}",
-        cps.false_hits,
-        cps.counterexamples
+    held_back_stays_within(
+        "heldback-async-python.toml",
+        Bounds {
+            wordings: 228,
+            false_credit: 10,
+            praised_wrong: 3,
+            false_flags: 2,
+            recall: 0.75,
+        },
     );
-    assert!(
-        r.praised_wrong <= 3,
-        "{} wrong ideas credited",
-        r.praised_wrong
-    );
-    assert!(mcs.false_hits <= 2, "{} false flags", mcs.false_hits);
-    assert!(cps.recall() >= 0.75, "recall {}", cps.recall());
 }
 
 /// The second held-back blind batch (E, 240 wordings, set aside on 2026-12-02 before round
@@ -284,27 +315,14 @@ fn the_held_back_batch_stays_precise() {
 /// after that round (false credit 4/72, 1 wrong idea credited, no false flag, recall 0.84).
 #[test]
 fn the_second_held_back_batch_stays_precise() {
-    use klover_domain::assess::examples;
-    let c = async_python();
-    let path = common::repo().join("crates/klover-domain/tests/data/heldback-e-async-python.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let batch = examples::parse_batch(&text, "heldback-e").unwrap();
-    assert_eq!(batch.len(), 240);
-    let r = examples::run(&c, &batch);
-    assert!(r.unknown.is_empty(), "{:?}", r.unknown);
-    let (cps, mcs) = r.totals();
-    println!("{}", r.summary());
-    assert!(
-        cps.false_hits <= 6,
-        "false credit {}/{}",
-        cps.false_hits,
-        cps.counterexamples
+    held_back_stays_within(
+        "heldback-e-async-python.toml",
+        Bounds {
+            wordings: 240,
+            false_credit: 6,
+            praised_wrong: 2,
+            false_flags: 2,
+            recall: 0.78,
+        },
     );
-    assert!(
-        r.praised_wrong <= 2,
-        "{} wrong ideas credited",
-        r.praised_wrong
-    );
-    assert!(mcs.false_hits <= 2, "{} false flags", mcs.false_hits);
-    assert!(cps.recall() >= 0.78, "recall {}", cps.recall());
 }
