@@ -20,7 +20,7 @@ pub use load::{ConfigFile, Loaded, Origin, Sources};
 /// The whole configuration of Klover. Defaults work on a fresh machine. Each field's
 /// environment variable is `KLOVER_` and its name in capitals (`[limits]` keys without
 /// the section, `[llm]` keys with `LLM_`): see [`load::env_names`].
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Address to listen on (`KLOVER_BIND`); loopback by default. A host name is resolved
@@ -271,6 +271,24 @@ impl LlmSettings {
         c.judge_model = self.judge_model.clone().filter(|m| !m.trim().is_empty());
         c.judge_wait = Duration::from_millis(self.judge_wait_ms.max(1));
         Some(c)
+    }
+}
+
+/// Written by hand so that a password in `database_url` never reaches a log line.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field("database_url", &load::redact_url(&self.database_url))
+            .field("curriculum_dir", &self.curriculum_dir)
+            .field("auth", &self.auth)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("limits", &self.limits)
+            .field("llm", &self.llm)
+            .field("shutdown_grace_ms", &self.shutdown_grace_ms)
+            .field("offline_delta_delay_ms", &self.offline_delta_delay_ms)
+            .field("reply_lease_ms", &self.reply_lease_ms)
+            .finish()
     }
 }
 

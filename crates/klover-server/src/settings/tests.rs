@@ -241,6 +241,8 @@ fn secrets_never_print_in_debug_or_config_show() {
     let loaded = load(&Sources::new(ConfigFile::None, vars)).unwrap();
     let debug = format!("{:?}", loaded.settings);
     assert!(!debug.contains("sk-very-secret"), "{debug}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    assert!(debug.contains("ada:[redacted]@db"), "{debug}");
     let shown = loaded.show();
     assert!(!shown.contains("sk-very-secret"), "{shown}");
     assert!(!shown.contains("hunter2"), "{shown}");
