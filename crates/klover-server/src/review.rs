@@ -8,7 +8,7 @@ use klover_domain::Curriculum;
 use klover_domain::engine::{SessionState, TurnOutcome};
 use klover_domain::ids::CheckpointId;
 use klover_domain::review::{self, Card, CardReason, Memory};
-use klover_store::{CardMemory, CardSource, LearnerId, ReviewCard};
+use klover_store::{CardMemory, CardSource, LearnerId, ReviewCard, SessionId};
 
 use crate::error::Error;
 use crate::state::AppState;
@@ -27,10 +27,12 @@ pub async fn due_checkpoints(
         .collect())
 }
 
-/// After a learning turn that finished a concept (or the path): new cards for the
-/// completed concepts' aha moments and weak checkpoints. Existing cards are kept.
+/// After a learning turn of `session` that finished a concept (or the path): new cards
+/// for the completed concepts' aha moments and weak checkpoints, written in one fenced
+/// transaction. Existing cards are kept.
 pub async fn add_cards(
     app: &AppState,
+    session: &SessionId,
     learner: &LearnerId,
     curriculum: &Curriculum,
     state: &SessionState,
@@ -44,22 +46,25 @@ pub async fn add_cards(
         .filter(|c| c.curriculum == curriculum.id)
         .map(|c| c.checkpoint)
         .collect();
-    let cards = review::session_cards(curriculum, state, aha, &existing, Utc::now());
-    for card in cards {
-        let done = curriculum
-            .checkpoint(&card.checkpoint)
-            .is_some_and(|(concept, _)| state.completed.contains(&concept.id));
-        if done {
-            let row = to_row(learner, curriculum, &card);
-            app.store.upsert_review_card(&row).await?;
-        }
-    }
+    let rows: Vec<ReviewCard> =
+        review::session_cards(curriculum, state, aha, &existing, Utc::now())
+            .iter()
+            .filter(|card| {
+                curriculum
+                    .checkpoint(&card.checkpoint)
+                    .is_some_and(|(concept, _)| state.completed.contains(&concept.id))
+            })
+            .map(|card| to_row(learner, curriculum, card))
+            .collect();
+    app.store.save_session_review_cards(session, &rows).await?;
     Ok(())
 }
 
-/// After a review turn: reschedules every card the turn settled.
+/// After a review turn of `session`: reschedules every card the turn settled, in one
+/// fenced transaction.
 pub async fn reschedule(
     app: &AppState,
+    session: &SessionId,
     learner: &LearnerId,
     curriculum: &Curriculum,
     state: &SessionState,
@@ -70,6 +75,7 @@ pub async fn reschedule(
         return Ok(());
     }
     let cards = app.store.review_cards(learner).await?;
+    let mut rows = Vec::new();
     for (checkpoint, rating) in ratings {
         let Some(row) = cards
             .iter()
@@ -79,10 +85,9 @@ pub async fn reschedule(
         };
         let next = review::schedule(&from_row(row), rating, Utc::now())
             .map_err(|e| Error::BadRequest(format!("review schedule: {e}")))?;
-        app.store
-            .upsert_review_card(&to_row(learner, curriculum, &next))
-            .await?;
+        rows.push(to_row(learner, curriculum, &next));
     }
+    app.store.save_session_review_cards(session, &rows).await?;
     Ok(())
 }
 

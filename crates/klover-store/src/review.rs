@@ -5,7 +5,7 @@ use klover_domain::{CheckpointId, CurriculumId};
 use sqlx::any::AnyRow;
 
 use crate::store::{col, now_ms, opt_time, parsed, parsed_enum, time};
-use crate::{CardMemory, CardSource, LearnerId, ReviewCard, Store, StoreError};
+use crate::{CardMemory, CardSource, LearnerId, ReviewCard, SessionId, Store, StoreError};
 
 macro_rules! card_columns {
     () => {
@@ -64,36 +64,66 @@ fn card_from(row: &AnyRow) -> Result<ReviewCard, StoreError> {
     })
 }
 
+/// Creates or replaces `card` on `conn` (a transaction or a pooled connection).
+async fn upsert(conn: &mut sqlx::AnyConnection, card: &ReviewCard) -> Result<(), StoreError> {
+    // sqlx 0.9's Any driver binds a NULL f64 as PostgreSQL float4, which poisons the
+    // prepared statement for later non-NULL f64 binds; so a card without a memory state
+    // uses its own statement with literal NULLs instead of binding `None::<f64>`.
+    let sql = match card.memory {
+        Some(_) => upsert_card!("$10, $11"),
+        None => upsert_card!("NULL, NULL"),
+    };
+    let mut query = sqlx::query(sql)
+        .bind(card.learner.as_str())
+        .bind(card.curriculum.as_str())
+        .bind(card.checkpoint.as_str())
+        .bind(card.due_at.timestamp_millis())
+        .bind(card.last_review_at.map(|t| t.timestamp_millis()))
+        .bind(card.reps)
+        .bind(card.lapses)
+        .bind(card.source.as_str())
+        .bind(now_ms());
+    if let Some(memory) = card.memory {
+        query = query.bind(memory.stability).bind(memory.difficulty);
+    }
+    query.execute(conn).await.map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            StoreError::NotFound("learner")
+        }
+        _ => StoreError::Database(e),
+    })?;
+    Ok(())
+}
+
 impl Store {
-    /// Creates the learner's card for this checkpoint, or replaces its state.
+    /// Creates the learner's card for this checkpoint, or replaces its state, outside any
+    /// session (e.g. `klover review reset`). Cards a session's turn makes or reschedules go
+    /// through [`Store::save_session_review_cards`], which is fenced.
     pub async fn upsert_review_card(&self, card: &ReviewCard) -> Result<(), StoreError> {
         let _writing = self.write_turn().await;
-        // sqlx 0.9's Any driver binds a NULL f64 as PostgreSQL float4, which poisons the
-        // prepared statement for later non-NULL f64 binds; so a card without a memory state
-        // uses its own statement with literal NULLs instead of binding `None::<f64>`.
-        let sql = match card.memory {
-            Some(_) => upsert_card!("$10, $11"),
-            None => upsert_card!("NULL, NULL"),
-        };
-        let mut query = sqlx::query(sql)
-            .bind(card.learner.as_str())
-            .bind(card.curriculum.as_str())
-            .bind(card.checkpoint.as_str())
-            .bind(card.due_at.timestamp_millis())
-            .bind(card.last_review_at.map(|t| t.timestamp_millis()))
-            .bind(card.reps)
-            .bind(card.lapses)
-            .bind(card.source.as_str())
-            .bind(now_ms());
-        if let Some(memory) = card.memory {
-            query = query.bind(memory.stability).bind(memory.difficulty);
+        let mut conn = self.pool.acquire().await?;
+        upsert(&mut conn, card).await
+    }
+
+    /// Creates or replaces the cards a turn of `session` made or rescheduled, all in one
+    /// transaction. Fenced like every write of the session (see `owner.rs`): an owner that
+    /// lost the session's lease writes none of them ([`StoreError::Fenced`]).
+    pub async fn save_session_review_cards(
+        &self,
+        session: &SessionId,
+        cards: &[ReviewCard],
+    ) -> Result<(), StoreError> {
+        if cards.is_empty() {
+            return Ok(());
         }
-        query.execute(&self.pool).await.map_err(|e| match &e {
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                StoreError::NotFound("learner")
-            }
-            _ => StoreError::Database(e),
-        })?;
+        let _writing = self.write_turn().await;
+        let fence = self.fence(session.as_str());
+        let mut tx = self.pool.begin().await?;
+        crate::turns::lock_session(&mut tx, session, now_ms(), fence).await?;
+        for card in cards {
+            upsert(&mut tx, card).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

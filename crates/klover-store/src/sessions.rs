@@ -174,21 +174,28 @@ impl Store {
         version.ok_or(StoreError::NotFound("session"))
     }
 
-    /// Marks the session ended (the first end counts; later calls change nothing).
+    /// Marks the session ended (the first end counts; later calls change nothing). Fenced
+    /// like every session write (see `owner.rs`): an owner that lost the lease cannot end it.
     pub async fn end_session(&self, session: &SessionId) -> Result<(), StoreError> {
         let _writing = self.write_turn().await;
-        let now = now_ms();
-        let done = sqlx::query(
-            "UPDATE sessions SET ended_at = COALESCE(ended_at, $1), updated_at = $1 WHERE id = $2",
-        )
-        .bind(now)
-        .bind(session.as_str())
-        .execute(&self.pool)
-        .await?;
-        match done.rows_affected() {
-            0 => Err(StoreError::NotFound("session")),
-            _ => Ok(()),
+        let fence = self.fence(session.as_str());
+        let mut tx = self.pool.begin().await?;
+        let sql = concat!(
+            "UPDATE sessions SET ended_at = COALESCE(ended_at, $1), updated_at = $1 \
+             WHERE id = $2 AND ",
+            fenced!("$3", "$1")
+        );
+        let done = sqlx::query(sql)
+            .bind(now_ms())
+            .bind(session.as_str())
+            .bind(fence.0)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(crate::owner::refused(&mut tx, session.as_str()).await);
         }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A learner's sessions, newest first.

@@ -302,21 +302,28 @@ impl Store {
     }
 
     /// Appends a piece of the reply as it arrives; [`StoreError::Conflict`] once the turn
-    /// has finished.
+    /// has finished. Fenced on the turn's session (see `owner.rs`).
     pub async fn append_tutor_text(&self, turn: &TurnId, delta: &str) -> Result<(), StoreError> {
         let _writing = self.write_turn().await;
+        let now = now_ms();
+        let session = self.session_of(turn).await?;
+        let fence = self.fence(session.as_str());
+        let mut tx = self.pool.begin().await?;
+        lock_session(&mut tx, &session, now, fence).await?;
         let done = sqlx::query(
             "UPDATE turns SET text = text || $1, updated_at = $2 \
              WHERE id = $3 AND status = 'streaming'",
         )
         .bind(delta)
-        .bind(now_ms())
+        .bind(now)
         .bind(turn.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
+            tx.commit().await?;
             return Ok(());
         }
+        tx.rollback().await?;
         Err(self.not_streaming(turn).await)
     }
 
@@ -353,7 +360,7 @@ impl Store {
     }
 
     /// Ends a tutor reply as complete, partial or failed, with its move and LLM usage.
-    /// Returns the finished turn (its whole text).
+    /// Returns the finished turn (its whole text). Fenced on the turn's session.
     pub async fn finish_tutor_turn(
         &self,
         turn: &TurnId,
@@ -368,6 +375,10 @@ impl Store {
             ));
         }
         let now = now_ms();
+        let session = self.session_of(turn).await?;
+        let fence = self.fence(session.as_str());
+        let mut tx = self.pool.begin().await?;
+        lock_session(&mut tx, &session, now, fence).await?;
         let sql = concat!(
             "UPDATE turns SET status = $1, move = $2, prompt_tokens = $3, completion_tokens = $4, \
              finished_at = $5, updated_at = $5 WHERE id = $6 AND status = 'streaming' \
@@ -381,11 +392,17 @@ impl Store {
             .bind(usage.map(|u| u.completion_tokens))
             .bind(now)
             .bind(turn.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await?;
         match row {
-            Some(row) => turn_from(&row),
-            None => Err(self.not_streaming(turn).await),
+            Some(row) => {
+                tx.commit().await?;
+                turn_from(&row)
+            }
+            None => {
+                tx.rollback().await?;
+                Err(self.not_streaming(turn).await)
+            }
         }
     }
 
@@ -437,6 +454,19 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(turn_from).collect()
+    }
+
+    /// The session `turn` belongs to (a turn never changes session), for a write that
+    /// names only the turn and must carry its session's fence.
+    async fn session_of(&self, turn: &TurnId) -> Result<SessionId, StoreError> {
+        let session: Option<String> =
+            sqlx::query_scalar("SELECT session_id FROM turns WHERE id = $1")
+                .bind(turn.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        session
+            .map(SessionId::from_db)
+            .ok_or(StoreError::NotFound("turn"))
     }
 
     /// The error for a write to a turn that is not streaming: missing, or already finished.

@@ -213,7 +213,7 @@ async fn review_step(
 ) -> Result<(), Error> {
     let curr = &live.curriculum;
     if state.mode == engine::Mode::Review {
-        return crate::review::reschedule(app, &live.learner, curr, state, outcome).await;
+        return crate::review::reschedule(app, &live.id, &live.learner, curr, state, outcome).await;
     }
     if outcome.advanced.is_none() && !outcome.finished {
         return Ok(());
@@ -226,7 +226,7 @@ async fn review_step(
         .filter(|a| a.session == live.id)
         .filter_map(|a| a.checkpoint)
         .collect();
-    crate::review::add_cards(app, &live.learner, curr, state, &aha).await
+    crate::review::add_cards(app, &live.id, &live.learner, curr, state, &aha).await
 }
 
 pub(crate) fn mode_name(live: &LiveSession) -> String {

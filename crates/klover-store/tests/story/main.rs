@@ -9,6 +9,7 @@ mod common;
 
 mod access;
 mod concurrency;
+mod fenced;
 mod life;
 mod owner;
 mod recovery;
@@ -71,4 +72,6 @@ stories!(
     owner::engine_state_saves_are_compare_and_set,
     owner::shutdown_hands_every_lease_back,
     owner::appended_events_and_stops_are_announced_to_listeners,
+    fenced::a_replaced_owner_writes_no_turn_text_end_or_review_card,
+    fenced::session_writes_without_a_lease_pass_only_while_nobody_holds_one,
 );
