@@ -238,6 +238,12 @@ pub fn repo() -> PathBuf {
 
 /// Loads a curriculum folder of the repository (relative to its root) with std::fs.
 pub fn load(dir: &str) -> Curriculum {
+    load_sources(&files(dir)).unwrap_or_else(|e| panic!("{dir} does not load: {e}"))
+}
+
+/// The files of a curriculum folder of the repository (relative to its root), manifest
+/// first, then the concept files in name order.
+pub fn files(dir: &str) -> Vec<SourceFile> {
     let root = repo().join(dir);
     let mut files = vec![SourceFile {
         path: "curriculum.toml".into(),
@@ -254,7 +260,7 @@ pub fn load(dir: &str) -> Curriculum {
             text: std::fs::read_to_string(&p).unwrap(),
         });
     }
-    load_sources(&files).unwrap_or_else(|e| panic!("{dir} does not load: {e}"))
+    files
 }
 
 /// The reference curriculum (`curriculum/async-python`).

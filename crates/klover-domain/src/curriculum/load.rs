@@ -13,7 +13,7 @@ use super::{Concept, Curriculum, VoiceVariants};
 use crate::ids::{ConceptId, CurriculumId};
 
 /// One file of a curriculum folder: its path relative to the folder, and its text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
     /// `curriculum.toml` or `concepts/<name>.toml`.
     pub path: String,

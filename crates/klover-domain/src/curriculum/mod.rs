@@ -6,6 +6,7 @@
 //! [`Curriculum`], reporting every problem at once ([`validate`]). The prerequisite DAG
 //! lives in [`graph`].
 
+pub mod edit;
 mod entries;
 pub mod graph;
 pub mod lint;
