@@ -19,5 +19,6 @@ mod child;
 mod crash;
 mod db;
 mod edges;
+mod group;
 mod log;
 mod supervise;

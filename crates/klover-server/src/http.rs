@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{self, Identity};
 use crate::error::Error;
 use crate::state::AppState;
+use crate::telemetry;
 
 /// `GET /healthz`: the process is up.
 pub async fn healthz() -> &'static str {
@@ -54,6 +55,8 @@ pub async fn metrics(State(app): State<AppState>, headers: axum::http::HeaderMap
             Err(e) => return Error::from(e).into_response(),
         }
     }
+    metrics::counter!(telemetry::STORE_COMMITS).absolute(app.store.write_transactions());
+    metrics::counter!(telemetry::STORE_GROUPED_WRITES).absolute(app.store.grouped_writes());
     match &app.metrics {
         Some(handle) => (
             [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -21,6 +21,11 @@ pub const ERRORS: &str = "klover_errors_total";
 pub const LEAK_CHECK_HITS: &str = "klover_leak_check_hits_total";
 /// Aha moments (counter).
 pub const AHAS: &str = "klover_aha_total";
+/// Commits of the store's write path (counter, read from the store at each scrape).
+pub const STORE_COMMITS: &str = "klover_store_commits_total";
+/// Writes acknowledged through group commit (counter, read at each scrape): with
+/// [`STORE_COMMITS`], how many writes a commit holds.
+pub const STORE_GROUPED_WRITES: &str = "klover_store_grouped_writes_total";
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -49,6 +54,11 @@ fn describe() {
         "tutor replies caught stating a checkpoint early"
     );
     metrics::describe_counter!(AHAS, "aha moments detected");
+    metrics::describe_counter!(STORE_COMMITS, "commits of the store's write path");
+    metrics::describe_counter!(
+        STORE_GROUPED_WRITES,
+        "writes acknowledged after a group commit"
+    );
 }
 
 /// Registers the series a scraper should see before the first event, at zero: a

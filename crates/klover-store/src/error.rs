@@ -89,6 +89,9 @@ pub enum StoreError {
          (KLOVER_DATABASE_URL=postgres://…; see docs/operations.md, \"Several instances\")"
     )]
     SqliteInUse(String),
+    /// The group commit holding this write failed: nothing of it is stored.
+    #[error("the commit holding this write failed: {0}")]
+    CommitFailed(String),
     /// Any other database error.
     #[error("database error: {0}")]
     Database(sqlx::Error),

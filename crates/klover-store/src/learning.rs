@@ -113,7 +113,7 @@ impl Store {
         state: Option<(&ConceptId, &str, i64)>,
         outcome: Option<&str>,
     ) -> Result<Option<i64>, StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         validate(a)?;
         let now = now_ms();
         // Whose turn this is (a turn never changes session), before the transaction.
@@ -124,7 +124,7 @@ impl Store {
             .ok_or(StoreError::NotFound("turn"))?;
         let session = crate::SessionId::from_db(session);
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         // A write first (see turns::lock_session), fenced.
         crate::turns::lock_session(&mut tx, &session, now, fence).await?;
         let owner = sqlx::query("SELECT learner_id, curriculum_id FROM sessions WHERE id = $1")
@@ -165,6 +165,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        writing.durable().await?;
         Ok(saved)
     }
 

@@ -14,6 +14,8 @@
 //!   storing reserved, so a crash never reuses one.
 //! - `owner.rs`: one owner per session across instances: the lease and its fencing
 //!   number, checked on every write of a session's turns, events and engine state.
+//! - `group.rs`: group commit: the turn path's writes of many sessions in one transaction,
+//!   each acknowledged only after that commit.
 //! - `notify.rs`: live fan-out between instances on PostgreSQL (LISTEN/NOTIFY).
 //! - `review.rs`: FSRS review cards.
 //! - [`model`]: the plain row types all of these read and write; [`ids`]: UUID v7 ids.
@@ -25,6 +27,7 @@
 
 pub mod curriculum_files;
 mod error;
+mod group;
 pub mod ids;
 mod learners;
 mod learning;

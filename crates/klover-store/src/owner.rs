@@ -67,8 +67,8 @@ impl Store {
     /// another instance may take them over at once instead of after the lease. Returns how
     /// many sessions were handed back.
     pub async fn release_owner(&self, owner: &str) -> Result<u64, StoreError> {
-        let _writing = self.write_turn().await;
-        let mut tx = self.pool.begin().await?;
+        let mut writing = self.write_grouped().await;
+        let mut tx = writing.begin().await?;
         let done =
             sqlx::query("UPDATE sessions SET owner = NULL, owner_until = NULL WHERE owner = $1")
                 .bind(owner)
@@ -79,6 +79,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        writing.durable().await?;
         self.fences.lock().clear();
         Ok(done.rows_affected())
     }

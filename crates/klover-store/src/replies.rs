@@ -72,9 +72,9 @@ impl Store {
         lease: Lease<'_>,
         ack: impl FnOnce(&TurnId) -> String,
     ) -> Result<(AppendedTurn, Option<i64>), StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         let Some(fence) = crate::owner::take(&mut tx, session.as_str(), lease, now).await? else {
             tx.rollback().await?;
             return match self
@@ -120,6 +120,7 @@ impl Store {
         .await?;
         let seq = crate::sessions::insert_event(&mut tx, session, &ack(&turn.id), fence).await?;
         tx.commit().await?;
+        writing.durable().await?;
         self.hold(session.as_str(), fence.0);
         Ok((AppendedTurn { turn, new: true }, Some(seq)))
     }
@@ -179,9 +180,9 @@ impl Store {
         turn: &TurnId,
         lease: Lease<'_>,
     ) -> Result<Option<PendingReply>, StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         let sql = concat!(
             "UPDATE turns SET reply_owner = $1, reply_lease_until = $2 \
              WHERE id = $3 AND reply IN ",
@@ -208,6 +209,7 @@ impl Store {
             return Ok(None);
         };
         tx.commit().await?;
+        writing.durable().await?;
         self.hold(session, fence);
         Ok(Some(pending))
     }
@@ -297,10 +299,10 @@ impl Store {
         session: &SessionId,
         answers: &TurnId,
     ) -> Result<TurnRow, StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         let now = now_ms();
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         crate::turns::lock_session(&mut tx, session, now, fence).await?;
         let turn = crate::turns::insert_turn(
             &mut tx,
@@ -316,6 +318,7 @@ impl Store {
         .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;
         set_replying(&mut tx, answers, &turn.id).await?;
         tx.commit().await?;
+        writing.durable().await?;
         Ok(turn)
     }
 
@@ -331,10 +334,10 @@ impl Store {
         payloads: &[String],
         following: Option<FollowingTurn<'_>>,
     ) -> Result<Option<Vec<i64>>, StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         let now = now_ms();
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         crate::turns::lock_session(&mut tx, session, now, fence).await?;
         if !close(&mut tx, session, answers, state, fence).await? {
             tx.rollback().await?;
@@ -343,11 +346,9 @@ impl Store {
         if let Some(turn) = following {
             crate::turns::insert_following(&mut tx, session, turn, now).await?;
         }
-        let mut seqs = Vec::with_capacity(payloads.len());
-        for payload in payloads {
-            seqs.push(crate::sessions::insert_event(&mut tx, session, payload, fence).await?);
-        }
+        let seqs = crate::sessions::insert_events(&mut tx, session, payloads, fence).await?;
         tx.commit().await?;
+        writing.durable().await?;
         self.forget(session.as_str());
         Ok(Some(seqs))
     }

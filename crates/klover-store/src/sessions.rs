@@ -154,13 +154,14 @@ impl Store {
         engine_state: &str,
         expected: i64,
     ) -> Result<i64, StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         crate::turns::lock_session(&mut tx, session, now_ms(), fence).await?;
         let version =
             save_state(&mut tx, session.as_str(), concept, engine_state, expected).await?;
         tx.commit().await?;
+        writing.durable().await?;
         Ok(version)
     }
 
@@ -222,11 +223,12 @@ impl Store {
         session: &SessionId,
         payload: &str,
     ) -> Result<i64, StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         let seq = insert_event(&mut tx, session, payload, fence).await?;
         tx.commit().await?;
+        writing.durable().await?;
         Ok(seq)
     }
 
@@ -240,14 +242,12 @@ impl Store {
         if payloads.is_empty() {
             return Ok(Vec::new());
         }
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
-        let mut seqs = Vec::with_capacity(payloads.len());
-        for payload in payloads {
-            seqs.push(insert_event(&mut tx, session, payload, fence).await?);
-        }
+        let mut tx = writing.begin().await?;
+        let seqs = insert_events(&mut tx, session, payloads, fence).await?;
         tx.commit().await?;
+        writing.durable().await?;
         Ok(seqs)
     }
 
@@ -330,6 +330,40 @@ pub(crate) async fn insert_event(
     .execute(&mut **tx)
     .await?;
     Ok(seq)
+}
+
+/// Appends `payloads` to the session's log inside `tx` in order, as [`insert_event`]
+/// does one by one, in two statements however many there are (the seqs counter moved
+/// once, the rows in one multi-row INSERT); returns their seqs.
+pub(crate) async fn insert_events(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    session: &SessionId,
+    payloads: &[String],
+    fence: Fence,
+) -> Result<Vec<i64>, StoreError> {
+    let n = i64::try_from(payloads.len()).unwrap_or(i64::MAX);
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let sql = concat!(
+        "UPDATE sessions SET last_event_seq = CASE WHEN reserved_seq > last_event_seq \
+         THEN reserved_seq ELSE last_event_seq END + $4 WHERE id = $1 AND ",
+        fenced!("$2", "$3"),
+        " RETURNING last_event_seq"
+    );
+    let last: Option<i64> = sqlx::query_scalar(sql)
+        .bind(session.as_str())
+        .bind(fence.0)
+        .bind(now_ms())
+        .bind(n)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(last) = last else {
+        return Err(crate::owner::refused(tx, session.as_str()).await);
+    };
+    let first = last - n + 1;
+    crate::slices::insert_events_at(tx, session, first, payloads).await?;
+    Ok((first..=last).collect())
 }
 
 /// Saves the engine state inside `tx` if its version is still `expected` (the session

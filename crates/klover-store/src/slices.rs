@@ -63,10 +63,10 @@ impl Store {
         answers: &TurnId,
         ahead: i64,
     ) -> Result<(TurnRow, i64, i64), StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         let now = now_ms();
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         crate::turns::lock_session(&mut tx, session, now, fence).await?;
         let row: Option<(i64, i64)> = sqlx::query_as(
             "UPDATE sessions SET updated_at = $1, reserved_seq = last_event_seq + $2 \
@@ -92,6 +92,7 @@ impl Store {
         .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;
         crate::replies::set_replying(&mut tx, answers, &turn.id).await?;
         tx.commit().await?;
+        writing.durable().await?;
         Ok((turn, head, reserved))
     }
 
@@ -105,12 +106,13 @@ impl Store {
         turn: &TurnId,
         slice: ReplySlice<'_>,
     ) -> Result<(), StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         crate::turns::lock_session(&mut tx, session, now_ms(), fence).await?;
         store_slice(&mut tx, session, turn, slice).await?;
         tx.commit().await?;
+        writing.durable().await?;
         Ok(())
     }
 
@@ -126,7 +128,7 @@ impl Store {
         end: ReplyEnd<'_>,
         event: impl FnOnce(&TurnRow) -> String,
     ) -> Result<(TurnRow, Vec<i64>), StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         if end.status == TurnStatus::Streaming {
             return Err(StoreError::Invalid(
                 "a turn cannot finish as `streaming`".into(),
@@ -134,7 +136,7 @@ impl Store {
         }
         let now = now_ms();
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         crate::turns::lock_session(&mut tx, session, now, fence).await?;
         if let Some(slice) = end.last_slice {
             store_slice(&mut tx, session, turn, slice).await?;
@@ -165,6 +167,7 @@ impl Store {
         let done = turn_from(&row)?;
         seqs.push(crate::sessions::insert_event(&mut tx, session, &event(&done), fence).await?);
         tx.commit().await?;
+        writing.durable().await?;
         Ok((done, seqs))
     }
 }
@@ -218,7 +221,7 @@ async fn store_slice(
 }
 
 /// Inserts events under consecutive seqs from `first`, many rows per statement.
-async fn insert_events_at(
+pub(crate) async fn insert_events_at(
     tx: &mut Tx<'_>,
     session: &SessionId,
     first: i64,

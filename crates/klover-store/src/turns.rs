@@ -161,10 +161,10 @@ impl Store {
         client_message_id: &str,
         text: &str,
     ) -> Result<AppendedTurn, StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         let now = now_ms();
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         lock_session(&mut tx, session, now, fence).await?;
         let inserted = insert_turn(
             &mut tx,
@@ -179,6 +179,7 @@ impl Store {
         .await?;
         if let Some(turn) = inserted {
             tx.commit().await?;
+            writing.durable().await?;
             return Ok(AppendedTurn { turn, new: true });
         }
         // A retry: the first turn with this client id stands.
@@ -201,10 +202,10 @@ impl Store {
 
     /// Starts a tutor reply: an empty turn in `streaming` status.
     pub async fn begin_tutor_turn(&self, session: &SessionId) -> Result<TurnRow, StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         let now = now_ms();
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         lock_session(&mut tx, session, now, fence).await?;
         let turn = insert_turn(
             &mut tx,
@@ -220,6 +221,7 @@ impl Store {
         // Only a client message id can conflict, and a tutor turn has none.
         .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;
         tx.commit().await?;
+        writing.durable().await?;
         Ok(turn)
     }
 
@@ -268,7 +270,7 @@ impl Store {
         answers: Option<(&TurnId, crate::ReplyState)>,
         following: Option<FollowingTurn<'_>>,
     ) -> Result<(TurnRow, Vec<i64>), StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         if status == TurnStatus::Streaming {
             return Err(StoreError::Invalid(
                 "a whole reply cannot be stored as `streaming`".into(),
@@ -276,7 +278,7 @@ impl Store {
         }
         let now = now_ms();
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         lock_session(&mut tx, session, now, fence).await?;
         let turn = insert_whole(&mut tx, session, id, text, status, move_json, now).await?;
         if let Some((learner_turn, state)) = answers
@@ -290,11 +292,9 @@ impl Store {
         if let Some(turn) = following {
             insert_following(&mut tx, session, turn, now).await?;
         }
-        let mut seqs = Vec::with_capacity(event_payloads.len());
-        for payload in event_payloads {
-            seqs.push(crate::sessions::insert_event(&mut tx, session, payload, fence).await?);
-        }
+        let seqs = crate::sessions::insert_events(&mut tx, session, event_payloads, fence).await?;
         tx.commit().await?;
+        writing.durable().await?;
         if answers.is_some() {
             self.forget(session.as_str());
         }
@@ -337,9 +337,9 @@ impl Store {
         delta: &str,
         event_payload: &str,
     ) -> Result<i64, StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         let done = sqlx::query(
             "UPDATE turns SET text = text || $1, updated_at = $2 \
              WHERE id = $3 AND session_id = $4 AND status = 'streaming'",
@@ -356,6 +356,7 @@ impl Store {
         }
         let seq = crate::sessions::insert_event(&mut tx, session, event_payload, fence).await?;
         tx.commit().await?;
+        writing.durable().await?;
         Ok(seq)
     }
 

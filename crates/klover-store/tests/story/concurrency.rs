@@ -122,3 +122,64 @@ pub async fn concurrent_events_get_gapless_seqs(db: &TestDb) {
     let stored = db.store.events_since(&s.id, 0).await.unwrap();
     assert_eq!(stored.iter().map(|e| e.seq).collect::<Vec<_>>(), all);
 }
+
+/// Group commit: the writes of many sessions share commits, and a write refused inside a
+/// batch (here a stale engine-state save, after its fence check already wrote) undoes only
+/// itself; every acknowledged write is stored, in order.
+pub async fn group_commit_shares_commits_and_a_refused_write_undoes_only_itself(db: &TestDb) {
+    const SESSIONS: usize = 16;
+    const MESSAGES: usize = 6;
+    let mut sessions = Vec::new();
+    for n in 0..SESSIONS {
+        let who = learner(&db.store, &format!("group-{n}")).await;
+        sessions.push(session(&db.store, &who).await.id);
+    }
+    let concept = klover_domain::ConceptId::parse("sync-vs-async").unwrap();
+    let before = db.store.write_transactions();
+    let go = std::sync::Arc::new(tokio::sync::Barrier::new(SESSIONS));
+    let mut tasks = Vec::new();
+    for (n, id) in sessions.iter().cloned().enumerate() {
+        let (store, go, concept) = (db.store.clone(), go.clone(), concept.clone());
+        tasks.push(tokio::spawn(async move {
+            go.wait().await;
+            for i in 0..MESSAGES {
+                let text = format!("s{n} learner {i}");
+                store
+                    .append_learner_turn(&id, &format!("c-{i}"), &text)
+                    .await
+                    .unwrap();
+                let stale = store.save_engine_state(&id, &concept, "{}", 99).await;
+                assert!(
+                    matches!(stale, Err(klover_store::StoreError::StaleState(_))),
+                    "a save over a version that is not stored is refused: {stale:?}"
+                );
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let commits = db.store.write_transactions() - before;
+    let writes = (SESSIONS * MESSAGES) as u64;
+    assert!(
+        commits < writes,
+        "{writes} acknowledged writes of {SESSIONS} sessions took {commits} commits: none was shared"
+    );
+    for (n, id) in sessions.iter().enumerate() {
+        let texts: Vec<String> = db
+            .store
+            .turns(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        let expected: Vec<String> = (0..MESSAGES).map(|i| format!("s{n} learner {i}")).collect();
+        assert_eq!(texts, expected, "session {n}: every write stored, in order");
+        assert_eq!(
+            db.store.state_version(id).await.unwrap(),
+            0,
+            "no stale save stored"
+        );
+    }
+}

@@ -64,6 +64,7 @@ stories!(
     concurrency::concurrent_sessions_lose_and_mix_no_turns,
     concurrency::concurrent_retries_of_one_message_store_one_turn,
     concurrency::concurrent_events_get_gapless_seqs,
+    concurrency::group_commit_shares_commits_and_a_refused_write_undoes_only_itself,
     access::a_learner_cannot_load_another_learners_session,
     access::rows_must_point_at_existing_learners,
     owner::a_session_takes_messages_through_one_instance_at_a_time,
