@@ -1,6 +1,7 @@
 //! Replies that are cut: a disconnect mid-reply then resume (nothing lost, nothing
 //! doubled), a stop mid-reply (partial kept), a reload (resume from 0), and shutdown
-//! (running replies kept as partial, sockets closed with 1001).
+//! (running replies kept as partial, sockets closed with 1001, a message sent meanwhile
+//! refused with `shutting_down`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -157,6 +158,48 @@ async fn shutdown_keeps_a_running_reply_as_partial_and_closes_sockets_with_1001(
     let last = turns.last().unwrap();
     assert_eq!(last.status, klover_store::TurnStatus::Partial);
     assert_eq!(last.text, done["text"].as_str().unwrap());
+}
+
+#[tokio::test]
+async fn a_message_sent_while_the_server_shuts_down_is_refused_and_not_stored() {
+    let mut settings = paced(500);
+    settings.shutdown_grace_ms = 5000;
+    let app = spawn_app_with(settings, klover_server::TutorVoice::Offline).await;
+    let addr = app.addr;
+    let (mut busy, mut other): (WsClient, WsClient) = (app.client().await, app.client().await);
+    busy.start("async-python", None).await;
+    let opened = other.start("async-python", None).await;
+    let sid = klover_store::SessionId::parse(&session_id(&opened)).unwrap();
+    // A running reply holds the shutdown in its grace period.
+    busy.say(
+        "Sync waits for the call to finish before moving on; async does other work meanwhile.",
+    )
+    .await;
+    busy.until("tutor_delta").await;
+    let stopping = tokio::spawn(app.stop_keeping_db());
+    // The shutdown has begun once the listener refuses connections.
+    while tokio::net::TcpStream::connect(addr).await.is_ok() {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    other.say("Async does other work while it waits.").await;
+    let refused = other.until("error").await.pop().unwrap();
+    assert_eq!(refused["code"], "shutting_down", "{refused}");
+    assert!(refused["seq"].is_null());
+    // The running reply still ends, then every socket closes with 1001.
+    assert_eq!(
+        busy.until("tutor_done").await.pop().unwrap()["status"],
+        "complete"
+    );
+    assert!(matches!(other.closed().await, Closed::Code(1001, _)));
+    let (result, db) = stopping.await.unwrap();
+    result.unwrap();
+    let stored = db.reopen().await.turns(&sid).await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|t| t.role != klover_store::TurnRole::Learner),
+        "nothing of the refused message is stored: {stored:?}"
+    );
 }
 
 /// Closes I/O-bound vs CPU-bound (the seed's fourth line), which moves on to the next

@@ -1,6 +1,6 @@
 //! `klover serve` as a child process: started on port 0 over a given database, its stderr
 //! read line by line (to learn its address and when it reached a fault point), killed with
-//! SIGKILL.
+//! SIGKILL or stopped with SIGTERM (a graceful shutdown, as a rolling restart does).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -24,8 +24,14 @@ pub struct Server {
 impl Server {
     /// Starts `klover serve` over `db_url` with `envs` and waits for "serving on".
     pub async fn start(db_url: &str, envs: &[(&str, String)]) -> Server {
+        Server::start_on(db_url, envs, "127.0.0.1:0").await
+    }
+
+    /// As [`Server::start`], listening on `bind` (a restarted instance takes its old
+    /// address again: the balancer's configuration names it).
+    pub async fn start_on(db_url: &str, envs: &[(&str, String)], bind: &str) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_klover"));
-        cmd.args(["serve", "--bind", "127.0.0.1:0"])
+        cmd.args(["serve", "--bind", bind])
             .env("KLOVER_DATABASE_URL", db_url)
             .env("KLOVER_CURRICULUM_DIR", crate::support::curriculum_dir())
             .env("KLOVER_REPLY_LEASE_MS", "1000")
@@ -116,6 +122,33 @@ impl Server {
     /// What it printed so far.
     pub fn log(&self) -> String {
         self.stderr.lock().unwrap().join("\n")
+    }
+
+    /// SIGTERM (a graceful shutdown), and wait up to [`HANG_GUARD`] for the process to
+    /// exit; returns what it printed. Panics if it did not exit, or exited with a failure.
+    #[allow(dead_code)] // used by tests/multi (rolling restarts), not by the fault suite
+    pub async fn terminate(mut self) -> String {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success(), "kill -TERM {pid} failed");
+        let deadline = std::time::Instant::now() + HANG_GUARD;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "klover did not exit within {HANG_GUARD:?} of SIGTERM:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(
+            status.success(),
+            "klover exited with {status} after SIGTERM:\n{}",
+            self.log()
+        );
+        self.log()
     }
 
     /// SIGKILL, and wait for the process to be gone.

@@ -9,6 +9,8 @@
 //!   stops the reply.
 //! - [`failover`]: the owner killed with SIGKILL mid-reply: the other instance answers the
 //!   acknowledged message and the session carries on there.
+//! - [`rolling`]: a rolling restart (SIGTERM, start again) of both instances under 20
+//!   chatting learners: every acknowledged message answered once, nothing lost or doubled.
 //! - [`sqlite`]: SQLite stays one process: a second instance on the file is refused.
 //! - [`docker`]: docker-compose.yml validated by Compose; what the image needs.
 //!
@@ -32,4 +34,5 @@ mod cluster;
 mod docker;
 mod failover;
 mod follow;
+mod rolling;
 mod sqlite;

@@ -323,6 +323,17 @@ impl Conn {
         };
         check_message(&client_id, &text)?;
         let app = self.app.clone();
+        // Shutting down: no new reply starts here (one would hold the shutdown open while
+        // the learner keeps chatting). Nothing is stored; the client sends it again after
+        // reconnecting, to another instance or this one restarted.
+        if app.replies.is_closed() {
+            return Ok(self
+                .error(
+                    ErrorCode::ShuttingDown,
+                    "the server is shutting down: reconnect and send this again",
+                )
+                .await);
+        }
         let guard = match ReplyGuard::claim(&app, &live, &client_id) {
             Ok(guard) => Some(guard),
             // A retry of the message being answered: acknowledge it again, add nothing.
