@@ -6,6 +6,9 @@
 
 mod support;
 
+#[path = "authoring/editor.rs"]
+mod editor;
+
 use klover_server::builtin::FILES;
 use serde_json::{Value, json};
 use support::{TestApp, spawn_app, spawn_app_with, test_settings};

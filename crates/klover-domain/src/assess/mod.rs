@@ -8,6 +8,7 @@
 pub mod act;
 pub mod cue;
 pub mod examples;
+pub mod explain;
 pub mod findings;
 pub mod giveaway;
 pub mod hedge;

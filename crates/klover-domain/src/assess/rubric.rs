@@ -246,7 +246,7 @@ fn flags(
 /// The question sentences of the tutor's last message and the sentence just before the
 /// first of them ("Two threads use one global. Are they looking at one copy or two?"),
 /// folded: the context an answer is read in. `None` when the tutor asked nothing.
-fn question_of(st: &Stemmer, tutor: &str) -> Option<Folded> {
+pub(super) fn question_of(st: &Stemmer, tutor: &str) -> Option<Folded> {
     let f = fold(st, tutor);
     let sentences: Vec<&str> = f
         .sentences

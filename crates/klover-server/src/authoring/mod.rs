@@ -7,6 +7,7 @@
 //! Who may call it: see [`access`].
 
 pub mod access;
+pub mod editor;
 pub mod page;
 
 use axum::Json;
@@ -37,6 +38,7 @@ pub const MAX_CHECK_FILES: usize = 500;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(page::router())
+        .merge(editor::router())
         .route("/api/author/curricula", get(curricula))
         .route("/api/author/curricula/{id}", get(curriculum))
         .route(
