@@ -8,6 +8,13 @@ mod support;
 
 #[path = "authoring/editor.rs"]
 mod editor;
+// A fresh database per test (the fault suite's), for the tests on both backends.
+#[allow(dead_code)]
+#[path = "faults/db.rs"]
+mod db;
+
+#[path = "authoring/analytics.rs"]
+mod analytics;
 
 use klover_server::builtin::FILES;
 use serde_json::{Value, json};

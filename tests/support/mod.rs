@@ -89,6 +89,18 @@ pub async fn spawn_app_on(database_url: &str) -> TestApp {
     .await
 }
 
+/// Starts the server with these settings and the offline voice over their database URL
+/// (PostgreSQL or SQLite).
+pub async fn spawn_app_on_with(settings: Settings) -> TestApp {
+    start_on(
+        settings,
+        TutorVoice::Offline,
+        tempfile::tempdir().unwrap(),
+        false,
+    )
+    .await
+}
+
 /// Starts a server again on `addr` over a stopped server's database.
 pub async fn restart_on(addr: SocketAddr, db: KeptDb) -> TestApp {
     let mut settings = test_settings();

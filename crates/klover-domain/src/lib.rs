@@ -3,6 +3,7 @@
 //! - [`ids`]: identifier newtypes, parsed at the edge.
 //! - [`curriculum`]: concepts, checkpoints, misconceptions; the TOML format, its
 //!   validation, and the prerequisite DAG.
+//! - [`analytics`]: author analytics aggregated from learners' stored turns.
 //! - `testing` (tests and the `test-support` feature only): the test curricula, in one
 //!   place for this crate's tests and the adapters'.
 //!
@@ -10,6 +11,7 @@
 //! without a network or a database, and the adapters (store, LLM, server) wrap it.
 
 pub mod aha;
+pub mod analytics;
 pub mod assess;
 pub mod curriculum;
 pub mod engine;

@@ -1,9 +1,13 @@
 //! Maps the engine's results to the store's rows (the store never sees engine types).
 
+use klover_domain::CheckpointId;
 use klover_domain::Curriculum;
+use klover_domain::assess::act::{DialogueAct, act_of};
+use klover_domain::assess::{Assessment, AssessmentSource};
 use klover_domain::engine::{SessionState, TurnOutcome};
 use klover_domain::learner::LearnerModel;
-use klover_store::{CheckpointScore, MasteryUpdate, NewAha, TurnAssessment};
+use klover_domain::policy::Move;
+use klover_store::{CheckpointScore, MasteryUpdate, NewAha, StatedInReply, TurnAssessment};
 
 /// Everything one learner turn changed, for [`klover_store::Store::record_assessment`].
 pub fn turn_assessment(
@@ -72,13 +76,45 @@ pub fn turn_assessment(
             trigger_move: a.triggered_by.kind().to_owned(),
         })
         .collect();
+    // For the authors' inbox: which statements answered a learner's failed attempt.
+    let attempt = matches!(
+        act_of(&outcome.assessment),
+        DialogueAct::Explanation | DialogueAct::TentativeAnswer
+    );
+    let stated = stated
+        .iter()
+        .map(|&id| StatedInReply {
+            checkpoint: id.clone(),
+            asserted: outcome
+                .plan
+                .moves
+                .iter()
+                .any(|m| matches!(m, Move::Assert { checkpoint } if checkpoint == id)),
+            attempt,
+        })
+        .collect();
     TurnAssessment {
         scores,
         misconceptions_shown: outcome.misconceptions.clone(),
         misconceptions_resolved,
         mastery,
         aha,
+        stated,
+        rubric_scores: Vec::new(),
     }
+}
+
+/// The rubric's scores to keep beside a judge's verdict (see migration 0012): all of them
+/// when the judge took part in `decided`, none when the rubric alone decided.
+pub fn rubric_scores(rubric: &Assessment, decided: &Assessment) -> Vec<(CheckpointId, f64)> {
+    if decided.source == AssessmentSource::Rubric {
+        return Vec::new();
+    }
+    rubric
+        .scores
+        .iter()
+        .map(|(id, s)| (id.clone(), s.score.clamp(0.0, 1.0)))
+        .collect()
 }
 
 fn to_i64(n: usize) -> i64 {

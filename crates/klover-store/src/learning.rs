@@ -348,19 +348,27 @@ struct Scope<'a> {
 impl Scope<'_> {
     async fn scores(&self, tx: &mut Tx<'_>, a: &TurnAssessment) -> Result<(), sqlx::Error> {
         for s in &a.scores {
-            sqlx::query(
-                "INSERT INTO assessments (turn_id, checkpoint_id, score, evidence_start, evidence_end) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(self.turn)
-            .bind(s.checkpoint.as_str())
-            .bind(s.score)
-            .bind(s.evidence.map(|e| e.0))
-            .bind(s.evidence.map(|e| e.1))
-            .execute(&mut **tx)
-            .await?;
+            // `Any` cannot bind a typed NULL on both backends: NULL goes in the SQL text.
+            let rubric = a.rubric_scores.iter().find(|(c, _)| c == &s.checkpoint);
+            let sql = if rubric.is_some() {
+                "INSERT INTO assessments (turn_id, checkpoint_id, score, evidence_start, \
+                 evidence_end, rubric_score) VALUES ($1, $2, $3, $4, $5, $6)"
+            } else {
+                "INSERT INTO assessments (turn_id, checkpoint_id, score, evidence_start, \
+                 evidence_end, rubric_score) VALUES ($1, $2, $3, $4, $5, NULL)"
+            };
+            let mut q = sqlx::query(sql)
+                .bind(self.turn)
+                .bind(s.checkpoint.as_str())
+                .bind(s.score)
+                .bind(s.evidence.map(|e| e.0))
+                .bind(s.evidence.map(|e| e.1));
+            if let Some((_, r)) = rubric {
+                q = q.bind(r.clamp(0.0, 1.0));
+            }
+            q.execute(&mut **tx).await?;
         }
-        Ok(())
+        crate::analytics::record_stated(tx, self.turn, &a.stated).await
     }
 
     async fn misconceptions(&self, tx: &mut Tx<'_>, a: &TurnAssessment) -> Result<(), sqlx::Error> {

@@ -18,13 +18,15 @@
 //!   each acknowledged only after that commit.
 //! - `notify.rs`: live fan-out between instances on PostgreSQL (LISTEN/NOTIFY).
 //! - `review.rs`: FSRS review cards.
+//! - `analytics.rs`: rows for author analytics and the inbox of unrecognised answers.
 //! - [`model`]: the plain row types all of these read and write; [`ids`]: UUID v7 ids.
 //! - [`curriculum_files`]: reads a curriculum folder for the domain's loader.
 //!
-//! Depends on `klover_domain` for curriculum ids only; it never sees the engine's types
+//! Depends on `klover_domain` for curriculum ids (and the analytics' input rows) only; it never sees the engine's types
 //! (the engine state is stored as opaque JSON). The SQL lives in `migrations/` at the
 //! workspace root, one folder per backend.
 
+mod analytics;
 pub mod curriculum_files;
 mod error;
 mod group;
@@ -41,6 +43,7 @@ mod slices;
 mod store;
 mod turns;
 
+pub use analytics::{AnalyticsRows, InboxAction, InboxReason, InboxRow};
 pub use error::StoreError;
 pub use ids::{LearnerId, SessionId, TurnId};
 pub use learners::token_hash;

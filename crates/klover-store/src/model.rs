@@ -347,6 +347,23 @@ pub struct TurnAssessment {
     pub mastery: Vec<MasteryUpdate>,
     /// Aha moments of this turn.
     pub aha: Vec<NewAha>,
+    /// The checkpoints the tutor stated in reply, and why (for the authors' inbox).
+    pub stated: Vec<StatedInReply>,
+    /// With an LLM judge deciding: the rubric's own score per checkpoint (stored beside
+    /// the judge's). Empty when the rubric alone decided.
+    pub rubric_scores: Vec<(CheckpointId, f64)>,
+}
+
+/// A checkpoint the tutor stated in reply to a learner turn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatedInReply {
+    /// The checkpoint.
+    pub checkpoint: CheckpointId,
+    /// Stated because the learner could not (the `assert` move), not by an authored
+    /// answer or analogy.
+    pub asserted: bool,
+    /// The learner's turn was an attempt at an answer (an explanation or a guess).
+    pub attempt: bool,
 }
 
 /// A stored aha moment.

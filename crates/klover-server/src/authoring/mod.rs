@@ -4,9 +4,11 @@
 //! to disk or swapped into the running catalog. The author page at `/author` is in
 //! [`page`].
 //!
-//! Who may call it: see [`access`].
+//! Who may call it: see [`access`]. Analytics and the inbox of unrecognised answers are
+//! in [`analytics`].
 
 pub mod access;
+pub mod analytics;
 pub mod editor;
 pub mod page;
 
@@ -39,6 +41,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(page::router())
         .merge(editor::router())
+        .merge(analytics::router())
         .route("/api/author/curricula", get(curricula))
         .route("/api/author/curricula/{id}", get(curriculum))
         .route(

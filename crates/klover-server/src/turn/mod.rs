@@ -136,6 +136,8 @@ async fn assess(
         TutorVoice::Llm(llm) if !already_finished => Some(llm),
         _ => None,
     };
+    // The rubric's verdict when a judge is asked, kept beside the judge's (author inbox).
+    let mut rubric_verdict = None;
     let assessment = {
         let req = engine::assess_request(&curr, &state, text, last_tutor.as_deref())
             .ok_or_else(|| Error::NotFound(format!("concept `{}`", state.concept)))?;
@@ -145,6 +147,7 @@ async fn assess(
             // rubric's verdict stands in, as on any judge failure.
             Some(llm) => {
                 let rubric = klover_domain::assess::RubricAssessor::new().assess_now(req);
+                rubric_verdict = Some(rubric.clone());
                 let mut guess = state.clone();
                 let implied = engine::learner_turn(&curr, &mut guess, text, rubric.clone());
                 let started = Speculation::start(
@@ -173,7 +176,10 @@ async fn assess(
         }
     };
     let outcome = engine::learner_turn(&curr, &mut state, text, assessment);
-    let record = convert::turn_assessment(&curr, &before, &state, &outcome, text);
+    let mut record = convert::turn_assessment(&curr, &before, &state, &outcome, text);
+    if let Some(rubric) = &rubric_verdict {
+        record.rubric_scores = convert::rubric_scores(rubric, &outcome.assessment);
+    }
     let json = serde_json::to_string(&state)
         .map_err(|e| Error::Internal(format!("cannot encode session state: {e}")))?;
     let outcome_json = serde_json::to_string(&outcome)

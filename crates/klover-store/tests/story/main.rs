@@ -10,6 +10,7 @@ mod common;
 mod access;
 mod concurrency;
 mod fenced;
+mod inbox;
 mod life;
 mod owner;
 mod recovery;
@@ -56,6 +57,7 @@ stories!(
     turns::a_whole_reply_and_its_events_commit_together,
     turns::an_assessment_and_the_engine_state_commit_together,
     stated::a_checkpoint_the_tutor_stated_stays_recorded,
+    inbox::unrecognised_answers_reach_the_inbox_until_handled,
     recovery::a_reply_cut_by_a_crash_is_closed_as_partial_on_restart,
     slices::a_sliced_reply_stores_its_slices_and_releases_its_reservation,
     slices::a_reply_cut_by_a_crash_fills_the_seqs_it_reserved,

@@ -1,0 +1,230 @@
+//! Author analytics and the inbox over real sockets (issue 15, item 7), on SQLite and
+//! PostgreSQL: two learners take scripted sessions over the websocket; ann needs a hint
+//! before she states `sync-waits-for-completion`, bo tries three times and is told it.
+//! The figures, the inbox item bo's last try leaves, and dismissing it are asserted.
+
+use serde_json::{Value, json};
+
+use super::db;
+use super::support::{TestApp, WsClient, seed_lines, test_settings};
+
+const CURRICULUM: &str = "async-python";
+const FIRST: &str = "sync-vs-async";
+const TOLD: &str = "sync-waits-for-completion";
+/// A wrong answer: the rubric credits nothing, the tutor hints.
+const WRONG: &str = "Sync code is older and async code is newer.";
+/// Bo's three attempts: two hints, then the tutor states [`TOLD`] (checked with `klover replay`).
+const BO: [&str; 3] = [
+    "Sync code is older and async code is newer.",
+    "Async is just a newer style of writing code.",
+    "It is only about the syntax, async and await keywords.",
+];
+/// Shows the misconception `async-runs-in-parallel`.
+const PARALLEL: &str = "async runs all the tasks at the same time on different cores";
+
+async fn spawn(url: &str) -> TestApp {
+    let mut s = test_settings();
+    s.auth = true;
+    s.database_url = url.to_owned();
+    super::support::spawn_app_on_with(s).await
+}
+
+async fn learner(app: &TestApp, name: &str) -> WsClient {
+    let token = app.token_for(name).await;
+    let mut c = WsClient::connect(&format!("{}?token={token}", app.ws_url()))
+        .await
+        .unwrap();
+    c.start(CURRICULUM, Some(FIRST)).await;
+    c
+}
+
+async fn author(app: &TestApp) -> String {
+    let who = app.store.create_learner("the-author").await.unwrap();
+    app.store
+        .create_api_token(klover_store::Role::Author, Some(&who.id), "test")
+        .await
+        .unwrap()
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .get(app.http(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(app.http(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+fn row<'a>(list: &'a Value, key: &str, id: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[key] == id)
+        .unwrap_or_else(|| panic!("no {key} {id} in {list}"))
+}
+
+async fn two_learners_one_hinted_one_told(url: &str) {
+    let app = spawn(url).await;
+    let mut ann = learner(&app, "ann").await;
+    ann.turn(WRONG).await;
+    ann.turn(&seed_lines()[0]).await;
+    ann.turn(PARALLEL).await;
+    let mut bo = learner(&app, "bo").await;
+    let mut moves = Vec::new();
+    for line in BO {
+        let events = bo.turn(line).await;
+        let done = events.iter().find(|e| e["type"] == "tutor_done").unwrap();
+        moves.push(done["move"].clone());
+    }
+    assert_eq!(
+        moves,
+        ["hint", "hint", "assert"],
+        "the script still tells bo"
+    );
+    let token = author(&app).await;
+    let base = format!("/api/author/curricula/{CURRICULUM}");
+
+    let (status, a) = get(&app, &token, &format!("{base}/analytics")).await;
+    assert_eq!(status, 200, "{a}");
+    assert_eq!(a["title"], "Async in Python, from the ground up");
+    let told = row(&a["checkpoints"], "checkpoint", TOLD);
+    assert_eq!(told["learners"], 2, "{told}");
+    assert_eq!(told["reached"], 1, "{told}");
+    assert_eq!(told["stated"], 1, "{told}");
+    assert_eq!(
+        told["median_tries"], 2.0,
+        "ann's second turn earned it: {told}"
+    );
+    assert_eq!(told["concept_title"], "The basics");
+    assert_eq!(told["title"], "Sync waits for each operation to finish");
+    let parallel = row(
+        &a["misconceptions"],
+        "misconception",
+        "async-runs-in-parallel",
+    );
+    assert_eq!(
+        (&parallel["learners"], &parallel["resolved"]),
+        (&json!(1), &json!(0))
+    );
+    assert!(
+        parallel["belief"].as_str().unwrap().len() > 10,
+        "{parallel}"
+    );
+    // Both sessions are still going under the default idle limit ...
+    let stop = row(&a["stops"], "concept", FIRST);
+    assert_eq!(
+        (&stop["active"], &stop["stopped"]),
+        (&json!(2), &json!(0)),
+        "{stop}"
+    );
+    // ... and both stopped when any pause counts: ann in front of the third checkpoint,
+    // bo in front of the second (he was told the first).
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let (_, a) = get(&app, &token, &format!("{base}/analytics?idle_minutes=0")).await;
+    let stop = row(&a["stops"], "concept", FIRST);
+    assert_eq!(
+        (&stop["active"], &stop["stopped"]),
+        (&json!(0), &json!(2)),
+        "{stop}"
+    );
+    let open = &stop["open_checkpoints"];
+    assert_eq!(
+        row(open, "checkpoint", "async-works-while-waiting")["sessions"],
+        1
+    );
+    assert_eq!(
+        row(open, "checkpoint", "something-schedules-tasks")["sessions"],
+        1
+    );
+
+    // The inbox: bo's last try, after which the tutor stated the checkpoint.
+    let (status, inbox) = get(&app, &token, &format!("{base}/inbox")).await;
+    assert_eq!(status, 200, "{inbox}");
+    let items = inbox["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{inbox}");
+    let item = &items[0];
+    assert_eq!(item["reason"], "stated");
+    assert_eq!(item["text"], BO[2]);
+    assert_eq!(item["checkpoint"], TOLD);
+    assert_eq!(item["concept_title"], "The basics");
+    assert_eq!(item["example"]["key"], "examples");
+    assert_eq!(item["example"]["toml"], format!("\"{}\"", BO[2]));
+    let id = item["id"].as_str().unwrap();
+
+    let (status, added) = post(
+        &app,
+        &token,
+        &format!("{base}/inbox/{id}/example"),
+        json!({"draft": "d1"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{added}");
+    assert_eq!(added["applied"], false, "{added}");
+    assert_eq!(added["example"]["toml"], item["example"]["toml"]);
+
+    let learner_token = app.token_for("cy").await;
+    let (status, _) = post(
+        &app,
+        &learner_token,
+        &format!("{base}/inbox/{id}/dismiss"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 403, "learners may not dismiss");
+    let (status, _) = get(&app, &learner_token, &format!("{base}/analytics")).await;
+    assert_eq!(status, 403, "learners may not read analytics");
+
+    let (status, _) = post(
+        &app,
+        &token,
+        &format!("{base}/inbox/{id}/dismiss"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (_, inbox) = get(&app, &token, &format!("{base}/inbox")).await;
+    assert_eq!(
+        inbox["items"],
+        json!([]),
+        "a dismissed item leaves the inbox"
+    );
+    let (status, _) = post(
+        &app,
+        &token,
+        &format!("{base}/inbox/{id}/dismiss"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 404, "dismissed already");
+    let (status, _) = get(&app, &token, "/api/author/curricula/nope/analytics").await;
+    assert_eq!(status, 404);
+    drop((ann, bo));
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_two_learners_one_hinted_one_told_give_the_figures_and_an_inbox_item() {
+    let fresh = db::FreshDb::new(db::Backend::Sqlite).await;
+    two_learners_one_hinted_one_told(&fresh.url).await;
+}
+
+#[tokio::test]
+async fn postgres_two_learners_one_hinted_one_told_give_the_figures_and_an_inbox_item() {
+    let fresh = db::FreshDb::new(db::Backend::Postgres).await;
+    two_learners_one_hinted_one_told(&fresh.url).await;
+    fresh.finish().await;
+}
