@@ -284,6 +284,7 @@ impl Store {
         checkpoint: &CheckpointId,
         action: &InboxAction,
     ) -> Result<(), StoreError> {
+        let _writing = self.write_turn().await;
         let (name, draft) = match action {
             InboxAction::Dismissed => ("dismissed", None),
             InboxAction::Example { draft } => ("example", Some(draft.as_str())),
