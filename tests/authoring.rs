@@ -8,6 +8,7 @@ mod support;
 
 #[path = "authoring/editor.rs"]
 mod editor;
+
 // A fresh database per test (the fault suite's), for the tests on both backends.
 #[allow(dead_code)]
 #[path = "faults/db.rs"]
