@@ -146,6 +146,16 @@ fn fake_llm_responder(req: &klover_fake_llm::RecordedRequest) -> Reply {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_author_tries_cues_and_previews_lines_in_chromium() -> anyhow::Result<()> {
+    let _one_browser = BROWSER.lock().await;
+    install_browser_deps().await?;
+    let app = spawn_app().await;
+    let result = page_tests(&app, "author.test.mjs", &[]).await;
+    app.stop().await?;
+    result
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_learner_uses_the_web_client_offline_in_chromium() -> anyhow::Result<()> {
     let _one_browser = BROWSER.lock().await;
     install_browser_deps().await?;

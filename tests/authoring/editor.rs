@@ -166,3 +166,28 @@ async fn a_preview_runs_lines_on_the_draft_and_on_the_published_version() {
     assert_eq!(body["problems"][0]["file"], "curriculum.toml");
     app.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_draft_is_viewed_like_a_taught_curriculum_or_refused_with_its_problems() {
+    let app = spawn_with_auth().await;
+    let token = author_token(&app, "ada").await;
+    let (status, body) = post(
+        &app,
+        &token,
+        "/api/author/view",
+        &json!({"files": reference_files()}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["concepts"][0]["id"], "sync-vs-async");
+    assert!(
+        body["edges"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(["io-vs-cpu", "event-loop"]))
+    );
+    let broken = json!({"files": [{"path": "curriculum.toml", "text": "id = "}]});
+    let (status, body) = post(&app, &token, "/api/author/view", &broken).await;
+    assert_eq!(status, 422, "{body}");
+    app.stop().await.unwrap();
+}

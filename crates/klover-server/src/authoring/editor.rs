@@ -21,17 +21,21 @@ use klover_domain::engine::replay::{ReplayTurn, replay};
 use klover_domain::ids::ConceptId;
 use serde::{Deserialize, Serialize};
 
-use super::{Author, CheckResult, FileIn, MAX_CHECK_BODY, ProblemView, check_files};
+use super::{
+    Author, CheckResult, CurriculumView, FileIn, MAX_CHECK_BODY, ProblemView, check_files,
+};
 use crate::error::Error;
 use crate::state::AppState;
 
-/// Routes: `POST /api/author/edit`, `POST /api/author/try`, `POST /api/author/preview`.
+/// Routes: `POST /api/author/edit`, `POST /api/author/try`, `POST /api/author/preview`,
+/// `POST /api/author/view`.
 pub fn router() -> Router<AppState> {
     let limit = || DefaultBodyLimit::max(MAX_CHECK_BODY);
     Router::new()
         .route("/api/author/edit", post(edit).layer(limit()))
         .route("/api/author/try", post(try_sentence).layer(limit()))
         .route("/api/author/preview", post(preview).layer(limit()))
+        .route("/api/author/view", post(view).layer(limit()))
 }
 
 /// The curriculum a request works on: posted `files`, or a `curriculum` the server
@@ -240,4 +244,24 @@ pub async fn preview(
         .await
         .map_err(|e| Error::Internal(format!("preview task failed: {e}")))??;
     Ok(Json(PreviewAnswer { turns }).into_response())
+}
+
+/// Body of `POST /api/author/view`.
+#[derive(Debug, Deserialize)]
+pub struct ViewRequest {
+    /// The folder's files (a draft's).
+    pub files: Vec<FileIn>,
+}
+
+/// `POST /api/author/view`: the posted files as `GET /api/author/curricula/{id}` shows a
+/// curriculum (concepts in prerequisite order, edges), or 422 with the problems.
+pub async fn view(_author: Author, Json(req): Json<ViewRequest>) -> Result<Response, Error> {
+    let files = source_files(req.files);
+    let loaded = tokio::task::spawn_blocking(move || load_sources(&files))
+        .await
+        .map_err(|e| Error::Internal(format!("view task failed: {e}")))?;
+    Ok(match loaded {
+        Ok(c) => Json(CurriculumView::of(&c)).into_response(),
+        Err(e) => invalid(e.problems.into_iter().map(ProblemView::from).collect()),
+    })
 }

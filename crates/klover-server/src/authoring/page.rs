@@ -1,7 +1,7 @@
-//! The author page: `GET /author` and its two assets under `/author/`, embedded in the
+//! The author page: `GET /author` and its assets under `/author/`, embedded in the
 //! binary and served with the web client's Content-Security-Policy (scripts and styles
-//! from this origin only, no inline code). The page only reads through the authoring
-//! API; it never writes anything.
+//! from this origin only, no inline code). `editor.js` is the draft editor (graph,
+//! concept form, cue tester, preview, publish) over the drafts API.
 
 use axum::Router;
 use axum::http::HeaderMap;
@@ -12,8 +12,10 @@ use crate::web::respond;
 const INDEX_HTML: &str = include_str!("../../web/author/index.html");
 const AUTHOR_JS: &str = include_str!("../../web/author/author.js");
 const AUTHOR_CSS: &str = include_str!("../../web/author/author.css");
+const EDITOR_JS: &str = include_str!("../../web/author/editor.js");
 
-/// Routes: `GET /author`, `GET /author/author.js`, `GET /author/author.css`, with an
+/// Routes: `GET /author`, `GET /author/author.js`, `GET /author/editor.js`,
+/// `GET /author/author.css`, with an
 /// `ETag` each like the web client's assets.
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     let file = |kind: &'static str, body: &'static str| {
@@ -25,6 +27,10 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             "/author/author.js",
             file("text/javascript; charset=utf-8", AUTHOR_JS),
+        )
+        .route(
+            "/author/editor.js",
+            file("text/javascript; charset=utf-8", EDITOR_JS),
         )
         .route(
             "/author/author.css",
