@@ -290,6 +290,7 @@ async fn the_author_page_is_served_with_the_content_security_policy() {
     for (path, kind) in [
         ("/author", "text/html"),
         ("/author/author.js", "text/javascript"),
+        ("/author/analytics.js", "text/javascript"),
         ("/author/author.css", "text/css"),
     ] {
         let r = reqwest::get(app.http(path)).await.unwrap();
@@ -302,10 +303,11 @@ async fn the_author_page_is_served_with_the_content_security_policy() {
         let text = r.text().await.unwrap();
         if path == "/author" {
             assert!(text.contains(r#"<script type="module" src="/author/author.js">"#));
+            assert!(text.contains(r#"<script type="module" src="/author/analytics.js">"#));
             assert!(!text.contains("<script>"), "no inline script");
             assert!(!text.contains("style="), "no inline style");
         }
-        if path == "/author/author.js" {
+        if path.ends_with(".js") {
             assert!(!text.contains("innerHTML"), "data goes in with textContent");
         }
     }

@@ -221,6 +221,36 @@ async fn a_remote_server_asks_for_the_token_once_per_tab_in_chromium() -> anyhow
     result
 }
 
+/// A learner's three tries at the first checkpoint; the tutor states it after the third
+/// (the inbox item of `analytics.test.mjs`), as `tests/authoring/analytics.rs` checks.
+const TOLD_AFTER: [&str; 3] = [
+    "Sync code is older and async code is newer.",
+    "Async is just a newer style of writing code.",
+    "It is only about the syntax, async and await keywords.",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_author_reads_analytics_and_handles_the_inbox_in_chromium() -> anyhow::Result<()> {
+    let _one_browser = BROWSER.lock().await;
+    install_browser_deps().await?;
+    let app = spawn_app().await;
+    let mut learner = app.client().await;
+    learner
+        .start(REFERENCE_CURRICULUM, Some("sync-vs-async"))
+        .await;
+    for line in TOLD_AFTER {
+        learner.turn(line).await;
+    }
+    learner
+        .turn("async runs all the tasks at the same time on different cores")
+        .await;
+    let told = ("KLOVER_TOLD_ANSWER", TOLD_AFTER[2].to_owned());
+    let result = page_tests(&app, "analytics.test.mjs", &[told]).await;
+    drop(learner);
+    app.stop().await?;
+    result
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_reconnects_when_the_server_restarts_in_chromium() -> anyhow::Result<()> {
     let _one_browser = BROWSER.lock().await;
