@@ -15,6 +15,8 @@ mod arrays;
 mod fields;
 mod folder;
 mod links;
+#[cfg(test)]
+mod links_tests;
 mod ops;
 #[cfg(test)]
 mod tests;
