@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "server_llm/inbox.rs"]
+mod inbox;
 #[path = "server_llm/slices.rs"]
 mod slices;
 #[path = "server_llm/speculate.rs"]
