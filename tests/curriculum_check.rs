@@ -192,6 +192,11 @@ fn malformed_cues_are_reported_with_the_fix() {
             "cues[2]: malformed cue `0.5:`: nothing to match after the weight",
             "cues[3]: malformed cue `0.3 label`: `0.3` reads as a word",
             "cues[4]: malformed cue `key > > insight`",
+            "fix: write `key|insight`",
+            "fix: write `key` (see",
+            "fix: write `0.3: label`",
+            "fix: write `key > insight`",
+            "fix: write the words to match",
         ],
     );
 }

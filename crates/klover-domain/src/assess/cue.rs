@@ -258,6 +258,63 @@ pub fn problems(source: &str) -> Vec<String> {
     out
 }
 
+/// The cue with its syntax mended, when [`problems`] finds something a mechanical fix
+/// settles: `a||b` → `a|b`, `+a` → `a`, `0.3 label` → `0.3: label`, `a > > b` → `a > b`.
+/// `None` when the cue is fine or nothing sensible can be guessed (`0.5:` alone).
+pub fn repaired(source: &str) -> Option<String> {
+    if problems(source).is_empty() {
+        return None;
+    }
+    let (weight, body) = split_weight(source);
+    let mut words: Vec<&str> = body.split_whitespace().collect();
+    let mut prefix = weight.map(|w| format!("{w}: ")).unwrap_or_default();
+    if weight.is_none()
+        && let Some(first) = words.first()
+        && first.parse::<f64>().is_ok()
+    {
+        prefix = format!("{first}: ");
+        words.remove(0);
+    }
+    let groups: Vec<String> = words
+        .join(" ")
+        .split(" > ")
+        .map(|group| {
+            group
+                .split_whitespace()
+                .filter(|t| *t != ">")
+                .filter_map(mend_term)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|g| !g.is_empty())
+        .collect();
+    if groups.is_empty() {
+        return None;
+    }
+    let mended = format!("{prefix}{}", groups.join(" > "));
+    (mended != source.trim() && problems(&mended).is_empty()).then_some(mended)
+}
+
+/// One term without empty alternatives or dangling `+`/`-`; `None` if nothing is left.
+fn mend_term(term: &str) -> Option<String> {
+    let (bang, t) = match term.strip_prefix('!') {
+        Some(rest) => ("!", rest),
+        None => ("", term),
+    };
+    let alts: Vec<String> = t
+        .split('|')
+        .map(|alt| {
+            alt.split('+')
+                .map(|w| w.trim_matches('-'))
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join("+")
+        })
+        .filter(|a| !a.is_empty())
+        .collect();
+    (!alts.is_empty()).then(|| format!("{bang}{}", alts.join("|")))
+}
+
 fn compile_term(stemmer: &Stemmer, synonyms: &Synonyms, src: &str, group: usize) -> Option<Term> {
     let (exclude, src) = match src.strip_prefix('!') {
         Some(rest) => (true, rest),

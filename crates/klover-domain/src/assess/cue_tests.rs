@@ -135,6 +135,21 @@ fn malformed_cues_are_named() {
 }
 
 #[test]
+fn malformed_cues_are_mended_when_the_fix_is_mechanical() {
+    assert_eq!(repaired("key||insight").as_deref(), Some("key|insight"));
+    assert_eq!(repaired("+key").as_deref(), Some("key"));
+    assert_eq!(repaired("0.3 label").as_deref(), Some("0.3: label"));
+    assert_eq!(
+        repaired("key > > insight").as_deref(),
+        Some("key > insight")
+    );
+    assert_eq!(repaired("!|async cpu|").as_deref(), Some("!async cpu"));
+    assert_eq!(repaired("event++loop").as_deref(), Some("event+loop"));
+    assert_eq!(repaired("0.5:"), None);
+    assert_eq!(repaired("cpu idle"), None);
+}
+
+#[test]
 fn all_terms_must_share_one_sentence() {
     assert_eq!(m("cpu idle", "The CPU. It is idle."), CueMatch::Absent);
 }

@@ -87,13 +87,24 @@ fn list(
 }
 
 /// Reports a malformed cue (`a||b`, `+a`, `0.5:` with nothing after it, `0.3 label`).
+/// The fix names the mended cue when a mechanical one settles it.
 fn cue_problems(r: &mut Report<'_>, cue: &str, offset: usize, key: &str) {
-    for p in crate::assess::cue::problems(cue) {
+    let problems = crate::assess::cue::problems(cue);
+    if problems.is_empty() {
+        return;
+    }
+    let fix = match crate::assess::cue::repaired(cue) {
+        Some(mended) => format!("write `{mended}` (see \"Cue syntax\" in docs/curriculum.md)"),
+        None => "write the words to match (see \"Cue syntax\" in docs/curriculum.md), or \
+                 remove the cue"
+            .to_owned(),
+    };
+    for p in problems {
         r.at(
             Some(offset),
             Some(key.to_owned()),
             format!("malformed cue `{cue}`: {p}"),
-            "see \"Cue syntax\" in docs/curriculum.md",
+            fix.clone(),
         );
     }
 }
