@@ -163,6 +163,49 @@ async fn two_learners_one_hinted_one_told(url: &str) {
     assert_eq!(item["concept_title"], "The basics");
     assert_eq!(item["example"]["key"], "examples");
     assert_eq!(item["example"]["toml"], format!("\"{}\"", BO[2]));
+    let edit = &item["example"]["edit"];
+    assert_eq!(
+        (
+            &edit["op"],
+            &edit["target"]["id"],
+            &edit["field"],
+            &edit["value"]
+        ),
+        (
+            &json!("add_item"),
+            &json!(TOLD),
+            &json!("examples"),
+            &json!(BO[2])
+        ),
+        "{edit}"
+    );
+    // The edit adds exactly that line to the reference files (the editor's helper).
+    let files: Vec<Value> = klover_server::builtin::FILES
+        .iter()
+        .map(|(path, text)| json!({"path": path, "text": text}))
+        .collect();
+    let (status, applied) = post(
+        &app,
+        &token,
+        "/api/author/edit",
+        json!({"files": files, "edit": edit}),
+    )
+    .await;
+    assert_eq!(status, 200, "{applied}");
+    let changed = applied["changed"].as_array().unwrap();
+    assert_eq!(changed.len(), 1, "{applied}");
+    let before = klover_server::builtin::FILES
+        .iter()
+        .find(|(p, _)| *p == changed[0]["path"])
+        .unwrap()
+        .1;
+    let after = changed[0]["text"].as_str().unwrap();
+    let added: Vec<&str> = after
+        .lines()
+        .filter(|l| !before.lines().any(|b| b == *l))
+        .collect();
+    assert_eq!(added.len(), 1, "{added:?}");
+    assert!(added[0].contains(BO[2]), "{added:?}");
     let id = item["id"].as_str().unwrap();
 
     let (status, added) = post(

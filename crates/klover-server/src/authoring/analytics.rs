@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use chrono::{Duration, Utc};
 use klover_domain::analytics::{self, Analytics};
 use klover_domain::assess::COVERED;
+use klover_domain::curriculum::edit::{Edit, Target};
 use klover_domain::{CheckpointId, Curriculum, CurriculumId};
 use klover_store::{InboxAction, InboxRow, TurnId};
 use serde::{Deserialize, Serialize};
@@ -138,6 +139,9 @@ pub struct ExampleSnippet {
     pub key: &'static str,
     /// The TOML string to append to the array.
     pub toml: String,
+    /// The same as a curriculum edit (`klover_domain::curriculum::edit::Edit`, as
+    /// `POST /api/author/edit` takes it).
+    pub edit: Edit,
 }
 
 /// The inbox rows of a curriculum the server teaches, as API items; rows whose
@@ -171,6 +175,14 @@ fn items(c: &Curriculum, rows: Vec<InboxRow>) -> Vec<InboxItem> {
                     ),
                     key: "examples",
                     toml,
+                    edit: Edit::AddItem {
+                        target: Target::Checkpoint {
+                            id: cp.id.to_string(),
+                        },
+                        field: "examples".into(),
+                        value: r.text.clone(),
+                        index: None,
+                    },
                 },
                 text: r.text,
             })
