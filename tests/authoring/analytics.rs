@@ -1,7 +1,8 @@
 //! Author analytics and the inbox over real sockets (issue 15, item 7), on SQLite and
-//! PostgreSQL: two learners take scripted sessions over the websocket; ann needs a hint
+//! PostgreSQL: three learners take scripted sessions over the websocket; ann needs a hint
 //! before she states `sync-waits-for-completion`, bo tries three times and is told it.
-//! The figures, the inbox item bo's last try leaves, and dismissing it are asserted.
+//! cy only says "I don't know" and is told it as well. The figures, the one inbox item
+//! (bo's last try; cy's turns were no attempts), and dismissing it are asserted.
 
 use serde_json::{Value, json};
 
@@ -19,6 +20,9 @@ const BO: [&str; 3] = [
     "Async is just a newer style of writing code.",
     "It is only about the syntax, async and await keywords.",
 ];
+/// Cy does not try: "I don't know" three times, and is told [`TOLD`] too (as in
+/// tests/server_covered.rs). Not an unrecognised answer: no inbox item.
+const STUCK: [&str; 3] = ["I have no idea.", "I don't know, sorry.", "Still no idea."];
 /// Shows the misconception `async-runs-in-parallel`.
 const PARALLEL: &str = "async runs all the tasks at the same time on different cores";
 
@@ -95,6 +99,13 @@ async fn two_learners_one_hinted_one_told(url: &str) {
         ["hint", "hint", "assert"],
         "the script still tells bo"
     );
+    let mut cy = learner(&app, "cy").await;
+    let mut last = Value::Null;
+    for line in STUCK {
+        let events = cy.turn(line).await;
+        last = events.iter().find(|e| e["type"] == "tutor_done").unwrap()["move"].clone();
+    }
+    assert_eq!(last, "assert", "the script still tells cy");
     let token = author(&app).await;
     let base = format!("/api/author/curricula/{CURRICULUM}");
 
@@ -102,9 +113,9 @@ async fn two_learners_one_hinted_one_told(url: &str) {
     assert_eq!(status, 200, "{a}");
     assert_eq!(a["title"], "Async in Python, from the ground up");
     let told = row(&a["checkpoints"], "checkpoint", TOLD);
-    assert_eq!(told["learners"], 2, "{told}");
+    assert_eq!(told["learners"], 3, "{told}");
     assert_eq!(told["reached"], 1, "{told}");
-    assert_eq!(told["stated"], 1, "{told}");
+    assert_eq!(told["stated"], 2, "{told}");
     assert_eq!(
         told["median_tries"], 2.0,
         "ann's second turn earned it: {told}"
@@ -124,27 +135,27 @@ async fn two_learners_one_hinted_one_told(url: &str) {
         parallel["belief"].as_str().unwrap().len() > 10,
         "{parallel}"
     );
-    // Both sessions are still going under the default idle limit ...
+    // All three sessions are still going under the default idle limit ...
     let stop = row(&a["stops"], "concept", FIRST);
     assert_eq!(
         (&stop["active"], &stop["stopped"]),
-        (&json!(2), &json!(0)),
+        (&json!(3), &json!(0)),
         "{stop}"
     );
-    // ... and both stopped when any pause counts: ann in front of the third checkpoint,
-    // bo in front of the second (he was told the first).
+    // ... and all stopped when any pause counts: ann in front of the third checkpoint,
+    // bo and cy in front of the second (they were told the first).
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let (_, a) = get(&app, &token, &format!("{base}/analytics?idle_minutes=0")).await;
     let stop = row(&a["stops"], "concept", FIRST);
     assert_eq!(
         (&stop["active"], &stop["stopped"]),
-        (&json!(0), &json!(2)),
+        (&json!(0), &json!(3)),
         "{stop}"
     );
     let open = &stop["open_checkpoints"];
     assert_eq!(
         row(open, "checkpoint", "async-works-while-waiting")["sessions"],
-        1
+        2
     );
     assert_eq!(
         row(open, "checkpoint", "something-schedules-tasks")["sessions"],
@@ -219,7 +230,7 @@ async fn two_learners_one_hinted_one_told(url: &str) {
     assert_eq!(added["applied"], false, "{added}");
     assert_eq!(added["example"]["toml"], item["example"]["toml"]);
 
-    let learner_token = app.token_for("cy").await;
+    let learner_token = app.token_for("dee").await;
     let (status, _) = post(
         &app,
         &learner_token,
@@ -255,7 +266,7 @@ async fn two_learners_one_hinted_one_told(url: &str) {
     assert_eq!(status, 404, "dismissed already");
     let (status, _) = get(&app, &token, "/api/author/curricula/nope/analytics").await;
     assert_eq!(status, 404);
-    drop((ann, bo));
+    drop((ann, bo, cy));
     app.stop().await.unwrap();
 }
 
