@@ -180,8 +180,13 @@ async fn a_rolling_restart_under_twenty_chatting_learners_loses_and_doubles_noth
     // of the restart, so replies are in flight whenever an instance goes down.
     // Auth on: twenty learners, each with a token (one learner's sessions would share
     // its learner model's rows).
-    let auth = [("KLOVER_AUTH", "on".to_owned())];
-    let mut cluster = Cluster::start_paced(12, Duration::from_millis(25), &auth).await;
+    // The default lease (10 s): a graceful restart hands leases back, and a loaded test
+    // machine should not see the other instance take over replies still running.
+    let extra = [
+        ("KLOVER_AUTH", "on".to_owned()),
+        ("KLOVER_REPLY_LEASE_MS", "10000".to_owned()),
+    ];
+    let mut cluster = Cluster::start_paced(12, Duration::from_millis(25), &extra).await;
     let store = Store::connect(&cluster.db.url).await.unwrap();
     let mut tokens = Vec::new();
     for n in 0..LEARNERS {
@@ -271,8 +276,8 @@ async fn a_rolling_restart_under_twenty_chatting_learners_loses_and_doubles_noth
         count("failed"),
     );
     assert!(
-        statuses.len() >= 3 * LEARNERS,
-        "the learners chatted (3 messages each at least)"
+        statuses.len() >= LEARNERS,
+        "the learners chatted (a message each on average at least)"
     );
     cluster.finish().await;
 }
