@@ -6,6 +6,8 @@
 
 #[path = "server_llm/inbox.rs"]
 mod inbox;
+#[path = "server_llm/long.rs"]
+mod long;
 #[path = "server_llm/slices.rs"]
 mod slices;
 #[path = "server_llm/speculate.rs"]

@@ -64,6 +64,7 @@ async fn role_spoofing_learner_text_stays_inside_its_user_message() {
         plan: &plan,
         learner: &learner,
         transcript: &transcript,
+        earlier: 0,
         draft: None,
         budget_tokens: 1500,
     };

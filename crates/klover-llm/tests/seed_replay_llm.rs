@@ -217,6 +217,7 @@ async fn llm_replay(
             plan: &implied.plan,
             learner: &guess.learner,
             transcript: &transcript,
+            earlier: 0,
             draft: Some(&implied.offline_text),
             budget_tokens: 1500,
         })
@@ -227,6 +228,7 @@ async fn llm_replay(
             plan: &outcome.plan,
             learner: &state.learner,
             transcript: &transcript,
+            earlier: 0,
             draft: Some(&outcome.offline_text),
             budget_tokens: 1500,
         };

@@ -37,6 +37,9 @@ pub async fn render(
     Ok((body, export::suggested_file_name(&transcript, options)))
 }
 
+/// Events read from the log per query when exporting.
+const EXPORT_PAGE: i64 = 500;
+
 /// `learner`'s session as the export's transcript: its turns, the concept each was on,
 /// aha marks, and the next review (the earliest due of the learner's cards on the
 /// concepts the session visited). A store error (forbidden) when it is another learner's
@@ -48,7 +51,19 @@ pub async fn transcript(
     session: &SessionId,
 ) -> Result<export::Transcript, Error> {
     let stored = store.load_transcript_for(learner, session).await?;
-    let events = store.events_since(session, 0).await?;
+    // The log a page at a time (bounded queries, however long the session).
+    let mut events = Vec::new();
+    loop {
+        let after = events
+            .last()
+            .map_or(0, |e: &klover_store::StoredEvent| e.seq);
+        let page = store.events_page(session, after, EXPORT_PAGE).await?;
+        let full = i64::try_from(page.len()).unwrap_or(i64::MAX) == EXPORT_PAGE;
+        events.extend(page);
+        if !full {
+            break;
+        }
+    }
     let due: Vec<(CheckpointId, DateTime<Utc>)> = store
         .review_cards(learner)
         .await?

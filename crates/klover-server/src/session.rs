@@ -250,10 +250,12 @@ async fn engine_slot(
             .map_err(|e| Error::Internal(format!("stored session state is unreadable: {e}")))?,
         None => engine::start(curr, Some(&row.current_concept))?.0,
     };
+    // The latest turns only (a bounded read, however long the session).
     let last_tutor = app
         .store
-        .turns(&row.id)
+        .recent_turns(&row.id, crate::speculate::CONTEXT_TURNS)
         .await?
+        .0
         .into_iter()
         .rev()
         .find(|t| t.role == klover_store::TurnRole::Tutor && !t.text.is_empty())

@@ -37,8 +37,8 @@ pub async fn speak(
     slot: &ReplySlot,
     spec: Option<Speculation>,
 ) -> Result<(String, TurnStatus), Error> {
-    let transcript = match &spec {
-        Some(s) => s.transcript.clone(),
+    let (transcript, earlier) = match &spec {
+        Some(s) => (s.transcript.clone(), s.earlier),
         None => crate::speculate::transcript(app, live).await?,
     };
     let persona = Persona::default();
@@ -48,6 +48,7 @@ pub async fn speak(
         plan,
         learner,
         transcript: &transcript,
+        earlier,
         draft: Some(draft),
         budget_tokens: llm.voice.config().context_budget,
     };

@@ -49,6 +49,8 @@ pub struct Speculation {
     messages: Vec<Message>,
     /// The transcript the prompt was built from (the real prompt uses the same).
     pub(crate) transcript: Vec<TranscriptTurn>,
+    /// Turns before `transcript` left unloaded (see [`transcript`]).
+    pub(crate) earlier: usize,
     held: Option<mpsc::Receiver<String>>,
     task: Option<JoinHandle<Result<Reply, VoiceError>>>,
     cancel: CancellationToken,
@@ -72,7 +74,7 @@ impl Speculation {
         draft: &str,
         stop: &CancellationToken,
     ) -> Result<Self, Error> {
-        let transcript = transcript(app, live).await?;
+        let (transcript, earlier) = transcript(app, live).await?;
         let budget = llm.voice.config().context_budget;
         let persona = Persona::default();
         let ctx = VoiceContext {
@@ -81,6 +83,7 @@ impl Speculation {
             plan,
             learner,
             transcript: &transcript,
+            earlier,
             draft: Some(draft),
             budget_tokens: budget,
         };
@@ -101,6 +104,7 @@ impl Speculation {
                         plan: &plan,
                         learner: &learner,
                         transcript: &transcript,
+                        earlier,
                         draft: Some(&draft),
                         budget_tokens: budget,
                     };
@@ -112,6 +116,7 @@ impl Speculation {
         Ok(Self {
             messages,
             transcript,
+            earlier,
             held: Some(rx),
             task: Some(task),
             cancel,
@@ -141,17 +146,19 @@ impl Drop for Speculation {
     }
 }
 
-/// The session's turns so far as the voice prompt's transcript.
+/// The most turns the voice's context is built from (its token budget may keep fewer):
+/// the store loads this many at most, never the whole transcript.
+pub(crate) const CONTEXT_TURNS: i64 = 40;
+
+/// The session's latest turns (at most [`CONTEXT_TURNS`]) as the voice prompt's
+/// transcript, and how many earlier turns were not loaded.
 pub(crate) async fn transcript(
     app: &AppState,
     live: &LiveSession,
-) -> Result<Vec<TranscriptTurn>, Error> {
-    Ok(app
-        .store
-        .turns(&live.id)
-        .await?
+) -> Result<(Vec<TranscriptTurn>, usize), Error> {
+    let (turns, earlier) = app.store.recent_turns(&live.id, CONTEXT_TURNS).await?;
+    let turns = turns
         .into_iter()
-        .filter(|t| !t.text.is_empty())
         .map(|t| TranscriptTurn {
             speaker: match t.role {
                 TurnRole::Learner => Speaker::Learner,
@@ -159,5 +166,6 @@ pub(crate) async fn transcript(
             },
             text: t.text,
         })
-        .collect())
+        .collect();
+    Ok((turns, usize::try_from(earlier).unwrap_or_default()))
 }

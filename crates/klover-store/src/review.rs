@@ -116,14 +116,15 @@ impl Store {
         if cards.is_empty() {
             return Ok(());
         }
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         crate::turns::lock_session(&mut tx, session, now_ms(), fence).await?;
         for card in cards {
             upsert(&mut tx, card).await?;
         }
         tx.commit().await?;
+        writing.durable().await?;
         Ok(())
     }
 

@@ -178,9 +178,9 @@ impl Store {
     /// Marks the session ended (the first end counts; later calls change nothing). Fenced
     /// like every session write (see `owner.rs`): an owner that lost the lease cannot end it.
     pub async fn end_session(&self, session: &SessionId) -> Result<(), StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         let sql = concat!(
             "UPDATE sessions SET ended_at = COALESCE(ended_at, $1), updated_at = $1 \
              WHERE id = $2 AND ",
@@ -196,6 +196,7 @@ impl Store {
             return Err(crate::owner::refused(&mut tx, session.as_str()).await);
         }
         tx.commit().await?;
+        writing.durable().await?;
         Ok(())
     }
 
@@ -271,11 +272,25 @@ impl Store {
         session: &SessionId,
         after_seq: i64,
     ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.events_page(session, after_seq, i64::MAX).await
+    }
+
+    /// At most `limit` of the session's events after seq `after_seq`, in order: resume
+    /// and export page through a long log with this instead of loading it whole (the next
+    /// page starts after the last seq of this one; a page shorter than `limit` is the end).
+    pub async fn events_page(
+        &self,
+        session: &SessionId,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         let rows = sqlx::query(
-            "SELECT seq, payload FROM events WHERE session_id = $1 AND seq > $2 ORDER BY seq",
+            "SELECT seq, payload FROM events WHERE session_id = $1 AND seq > $2 \
+             ORDER BY seq LIMIT $3",
         )
         .bind(session.as_str())
         .bind(after_seq)
+        .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

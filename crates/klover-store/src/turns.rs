@@ -304,11 +304,11 @@ impl Store {
     /// Appends a piece of the reply as it arrives; [`StoreError::Conflict`] once the turn
     /// has finished. Fenced on the turn's session (see `owner.rs`).
     pub async fn append_tutor_text(&self, turn: &TurnId, delta: &str) -> Result<(), StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         let now = now_ms();
         let session = self.session_of(turn).await?;
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         lock_session(&mut tx, &session, now, fence).await?;
         let done = sqlx::query(
             "UPDATE turns SET text = text || $1, updated_at = $2 \
@@ -321,6 +321,7 @@ impl Store {
         .await?;
         if done.rows_affected() == 1 {
             tx.commit().await?;
+            writing.durable().await?;
             return Ok(());
         }
         tx.rollback().await?;
@@ -369,7 +370,7 @@ impl Store {
         move_json: Option<&str>,
         usage: Option<Usage>,
     ) -> Result<TurnRow, StoreError> {
-        let _writing = self.write_turn().await;
+        let mut writing = self.write_grouped().await;
         if status == TurnStatus::Streaming {
             return Err(StoreError::Invalid(
                 "a turn cannot finish as `streaming`".into(),
@@ -378,7 +379,7 @@ impl Store {
         let now = now_ms();
         let session = self.session_of(turn).await?;
         let fence = self.fence(session.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = writing.begin().await?;
         lock_session(&mut tx, &session, now, fence).await?;
         let sql = concat!(
             "UPDATE turns SET status = $1, move = $2, prompt_tokens = $3, completion_tokens = $4, \
@@ -398,6 +399,7 @@ impl Store {
         match row {
             Some(row) => {
                 tx.commit().await?;
+                writing.durable().await?;
                 turn_from(&row)
             }
             None => {
@@ -468,6 +470,56 @@ impl Store {
         session
             .map(SessionId::from_db)
             .ok_or(StoreError::NotFound("turn"))
+    }
+
+    /// The session's last `limit` turns that hold text, in order, and how many earlier
+    /// ones hold text too (counted, not loaded): the LLM's context is built from this
+    /// bounded window, however long the session.
+    pub async fn recent_turns(
+        &self,
+        session: &SessionId,
+        limit: i64,
+    ) -> Result<(Vec<TurnRow>, i64), StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            turn_columns!(),
+            " FROM (SELECT ",
+            turn_columns!(),
+            " FROM turns WHERE session_id = $1 AND text <> '' ORDER BY seq DESC LIMIT $2) \
+             AS recent ORDER BY seq"
+        );
+        let rows = sqlx::query(sql)
+            .bind(session.as_str())
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let with_text: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM turns WHERE session_id = $1 AND text <> ''")
+                .bind(session.as_str())
+                .fetch_one(&self.pool)
+                .await?;
+        let turns = rows.iter().map(turn_from).collect::<Result<Vec<_>, _>>()?;
+        let earlier = with_text - i64::try_from(turns.len()).unwrap_or(i64::MAX);
+        Ok((turns, earlier.max(0)))
+    }
+
+    /// One turn of the session, `None` if it has no such turn.
+    pub async fn turn(
+        &self,
+        session: &SessionId,
+        turn: &TurnId,
+    ) -> Result<Option<TurnRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            turn_columns!(),
+            " FROM turns WHERE session_id = $1 AND id = $2"
+        );
+        let row = sqlx::query(sql)
+            .bind(session.as_str())
+            .bind(turn.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(turn_from).transpose()
     }
 
     /// The error for a write to a turn that is not streaming: missing, or already finished.

@@ -92,6 +92,7 @@ fn render_voice(p: &TutorPlan, draft: Option<&str>, budget: usize) -> Vec<Messag
         plan: p,
         learner: &learner,
         transcript: &transcript,
+        earlier: 0,
         draft,
         budget_tokens: budget,
     })
@@ -263,6 +264,7 @@ fn a_review_ask_words_the_checkpoints_review_question_not_the_opening_question()
         plan: &p,
         learner: &learner,
         transcript: &transcript,
+        earlier: 0,
         draft: None,
         budget_tokens: 2000,
     })

@@ -64,8 +64,12 @@ pub struct VoiceContext<'a> {
     pub plan: &'a TutorPlan,
     /// The learner model after this turn's update (for what is reached and the gap).
     pub learner: &'a LearnerModel,
-    /// The conversation so far, oldest first, ending with the learner's latest turn.
+    /// The conversation so far (or its latest turns), oldest first, ending with the
+    /// learner's latest turn.
     pub transcript: &'a [TranscriptTurn],
+    /// Turns before `transcript` that were not loaded (the caller's bounded window): the
+    /// prompt counts them with the turns the token budget drops.
+    pub earlier: usize,
     /// The offline voice's words for the plan, offered as wording to adapt.
     pub draft: Option<&'a str>,
     /// Token budget of the transcript window.
@@ -155,7 +159,7 @@ pub fn voice_messages(ctx: &VoiceContext<'_>) -> Result<Vec<Message>, PromptErro
                 .filter_map(|id| concept.misconception(id).map(|m| m.belief.clone()))
                 .collect(),
         },
-        dropped: start,
+        dropped: ctx.earlier + start,
     };
     let mut messages = vec![Message::system(render("voice_system.jinja", view)?)];
     messages.extend(ctx.transcript[start..].iter().map(|t| match t.speaker {

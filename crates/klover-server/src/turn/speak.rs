@@ -181,8 +181,7 @@ pub(crate) async fn end_cut_reply(
     if_empty: TurnStatus,
     move_: &str,
 ) -> Result<Option<TurnRow>, Error> {
-    let turns = app.store.turns(&live.id).await?;
-    let Some(turn) = turns.into_iter().find(|t| &t.id == reply) else {
+    let Some(turn) = app.store.turn(&live.id, reply).await? else {
         return Ok(None);
     };
     if turn.status != TurnStatus::Streaming {

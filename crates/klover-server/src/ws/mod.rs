@@ -31,6 +31,10 @@ use crate::telemetry;
 
 pub use handle::Conn;
 
+/// Events read from the log per query when a socket catches up (resume): a long
+/// session's log is paged, never loaded whole.
+pub(crate) const RESUME_PAGE: i64 = 256;
+
 /// Close codes the server uses.
 pub mod close {
     /// The client said goodbye, or the server closed an idle connection.
@@ -218,7 +222,7 @@ impl Conn {
         self.send_bounded(Message::Ping(Default::default())).await
     }
 
-    /// Sends every stored event after the last one this socket sent.
+    /// Sends every stored event after the last one this socket sent, a page at a time.
     pub(crate) async fn catch_up(&mut self) -> Result<(), Exit> {
         let Some(live) = self.live.clone() else {
             return Ok(());
@@ -226,21 +230,35 @@ impl Conn {
         let after = i64::try_from(self.last_sent).unwrap_or(i64::MAX);
         // Before the log: a delta stored meanwhile is then in one or the other.
         let unstored = live.unstored_frames();
-        let events = match self.app.store.events_since(&live.id, after).await {
-            Ok(events) => events,
-            Err(e) => {
-                let e = Error::from(e);
-                return self
-                    .send_env(&Envelope::error(e.code(), e.public_message()))
-                    .await;
+        // Page through the log: a long session's resume never loads it whole.
+        let mut after = after;
+        loop {
+            let page = match self
+                .app
+                .store
+                .events_page(&live.id, after, RESUME_PAGE)
+                .await
+            {
+                Ok(page) => page,
+                Err(e) => {
+                    let e = Error::from(e);
+                    return self
+                        .send_env(&Envelope::error(e.code(), e.public_message()))
+                        .await;
+                }
+            };
+            let full = i64::try_from(page.len()).unwrap_or(i64::MAX) == RESUME_PAGE;
+            for ev in page {
+                after = ev.seq;
+                let seq = u64::try_from(ev.seq).unwrap_or_default();
+                if seq > self.last_sent {
+                    self.last_sent = seq;
+                    self.send_raw(&crate::live::with_seq(seq, &ev.payload))
+                        .await?;
+                }
             }
-        };
-        for ev in events {
-            let seq = u64::try_from(ev.seq).unwrap_or_default();
-            if seq > self.last_sent {
-                self.last_sent = seq;
-                self.send_raw(&crate::live::with_seq(seq, &ev.payload))
-                    .await?;
+            if !full {
+                break;
             }
         }
         for (seq, frame) in unstored {

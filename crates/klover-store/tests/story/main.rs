@@ -56,6 +56,7 @@ stories!(
     turns::a_reply_delta_and_its_event_commit_together,
     turns::a_whole_reply_and_its_events_commit_together,
     turns::an_assessment_and_the_engine_state_commit_together,
+    turns::a_long_session_reads_a_bounded_window_and_pages_its_log,
     stated::a_checkpoint_the_tutor_stated_stays_recorded,
     inbox::unrecognised_answers_reach_the_inbox_until_handled,
     recovery::a_reply_cut_by_a_crash_is_closed_as_partial_on_restart,

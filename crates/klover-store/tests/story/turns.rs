@@ -417,3 +417,64 @@ pub async fn an_assessment_and_the_engine_state_commit_together(db: &TestDb) {
         "{missing:?}"
     );
 }
+
+/// A long session (500 turns): the LLM's window is its last turns, loaded alone with a
+/// count of the earlier ones; its event log pages through in order, every event once.
+pub async fn a_long_session_reads_a_bounded_window_and_pages_its_log(db: &TestDb) {
+    const EXCHANGES: usize = 250;
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let s = session(store, &ada).await;
+    for i in 0..EXCHANGES {
+        store
+            .append_learner_turn(&s.id, &format!("c-{i}"), &format!("learner {i}"))
+            .await
+            .unwrap();
+        let event = format!(r#"{{"type":"tutor_done","i":{i}}}"#);
+        store
+            .append_whole_tutor_turn(
+                &s.id,
+                &klover_store::TurnId::new(),
+                &format!("tutor {i}"),
+                TurnStatus::Complete,
+                None,
+                &[event],
+            )
+            .await
+            .unwrap();
+    }
+    let (window, earlier) = store.recent_turns(&s.id, 40).await.unwrap();
+    let texts: Vec<String> = window.iter().map(|t| t.text.clone()).collect();
+    let expected: Vec<String> = (EXCHANGES - 20..EXCHANGES)
+        .flat_map(|i| [format!("learner {i}"), format!("tutor {i}")])
+        .collect();
+    assert_eq!(texts, expected, "the last 40 turns, oldest first");
+    assert_eq!(
+        earlier, 460,
+        "the 460 earlier turns are counted, not loaded"
+    );
+    let seqs: Vec<i64> = window.iter().map(|t| t.seq).collect();
+    assert_eq!(seqs, (461..=500).collect::<Vec<i64>>());
+
+    let mut paged = Vec::new();
+    loop {
+        let after = paged
+            .last()
+            .map_or(0, |e: &klover_store::StoredEvent| e.seq);
+        let page = store.events_page(&s.id, after, 64).await.unwrap();
+        assert!(page.len() <= 64, "a page holds at most its limit");
+        let done = page.len() < 64;
+        paged.extend(page);
+        if done {
+            break;
+        }
+    }
+    assert_eq!(paged, store.events_since(&s.id, 0).await.unwrap());
+    assert_eq!(
+        paged.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=EXCHANGES as i64).collect::<Vec<_>>(),
+        "every event once, in order"
+    );
+    let last = store.turn(&s.id, &window[39].id).await.unwrap().unwrap();
+    assert_eq!(last.text, format!("tutor {}", EXCHANGES - 1));
+}
