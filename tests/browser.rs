@@ -295,6 +295,7 @@ async fn due_card(app: &TestApp) -> anyhow::Result<klover_store::LearnerId> {
         reps: 0,
         lapses: 0,
         source: CardSource::Aha,
+        suspended: false,
     };
     app.store.upsert_review_card(&card).await?;
     Ok(learner.id)

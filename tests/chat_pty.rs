@@ -190,6 +190,7 @@ async fn quit_after_review_done_exits_at_once() {
             reps: 0,
             lapses: 0,
             source: CardSource::Aha,
+            suspended: false,
         })
         .await
         .unwrap();

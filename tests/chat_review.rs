@@ -65,6 +65,7 @@ async fn card(app: &TestApp, due_at: DateTime<Utc>) -> LearnerId {
             reps: 0,
             lapses: 0,
             source: CardSource::Aha,
+            suspended: false,
         })
         .await
         .unwrap();
@@ -131,5 +132,46 @@ async fn klover_chat_review_with_nothing_due_says_when_the_next_card_is() {
     assert!(out.starts_with(&expected), "expected `{expected}`:\n{out}");
     assert!(!out.contains("Me: hello"), "no session was opened:\n{out}");
     assert!(app.store.list_sessions(&learner).await.unwrap().is_empty());
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn slash_good_after_a_verdict_overrules_the_graders_grade() {
+    let app = spawn_app().await;
+    let learner = card(&app, Utc::now() - chrono::Duration::hours(2)).await;
+    // Three wrong tries: the tutor states the checkpoint and the grader says Again; the
+    // learner knows better and regrades it Good.
+    let input = "The loop just switches to another task.\nIt keeps switching between tasks.\n\
+                 The other tasks keep running too.\n/good\n/easy\n";
+    let (ok, out, err) = chat(&app, input).await;
+    assert!(ok, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        out.contains("  ✓ graded again: A CPU-bound task blocks the whole loop · next review"),
+        "{out}"
+    );
+    assert!(
+        err.contains("/again, /hard, /good or /easy regrades it"),
+        "{err}"
+    );
+    assert!(
+        out.contains(
+            "  ↻ regraded good (the grader said again): A CPU-bound task blocks the whole loop"
+        ),
+        "{out}"
+    );
+    assert!(
+        err.contains("nothing to regrade"),
+        "a review is regraded once: the second one is refused:\n{err}"
+    );
+    let cards = app.store.review_cards(&learner).await.unwrap();
+    assert_eq!((cards[0].reps, cards[0].lapses), (1, 0));
+    assert!(cards[0].due_at > Utc::now() + chrono::Duration::days(1));
+    let log = app
+        .store
+        .review_log(&learner, Utc::now() - chrono::Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].grade, klover_store::Grade::Good);
     app.stop().await.unwrap();
 }

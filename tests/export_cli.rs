@@ -10,7 +10,7 @@ use chrono::{Duration, Utc};
 use klover_domain::{CheckpointId, ConceptId, CurriculumId};
 use klover_server::protocol::ServerEvent;
 use klover_store::{
-    CardSource, Mode, NewAha, NewSession, ReviewCard, SessionKind, Store, TurnAssessment,
+    CardSource, Grade, Mode, NewAha, NewSession, ReviewCard, SessionKind, Store, TurnAssessment,
     TurnStatus,
 };
 
@@ -102,6 +102,7 @@ async fn fixture() -> Fixture {
             reps: 0,
             lapses: 0,
             source: CardSource::Aha,
+            suspended: false,
         })
         .await
         .unwrap();
@@ -381,37 +382,62 @@ async fn review_stats_shows_retention_and_a_thirty_day_forecast() {
     let text = stdout(&klover(&["review", "stats", "--learner", LEARNER], &f.url));
     assert_eq!(
         text,
-        "ada-lovelace: 1 review card (0 reviewed, 1 new)\nRetention: no review yet\n\
+        "ada-lovelace: 1 review card (0 reviewed, 1 new)\nRetention: no review in the last 30 days\n\
          Next 30 days: 1 review\n  tomorrow       1  #\n"
     );
 
-    // A card reviewed four times, forgotten once, due in three days.
+    // A card reviewed four times in the review log (one Again, one Again the learner
+    // overruled as Good, one 40 days ago that no longer counts), due in three days.
     let store = Store::connect(&f.url).await.unwrap();
     let ada = store.find_learner_by_name(LEARNER).await.unwrap().unwrap();
-    store
-        .upsert_review_card(&ReviewCard {
-            learner: ada.id,
-            curriculum: CurriculumId::parse("async-python").unwrap(),
-            checkpoint: CheckpointId::parse("loop-runs-one-task").unwrap(),
-            memory: Some(klover_store::CardMemory {
-                stability: 5.0,
-                difficulty: 5.0,
-            }),
-            due_at: Utc::now() + Duration::days(3),
-            last_review_at: Some(Utc::now() - Duration::days(2)),
-            reps: 4,
-            lapses: 1,
-            source: CardSource::Weak,
-        })
-        .await
-        .unwrap();
+    let memory = klover_store::CardMemory {
+        stability: 5.0,
+        difficulty: 5.0,
+    };
+    let card = ReviewCard {
+        learner: ada.id.clone(),
+        curriculum: CurriculumId::parse("async-python").unwrap(),
+        checkpoint: CheckpointId::parse("loop-runs-one-task").unwrap(),
+        memory: Some(memory),
+        due_at: Utc::now() + Duration::days(3),
+        last_review_at: Some(Utc::now() - Duration::days(2)),
+        reps: 5,
+        lapses: 2,
+        source: CardSource::Weak,
+        suspended: false,
+    };
+    let grades = [
+        (40, Grade::Again, Grade::Again),
+        (9, Grade::Good, Grade::Good),
+        (6, Grade::Again, Grade::Again),
+        (4, Grade::Again, Grade::Good),
+        (2, Grade::Easy, Grade::Easy),
+    ];
+    for (days_ago, grader, grade) in grades {
+        let entry = klover_store::ReviewEntry {
+            id: klover_store::ReviewId::new(),
+            learner: ada.id.clone(),
+            curriculum: card.curriculum.clone(),
+            checkpoint: card.checkpoint.clone(),
+            session: None,
+            turn: None,
+            reviewed_at: Utc::now() - Duration::days(days_ago),
+            grader_grade: grader,
+            grade,
+            overruled: grader != grade,
+            elapsed_days: 2,
+            before: Some(memory),
+            after: memory,
+        };
+        store.record_review(&card, &entry).await.unwrap();
+    }
     store.close().await;
     let text = stdout(&klover(&["review", "stats", "--learner", LEARNER], &f.url));
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "ada-lovelace: 2 review cards (1 reviewed, 1 new)");
     assert_eq!(
         lines[1],
-        "Retention: 75 % of 4 reviews passed (1 forgotten)"
+        "Retention, last 30 days: 75 % of 4 reviews passed (1 forgotten, 1 regraded by the learner)"
     );
     assert!(
         lines[2].starts_with("Predicted recall today: 9")
@@ -443,6 +469,70 @@ async fn review_reset_makes_a_card_new_and_due_now() {
     );
     let out = klover(
         &["review", "reset", "no-such", "--learner", LEARNER],
+        &f.url,
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no review card on `no-such`"));
+}
+
+#[tokio::test]
+async fn review_suspend_sets_a_card_aside_until_unsuspend() {
+    let f = fixture().await;
+    let card = "cpu-task-blocks-loop";
+    let out = stdout(&klover(
+        &["review", "suspend", card, "--learner", LEARNER],
+        &f.url,
+    ));
+    assert_eq!(
+        out,
+        format!("suspended `{card}`: never due until `klover review unsuspend {card}`\n")
+    );
+    let list = stdout(&klover(&["review", "list", "--learner", LEARNER], &f.url));
+    assert!(
+        list.starts_with("ada-lovelace: 1 review card, 0 due now, 1 suspended\n"),
+        "{list}"
+    );
+    assert!(
+        list.contains("  suspended ")
+            && list.contains("The event loop — A CPU-bound task blocks the whole loop (aha, new)  [cpu-task-blocks-loop]"),
+        "{list}"
+    );
+    let stats = stdout(&klover(&["review", "stats", "--learner", LEARNER], &f.url));
+    assert!(
+        stats.starts_with("ada-lovelace: 1 review card (0 reviewed, 1 new, 1 suspended)\n")
+            && stats.contains("Next 30 days: 0 reviews\n"),
+        "a suspended card is not in the forecast:\n{stats}"
+    );
+    // Reset keeps it aside; unsuspend brings it back, due now after the reset.
+    stdout(&klover(
+        &["review", "reset", card, "--learner", LEARNER],
+        &f.url,
+    ));
+    let store = Store::connect(&f.url).await.unwrap();
+    let ada = store.find_learner_by_name(LEARNER).await.unwrap().unwrap();
+    assert!(
+        store
+            .due_cards(&ada.id, Utc::now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store.close().await;
+    let out = stdout(&klover(
+        &["review", "unsuspend", card, "--learner", LEARNER],
+        &f.url,
+    ));
+    assert_eq!(
+        out,
+        format!("unsuspended `{card}`: due again as scheduled\n")
+    );
+    let list = stdout(&klover(&["review", "list", "--learner", LEARNER], &f.url));
+    assert!(
+        list.starts_with("ada-lovelace: 1 review card, 1 due now\n"),
+        "{list}"
+    );
+    let out = klover(
+        &["review", "suspend", "no-such", "--learner", LEARNER],
         &f.url,
     );
     assert!(!out.status.success());

@@ -53,6 +53,7 @@ async fn card(app: &TestApp, learner: &LearnerId, checkpoint: &str, due_at: Date
             reps: 0,
             lapses: 0,
             source: CardSource::Aha,
+            suspended: false,
         })
         .await
         .unwrap();
@@ -382,5 +383,109 @@ async fn review_stats_give_retention_and_a_thirty_day_forecast() {
         2,
         "45 days out is beyond the forecast"
     );
+    app.stop().await.unwrap();
+}
+
+async fn card_action(
+    app: &TestApp,
+    checkpoint: &str,
+    action: &str,
+    origin: Option<&str>,
+) -> (u16, Value) {
+    let mut req = reqwest::Client::new().post(app.http(&format!(
+        "/api/review/cards/{CURRICULUM}/{checkpoint}/{action}"
+    )));
+    if let Some(o) = origin {
+        req = req.header("Origin", o);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_card_list_names_each_card_and_suspend_unsuspend_and_reset_change_it() {
+    let app = spawn_app().await;
+    let learner = local(&app).await;
+    let now = Utc::now();
+    card(
+        &app,
+        &learner,
+        "cpu-task-blocks-loop",
+        now - Duration::hours(1),
+    )
+    .await;
+    card(
+        &app,
+        &learner,
+        "loop-single-threaded",
+        now + Duration::days(3),
+    )
+    .await;
+    let list = get_json(&app, "/api/review/cards", None).await;
+    let rows = list.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows[0]["checkpoint"], "cpu-task-blocks-loop",
+        "soonest first"
+    );
+    assert_eq!(rows[0]["title"], "A CPU-bound task blocks the whole loop");
+    assert_eq!(rows[0]["concept_title"], "The event loop");
+    assert_eq!(
+        (&rows[0]["state"], &rows[0]["due"]),
+        (&json!("new"), &json!(true))
+    );
+    assert_eq!(rows[1]["due"], false);
+
+    let (status, suspended) = card_action(&app, "cpu-task-blocks-loop", "suspend", None).await;
+    assert_eq!(status, 200, "{suspended}");
+    assert_eq!(
+        (&suspended["state"], &suspended["due"]),
+        (&json!("suspended"), &json!(false))
+    );
+    let due = get_json(&app, "/api/review/due", None).await;
+    assert_eq!(due["count"], 0, "a suspended card is never due: {due}");
+    let stats = get_json(&app, "/api/review/stats", None).await;
+    assert_eq!(stats["suspended"], 1);
+    assert_eq!(stats["forecast"][0], 0, "nor in the forecast: {stats}");
+    let list = get_json(&app, "/api/review/cards", None).await;
+    assert_eq!(
+        list[1]["checkpoint"], "cpu-task-blocks-loop",
+        "suspended ones last"
+    );
+
+    let (status, back) = card_action(&app, "cpu-task-blocks-loop", "unsuspend", None).await;
+    assert_eq!((status, &back["due"]), (200, &json!(true)));
+    assert_eq!(get_json(&app, "/api/review/due", None).await["count"], 1);
+
+    // A reviewed card, reset: new again and due now.
+    let mut reviewed = app.store.review_cards(&learner).await.unwrap()[1].clone();
+    assert_eq!(reviewed.checkpoint.as_str(), "loop-single-threaded");
+    reviewed.reps = 3;
+    reviewed.last_review_at = Some(now - Duration::days(1));
+    reviewed.memory = Some(klover_store::CardMemory {
+        stability: 4.0,
+        difficulty: 5.0,
+    });
+    app.store.upsert_review_card(&reviewed).await.unwrap();
+    let (status, reset) = card_action(&app, "loop-single-threaded", "reset", None).await;
+    assert_eq!(status, 200, "{reset}");
+    assert_eq!(
+        (&reset["state"], &reset["reps"], &reset["due"]),
+        (&json!("new"), &json!(0), &json!(true))
+    );
+
+    let (status, _) = card_action(&app, "no-such-card", "suspend", None).await;
+    assert_eq!(status, 404);
+    let (status, _) = card_action(&app, "loop-single-threaded", "explode", None).await;
+    assert_eq!(status, 404);
+    let (status, _) = card_action(
+        &app,
+        "loop-single-threaded",
+        "suspend",
+        Some("http://evil.example"),
+    )
+    .await;
+    assert_eq!(status, 403, "a foreign page may not change the cards");
     app.stop().await.unwrap();
 }

@@ -6,6 +6,9 @@
 //! On a terminal: Ctrl-C during a reply stops the reply, Ctrl-C at the prompt (or a
 //! second one) and Ctrl-D quit; `/quit` quits at once. Start-up names the session and
 //! `/help`; exit prints the command that resumes the session.
+//!
+//! In a review, each graded answer is shown with its grade; `/again`, `/hard`, `/good` or
+//! `/easy` then overrules that grade (the last graded review's).
 
 mod review_due;
 mod view;
@@ -83,6 +86,8 @@ struct Chat {
     stopping: bool,
     /// The session id was shown (once per run, also on a resume).
     announced: bool,
+    /// The latest graded review not yet overruled (`review_graded`): what `/good` regrades.
+    graded: Option<String>,
 }
 
 /// What the loop should do after a step.
@@ -124,6 +129,7 @@ pub async fn run(args: Args, global: &super::config::Global) -> anyhow::Result<E
         quit: false,
         stopping: false,
         announced: false,
+        graded: None,
     };
     let mut failures = 0u32;
     let mut refused = false;
@@ -390,6 +396,23 @@ impl Chat {
                 Err(e) => self.view.note(&format!("export failed: {e:#}")),
             },
             "quit" | "exit" => self.quit = true,
+            grade @ ("again" | "hard" | "good" | "easy") => match self.graded.clone() {
+                Some(review_id) if !self.busy => {
+                    // Answered by `review_graded` (or an error): the loop waits for it.
+                    self.busy = true;
+                    return Ok(Some(ClientMessage::Overrule {
+                        review_id,
+                        grade: grade.to_owned(),
+                    }));
+                }
+                Some(_) => self
+                    .view
+                    .note("wait for the reply to end, then regrade the answer"),
+                None => self.view.note(
+                    "nothing to regrade: /again, /hard, /good or /easy overrule the grade \
+                     of your last review answer, after the tutor's verdict",
+                ),
+            },
             _ => self.view.help(),
         }
         Ok(None)
@@ -430,6 +453,19 @@ impl Chat {
                 self.busy = false;
                 self.stopping = false;
             }
+            ServerEvent::ReviewGraded {
+                review_id,
+                overruled,
+                ..
+            } => {
+                if *overruled {
+                    // The answer to an overrule: nothing is running any more.
+                    self.graded = None;
+                    self.busy = false;
+                } else {
+                    self.graded = Some(review_id.clone());
+                }
+            }
             ServerEvent::Error {
                 code: ErrorCode::Unauthorized,
                 ..
@@ -445,7 +481,15 @@ impl Chat {
             _ => {}
         }
         self.view.event(&env.event);
-        if matches!(env.event, ServerEvent::Progress(_)) && !self.busy && self.queue.is_empty() {
+        let waits = matches!(
+            env.event,
+            ServerEvent::Progress(_)
+                | ServerEvent::ReviewGraded {
+                    overruled: true,
+                    ..
+                }
+        );
+        if waits && !self.busy && self.queue.is_empty() {
             self.view.prompt();
         }
         Flow::Continue

@@ -1,7 +1,9 @@
-//! `klover review`: spaced review of aha moments and weak checkpoints — what is due, and
-//! when the rest comes due (`list`), and the statistics a flash-card user expects: a
-//! 30-day forecast and retention (`stats`). The review itself happens in a review session (`klover chat
-//! --review`, or "Review due" in the web client); scheduling is `klover_domain::review`.
+//! `klover review`: spaced review of aha moments and weak checkpoints — the card list with
+//! each card's state and when it comes due (`list`), cards set aside and back
+//! (`suspend`, `unsuspend`), a card's history forgotten (`reset`), and the statistics a
+//! flash-card user expects: a 30-day forecast and true retention from the review log
+//! (`stats`). The review itself happens in a review session (`klover chat --review`, or
+//! "Review due" in the web client); scheduling is `klover_domain::review`.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -10,30 +12,42 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use klover_domain::review;
-use klover_store::ReviewCard;
+use klover_store::{LearnerId, ReviewCard, Store};
 
 use super::config::Global;
 
 /// Subcommands of `klover review`.
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// List a learner's review cards: due ones first, then when each other one comes due.
+    /// List a learner's review cards: title, state (new, relearning, review, suspended),
+    /// when each comes due, and the checkpoint id the other commands take.
     #[command(after_help = "Examples:\n  klover review list\n  klover review list --learner ada")]
     List(Which),
     /// Review statistics: how many reviews fall due on each of the next 30 days, and
-    /// retention (reviews passed, FSRS's predicted recall today).
+    /// true retention (reviews of the last 30 days not graded Again; FSRS's predicted
+    /// recall today).
     #[command(after_help = "Examples:\n  klover review stats\n  klover review stats --learner ada")]
     Stats(Which),
     /// Forget a card's review history: it becomes new again, due now (FSRS starts over).
     #[command(
         after_help = "Examples:\n  klover review reset cpu-task-blocks-loop\n  klover review reset loop-runs-one-task --learner ada"
     )]
-    Reset {
-        /// The card's checkpoint id (`klover review list` names each card's checkpoint).
-        checkpoint: String,
-        #[command(flatten)]
-        which: Which,
-    },
+    Reset(Card),
+    /// Set a card aside: it is never due (its history is kept) until `unsuspend`.
+    #[command(after_help = "Examples:\n  klover review suspend cpu-task-blocks-loop")]
+    Suspend(Card),
+    /// Bring a suspended card back: due again as its schedule says.
+    #[command(after_help = "Examples:\n  klover review unsuspend cpu-task-blocks-loop")]
+    Unsuspend(Card),
+}
+
+/// One card of a learner.
+#[derive(clap::Args)]
+pub struct Card {
+    /// The card's checkpoint id (`klover review list` names each card's checkpoint).
+    checkpoint: String,
+    #[command(flatten)]
+    which: Which,
 }
 
 /// Whose cards, in which database.
@@ -51,12 +65,22 @@ pub struct Which {
     curriculum_dir: Option<PathBuf>,
 }
 
+/// What to do with the learner's cards.
+enum Action {
+    List,
+    Stats,
+    Reset(String),
+    Suspend(String, bool),
+}
+
 /// Runs `klover review ...`.
 pub async fn run(command: Command, global: &Global) -> anyhow::Result<ExitCode> {
-    let (stats, which, reset) = match command {
-        Command::List(which) => (false, which, None),
-        Command::Stats(which) => (true, which, None),
-        Command::Reset { checkpoint, which } => (false, which, Some(checkpoint)),
+    let (action, which) = match command {
+        Command::List(which) => (Action::List, which),
+        Command::Stats(which) => (Action::Stats, which),
+        Command::Reset(c) => (Action::Reset(c.checkpoint), c.which),
+        Command::Suspend(c) => (Action::Suspend(c.checkpoint, true), c.which),
+        Command::Unsuspend(c) => (Action::Suspend(c.checkpoint, false), c.which),
     };
     let Which {
         learner,
@@ -72,13 +96,8 @@ pub async fn run(command: Command, global: &Global) -> anyhow::Result<ExitCode> 
     let catalog = super::config::catalog(&loaded)?;
     let name = learner.unwrap_or_else(|| klover_server::auth::LOCAL_LEARNER.to_owned());
     let store = super::config::open_store(&loaded).await?;
-    let cards = match store.find_learner_by_name(&name).await {
-        Ok(Some(who)) if reset.is_some() => {
-            let done = reset_card(&store, &who.id, reset.as_deref().unwrap_or_default()).await;
-            store.close().await;
-            return done;
-        }
-        Ok(Some(who)) => store.review_cards(&who.id).await,
+    let who = match store.find_learner_by_name(&name).await {
+        Ok(Some(who)) => who,
         Ok(None) => {
             store.close().await;
             eprintln!(
@@ -88,59 +107,92 @@ pub async fn run(command: Command, global: &Global) -> anyhow::Result<ExitCode> 
             );
             return Ok(ExitCode::FAILURE);
         }
-        Err(e) => Err(e),
+        Err(e) => {
+            store.close().await;
+            return Err(e.into());
+        }
     };
+    let done = act(&store, &who.id, &name, action, &catalog).await;
     store.close().await;
-    let cards = cards?;
-    if stats {
-        let cards: Vec<_> = cards.iter().map(klover_server::review::from_row).collect();
-        let text = render_stats(&name, &cards, Utc::now());
-        std::io::stdout().lock().write_all(text.as_bytes())?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let title = |card: &ReviewCard| -> String {
-        catalog
-            .get(card.curriculum.as_str())
-            .and_then(|c| {
-                c.checkpoint(&card.checkpoint)
-                    .map(|(k, cp)| format!("{} — {}", k.title, cp.label()))
-            })
-            .unwrap_or_else(|| format!("{} — {}", card.curriculum, card.checkpoint))
+    done
+}
+
+async fn act(
+    store: &Store,
+    learner: &LearnerId,
+    name: &str,
+    action: Action,
+    catalog: &klover_server::catalog::Catalog,
+) -> anyhow::Result<ExitCode> {
+    let cards = store.review_cards(learner).await?;
+    let now = Utc::now();
+    let text = match action {
+        Action::Stats => {
+            let since = now - chrono::Duration::days(review::RETENTION_DAYS);
+            let log: Vec<_> = store
+                .review_log(learner, since)
+                .await?
+                .iter()
+                .map(klover_server::review::from_entry)
+                .collect();
+            let cards: Vec<_> = cards.iter().map(klover_server::review::from_row).collect();
+            render_stats(name, &cards, &log, now)
+        }
+        Action::List => {
+            let title = |card: &ReviewCard| -> String {
+                catalog
+                    .get(card.curriculum.as_str())
+                    .and_then(|c| {
+                        c.checkpoint(&card.checkpoint)
+                            .map(|(k, cp)| format!("{} — {}", k.title, cp.label()))
+                    })
+                    .unwrap_or_else(|| format!("{} — {}", card.curriculum, card.checkpoint))
+            };
+            render_list(name, &cards, now, &title)
+        }
+        Action::Reset(checkpoint) | Action::Suspend(checkpoint, _)
+            if !cards.iter().any(|c| c.checkpoint.as_str() == checkpoint) =>
+        {
+            eprintln!("no review card on `{checkpoint}`: `klover review list` shows the cards");
+            return Ok(ExitCode::FAILURE);
+        }
+        Action::Reset(checkpoint) => {
+            for card in cards.iter().filter(|c| c.checkpoint.as_str() == checkpoint) {
+                let fresh = review::reset(&klover_server::review::from_row(card), now);
+                let row = ReviewCard {
+                    memory: None,
+                    due_at: fresh.due,
+                    last_review_at: fresh.last_review,
+                    reps: 0,
+                    lapses: 0,
+                    ..card.clone()
+                };
+                store.upsert_review_card(&row).await?;
+            }
+            format!("reset `{checkpoint}`: a new card, due now\n")
+        }
+        Action::Suspend(checkpoint, suspend) => {
+            for card in cards.iter().filter(|c| c.checkpoint.as_str() == checkpoint) {
+                store
+                    .set_card_suspended(learner, &card.curriculum, &card.checkpoint, suspend)
+                    .await?;
+            }
+            if suspend {
+                format!(
+                    "suspended `{checkpoint}`: never due until `klover review unsuspend {checkpoint}`\n"
+                )
+            } else {
+                format!("unsuspended `{checkpoint}`: due again as scheduled\n")
+            }
+        }
     };
-    let text = render_list(&name, &cards, Utc::now(), &title);
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// `klover review reset`: the learner's card on that checkpoint starts over (new, due now).
-async fn reset_card(
-    store: &klover_store::Store,
-    learner: &klover_store::LearnerId,
-    checkpoint: &str,
-) -> anyhow::Result<ExitCode> {
-    let cards = store.review_cards(learner).await?;
-    let Some(card) = cards.iter().find(|c| c.checkpoint.as_str() == checkpoint) else {
-        eprintln!("no review card on `{checkpoint}`: `klover review list` shows the cards");
-        return Ok(ExitCode::FAILURE);
-    };
-    let fresh = ReviewCard {
-        memory: None,
-        due_at: Utc::now(),
-        last_review_at: None,
-        reps: 0,
-        lapses: 0,
-        ..card.clone()
-    };
-    store.upsert_review_card(&fresh).await?;
-    writeln!(
-        std::io::stdout().lock(),
-        "reset `{checkpoint}`: a new card, due now"
-    )?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The list as printed: a summary line, then one line per card, soonest first; `label`
-/// names a card's concept and checkpoint.
+/// The list as printed: a summary line, then one line per card, soonest first and the
+/// suspended ones last: when, `label` (its concept and checkpoint), its state, reviews and
+/// reason, and the checkpoint id the other commands take.
 pub fn render_list(
     learner: &str,
     cards: &[ReviewCard],
@@ -153,54 +205,92 @@ pub fn render_list(
         );
     }
     let mut sorted: Vec<&ReviewCard> = cards.iter().collect();
-    sorted.sort_by_key(|c| c.due_at);
-    let due = sorted.iter().filter(|c| c.due_at <= now).count();
+    sorted.sort_by_key(|c| (c.suspended, c.due_at));
+    let due = sorted
+        .iter()
+        .filter(|c| !c.suspended && c.due_at <= now)
+        .count();
+    let suspended = cards.iter().filter(|c| c.suspended).count();
     let mut out = format!(
-        "{learner}: {} review card{}, {due} due now\n",
+        "{learner}: {} review card{}, {due} due now",
         cards.len(),
         if cards.len() == 1 { "" } else { "s" }
     );
+    if suspended > 0 {
+        let _ = write!(out, ", {suspended} suspended");
+    }
+    out.push('\n');
     for c in sorted {
         let reviews = match c.reps {
             0 => "new".to_owned(),
             1 => "1 review".to_owned(),
             n => format!("{n} reviews"),
         };
+        let state = review::card_state(&klover_server::review::from_row(c));
+        let when = if c.suspended {
+            "suspended".to_owned()
+        } else {
+            when(c.due_at, now)
+        };
+        let state = match state {
+            review::CardState::New | review::CardState::Suspended => String::new(),
+            other => format!("{}, ", other.as_str()),
+        };
         let _ = writeln!(
             out,
-            "  {:<22} {} ({}, {reviews})",
-            when(c.due_at, now),
+            "  {when:<22} {} ({state}{}, {reviews})  [{}]",
             label(c),
             c.source,
+            c.checkpoint,
         );
     }
     out
 }
 
-/// `klover review stats` as printed: the cards, retention, then the forecast (a line per
-/// day that has reviews, with a bar).
-pub fn render_stats(learner: &str, cards: &[review::Card], now: DateTime<Utc>) -> String {
-    let r = review::retention(cards, now);
+/// `klover review stats` as printed: the cards, retention over the review log's last 30
+/// days, then the forecast (a line per day that has reviews, with a bar).
+pub fn render_stats(
+    learner: &str,
+    cards: &[review::Card],
+    log: &[review::Review],
+    now: DateTime<Utc>,
+) -> String {
+    let r = review::retention(cards, log, now);
     let mut out = format!(
-        "{learner}: {} review card{} ({} reviewed, {} new)\n",
+        "{learner}: {} review card{} ({} reviewed, {} new",
         r.cards,
         if r.cards == 1 { "" } else { "s" },
         r.reviewed,
         r.cards - r.reviewed
     );
+    if r.suspended > 0 {
+        let _ = write!(out, ", {} suspended", r.suspended);
+    }
+    out.push_str(")\n");
     let pct = |x: f64| format!("{:.0} %", x * 100.0);
     match r.passed {
         Some(passed) => {
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                "Retention: {} of {} review{} passed ({} forgotten)",
+                "Retention, last {} days: {} of {} review{} passed ({} forgotten",
+                review::RETENTION_DAYS,
                 pct(passed),
                 r.reviews,
                 if r.reviews == 1 { "" } else { "s" },
-                r.lapses
+                r.forgotten
+            );
+            if r.overruled > 0 {
+                let _ = write!(out, ", {} regraded by the learner", r.overruled);
+            }
+            out.push_str(")\n");
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "Retention: no review in the last {} days",
+                review::RETENTION_DAYS
             );
         }
-        None => out.push_str("Retention: no review yet\n"),
     }
     if let Some(recall) = r.recall_now {
         let _ = writeln!(
@@ -262,6 +352,7 @@ mod tests {
             reps,
             lapses: 0,
             source: CardSource::Aha,
+            suspended: false,
         }
     }
 
@@ -280,9 +371,29 @@ mod tests {
         });
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "ada: 3 review cards, 1 due now");
-        assert!(lines[1].contains("due now") && lines[1].contains("overdue (aha, new)"));
+        assert!(lines[1].contains("due now") && lines[1].contains("overdue (aha, new)  [overdue]"));
         assert!(lines[2].contains("in 5 hours") && lines[2].contains("2 reviews"));
         assert!(lines[3].contains("in 3 days (Feb 7)") && lines[3].contains("The event loop"));
+    }
+
+    #[test]
+    fn a_suspended_card_is_listed_last_and_never_due() {
+        let now = DateTime::parse_from_rfc3339("2026-02-04T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut parked = card("parked", now - chrono::Duration::days(1), 3);
+        parked.suspended = true;
+        parked.last_review_at = Some(now - chrono::Duration::days(5));
+        let cards = [parked, card("later", now + chrono::Duration::days(3), 0)];
+        let text = render_list("ada", &cards, now, &|c| c.checkpoint.to_string());
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "ada: 2 review cards, 0 due now, 1 suspended");
+        assert!(lines[1].contains("in 3 days"), "{text}");
+        assert!(
+            lines[2].trim_start().starts_with("suspended")
+                && lines[2].ends_with("parked (aha, 3 reviews)  [parked]"),
+            "{text}"
+        );
     }
 
     #[test]

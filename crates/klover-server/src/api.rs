@@ -172,6 +172,9 @@ pub fn due_review(
         let Some((concept, _)) = curriculum.checkpoint(&card.checkpoint) else {
             continue;
         };
+        if card.suspended {
+            continue;
+        }
         if card.due_at > now {
             next = Some(next.map_or(card.due_at, |n| n.min(card.due_at)));
             continue;
@@ -199,7 +202,7 @@ pub fn due_review(
 /// on each of the next 30 days (`klover review stats` prints the same).
 #[derive(Debug, Serialize)]
 pub struct ReviewStats {
-    /// Retention over all the caller's cards.
+    /// The caller's cards, and true retention over the last 30 days of the review log.
     #[serde(flatten)]
     pub retention: review::Retention,
     /// Reviews due per day: index 0 is today (with the overdue ones), then each next day.
@@ -219,8 +222,18 @@ pub async fn review_stats(
         .map(crate::review::from_row)
         .collect();
     let now = Utc::now();
+    let log: Vec<review::Review> = app
+        .store
+        .review_log(
+            &who.learner,
+            now - chrono::Duration::days(review::RETENTION_DAYS),
+        )
+        .await?
+        .iter()
+        .map(crate::review::from_entry)
+        .collect();
     Ok(Json(ReviewStats {
-        retention: review::retention(&cards, now),
+        retention: review::retention(&cards, &log, now),
         forecast: review::forecast(&cards, now, review::FORECAST_DAYS),
     }))
 }

@@ -68,7 +68,7 @@ pub async fn transcript(
         .review_cards(learner)
         .await?
         .into_iter()
-        .filter(|c| c.curriculum == stored.session.curriculum)
+        .filter(|c| c.curriculum == stored.session.curriculum && !c.suspended)
         .map(|c| (c.checkpoint, c.due_at))
         .collect();
     Ok(to_transcript(curriculum, &stored, &events, &due))

@@ -27,6 +27,7 @@
 //! - [`http`]: health, readiness, metrics, sessions and export; [`api`]: curricula with
 //!   the caller's mastery, and the caller's due reviews.
 //! - [`review`]: review cards from learning turns, and review sessions that reschedule them.
+//! - [`review_cards`]: the card list over HTTP (suspend, unsuspend, reset).
 //! - [`catalog`], [`convert`], [`export`], [`telemetry`], [`error`]: the supporting parts.
 //!
 //! The pedagogy is in `klover_domain` (pure); storage in `klover_store`; the LLM in
@@ -50,6 +51,7 @@ pub mod protocol;
 pub mod relay;
 pub mod reply;
 pub mod review;
+pub mod review_cards;
 pub mod revoke;
 pub mod server;
 pub mod session;

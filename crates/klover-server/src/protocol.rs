@@ -53,6 +53,14 @@ pub enum ClientMessage {
     },
     /// Stop the reply being generated; what was said so far is kept as partial.
     Stop {},
+    /// Overrule the grade of a review (named by a `review_graded` event): the card is
+    /// rescheduled as if that review had been graded `grade`.
+    Overrule {
+        /// The review, as `review_graded.review_id` named it.
+        review_id: String,
+        /// `again`, `hard`, `good` or `easy`.
+        grade: String,
+    },
     /// Liveness check, answered by `pong`.
     Ping {
         /// Echoed back.
@@ -164,6 +172,25 @@ pub enum ServerEvent {
     CurriculumComplete {
         /// Curriculum id.
         curriculum: String,
+    },
+    /// A review answer was graded (`overruled: false`, right after the tutor's verdict),
+    /// or the learner overruled that grade (`overruled: true`).
+    ReviewGraded {
+        /// The review (send it back in `overrule`).
+        review_id: String,
+        /// The card's checkpoint id.
+        checkpoint: String,
+        /// Its short label (it was just reviewed, so naming it gives nothing away).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        checkpoint_title: Option<String>,
+        /// The grader's grade: `again`, `hard`, `good` or `easy`.
+        grader_grade: String,
+        /// The grade the card is scheduled with (the learner's once overruled).
+        grade: String,
+        /// Whether the learner overruled the grader.
+        overruled: bool,
+        /// When the card comes due next (RFC 3339, UTC).
+        next_due_at: Option<String>,
     },
     /// A review session went over every card it was started with.
     ReviewComplete {
@@ -333,7 +360,9 @@ pub fn parse_client(text: &str) -> Result<ClientMessage, ParseError> {
     }
 }
 
-const KNOWN_TYPES: &[&str] = &["hello", "start", "resume", "message", "stop", "ping"];
+const KNOWN_TYPES: &[&str] = &[
+    "hello", "start", "resume", "message", "stop", "overrule", "ping",
+];
 
 #[cfg(test)]
 mod tests {
@@ -358,6 +387,17 @@ mod tests {
             Err(ParseError::UnknownType(t)) if t == "dance"
         ));
         assert!(matches!(parse_client("{nope"), Err(ParseError::BadJson(_))));
+        assert_eq!(
+            parse_client(r#"{"type":"overrule","review_id":"r","grade":"good"}"#).unwrap(),
+            ClientMessage::Overrule {
+                review_id: "r".into(),
+                grade: "good".into()
+            }
+        );
+        assert!(matches!(
+            parse_client(r#"{"type":"overrule","grade":"good"}"#),
+            Err(ParseError::BadJson(_))
+        ));
         assert!(matches!(
             parse_client(r#"{"type":"message"}"#),
             Err(ParseError::BadJson(_))

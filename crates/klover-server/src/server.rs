@@ -6,13 +6,13 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::Error;
 use crate::state::AppState;
-use crate::{api, http, ws};
+use crate::{api, http, review_cards, ws};
 
 /// A reply with no write (no delta, no status change) for this long is no longer being
 /// streamed by any instance: its instance crashed. Longer than any live reply can go
@@ -33,6 +33,11 @@ pub fn router(app: AppState) -> Router {
         .route("/api/curricula", get(api::curricula))
         .route("/api/review/due", get(api::review_due))
         .route("/api/review/stats", get(api::review_stats))
+        .route("/api/review/cards", get(review_cards::list))
+        .route(
+            "/api/review/cards/{curriculum}/{checkpoint}/{action}",
+            post(review_cards::act),
+        )
         .route("/api/sessions", get(http::sessions))
         .route("/api/sessions/{id}/export", get(http::export))
         .with_state(app);

@@ -68,6 +68,10 @@ uuid_id!(
     /// Identifies a turn of a session.
     TurnId
 );
+uuid_id!(
+    /// Identifies one review of a card in the review log.
+    ReviewId
+);
 
 /// A fresh UUID v7 as text, for rows without a typed id (tokens, aha moments).
 pub(crate) fn new_row_id() -> String {

@@ -45,7 +45,7 @@ mod turns;
 
 pub use analytics::{AnalyticsRows, InboxAction, InboxReason, InboxRow};
 pub use error::StoreError;
-pub use ids::{LearnerId, SessionId, TurnId};
+pub use ids::{LearnerId, ReviewId, SessionId, TurnId};
 pub use learners::token_hash;
 pub use model::*;
 pub use notify::{Listener, Notice};

@@ -470,6 +470,55 @@ pub struct ReviewCard {
     pub lapses: i64,
     /// Why it exists.
     pub source: CardSource,
+    /// Set aside by the learner: never due. Kept as it is by [`crate::Store::upsert_review_card`]
+    /// (only [`crate::Store::set_card_suspended`] changes it).
+    pub suspended: bool,
+}
+
+text_enum!(
+    /// A review's grade (FSRS's four).
+    Grade {
+        /// Not recalled.
+        Again = "again",
+        /// Recalled with difficulty.
+        Hard = "hard",
+        /// Recalled.
+        Good = "good",
+        /// Recalled at once.
+        Easy = "easy",
+    }
+);
+
+/// One review of a card, as the review log keeps it (one row per review; an overrule
+/// replaces the row's grade and state after, it adds no row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewEntry {
+    /// Its id (sent to the client so the learner can overrule it).
+    pub id: crate::ReviewId,
+    /// Whose review.
+    pub learner: LearnerId,
+    /// The card's curriculum.
+    pub curriculum: CurriculumId,
+    /// The card's checkpoint.
+    pub checkpoint: CheckpointId,
+    /// The review session it happened in, if any.
+    pub session: Option<SessionId>,
+    /// The learner turn whose answer was graded, if any.
+    pub turn: Option<TurnId>,
+    /// When.
+    pub reviewed_at: DateTime<Utc>,
+    /// The grader's grade.
+    pub grader_grade: Grade,
+    /// The grade FSRS scheduled with (the learner's when overruled).
+    pub grade: Grade,
+    /// Whether the learner overruled the grader.
+    pub overruled: bool,
+    /// Whole days since the card's review before.
+    pub elapsed_days: i64,
+    /// Memory state before (`None` for a card's first review).
+    pub before: Option<CardMemory>,
+    /// Memory state after.
+    pub after: CardMemory,
 }
 
 /// An event the websocket server sent, kept for replay on resume.

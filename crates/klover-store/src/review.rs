@@ -1,16 +1,22 @@
-//! Spaced-review cards: one per learner and checkpoint, holding the FSRS memory state.
+//! Spaced-review cards (one per learner and checkpoint, holding the FSRS memory state) and
+//! the review log (one row per review, written with the card's new state in one
+//! transaction; an overrule rewrites its row and the card together).
 
 use chrono::{DateTime, Utc};
 use klover_domain::{CheckpointId, CurriculumId};
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{Any, AnyConnection};
 
 use crate::store::{col, now_ms, opt_time, parsed, parsed_enum, time};
-use crate::{CardMemory, CardSource, LearnerId, ReviewCard, SessionId, Store, StoreError};
+use crate::{
+    CardMemory, CardSource, Grade, LearnerId, ReviewCard, ReviewEntry, ReviewId, SessionId, Store,
+    StoreError, TurnId,
+};
 
 macro_rules! card_columns {
     () => {
         "learner_id, curriculum_id, checkpoint_id, stability, difficulty, \
-     due_at, last_review_at, reps, lapses, source"
+     due_at, last_review_at, reps, lapses, source, suspended"
     };
 }
 
@@ -61,11 +67,75 @@ fn card_from(row: &AnyRow) -> Result<ReviewCard, StoreError> {
             col(row, "source")?,
             CardSource::parse,
         )?,
+        suspended: col::<i64>(row, "suspended")? != 0,
     })
 }
 
-/// Creates or replaces `card` on `conn` (a transaction or a pooled connection).
-async fn upsert(conn: &mut sqlx::AnyConnection, card: &ReviewCard) -> Result<(), StoreError> {
+macro_rules! log_columns {
+    () => {
+        "id, learner_id, curriculum_id, checkpoint_id, session_id, turn_id, reviewed_at, grader_grade, \
+         grade, overruled, elapsed_days, stability_before, difficulty_before, stability_after, \
+         difficulty_after"
+    };
+}
+
+/// The log insert, with `$before` standing for (stability_before, difficulty_before).
+macro_rules! insert_log {
+    ($before:literal) => {
+        concat!(
+            "INSERT INTO review_log (id, learner_id, curriculum_id, checkpoint_id, session_id, \
+             turn_id, reviewed_at, grader_grade, grade, overruled, elapsed_days, stability_after, \
+             difficulty_after, stability_before, difficulty_before) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, ",
+            $before,
+            ")"
+        )
+    };
+}
+
+fn entry_from(row: &AnyRow) -> Result<ReviewEntry, StoreError> {
+    let grade = |column: &'static str| -> Result<Grade, StoreError> {
+        parsed_enum(column, col(row, column)?, Grade::parse)
+    };
+    let before_s: Option<f64> = col(row, "stability_before")?;
+    let before_d: Option<f64> = col(row, "difficulty_before")?;
+    let session: Option<String> = col(row, "session_id")?;
+    let turn: Option<String> = col(row, "turn_id")?;
+    Ok(ReviewEntry {
+        id: ReviewId::from_db(col(row, "id")?),
+        learner: LearnerId::from_db(col(row, "learner_id")?),
+        curriculum: parsed(
+            "review_log.curriculum_id",
+            col(row, "curriculum_id")?,
+            CurriculumId::parse,
+        )?,
+        checkpoint: parsed(
+            "review_log.checkpoint_id",
+            col(row, "checkpoint_id")?,
+            CheckpointId::parse,
+        )?,
+        session: session.map(SessionId::from_db),
+        turn: turn.map(TurnId::from_db),
+        reviewed_at: time(col(row, "reviewed_at")?)?,
+        grader_grade: grade("grader_grade")?,
+        grade: grade("grade")?,
+        overruled: col::<i64>(row, "overruled")? != 0,
+        elapsed_days: col(row, "elapsed_days")?,
+        before: before_s
+            .zip(before_d)
+            .map(|(stability, difficulty)| CardMemory {
+                stability,
+                difficulty,
+            }),
+        after: CardMemory {
+            stability: col(row, "stability_after")?,
+            difficulty: col(row, "difficulty_after")?,
+        },
+    })
+}
+
+/// The card's upsert as a query (for the pool or a transaction).
+fn upsert_query(card: &ReviewCard) -> sqlx::query::Query<'_, Any, AnyArguments> {
     // sqlx 0.9's Any driver binds a NULL f64 as PostgreSQL float4, which poisons the
     // prepared statement for later non-NULL f64 binds; so a card without a memory state
     // uses its own statement with literal NULLs instead of binding `None::<f64>`.
@@ -86,34 +156,69 @@ async fn upsert(conn: &mut sqlx::AnyConnection, card: &ReviewCard) -> Result<(),
     if let Some(memory) = card.memory {
         query = query.bind(memory.stability).bind(memory.difficulty);
     }
-    query.execute(conn).await.map_err(|e| match &e {
+    query
+}
+
+fn card_error(e: sqlx::Error) -> StoreError {
+    match &e {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
             StoreError::NotFound("learner")
         }
         _ => StoreError::Database(e),
-    })?;
+    }
+}
+
+async fn insert_entry(conn: &mut AnyConnection, entry: &ReviewEntry) -> Result<(), StoreError> {
+    let sql = match entry.before {
+        Some(_) => insert_log!("$14, $15"),
+        None => insert_log!("NULL, NULL"),
+    };
+    let mut query = sqlx::query(sql)
+        .bind(entry.id.as_str())
+        .bind(entry.learner.as_str())
+        .bind(entry.curriculum.as_str())
+        .bind(entry.checkpoint.as_str())
+        .bind(entry.session.as_ref().map(SessionId::as_str))
+        .bind(entry.turn.as_ref().map(TurnId::as_str))
+        .bind(entry.reviewed_at.timestamp_millis())
+        .bind(entry.grader_grade.as_str())
+        .bind(entry.grade.as_str())
+        .bind(i64::from(entry.overruled))
+        .bind(entry.elapsed_days)
+        .bind(entry.after.stability)
+        .bind(entry.after.difficulty);
+    if let Some(before) = entry.before {
+        query = query.bind(before.stability).bind(before.difficulty);
+    }
+    query.execute(&mut *conn).await.map_err(card_error)?;
     Ok(())
 }
 
 impl Store {
-    /// Creates the learner's card for this checkpoint, or replaces its state, outside any
-    /// session (e.g. `klover review reset`). Cards a session's turn makes or reschedules go
-    /// through [`Store::save_session_review_cards`], which is fenced.
+    /// Creates the learner's card for this checkpoint, or replaces its state (never its
+    /// `suspended` flag: a new card is not suspended, an existing one keeps its flag),
+    /// outside any session (e.g. `klover review reset`). Cards a session's turn makes or
+    /// reschedules go through [`Store::save_session_review_cards`], which is fenced.
     pub async fn upsert_review_card(&self, card: &ReviewCard) -> Result<(), StoreError> {
         let _writing = self.write_turn().await;
-        let mut conn = self.pool.acquire().await?;
-        upsert(&mut conn, card).await
+        upsert_query(card)
+            .execute(&self.pool)
+            .await
+            .map_err(card_error)?;
+        Ok(())
     }
 
-    /// Creates or replaces the cards a turn of `session` made or rescheduled, all in one
-    /// transaction. Fenced like every write of the session (see `owner.rs`): an owner that
-    /// lost the session's lease writes none of them ([`StoreError::Fenced`]).
+    /// Creates or replaces the cards a turn of `session` made or rescheduled, and logs the
+    /// reviews it graded (`log`), all in one transaction. Fenced like every write of the
+    /// session (see `owner.rs`): an owner that lost the session's lease writes none of
+    /// them ([`StoreError::Fenced`]).
     pub async fn save_session_review_cards(
         &self,
         session: &SessionId,
         cards: &[ReviewCard],
+        log: &[ReviewEntry],
     ) -> Result<(), StoreError> {
-        if cards.is_empty() {
+        if cards.is_empty() && log.is_empty() {
             return Ok(());
         }
         let mut writing = self.write_grouped().await;
@@ -121,14 +226,167 @@ impl Store {
         let mut tx = writing.begin().await?;
         crate::turns::lock_session(&mut tx, session, now_ms(), fence).await?;
         for card in cards {
-            upsert(&mut tx, card).await?;
+            upsert_query(card)
+                .execute(&mut *tx)
+                .await
+                .map_err(card_error)?;
+        }
+        for entry in log {
+            insert_entry(&mut tx, entry).await?;
         }
         tx.commit().await?;
         writing.durable().await?;
         Ok(())
     }
 
-    /// The learner's cards due at `now`, most overdue first.
+    /// A review outside any session's turn (a tool, a test): the card's new state and its
+    /// log entry, in one transaction.
+    pub async fn record_review(
+        &self,
+        card: &ReviewCard,
+        entry: &ReviewEntry,
+    ) -> Result<(), StoreError> {
+        let _writing = self.write_turn().await;
+        let mut tx = self.pool.begin().await?;
+        upsert_query(card)
+            .execute(&mut *tx)
+            .await
+            .map_err(card_error)?;
+        insert_entry(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An overrule: the log entry's grade and state after become `entry`'s (marked
+    /// overruled) and the card becomes `card`, in one transaction. Refused with
+    /// [`StoreError::Conflict`] when the entry was overruled already (by another request
+    /// in the meantime, too), and [`StoreError::NotFound`] when it does not exist.
+    pub async fn overrule_review(
+        &self,
+        card: &ReviewCard,
+        entry: &ReviewEntry,
+    ) -> Result<(), StoreError> {
+        let _writing = self.write_turn().await;
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE review_log SET grade = $1, overruled = 1, stability_after = $2, \
+             difficulty_after = $3 WHERE id = $4 AND learner_id = $5 AND overruled = 0",
+        )
+        .bind(entry.grade.as_str())
+        .bind(entry.after.stability)
+        .bind(entry.after.difficulty)
+        .bind(entry.id.as_str())
+        .bind(entry.learner.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            let exists: Option<i64> = sqlx::query_scalar(
+                "SELECT overruled FROM review_log WHERE id = $1 AND learner_id = $2",
+            )
+            .bind(entry.id.as_str())
+            .bind(entry.learner.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            return Err(match exists {
+                None => StoreError::NotFound("review"),
+                Some(_) => StoreError::Conflict("this review was already overruled".into()),
+            });
+        }
+        upsert_query(card)
+            .execute(&mut *tx)
+            .await
+            .map_err(card_error)?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One review of the learner's log (`None` when there is none with that id, or it is
+    /// another learner's).
+    pub async fn review_entry(
+        &self,
+        learner: &LearnerId,
+        id: &ReviewId,
+    ) -> Result<Option<ReviewEntry>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            log_columns!(),
+            " FROM review_log WHERE id = $1 AND learner_id = $2"
+        );
+        let row = sqlx::query(sql)
+            .bind(id.as_str())
+            .bind(learner.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(entry_from).transpose()
+    }
+
+    /// The reviews that grading one learner turn made, in the order they were logged.
+    pub async fn reviews_of_turn(
+        &self,
+        learner: &LearnerId,
+        turn: &TurnId,
+    ) -> Result<Vec<ReviewEntry>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            log_columns!(),
+            " FROM review_log WHERE learner_id = $1 AND turn_id = $2 ORDER BY id"
+        );
+        let rows = sqlx::query(sql)
+            .bind(learner.as_str())
+            .bind(turn.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(entry_from).collect()
+    }
+
+    /// The learner's reviews since `since`, oldest first.
+    pub async fn review_log(
+        &self,
+        learner: &LearnerId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ReviewEntry>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            log_columns!(),
+            " FROM review_log WHERE learner_id = $1 AND reviewed_at >= $2 \
+             ORDER BY reviewed_at, id"
+        );
+        let rows = sqlx::query(sql)
+            .bind(learner.as_str())
+            .bind(since.timestamp_millis())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(entry_from).collect()
+    }
+
+    /// Suspends (`true`) or unsuspends the learner's card: a suspended card is never due.
+    /// [`StoreError::NotFound`] when the learner has no such card.
+    pub async fn set_card_suspended(
+        &self,
+        learner: &LearnerId,
+        curriculum: &CurriculumId,
+        checkpoint: &CheckpointId,
+        suspended: bool,
+    ) -> Result<(), StoreError> {
+        let _writing = self.write_turn().await;
+        let done = sqlx::query(
+            "UPDATE review_cards SET suspended = $1, updated_at = $2 \
+             WHERE learner_id = $3 AND curriculum_id = $4 AND checkpoint_id = $5",
+        )
+        .bind(i64::from(suspended))
+        .bind(now_ms())
+        .bind(learner.as_str())
+        .bind(curriculum.as_str())
+        .bind(checkpoint.as_str())
+        .execute(&self.pool)
+        .await?;
+        match done.rows_affected() {
+            0 => Err(StoreError::NotFound("review card")),
+            _ => Ok(()),
+        }
+    }
+
+    /// The learner's cards due at `now`, most overdue first (never a suspended one).
     pub async fn due_cards(
         &self,
         learner: &LearnerId,
@@ -138,7 +396,7 @@ impl Store {
             "SELECT ",
             card_columns!(),
             " FROM review_cards WHERE learner_id = $1 AND due_at <= $2 \
-             ORDER BY due_at, checkpoint_id"
+             AND suspended = 0 ORDER BY due_at, checkpoint_id"
         );
         let rows = sqlx::query(sql)
             .bind(learner.as_str())
@@ -148,7 +406,8 @@ impl Store {
         rows.iter().map(card_from).collect()
     }
 
-    /// All of the learner's cards, soonest due first (e.g. for "next review" in exports).
+    /// All of the learner's cards, soonest due first, suspended ones too (skip them for
+    /// "next review").
     pub async fn review_cards(&self, learner: &LearnerId) -> Result<Vec<ReviewCard>, StoreError> {
         let sql = concat!(
             "SELECT ",

@@ -108,6 +108,30 @@ impl View {
                     "★ You have worked through the whole {curriculum} curriculum."
                 ));
             }
+            ServerEvent::ReviewGraded {
+                checkpoint,
+                checkpoint_title,
+                grader_grade,
+                grade,
+                overruled,
+                next_due_at,
+                ..
+            } => {
+                let what = checkpoint_title.as_deref().unwrap_or(checkpoint);
+                let next = next_due_at
+                    .as_deref()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| format!(" · next review {}", t.format("%b %-d, %H:%M UTC")))
+                    .unwrap_or_default();
+                if *overruled {
+                    out(&format!(
+                        "  ↻ regraded {grade} (the grader said {grader_grade}): {what}{next}"
+                    ));
+                } else {
+                    out(&format!("  ✓ graded {grade}: {what}{next}"));
+                    self.note("disagree? /again, /hard, /good or /easy regrades it");
+                }
+            }
             ServerEvent::ReviewComplete { reviewed, .. } => {
                 out(&format!("★ Review done: {reviewed} card(s) rescheduled."));
             }
@@ -222,7 +246,8 @@ impl View {
     /// The command list.
     pub fn help(&self) {
         out(
-            "Commands: /stop (stop the reply), /progress, /export (save the session as Markdown), /quit, /help",
+            "Commands: /stop (stop the reply), /progress, /export (save the session as Markdown), \
+             /again /hard /good /easy (in a review: overrule the grade of your last answer), /quit, /help",
         );
     }
 }

@@ -12,7 +12,13 @@
 //!    the turn settled and how (the score through [`rate`], at best Hard after a hint or
 //!    a failed try, Again when the tutor had to state it); [`schedule`] each with its
 //!    rating to get the card's next state and due time.
-//! 4. [`forecast`] and [`retention`] for the statistics (`klover review stats`).
+//!    [`review`] does the same and also returns the [`Review`] the store logs.
+//! 4. After the tutor's verdict the learner may overrule the grade: [`overrule`] redoes
+//!    that review from the log's state before it, with the learner's grade instead.
+//! 5. [`reset`] forgets a card's history; [`card_state`] says where a card stands for a
+//!    card list.
+//! 6. [`forecast`] and [`retention`] for the statistics (`klover review stats`); a
+//!    suspended card is never due and is left out of both.
 //!
 //! ## Score → rating
 //! The assessor scores a checkpoint in [0, 1]. [`rate`] maps it like the four buttons of
@@ -25,11 +31,15 @@
 //! | 0.65 – 0.90  | Good    | recalled in the learner's own words       |
 //! | ≥ 0.90       | Easy    | recalled fully and at once                |
 
+mod log;
 mod session;
 mod stats;
 
+pub use log::{OverruleError, Review, overrule, review};
 pub use session::{review_ratings, review_score, session_cards, session_outcomes};
-pub use stats::{FORECAST_DAYS, Retention, forecast, recall_probability, retention};
+pub use stats::{
+    FORECAST_DAYS, RETENTION_DAYS, Retention, forecast, recall_probability, retention,
+};
 
 use chrono::{DateTime, Duration, Utc};
 use fsrs::{FSRS, MemoryState};
@@ -62,6 +72,14 @@ pub enum Rating {
 }
 
 impl Rating {
+    /// The four grades, worst first.
+    pub const ALL: [Rating; 4] = [Rating::Again, Rating::Hard, Rating::Good, Rating::Easy];
+
+    /// The rating named `again`, `hard`, `good` or `easy` (`None` for anything else).
+    pub fn parse(name: &str) -> Option<Rating> {
+        Rating::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
     /// The rating's name (`again`, `hard`, `good`, `easy`), as stored and sent.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -119,6 +137,9 @@ pub struct Card {
     pub reps: u32,
     /// Reviews rated [`Rating::Again`].
     pub lapses: u32,
+    /// Set aside by the learner: never due, its state kept.
+    #[serde(default)]
+    pub suspended: bool,
 }
 
 /// How a checkpoint stood at the end of a learning session.
@@ -161,6 +182,7 @@ pub fn new_card(checkpoint: CheckpointId, reason: CardReason, now: DateTime<Utc>
         last_review: None,
         reps: 0,
         lapses: 0,
+        suspended: false,
     }
 }
 
@@ -186,30 +208,47 @@ pub fn cards_from_session(outcomes: &[CheckpointOutcome], now: DateTime<Utc>) ->
     cards
 }
 
-/// The cards due at `now`, most overdue first.
+/// The cards due at `now`, most overdue first (never a suspended one).
 pub fn due(cards: &[Card], now: DateTime<Utc>) -> Vec<&Card> {
-    let mut out: Vec<&Card> = cards.iter().filter(|c| c.due <= now).collect();
+    let mut out: Vec<&Card> = cards
+        .iter()
+        .filter(|c| !c.suspended && c.due <= now)
+        .collect();
     out.sort_by_key(|c| c.due);
     out
 }
 
-/// When the earliest of these cards is due (the export's "next review").
+/// When the earliest of these cards is due (the export's "next review"); suspended
+/// cards never are.
 pub fn next_due(cards: &[Card]) -> Option<DateTime<Utc>> {
-    cards.iter().map(|c| c.due).min()
+    cards.iter().filter(|c| !c.suspended).map(|c| c.due).min()
 }
 
-/// The card after a review rated `rating` at `now`.
+/// The card after a review rated `rating` at `now` ([`review`] without the log entry).
 ///
 /// FSRS gives the new memory state and interval. Hard, Good and Easy wait whole days (at
 /// least one); Again brings the card back the same day — FSRS's short interval, kept
 /// between [`MIN_RELEARN`] and one day.
 pub fn schedule(card: &Card, rating: Rating, now: DateTime<Utc>) -> Result<Card, ReviewError> {
-    let fsrs = FSRS::new(&[]).map_err(|e| ReviewError::Fsrs(e.to_string()))?;
-    let elapsed = card
-        .last_review
+    review(card, rating, now).map(|(card, _)| card)
+}
+
+/// Whole days from the card's last review to `now` (0 for a new card), as FSRS counts.
+pub(crate) fn elapsed_days(card: &Card, now: DateTime<Utc>) -> u32 {
+    card.last_review
         .map(|t| u32::try_from((now - t).num_days().max(0)).unwrap_or(u32::MAX))
-        .unwrap_or(0);
-    let memory = card.memory.map(|m| MemoryState {
+        .unwrap_or(0)
+}
+
+/// FSRS's next memory state and the wait before the next review, from the state before
+/// a review (`memory`, `elapsed` days since the one before) and its grade.
+pub(crate) fn next_state(
+    memory: Option<Memory>,
+    elapsed: u32,
+    rating: Rating,
+) -> Result<(Memory, Duration), ReviewError> {
+    let fsrs = FSRS::new(&[]).map_err(|e| ReviewError::Fsrs(e.to_string()))?;
+    let memory = memory.map(|m| MemoryState {
         stability: m.stability as f32,
         difficulty: m.difficulty as f32,
     });
@@ -229,15 +268,58 @@ pub fn schedule(card: &Card, rating: Rating, now: DateTime<Utc>) -> Result<Card,
         }
         _ => Duration::days(f64::from(state.interval).round().max(1.0) as i64),
     };
-    Ok(Card {
-        memory: Some(Memory {
-            stability: f64::from(state.memory.stability),
-            difficulty: f64::from(state.memory.difficulty),
-        }),
-        due: now + wait,
-        last_review: Some(now),
-        reps: card.reps + 1,
-        lapses: card.lapses + u32::from(rating == Rating::Again),
+    let after = Memory {
+        stability: f64::from(state.memory.stability),
+        difficulty: f64::from(state.memory.difficulty),
+    };
+    Ok((after, wait))
+}
+
+/// The card after a reset: its history forgotten, new again and due at `now` (FSRS starts
+/// over). Its reason and suspension are kept.
+pub fn reset(card: &Card, now: DateTime<Utc>) -> Card {
+    Card {
+        memory: None,
+        due: now,
+        last_review: None,
+        reps: 0,
+        lapses: 0,
         ..card.clone()
-    })
+    }
+}
+
+/// Where a card stands, as a card list shows it (Anki's card states).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardState {
+    /// Never reviewed.
+    New,
+    /// Forgotten at its last review: back within a day.
+    Relearning,
+    /// Reviewed, next review days out.
+    Review,
+    /// Set aside by the learner: never due.
+    Suspended,
+}
+
+impl CardState {
+    /// The state's name (`new`, `relearning`, `review`, `suspended`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardState::New => "new",
+            CardState::Relearning => "relearning",
+            CardState::Review => "review",
+            CardState::Suspended => "suspended",
+        }
+    }
+}
+
+/// The card's [`CardState`].
+pub fn card_state(card: &Card) -> CardState {
+    match card.last_review {
+        _ if card.suspended => CardState::Suspended,
+        None => CardState::New,
+        Some(last) if card.due - last < Duration::days(1) => CardState::Relearning,
+        Some(_) => CardState::Review,
+    }
 }

@@ -197,7 +197,7 @@ async fn assess(
         .await?;
     if already_finished {
         // Nothing to schedule: the ending's cards were made when the session finished.
-    } else if let Err(e) = review_step(app, live, &state, &outcome).await {
+    } else if let Err(e) = review_step(app, live, &learner_turn.id, &state, &outcome).await {
         tracing::warn!(session = %live.id, error = %e, "review cards not updated");
     }
     {
@@ -214,12 +214,17 @@ async fn assess(
 async fn review_step(
     app: &AppState,
     live: &Arc<LiveSession>,
+    turn: &klover_store::TurnId,
     state: &SessionState,
     outcome: &TurnOutcome,
 ) -> Result<(), Error> {
     let curr = &live.curriculum;
     if state.mode == engine::Mode::Review {
-        return crate::review::reschedule(app, &live.id, &live.learner, curr, state, outcome).await;
+        let at = crate::review::Graded {
+            session: &live.id,
+            turn,
+        };
+        return crate::review::reschedule(app, &live.learner, curr, state, outcome, at).await;
     }
     if outcome.advanced.is_none() && !outcome.finished {
         return Ok(());

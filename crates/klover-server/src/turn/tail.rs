@@ -97,7 +97,8 @@ impl Following {
     }
 }
 
-/// The events that close a turn, after its reply: aha, concept advanced, the next
+/// The events that close a turn, after its reply: the grades of a review answer
+/// (`review_graded`, one per card it settled), aha, concept advanced, the next
 /// concept's opening (`following`), the end of the session if it finished (it is stored as
 /// ended now), and the closing `progress`. They are stored in one transaction with the end
 /// of the turn's work.
@@ -109,6 +110,12 @@ pub(crate) async fn closing_events(
     following: Option<&Following>,
 ) -> Result<Vec<ServerEvent>, Error> {
     let mut events = Vec::new();
+    if live.lock_engine().state.mode == engine::Mode::Review {
+        events.extend(
+            crate::review::graded_events(app, &live.learner, &live.curriculum, &learner_turn.id)
+                .await?,
+        );
+    }
     if let Some(aha) = &outcome.aha {
         metrics::counter!(telemetry::AHAS).increment(1);
         events.push(ServerEvent::Aha {

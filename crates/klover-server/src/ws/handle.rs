@@ -138,8 +138,9 @@ impl Conn {
             }
             Err(ParseError::UnknownType(t)) => {
                 telemetry::error("unknown_type");
-                let why =
-                    format!("unknown type `{t}`: use hello, start, resume, message, stop or ping");
+                let why = format!(
+                    "unknown type `{t}`: use hello, start, resume, message, stop, overrule or ping"
+                );
                 return self.error(ErrorCode::UnknownType, why).await;
             }
         };
@@ -183,6 +184,9 @@ impl Conn {
                     .map_err(Error::from),
                 _ => Ok(Ok(())),
             },
+            ClientMessage::Overrule { review_id, grade } => {
+                self.overrule(&who, &review_id, &grade).await
+            }
             ClientMessage::Ping { nonce } => {
                 let pong = Envelope::unsequenced(ServerEvent::Pong { nonce });
                 return self.send_env(&pong).await;
@@ -191,6 +195,25 @@ impl Conn {
         match result {
             Ok(sent) => sent,
             Err(e) => self.error(e.code(), e.public_message()).await,
+        }
+    }
+
+    /// `overrule`: regrade a review; its `review_graded` goes into the review session's
+    /// log when this socket is attached to it (a reload shows it), else to this socket.
+    async fn overrule(
+        &mut self,
+        who: &Identity,
+        review_id: &str,
+        grade: &str,
+    ) -> Result<Result<(), Exit>, Error> {
+        let (entry, event) =
+            crate::review::overrule(&self.app, &who.learner, review_id, grade).await?;
+        match self.live.clone() {
+            Some(live) if entry.session.as_ref() == Some(&live.id) => {
+                live.emit(&self.app.store, event).await?;
+                Ok(Ok(()))
+            }
+            _ => Ok(self.send_env(&Envelope::unsequenced(event)).await),
         }
     }
 

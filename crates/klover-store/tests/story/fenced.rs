@@ -34,6 +34,7 @@ fn card(learner: &LearnerId) -> ReviewCard {
         reps: 0,
         lapses: 0,
         source: CardSource::Aha,
+        suspended: false,
     }
 }
 
@@ -110,7 +111,8 @@ pub async fn a_replaced_owner_writes_no_turn_text_end_or_review_card(db: &TestDb
     fenced("end_session", a.end_session(&s.id).await);
     fenced(
         "save_session_review_cards",
-        a.save_session_review_cards(&s.id, &[card(&ada.id)]).await,
+        a.save_session_review_cards(&s.id, &[card(&ada.id)], &[])
+            .await,
     );
     let concept = ConceptId::parse("event-loop").unwrap();
     fenced(
@@ -124,7 +126,7 @@ pub async fn a_replaced_owner_writes_no_turn_text_end_or_review_card(db: &TestDb
     b.append_tutor_text(&reply.id, "of reference counting.")
         .await
         .unwrap();
-    b.save_session_review_cards(&s.id, &[card(&ada.id)])
+    b.save_session_review_cards(&s.id, &[card(&ada.id)], &[])
         .await
         .unwrap();
     let done = b
@@ -158,7 +160,8 @@ pub async fn session_writes_without_a_lease_pass_only_while_nobody_holds_one(db:
     fenced("end_session", b.end_session(&s.id).await);
     fenced(
         "save_session_review_cards",
-        b.save_session_review_cards(&s.id, &[card(&ada.id)]).await,
+        b.save_session_review_cards(&s.id, &[card(&ada.id)], &[])
+            .await,
     );
     assert_eq!(snapshot(&b, &ada.id, &s.id).await, before);
     // A missing session or turn is still "not found", not "fenced".

@@ -202,6 +202,7 @@ pub async fn review_cards_come_due(db: &TestDb) {
         reps: 0,
         lapses: 0,
         source: CardSource::Aha,
+        suspended: false,
     };
     store
         .upsert_review_card(&card("event-loop-single-chef", 1))

@@ -14,6 +14,7 @@ mod inbox;
 mod life;
 mod owner;
 mod recovery;
+mod review_log;
 mod slices;
 mod stated;
 mod turns;
@@ -48,6 +49,8 @@ stories!(
     life::the_learner_model_outlives_the_session,
     life::review_cards_come_due,
     life::events_replay_from_any_seq,
+    review_log::a_review_is_logged_once_and_an_overrule_rewrites_its_row,
+    review_log::a_suspended_card_is_never_due_and_keeps_its_state,
     life::api_tokens_are_stored_hashed_and_can_be_revoked,
     turns::a_retried_learner_turn_is_stored_once,
     turns::a_stopped_reply_keeps_its_text_as_partial,

@@ -1,0 +1,240 @@
+//! The review log and suspended cards: a review writes the card and its log row together;
+//! an overrule rewrites that row (never a second one) and the card; a suspended card is
+//! never due and keeps its flag through later card writes.
+
+use chrono::{Duration, Utc};
+use klover_domain::{CheckpointId, CurriculumId};
+use klover_store::{
+    CardMemory, CardSource, Grade, ReviewCard, ReviewEntry, ReviewId, StoreError, TurnId,
+};
+
+use crate::common::{TestDb, learner, session};
+
+fn cp(s: &str) -> CheckpointId {
+    CheckpointId::parse(s).unwrap()
+}
+
+fn curriculum() -> CurriculumId {
+    CurriculumId::parse("async-python").unwrap()
+}
+
+pub async fn a_review_is_logged_once_and_an_overrule_rewrites_its_row(db: &TestDb) {
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let bob = learner(store, "bob").await;
+    let s = session(store, &ada).await;
+    let turn = TurnId::new();
+    let now = Utc::now();
+    let card = ReviewCard {
+        learner: ada.id.clone(),
+        curriculum: curriculum(),
+        checkpoint: cp("loop-runs-one-task"),
+        memory: Some(CardMemory {
+            stability: 2.3,
+            difficulty: 6.2,
+        }),
+        due_at: now + Duration::minutes(10),
+        last_review_at: Some(now),
+        reps: 2,
+        lapses: 1,
+        source: CardSource::Aha,
+        suspended: false,
+    };
+    let entry = ReviewEntry {
+        id: ReviewId::new(),
+        learner: ada.id.clone(),
+        curriculum: curriculum(),
+        checkpoint: cp("loop-runs-one-task"),
+        session: Some(s.id.clone()),
+        turn: Some(turn.clone()),
+        reviewed_at: now,
+        grader_grade: Grade::Again,
+        grade: Grade::Again,
+        overruled: false,
+        elapsed_days: 3,
+        before: Some(CardMemory {
+            stability: 4.0,
+            difficulty: 5.0,
+        }),
+        after: CardMemory {
+            stability: 2.3,
+            difficulty: 6.2,
+        },
+    };
+    store.record_review(&card, &entry).await.unwrap();
+    // A first review has no state before: literal NULLs on both backends.
+    let first = ReviewEntry {
+        id: ReviewId::new(),
+        checkpoint: cp("io-leaves-cpu-idle"),
+        before: None,
+        session: None,
+        turn: None,
+        ..entry.clone()
+    };
+    let first_card = ReviewCard {
+        checkpoint: cp("io-leaves-cpu-idle"),
+        ..card.clone()
+    };
+    store.record_review(&first_card, &first).await.unwrap();
+
+    let back = store
+        .review_entry(&ada.id, &entry.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(back.reviewed_at.timestamp_millis(), now.timestamp_millis());
+    assert_eq!(
+        ReviewEntry {
+            reviewed_at: entry.reviewed_at,
+            ..back.clone()
+        },
+        entry
+    );
+    assert_eq!(
+        store.review_entry(&bob.id, &entry.id).await.unwrap(),
+        None,
+        "not bob's"
+    );
+    let of_turn = store.reviews_of_turn(&ada.id, &turn).await.unwrap();
+    assert_eq!(
+        of_turn.iter().map(|e| &e.id).collect::<Vec<_>>(),
+        [&entry.id]
+    );
+    let log = store
+        .review_log(&ada.id, now - Duration::days(30))
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log.iter().find(|e| e.id == first.id).unwrap().before, None);
+    assert!(
+        store
+            .review_log(&ada.id, now + Duration::days(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Overruled: the same row, with the learner's grade and the state after it.
+    let overruled = ReviewEntry {
+        grade: Grade::Good,
+        overruled: true,
+        after: CardMemory {
+            stability: 9.5,
+            difficulty: 4.8,
+        },
+        ..entry.clone()
+    };
+    let card_after = ReviewCard {
+        memory: Some(overruled.after),
+        due_at: now + Duration::days(9),
+        lapses: 0,
+        ..card.clone()
+    };
+    store
+        .overrule_review(&card_after, &overruled)
+        .await
+        .unwrap();
+    let log = store
+        .review_log(&ada.id, now - Duration::days(30))
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 2, "an overrule adds no review");
+    let row = log.iter().find(|e| e.id == entry.id).unwrap();
+    assert_eq!(
+        (row.grader_grade, row.grade, row.overruled),
+        (Grade::Again, Grade::Good, true)
+    );
+    assert_eq!((row.before, row.after), (entry.before, overruled.after));
+    let cards = store.review_cards(&ada.id).await.unwrap();
+    let stored = cards
+        .iter()
+        .find(|c| c.checkpoint == card.checkpoint)
+        .unwrap();
+    assert_eq!((stored.memory, stored.lapses), (card_after.memory, 0));
+
+    // Twice, or someone else's, or no such review: refused, nothing changed.
+    let again = store.overrule_review(&card, &overruled).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    let unknown = ReviewEntry {
+        id: ReviewId::new(),
+        ..overruled.clone()
+    };
+    let missing = store.overrule_review(&card, &unknown).await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound("review"))),
+        "{missing:?}"
+    );
+    let bobs = ReviewEntry {
+        learner: bob.id.clone(),
+        ..overruled.clone()
+    };
+    let foreign = store.overrule_review(&card, &bobs).await;
+    assert!(
+        matches!(foreign, Err(StoreError::NotFound("review"))),
+        "{foreign:?}"
+    );
+    let cards = store.review_cards(&ada.id).await.unwrap();
+    let stored = cards
+        .iter()
+        .find(|c| c.checkpoint == card.checkpoint)
+        .unwrap();
+    assert_eq!(
+        stored.memory, card_after.memory,
+        "a refused overrule writes no card"
+    );
+}
+
+pub async fn a_suspended_card_is_never_due_and_keeps_its_state(db: &TestDb) {
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let now = Utc::now();
+    let card = ReviewCard {
+        learner: ada.id.clone(),
+        curriculum: curriculum(),
+        checkpoint: cp("loop-runs-one-task"),
+        memory: None,
+        due_at: now - Duration::hours(1),
+        last_review_at: None,
+        reps: 0,
+        lapses: 0,
+        source: CardSource::Weak,
+        suspended: false,
+    };
+    store.upsert_review_card(&card).await.unwrap();
+    assert_eq!(store.due_cards(&ada.id, now).await.unwrap().len(), 1);
+
+    store
+        .set_card_suspended(&ada.id, &curriculum(), &card.checkpoint, true)
+        .await
+        .unwrap();
+    assert!(store.due_cards(&ada.id, now).await.unwrap().is_empty());
+    // A later write of the card's state (a reset, say) keeps it suspended.
+    store.upsert_review_card(&card).await.unwrap();
+    assert!(
+        store
+            .due_cards(&ada.id, now + Duration::days(400))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let all = store.review_cards(&ada.id).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert!(all[0].suspended);
+    assert_eq!(
+        all[0].due_at.timestamp_millis(),
+        card.due_at.timestamp_millis()
+    );
+
+    store
+        .set_card_suspended(&ada.id, &curriculum(), &card.checkpoint, false)
+        .await
+        .unwrap();
+    assert_eq!(store.due_cards(&ada.id, now).await.unwrap().len(), 1);
+    let unknown = store
+        .set_card_suspended(&ada.id, &curriculum(), &cp("no-such-card"), true)
+        .await;
+    assert!(
+        matches!(unknown, Err(StoreError::NotFound(_))),
+        "{unknown:?}"
+    );
+}
