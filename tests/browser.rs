@@ -310,15 +310,33 @@ async fn a_due_review_card_is_reviewed_from_the_web_client_in_chromium() -> anyh
     let extra = [("KLOVER_REVIEW_ANSWER", REVIEW_ANSWER.to_owned())];
     let result = page_tests(&app, "review.test.mjs", &extra).await;
     let cards = app.store.review_cards(&learner).await?;
+    let log = app
+        .store
+        .review_log(&learner, chrono::Utc::now() - chrono::Duration::days(1))
+        .await?;
     app.stop().await?;
     result?;
+    // The page overruled the grader: one review in the log, marked so, graded as the
+    // learner said (good or easy).
+    anyhow::ensure!(log.len() == 1, "one review, got {}", log.len());
+    anyhow::ensure!(
+        log[0].overruled
+            && log[0].grade != log[0].grader_grade
+            && matches!(
+                log[0].grade,
+                klover_store::Grade::Good | klover_store::Grade::Easy
+            ),
+        "overruled from the page: {:?}",
+        log[0]
+    );
     // The page's review went through the real scheduler: the card was re-probed once and
-    // moved out.
+    // moved out (and was suspended and unsuspended again).
     let card = cards
         .iter()
         .find(|c| c.checkpoint.as_str() == REVIEW_CHECKPOINT)
         .context("the review card")?;
     anyhow::ensure!(card.reps == 1, "reviewed once, got {} reps", card.reps);
+    anyhow::ensure!(!card.suspended, "unsuspended from the card list");
     anyhow::ensure!(
         card.due_at > chrono::Utc::now() + chrono::Duration::hours(12),
         "answered well, the card moves out: due {}",

@@ -41,6 +41,7 @@ static ASSETS: &[Asset] = &[
     asset!("favicon.svg", "image/svg+xml"),
     asset!("js/announce.js", JS_TYPE),
     asset!("js/api.js", JS_TYPE),
+    asset!("js/cards.js", JS_TYPE),
     asset!("js/chrome.js", JS_TYPE),
     asset!("js/connection.js", JS_TYPE),
     asset!("js/dom.js", JS_TYPE),

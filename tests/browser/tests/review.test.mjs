@@ -86,11 +86,44 @@ test('a due card shows "Review due: 1" and a review session re-probes it', inBro
   const ending = (await transcript(page)).filter((t) => t.role === 'tutor').at(-1).text;
   assert.ok(!/whole path/.test(ending), `a review ends as a review: ${ending}`);
   assert.ok(!/curriculum complete/i.test(await page.locator('body').innerText()), 'not a curriculum ending');
+  // The verdict shows under the answer with the four grades; the learner overrules it
+  // from the keyboard (a grade other than the grader's), once.
+  const verdict = page.locator('.verdict');
+  await verdict.waitFor();
+  assert.match(await verdict.locator('.verdict-text').innerText(), /^Graded (Again|Hard|Good|Easy): A CPU-bound task blocks the whole loop · next review /);
+  assert.deepEqual(await verdict.locator('.grade-button').allInnerTexts(), ['Again', 'Hard', 'Good', 'Easy']);
+  const graderSaid = await verdict.locator('.grade-button[aria-pressed="true"]').getAttribute('data-grade');
+  const mine = graderSaid === 'easy' ? 'good' : 'easy';
+  await verdict.locator(`.grade-button[data-grade="${mine}"]`).focus();
+  await page.keyboard.press('Enter');
+  await page.locator('.verdict-overruled').waitFor();
+  const regraded = await page.locator('.verdict-overruled .verdict-text').innerText();
+  const Name = (g) => g[0].toUpperCase() + g.slice(1);
+  assert.ok(regraded.startsWith(`Regraded ${Name(mine)} (the grader said ${Name(graderSaid)}): A CPU-bound task blocks the whole loop`), regraded);
+  assert.equal(await page.locator('.verdict-overruled .grade-button').count(), 0, 'a review is regraded once');
   await screenshot(page, 'review-answered-phone');
   await page.locator('.tab[data-view="concepts"]').click();
   await page.locator('#review-next').waitFor();
   await noSideScroll(page, 390);
   await screenshot(page, 'review-nothing-due-phone');
+
+  // The card list: title, state and due; Suspend, then Unsuspend, from the keyboard.
+  await page.locator('#review-cards').click();
+  const row = page.locator('#cards-dialog .card-row[data-checkpoint]');
+  await row.first().waitFor();
+  assert.equal(await row.count(), 1);
+  assert.equal(await row.locator('.card-title').innerText(), 'A CPU-bound task blocks the whole loop — The event loop');
+  assert.match(await row.locator('.card-state').innerText(), /^Review · due (today|tomorrow|\w{3}, \w{3} \d+) at .* · 1 review$/);
+  await row.locator('.card-suspend').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#cards-dialog .card-row[data-state="suspended"]').waitFor();
+  assert.match(await row.locator('.card-state').innerText(), /^Suspended · never due while suspended/);
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Unsuspend', 'focus stays on the card');
+  await screenshot(page, 'review-cards-phone');
+  await page.keyboard.press('Enter');
+  await page.locator('#cards-dialog .card-row[data-state="review"]').waitFor();
+  await page.locator('#cards-close').click();
+  await page.locator('#review-next').waitFor();
   assertClean(assert, problems);
 }));
 

@@ -20,11 +20,11 @@ export function isLocalHost(hostname = location.hostname) {
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host);
 }
 
-async function request(path) {
+async function request(path, method = 'GET') {
   const headers = { Accept: 'application/json' };
   const token = tabStore.token();
   if (token) headers.Authorization = `Bearer ${token}`;
-  const response = await fetch(path, { headers, cache: 'no-store' });
+  const response = await fetch(path, { method, headers, cache: 'no-store' });
   if (response.status === 401 || response.status === 403) throw new Unauthorized(path);
   if (!response.ok) {
     const said = await response.json().then((b) => b?.error, () => null);
@@ -137,4 +137,18 @@ export async function downloadExport(sessionId, options) {
  */
 export async function fetchReviewStats() {
   return json('/api/review/stats');
+}
+
+/**
+ * The caller's review cards: `[{curriculum, concept, concept_title, checkpoint, title,
+ * state, reason, due_at, due, reps, lapses, suspended}]`, soonest due first.
+ */
+export async function fetchReviewCards() {
+  return json('/api/review/cards');
+}
+
+/** `suspend`, `unsuspend` or `reset` one card; answers the card as it became. */
+export async function reviewCardAction(curriculum, checkpoint, action) {
+  const path = `/api/review/cards/${encodeURIComponent(curriculum)}/${encodeURIComponent(checkpoint)}/${action}`;
+  return (await request(path, 'POST')).json();
 }

@@ -12,6 +12,7 @@ import { fetchCurricula, fetchSessions, fetchReviewDue, fetchReviewStats, downlo
 import { setupExport } from './export.js';
 import { renderSessions } from './sessions.js';
 import { renderReview, whenLabel } from './review.js';
+import { openCards } from './cards.js';
 import { renderWelcomeActions } from './welcome.js';
 import { bulbIcon } from './icons.js';
 import { setupTabs, connectionPill, toast, setupComposer, askToken } from './chrome.js';
@@ -70,6 +71,12 @@ const view = {
   turn(turn) {
     transcript.update(turn);
     refreshChrome();
+  },
+  graded(turn, s) {
+    if (s.replaying) return;
+    const what = turn.overruled ? `Regraded ${turn.grade}` : `Graded ${turn.grade}`;
+    announcer.say(`${what}: ${turn.title}.${turn.overruled ? '' : ' Disagree? The buttons below the answer regrade it.'}`);
+    if (turn.overruled) loadReviewDue();
   },
   streamed(text, done, status) {
     if (session.replaying) return;
@@ -158,6 +165,8 @@ const view = {
 };
 
 const session = new Session({ send: (frame) => conn.send(frame), view });
+// A verdict's Again/Hard/Good/Easy buttons (transcript.js) overrule the grader.
+byId('transcript').addEventListener('overrule', (ev) => session.overrule(ev.detail.reviewId, ev.detail.grade));
 
 const ENDED_NOTE = 'This session is finished — start another from Concepts.';
 
@@ -275,6 +284,7 @@ function drawReview() {
     due: app.due,
     titleOf: (id) => app.curricula.find((c) => c.id === id)?.title ?? id,
     onStart: startReview,
+    onCards: () => openCards(loadReviewDue),
     busy: Boolean(session.pendingStart),
     stats: app.stats,
     // During a review its own cards are still due: no "Review due" for what is under way.

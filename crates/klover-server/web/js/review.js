@@ -57,7 +57,13 @@ export function statsLine(stats) {
 export function renderReview(places, options) {
   drawEntry(places, options);
   const line = options.reviewing ? '' : statsLine(options.stats);
-  if (line) places.card.querySelector('.review-body').append(h('p', { class: 'muted small', id: 'review-stats', text: line }));
+  const body = places.card.querySelector('.review-body');
+  if (line) body.append(h('p', { class: 'muted small', id: 'review-stats', text: line }));
+  // The card list (suspend, unsuspend, reset), whenever the learner has cards.
+  if (options.onCards && Number(options.stats?.cards) > 0) {
+    places.card.hidden = false;
+    body.append(h('button', { type: 'button', id: 'review-cards', class: 'review-cards', onclick: options.onCards }, 'Cards'));
+  }
 }
 
 function drawEntry({ card, welcome, tabBadge }, { due, titleOf, onStart, busy, reviewing = false }) {

@@ -135,6 +135,31 @@ export class Session {
     this.view.complete(e, this);
   }
 
+  /**
+   * A review answer's grade, or the learner's regrade of it (`overruled`): one verdict
+   * item under the answer, with the buttons that overrule it (docs/protocol.md).
+   */
+  on_review_graded(e) {
+    const key = `g:${e.review_id}`;
+    const graded = {
+      key, role: 'graded', reviewId: e.review_id, title: e.checkpoint_title ?? e.checkpoint,
+      graderGrade: e.grader_grade, grade: e.grade, overruled: Boolean(e.overruled), nextDueAt: e.next_due_at ?? null,
+    };
+    let turn = this.turns.find((t) => t.key === key);
+    if (turn) Object.assign(turn, graded);
+    else {
+      turn = graded;
+      this.turns.push(turn);
+    }
+    this.view.turn(turn, this);
+    this.view.graded?.(turn, this);
+  }
+
+  /** Overrules a review's grade with the learner's (`again`, `hard`, `good`, `easy`). */
+  overrule(reviewId, grade) {
+    return this.send({ type: 'overrule', review_id: reviewId, grade });
+  }
+
   /** The session is over: the message box closes (a new session starts from Concepts). */
   on_session_ended() {
     this.ended = true;

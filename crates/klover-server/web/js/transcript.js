@@ -5,6 +5,7 @@
 import { h, clear } from './dom.js';
 import { renderRich } from './markup.js';
 import { reviewIcon, bulbIcon } from './icons.js';
+import { whenLabel } from './review.js';
 
 const STATUS_NOTE = {
   pending: 'Sending…',
@@ -60,7 +61,9 @@ export class TranscriptView {
   }
 
   draw(turn) {
-    const next = turn.role === 'divider' ? divider(turn) : message(turn);
+    const next = turn.role === 'divider' ? divider(turn)
+      : turn.role === 'graded' ? verdict(turn)
+        : message(turn);
     const old = this.items.get(turn.key);
     if (old) old.replaceWith(next);
     else this.list.append(next);
@@ -82,6 +85,33 @@ export class TranscriptView {
     if (force) this.stuck = true;
     this.scroller.scrollTop = this.scroller.scrollHeight;
   }
+}
+
+const GRADES = ['again', 'hard', 'good', 'easy'];
+const GRADE_NAME = { again: 'Again', hard: 'Hard', good: 'Good', easy: 'Easy' };
+
+/**
+ * A review answer's grade with the four buttons that overrule it (each an `overrule`
+ * event bubbling from the list, sent by main.js); once overruled, what the learner chose.
+ */
+function verdict(turn) {
+  const name = (g) => GRADE_NAME[g] ?? g;
+  const next = turn.nextDueAt ? ` · next review ${whenLabel(turn.nextDueAt)}` : '';
+  const text = turn.overruled
+    ? h('p', { class: 'verdict-text' }, 'Regraded ', h('strong', { text: name(turn.grade) }),
+      ` (the grader said ${name(turn.graderGrade)}): ${turn.title}${next}.`)
+    : h('p', { class: 'verdict-text' }, 'Graded ', h('strong', { text: name(turn.grade) }), `: ${turn.title}${next}.`);
+  const buttons = turn.overruled ? null : h('div', { class: 'grade-buttons', role: 'group', 'aria-label': `Regrade ${turn.title}` },
+    h('span', { class: 'muted small', text: 'Disagree? Regrade it:' }),
+    ...GRADES.map((g) => h('button', {
+      type: 'button', class: 'grade-button', dataset: { grade: g }, 'aria-pressed': g === turn.grade ? 'true' : 'false',
+      onclick: (ev) => {
+        for (const b of ev.currentTarget.parentElement.querySelectorAll('button')) b.disabled = true;
+        ev.currentTarget.dispatchEvent(new CustomEvent('overrule', { bubbles: true, detail: { reviewId: turn.reviewId, grade: g } }));
+      },
+    }, name(g))));
+  return h('li', { class: `verdict${turn.overruled ? ' verdict-overruled' : ''}`, dataset: { key: turn.key, reviewId: turn.reviewId } },
+    h('div', { class: 'bubble' }, reviewIcon('14'), text, buttons));
 }
 
 function divider(turn) {
