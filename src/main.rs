@@ -28,7 +28,7 @@ enum Command {
     Chat(cli::chat::Args),
     /// Replay learner lines through the offline engine, one JSON object per turn.
     Replay(cli::replay::Args),
-    /// Check, show or draw a curriculum folder.
+    /// Check, show or draw a curriculum folder; import and export stored versions.
     #[command(subcommand)]
     Curriculum(cli::curriculum::Command),
     /// Export a session as a blog post (Markdown or HTML).
@@ -69,7 +69,7 @@ fn main() -> ExitCode {
             Command::Serve(a) => cli::serve::run(a, &global).await,
             Command::Chat(a) => cli::chat::run(a, &global).await,
             Command::Replay(a) => cli::replay::run(a, &global).await,
-            Command::Curriculum(c) => cli::curriculum::run(c),
+            Command::Curriculum(c) => cli::curriculum::run(c, &global).await,
             Command::Export(a) => cli::export::run(a, &global).await,
             Command::Review(c) => cli::review::run(c, &global).await,
             Command::Token(c) => cli::token::run(c, &global).await,

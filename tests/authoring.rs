@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
+pub mod support;
 
 #[path = "authoring/editor.rs"]
 mod editor;
@@ -313,3 +313,9 @@ async fn the_author_page_is_served_with_the_content_security_policy() {
     }
     app.stop().await.unwrap();
 }
+
+#[path = "authoring/versions.rs"]
+mod versions;
+
+#[path = "authoring/imports.rs"]
+mod imports;

@@ -89,3 +89,19 @@ pub fn catalog(loaded: &Loaded) -> anyhow::Result<Catalog> {
         )
     })
 }
+
+/// The curriculum folders the settings name, read but not validated (`serve` imports them
+/// into the store): resolved as [`catalog`] resolves them.
+pub fn curriculum_folders(
+    loaded: &Loaded,
+) -> anyhow::Result<Vec<klover_server::curricula::Folder>> {
+    let explicit = loaded.origin("curriculum_dir") != Origin::Default;
+    klover_server::curricula::read_folders(&loaded.settings.curriculum_dir, explicit).with_context(
+        || {
+            format!(
+                "loading the curricula: check {}",
+                loaded.describe("curriculum_dir", Some("--curriculum-dir"))
+            )
+        },
+    )
+}

@@ -38,6 +38,18 @@ pub enum Command {
         #[arg(long)]
         verbose: bool,
     },
+    /// Store a curriculum folder as a new published version (when its content changed).
+    ///
+    /// A folder that fails the check stores nothing and exits 1 with its problems.
+    #[command(
+        after_help = "Example:\n  klover curriculum import curriculum/async-python --message \"clearer hint\""
+    )]
+    Import(super::versions::ImportArgs),
+    /// Write a stored version of a curriculum as a folder, byte for byte.
+    #[command(
+        after_help = "Examples:\n  klover curriculum export async-python out/\n  klover curriculum export async-python --version 2 out/"
+    )]
+    Export(super::versions::ExportArgs),
     /// Print the concepts in prerequisite order with their checkpoints.
     #[command(after_help = "Example:\n  klover curriculum show curriculum/async-python")]
     Show {
@@ -67,13 +79,15 @@ pub enum GraphFormat {
 }
 
 /// Runs `klover curriculum ...`.
-pub fn run(command: Command) -> anyhow::Result<ExitCode> {
-    let (dir, render): (&PathBuf, fn(&Curriculum) -> String) = match &command {
+pub async fn run(command: Command, global: &super::config::Global) -> anyhow::Result<ExitCode> {
+    let (dir, render): (PathBuf, fn(&Curriculum) -> String) = match command {
+        Command::Import(args) => return super::versions::run_import(args, global).await,
+        Command::Export(args) => return super::versions::run_export(args, global).await,
         Command::Check {
             dir,
             wordings,
             verbose,
-        } => return check(dir, wordings, *verbose),
+        } => return check(&dir, &wordings, verbose),
         Command::Show { dir } => (dir, show),
         Command::Graph {
             dir,
@@ -84,7 +98,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             format: GraphFormat::Mermaid,
         } => (dir, mermaid),
     };
-    match load(dir)? {
+    match load(&dir)? {
         Ok(c) => {
             std::io::stdout().write_all(render(&c).as_bytes())?;
             Ok(ExitCode::SUCCESS)

@@ -9,6 +9,7 @@ pub mod replay;
 pub mod review;
 pub mod serve;
 pub mod token;
+pub mod versions;
 
 /// Logs go to stderr (stdout is for command output such as `replay` JSON); `RUST_LOG`
 /// sets the filter; by default `info` for `serve` and `warn` for one-shot commands, whose

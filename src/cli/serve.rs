@@ -37,13 +37,15 @@ pub struct Args {
 const DATABASE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Runs `klover serve` until Ctrl-C or SIGTERM. The order matters for what a failure
-/// leaves behind: settings, curricula and the LLM are checked, then the port is bound,
-/// and only then is the database opened (a port in use creates no `klover.db`).
+/// leaves behind: settings, the curriculum folders (read) and the LLM are checked, then
+/// the port is bound, and only then is the database opened (a port in use creates no
+/// `klover.db`). The folders are imported into the store as new versions when they
+/// changed; an invalid one keeps its last good published version taught.
 pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let loaded = settings(args, global)?;
     let settings = &loaded.settings;
     settings.check()?;
-    let catalog = super::config::catalog(&loaded)?;
+    let folders = super::config::curriculum_folders(&loaded)?;
     let voice = TutorVoice::from_settings(&settings.llm)?;
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
@@ -57,6 +59,14 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let store = super::config::open_store_waiting(&loaded, DATABASE_WAIT).await?;
     // Held until the process exits: a second `serve` on the same SQLite file is refused.
     let _only_server = store.claim_sqlite_file()?;
+    let catalog = klover_server::curricula::import_at_start(&store, folders)
+        .await
+        .with_context(|| {
+            format!(
+                "loading the curricula: check {}",
+                loaded.describe("curriculum_dir", Some("--curriculum-dir"))
+            )
+        })?;
     let addr = listener.local_addr()?;
     let shutdown = shutdown_signal()?;
     tracing::info!(%addr, voice = voice.name(), auth = settings.auth, "klover is listening");

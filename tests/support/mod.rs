@@ -127,7 +127,11 @@ async fn start_on(
         );
     }
     let store = Store::connect(&settings.database_url).await.unwrap();
-    let catalog = Catalog::load(&settings.curriculum_dir).unwrap();
+    // As `klover serve`: the folder is imported as a version, the store's latest taught.
+    let folders = klover_server::curricula::read_folders(&settings.curriculum_dir, true).unwrap();
+    let catalog: Catalog = klover_server::curricula::import_at_start(&store, folders)
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind(settings.bind).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = AppState::new(settings, store.clone(), catalog, voice);

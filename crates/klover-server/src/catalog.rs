@@ -1,24 +1,56 @@
-//! The curricula the server teaches, loaded once at start-up from the curriculum folder,
-//! and their JSON description for the web client's concept picker.
+//! The curricula the server teaches: the latest published version of each (from the
+//! store, see [`crate::curricula`], or straight from a folder for tools and tests), the
+//! older versions live sessions are pinned to, and their JSON description for the web
+//! client's concept picker.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use klover_domain::Curriculum;
 use serde::Serialize;
 
 use crate::error::Error;
 
-/// Curricula by id.
+/// Curricula by id. Cheap to clone: clones share one set, so a version published through
+/// one handle is taught through every other.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    curricula: BTreeMap<String, Arc<Curriculum>>,
+    inner: Arc<RwLock<Inner>>,
+}
+
+/// What [`Catalog`] holds behind its lock (held only to read or swap an `Arc`).
+#[derive(Debug, Default)]
+struct Inner {
+    /// What new sessions are taught, by curriculum id.
+    latest: BTreeMap<String, Taught>,
+    /// Stored versions loaded for sessions pinned to them, by (curriculum id, number).
+    versions: HashMap<(String, i64), Arc<Curriculum>>,
+}
+
+/// A curriculum as taught, with the stored version it is (`None` when it was loaded from
+/// a folder without the store).
+#[derive(Debug, Clone)]
+pub struct Taught {
+    /// The curriculum.
+    pub curriculum: Arc<Curriculum>,
+    /// Its stored version number.
+    pub number: Option<i64>,
 }
 
 impl Catalog {
-    /// Loads `dir`: one curriculum (it holds `curriculum.toml`) or a folder of them.
-    pub fn load(dir: &Path) -> Result<Self, Error> {
+    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The curriculum folders under `dir`: `dir` itself when it holds `curriculum.toml`,
+    /// else each sub-folder that does (sorted). Fails, naming the setting, when there is
+    /// none.
+    pub fn folders(dir: &Path) -> Result<Vec<PathBuf>, Error> {
         if !dir.is_dir() {
             return Err(Error::Curriculum(format!(
                 "the curriculum folder `{}` does not exist: run klover from the folder that \
@@ -26,25 +58,29 @@ impl Catalog {
                 dir.display()
             )));
         }
-        let mut catalog = Self::default();
         if dir.join("curriculum.toml").is_file() {
-            catalog.insert(load_one(dir)?);
-            return Ok(catalog);
+            return Ok(vec![dir.to_path_buf()]);
         }
         let mut subdirs: Vec<_> = std::fs::read_dir(dir)?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.join("curriculum.toml").is_file())
             .collect();
         subdirs.sort();
-        for sub in subdirs {
-            catalog.insert(load_one(&sub)?);
-        }
-        if catalog.curricula.is_empty() {
+        if subdirs.is_empty() {
             return Err(Error::Curriculum(format!(
                 "no curriculum in `{}`: expected `curriculum.toml` there or in a sub-folder \
                  (see docs/curriculum.md)",
                 dir.display()
             )));
+        }
+        Ok(subdirs)
+    }
+
+    /// Loads `dir`: one curriculum (it holds `curriculum.toml`) or a folder of them.
+    pub fn load(dir: &Path) -> Result<Self, Error> {
+        let catalog = Self::default();
+        for sub in Self::folders(dir)? {
+            catalog.insert(load_one(&sub)?);
         }
         Ok(catalog)
     }
@@ -67,25 +103,70 @@ impl Catalog {
 
     /// A catalog holding the given curricula (tests).
     pub fn from_curricula(list: impl IntoIterator<Item = Curriculum>) -> Self {
-        let mut catalog = Self::default();
+        let catalog = Self::default();
         for c in list {
             catalog.insert(c);
         }
         catalog
     }
 
-    fn insert(&mut self, c: Curriculum) {
-        self.curricula.insert(c.id.to_string(), Arc::new(c));
+    fn insert(&self, c: Curriculum) {
+        let taught = Taught {
+            curriculum: Arc::new(c),
+            number: None,
+        };
+        let id = taught.curriculum.id.to_string();
+        self.write().latest.insert(id, taught);
     }
 
-    /// The curriculum with this id.
+    /// Teaches stored version `number` of `c` to new sessions (unless a newer one is
+    /// taught already: two requests may race to install).
+    pub fn install(&self, number: i64, c: Arc<Curriculum>) {
+        let id = c.id.to_string();
+        let mut inner = self.write();
+        inner.versions.insert((id.clone(), number), c.clone());
+        let newer = inner.latest.get(&id).and_then(|t| t.number) > Some(number);
+        if !newer {
+            let number = Some(number);
+            inner.latest.insert(
+                id,
+                Taught {
+                    curriculum: c,
+                    number,
+                },
+            );
+        }
+    }
+
+    /// Keeps stored version `number` of `c` for the sessions pinned to it.
+    pub fn keep_version(&self, number: i64, c: Arc<Curriculum>) {
+        let id = c.id.to_string();
+        self.write().versions.insert((id, number), c);
+    }
+
+    /// Stored version `number` of curriculum `id`, if it is loaded.
+    pub fn version(&self, id: &str, number: i64) -> Option<Arc<Curriculum>> {
+        self.read().versions.get(&(id.to_owned(), number)).cloned()
+    }
+
+    /// What new sessions on `id` are taught.
+    pub fn latest(&self, id: &str) -> Option<Taught> {
+        self.read().latest.get(id).cloned()
+    }
+
+    /// The curriculum with this id (the latest published version).
     pub fn get(&self, id: &str) -> Option<Arc<Curriculum>> {
-        self.curricula.get(id).cloned()
+        self.read().latest.get(id).map(|t| t.curriculum.clone())
     }
 
     /// Descriptions of every curriculum, for `GET /api/curricula` (no learner's mastery).
     pub fn describe(&self) -> Vec<CurriculumInfo> {
-        self.curricula.values().map(|c| describe(c)).collect()
+        let inner = self.read();
+        inner
+            .latest
+            .values()
+            .map(|t| describe(&t.curriculum))
+            .collect()
     }
 }
 

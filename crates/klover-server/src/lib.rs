@@ -28,6 +28,8 @@
 //!   the caller's mastery, and the caller's due reviews.
 //! - [`review`]: review cards from learning turns, and review sessions that reschedule them.
 //! - [`review_cards`]: the card list over HTTP (suspend, unsuspend, reset).
+//! - [`curricula`]: curricula in the store as versions (import, pinning); [`authoring`]:
+//!   the author's API (versions, drafts, publish) and page.
 //! - [`catalog`], [`convert`], [`export`], [`telemetry`], [`error`]: the supporting parts.
 //!
 //! The pedagogy is in `klover_domain` (pure); storage in `klover_store`; the LLM in
@@ -39,6 +41,7 @@ pub mod authoring;
 pub mod builtin;
 pub mod catalog;
 pub mod convert;
+pub mod curricula;
 pub mod edge;
 pub mod error;
 pub mod export;

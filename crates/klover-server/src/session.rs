@@ -45,10 +45,8 @@ pub async fn create(
         review,
         fresh,
     } = start;
-    let curr = app
-        .catalog
-        .get(curriculum)
-        .ok_or_else(|| Error::NotFound(format!("curriculum `{curriculum}`")))?;
+    let taught = crate::curricula::for_new_session(&app.store, &app.catalog, curriculum).await?;
+    let curr = taught.curriculum;
     let concept = concept
         .map(|c| {
             ConceptId::parse(c)
@@ -86,18 +84,21 @@ pub async fn create(
     };
     let row = app
         .store
-        .create_session(&NewSession {
-            learner: who.learner.clone(),
-            curriculum: curr.id.clone(),
-            curriculum_version: curr.version.clone(),
-            concept: state.concept.clone(),
-            mode,
-            kind: if review {
-                SessionKind::Review
-            } else {
-                SessionKind::Learn
+        .create_pinned_session(
+            &NewSession {
+                learner: who.learner.clone(),
+                curriculum: curr.id.clone(),
+                curriculum_version: curr.version.clone(),
+                concept: state.concept.clone(),
+                mode,
+                kind: if review {
+                    SessionKind::Review
+                } else {
+                    SessionKind::Learn
+                },
             },
-        })
+            taught.number,
+        )
         .await?;
     let version = save_state(app, &row.id, &state, row.state_version).await?;
     let slot = EngineSlot {
@@ -271,10 +272,7 @@ async fn from_row(
     app: &AppState,
     row: klover_store::SessionRow,
 ) -> Result<Arc<LiveSession>, Error> {
-    let curr = app
-        .catalog
-        .get(row.curriculum.as_str())
-        .ok_or_else(|| Error::NotFound(format!("curriculum `{}`", row.curriculum)))?;
+    let curr = crate::curricula::for_session(&app.store, &app.catalog, &row).await?;
     let slot = engine_slot(app, &curr, &row).await?;
     let head = app.store.head_seq(&row.id).await?;
     let live = LiveSession::new(

@@ -82,6 +82,15 @@ pub enum StoreError {
     /// The engine state changed since it was read (compare-and-set on its version).
     #[error("the engine state of session {0} changed since it was read: the save was refused")]
     StaleState(String),
+    /// A draft write carried a revision that is no longer the draft's (another author
+    /// wrote in between), or the draft was already published: nothing was written.
+    #[error("the draft changed since you read it (it is at revision {current}): read it again")]
+    StaleRevision {
+        /// The draft's revision now.
+        current: i64,
+        /// The version it was published as, if it was.
+        published_as: Option<i64>,
+    },
     /// Another process already serves this SQLite file.
     #[error(
         "another klover process is already serving the SQLite database {0}: SQLite serves one \

@@ -19,6 +19,8 @@
 //! - `notify.rs`: live fan-out between instances on PostgreSQL (LISTEN/NOTIFY).
 //! - `review.rs`: FSRS review cards.
 //! - `analytics.rs`: rows for author analytics and the inbox of unrecognised answers.
+//! - [`curricula`]: curricula as immutable versions (their files as text) and authors'
+//!   drafts; `rekey.rs` moves learner data to renamed ids when a version is published.
 //! - [`model`]: the plain row types all of these read and write; [`ids`]: UUID v7 ids.
 //! - [`curriculum_files`]: reads a curriculum folder for the domain's loader.
 //!
@@ -27,6 +29,7 @@
 //! workspace root, one folder per backend.
 
 mod analytics;
+pub mod curricula;
 pub mod curriculum_files;
 mod error;
 mod group;
@@ -36,6 +39,7 @@ mod learning;
 pub mod model;
 mod notify;
 mod owner;
+mod rekey;
 mod replies;
 mod review;
 mod sessions;
@@ -44,6 +48,7 @@ mod store;
 mod turns;
 
 pub use analytics::{AnalyticsRows, InboxAction, InboxReason, InboxRow};
+pub use curricula::{Draft, NewVersion, Rekey, StoredFile, StoredVersion, VersionInfo};
 pub use error::StoreError;
 pub use ids::{LearnerId, ReviewId, SessionId, TurnId};
 pub use learners::token_hash;

@@ -199,8 +199,10 @@ pub struct SessionRow {
     pub learner: LearnerId,
     /// Which curriculum.
     pub curriculum: CurriculumId,
-    /// The curriculum's version at the start.
+    /// The curriculum's version at the start (the manifest's `version`).
     pub curriculum_version: String,
+    /// The stored curriculum version it is pinned to (`None`: taught the latest).
+    pub curriculum_number: Option<i64>,
     /// Where the learner is now.
     pub current_concept: ConceptId,
     /// The voice.

@@ -13,7 +13,7 @@ use crate::{
 
 macro_rules! session_columns {
     () => {
-        "id, learner_id, curriculum_id, curriculum_version, \
+        "id, learner_id, curriculum_id, curriculum_version, curriculum_number, \
      current_concept, mode, kind, engine_state, state_version, started_at, updated_at, ended_at"
     };
 }
@@ -28,6 +28,7 @@ fn session_from(row: &AnyRow) -> Result<SessionRow, StoreError> {
             CurriculumId::parse,
         )?,
         curriculum_version: col(row, "curriculum_version")?,
+        curriculum_number: col(row, "curriculum_number")?,
         current_concept: parsed(
             "sessions.current_concept",
             col(row, "current_concept")?,
@@ -66,15 +67,25 @@ fn summary_from(row: &AnyRow) -> Result<SessionSummary, StoreError> {
 }
 
 impl Store {
-    /// Starts a session for a learner.
+    /// Starts a session for a learner (on no stored curriculum version).
     pub async fn create_session(&self, new: &NewSession) -> Result<SessionRow, StoreError> {
+        self.create_pinned_session(new, None).await
+    }
+
+    /// Starts a session for a learner pinned to stored curriculum version `number`: it
+    /// is taught that version for its whole life, whatever is published later.
+    pub async fn create_pinned_session(
+        &self,
+        new: &NewSession,
+        number: Option<i64>,
+    ) -> Result<SessionRow, StoreError> {
         let _writing = self.write_turn().await;
         let id = SessionId::new();
         let now = now_ms();
         sqlx::query(
             "INSERT INTO sessions (id, learner_id, curriculum_id, curriculum_version, \
-             current_concept, mode, kind, started_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+             current_concept, mode, kind, started_at, updated_at, curriculum_number) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
         )
         .bind(id.as_str())
         .bind(new.learner.as_str())
@@ -84,6 +95,7 @@ impl Store {
         .bind(new.mode.as_str())
         .bind(new.kind.as_str())
         .bind(now)
+        .bind(number)
         .execute(&self.pool)
         .await
         .map_err(|e| match &e {
@@ -97,6 +109,7 @@ impl Store {
             learner: new.learner.clone(),
             curriculum: new.curriculum.clone(),
             curriculum_version: new.curriculum_version.clone(),
+            curriculum_number: number,
             current_concept: new.concept.clone(),
             mode: new.mode,
             kind: new.kind,

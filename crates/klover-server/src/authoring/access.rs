@@ -6,24 +6,29 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use klover_store::Role;
+use klover_store::{LearnerId, Role};
 
 use crate::auth;
 use crate::error::Error;
 use crate::state::AppState;
 
-/// A caller allowed to read and check curricula.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A caller allowed to read, check, edit and publish curricula.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Author {
     /// `Author` or `Admin` (the local user of a server without auth is an `Author`).
     pub role: Role,
+    /// The learner the token speaks for, if any (names the author in a version's history).
+    pub learner: Option<LearnerId>,
 }
 
 impl Author {
     /// The caller with this token role, if that role may author.
     pub fn from_role(role: Role) -> Result<Self, Error> {
         match role {
-            Role::Author | Role::Admin => Ok(Self { role }),
+            Role::Author | Role::Admin => Ok(Self {
+                role,
+                learner: None,
+            }),
             Role::Learner => Err(Error::RoleNeeded {
                 needed: "author (or admin)",
                 has: role,
@@ -33,12 +38,30 @@ impl Author {
     }
 }
 
+impl Author {
+    /// The name a version or draft records as its author: the token's learner, else the
+    /// role (`local` for the local user of a server without auth).
+    pub async fn name(&self, app: &AppState) -> Result<String, Error> {
+        if !app.settings.auth {
+            return Ok(auth::LOCAL_LEARNER.to_owned());
+        }
+        let learner = match &self.learner {
+            Some(id) => app.store.get_learner(id).await?,
+            None => None,
+        };
+        Ok(learner.map_or_else(|| self.role.as_str().to_owned(), |l| l.name))
+    }
+}
+
 impl FromRequestParts<AppState> for Author {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Error> {
         if !app.settings.auth {
-            return Ok(Self { role: Role::Author });
+            return Ok(Self {
+                role: Role::Author,
+                learner: None,
+            });
         }
         let token = auth::bearer(&parts.headers)
             .or_else(|| query_token(parts.uri.query()))
@@ -48,7 +71,9 @@ impl FromRequestParts<AppState> for Author {
             .verify_api_token(&token)
             .await?
             .ok_or(Error::Unauthorized)?;
-        Self::from_role(grant.role)
+        let mut author = Self::from_role(grant.role)?;
+        author.learner = grant.learner;
+        Ok(author)
     }
 }
 

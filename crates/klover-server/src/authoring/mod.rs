@@ -1,7 +1,9 @@
-//! The authoring HTTP API, read-only: authors read a whole curriculum (checkpoint
-//! statements, cues, hints, misconceptions and all) and check edited curriculum files
-//! with the same validator as `klover curriculum check`, without anything being written
-//! to disk or swapped into the running catalog. The author page at `/author` is in
+//! The authoring HTTP API: authors read a whole curriculum (checkpoint statements, cues,
+//! hints, misconceptions and all), check curriculum files with the same validator as
+//! `klover curriculum check`, and change what is taught through stored versions:
+//! history, diff and revert ([`versions`]), drafts edited with `ETag`/`If-Match` and
+//! published ([`drafts`]), with renamed ids carrying learner data along ([`renames`]).
+//! Nothing is written to the curriculum folder. The author page at `/author` is in
 //! [`page`].
 //!
 //! Who may call it: see [`access`]. Analytics and the inbox of unrecognised answers are
@@ -9,8 +11,11 @@
 
 pub mod access;
 pub mod analytics;
+pub mod drafts;
 pub mod editor;
 pub mod page;
+pub mod renames;
+pub mod versions;
 
 use axum::Json;
 use axum::Router;
@@ -18,7 +23,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use klover_domain::Curriculum;
 use klover_domain::assess::findings;
 use klover_domain::curriculum::{Concept, Problem, SourceFile, load_sources};
@@ -36,14 +41,41 @@ pub const MAX_CHECK_BODY: usize = 1024 * 1024;
 pub const MAX_CHECK_FILES: usize = 500;
 
 /// Routes: `GET /author` (+ its assets), `GET /api/author/curricula`,
-/// `GET /api/author/curricula/{id}`, `POST /api/author/check`.
+/// `GET /api/author/curricula/{id}`, `POST /api/author/check`, and the versions and
+/// drafts of a curriculum under `/api/author/curricula/{id}/` (docs/authoring.md).
 pub fn router() -> Router<AppState> {
+    const C: &str = "/api/author/curricula/{id}";
+    let limit = || DefaultBodyLimit::max(MAX_CHECK_BODY);
     Router::new()
         .merge(page::router())
         .merge(editor::router())
         .merge(analytics::router())
         .route("/api/author/curricula", get(curricula))
-        .route("/api/author/curricula/{id}", get(curriculum))
+        .route(C, get(curriculum))
+        .route(&format!("{C}/versions"), get(versions::history))
+        .route(&format!("{C}/versions/{{n}}"), get(versions::version))
+        .route(
+            &format!("{C}/versions/{{n}}/revert"),
+            post(versions::revert),
+        )
+        .route(&format!("{C}/diff"), get(versions::diff))
+        .route(
+            &format!("{C}/import"),
+            post(versions::import).layer(limit()),
+        )
+        .route(&format!("{C}/drafts"), post(drafts::create))
+        .route(&format!("{C}/drafts/{{d}}"), get(drafts::get))
+        .route(
+            &format!("{C}/drafts/{{d}}/files/{{*path}}"),
+            put(drafts::put_file)
+                .delete(drafts::delete_file)
+                .layer(limit()),
+        )
+        .route(
+            &format!("{C}/drafts/{{d}}/edits"),
+            post(drafts::edits).layer(limit()),
+        )
+        .route(&format!("{C}/drafts/{{d}}/publish"), post(drafts::publish))
         .route(
             "/api/author/check",
             post(check).layer(DefaultBodyLimit::max(MAX_CHECK_BODY)),
