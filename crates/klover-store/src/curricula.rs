@@ -232,20 +232,47 @@ impl Store {
         author: &str,
         message: &str,
     ) -> Result<(VersionInfo, bool), StoreError> {
-        let latest = self.latest_version(curriculum, false).await?;
         let hash = content_hash(files);
-        if let Some(latest) = latest.as_ref().filter(|v| v.content_hash == hash) {
-            return Ok((latest.clone(), false));
-        }
-        let new = NewVersion {
-            curriculum,
-            parent: latest.map(|v| v.number),
-            author,
-            message,
-            files,
-            renamed_from: &BTreeMap::new(),
+        let done = {
+            let _writing = self.write_turn().await;
+            let mut tx = self.pool.begin().await?;
+            // Read in the transaction that inserts: an import that committed meanwhile
+            // is seen here, and two at the very same time collide on the number.
+            let sql = format!(
+                "SELECT {VERSION_COLUMNS} FROM curriculum_versions WHERE curriculum_id = $1 \
+                 ORDER BY number DESC LIMIT 1"
+            );
+            let latest = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(curriculum.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let latest = latest.as_ref().map(info_from).transpose()?;
+            if let Some(latest) = latest.as_ref().filter(|v| v.content_hash == hash) {
+                return Ok((latest.clone(), false));
+            }
+            let new = NewVersion {
+                curriculum,
+                parent: latest.map(|v| v.number),
+                author,
+                message,
+                files,
+                renamed_from: &BTreeMap::new(),
+            };
+            match insert_version_in(&mut tx, &new, &Rekey::default()).await {
+                Ok(info) => tx.commit().await.map(|()| info).map_err(StoreError::from),
+                Err(e) => Err(e),
+            }
         };
-        Ok((self.insert_version(&new, &Rekey::default()).await?, true))
+        match done {
+            Ok(info) => Ok((info, true)),
+            // Two instances starting on one PostgreSQL import the same folder at once:
+            // the one that lost the race finds the winner's version, the same files.
+            Err(StoreError::Conflict(why)) => match self.latest_version(curriculum, false).await? {
+                Some(latest) if latest.content_hash == hash => Ok((latest, false)),
+                _ => Err(StoreError::Conflict(why)),
+            },
+            Err(e) => Err(e),
+        }
     }
 
     /// The latest version of `curriculum` (the latest published one when

@@ -18,6 +18,7 @@ mod review_log;
 mod slices;
 mod stated;
 mod turns;
+mod versions;
 
 macro_rules! stories {
     ($($module:ident :: $name:ident),+ $(,)?) => {
@@ -61,6 +62,7 @@ stories!(
     turns::an_assessment_and_the_engine_state_commit_together,
     turns::a_long_session_reads_a_bounded_window_and_pages_its_log,
     stated::a_checkpoint_the_tutor_stated_stays_recorded,
+    versions::importing_the_same_files_at_once_stores_one_version,
     inbox::unrecognised_answers_reach_the_inbox_until_handled,
     recovery::a_reply_cut_by_a_crash_is_closed_as_partial_on_restart,
     slices::a_sliced_reply_stores_its_slices_and_releases_its_reservation,
