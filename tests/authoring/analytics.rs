@@ -223,7 +223,7 @@ async fn two_learners_one_hinted_one_told(url: &str) {
         &app,
         &token,
         &format!("{base}/inbox/{id}/example"),
-        json!({"draft": "d1"}),
+        json!({}),
     )
     .await;
     assert_eq!(status, 200, "{added}");
@@ -280,5 +280,71 @@ async fn sqlite_two_learners_one_hinted_one_told_give_the_figures_and_an_inbox_i
 async fn postgres_two_learners_one_hinted_one_told_give_the_figures_and_an_inbox_item() {
     let fresh = db::FreshDb::new(db::Backend::Postgres).await;
     two_learners_one_hinted_one_told(&fresh.url).await;
+    fresh.finish().await;
+}
+
+/// "Add as example" with a draft: the learner's words land in the checkpoint's
+/// `examples` in the draft's files (one line more), the draft's revision grows, and the
+/// item leaves the inbox; an unknown draft is 404 and leaves it open.
+async fn an_answer_added_as_example_goes_into_the_draft(url: &str) {
+    let app = spawn(url).await;
+    let mut bo = learner(&app, "bo").await;
+    for line in BO {
+        bo.turn(line).await;
+    }
+    let token = author(&app).await;
+    let base = format!("/api/author/curricula/{CURRICULUM}");
+    let (_, inbox) = get(&app, &token, &format!("{base}/inbox")).await;
+    let id = inbox["items"][0]["id"].as_str().unwrap().to_owned();
+    let (status, draft) = post(&app, &token, &format!("{base}/drafts"), json!({"from": 1})).await;
+    assert_eq!(status, 201, "{draft}");
+    let d = draft["id"].as_str().unwrap();
+    let before = draft["revision"].as_i64().unwrap();
+    let example = format!("{base}/inbox/{id}/example");
+    let (status, _) = post(&app, &token, &example, json!({"draft": "no-such-draft"})).await;
+    assert_eq!(status, 404);
+    let (status, added) = post(&app, &token, &example, json!({"draft": d})).await;
+    assert_eq!(status, 200, "{added}");
+    assert_eq!(added["applied"], true, "{added}");
+    assert_eq!(added["revision"], before + 1);
+    let (_, now) = get(&app, &token, &format!("{base}/drafts/{d}")).await;
+    let file = |v: &Value| {
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().contains("sync-vs-async"))
+            .unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (old, new) = (file(&draft), file(&now));
+    let added_lines: Vec<&str> = new
+        .lines()
+        .filter(|l| !old.lines().any(|o| o == *l))
+        .collect();
+    assert_eq!(added_lines.len(), 1, "{added_lines:?}");
+    assert!(added_lines[0].contains(BO[2]), "{added_lines:?}");
+    let (_, inbox) = get(&app, &token, &format!("{base}/inbox")).await;
+    assert_eq!(
+        inbox["items"],
+        json!([]),
+        "an item added as an example leaves the inbox"
+    );
+    drop(bo);
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_an_answer_added_as_example_goes_into_the_draft() {
+    let fresh = db::FreshDb::new(db::Backend::Sqlite).await;
+    an_answer_added_as_example_goes_into_the_draft(&fresh.url).await;
+}
+
+#[tokio::test]
+async fn postgres_an_answer_added_as_example_goes_into_the_draft() {
+    let fresh = db::FreshDb::new(db::Backend::Postgres).await;
+    an_answer_added_as_example_goes_into_the_draft(&fresh.url).await;
     fresh.finish().await;
 }

@@ -13,9 +13,10 @@ use axum::routing::{get, post};
 use chrono::{Duration, Utc};
 use klover_domain::analytics::{self, Analytics};
 use klover_domain::assess::COVERED;
-use klover_domain::curriculum::edit::{Edit, Target};
+use klover_domain::curriculum::SourceFile;
+use klover_domain::curriculum::edit::{Edit, Target, apply, compose_renames};
 use klover_domain::{CheckpointId, Curriculum, CurriculumId};
-use klover_store::{InboxAction, InboxRow, TurnId};
+use klover_store::{InboxAction, InboxRow, StoreError, TurnId};
 use serde::{Deserialize, Serialize};
 
 use super::Author;
@@ -244,13 +245,16 @@ pub async fn dismiss(
 /// Body of `POST …/inbox/{item}/example`.
 #[derive(Debug, Deserialize)]
 pub struct ExampleRequest {
-    /// The draft to add the example to.
+    /// The draft to add the example to; without one the answer only says where it goes.
     pub draft: Option<String>,
 }
 
-/// `POST /api/author/curricula/{id}/inbox/{item}/example {draft}`. Drafts are not in this
-/// build yet: the answer says where the example goes and the TOML line to add
-/// (`applied: false`), and the item stays open until the author dismisses it.
+/// `POST /api/author/curricula/{id}/inbox/{item}/example {draft}`: adds the learner's
+/// words to the checkpoint's `examples` in draft `draft` (the same `add_item` edit as
+/// `POST …/drafts/{d}/edits`, at the draft's current revision) and the item leaves the
+/// inbox. Without a draft the answer only says where the example goes (`applied: false`)
+/// and the item stays open. An unknown or published draft is 404; a draft written
+/// meanwhile by someone else is 409 (try again).
 pub async fn example(
     State(app): State<AppState>,
     _author: Author,
@@ -265,11 +269,56 @@ pub async fn example(
             .draft
     };
     let found = find_open(&app, &id, &item).await?;
+    let Some(d) = draft else {
+        return Ok(Json(serde_json::json!({
+            "applied": false,
+            "draft": null,
+            "example": found.example,
+        }))
+        .into_response());
+    };
+    let revision = add_to_draft(&app, &id, &d, found.example.edit.clone()).await?;
+    let (turn, checkpoint) = keys(&found)?;
+    app.store
+        .act_on_inbox(
+            &turn,
+            &checkpoint,
+            &InboxAction::Example { draft: d.clone() },
+        )
+        .await?;
     Ok(Json(serde_json::json!({
-        "applied": false,
-        "draft": draft,
-        "why": "drafts are not available in this build: add the line to the file by hand, then dismiss the item",
+        "applied": true,
+        "draft": d,
+        "revision": revision,
         "example": found.example,
     }))
     .into_response())
+}
+
+/// Applies `edit` to draft `d` of curriculum `id` at its current revision; returns the
+/// new revision.
+async fn add_to_draft(app: &AppState, id: &str, d: &str, edit: Edit) -> Result<i64, Error> {
+    let draft = app
+        .store
+        .draft(d)
+        .await?
+        .filter(|x| x.curriculum.as_str() == id && x.published_as.is_none())
+        .ok_or_else(|| Error::NotFound(format!("no open draft `{d}` of `{id}`")))?;
+    let files: Vec<SourceFile> = draft.files.iter().cloned().map(SourceFile::from).collect();
+    let applied = tokio::task::spawn_blocking(move || apply(&files, &edit))
+        .await
+        .map_err(|e| Error::Internal(format!("edit task failed: {e}")))?
+        .map_err(|e| Error::BadRequest(e.to_string()))?;
+    let renamed = compose_renames(&draft.renamed_from, &applied.renamed_from);
+    match app
+        .store
+        .save_draft(d, draft.revision, &applied.files, &renamed)
+        .await
+    {
+        Ok(revision) => Ok(revision),
+        Err(StoreError::StaleRevision { .. }) => Err(Error::Busy(format!(
+            "draft `{d}` changed while the example was added: try again"
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }

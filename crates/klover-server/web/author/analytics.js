@@ -133,26 +133,35 @@ function renderInbox(id, items) {
 
 async function addExample(id, item, snippet) {
   const url = `/api/author/curricula/${encodeURIComponent(id)}/inbox/${encodeURIComponent(item.id)}/example`;
-  const answer = await request(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+  const draft = $('inbox-draft').value.trim();
+  const body = JSON.stringify(draft ? { draft } : {});
+  const answer = await request(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+  if (answer.applied) {
+    leave(snippet.closest('li'));
+    say(`Added as an example to draft ${answer.draft} (revision ${answer.revision}).`);
+    return;
+  }
   snippet.replaceChildren(
-    el('p', answer.applied
-      ? 'Added to the draft.'
-      : `Add this line to ${answer.example.key} under ${answer.example.under}, then dismiss the item:`),
+    el('p', `Add this line to ${answer.example.key} under ${answer.example.under} (or name a draft above), then dismiss the item:`),
     el('pre', answer.example.toml),
   );
   snippet.hidden = false;
-  say(answer.applied ? 'Added as an example.' : 'The example line is shown below the answer.');
+  say('The example line is shown below the answer.');
+}
+
+/** Removes a handled item; keyboard users stay in the list (the next item's first action). */
+function leave(li) {
+  const next = li.nextElementSibling ?? li.previousElementSibling;
+  li.remove();
+  $('inbox-empty').hidden = $('inbox').children.length > 0;
+  (next?.querySelector('button') ?? $('analytics-show')).focus();
 }
 
 async function dismissItem(id, item, li) {
   const url = `/api/author/curricula/${encodeURIComponent(id)}/inbox/${encodeURIComponent(item.id)}/dismiss`;
   await request(url, { method: 'POST' });
-  const next = li.nextElementSibling ?? li.previousElementSibling;
-  li.remove();
-  $('inbox-empty').hidden = $('inbox').children.length > 0;
+  leave(li);
   say('Dismissed.');
-  // Keyboard users stay in the list: the next item's first action takes the focus.
-  (next?.querySelector('button') ?? $('analytics-show')).focus();
 }
 
 async function chosen() {
