@@ -27,6 +27,15 @@
 //!
 //! `--nodelay` serves `klover_server::router` directly on sockets with `TCP_NODELAY`
 //! (what `klover_server::run` does not set), to measure what Nagle's algorithm costs.
+//!
+//! `--url ws://host:port/ws` runs no server here: the learners go to a server already
+//! running there (a `klover serve`, or a load balancer in front of several), with the
+//! voice and database it was started with. Its rate and per-IP limits must be raised as
+//! above (docs/benchmarks.md gives the command); commits are not counted, and the CPU
+//! figure is the clients' alone. `--tokens FILE` (one API token a line) makes learner `i`
+//! authenticate with token `i` (modulo their number) in a `hello`: with a server started
+//! with auth on, each learner is a learner of their own, as in production (without it,
+//! every loopback connection is the one local learner, whose sessions share its rows).
 
 #![allow(
     clippy::unwrap_used,
@@ -75,6 +84,10 @@ struct Args {
     rubric_judge: bool,
     /// Print the issue-17 table (several runs) instead of one run.
     table: bool,
+    /// A running server's websocket URL: no server in this process.
+    url: Option<String>,
+    /// API tokens, one per learner (cycled), sent in a `hello`.
+    tokens: Vec<String>,
 }
 
 fn parse_args() -> Args {
@@ -89,6 +102,8 @@ fn parse_args() -> Args {
         nodelay: false,
         rubric_judge: false,
         table: false,
+        url: None,
+        tokens: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -103,11 +118,22 @@ fn parse_args() -> Args {
             "--first-token-ms" => a.first_token_ms = value().parse().expect("--first-token-ms"),
             "--chunk-ms" => a.chunk_ms = value().parse().expect("--chunk-ms"),
             "--database-url" => a.database_url = Some(value()),
+            "--url" => a.url = Some(value()),
+            "--tokens" => {
+                let file = value();
+                let text = std::fs::read_to_string(&file).expect("--tokens FILE: readable");
+                a.tokens = text
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+            }
             "--timeout-secs" => a.timeout_secs = value().parse().expect("--timeout-secs"),
             _ => panic!(
                 "unknown flag {flag}; flags: --learners N --messages M --llm \
                  --first-token-ms MS --chunk-ms MS --database-url URL --timeout-secs S --nodelay \
-                 --rubric-judge --table"
+                 --rubric-judge --table --url WS_URL --tokens FILE"
             ),
         }
     }
@@ -116,6 +142,11 @@ fn parse_args() -> Args {
         "--learners must be 1..=5000"
     );
     assert!((1..=50).contains(&a.messages), "--messages must be 1..=50");
+    assert!(
+        a.url.is_none() || !(a.llm || a.nodelay || a.table || a.database_url.is_some()),
+        "--url targets a running server: --llm, --nodelay, --table and --database-url \
+         configure the one this tool would start, so they do not go with it"
+    );
     assert!(
         (1..=3_600).contains(&a.timeout_secs),
         "--timeout-secs must be 1..=3600"
@@ -193,7 +224,13 @@ async fn read_turn(ws: &mut Ws, out: &mut Outcome, sent: Instant) -> Option<Inst
     }
 }
 
-async fn learner(url: String, id: usize, messages: usize, go: Arc<Barrier>) -> Outcome {
+async fn learner(
+    url: String,
+    id: usize,
+    messages: usize,
+    token: Option<String>,
+    go: Arc<Barrier>,
+) -> Outcome {
     let mut out = Outcome::default();
     let ws = match tokio_tungstenite::connect_async(&url).await {
         Ok((ws, _)) => Some(ws),
@@ -204,6 +241,10 @@ async fn learner(url: String, id: usize, messages: usize, go: Arc<Barrier>) -> O
     };
     let mut ws = match ws {
         Some(mut ws) => {
+            if let Some(token) = token {
+                let hello = serde_json::json!({"type": "hello", "version": 1, "token": token});
+                ws.send(Message::text(hello.to_string())).await.unwrap();
+            }
             let t0 = Instant::now();
             let start = r#"{"type":"start","curriculum":"async-python"}"#;
             ws.send(Message::text(start)).await.unwrap();
@@ -334,9 +375,11 @@ async fn start_server(
 struct Measured {
     wall: Duration,
     outcomes: Vec<Outcome>,
-    /// Write transactions (commits) the store ran during the turns.
-    commits: u64,
-    /// CPU time of this process (server, clients and fake model) during the turns.
+    /// Write transactions (commits) the store ran during the turns (`None` with `--url`:
+    /// the server is another process).
+    commits: Option<u64>,
+    /// CPU time of this process (server, clients and fake model; the clients alone with
+    /// `--url`) during the turns.
     cpu: Duration,
 }
 
@@ -361,16 +404,26 @@ async fn run_once(args: &Args) -> Option<Measured> {
     } else {
         None
     };
-    let (addr, stop, store) = start_server(args, fake.as_ref(), db_dir.path()).await;
-    let url = format!("ws://{addr}/ws");
+    let (url, server) = match &args.url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let (addr, stop, store) = start_server(args, fake.as_ref(), db_dir.path()).await;
+            (format!("ws://{addr}/ws"), Some((stop, store)))
+        }
+    };
+    let commits = || server.as_ref().map(|(_, store)| store.write_transactions());
     let go = Arc::new(Barrier::new(args.learners + 1));
     let tasks: Vec<_> = (0..args.learners)
-        .map(|id| tokio::spawn(learner(url.clone(), id, args.messages, go.clone())))
+        .map(|id| {
+            let token =
+                (!args.tokens.is_empty()).then(|| args.tokens[id % args.tokens.len()].clone());
+            tokio::spawn(learner(url.clone(), id, args.messages, token, go.clone()))
+        })
         .collect();
     let deadline = Duration::from_secs(args.timeout_secs);
     let run = async {
         go.wait().await;
-        let (t0, c0, w0) = (Instant::now(), cpu_time(), store.write_transactions());
+        let (t0, c0, w0) = (Instant::now(), cpu_time(), commits());
         let mut outcomes = Vec::new();
         for t in tasks {
             outcomes.push(t.await.unwrap());
@@ -378,14 +431,16 @@ async fn run_once(args: &Args) -> Option<Measured> {
         Measured {
             wall: t0.elapsed(),
             outcomes,
-            commits: store.write_transactions() - w0,
+            commits: commits().zip(w0).map(|(w1, w0)| w1 - w0),
             cpu: cpu_time().saturating_sub(c0),
         }
     };
     let measured = tokio::time::timeout(deadline, run).await.ok();
-    let _ = stop.send(());
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    store.close().await;
+    if let Some((stop, store)) = server {
+        let _ = stop.send(());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        store.close().await;
+    }
     measured
 }
 
@@ -466,6 +521,8 @@ async fn table(base: &Args) {
             rubric_judge: true,
             table: false,
             database_url: base.database_url.clone(),
+            url: None,
+            tokens: Vec::new(),
             ..*base
         };
         let Some(m) = run_once(&args).await else {
@@ -500,7 +557,7 @@ async fn table(base: &Args) {
             ms(percentile(&lat, 99.0)),
             ms(ttft_p50),
             ms(ttft_p99),
-            m.commits as f64 / turns,
+            m.commits.unwrap_or_default() as f64 / turns,
             m.cpu.as_secs_f64() * 1e6 / turns,
         );
     }
@@ -524,12 +581,15 @@ fn report(args: &Args, m: &Measured) {
     starts.sort();
     let errors: Vec<&String> = outcomes.iter().flat_map(|o| &o.errors).collect();
     let started = outcomes.iter().filter(|o| o.started).count();
-    let db = match &args.database_url {
-        Some(u) if u.starts_with("postgres") => "postgres",
-        Some(_) => "given url",
-        None => "sqlite (temp file)",
+    let db = match (&args.url, &args.database_url) {
+        (Some(url), _) => format!("of the server at {url}"),
+        (None, Some(u)) if u.starts_with("postgres") => "postgres".into(),
+        (None, Some(_)) => "given url".into(),
+        (None, None) => "sqlite (temp file)".into(),
     };
-    let voice = if args.llm {
+    let voice = if args.url.is_some() {
+        "the server's".into()
+    } else if args.llm {
         format!(
             "llm (fake, first token {} ms, {} ms/chunk)",
             args.first_token_ms, args.chunk_ms
@@ -566,11 +626,14 @@ fn report(args: &Args, m: &Measured) {
         ms(percentile(&ttft, 99.0))
     );
     let turns = lat.len().max(1) as f64;
-    println!(
-        "commits/turn {:.1}, CPU µs/turn {:.0} (this process: server, clients, fake model)",
-        m.commits as f64 / turns,
-        m.cpu.as_secs_f64() * 1e6 / turns
-    );
+    let cpu = m.cpu.as_secs_f64() * 1e6 / turns;
+    match m.commits {
+        Some(commits) => println!(
+            "commits/turn {:.1}, CPU µs/turn {cpu:.0} (this process: server, clients, fake model)",
+            commits as f64 / turns
+        ),
+        None => println!("CPU µs/turn {cpu:.0} (this process: the clients only)"),
+    }
     println!("errors {}", errors.len());
     for e in errors.iter().take(5) {
         println!("  {e}");
