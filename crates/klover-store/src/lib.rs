@@ -19,8 +19,8 @@
 //! - `notify.rs`: live fan-out between instances on PostgreSQL (LISTEN/NOTIFY).
 //! - `review.rs`: FSRS review cards.
 //! - `analytics.rs`: rows for author analytics and the inbox of unrecognised answers.
-//! - [`curricula`]: curricula as immutable versions (their files as text) and authors'
-//!   drafts; `rekey.rs` moves learner data to renamed ids when a version is published.
+//! - [`curricula`]: curricula as immutable versions (their files as text); `drafts.rs`:
+//!   authors' drafts; `rekey.rs` moves learner data to renamed ids when a version is published.
 //! - [`model`]: the plain row types all of these read and write; [`ids`]: UUID v7 ids.
 //! - [`curriculum_files`]: reads a curriculum folder for the domain's loader.
 //!
@@ -31,6 +31,7 @@
 mod analytics;
 pub mod curricula;
 pub mod curriculum_files;
+mod drafts;
 mod error;
 mod group;
 pub mod ids;
@@ -48,7 +49,8 @@ mod store;
 mod turns;
 
 pub use analytics::{AnalyticsRows, InboxAction, InboxReason, InboxRow};
-pub use curricula::{Draft, NewVersion, Rekey, StoredFile, StoredVersion, VersionInfo};
+pub use curricula::{NewVersion, Rekey, StoredFile, StoredVersion, VersionInfo};
+pub use drafts::Draft;
 pub use error::StoreError;
 pub use ids::{LearnerId, ReviewId, SessionId, TurnId};
 pub use learners::token_hash;
