@@ -98,6 +98,14 @@ pub struct EditRequest {
     pub files: Vec<FileIn>,
     /// The edit (tagged JSON, see `klover_domain::curriculum::edit::Edit`).
     pub edit: Edit,
+    /// Whether to run the checker on the result [default: true]; the editor skips it when
+    /// the draft it writes to checks anyway.
+    #[serde(default = "yes")]
+    pub check: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Answer of `POST /api/author/edit`.
@@ -109,8 +117,8 @@ pub struct EditAnswer {
     pub removed: Vec<String>,
     /// New id → old id, for a rename.
     pub renamed_from: std::collections::BTreeMap<String, String>,
-    /// The checker's findings on the folder after the edit.
-    pub check: CheckResult,
+    /// The checker's findings on the folder after the edit (`null` when not asked for).
+    pub check: Option<CheckResult>,
 }
 
 /// One file of an answer.
@@ -148,7 +156,7 @@ pub async fn edit(_author: Author, Json(req): Json<EditRequest>) -> Result<Respo
             changed,
             removed,
             renamed_from: after.renamed_from,
-            check: check_files(&after.files),
+            check: req.check.then(|| check_files(&after.files)),
         })
     })
     .await

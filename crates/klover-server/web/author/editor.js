@@ -97,7 +97,7 @@ async function edit(...edits) {
   const changed = new Map();
   const removed = new Set();
   for (const e of edits) {
-    const r = await call('POST', '/api/author/edit', { files, edit: e });
+    const r = await call('POST', '/api/author/edit', { files, edit: e, check: false });
     if (!r.ok) { say(r.data.error || `The edit was refused (HTTP ${r.status}).`); return false; }
     for (const f of r.data.changed) { changed.set(f.path, f.text); removed.delete(f.path); }
     for (const p of r.data.removed) { removed.add(p); changed.delete(p); }
@@ -198,7 +198,7 @@ function renderEdges() {
 
 /** A labelled field whose change becomes `editOf(value)`, with its problems below. */
 function field(form, { label, value, key, multiline, editOf }) {
-  const id = `f-${key.replace(/[^a-z0-9]+/gi, '-')}`;
+  const id = `f-${key.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '')}`;
   const wrap = el('div', null, 'field');
   const l = el('label', label);
   l.htmlFor = id;
