@@ -148,6 +148,9 @@ async fn log(sql: &mut AnyConnection, session: &str) -> Vec<(i64, Value)> {
 
 /// Per acknowledged message in `log`: the `status` of its one `tutor_done` (panics if it
 /// has none or two before the next `learner_ack`), a `failed` one followed by an `error`.
+/// A message that finishes a concept is answered by two tutor turns, the closing and the
+/// next concept's opening, with `concept_advanced` between them: the answer is the first,
+/// and the opening is one more turn at most.
 fn answers(log: &[(i64, Value)]) -> Vec<String> {
     let mut out = Vec::new();
     let acks: Vec<usize> = (0..log.len())
@@ -156,12 +159,31 @@ fn answers(log: &[(i64, Value)]) -> Vec<String> {
     for (k, &at) in acks.iter().enumerate() {
         let until = acks.get(k + 1).copied().unwrap_or(log.len());
         let turn = &log[at + 1..until];
-        let done: Vec<&Value> = turn
+        let advanced = turn
             .iter()
-            .map(|(_, e)| e)
-            .filter(|e| e["type"] == "tutor_done")
-            .collect();
-        assert_eq!(done.len(), 1, "one answer per message, seq {}", log[at].0);
+            .position(|(_, e)| e["type"] == "concept_advanced")
+            .unwrap_or(turn.len());
+        let dones = |part: &[(i64, Value)]| -> Vec<Value> {
+            part.iter()
+                .map(|(_, e)| e)
+                .filter(|e| e["type"] == "tutor_done")
+                .cloned()
+                .collect()
+        };
+        let done = dones(&turn[..advanced]);
+        assert_eq!(
+            done.len(),
+            1,
+            "one answer per message, seq {}: {:#?}",
+            log[at].0,
+            &log[at..until]
+        );
+        assert!(
+            dones(&turn[advanced..]).len() <= 1,
+            "at most one opening after a concept is closed, seq {}: {:#?}",
+            log[at].0,
+            &log[at..until]
+        );
         let status = done[0]["status"].as_str().unwrap().to_owned();
         if status == "failed" {
             assert!(
