@@ -164,7 +164,7 @@ impl Store {
         Ok(Store {
             pool,
             backend,
-            group: crate::group::GroupCommit::start(writes.clone()),
+            group: crate::group::GroupCommit::start(writes.clone(), backend == Backend::Postgres),
             writes,
             fences: Default::default(),
             url: Arc::from(url),
