@@ -58,12 +58,19 @@ function fileOf(conceptId) {
 
 // ---- loading ----
 
+/** Counts view requests: an answer to an older one than the newest is dropped. */
+let viewAsked = 0;
+
 async function loadView() {
+  const asked = ++viewAsked;
   if (draft) {
     const r = await call('POST', '/api/author/view', { files: draft.files });
+    // A slow answer about files since edited must not hide the edit.
+    if (asked !== viewAsked) return;
     if (r.ok) view = r.data; // an invalid draft keeps showing the last good view
   } else {
     const r = await call('GET', base());
+    if (asked !== viewAsked) return;
     if (!r.ok) throw new Error(r.data.error || `HTTP ${r.status}`);
     view = r.data;
   }
@@ -89,10 +96,31 @@ async function startDraft() {
 
 // ---- applying an edit ----
 
-/** Applies edits in order to the draft's files, then writes the changed files back. */
-async function edit(...edits) {
+/** The save under way: edits run one after another, each on the draft the last one left. */
+let saving = Promise.resolve();
+
+/**
+ * Applies edits in order to the draft's files, then writes the changed files back. A save
+ * started while another is under way waits for it (else both would send the same
+ * revision and the second get 412), and the status says "saving…" until it is done.
+ */
+function edit(...edits) {
+  if (draft) setDraft(draft, 'saving…');
+  const run = saving.then(() => applyEdits(edits));
+  saving = run.catch(() => {});
+  return run;
+}
+
+async function applyEdits(edits) {
   if (!draft) { say('Start a draft first.'); return false; }
   say('');
+  setDraft(draft, 'saving…');
+  const ok = await writeEdits(edits).catch((e) => { setDraft(draft, 'not saved'); throw e; });
+  if (!ok) setDraft(draft, 'not saved');
+  return ok;
+}
+
+async function writeEdits(edits) {
   let files = draft.files.map((f) => ({ path: f.path, text: f.text }));
   const changed = new Map();
   const removed = new Set();
@@ -156,12 +184,15 @@ function render() {
   }));
   if (keep && view.concepts.some((k) => k.id === keep)) pick.value = keep;
   const prereq = $('add-prereq');
+  // A refresh keeps what the author picked in the add form (else a late answer resets it).
+  const picked = prereq.value;
   prereq.replaceChildren(el('option', '(none)'), ...view.concepts.map((k) => {
     const o = el('option', k.title);
     o.value = k.id;
     return o;
   }));
   prereq.options[0].value = '';
+  if (picked && view.concepts.some((k) => k.id === picked)) prereq.value = picked;
   renderForm();
 }
 
