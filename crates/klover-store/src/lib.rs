@@ -16,6 +16,7 @@
 //!   number, checked on every write of a session's turns, events and engine state.
 //! - `group.rs`: group commit: the turn path's writes of many sessions in one transaction,
 //!   each acknowledged only after that commit.
+//! - `retry.rs`: a transaction PostgreSQL rolled back to break a deadlock runs again.
 //! - `notify.rs`: live fan-out between instances on PostgreSQL (LISTEN/NOTIFY).
 //! - `review.rs`: FSRS review cards.
 //! - `analytics.rs`: rows for author analytics and the inbox of unrecognised answers.
@@ -42,6 +43,7 @@ mod notify;
 mod owner;
 mod rekey;
 mod replies;
+mod retry;
 mod review;
 mod sessions;
 mod slices;

@@ -221,6 +221,23 @@ impl Store {
         if cards.is_empty() && log.is_empty() {
             return Ok(());
         }
+        // The learner's card rows in one order (as the learner model's, `learning.rs`), so
+        // two sessions of one learner never lock them in a cycle.
+        let mut cards: Vec<&ReviewCard> = cards.iter().collect();
+        cards.sort_by(|a, b| (&a.curriculum, &a.checkpoint).cmp(&(&b.curriculum, &b.checkpoint)));
+        let cards = &cards;
+        self.retrying("save a turn's review cards", move || {
+            self.save_cards_once(session, cards, log)
+        })
+        .await
+    }
+
+    async fn save_cards_once(
+        &self,
+        session: &SessionId,
+        cards: &[&ReviewCard],
+        log: &[ReviewEntry],
+    ) -> Result<(), StoreError> {
         let mut writing = self.write_grouped().await;
         let fence = self.fence(session.as_str());
         let mut tx = writing.begin().await?;

@@ -75,6 +75,8 @@ pub struct Store {
     group: Arc<crate::group::GroupCommit>,
     /// Commits of the write path so far (see [`Store::write_transactions`]).
     writes: Arc<AtomicU64>,
+    /// Transactions run again after the database rolled them back (see `retry.rs`).
+    pub(crate) retries: Arc<AtomicU64>,
     /// The session leases this handle holds, with their fences (see `owner.rs`).
     pub(crate) fences: crate::owner::Fences,
     /// The URL it connected to (a PostgreSQL listener opens its own connection to it).
@@ -166,6 +168,7 @@ impl Store {
             backend,
             group: crate::group::GroupCommit::start(writes.clone(), backend == Backend::Postgres),
             writes,
+            retries: Arc::default(),
             fences: Default::default(),
             url: Arc::from(url),
         })
@@ -228,6 +231,12 @@ impl Store {
     /// not a rate.
     pub fn write_transactions(&self) -> u64 {
         self.writes.load(Ordering::Relaxed)
+    }
+
+    /// How many transactions were run again since connecting because the database rolled
+    /// them back to break a deadlock or a serialization conflict (see `retry.rs`).
+    pub fn transient_retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
     }
 
     /// How many writes went through group commit since connecting (each acknowledged

@@ -11,6 +11,7 @@ mod access;
 mod concurrency;
 mod fenced;
 mod inbox;
+mod learner_model;
 mod life;
 mod owner;
 mod recovery;
@@ -83,4 +84,15 @@ stories!(
     owner::appended_events_and_stops_are_announced_to_listeners,
     fenced::a_replaced_owner_writes_no_turn_text_end_or_review_card,
     fenced::session_writes_without_a_lease_pass_only_while_nobody_holds_one,
+    learner_model::one_learners_concurrent_turns_update_the_learner_model_without_failing,
 );
+
+/// Stories that need PostgreSQL's own behaviour (its deadlock detector).
+mod postgres_only {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_turn_rolled_back_to_break_a_deadlock_runs_again() {
+        let db = crate::common::TestDb::postgres().await;
+        crate::learner_model::a_turn_rolled_back_to_break_a_deadlock_runs_again(&db).await;
+        db.finish().await;
+    }
+}
