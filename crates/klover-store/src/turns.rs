@@ -409,15 +409,19 @@ impl Store {
         }
     }
 
-    /// Closes every turn a crash left `streaming` as `partial`, keeping its text. Run at
-    /// start-up of a single instance; returns how many turns it closed.
+    /// Closes every turn a crash left `streaming` as `partial`, keeping its text (not one
+    /// of a session another live instance holds the lease on). Run at start-up of a single
+    /// instance; returns how many turns it closed.
     pub async fn recover_streaming_turns(&self) -> Result<u64, StoreError> {
         self.recover_streaming_turns_idle_for(Duration::ZERO).await
     }
 
     /// As [`Store::recover_streaming_turns`], but only turns with no write for `idle`: with
     /// several instances on one PostgreSQL, a starting instance must not cut replies the
-    /// others are still streaming.
+    /// others are still streaming. Whatever the idle time, a turn of a session whose lease
+    /// another live instance holds is left alone (it is that owner's to finish: a quiet
+    /// upstream, or clocks that disagree, make a live turn look idle), as is the turn of a
+    /// reply being written (the reply sweep claims and finishes those).
     pub async fn recover_streaming_turns_idle_for(
         &self,
         idle: Duration,
@@ -429,7 +433,9 @@ impl Store {
             "UPDATE turns SET status = 'partial', finished_at = $1, updated_at = $1 \
              WHERE status = 'streaming' AND updated_at <= $2 \
              AND id NOT IN (SELECT reply_turn_id FROM turns \
-                 WHERE reply = 'replying' AND reply_turn_id IS NOT NULL)",
+                 WHERE reply = 'replying' AND reply_turn_id IS NOT NULL) \
+             AND session_id IN (SELECT id FROM sessions \
+                 WHERE owner IS NULL OR owner_until < $1)",
         )
         .bind(now)
         .bind(now.saturating_sub(idle_ms))

@@ -85,6 +85,7 @@ stories!(
     fenced::a_replaced_owner_writes_no_turn_text_end_or_review_card,
     fenced::session_writes_without_a_lease_pass_only_while_nobody_holds_one,
     learner_model::one_learners_concurrent_turns_update_the_learner_model_without_failing,
+    recovery::a_reply_streaming_under_a_live_lease_survives_another_instances_start,
 );
 
 /// Stories that need PostgreSQL's own behaviour (its deadlock detector).
