@@ -278,6 +278,16 @@ async fn the_learner_overrules_the_graders_verdict_and_the_card_is_scheduled_as_
     let next =
         chrono::DateTime::parse_from_rfc3339(regraded["next_due_at"].as_str().unwrap()).unwrap();
     assert_eq!(next, card.due_at);
+    // The learner's next card of the curriculum after the regrade (what `review_complete`
+    // said before it): the only card, so the same date.
+    assert_eq!(
+        regraded["curriculum_next_due_at"], regraded["next_due_at"],
+        "{regraded}"
+    );
+    assert_eq!(
+        verdict["curriculum_next_due_at"], verdict["next_due_at"],
+        "the grader's verdict says it too: {verdict}"
+    );
     let log = app
         .store
         .review_log(&learner, Utc::now() - Duration::days(1))

@@ -191,6 +191,12 @@ pub enum ServerEvent {
         overruled: bool,
         /// When the card comes due next (RFC 3339, UTC).
         next_due_at: Option<String>,
+        /// When the learner's next card of this curriculum comes due after this grade
+        /// (RFC 3339, UTC): what `review_complete`'s `next_due_at` says, so that a page
+        /// showing a finished review's ending can update it after an overrule. `null`
+        /// when there is no card; absent in events logged before it existed.
+        #[serde(default)]
+        curriculum_next_due_at: Option<String>,
     },
     /// A review session went over every card it was started with.
     ReviewComplete {

@@ -137,12 +137,18 @@ pub async fn summary(
         .filter(|c| state.review_queue.contains(&c.checkpoint))
         .filter(|c| c.last_review_at.is_some() && c.due_at > now)
         .count();
-    let next = cards
+    Ok((reviewed, next_due(&cards, curriculum)))
+}
+
+/// When the learner's next card of `curriculum` comes due, of `cards` (all the learner's):
+/// the earliest not suspended, on a checkpoint the curriculum has; `None` with none.
+fn next_due(cards: &[ReviewCard], curriculum: &Curriculum) -> Option<DateTime<Utc>> {
+    cards
         .iter()
+        .filter(|c| c.curriculum == curriculum.id && curriculum.checkpoint(&c.checkpoint).is_some())
         .filter(|c| !c.suspended)
         .map(|c| c.due_at)
-        .min();
-    Ok((reviewed, next))
+        .min()
 }
 
 /// A stored card as the domain's review [`Card`] (for scheduling and statistics).
@@ -197,6 +203,7 @@ pub async fn graded_events(
 ) -> Result<Vec<ServerEvent>, Error> {
     let entries = app.store.reviews_of_turn(learner, turn).await?;
     let cards = app.store.review_cards(learner).await?;
+    let next = next_due(&cards, curriculum);
     Ok(entries
         .iter()
         .map(|e| {
@@ -204,16 +211,18 @@ pub async fn graded_events(
                 .iter()
                 .find(|c| c.curriculum == e.curriculum && c.checkpoint == e.checkpoint)
                 .map(|c| c.due_at);
-            graded_event(curriculum, e, due)
+            graded_event(curriculum, e, due, next)
         })
         .collect())
 }
 
-/// A `review_graded` event for a log row (after the grader, or after an overrule).
+/// A `review_graded` event for a log row (after the grader, or after an overrule): the
+/// card comes due at `next_due`, the learner's next card of the curriculum at `next_any`.
 fn graded_event(
     curriculum: &Curriculum,
     e: &ReviewEntry,
     next_due: Option<DateTime<Utc>>,
+    next_any: Option<DateTime<Utc>>,
 ) -> ServerEvent {
     ServerEvent::ReviewGraded {
         review_id: e.id.to_string(),
@@ -225,6 +234,7 @@ fn graded_event(
         grade: e.grade.as_str().to_owned(),
         overruled: e.overruled,
         next_due_at: next_due.map(|t| t.to_rfc3339()),
+        curriculum_next_due_at: next_any.map(|t| t.to_rfc3339()),
     }
 }
 
@@ -259,11 +269,9 @@ pub async fn overrule(
         .catalog
         .get(entry.curriculum.as_str())
         .ok_or_else(|| Error::NotFound(format!("curriculum `{}`", entry.curriculum)))?;
-    let Some(row) = app
-        .store
-        .review_cards(learner)
-        .await?
-        .into_iter()
+    let mut cards = app.store.review_cards(learner).await?;
+    let Some(row) = cards
+        .iter_mut()
         .find(|c| c.curriculum == entry.curriculum && c.checkpoint == entry.checkpoint)
     else {
         return Err(Error::NotFound(format!(
@@ -272,7 +280,7 @@ pub async fn overrule(
         )));
     };
     let (card, log) =
-        review::overrule(&from_row(&row), &from_entry(&entry), rating).map_err(|e| match e {
+        review::overrule(&from_row(row), &from_entry(&entry), rating).map_err(|e| match e {
             OverruleError::NotLatest => Error::BadRequest(format!(
                 "review `{review_id}` is not the latest review of `{}`: the card was reviewed \
                  or reset since, and only its latest review can be overruled",
@@ -293,8 +301,9 @@ pub async fn overrule(
         },
         ..entry
     };
+    *row = to_row(learner, &curriculum, &card);
     app.store
-        .overrule_review(&to_row(learner, &curriculum, &card), &rewritten)
+        .overrule_review(row, &rewritten)
         .await
         .map_err(|e| match e {
             klover_store::StoreError::Conflict(_) => Error::BadRequest(format!(
@@ -302,7 +311,8 @@ pub async fn overrule(
             )),
             other => other.into(),
         })?;
-    let event = graded_event(&curriculum, &rewritten, Some(card.due));
+    let next = next_due(&cards, &curriculum);
+    let event = graded_event(&curriculum, &rewritten, Some(card.due), next);
     Ok((rewritten, event))
 }
 

@@ -101,6 +101,13 @@ test('a due card shows "Review due: 1" and a review session re-probes it', inBro
   const Name = (g) => g[0].toUpperCase() + g.slice(1);
   assert.ok(regraded.startsWith(`Regraded ${Name(mine)} (the grader said ${Name(graderSaid)}): A CPU-bound task blocks the whole loop`), regraded);
   assert.equal(await page.locator('.verdict-overruled .grade-button').count(), 0, 'a review is regraded once');
+  // The review's ending moves with the regrade: its "Next review" is now the regraded
+  // card's (the only card), no longer the one the grader's grade scheduled.
+  const before = note.match(/Next review (.+?)\. This session/)?.[1];
+  const after = regraded.split(' · next review ')[1]?.replace(/\.$/, '');
+  assert.ok(before && after, `${note} / ${regraded}`);
+  assert.notEqual(after, before, 'the regrade moved the card');
+  await page.locator('#ended-note', { hasText: `Next review ${after}. ` }).waitFor();
   await screenshot(page, 'review-answered-phone');
   await page.locator('.tab[data-view="concepts"]').click();
   await page.locator('#review-next').waitFor();

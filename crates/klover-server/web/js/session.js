@@ -145,6 +145,11 @@ export class Session {
       key, role: 'graded', reviewId: e.review_id, title: e.checkpoint_title ?? e.checkpoint,
       graderGrade: e.grader_grade, grade: e.grade, overruled: Boolean(e.overruled), nextDueAt: e.next_due_at ?? null,
     };
+    // An overrule after the review ended moves the ending's "next review" with it (the
+    // server says when the curriculum's next card is due now; older events do not).
+    if (e.overruled && this.ending?.type === 'review_complete' && 'curriculum_next_due_at' in e) {
+      this.ending = { ...this.ending, nextDueAt: e.curriculum_next_due_at ?? null };
+    }
     let turn = this.turns.find((t) => t.key === key);
     if (turn) Object.assign(turn, graded);
     else {
