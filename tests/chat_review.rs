@@ -50,6 +50,11 @@ async fn chat(app: &TestApp, input: &str) -> (bool, String, String) {
 
 /// Gives the `local` learner one card for [`CHECKPOINT`], due at `due_at`.
 async fn card(app: &TestApp, due_at: DateTime<Utc>) -> LearnerId {
+    card_on(app, CHECKPOINT, due_at).await
+}
+
+/// Gives the `local` learner one card for `checkpoint`, due at `due_at`.
+async fn card_on(app: &TestApp, checkpoint: &str, due_at: DateTime<Utc>) -> LearnerId {
     let learner = match app.store.find_learner_by_name("local").await.unwrap() {
         Some(l) => l,
         None => app.store.create_learner("local").await.unwrap(),
@@ -58,7 +63,7 @@ async fn card(app: &TestApp, due_at: DateTime<Utc>) -> LearnerId {
         .upsert_review_card(&ReviewCard {
             learner: learner.id.clone(),
             curriculum: CurriculumId::parse("async-python").unwrap(),
-            checkpoint: CheckpointId::parse(CHECKPOINT).unwrap(),
+            checkpoint: CheckpointId::parse(checkpoint).unwrap(),
             memory: None,
             due_at,
             last_review_at: None,
@@ -173,5 +178,57 @@ async fn slash_good_after_a_verdict_overrules_the_graders_grade() {
         .unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].grade, klover_store::Grade::Good);
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn slash_again_regrades_every_card_the_last_answer_graded() {
+    let app = spawn_app().await;
+    let due = Utc::now() - chrono::Duration::hours(2);
+    card_on(&app, "loop-runs-until-wait", due).await;
+    let learner = card(&app, due).await;
+    // One answer that explains both checkpoints: both cards are graded by it. The learner
+    // regrades it Again: every card that answer graded is rescheduled as Again.
+    let answer = "The loop runs a task until it hits an await on some io, parks it, moves \
+                  to the next task, and when the io comes back it puts that task back in the \
+                  queue. A CPU-bound task never reaches a wait, so it blocks the \
+                  single-threaded event loop: everything else pauses.";
+    let (ok, out, err) = chat(&app, &format!("{answer}\n/again\n/good\n")).await;
+    assert!(ok, "stdout:\n{out}\nstderr:\n{err}");
+    assert_eq!(
+        out.matches("  ✓ graded ").count(),
+        2,
+        "one answer, two cards:\n{out}"
+    );
+    assert_eq!(
+        out.matches("  ↻ regraded again (the grader said ").count(),
+        2,
+        "both regraded:\n{out}"
+    );
+    assert!(
+        err.contains("nothing to regrade"),
+        "each review is regraded once:\n{err}"
+    );
+    let log = app
+        .store
+        .review_log(&learner, Utc::now() - chrono::Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 2, "one review per card, rewritten, none added");
+    for entry in &log {
+        assert_eq!(
+            (entry.grade, entry.overruled),
+            (klover_store::Grade::Again, true),
+            "{}",
+            entry.checkpoint
+        );
+    }
+    let cards = app.store.review_cards(&learner).await.unwrap();
+    assert!(
+        cards
+            .iter()
+            .all(|c| c.due_at < Utc::now() + chrono::Duration::days(1)),
+        "Again brings both back soon: {cards:?}"
+    );
     app.stop().await.unwrap();
 }

@@ -7,8 +7,9 @@
 //! second one) and Ctrl-D quit; `/quit` quits at once. Start-up names the session and
 //! `/help`; exit prints the command that resumes the session.
 //!
-//! In a review, each graded answer is shown with its grade; `/again`, `/hard`, `/good` or
-//! `/easy` then overrules that grade (the last graded review's).
+//! In a review, each graded answer is shown with its grades (one per card the answer
+//! settled); `/again`, `/hard`, `/good` or `/easy` then overrules them: every card the last
+//! graded answer graded, each review redone by FSRS with the learner's grade.
 
 mod review_due;
 mod view;
@@ -86,8 +87,11 @@ struct Chat {
     stopping: bool,
     /// The session id was shown (once per run, also on a resume).
     announced: bool,
-    /// The latest graded review not yet overruled (`review_graded`): what `/good` regrades.
-    graded: Option<String>,
+    /// The reviews of the last graded answer not yet overruled (`review_graded`, one per
+    /// card it settled): what `/good` regrades, all of them.
+    graded: Vec<String>,
+    /// Overrules sent and not yet answered (each by `review_graded` or an error).
+    overruling: usize,
 }
 
 /// What the loop should do after a step.
@@ -129,7 +133,8 @@ pub async fn run(args: Args, global: &super::config::Global) -> anyhow::Result<E
         quit: false,
         stopping: false,
         announced: false,
-        graded: None,
+        graded: Vec::new(),
+        overruling: 0,
     };
     let mut failures = 0u32;
     let mut refused = false;
@@ -319,7 +324,7 @@ impl Chat {
                 Flow::Continue => {}
                 other => return Ok(other),
             }
-            if let Some(msg) = self.next_outgoing().await? {
+            for msg in self.next_outgoing().await? {
                 ws.send(Message::text(serde_json::to_string(&msg)?)).await?;
             }
             let drained = self.queue.is_empty() && self.resend.is_none();
@@ -343,17 +348,18 @@ impl Chat {
         Flow::Continue
     }
 
-    /// The next frame to send, from the queue of typed lines.
-    async fn next_outgoing(&mut self) -> anyhow::Result<Option<ClientMessage>> {
+    /// The next frames to send, from the queue of typed lines (several for a regrade of
+    /// an answer that graded several cards).
+    async fn next_outgoing(&mut self) -> anyhow::Result<Vec<ClientMessage>> {
         if !self.busy
             && let Some((id, text)) = self.resend.take()
         {
             self.in_flight = Some((id.clone(), text.clone()));
             self.busy = true;
-            return Ok(Some(ClientMessage::Message {
+            return Ok(vec![ClientMessage::Message {
                 client_id: id,
                 text,
-            }));
+            }]);
         }
         while let Some(line) = self.queue.front().cloned() {
             let line = line.trim().to_owned();
@@ -371,7 +377,7 @@ impl Chat {
                     self.view
                         .note("Klover is still answering: wait for the reply, or /stop");
                 }
-                return Ok(None);
+                return Ok(Vec::new());
             }
             self.queue.pop_front();
             self.next_id += 1;
@@ -379,43 +385,57 @@ impl Chat {
             self.view.learner(&line);
             self.in_flight = Some((id.clone(), line.clone()));
             self.busy = true;
-            return Ok(Some(ClientMessage::Message {
+            return Ok(vec![ClientMessage::Message {
                 client_id: id,
                 text: line,
-            }));
+            }]);
         }
-        Ok(None)
+        Ok(Vec::new())
     }
 
-    async fn command(&mut self, cmd: &str) -> anyhow::Result<Option<ClientMessage>> {
+    async fn command(&mut self, cmd: &str) -> anyhow::Result<Vec<ClientMessage>> {
         match cmd.split_whitespace().next().unwrap_or("") {
-            "stop" => return Ok(Some(ClientMessage::Stop {})),
+            "stop" => return Ok(vec![ClientMessage::Stop {}]),
             "progress" => self.view.show_progress(),
             "export" => match self.export().await {
                 Ok(path) => self.view.note(&format!("saved {path}")),
                 Err(e) => self.view.note(&format!("export failed: {e:#}")),
             },
             "quit" | "exit" => self.quit = true,
-            grade @ ("again" | "hard" | "good" | "easy") => match self.graded.clone() {
-                Some(review_id) if !self.busy => {
-                    // Answered by `review_graded` (or an error): the loop waits for it.
+            grade @ ("again" | "hard" | "good" | "easy") => {
+                if self.graded.is_empty() {
+                    self.view.note(
+                        "nothing to regrade: /again, /hard, /good or /easy overrule the grades \
+                         of your last review answer, after the tutor's verdict",
+                    );
+                } else if self.busy {
+                    self.view
+                        .note("wait for the reply to end, then regrade the answer");
+                } else {
+                    // Every card the answer graded: FSRS schedules each card on its own,
+                    // and the learner's grade is about the answer that settled them all.
+                    // Each is answered by `review_graded` (or an error): the loop waits.
                     self.busy = true;
-                    return Ok(Some(ClientMessage::Overrule {
-                        review_id,
-                        grade: grade.to_owned(),
-                    }));
+                    self.overruling = self.graded.len();
+                    return Ok(self
+                        .graded
+                        .iter()
+                        .map(|review_id| ClientMessage::Overrule {
+                            review_id: review_id.clone(),
+                            grade: grade.to_owned(),
+                        })
+                        .collect());
                 }
-                Some(_) => self
-                    .view
-                    .note("wait for the reply to end, then regrade the answer"),
-                None => self.view.note(
-                    "nothing to regrade: /again, /hard, /good or /easy overrule the grade \
-                     of your last review answer, after the tutor's verdict",
-                ),
-            },
+            }
             _ => self.view.help(),
         }
-        Ok(None)
+        Ok(Vec::new())
+    }
+
+    /// One overrule was answered (regraded, or refused): the chat waits for the others.
+    fn overrule_answered(&mut self) {
+        self.overruling = self.overruling.saturating_sub(1);
+        self.busy = self.overruling > 0;
     }
 
     fn on_event(&mut self, text: &str) -> Flow {
@@ -427,6 +447,10 @@ impl Chat {
                 return Flow::Continue;
             }
             self.last_seq = seq;
+        }
+        if matches!(env.event, ServerEvent::LearnerAck { .. }) {
+            // A new answer: the grades to regrade are the ones it brings.
+            self.graded.clear();
         }
         match &env.event {
             ServerEvent::Session { session_id, .. } => {
@@ -459,11 +483,13 @@ impl Chat {
                 ..
             } => {
                 if *overruled {
-                    // The answer to an overrule: nothing is running any more.
-                    self.graded = None;
-                    self.busy = false;
-                } else {
-                    self.graded = Some(review_id.clone());
+                    // The answer to an overrule (a review is overruled once).
+                    self.graded.retain(|id| id != review_id);
+                    if self.overruling > 0 {
+                        self.overrule_answered();
+                    }
+                } else if !self.graded.contains(review_id) {
+                    self.graded.push(review_id.clone());
                 }
             }
             ServerEvent::Error {
@@ -514,6 +540,7 @@ impl Chat {
             {
                 self.quit = true;
             }
+            _ if self.overruling > 0 => self.overrule_answered(),
             _ => self.busy = false,
         }
     }

@@ -247,7 +247,7 @@ impl View {
     pub fn help(&self) {
         out(
             "Commands: /stop (stop the reply), /progress, /export (save the session as Markdown), \
-             /again /hard /good /easy (in a review: overrule the grade of your last answer), /quit, /help",
+             /again /hard /good /easy (in a review: overrule the grades of your last answer, every card it graded), /quit, /help",
         );
     }
 }
