@@ -538,3 +538,128 @@ async fn review_suspend_sets_a_card_aside_until_unsuspend() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no review card on `no-such`"));
 }
+
+#[tokio::test]
+async fn a_checkpoint_id_with_cards_in_two_curricula_needs_curriculum_to_suspend_or_reset() {
+    let f = fixture().await;
+    let card = "cpu-task-blocks-loop";
+    // The same checkpoint id in a second curriculum (an author's fork of async-python).
+    let store = Store::connect(&f.url).await.unwrap();
+    let ada = store.find_learner_by_name(LEARNER).await.unwrap().unwrap();
+    let fork_due = Utc::now() + Duration::days(4);
+    let fork = ReviewCard {
+        learner: ada.id.clone(),
+        curriculum: CurriculumId::parse("async-python-fork").unwrap(),
+        checkpoint: CheckpointId::parse(card).unwrap(),
+        memory: None,
+        due_at: fork_due,
+        last_review_at: None,
+        reps: 0,
+        lapses: 0,
+        source: CardSource::Weak,
+        suspended: false,
+    };
+    store.upsert_review_card(&fork).await.unwrap();
+    let before = store.review_cards(&ada.id).await.unwrap();
+
+    // Without --curriculum: refused, saying which curricula and how to choose; no change.
+    for action in ["suspend", "reset"] {
+        let out = klover(&["review", action, card, "--learner", LEARNER], &f.url);
+        assert!(!out.status.success(), "{action}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(
+                "`cpu-task-blocks-loop` names a review card in 2 curricula (async-python, \
+                 async-python-fork): say which with --curriculum ID"
+            ),
+            "{action}: {err}"
+        );
+        assert_eq!(
+            store.review_cards(&ada.id).await.unwrap(),
+            before,
+            "{action}"
+        );
+    }
+    // The list names the curriculum where the id alone is ambiguous.
+    let list = stdout(&klover(&["review", "list", "--learner", LEARNER], &f.url));
+    assert!(
+        list.contains("[cpu-task-blocks-loop --curriculum async-python]")
+            && list.contains("[cpu-task-blocks-loop --curriculum async-python-fork]"),
+        "{list}"
+    );
+
+    // With it: only that curriculum's card changes.
+    let out = stdout(&klover(
+        &[
+            "review",
+            "suspend",
+            card,
+            "--curriculum",
+            "async-python-fork",
+            "--learner",
+            LEARNER,
+        ],
+        &f.url,
+    ));
+    assert_eq!(
+        out,
+        "suspended `cpu-task-blocks-loop` in `async-python-fork`: never due until \
+         `klover review unsuspend cpu-task-blocks-loop --curriculum async-python-fork`\n"
+    );
+    let cards = store.review_cards(&ada.id).await.unwrap();
+    let of = |c: &str| {
+        cards
+            .iter()
+            .find(|k| k.curriculum.as_str() == c)
+            .unwrap()
+            .clone()
+    };
+    assert!(of("async-python-fork").suspended);
+    assert!(
+        !of("async-python").suspended,
+        "the other curriculum's card is untouched"
+    );
+    let out = stdout(&klover(
+        &[
+            "review",
+            "reset",
+            card,
+            "--curriculum",
+            "async-python",
+            "--learner",
+            LEARNER,
+        ],
+        &f.url,
+    ));
+    assert_eq!(
+        out,
+        "reset `cpu-task-blocks-loop` in `async-python`: a new card, due now\n"
+    );
+    let cards = store.review_cards(&ada.id).await.unwrap();
+    let fork_now = cards
+        .iter()
+        .find(|k| k.curriculum.as_str() == "async-python-fork")
+        .unwrap();
+    assert_eq!(
+        fork_now.due_at.timestamp_millis(),
+        fork_due.timestamp_millis()
+    );
+    let out = klover(
+        &[
+            "review",
+            "reset",
+            card,
+            "--curriculum",
+            "no-such",
+            "--learner",
+            LEARNER,
+        ],
+        &f.url,
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("no review card on `cpu-task-blocks-loop` in curriculum `no-such`")
+    );
+    store.close().await;
+}

@@ -16,6 +16,10 @@ use klover_store::{LearnerId, ReviewCard, Store};
 
 use super::config::Global;
 
+mod target;
+
+use target::{Target, action_of, change, the_card};
+
 /// Subcommands of `klover review`.
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -30,7 +34,7 @@ pub enum Command {
     Stats(Which),
     /// Forget a card's review history: it becomes new again, due now (FSRS starts over).
     #[command(
-        after_help = "Examples:\n  klover review reset cpu-task-blocks-loop\n  klover review reset loop-runs-one-task --learner ada"
+        after_help = "Examples:\n  klover review reset cpu-task-blocks-loop\n  klover review reset loop-runs-one-task --learner ada\n  klover review reset cpu-task-blocks-loop --curriculum async-python"
     )]
     Reset(Card),
     /// Set a card aside: it is never due (its history is kept) until `unsuspend`.
@@ -46,6 +50,10 @@ pub enum Command {
 pub struct Card {
     /// The card's checkpoint id (`klover review list` names each card's checkpoint).
     checkpoint: String,
+    /// The card's curriculum: needed when the learner has a card on this checkpoint id in
+    /// more than one curriculum (`klover review list` names it then).
+    #[arg(long, value_name = "ID")]
+    curriculum: Option<String>,
     #[command(flatten)]
     which: Which,
 }
@@ -69,8 +77,8 @@ pub struct Which {
 enum Action {
     List,
     Stats,
-    Reset(String),
-    Suspend(String, bool),
+    Reset(Target),
+    Suspend(Target, bool),
 }
 
 /// Runs `klover review ...`.
@@ -78,9 +86,18 @@ pub async fn run(command: Command, global: &Global) -> anyhow::Result<ExitCode> 
     let (action, which) = match command {
         Command::List(which) => (Action::List, which),
         Command::Stats(which) => (Action::Stats, which),
-        Command::Reset(c) => (Action::Reset(c.checkpoint), c.which),
-        Command::Suspend(c) => (Action::Suspend(c.checkpoint, true), c.which),
-        Command::Unsuspend(c) => (Action::Suspend(c.checkpoint, false), c.which),
+        Command::Reset(c) => {
+            let (target, which) = c.target();
+            (Action::Reset(target), which)
+        }
+        Command::Suspend(c) => {
+            let (target, which) = c.target();
+            (Action::Suspend(target, true), which)
+        }
+        Command::Unsuspend(c) => {
+            let (target, which) = c.target();
+            (Action::Suspend(target, false), which)
+        }
     };
     let Which {
         learner,
@@ -150,40 +167,18 @@ async fn act(
             };
             render_list(name, &cards, now, &title)
         }
-        Action::Reset(checkpoint) | Action::Suspend(checkpoint, _)
-            if !cards.iter().any(|c| c.checkpoint.as_str() == checkpoint) =>
-        {
-            eprintln!("no review card on `{checkpoint}`: `klover review list` shows the cards");
-            return Ok(ExitCode::FAILURE);
-        }
-        Action::Reset(checkpoint) => {
-            for card in cards.iter().filter(|c| c.checkpoint.as_str() == checkpoint) {
-                let fresh = review::reset(&klover_server::review::from_row(card), now);
-                let row = ReviewCard {
-                    memory: None,
-                    due_at: fresh.due,
-                    last_review_at: fresh.last_review,
-                    reps: 0,
-                    lapses: 0,
-                    ..card.clone()
-                };
-                store.upsert_review_card(&row).await?;
-            }
-            format!("reset `{checkpoint}`: a new card, due now\n")
-        }
-        Action::Suspend(checkpoint, suspend) => {
-            for card in cards.iter().filter(|c| c.checkpoint.as_str() == checkpoint) {
-                store
-                    .set_card_suspended(learner, &card.curriculum, &card.checkpoint, suspend)
-                    .await?;
-            }
-            if suspend {
-                format!(
-                    "suspended `{checkpoint}`: never due until `klover review unsuspend {checkpoint}`\n"
-                )
-            } else {
-                format!("unsuspended `{checkpoint}`: due again as scheduled\n")
-            }
+        Action::Reset(ref target) | Action::Suspend(ref target, _) => {
+            let card = match the_card(&cards, target) {
+                Ok(card) => card,
+                Err(why) => {
+                    eprintln!("{why}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let several = cards
+                .iter()
+                .any(|c| c.checkpoint == card.checkpoint && c.curriculum != card.curriculum);
+            change(store, learner, (card, several), action_of(&action), now).await?
         }
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
@@ -192,7 +187,8 @@ async fn act(
 
 /// The list as printed: a summary line, then one line per card, soonest first and the
 /// suspended ones last: when, `label` (its concept and checkpoint), its state, reviews and
-/// reason, and the checkpoint id the other commands take.
+/// reason, and the checkpoint id the other commands take (with `--curriculum ID` when the
+/// learner has cards on that id in several curricula).
 pub fn render_list(
     learner: &str,
     cards: &[ReviewCard],
@@ -236,12 +232,21 @@ pub fn render_list(
             review::CardState::New | review::CardState::Suspended => String::new(),
             other => format!("{}, ", other.as_str()),
         };
+        // The id the other commands take, with the curriculum when the id alone is
+        // ambiguous (the learner has cards on it in several curricula).
+        let several = cards
+            .iter()
+            .any(|o| o.checkpoint == c.checkpoint && o.curriculum != c.curriculum);
+        let id = if several {
+            format!("{} --curriculum {}", c.checkpoint, c.curriculum)
+        } else {
+            c.checkpoint.to_string()
+        };
         let _ = writeln!(
             out,
-            "  {when:<22} {} ({state}{}, {reviews})  [{}]",
+            "  {when:<22} {} ({state}{}, {reviews})  [{id}]",
             label(c),
             c.source,
-            c.checkpoint,
         );
     }
     out
