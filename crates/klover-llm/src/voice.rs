@@ -14,7 +14,7 @@ use async_openai::types::chat::{
     FinishReason,
 };
 use futures_util::StreamExt;
-use klover_domain::prompt::{Message, Role, VoiceContext, voice_messages};
+use klover_domain::prompt::{Message, Role, VoiceContext, earlier_sayable, voice_messages};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -382,7 +382,8 @@ async fn send(
 }
 
 /// The echo guard for a voice request: the system messages' runs, minus what the tutor
-/// may say (the draft and the concept's authored text).
+/// may say (the draft, the concept's authored text, and what the summary of earlier
+/// turns names).
 fn echo_guard(ctx: &VoiceContext<'_>, messages: &[Message]) -> EchoGuard {
     let prompt: Vec<&str> = messages
         .iter()
@@ -390,6 +391,7 @@ fn echo_guard(ctx: &VoiceContext<'_>, messages: &[Message]) -> EchoGuard {
         .map(|m| m.content.as_str())
         .collect();
     let mut sayable: Vec<String> = ctx.draft.map(str::to_owned).into_iter().collect();
+    sayable.extend(earlier_sayable(ctx).unwrap_or_default());
     if let Some(concept) = ctx.curriculum.concept(&ctx.plan.concept)
         && let Ok(value) = serde_json::to_value(concept)
     {

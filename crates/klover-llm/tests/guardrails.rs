@@ -65,6 +65,7 @@ async fn role_spoofing_learner_text_stays_inside_its_user_message() {
         learner: &learner,
         transcript: &transcript,
         earlier: 0,
+        recap: None,
         draft: None,
         budget_tokens: 1500,
     };

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 
 use klover_domain::assess::{Assessor, COVERED};
 use klover_domain::engine::{self, TurnOutcome};
-use klover_domain::prompt::{Persona, Speaker, TranscriptTurn, VoiceContext, voice_messages};
+use klover_domain::prompt::{
+    Persona, Recap, Speaker, TranscriptTurn, VoiceContext, voice_messages,
+};
 use klover_domain::{CheckpointId, ConceptId, Curriculum};
 use klover_fake_llm::{FakeLlm, RecordedRequest, Reply};
 use klover_llm::{LlmJudge, Voice};
@@ -206,6 +208,9 @@ async fn llm_replay(
         let rubric = klover_domain::assess::RubricAssessor::new().assess_now(req);
         let implied = engine::learner_turn(c, &mut guess, line, rubric);
         let assessment = judge.assess(req).await;
+        // The summary of turns the window drops, from the state before this turn (as the
+        // server builds it once for both voices).
+        let recap = Recap::of(&state, Vec::new());
         let outcome = engine::learner_turn(c, &mut state, line, assessment);
         transcript.push(TranscriptTurn {
             speaker: Speaker::Learner,
@@ -218,6 +223,7 @@ async fn llm_replay(
             learner: &guess.learner,
             transcript: &transcript,
             earlier: 0,
+            recap: Some(&recap),
             draft: Some(&implied.offline_text),
             budget_tokens: 1500,
         })
@@ -229,6 +235,7 @@ async fn llm_replay(
             learner: &state.learner,
             transcript: &transcript,
             earlier: 0,
+            recap: Some(&recap),
             draft: Some(&outcome.offline_text),
             budget_tokens: 1500,
         };

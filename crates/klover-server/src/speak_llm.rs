@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use klover_domain::learner::LearnerModel;
 use klover_domain::policy::TutorPlan;
-use klover_domain::prompt::{Persona, VoiceContext, voice_messages};
+use klover_domain::prompt::{Persona, voice_messages};
 use klover_llm::VoiceError;
 use klover_store::{TurnId, TurnStatus, Usage};
 use tokio::sync::mpsc;
@@ -37,21 +37,15 @@ pub async fn speak(
     slot: &ReplySlot,
     spec: Option<Speculation>,
 ) -> Result<(String, TurnStatus), Error> {
-    let (transcript, earlier) = match &spec {
-        Some(s) => (s.transcript.clone(), s.earlier),
-        None => crate::speculate::transcript(app, live).await?,
+    // The speculation's window, when there is one: the same turns and the same summary
+    // of the earlier ones, so that an unchanged plan gives the very same prompt.
+    let window = match &spec {
+        Some(s) => s.window.clone(),
+        None => crate::speculate::voice_window(app, live).await?,
     };
     let persona = Persona::default();
-    let ctx = VoiceContext {
-        persona: &persona,
-        curriculum: &live.curriculum,
-        plan,
-        learner,
-        transcript: &transcript,
-        earlier,
-        draft: Some(draft),
-        budget_tokens: llm.voice.config().context_budget,
-    };
+    let budget = llm.voice.config().context_budget;
+    let ctx = window.context(&persona, &live.curriculum, plan, learner, draft, budget);
     let messages = voice_messages(&ctx).map_err(|e| Error::Internal(e.to_string()))?;
     let (turn, head, reserved) = app
         .store

@@ -14,13 +14,20 @@
 //! one of its tokens sent) and the voice starts again on the right plan. Comparing whole
 //! prompts, not only the move, keeps the rule that a prompt never carries an insight the
 //! plan withholds.
+//!
+//! Both prompts are built from one [`Window`], read once when the speculation starts:
+//! the same turns, the same count of earlier ones, and the same summary of those
+//! ([`Recap`], from the session state *before* this turn, which the judge cannot change).
+//! A summary built from each voice's own learner model would differ whenever the judge's
+//! verdict moved a mastery the rubric's did not, and cancel the speculation.
 
 use std::sync::Arc;
 
 use klover_domain::learner::LearnerModel;
 use klover_domain::policy::TutorPlan;
+use klover_domain::prompt::recap::MAX_QUOTES;
 use klover_domain::prompt::{
-    Message, Persona, Speaker, TranscriptTurn, VoiceContext, voice_messages,
+    Message, Persona, Recap, Speaker, TranscriptTurn, VoiceContext, voice_messages,
 };
 use klover_llm::{Reply, VoiceError};
 use klover_store::TurnRole;
@@ -47,10 +54,8 @@ pub const SPECULATIONS: &str = "klover_speculative_voice_total";
 pub struct Speculation {
     /// The prompt it was started with.
     messages: Vec<Message>,
-    /// The transcript the prompt was built from (the real prompt uses the same).
-    pub(crate) transcript: Vec<TranscriptTurn>,
-    /// Turns before `transcript` left unloaded (see [`transcript`]).
-    pub(crate) earlier: usize,
+    /// The context the prompt was built from (the real prompt uses the same).
+    pub(crate) window: Window,
     held: Option<mpsc::Receiver<String>>,
     task: Option<JoinHandle<Result<Reply, VoiceError>>>,
     cancel: CancellationToken,
@@ -74,40 +79,22 @@ impl Speculation {
         draft: &str,
         stop: &CancellationToken,
     ) -> Result<Self, Error> {
-        let (transcript, earlier) = transcript(app, live).await?;
+        let window = voice_window(app, live).await?;
         let budget = llm.voice.config().context_budget;
         let persona = Persona::default();
-        let ctx = VoiceContext {
-            persona: &persona,
-            curriculum: &live.curriculum,
-            plan,
-            learner,
-            transcript: &transcript,
-            earlier,
-            draft: Some(draft),
-            budget_tokens: budget,
-        };
+        let ctx = window.context(&persona, &live.curriculum, plan, learner, draft, budget);
         let messages = voice_messages(&ctx).map_err(|e| Error::Internal(e.to_string()))?;
         let (tx, rx) = mpsc::channel(HELD);
         let cancel = stop.child_token();
         let task = {
             let (voice, curriculum) = (llm.voice.clone(), live.curriculum.clone());
             let (plan, learner, draft) = (plan.clone(), learner.clone(), draft.to_owned());
-            let (transcript, messages, cancel) =
-                (transcript.clone(), messages.clone(), cancel.clone());
+            let (window, messages, cancel) = (window.clone(), messages.clone(), cancel.clone());
             tokio::spawn(
                 async move {
                     let persona = Persona::default();
-                    let ctx = VoiceContext {
-                        persona: &persona,
-                        curriculum: &curriculum,
-                        plan: &plan,
-                        learner: &learner,
-                        transcript: &transcript,
-                        earlier,
-                        draft: Some(&draft),
-                        budget_tokens: budget,
-                    };
+                    let ctx =
+                        window.context(&persona, &curriculum, &plan, &learner, &draft, budget);
                     voice.stream_voice_reply(&ctx, &messages, tx, cancel).await
                 }
                 .in_current_span(),
@@ -115,8 +102,7 @@ impl Speculation {
         };
         Ok(Self {
             messages,
-            transcript,
-            earlier,
+            window,
             held: Some(rx),
             task: Some(task),
             cancel,
@@ -150,14 +136,52 @@ impl Drop for Speculation {
 /// the store loads this many at most, never the whole transcript.
 pub(crate) const CONTEXT_TURNS: i64 = 40;
 
-/// The session's latest turns (at most [`CONTEXT_TURNS`]) as the voice prompt's
-/// transcript, and how many earlier turns were not loaded.
-pub(crate) async fn transcript(
-    app: &AppState,
-    live: &LiveSession,
-) -> Result<(Vec<TranscriptTurn>, usize), Error> {
+/// What the voice's prompt is built from besides the plan: the session's latest turns,
+/// how many earlier ones were not loaded, and the summary of those.
+#[derive(Debug, Clone)]
+pub(crate) struct Window {
+    /// The latest turns (at most [`CONTEXT_TURNS`]), oldest first.
+    pub(crate) transcript: Vec<TranscriptTurn>,
+    /// Turns before `transcript`, counted, not loaded.
+    pub(crate) earlier: usize,
+    /// The summary's material, when turns were left unloaded.
+    pub(crate) recap: Option<Recap>,
+}
+
+impl Window {
+    /// The voice context for `plan` over this window.
+    pub(crate) fn context<'a>(
+        &'a self,
+        persona: &'a Persona,
+        curriculum: &'a klover_domain::Curriculum,
+        plan: &'a TutorPlan,
+        learner: &'a LearnerModel,
+        draft: &'a str,
+        budget_tokens: usize,
+    ) -> VoiceContext<'a> {
+        VoiceContext {
+            persona,
+            curriculum,
+            plan,
+            learner,
+            transcript: &self.transcript,
+            earlier: self.earlier,
+            recap: self.recap.as_ref(),
+            draft: Some(draft),
+            budget_tokens,
+        }
+    }
+}
+
+/// The voice's [`Window`]: the latest turns (one bounded read); when earlier ones are
+/// left unloaded, the summary's material — the session state as it stands (before the
+/// turn being answered, when called at a speculation's start) and the learner's words
+/// at the latest aha moments before the window (a second bounded read, at most
+/// [`MAX_QUOTES`] rows).
+pub(crate) async fn voice_window(app: &AppState, live: &LiveSession) -> Result<Window, Error> {
     let (turns, earlier) = app.store.recent_turns(&live.id, CONTEXT_TURNS).await?;
-    let turns = turns
+    let first_seq = turns.first().map(|t| t.seq);
+    let transcript = turns
         .into_iter()
         .map(|t| TranscriptTurn {
             speaker: match t.role {
@@ -167,5 +191,22 @@ pub(crate) async fn transcript(
             text: t.text,
         })
         .collect();
-    Ok((turns, usize::try_from(earlier).unwrap_or_default()))
+    let earlier = usize::try_from(earlier).unwrap_or_default();
+    let recap = match first_seq {
+        Some(before) if earlier > 0 => {
+            let mut recap = Recap::of(&live.lock_engine().state, Vec::new());
+            let limit = i64::try_from(MAX_QUOTES).unwrap_or(3);
+            recap.quotes = app
+                .store
+                .recent_aha_quotes(&live.learner, &live.id, before, limit)
+                .await?;
+            Some(recap)
+        }
+        _ => None,
+    };
+    Ok(Window {
+        transcript,
+        earlier,
+        recap,
+    })
 }

@@ -365,6 +365,30 @@ impl Store {
             .await?;
         rows.iter().map(aha_from).collect()
     }
+
+    /// The learner's words at the latest `limit` aha moments of `session` in turns before
+    /// seq `before`, newest first: the voice's summary of the turns its window leaves out
+    /// quotes them. One bounded read, walking the learner's aha index newest first.
+    pub async fn recent_aha_quotes(
+        &self,
+        learner: &LearnerId,
+        session: &SessionId,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let quotes = sqlx::query_scalar(
+            "SELECT a.quote FROM aha_moments a JOIN turns t ON t.id = a.turn_id \
+             WHERE a.learner_id = $1 AND t.session_id = $2 AND t.seq < $3 \
+             ORDER BY a.created_at DESC, t.seq DESC LIMIT $4",
+        )
+        .bind(learner.as_str())
+        .bind(session.as_str())
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(quotes)
+    }
 }
 
 /// The turn being recorded and whose it is.

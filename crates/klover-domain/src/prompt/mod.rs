@@ -4,18 +4,24 @@
 //! - [`voice`]: the tutor's system prompt for a [`crate::policy::TutorPlan`] (persona, one
 //!   instruction block per move, the concept context the move may use, the gap) and a
 //!   transcript window within a token budget.
+//! - [`recap`]: the running summary of the turns the window drops ("Earlier in this
+//!   conversation"), from the concept path and the learner model, no LLM call.
 //! - [`judge`]: the judge's prompt and the JSON schema of its verdict.
 //! - [`summary`]: the blog export's introduction.
 //!
 //! Learner text only ever goes into [`Role::User`] messages: templates rendered into
-//! system messages never receive it.
+//! system messages never receive it (the recap's aha quotes get a user message of their
+//! own).
 
 pub mod judge;
 mod message;
+pub mod recap;
 pub mod summary;
 pub mod voice;
 mod window;
 
+#[cfg(test)]
+mod recap_tests;
 #[cfg(test)]
 mod tests;
 
@@ -24,7 +30,8 @@ use std::sync::OnceLock;
 use minijinja::Environment;
 
 pub use message::{Message, Role};
-pub use voice::{Persona, Speaker, TranscriptTurn, VoiceContext, voice_messages};
+pub use recap::Recap;
+pub use voice::{Persona, Speaker, TranscriptTurn, VoiceContext, earlier_sayable, voice_messages};
 pub use window::{estimate_tokens, transcript_window};
 
 /// A template failed to render (a bug in a template or its context; tests render all).
@@ -50,6 +57,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "concept.jinja",
         include_str!("../../../../prompts/concept.jinja"),
+    ),
+    (
+        "earlier.jinja",
+        include_str!("../../../../prompts/earlier.jinja"),
+    ),
+    (
+        "earlier_quotes.jinja",
+        include_str!("../../../../prompts/earlier_quotes.jinja"),
     ),
     (
         "judge.jinja",

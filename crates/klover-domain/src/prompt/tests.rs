@@ -93,6 +93,7 @@ fn render_voice(p: &TutorPlan, draft: Option<&str>, budget: usize) -> Vec<Messag
         learner: &learner,
         transcript: &transcript,
         earlier: 0,
+        recap: None,
         draft,
         budget_tokens: budget,
     })
@@ -265,6 +266,7 @@ fn a_review_ask_words_the_checkpoints_review_question_not_the_opening_question()
         learner: &learner,
         transcript: &transcript,
         earlier: 0,
+        recap: None,
         draft: None,
         budget_tokens: 2000,
     })
@@ -338,9 +340,7 @@ fn the_transcript_window_drops_old_turns_and_says_so() {
     let messages = render_voice(p, None, 50);
     let roles: Vec<Role> = messages.iter().map(|m| m.role).collect();
     assert_eq!(roles, vec![Role::System, Role::Assistant, Role::User]);
-    assert!(
-        system_of(&messages).contains("(2 earlier turn(s) of the conversation are not shown.)")
-    );
+    assert!(system_of(&messages).contains("2 earlier turn(s) of this conversation are not shown."));
     assert!(
         system_of(&messages).contains("# The learner's gap"),
         "the gap is always kept"
@@ -400,6 +400,9 @@ fn every_embedded_template_is_rendered_by_some_test() {
         "judge.jinja",
         "summary.jinja",
         "summary_material.jinja",
+        // rendered in recap_tests.rs
+        "earlier.jinja",
+        "earlier_quotes.jinja",
     ]
     .into_iter()
     .chain(

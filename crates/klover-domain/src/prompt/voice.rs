@@ -1,13 +1,15 @@
 //! The voice's prompt: a system message for the plan (persona, the moves' instruction
-//! blocks, what the moves may use of the concept, the gap), then the transcript window as
+//! blocks, what the moves may use of the concept, the gap, and — when the window drops
+//! turns — the summary of them, [`super::recap`]), then the transcript window as
 //! user/assistant messages.
 //!
-//! Ideal statements of checkpoints the learner has not reached are never put in the
-//! prompt, except the one an `Assert` move states: the model cannot leak what it was not
-//! given.
+//! Ideal statements of checkpoints the learner has not reached (nor the tutor stated) are
+//! never put in the prompt, except the one an `Assert` move states: the model cannot leak
+//! what it was not given.
 
 use serde::Serialize;
 
+use super::recap::{Earlier, Recap, earlier};
 use super::{Message, PromptError, render, transcript_window};
 use crate::CheckpointId;
 use crate::curriculum::{Concept, Curriculum};
@@ -70,6 +72,9 @@ pub struct VoiceContext<'a> {
     /// Turns before `transcript` that were not loaded (the caller's bounded window): the
     /// prompt counts them with the turns the token budget drops.
     pub earlier: usize,
+    /// What the summary of the turns not shown is built from ([`Recap`]); without it the
+    /// prompt only counts them.
+    pub recap: Option<&'a Recap>,
     /// The offline voice's words for the plan, offered as wording to adapt.
     pub draft: Option<&'a str>,
     /// Token budget of the transcript window.
@@ -119,20 +124,18 @@ struct SystemView<'a> {
     act: Option<&'static str>,
     concept: ConceptView,
     gap: GapView,
-    dropped: usize,
+    /// The summary of the turns not shown (`earlier.jinja`), when some were dropped.
+    earlier: Option<String>,
 }
 
-/// The messages for the voice: one system message, then the transcript window.
+/// The messages for the voice: one system message; when turns were dropped and the
+/// learner had aha moments among them, a user message quoting them; then the transcript
+/// window.
 pub fn voice_messages(ctx: &VoiceContext<'_>) -> Result<Vec<Message>, PromptError> {
-    let concept = ctx
-        .curriculum
-        .concept(&ctx.plan.concept)
-        .ok_or_else(|| PromptError {
-            template: "voice_system.jinja".into(),
-            detail: format!("unknown concept `{}`", ctx.plan.concept),
-        })?;
+    let concept = plan_concept(ctx)?;
     let start = transcript_window(ctx.transcript, ctx.budget_tokens);
     let gap = ctx.learner.gap(concept);
+    let earlier = earlier(ctx, ctx.earlier + start, &gap.misconceptions)?;
     let view = SystemView {
         persona: ctx.persona,
         moves: ctx
@@ -159,14 +162,33 @@ pub fn voice_messages(ctx: &VoiceContext<'_>) -> Result<Vec<Message>, PromptErro
                 .filter_map(|id| concept.misconception(id).map(|m| m.belief.clone()))
                 .collect(),
         },
-        dropped: ctx.earlier + start,
+        earlier: earlier.block,
     };
     let mut messages = vec![Message::system(render("voice_system.jinja", view)?)];
+    messages.extend(earlier.quotes);
     messages.extend(ctx.transcript[start..].iter().map(|t| match t.speaker {
         Speaker::Learner => Message::user(t.text.clone()),
         Speaker::Tutor => Message::assistant(t.text.clone()),
     }));
     Ok(messages)
+}
+
+/// Authored text the voice's summary of earlier turns names (titles, statements,
+/// beliefs): the tutor may say it again, so a prompt-echo guard must not count it.
+pub fn earlier_sayable(ctx: &VoiceContext<'_>) -> Result<Vec<String>, PromptError> {
+    let concept = plan_concept(ctx)?;
+    let start = transcript_window(ctx.transcript, ctx.budget_tokens);
+    let gap = ctx.learner.gap(concept);
+    earlier(ctx, ctx.earlier + start, &gap.misconceptions).map(|e: Earlier| e.sayable())
+}
+
+fn plan_concept<'c>(ctx: &VoiceContext<'c>) -> Result<&'c Concept, PromptError> {
+    ctx.curriculum
+        .concept(&ctx.plan.concept)
+        .ok_or_else(|| PromptError {
+            template: "voice_system.jinja".into(),
+            detail: format!("unknown concept `{}`", ctx.plan.concept),
+        })
 }
 
 /// Statements the voice may use: reached by the learner, stated by the tutor before, or

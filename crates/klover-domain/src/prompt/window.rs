@@ -1,6 +1,7 @@
 //! The transcript window: the newest turns that fit a token budget. Older turns are
-//! dropped (the system prompt says how many); the system prompt itself — persona, move,
-//! concept context and gap — is always sent whole, outside the budget.
+//! dropped (the system prompt counts and summarises them, [`super::recap`]); the system
+//! prompt itself — persona, move, concept context and gap — is always sent whole, outside
+//! the budget.
 
 /// A rough token count: about four characters a token, plus a few for the message frame.
 /// Deliberately pessimistic for English so that the budget holds with real tokenizers.
