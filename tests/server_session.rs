@@ -241,3 +241,6 @@ mod db;
 
 #[path = "server_session/continued.rs"]
 mod continued;
+
+#[path = "server_session/one_learner.rs"]
+mod one_learner;
