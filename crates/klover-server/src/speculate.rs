@@ -137,15 +137,16 @@ impl Drop for Speculation {
 pub(crate) const CONTEXT_TURNS: i64 = 40;
 
 /// What the voice's prompt is built from besides the plan: the session's latest turns,
-/// how many earlier ones were not loaded, and the summary of those.
+/// how many earlier ones were not loaded, and the material of the summary of the turns
+/// the prompt leaves out.
 #[derive(Debug, Clone)]
 pub(crate) struct Window {
     /// The latest turns (at most [`CONTEXT_TURNS`]), oldest first.
     pub(crate) transcript: Vec<TranscriptTurn>,
     /// Turns before `transcript`, counted, not loaded.
     pub(crate) earlier: usize,
-    /// The summary's material, when turns were left unloaded.
-    pub(crate) recap: Option<Recap>,
+    /// The summary's material (rendered only when the prompt leaves turns out).
+    pub(crate) recap: Recap,
 }
 
 impl Window {
@@ -166,18 +167,18 @@ impl Window {
             learner,
             transcript: &self.transcript,
             earlier: self.earlier,
-            recap: self.recap.as_ref(),
+            recap: Some(&self.recap),
             draft: Some(draft),
             budget_tokens,
         }
     }
 }
 
-/// The voice's [`Window`]: the latest turns (one bounded read); when earlier ones are
-/// left unloaded, the summary's material — the session state as it stands (before the
-/// turn being answered, when called at a speculation's start) and the learner's words
-/// at the latest aha moments before the window (a second bounded read, at most
-/// [`MAX_QUOTES`] rows).
+/// The voice's [`Window`]: the latest turns (one bounded read) and the summary's
+/// material — the session state as it stands (before the turn being answered, when
+/// called at a speculation's start) and, when earlier turns were left unloaded, the
+/// learner's words at the latest aha moments before the window (a second bounded read,
+/// at most [`MAX_QUOTES`] rows).
 pub(crate) async fn voice_window(app: &AppState, live: &LiveSession) -> Result<Window, Error> {
     let (turns, earlier) = app.store.recent_turns(&live.id, CONTEXT_TURNS).await?;
     let first_seq = turns.first().map(|t| t.seq);
@@ -192,18 +193,16 @@ pub(crate) async fn voice_window(app: &AppState, live: &LiveSession) -> Result<W
         })
         .collect();
     let earlier = usize::try_from(earlier).unwrap_or_default();
-    let recap = match first_seq {
-        Some(before) if earlier > 0 => {
-            let mut recap = Recap::of(&live.lock_engine().state, Vec::new());
-            let limit = i64::try_from(MAX_QUOTES).unwrap_or(3);
-            recap.quotes = app
-                .store
-                .recent_aha_quotes(&live.learner, &live.id, before, limit)
-                .await?;
-            Some(recap)
-        }
-        _ => None,
-    };
+    // The state is in memory: the summary's material costs no read, and the token budget
+    // may drop loaded turns too. The quotes are read only for turns left unloaded.
+    let mut recap = Recap::of(&live.lock_engine().state, Vec::new());
+    if let Some(before) = first_seq.filter(|_| earlier > 0) {
+        let limit = i64::try_from(MAX_QUOTES).unwrap_or(3);
+        recap.quotes = app
+            .store
+            .recent_aha_quotes(&live.learner, &live.id, before, limit)
+            .await?;
+    }
     Ok(Window {
         transcript,
         earlier,

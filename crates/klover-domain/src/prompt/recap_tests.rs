@@ -156,6 +156,31 @@ fn without_material_the_summary_only_counts() {
 }
 
 #[test]
+fn turns_the_token_budget_drops_are_summarised_too() {
+    let (c, r, plan) = (async_fixture(), recap(), loop_hint());
+    let (persona, transcript) = (Persona::default(), transcript());
+    let m = voice_messages(&VoiceContext {
+        persona: &persona,
+        curriculum: &c,
+        plan: &plan,
+        learner: &r.learner,
+        transcript: &transcript,
+        earlier: 0,
+        recap: Some(&r),
+        draft: None,
+        budget_tokens: 5,
+    })
+    .unwrap();
+    let block = block(&m[0].content).unwrap();
+    assert!(
+        block.starts_with(&format!("{HEADING}\n1 earlier turn(s)")),
+        "{block}"
+    );
+    assert!(block.contains("The basics"), "{block}");
+    assert_eq!(m.last().unwrap().content, "It waits too?");
+}
+
+#[test]
 fn the_learners_quotes_never_reach_the_system_message() {
     let c = async_fixture();
     let r = recap();
