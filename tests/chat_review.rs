@@ -209,6 +209,11 @@ async fn slash_again_regrades_every_card_the_last_answer_graded() {
         err.contains("nothing to regrade"),
         "each review is regraded once:\n{err}"
     );
+    assert_eq!(
+        err.matches("regrades it").count(),
+        1,
+        "the hint once per answer:\n{err}"
+    );
     let log = app
         .store
         .review_log(&learner, Utc::now() - chrono::Duration::days(1))

@@ -26,6 +26,9 @@ pub struct View {
     wrap: Option<Wrapper>,
     /// On a terminal: the `› ` prompt is on screen and nothing was typed after it yet.
     prompt_open: bool,
+    /// The regrade hint was shown for the current answer (once, however many cards it
+    /// graded).
+    regrade_hinted: bool,
 }
 
 impl View {
@@ -39,6 +42,7 @@ impl View {
             ahas: 0,
             wrap: None,
             prompt_open: false,
+            regrade_hinted: false,
         }
     }
 
@@ -54,6 +58,9 @@ impl View {
             ServerEvent::LearnerAck { .. } | ServerEvent::Welcome { .. } | ServerEvent::Pong { .. }
         ) {
             self.clear_prompt();
+        }
+        if matches!(event, ServerEvent::LearnerAck { .. }) {
+            self.regrade_hinted = false;
         }
         match event {
             ServerEvent::Session {
@@ -129,7 +136,9 @@ impl View {
                     ));
                 } else {
                     out(&format!("  ✓ graded {grade}: {what}{next}"));
-                    self.note("disagree? /again, /hard, /good or /easy regrades it");
+                    if !std::mem::replace(&mut self.regrade_hinted, true) {
+                        self.note("disagree? /again, /hard, /good or /easy regrades it");
+                    }
                 }
             }
             ServerEvent::ReviewComplete { reviewed, .. } => {
