@@ -9,8 +9,13 @@
 //! A question that offers a choice ("does async run on several cores, or is it one
 //! thread switching?", "…? or is it…") asks rather than tells: it never shows a
 //! misconception, however the belief it asks about is worded ([`Uncertainty::asks`]). A
-//! plain yes/no question about a wrong belief ("Does await only run when the previous
-//! dependency is done?") still shows it, as in the seed: the learner is trying it out.
+//! question put with an auxiliary verb first ("do processes share memory the way threads
+//! do?", "does asyncio use one thread per task?") asks too: it proposes no answer of its
+//! own. A yes/no question that proposes one still shows the belief, as in the seed: a
+//! statement put as a question ("So multiprocessing means more GILs?"), a negated
+//! auxiliary ("doesn't asyncio use threads?"), or a restriction the learner brings
+//! ("Does await only run when the previous dependency is done?") — the learner is trying
+//! it out.
 
 use super::text::{Token, is_negator};
 
@@ -37,6 +42,15 @@ const NOT_KNOWING: &[&str] = &["know", "understand", "remember", "recall", "get"
 const LEAD_INS: &[&str] = &[
     "so", "and", "but", "then", "ok", "okay", "well", "hmm", "um", "wait",
 ];
+
+/// Auxiliary verbs that open a question asked, not a statement put as one ("does it…?").
+const AUXILIARIES: &[&str] = &[
+    "do", "does", "did", "is", "are", "was", "were", "can", "could", "will", "would", "should",
+    "has", "have",
+];
+
+/// Words by which a question proposes its own restriction ("does await only run…?").
+const PROPOSING: &[&str] = &["only", "just"];
 
 /// Question words that open an open question.
 const WH: &[&str] = &[
@@ -84,11 +98,14 @@ pub(super) fn uncertainty(
                     .any(|w| WH.contains(w) || matches!(*w, "whether" | "if"))
             });
             let offers_choice = asks && words.contains(&"or");
+            let asked_plainly = asks
+                && opens_with(&words, AUXILIARIES)
+                && !words.iter().any(|w| PROPOSING.contains(w));
             asked.push((asks, hedge.is_some(), alternative(&words)));
             Uncertainty {
                 uncertain: hedge.is_some() || (asks && (opens_with_wh(&words) || offers_choice)),
                 embedded_question,
-                asks: offers_choice,
+                asks: offers_choice || asked_plainly,
             }
         })
         .collect();
@@ -121,8 +138,14 @@ fn hedge_at(words: &[&str]) -> Option<usize> {
             .iter()
             .any(|w| is_negator(w))
     };
+    // "hard to say", "difficult to tell": the learner declines to commit.
+    let hard_to_say = |i: usize| {
+        matches!(words.get(i + 1..i + 3), Some(&["to", "say" | "tell"]))
+            && matches!(words[i], "hard" | "difficult" | "impossible")
+    };
     words.iter().enumerate().position(|(i, w)| {
         HEDGE_WORDS.contains(w)
+            || hard_to_say(i)
             || (NEGATED_HEDGES.contains(w) && negated_before(i, 2))
             || (NOT_KNOWING.contains(w) && negated_before(i, 2) && first_person(words, i))
     })
@@ -136,10 +159,15 @@ fn first_person(words: &[&str], i: usize) -> bool {
 }
 
 fn opens_with_wh(words: &[&str]) -> bool {
+    opens_with(words, WH)
+}
+
+/// Whether the first word after any lead-ins is one of `openers`.
+fn opens_with(words: &[&str], openers: &[&str]) -> bool {
     words
         .iter()
         .find(|w| !LEAD_INS.contains(w))
-        .is_some_and(|w| WH.contains(w))
+        .is_some_and(|w| openers.contains(w))
 }
 
 #[cfg(test)]
@@ -202,6 +230,7 @@ mod tests {
             "processes have separate memory? or do they share some?",
             "would it block everything? maybe it only slows the others down slightly?",
             "maybe the gil means only one thread at a time?? not sure tbh",
+            "hmm, it might help a bit, or not, hard to say",
         ] {
             assert!(uncertain(text)[0], "{text}");
         }
@@ -221,13 +250,15 @@ mod tests {
     }
 
     #[test]
-    fn a_question_offering_a_choice_asks() {
+    fn a_question_offering_a_choice_or_asked_plainly_asks() {
         let asks = |text: &str| fold(&stemmer(), text).uncertainty[0].asks;
         for text in [
             "does async run things in parallel? or is it one thread switching?",
             "wait, does async run things on multiple cores, or is it one thread switching?",
             "so in cpython, do more threads use more cores or not?",
             "is there a cost to making a thread or are they basically free?",
+            "do processes share memory the way threads do?",
+            "so does asyncio use one thread per task?",
         ] {
             assert!(asks(text), "{text}");
         }
@@ -235,6 +266,8 @@ mod tests {
             "the other workers will see it right?",
             "So multiprocessing means there will be more GILs able to work?",
             "Does await only run when the previous dependency is done?",
+            "doesn't asyncio use a thread per task?",
+            "does asyncio just start a thread per task?",
             "threads or processes, either works",
         ] {
             assert!(!asks(text), "{text}");
