@@ -18,7 +18,9 @@
 //!
 //! Every request is recorded ([`FakeLlm::requests`]) with its body and how it ended
 //! ([`Outcome`]); [`FakeLlm::wait_disconnect`] resolves when the client dropped a request
-//! before the server finished it.
+//! before the server finished it. Opt-in ([`FakeLlm::log_chunks`]), each streamed content
+//! chunk is recorded with the instant it was handed to the connection
+//! ([`FakeLlm::sent_chunks`]): benchmarks measure the relay from there to their client.
 //!
 //! ```
 //! use klover_fake_llm::{FakeLlm, Reply};
@@ -45,7 +47,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use reply::{Failure, Reply};
-pub use server::{Outcome, RecordedRequest, Responder};
+pub use server::{Outcome, RecordedRequest, Responder, SentChunk};
 
 use server::Shared;
 
@@ -105,6 +107,18 @@ impl FakeLlm {
         F: Fn(&RecordedRequest) -> Reply + Send + Sync + 'static,
     {
         self.shared.set_responder(Arc::new(f));
+    }
+
+    /// From now on, records when each streamed content chunk is handed to the connection
+    /// for writing ([`FakeLlm::sent_chunks`]); off by default.
+    pub fn log_chunks(&self) {
+        self.shared.set_log_chunks(true);
+    }
+
+    /// The content chunks streamed since [`FakeLlm::log_chunks`], in the order they were
+    /// handed to their connections.
+    pub fn sent_chunks(&self) -> Vec<SentChunk> {
+        self.shared.sent_chunks()
     }
 
     /// Every request received so far, in arrival order.

@@ -2,6 +2,7 @@
 //! with the shared state that records requests and how each one ended.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::{Body, Bytes};
@@ -76,6 +77,21 @@ impl RecordedRequest {
     }
 }
 
+/// One content chunk of a streamed reply, as handed to the HTTP connection for writing
+/// (recorded only after [`crate::FakeLlm::log_chunks`]).
+#[derive(Debug, Clone)]
+pub struct SentChunk {
+    /// The request it answers ([`RecordedRequest::index`]).
+    pub request: usize,
+    /// 0-based position among the reply's content chunks.
+    pub index: usize,
+    /// The chunk's `delta.content`.
+    pub text: String,
+    /// When hyper took the chunk to write it to the socket: the real clock (not tokio's),
+    /// to compare with instants taken on other threads.
+    pub at: std::time::Instant,
+}
+
 /// State shared by the handlers and the [`crate::FakeLlm`] handle.
 #[derive(Default)]
 pub(crate) struct Shared {
@@ -83,6 +99,9 @@ pub(crate) struct Shared {
     inner: Mutex<Inner>,
     /// Bumped on every change, so waiters re-check without polling.
     changed: watch::Sender<u64>,
+    /// Whether streamed content chunks are recorded in `Inner::sent` (opt-in: a long
+    /// benchmark would otherwise grow the log without bound).
+    log_chunks: AtomicBool,
 }
 
 #[derive(Default)]
@@ -90,6 +109,7 @@ struct Inner {
     queue: VecDeque<Reply>,
     responder: Option<Responder>,
     requests: Vec<RecordedRequest>,
+    sent: Vec<SentChunk>,
 }
 
 impl Shared {
@@ -108,6 +128,24 @@ impl Shared {
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
         self.lock().requests.clone()
+    }
+
+    pub(crate) fn set_log_chunks(&self, on: bool) {
+        self.log_chunks.store(on, Ordering::Relaxed);
+    }
+
+    pub(crate) fn sent_chunks(&self) -> Vec<SentChunk> {
+        self.lock().sent.clone()
+    }
+
+    fn record_chunk(&self, request: usize, index: usize, text: &str) {
+        let at = std::time::Instant::now();
+        self.lock().sent.push(SentChunk {
+            request,
+            index,
+            text: text.to_owned(),
+            at,
+        });
     }
 
     pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
@@ -280,16 +318,52 @@ fn whole_response(reply: &Reply, id: &str, model: &str) -> Response {
     }
 }
 
+/// What the producer hands the response body: SSE bytes (or the error that breaks the
+/// connection), and for a content chunk its position and text, for the chunk log.
+struct Item {
+    data: Result<Bytes, std::io::Error>,
+    content: Option<(usize, String)>,
+}
+
+impl Item {
+    fn line(data: String) -> Self {
+        Self {
+            data: Ok(Bytes::from(format!("data: {data}\n\n"))),
+            content: None,
+        }
+    }
+
+    fn broken(e: std::io::Error) -> Self {
+        Self {
+            data: Err(e),
+            content: None,
+        }
+    }
+}
+
+type Tx = mpsc::Sender<Item>;
+
 fn stream_response(guard: Guard, reply: Reply, id: String, model: String) -> Response {
-    let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let (tx, mut rx) = mpsc::channel::<Item>(4);
     tokio::spawn(produce(tx, reply, id, model));
     let mut guard = guard;
+    let log = guard.shared.log_chunks.load(Ordering::Relaxed);
     let body = futures_util::stream::poll_fn(move |cx| {
         let item = rx.poll_recv(cx);
-        if let std::task::Poll::Ready(None) = item {
-            guard.finish();
+        match item {
+            std::task::Poll::Ready(None) => {
+                guard.finish();
+                std::task::Poll::Ready(None)
+            }
+            std::task::Poll::Ready(Some(item)) => {
+                if log && let Some((n, text)) = &item.content {
+                    // Hyper writes what the body yields before polling it again.
+                    guard.shared.record_chunk(guard.index, *n, text);
+                }
+                std::task::Poll::Ready(Some(item.data))
+            }
+            std::task::Poll::Pending => std::task::Poll::Pending,
         }
-        item
     });
     Response::builder()
         .header(header::CONTENT_TYPE, "text/event-stream")
@@ -299,21 +373,12 @@ fn stream_response(guard: Guard, reply: Reply, id: String, model: String) -> Res
 }
 
 /// Writes the SSE events of `reply` into `tx`, with its delays and failure.
-async fn produce(
-    tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
-    reply: Reply,
-    id: String,
-    model: String,
-) {
-    let send = |data: String| {
+async fn produce(tx: Tx, reply: Reply, id: String, model: String) {
+    let send = |item: Item| {
         let tx = tx.clone();
-        async move {
-            tx.send(Ok(Bytes::from(format!("data: {data}\n\n"))))
-                .await
-                .is_ok()
-        }
+        async move { tx.send(item).await.is_ok() }
     };
-    if !send(wire::role_chunk(&id, &model)).await {
+    if !send(Item::line(wire::role_chunk(&id, &model))).await {
         return;
     }
     tokio::time::sleep(reply.first_token_after).await;
@@ -324,25 +389,25 @@ async fn produce(
         if n > 0 {
             tokio::time::sleep(reply.chunk_interval).await;
         }
-        if !send(wire::content_chunk(&id, &model, chunk)).await {
+        let item = Item {
+            content: Some((n, chunk.clone())),
+            ..Item::line(wire::content_chunk(&id, &model, chunk))
+        };
+        if !send(item).await {
             return;
         }
     }
     if failure_now(&tx, &reply, reply.chunks.len()).await {
         return;
     }
-    if send(wire::final_chunk(&reply, &id, &model)).await {
-        let _ = send("[DONE]".into()).await;
+    if send(Item::line(wire::final_chunk(&reply, &id, &model))).await {
+        let _ = send(Item::line("[DONE]".into())).await;
     }
 }
 
 /// Plays the failure if it is due after `sent` chunks; true when the stream must stop.
-async fn failure_now(
-    tx: &mpsc::Sender<Result<Bytes, std::io::Error>>,
-    reply: &Reply,
-    sent: usize,
-) -> bool {
-    let line = |s: String| Ok(Bytes::from(format!("data: {s}\n\n")));
+async fn failure_now(tx: &Tx, reply: &Reply, sent: usize) -> bool {
+    let line = Item::line;
     match &reply.failure {
         Some(Failure::HangAfter(n)) if *n == sent => {
             tx.closed().await;
@@ -359,7 +424,9 @@ async fn failure_now(
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             let _ = tx
-                .send(Err(std::io::Error::other("fake-llm: connection closed")))
+                .send(Item::broken(std::io::Error::other(
+                    "fake-llm: connection closed",
+                )))
                 .await;
             true
         }

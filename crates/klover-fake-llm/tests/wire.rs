@@ -158,3 +158,39 @@ async fn models_lists_one_model() {
         .expect("json");
     assert_eq!(v["data"][0]["id"], "fake-model");
 }
+
+#[tokio::test]
+async fn chunks_are_logged_only_when_asked_with_request_position_and_text() {
+    let fake = FakeLlm::start().await;
+    fake.set_responder(|_| Reply::chunks(["Solid ", "foundation."]));
+    let _ = post(&fake, true).await.text().await.expect("text");
+    assert!(fake.sent_chunks().is_empty(), "off by default");
+
+    fake.log_chunks();
+    let resp = post(&fake, true).await;
+    let mut stream = resp.bytes_stream();
+    let mut got = String::new();
+    let mut first_content_seen = None;
+    while let Some(b) = stream.next().await {
+        got.push_str(&String::from_utf8_lossy(&b.expect("ok")));
+        if first_content_seen.is_none() && got.contains("Solid ") {
+            first_content_seen = Some(std::time::Instant::now());
+        }
+    }
+    let _ = post(&fake, false).await.text().await.expect("text");
+    let sent = fake.sent_chunks();
+    let seen: Vec<(usize, usize, &str)> = sent
+        .iter()
+        .map(|c| (c.request, c.index, c.text.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![(1, 0, "Solid "), (1, 1, "foundation.")],
+        "the streamed request's content chunks only, not the role chunk nor a whole reply"
+    );
+    assert!(sent[0].at <= sent[1].at);
+    assert!(
+        sent[0].at <= first_content_seen.expect("the client read the chunk"),
+        "logged before the client could read it"
+    );
+}
