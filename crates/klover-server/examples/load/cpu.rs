@@ -1,0 +1,151 @@
+//! CPU time during the turns: the whole process, and the server's threads alone.
+//!
+//! The server runs on its own runtime whose worker and blocking threads are named
+//! [`SERVER_THREADS`]; its SQLite connections each have a sqlx worker thread
+//! (`sqlx-sqlite-worker-N`, shown as `sqlx-sqlite-wor` in `comm`: 15 characters). The
+//! clients and the fake model run on the main runtime (`tokio-runtime-w`). Per-thread time
+//! is `/proc/self/task/<tid>/schedstat`'s first field (ns on CPU; `stat`'s utime + stime
+//! in 10 ms ticks where schedstat is missing); the process's is
+//! `CLOCK_PROCESS_CPUTIME_ID`, which keeps the time of threads that ended.
+//!
+//! A thread that exits takes its figure with it: a sampler reads every thread each
+//! [`SAMPLE`] during the run and keeps the last value seen, so an exited thread loses at
+//! most its last interval; the count of exited threads is reported.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The name of the server runtime's threads.
+pub const SERVER_THREADS: &str = "klover-srv";
+/// The prefix of sqlx's SQLite worker threads, as `comm` shows it.
+const SQLX_SQLITE: &str = "sqlx-sqlite";
+/// How often the sampler reads the threads.
+const SAMPLE: Duration = Duration::from_millis(100);
+
+/// Whether a thread named `comm` works for the server.
+fn is_server(comm: &str) -> bool {
+    comm.starts_with(SERVER_THREADS) || comm.starts_with(SQLX_SQLITE)
+}
+
+/// CPU time of the whole process so far, threads that ended included.
+pub fn process_cpu() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    Duration::new(
+        u64::try_from(t.tv_sec).unwrap_or_default(),
+        u32::try_from(t.tv_nsec).unwrap_or_default(),
+    )
+}
+
+/// `(tid, comm, CPU ns)` of every thread of this process now.
+fn threads() -> Vec<(u32, String, u64)> {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| {
+            let tid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let path = e.path();
+            let comm = std::fs::read_to_string(path.join("comm")).ok()?;
+            Some((tid, comm.trim_end().to_owned(), thread_ns(&path)?))
+        })
+        .collect()
+}
+
+fn thread_ns(task: &std::path::Path) -> Option<u64> {
+    if let Ok(s) = std::fs::read_to_string(task.join("schedstat")) {
+        return s.split_whitespace().next()?.parse().ok();
+    }
+    let stat = std::fs::read_to_string(task.join("stat")).ok()?;
+    let after = stat.rsplit(')').next()?;
+    let f: Vec<u64> = after
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    Some((f.get(11)? + f.get(12)?) * 10_000_000)
+}
+
+/// What the threads used between [`CpuWatch::start`] and [`CpuWatch::stop`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CpuSplit {
+    /// The whole process (`CLOCK_PROCESS_CPUTIME_ID`).
+    pub process: Duration,
+    /// Server runtime threads and sqlx SQLite workers.
+    pub server: Duration,
+    /// Every other thread (clients, fake model, main, the sampler).
+    pub rest: Duration,
+    /// Threads that ended during the run (their last interval is not counted).
+    pub exited: usize,
+}
+
+/// Per-thread CPU between a start and a stop, sampled meanwhile.
+pub struct CpuWatch {
+    process: Duration,
+    /// CPU ns of each thread alive at the start.
+    start: HashMap<u32, u64>,
+    /// The last `(comm, ns)` seen of every thread alive during the run.
+    last: Arc<Mutex<HashMap<u32, (String, u64)>>>,
+    sampler: tokio::task::JoinHandle<()>,
+}
+
+fn update(last: &Mutex<HashMap<u32, (String, u64)>>) -> Vec<u32> {
+    let now = threads();
+    let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+    for (tid, comm, ns) in &now {
+        last.insert(*tid, (comm.clone(), *ns));
+    }
+    now.into_iter().map(|(tid, _, _)| tid).collect()
+}
+
+impl CpuWatch {
+    /// Reads every thread and starts sampling them on the current runtime.
+    pub fn start() -> Self {
+        let now = threads();
+        let start = now.iter().map(|(tid, _, ns)| (*tid, *ns)).collect();
+        let last: HashMap<u32, (String, u64)> = now
+            .into_iter()
+            .map(|(tid, comm, ns)| (tid, (comm, ns)))
+            .collect();
+        let last = Arc::new(Mutex::new(last));
+        let sampler = {
+            let last = last.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(SAMPLE).await;
+                    update(&last);
+                }
+            })
+        };
+        Self {
+            process: process_cpu(),
+            start,
+            last,
+            sampler,
+        }
+    }
+
+    /// Stops sampling; what each group of threads used since the start.
+    pub fn stop(self) -> CpuSplit {
+        self.sampler.abort();
+        let process = process_cpu().saturating_sub(self.process);
+        let alive = update(&self.last);
+        let last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let mut split = CpuSplit {
+            process,
+            ..CpuSplit::default()
+        };
+        for (tid, (comm, ns)) in last.iter() {
+            // A thread born during the run started from zero.
+            let used = Duration::from_nanos(ns.saturating_sub(*self.start.get(tid).unwrap_or(&0)));
+            if is_server(comm) {
+                split.server += used;
+            } else {
+                split.rest += used;
+            }
+            if !alive.contains(tid) {
+                split.exited += 1;
+            }
+        }
+        split
+    }
+}

@@ -1,0 +1,315 @@
+//! A bounded load generator: N learners on real loopback websockets, M turns each.
+//!
+//! ```sh
+//! cargo run --release -p klover-server --example load -- --learners 50 --messages 5
+//! cargo run --release -p klover-server --example load -- --learners 50 --messages 5 --llm
+//! cargo run --release -p klover-server --example load -- --learners 50 \
+//!     --database-url postgres://postgres@127.0.0.1:5432/klover_load_1
+//! cargo run --release -p klover-server --example load -- --table
+//! ```
+//!
+//! The server runs in this process as `klover serve` would (offline voice, the reference
+//! curriculum, a temporary SQLite file unless `--database-url` is given; rate limits
+//! raised, since every loopback connection is the same local learner), on a tokio runtime
+//! of its own (2 workers, threads named `klover-srv`); the clients and the fake model run
+//! on the main runtime. With `--llm` the voice and judge talk to an in-process
+//! `klover_fake_llm::FakeLlm` that streams a 24-word reply word by word (`--first-token-ms`,
+//! `--chunk-ms`; each word tagged `#<request>.<chunk>`) and returns an empty verdict to the
+//! judge (after `--first-token-ms`), so the rubric decides.
+//!
+//! Each learner connects, starts a session, waits for the opening's `progress`, then all
+//! learners together send `--messages` learner lines from the reference conversation,
+//! one at a time: the latency of a turn is from sending `message` to receiving its
+//! `tutor_done`; the next message goes after the turn's closing `progress`. Errors are
+//! `error` frames, `tutor_done` frames whose status is not `complete`, closed sockets, and
+//! learners still running at `--timeout-secs` (the whole run stops by then).
+//!
+//! What a run measures besides latency (all during the turns only):
+//! - **commits/turn**: `Store::write_transactions()` ÷ turns.
+//! - **server CPU µs/turn**: CPU time of the server runtime's threads and sqlx's SQLite
+//!   worker threads ÷ turns, per thread from `/proc/self/task/*/schedstat`, sampled every
+//!   100 ms so a thread that exits mid-run loses at most its last interval ([`cpu`]).
+//!   **process CPU µs/turn**: the whole process (`CLOCK_PROCESS_CPUTIME_ID`): server,
+//!   clients, fake model. A single run also prints the other threads' share, to check
+//!   that server + rest ≈ process.
+//! - **relay** (LLM runs): from the fake model handing a chunk to its HTTP connection
+//!   ([`klover_fake_llm::FakeLlm::sent_chunks`]) to the learner's client receiving the
+//!   `tutor_delta` that carries that chunk's tagged word. The server relays the model's
+//!   text unchanged (a word ending in a space never looks like the canary's start, so the
+//!   canary guard holds nothing back), sending in one delta what waited. p99 over every
+//!   chunk, and over chunks after a reply's first: a speculative voice's first tokens wait
+//!   for the judge (`speculate.rs`), so the first chunk's figure includes that wait.
+//!
+//! `--table` prints issue 17's table instead (docs/benchmarks.md): the disk's single-row
+//! commit rate (sqlx on a plain SQLite file, WAL, `synchronous = FULL`, one connection;
+//! and the store's `append_event` path for comparison), then offline and LLM runs with
+//! turns/s, latency, time to first token, commits, server and process CPU per turn, and
+//! relay p99. `--runs "1x10,50x10,200x5,1x10llm,10x5llm"` (the default) picks the runs.
+//! `--rubric-judge` makes the fake judge's verdict unusable (the rubric decides).
+//!
+//! `--nodelay` serves `klover_server::router` directly with `axum::serve` on sockets with
+//! `TCP_NODELAY` (without `klover_server::run`'s edge layers, which set it too).
+//!
+//! `--url ws://host:port/ws` runs no server here: the learners go to a server already
+//! running there (a `klover serve`, or a load balancer in front of several), with the
+//! voice and database it was started with. Its rate and per-IP limits must be raised as
+//! above (docs/benchmarks.md gives the command); commits are not counted, and the CPU
+//! figure is the clients' alone. `--tokens FILE` (one API token a line) makes learner `i`
+//! authenticate with token `i` (modulo their number) in a `hello`: with a server started
+//! with auth on, each learner is a learner of their own, as in production (without it,
+//! every loopback connection is the one local learner, whose sessions share its rows).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
+mod cpu;
+mod learner;
+mod probe;
+mod report;
+mod server;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Barrier;
+
+use crate::cpu::{CpuSplit, CpuWatch};
+use crate::learner::{Outcome, learner};
+use crate::server::{ServerConfig, on_server, start_fake_llm, start_server};
+
+/// One run of the table: learners × messages, offline or against the fake model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Run {
+    learners: usize,
+    messages: usize,
+    llm: bool,
+}
+
+/// The table's runs: offline 1 × 10, 50 × 10, 200 × 5; LLM 1 × 10, 10 × 5.
+const RUNS: &str = "1x10,50x10,200x5,1x10llm,10x5llm";
+
+/// `"50x10,200x5,10x5llm"` → runs (`llm` suffix: against the fake model).
+fn parse_runs(s: &str) -> Vec<Run> {
+    s.split(',')
+        .map(|r| {
+            let r = r.trim();
+            let (r, llm) = r.strip_suffix("llm").map_or((r, false), |r| (r, true));
+            let (l, m) = r
+                .split_once('x')
+                .unwrap_or_else(|| panic!("--runs: {r:?} is not LEARNERSxMESSAGES[llm]"));
+            Run {
+                learners: l.parse().expect("--runs: learners"),
+                messages: m.parse().expect("--runs: messages"),
+                llm,
+            }
+        })
+        .collect()
+}
+
+struct Args {
+    learners: usize,
+    messages: usize,
+    llm: bool,
+    first_token_ms: u64,
+    chunk_ms: u64,
+    database_url: Option<String>,
+    timeout_secs: u64,
+    nodelay: bool,
+    /// The fake judge's verdict is unusable: the rubric's plan stands (the judge agrees).
+    rubric_judge: bool,
+    /// Print the issue-17 table (several runs) instead of one run.
+    table: bool,
+    /// A running server's websocket URL: no server in this process.
+    url: Option<String>,
+    /// API tokens, one per learner (cycled), sent in a `hello`.
+    tokens: Vec<String>,
+    /// The table's runs.
+    runs: Vec<Run>,
+}
+
+fn parse_args() -> Args {
+    let mut a = Args {
+        learners: 50,
+        messages: 5,
+        llm: false,
+        first_token_ms: 300,
+        chunk_ms: 30,
+        database_url: None,
+        timeout_secs: 300,
+        nodelay: false,
+        rubric_judge: false,
+        table: false,
+        url: None,
+        tokens: Vec::new(),
+        runs: parse_runs(RUNS),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--learners" => a.learners = value().parse().expect("--learners N"),
+            "--messages" => a.messages = value().parse().expect("--messages M"),
+            "--llm" => a.llm = true,
+            "--nodelay" => a.nodelay = true,
+            "--rubric-judge" => a.rubric_judge = true,
+            "--table" => a.table = true,
+            "--first-token-ms" => a.first_token_ms = value().parse().expect("--first-token-ms"),
+            "--chunk-ms" => a.chunk_ms = value().parse().expect("--chunk-ms"),
+            "--database-url" => a.database_url = Some(value()),
+            "--url" => a.url = Some(value()),
+            "--tokens" => {
+                let file = value();
+                let text = std::fs::read_to_string(&file).expect("--tokens FILE: readable");
+                a.tokens = text
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+            }
+            "--timeout-secs" => a.timeout_secs = value().parse().expect("--timeout-secs"),
+            "--runs" => a.runs = parse_runs(&value()),
+            _ => panic!(
+                "unknown flag {flag}; flags: --learners N --messages M --llm \
+                 --first-token-ms MS --chunk-ms MS --database-url URL --timeout-secs S --nodelay \
+                 --rubric-judge --table --runs 1x10,10x5llm --url WS_URL --tokens FILE"
+            ),
+        }
+    }
+    assert!(
+        (1..=5_000).contains(&a.learners),
+        "--learners must be 1..=5000"
+    );
+    assert!((1..=50).contains(&a.messages), "--messages must be 1..=50");
+    assert!(
+        a.url.is_none() || !(a.llm || a.nodelay || a.table || a.database_url.is_some()),
+        "--url targets a running server: --llm, --nodelay, --table and --database-url \
+         configure the one this tool would start, so they do not go with it"
+    );
+    assert!(
+        (1..=3_600).contains(&a.timeout_secs),
+        "--timeout-secs must be 1..=3600"
+    );
+    a
+}
+
+fn raise_fd_limit() -> u64 {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let _ = setrlimit(
+        Resource::Nofile,
+        Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        },
+    );
+    getrlimit(Resource::Nofile).current.unwrap_or(0)
+}
+
+/// What one run measured.
+struct Measured {
+    wall: Duration,
+    outcomes: Vec<Outcome>,
+    /// Write transactions (commits) the store ran during the turns (`None` with `--url`:
+    /// the server is another process).
+    commits: Option<u64>,
+    /// CPU time during the turns: the process's and the server threads' (with `--url`
+    /// the process holds the clients alone).
+    cpu: CpuSplit,
+    /// Relay latencies (fake model → client) of every tagged chunk received, and of those
+    /// after each reply's first; empty without `--llm`.
+    relay: report::Relay,
+}
+
+async fn run_once(args: &Args) -> Option<Measured> {
+    let db_dir = tempfile::tempdir().unwrap();
+    let fake = if args.llm {
+        let first = Duration::from_millis(args.first_token_ms);
+        let chunk = Duration::from_millis(args.chunk_ms);
+        Some(start_fake_llm(first, chunk, args.rubric_judge).await)
+    } else {
+        None
+    };
+    let (url, server) = match &args.url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let config = ServerConfig {
+                database_url: args
+                    .database_url
+                    .clone()
+                    .unwrap_or_else(|| format!("sqlite://{}/load.db", db_dir.path().display())),
+                nodelay: args.nodelay,
+                llm: fake.as_ref().map(|f| f.base_url()),
+            };
+            let (addr, stop, store) = start_server(config).await;
+            (format!("ws://{addr}/ws"), Some((stop, store)))
+        }
+    };
+    let commits = || server.as_ref().map(|(_, store)| store.write_transactions());
+    let go = Arc::new(Barrier::new(args.learners + 1));
+    let tasks: Vec<_> = (0..args.learners)
+        .map(|id| {
+            let token =
+                (!args.tokens.is_empty()).then(|| args.tokens[id % args.tokens.len()].clone());
+            tokio::spawn(learner(url.clone(), id, args.messages, token, go.clone()))
+        })
+        .collect();
+    let deadline = Duration::from_secs(args.timeout_secs);
+    let run = async {
+        go.wait().await;
+        let (t0, w0) = (Instant::now(), commits());
+        let cpu = CpuWatch::start();
+        let mut outcomes = Vec::new();
+        for t in tasks {
+            outcomes.push(t.await.unwrap());
+        }
+        let cpu = cpu.stop();
+        Measured {
+            wall: t0.elapsed(),
+            commits: commits().zip(w0).map(|(w1, w0)| w1 - w0),
+            relay: report::Relay::join(&outcomes, fake.as_ref()),
+            outcomes,
+            cpu,
+        }
+    };
+    let measured = tokio::time::timeout(deadline, run).await.ok();
+    if let Some((stop, store)) = server {
+        let _ = stop.send(());
+        on_server(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            store.close().await;
+        })
+        .await;
+    }
+    measured
+}
+
+#[tokio::main]
+async fn main() {
+    let args = parse_args();
+    let fds = raise_fd_limit();
+    let most = if args.table {
+        args.runs.iter().map(|r| r.learners).max().unwrap_or(1)
+    } else {
+        args.learners
+    };
+    assert!(
+        fds as usize > 2 * most.max(200) + 100,
+        "fd soft limit {fds} is too low for {most} learners",
+    );
+    if args.table {
+        return report::table(&args).await;
+    }
+    let Some(m) = run_once(&args).await else {
+        println!(
+            "TIMEOUT: the run did not finish in {} s; nothing measured",
+            args.timeout_secs
+        );
+        std::process::exit(2);
+    };
+    report::report(&args, &m);
+}

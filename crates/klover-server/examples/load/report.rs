@@ -1,0 +1,256 @@
+//! What a run prints: one run's report, or issue 17's table of several runs.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use klover_fake_llm::FakeLlm;
+
+use crate::learner::Outcome;
+use crate::{Args, Measured, probe, run_once};
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Relay latencies: from the fake model handing a chunk to its connection to the client
+/// receiving the `tutor_delta` that carries it, sorted.
+#[derive(Default)]
+pub struct Relay {
+    /// Every tagged chunk a client received.
+    pub all: Vec<Duration>,
+    /// Chunks after their reply's first (the first may wait for the judge).
+    pub after_first: Vec<Duration>,
+    /// Tagged words received that the fake's log does not hold (0 unless a tag broke).
+    pub unmatched: usize,
+}
+
+impl Relay {
+    /// Matches each tagged word the clients received with the chunk the fake sent.
+    pub fn join(outcomes: &[Outcome], fake: Option<&FakeLlm>) -> Self {
+        let Some(fake) = fake else {
+            return Self::default();
+        };
+        let sent: HashMap<(usize, usize), std::time::Instant> = fake
+            .sent_chunks()
+            .into_iter()
+            .map(|c| ((c.request, c.index), c.at))
+            .collect();
+        let mut relay = Self::default();
+        for (tag, received) in outcomes.iter().flat_map(|o| &o.received) {
+            let Some(at) = sent.get(tag) else {
+                relay.unmatched += 1;
+                continue;
+            };
+            let d = received.saturating_duration_since(*at);
+            relay.all.push(d);
+            if tag.1 > 0 {
+                relay.after_first.push(d);
+            }
+        }
+        relay.all.sort();
+        relay.after_first.sort();
+        relay
+    }
+}
+
+/// A run's figures, as both outputs print them.
+struct Figures {
+    lat: Vec<Duration>,
+    ttft: Vec<Duration>,
+    errors: usize,
+    turns: f64,
+    rate: f64,
+}
+
+fn figures(m: &Measured) -> Figures {
+    let mut lat: Vec<Duration> = m
+        .outcomes
+        .iter()
+        .flat_map(|o| o.latencies.clone())
+        .collect();
+    lat.sort();
+    let mut ttft: Vec<Duration> = m.outcomes.iter().flat_map(|o| o.ttfts.clone()).collect();
+    ttft.sort();
+    Figures {
+        errors: m.outcomes.iter().map(|o| o.errors.len()).sum(),
+        turns: lat.len().max(1) as f64,
+        rate: lat.len() as f64 / m.wall.as_secs_f64(),
+        lat,
+        ttft,
+    }
+}
+
+fn per_turn_us(d: Duration, turns: f64) -> f64 {
+    d.as_secs_f64() * 1e6 / turns
+}
+
+/// The issue-17 table: the disk's commit rate, then one row per run (by default offline
+/// durable turns at 1, 50 and 200 learners, LLM turns against the in-process fake at 1
+/// and 10 learners).
+pub async fn table(base: &Args) {
+    let commit_rate = probe::sqlite_single_row_commits(3).await;
+    let store_rate = probe::store_append_rate(3).await;
+    println!(
+        "SQLite single-row commits/s, one connection, WAL, synchronous=FULL: {commit_rate:.0}"
+    );
+    println!(
+        "Single-row commits/s through Store::append_event (group commit path): {store_rate:.0}"
+    );
+    println!();
+    println!(
+        "| run | turns/s | ratio to commit rate | turn p50 | turn p99 | TTFT p50 | added TTFT p50 | TTFT p99 | commits/turn | server CPU µs/turn | process CPU µs/turn | relay p99 | relay p99 after 1st chunk | errors |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for run in &base.runs {
+        let args = Args {
+            learners: run.learners,
+            messages: run.messages,
+            llm: run.llm,
+            rubric_judge: true,
+            table: false,
+            database_url: base.database_url.clone(),
+            url: None,
+            tokens: Vec::new(),
+            runs: Vec::new(),
+            ..*base
+        };
+        let name = format!(
+            "{} × {} {}",
+            run.learners,
+            run.messages,
+            if run.llm { "LLM" } else { "offline" }
+        );
+        let Some(m) = run_once(&args).await else {
+            println!("| {name} | TIMEOUT |");
+            continue;
+        };
+        let f = figures(&m);
+        let (ttft_p50, ttft_p99) = (percentile(&f.ttft, 50.0), percentile(&f.ttft, 99.0));
+        let (added, relay, relay_later) = if run.llm {
+            (
+                ms(ttft_p50.saturating_sub(Duration::from_millis(args.first_token_ms))),
+                ms(percentile(&m.relay.all, 99.0)),
+                ms(percentile(&m.relay.after_first, 99.0)),
+            )
+        } else {
+            ("–".into(), "–".into(), "–".into())
+        };
+        println!(
+            "| {name} | {:.1} | {:.3} | {} | {} | {} | {added} | {} | {:.1} | {:.0} | {:.0} | {relay} | {relay_later} | {} |",
+            f.rate,
+            f.rate / commit_rate,
+            ms(percentile(&f.lat, 50.0)),
+            ms(percentile(&f.lat, 99.0)),
+            ms(ttft_p50),
+            ms(ttft_p99),
+            m.commits.unwrap_or_default() as f64 / f.turns,
+            per_turn_us(m.cpu.server, f.turns),
+            per_turn_us(m.cpu.process, f.turns),
+            f.errors + m.relay.unmatched,
+        );
+    }
+    println!();
+    println!(
+        "LLM runs: fake model in process, first token {} ms (judge and voice), {} ms per chunk, a {}-word reply; the judge's verdict is unusable, so the rubric's plan stands (the judge agrees). Added TTFT = TTFT - {} ms. Server CPU: the server runtime's and sqlx's SQLite worker threads; process CPU adds the clients and the fake model. Relay: fake model's chunk handed to its connection -> client's tutor_delta.",
+        base.first_token_ms,
+        base.chunk_ms,
+        crate::server::reply_words(),
+        base.first_token_ms
+    );
+}
+
+/// One run's report.
+pub fn report(args: &Args, m: &Measured) {
+    let f = figures(m);
+    let mut starts: Vec<Duration> = m.outcomes.iter().filter_map(|o| o.start_latency).collect();
+    starts.sort();
+    let errors: Vec<&String> = m.outcomes.iter().flat_map(|o| &o.errors).collect();
+    let started = m.outcomes.iter().filter(|o| o.started).count();
+    let db = match (&args.url, &args.database_url) {
+        (Some(url), _) => format!("of the server at {url}"),
+        (None, Some(u)) if u.starts_with("postgres") => "postgres".into(),
+        (None, Some(_)) => "given url".into(),
+        (None, None) => "sqlite (temp file)".into(),
+    };
+    let voice = if args.url.is_some() {
+        "the server's".into()
+    } else if args.llm {
+        format!(
+            "llm (fake, first token {} ms, {} ms/chunk)",
+            args.first_token_ms, args.chunk_ms
+        )
+    } else {
+        "offline".into()
+    };
+    println!(
+        "learners {} × messages {} | voice {voice} | db {db}",
+        args.learners, args.messages
+    );
+    println!(
+        "sessions started {started}/{}, start p50 {} p95 {}",
+        args.learners,
+        ms(percentile(&starts, 50.0)),
+        ms(percentile(&starts, 95.0))
+    );
+    println!(
+        "turns {} in {:.2} s = {:.1} turns/s",
+        f.lat.len(),
+        m.wall.as_secs_f64(),
+        f.rate
+    );
+    println!(
+        "turn latency p50 {} p95 {} p99 {} max {}",
+        ms(percentile(&f.lat, 50.0)),
+        ms(percentile(&f.lat, 95.0)),
+        ms(percentile(&f.lat, 99.0)),
+        ms(f.lat.last().copied().unwrap_or_default())
+    );
+    println!(
+        "first tutor_delta p50 {} p99 {}",
+        ms(percentile(&f.ttft, 50.0)),
+        ms(percentile(&f.ttft, 99.0))
+    );
+    if args.llm {
+        let r = &m.relay;
+        println!(
+            "relay (fake chunk -> client tutor_delta) p50 {} p99 {} over {} chunks; after each reply's first: p50 {} p99 {}; unmatched {}",
+            ms(percentile(&r.all, 50.0)),
+            ms(percentile(&r.all, 99.0)),
+            r.all.len(),
+            ms(percentile(&r.after_first, 50.0)),
+            ms(percentile(&r.after_first, 99.0)),
+            r.unmatched
+        );
+    }
+    let cpu = &m.cpu;
+    let us = |d: Duration| per_turn_us(d, f.turns);
+    match m.commits {
+        Some(commits) => {
+            println!("commits/turn {:.1}", commits as f64 / f.turns);
+            println!(
+                "CPU µs/turn: server {:.0} + other threads {:.0} = {:.0}; process {:.0} (threads exited mid-run: {})",
+                us(cpu.server),
+                us(cpu.rest),
+                us(cpu.server + cpu.rest),
+                us(cpu.process),
+                cpu.exited
+            );
+        }
+        None => println!(
+            "CPU µs/turn {:.0} (this process: the clients only)",
+            us(cpu.process)
+        ),
+    }
+    println!("errors {}", errors.len());
+    for e in errors.iter().take(5) {
+        println!("  {e}");
+    }
+}
