@@ -11,11 +11,12 @@
 //! misconception, however the belief it asks about is worded ([`Uncertainty::asks`]). A
 //! question put with an auxiliary verb first ("do processes share memory the way threads
 //! do?", "does asyncio use one thread per task?") asks too: it proposes no answer of its
-//! own. A yes/no question that proposes one still shows the belief, as in the seed: a
-//! statement put as a question ("So multiprocessing means more GILs?"), a negated
-//! auxiliary ("doesn't asyncio use threads?"), or a restriction the learner brings
-//! ("Does await only run when the previous dependency is done?") — the learner is trying
-//! it out.
+//! own, so it states nothing either (no credit for "do threads share memory?"). A yes/no
+//! question that proposes an answer is a tentative answer and shows the belief, as in the
+//! seed: a statement put as a question ("So multiprocessing means more GILs?"), a negated
+//! auxiliary ("doesn't asyncio use threads?"), a restriction or a reason the learner
+//! brings ("Does await only run when the previous dependency is done?", "is it because the
+//! CPU sits idle?") — the learner is trying it out.
 
 use super::text::{Token, is_negator};
 
@@ -49,8 +50,9 @@ const AUXILIARIES: &[&str] = &[
     "has", "have",
 ];
 
-/// Words by which a question proposes its own restriction ("does await only run…?").
-const PROPOSING: &[&str] = &["only", "just"];
+/// Words by which a question proposes its own answer: a restriction ("does await only
+/// run…?") or a reason ("is it because the CPU sits idle?").
+const PROPOSING: &[&str] = &["only", "just", "because", "since", "cause"];
 
 /// Question words that open an open question.
 const WH: &[&str] = &[
@@ -103,7 +105,8 @@ pub(super) fn uncertainty(
                 && !words.iter().any(|w| PROPOSING.contains(w));
             asked.push((asks, hedge.is_some(), alternative(&words)));
             Uncertainty {
-                uncertain: hedge.is_some() || (asks && (opens_with_wh(&words) || offers_choice)),
+                uncertain: hedge.is_some()
+                    || (asks && (opens_with_wh(&words) || offers_choice || asked_plainly)),
                 embedded_question,
                 asks: offers_choice || asked_plainly,
             }
@@ -275,6 +278,14 @@ mod tests {
         assert!(
             uncertain("does each thread have its own memory or is it shared?")[0],
             "a question offering a choice commits to neither"
+        );
+        assert!(
+            uncertain("do threads share memory?")[0],
+            "a question asked plainly states nothing"
+        );
+        assert!(
+            !uncertain("is it because the cpu sits idle while it waits?")[0],
+            "a question giving a reason is a tentative answer"
         );
     }
 
