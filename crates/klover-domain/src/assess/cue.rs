@@ -532,7 +532,9 @@ fn match_claim(
             .filter(|t| t.group == 0 && !t.exclude)
             .collect();
         let elided = !subject.is_empty()
-            && subject.iter().all(|t| in_question(t, c.question))
+            && subject
+                .iter()
+                .all(|t| in_question(t, c.question) && topical(t, c.question))
             && subject
                 .iter()
                 .all(|t| occurrences(t, &f.tokens, range.clone()).is_empty());
@@ -657,6 +659,19 @@ fn match_terms(
 }
 
 /// Whether a term occurs un-negated in the tutor's question (any sentence).
+/// Whether the question names `term` other than inside an "of" phrase: in "What do the
+/// threads of one process have in common?" the subject is the threads; "process" only
+/// says whose, so "they share it" does not say that processes share memory.
+fn topical(term: &Term, q: &Folded) -> bool {
+    occurrences(term, &q.tokens, 0..q.tokens.len())
+        .iter()
+        .any(|&(i, _, _)| {
+            !q.tokens[i.saturating_sub(2)..i]
+                .iter()
+                .any(|t| t.folded == "of")
+        })
+}
+
 fn in_question(term: &Term, q: &Folded) -> bool {
     let occ = occurrences(term, &q.tokens, 0..q.tokens.len());
     occ.iter()
