@@ -10,6 +10,7 @@ use std::path::Path;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use klover_domain::ConceptId;
+use klover_domain::assess::forget_recent_texts;
 use klover_domain::curriculum::{SourceFile, load_sources};
 use klover_domain::engine::{jump, offline_turn, start};
 
@@ -42,7 +43,10 @@ fn bench(c: &mut Criterion) {
                 if a task never waits, everything else pauses.";
     c.bench_function("offline_turn/event-loop", |b| {
         b.iter_batched(
-            || state.clone(),
+            || {
+                forget_recent_texts();
+                state.clone()
+            },
             |mut s| {
                 black_box(offline_turn(
                     &curriculum,
@@ -58,12 +62,51 @@ fn bench(c: &mut Criterion) {
     let short = "Everything else pauses.";
     c.bench_function("offline_turn/short-answer", |b| {
         b.iter_batched(
-            || state.clone(),
+            || {
+                forget_recent_texts();
+                state.clone()
+            },
             |mut s| black_box(offline_turn(&curriculum, &mut s, black_box(short), None)),
             BatchSize::SmallInput,
         )
     });
+    // The learner's lines of the reference conversation, one after another, each answering
+    // the opening question of *The basics* (a new text each time, as in a real session).
+    let (state, opening) = start(&curriculum, None).unwrap();
+    let mut next = SEED_LINES.iter().cycle();
+    c.bench_function("offline_turn/seed-lines", |b| {
+        b.iter_batched(
+            || {
+                forget_recent_texts();
+                (state.clone(), *next.next().unwrap())
+            },
+            |(mut s, line)| {
+                black_box(offline_turn(
+                    &curriculum,
+                    &mut s,
+                    black_box(line),
+                    Some(&opening.offline_text),
+                ))
+            },
+            BatchSize::SmallInput,
+        )
+    });
 }
+
+/// The learner's lines ("Me:") of `shared/seed/000_d81f72e6670a64cc.txt`.
+const SEED_LINES: &[&str] = &[
+    "Async is after initiating a process, a worker can then attend to another process while waiting for the initial process to complete. Sync is when the worker has to wait for the process to complete fully before it can move on to something else.",
+    "Sounds like there is something delegating the tasks and the worker is something like a processing engine?",
+    "They might take a long time for something to return? Or maybe the job itself doesn't require the worker.",
+    "Async makes sense when it is I/O-bound. Since it is waiting on something, it can attend to something else. Async would not help the other as it is literally doing the job itself and has to take time to crunch out the numbers.",
+    "Everything else pauses.",
+    "So if async only solves I/O-bound problems, what about CPU-bound work? More threads?",
+    "So you mean only 1 thread can execute code at one time? What exactly is a thread?",
+    "So multiprocessing means there will be more GILs able to work? More actual threads doing computing?",
+    "You can't create 10,000 threads right? It will hit some sort of limit.",
+    "Async. Because most of the actions are done externally. While waiting, it can attend to other tasks.",
+    "The first one will have problems. Does await only run when the previous dependency is done?",
+];
 
 criterion_group!(benches, bench);
 criterion_main!(benches);

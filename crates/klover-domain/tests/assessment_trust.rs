@@ -326,3 +326,21 @@ fn the_second_held_back_batch_stays_precise() {
         },
     );
 }
+
+/// The third held-back blind batch (G, 240 wordings, written blind on 2026-12-02 beside
+/// round 4's tuning batch F and never tuned to): bounds just outside the figures measured
+/// after round 4 (false credit 4/72, no wrong idea credited, 1 false flag of 24, recall
+/// 0.82; before round 4: 9/72, 0, 12/24, 0.82).
+#[test]
+fn the_third_held_back_batch_stays_precise() {
+    held_back_stays_within(
+        "heldback-g-async-python.toml",
+        Bounds {
+            wordings: 240,
+            false_credit: 6,
+            praised_wrong: 1,
+            false_flags: 3,
+            recall: 0.78,
+        },
+    );
+}

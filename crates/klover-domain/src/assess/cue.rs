@@ -35,6 +35,11 @@ use rust_stemmers::Stemmer;
 use super::normal::{typo_budget, within_edits};
 use super::text::{Folded, Token, fold_word, is_negator, stem};
 
+#[path = "cue_memo.rs"]
+mod memo;
+pub use memo::WordMemo;
+use memo::{TERM_IDS, intern, word_id};
+
 /// The stems of the words that can be a claim's subject (its first group), to tell an
 /// answer that names its own subject from one that leaves it to the question.
 pub fn subjects(cues: &[&Cue]) -> BTreeSet<String> {
@@ -86,8 +91,8 @@ fn elided_subject(clause: &[Token]) -> bool {
 const NEGATION_REACH: usize = 4;
 
 /// One word pattern.
-#[derive(Debug, Clone, PartialEq)]
-enum Word {
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Word {
     Stem(String),
     Prefix(String),
     /// `not` in a cue: any negator.
@@ -119,6 +124,10 @@ struct Term {
     /// Which group (role) of a claim the term belongs to; 0 in a bag.
     group: usize,
     alts: Vec<Vec<Word>>,
+    /// Per alternative: its words' ids ([`word_id`]), and whether it holds a negator.
+    ids: Vec<(Vec<u32>, bool)>,
+    /// The number of `alts` in [`TERM_IDS`].
+    id: u32,
 }
 
 /// The result of matching one cue.
@@ -343,10 +352,22 @@ fn compile_term(stemmer: &Stemmer, synonyms: &Synonyms, src: &str, group: usize)
             alts.push(words);
         }
     }
+    let ids = alts
+        .iter()
+        .map(|alt| {
+            let negation = alt
+                .iter()
+                .any(|w| matches!(w, Word::Negator | Word::Negation(_)));
+            (alt.iter().map(word_id).collect(), negation)
+        })
+        .collect();
+    let id = intern(&TERM_IDS, &alts);
     (!alts.is_empty()).then_some(Term {
         exclude,
         group,
         alts,
+        ids,
+        id,
     })
 }
 
@@ -431,29 +452,28 @@ fn prefix_typo(prefix: &str, t: &Token) -> bool {
 /// One occurrence of a term: (first token, length, the alternative holds a negator).
 type Occurrence = (usize, usize, bool);
 
-/// Occurrences of a term among `tokens[range]`: `(first token, length, the alternative
+/// Occurrences of a term among `f.tokens[range]`: `(first token, length, the alternative
 /// that matched holds a negator word)`.
-fn occurrences(
-    term: &Term,
-    tokens: &[Token],
-    range: std::ops::Range<usize>,
-) -> Vec<(usize, usize, bool)> {
-    let mut out = Vec::new();
-    for i in range.clone() {
-        for alt in &term.alts {
-            let fits = i + alt.len() <= range.end
-                && alt
-                    .iter()
-                    .enumerate()
-                    .all(|(k, w)| word_matches(w, &tokens[i + k]));
-            if fits {
-                let negation = alt
-                    .iter()
-                    .any(|w| matches!(w, Word::Negator | Word::Negation(_)));
-                out.push((i, alt.len(), negation));
-                break;
-            }
+///
+/// Which tokens a cue word matches is worked out once per text and word
+/// ([`WordMemo`]): the same words recur across the cues of a concept, and matching one
+/// (stems, synonyms, typos) against every token is what the rubric spends its time on.
+fn occurrences(term: &Term, f: &Folded, range: std::ops::Range<usize>) -> Vec<Occurrence> {
+    let mut out: Vec<Occurrence> = Vec::new();
+    if range.is_empty() {
+        return out;
+    }
+    let hits = f.memo.hits(term, &f.tokens);
+    let from = hits.partition_point(|h| h.0 < range.start);
+    for &(i, n, negation) in &hits[from..] {
+        if i >= range.end {
+            break;
         }
+        // The first alternative (in the cue's order) that fits before the range's end.
+        if out.last().is_some_and(|o| o.0 == i) || i + n > range.end {
+            continue;
+        }
+        out.push((i, n, negation));
     }
     out
 }
@@ -537,7 +557,7 @@ fn match_claim(
                 .all(|t| in_question(t, c.question) && topical(t, c.question))
             && subject
                 .iter()
-                .all(|t| occurrences(t, &f.tokens, range.clone()).is_empty());
+                .all(|t| occurrences(t, f, range.clone()).is_empty());
         elided.then(|| Cue {
             weight: cue.weight,
             claim: true,
@@ -592,7 +612,7 @@ fn match_terms(
     let mut from_context = 0usize;
     let mut own_new = false;
     for term in &cue.terms {
-        let occ = occurrences(term, &f.tokens, range.clone());
+        let occ = occurrences(term, f, range.clone());
         if term.exclude {
             if !occ.is_empty() {
                 return CueMatch::Absent;
@@ -658,12 +678,11 @@ fn match_terms(
     }
 }
 
-/// Whether a term occurs un-negated in the tutor's question (any sentence).
 /// Whether the question names `term` other than inside an "of" phrase: in "What do the
 /// threads of one process have in common?" the subject is the threads; "process" only
 /// says whose, so "they share it" does not say that processes share memory.
 fn topical(term: &Term, q: &Folded) -> bool {
-    occurrences(term, &q.tokens, 0..q.tokens.len())
+    occurrences(term, q, 0..q.tokens.len())
         .iter()
         .any(|&(i, _, _)| {
             !q.tokens[i.saturating_sub(2)..i]
@@ -672,8 +691,9 @@ fn topical(term: &Term, q: &Folded) -> bool {
         })
 }
 
+/// Whether a term occurs un-negated in the tutor's question (any sentence).
 fn in_question(term: &Term, q: &Folded) -> bool {
-    let occ = occurrences(term, &q.tokens, 0..q.tokens.len());
+    let occ = occurrences(term, q, 0..q.tokens.len());
     occ.iter()
         .any(|&(i, _, asks)| asks || !negated_at(q, i, i, &[]))
 }
@@ -722,7 +742,7 @@ fn negated_at(f: &Folded, start: usize, i: usize, consumed: &[usize]) -> bool {
     let clause = f.tokens[i].clause;
     (start.min(i).saturating_sub(NEGATION_REACH)..i).any(|k| {
         let t = &f.tokens[k];
-        t.clause == clause && is_negator(&t.folded) && !consumed.contains(&k)
+        t.clause == clause && f.memo.negator(&f.tokens, k) && !consumed.contains(&k)
     })
 }
 

@@ -15,6 +15,7 @@ pub mod hedge;
 pub mod normal;
 mod rubric;
 pub mod text;
+pub use rubric::forget_recent_texts;
 
 use std::collections::BTreeMap;
 use std::future::Future;

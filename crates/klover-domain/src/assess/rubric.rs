@@ -1,9 +1,9 @@
 //! The offline rubric: authored cues matched with folding, stemming, synonyms and
 //! negation; plus the turn flags (question, "just tell me", "I don't know", off topic).
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rust_stemmers::Stemmer;
@@ -103,8 +103,10 @@ const CACHE_LIMIT: usize = 512;
 pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
     let st = stemmer();
     let compiled = compiled(&st, req);
-    let text = fold(&st, req.text);
-    let question = req.last_tutor.and_then(|t| question_of(&st, t));
+    let text = folded(&st, req.text);
+    let text = &*text;
+    let question = req.last_tutor.and_then(|t| folded_question(&st, t));
+    let question = question.as_deref();
     let context = question.as_ref().map(|q| Context {
         question: q,
         bags: true,
@@ -124,7 +126,7 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
         .iter()
         .zip(&compiled.misconceptions)
     {
-        let mut per = best_per_sentence(cues, &text, false, claim_context);
+        let mut per = best_per_sentence(cues, text, false, claim_context);
         // A learner asking about a belief ("does async run on several cores?") does not
         // hold it.
         for (p, u) in per.iter_mut().zip(&text.uncertainty) {
@@ -147,12 +149,12 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
         let results: Vec<Vec<CueMatch>> = cc
             .cues
             .iter()
-            .map(|c| per_sentence(c, &text, true, context))
+            .map(|c| per_sentence(c, text, true, context))
             .collect();
         let credit = best_of(&cc.cues, &results, n);
         let mut contra = vec![false; n];
         for cue in &cc.contradictions {
-            for (s, m) in per_sentence(cue, &text, false, None).iter().enumerate() {
+            for (s, m) in per_sentence(cue, text, false, None).iter().enumerate() {
                 contra[s] |= matches!(m, CueMatch::Credited(..));
             }
         }
@@ -201,7 +203,7 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
             },
         );
     }
-    flags(req, &st, &compiled, &text, &mut a);
+    flags(req, &st, &compiled, text, &mut a);
     a.act = Some(super::act::classify(req.text, &a, req.curriculum));
     a
 }
@@ -246,6 +248,62 @@ fn flags(
 /// The question sentences of the tutor's last message and the sentence just before the
 /// first of them ("Two threads use one global. Are they looking at one copy or two?"),
 /// folded: the context an answer is read in. `None` when the tutor asked nothing.
+/// Texts folded lately on this thread, with what their matching worked out (see
+/// [`super::cue::WordMemo`]): one turn assesses the learner's words against several
+/// concepts (its own, [`crate::engine::elsewhere`], questions elsewhere), and folding and
+/// matching words again for each was a good part of a turn's time.
+const RECENT_TEXTS: usize = 4;
+
+/// A recently folded text: the text, whether its question was taken, the result.
+type Recent = (String, bool, Option<Rc<Folded>>);
+
+thread_local! {
+    static FOLDED: std::cell::RefCell<Vec<Recent>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `text` folded (`question`: its question, see [`question_of`]), from the thread's
+/// recent texts or folded now.
+fn recent(st: &Stemmer, text: &str, question: bool) -> Option<Rc<Folded>> {
+    let hit = FOLDED.with_borrow(|recent| {
+        recent
+            .iter()
+            .find(|(t, q, _)| *q == question && t == text)
+            .map(|(_, _, f)| f.clone())
+    });
+    if let Some(f) = hit {
+        return f;
+    }
+    let f = if question {
+        question_of(st, text).map(Rc::new)
+    } else {
+        Some(Rc::new(fold(st, text)))
+    };
+    FOLDED.with_borrow_mut(|recent| {
+        if recent.len() >= RECENT_TEXTS {
+            recent.remove(0);
+        }
+        recent.push((text.to_owned(), question, f.clone()));
+    });
+    f
+}
+
+/// Forgets this thread's recently folded texts (see [`RECENT_TEXTS`]): a benchmark that
+/// repeats one text measures a new one each time.
+pub fn forget_recent_texts() {
+    FOLDED.with_borrow_mut(Vec::clear);
+}
+
+/// The learner's text folded (see [`recent`]).
+fn folded(st: &Stemmer, text: &str) -> Rc<Folded> {
+    recent(st, text, false).unwrap_or_else(|| Rc::new(fold(st, text)))
+}
+
+/// The tutor's question folded (see [`recent`] and [`question_of`]).
+fn folded_question(st: &Stemmer, tutor: &str) -> Option<Rc<Folded>> {
+    recent(st, tutor, true)
+}
+
 pub(super) fn question_of(st: &Stemmer, tutor: &str) -> Option<Folded> {
     let f = fold(st, tutor);
     let sentences: Vec<&str> = f
@@ -323,7 +381,10 @@ fn compiled(st: &Stemmer, req: &AssessRequest<'_>) -> Arc<Compiled> {
 /// A hash of everything the compiled form depends on, so an edited curriculum (even with
 /// the same version string) is compiled again.
 fn fingerprint(req: &AssessRequest<'_>) -> u64 {
-    let mut h = DefaultHasher::new();
+    // FxHash: this runs for every assessment over every cue of the concept, and SipHash
+    // made it a tenth of a turn's time; a fingerprint needs no defence against collisions
+    // chosen by an attacker (only authors write curricula).
+    let mut h = rustc_hash::FxHasher::default();
     req.curriculum.id.hash(&mut h);
     req.curriculum.synonyms.hash(&mut h);
     let c = req.concept;

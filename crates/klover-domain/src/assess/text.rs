@@ -37,6 +37,8 @@ pub struct Folded {
     /// Per sentence: whether it hedges or asks an open question, so it states nothing,
     /// and whether it asks indirectly (`assess/hedge.rs`).
     pub uncertainty: Vec<super::hedge::Uncertainty>,
+    /// Which tokens each cue word matches, worked out once per word (see `cue.rs`).
+    pub(crate) memo: super::cue::WordMemo,
 }
 
 /// Words that negate what follows them within a clause.
@@ -84,10 +86,29 @@ pub fn fold_word(word: &str) -> String {
         .collect()
 }
 
-/// Stems one folded word.
+/// Stems one folded word. Stems are remembered per thread (at most [`STEMS_KEPT`]
+/// words): the same words recur in every turn, and Snowball was a tenth of a turn's time.
+/// The stemmer is always the English one ([`stemmer`]).
 pub fn stem(stemmer: &Stemmer, folded: &str) -> String {
-    stemmer.stem(folded).into_owned()
+    thread_local! {
+        static STEMS: std::cell::RefCell<rustc_hash::FxHashMap<String, String>> =
+            std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+    }
+    if let Some(s) = STEMS.with_borrow(|stems| stems.get(folded).cloned()) {
+        return s;
+    }
+    let s = stemmer.stem(folded).into_owned();
+    STEMS.with_borrow_mut(|stems| {
+        if stems.len() >= STEMS_KEPT {
+            stems.clear();
+        }
+        stems.insert(folded.to_owned(), s.clone());
+    });
+    s
 }
+
+/// Words whose stems a thread remembers (see [`stem`]).
+const STEMS_KEPT: usize = 8192;
 
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
@@ -190,6 +211,7 @@ pub fn fold(stemmer: &Stemmer, text: &str) -> Folded {
         tokens,
         sentences,
         uncertainty,
+        memo: super::cue::WordMemo::default(),
     }
 }
 

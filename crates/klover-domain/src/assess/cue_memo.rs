@@ -1,0 +1,157 @@
+//! Per text, what matching the cues worked out once: which tokens each cue word matches,
+//! where each term occurs, which tokens negate. Cue words and terms are numbered when
+//! compiled ([`word_id`], [`TERM_IDS`]), so a lookup neither hashes nor compares strings.
+//!
+//! One turn matches hundreds of cues, sentence by sentence, against the learner's words,
+//! and the same few hundred words recur across them (and across the concepts a turn is
+//! read against): matching each word against every token once, then looking up, took an
+//! offline turn on the seed's lines from 1.45 ms to about 0.4 ms (docs/benchmarks.md).
+
+use std::cell::{OnceCell, RefCell};
+
+use fixedbitset::FixedBitSet;
+use rustc_hash::FxHashMap;
+
+use super::{Occurrence, Term, Word, word_matches};
+use crate::assess::text::{Token, is_negator};
+
+/// Every term (its alternatives) compiled in this process, numbered, as [`WORD_IDS`].
+pub(super) static TERM_IDS: std::sync::OnceLock<std::sync::Mutex<FxHashMap<Vec<Vec<Word>>, u32>>> =
+    std::sync::OnceLock::new();
+
+/// Every cue word compiled in this process, numbered: a text's [`WordMemo`] is keyed by
+/// these numbers, so a lookup neither hashes nor compares strings. Words repeat across
+/// cues and curricula, so the table stays the size of the authored vocabulary.
+static WORD_IDS: std::sync::OnceLock<std::sync::Mutex<FxHashMap<Word, u32>>> =
+    std::sync::OnceLock::new();
+
+/// The number of `w` in [`WORD_IDS`].
+pub(super) fn word_id(w: &Word) -> u32 {
+    intern(&WORD_IDS, w)
+}
+
+/// The number of `key` in `table`, numbering it if it is new.
+pub(super) fn intern<K: Clone + Eq + std::hash::Hash>(
+    table: &std::sync::OnceLock<std::sync::Mutex<FxHashMap<K, u32>>>,
+    key: &K,
+) -> u32 {
+    let table = table.get_or_init(Default::default);
+    let mut table = table
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(id) = table.get(key) {
+        return *id;
+    }
+    let next = u32::try_from(table.len()).unwrap_or(u32::MAX);
+    table.insert(key.clone(), next);
+    next
+}
+
+/// Per text: the tokens each cue word matches (by [`word_id`]), where each term's
+/// alternatives occur (by [`Term::id`]), and the negators, filled as the cues ask. A
+/// [`Folded`] text's tokens must not change once it has been matched.
+#[derive(Debug, Clone, Default)]
+pub struct WordMemo {
+    words: RefCell<FxHashMap<u32, FixedBitSet>>,
+    /// Per term: every `(first token, length, holds a negator)` where one of its
+    /// alternatives matches in the whole text, by first token and then the cue's order.
+    terms: RefCell<FxHashMap<u32, Vec<Occurrence>>>,
+    negators: OnceCell<FixedBitSet>,
+    /// The tokens whose stem or folded form starts with each byte.
+    by_first: OnceCell<FxHashMap<u8, Vec<usize>>>,
+}
+
+impl WordMemo {
+    /// Where `term`'s alternatives match in `tokens` (see [`WordMemo::terms`]).
+    pub(super) fn hits(&self, term: &Term, tokens: &[Token]) -> std::cell::Ref<'_, [Occurrence]> {
+        if !self.terms.borrow().contains_key(&term.id) {
+            self.fill(term, tokens);
+            let words = self.words.borrow();
+            let empty = FixedBitSet::new();
+            let set = |id: &u32| words.get(id).unwrap_or(&empty);
+            // (first token, alternative's place in the cue, length, holds a negator)
+            let mut found: Vec<(usize, usize, usize, bool)> = Vec::new();
+            for (place, (ids, negation)) in term.ids.iter().enumerate() {
+                let Some((head, tail)) = ids.split_first() else {
+                    continue;
+                };
+                for i in set(head).ones() {
+                    let fits = i + ids.len() <= tokens.len()
+                        && tail
+                            .iter()
+                            .enumerate()
+                            .all(|(k, id)| set(id).contains(i + 1 + k));
+                    if fits {
+                        found.push((i, place, ids.len(), *negation));
+                    }
+                }
+            }
+            found.sort_unstable();
+            let hits = found
+                .into_iter()
+                .map(|(i, _, n, neg)| (i, n, neg))
+                .collect();
+            self.terms.borrow_mut().insert(term.id, hits);
+        }
+        std::cell::Ref::map(self.terms.borrow(), |terms| {
+            terms.get(&term.id).map_or(&[][..], Vec::as_slice)
+        })
+    }
+
+    /// Works out the tokens of every word of `term` not yet known. A stem or a prefix
+    /// matches (exactly or as a typo) only a token that starts with its first letter, so
+    /// only those are tried.
+    fn fill(&self, term: &Term, tokens: &[Token]) {
+        let by_first = self.by_first.get_or_init(|| {
+            let mut map: FxHashMap<u8, Vec<usize>> = FxHashMap::default();
+            for (i, t) in tokens.iter().enumerate() {
+                let firsts = [t.stem.as_bytes().first(), t.folded.as_bytes().first()];
+                for b in firsts.into_iter().flatten() {
+                    let at = map.entry(*b).or_default();
+                    if at.last() != Some(&i) {
+                        at.push(i);
+                    }
+                }
+            }
+            map
+        });
+        let mut words = self.words.borrow_mut();
+        for (alt, (ids, _)) in term.alts.iter().zip(&term.ids) {
+            for (w, id) in alt.iter().zip(ids) {
+                words.entry(*id).or_insert_with(|| {
+                    let mut set = FixedBitSet::with_capacity(tokens.len());
+                    let first = match w {
+                        Word::Stem(s) | Word::Prefix(s) => s.as_bytes().first(),
+                        Word::Negator | Word::Negation(_) => None,
+                    };
+                    match first {
+                        Some(b) => {
+                            for &i in by_first.get(b).map_or(&[][..], Vec::as_slice) {
+                                set.set(i, word_matches(w, &tokens[i]));
+                            }
+                        }
+                        None => {
+                            for (i, t) in tokens.iter().enumerate() {
+                                set.set(i, word_matches(w, t));
+                            }
+                        }
+                    }
+                    set
+                });
+            }
+        }
+    }
+
+    /// Whether token `k` is a negator.
+    pub(super) fn negator(&self, tokens: &[Token], k: usize) -> bool {
+        self.negators
+            .get_or_init(|| {
+                let mut set = FixedBitSet::with_capacity(tokens.len());
+                for (i, t) in tokens.iter().enumerate() {
+                    set.set(i, is_negator(&t.folded));
+                }
+                set
+            })
+            .contains(k)
+    }
+}
