@@ -159,19 +159,28 @@ async fn assess(
                     &implied.offline_text,
                     &guard.cancel,
                 );
-                *spec = Some(started.await?);
                 let wait = llm.voice.config().judge_wait;
-                tokio::select! {
-                    biased;
-                    _ = guard.cancel.cancelled() => rubric,
-                    verdict = tokio::time::timeout(wait, llm.judge.assess(req)) => {
-                        verdict.unwrap_or_else(|_| {
-                            tracing::warn!(session = %live.id, ?wait, "the judge did not answer in time; using the rubric's assessment");
-                            metrics::counter!("klover_judge_fallbacks_total").increment(1);
-                            rubric
-                        })
+                let judged = async {
+                    tokio::select! {
+                        biased;
+                        _ = guard.cancel.cancelled() => rubric,
+                        verdict = tokio::time::timeout(wait, llm.judge.assess(req)) => {
+                            verdict.unwrap_or_else(|_| {
+                                tracing::warn!(session = %live.id, ?wait, "the judge did not answer in time; using the rubric's assessment");
+                                metrics::counter!("klover_judge_fallbacks_total").increment(1);
+                                rubric
+                            })
+                        }
                     }
-                }
+                };
+                // The judge's request goes out while the speculative voice reads its window
+                // and starts: neither round trip waits for the other's setup (the voice's
+                // held tokens wait for the verdict: a judge sent late was added TTFT).
+                // A voice that cannot start fails the turn at once (the judge is dropped).
+                let judged = async { Ok::<_, Error>(judged.await) };
+                let (started, verdict) = tokio::try_join!(started, judged)?;
+                *spec = Some(started);
+                verdict
             }
         }
     };
