@@ -177,7 +177,14 @@ fn turns_the_token_budget_drops_are_summarised_too() {
         "{block}"
     );
     assert!(block.contains("The basics"), "{block}");
-    assert_eq!(m.last().unwrap().content, "It waits too?");
+    // The window now opens with the learner: the quotes join that user message.
+    let roles: Vec<Role> = m.iter().map(|m| m.role).collect();
+    assert_eq!(roles, [Role::System, Role::User]);
+    assert!(
+        m[1].content.ends_with("\n\nIt waits too?"),
+        "{}",
+        m[1].content
+    );
 }
 
 #[test]
@@ -343,4 +350,54 @@ proptest! {
         // And the summary is not empty for want of trying.
         prop_assert_eq!(block.contains("Statement "), any_sayable, "{}", block);
     }
+}
+
+#[test]
+fn when_the_window_opens_with_the_learner_the_quotes_join_that_user_message() {
+    let c = async_fixture();
+    let r = recap();
+    let (persona, plan) = (Persona::default(), loop_hint());
+    let transcript = vec![
+        TranscriptTurn {
+            speaker: Speaker::Learner,
+            text: "so the loop only switches at an await?".into(),
+        },
+        TranscriptTurn {
+            speaker: Speaker::Tutor,
+            text: "What happens at an await?".into(),
+        },
+        TranscriptTurn {
+            speaker: Speaker::Learner,
+            text: "the task gives control back".into(),
+        },
+    ];
+    let m = voice_messages(&VoiceContext {
+        persona: &persona,
+        curriculum: &c,
+        plan: &plan,
+        learner: &r.learner,
+        transcript: &transcript,
+        earlier: 120,
+        recap: Some(&r),
+        draft: None,
+        budget_tokens: 2000,
+    })
+    .unwrap();
+    let roles: Vec<Role> = m.iter().map(|m| m.role).collect();
+    assert_eq!(
+        roles,
+        [Role::System, Role::User, Role::Assistant, Role::User],
+        "roles alternate: no two user messages in a row"
+    );
+    assert!(
+        m[1].content.starts_with("[Quoted from earlier"),
+        "{}",
+        m[1].content
+    );
+    assert!(
+        m[1].content
+            .ends_with("\n\nso the loop only switches at an await?"),
+        "{}",
+        m[1].content
+    );
 }

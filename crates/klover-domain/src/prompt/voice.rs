@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use super::recap::{Earlier, Recap, earlier};
-use super::{Message, PromptError, render, transcript_window};
+use super::{Message, PromptError, Role, render, transcript_window};
 use crate::CheckpointId;
 use crate::curriculum::{Concept, Curriculum};
 use crate::learner::LearnerModel;
@@ -165,11 +165,22 @@ pub fn voice_messages(ctx: &VoiceContext<'_>) -> Result<Vec<Message>, PromptErro
         earlier: earlier.block,
     };
     let mut messages = vec![Message::system(render("voice_system.jinja", view)?)];
-    messages.extend(earlier.quotes);
-    messages.extend(ctx.transcript[start..].iter().map(|t| match t.speaker {
+    let mut window = ctx.transcript[start..].iter().map(|t| match t.speaker {
         Speaker::Learner => Message::user(t.text.clone()),
         Speaker::Tutor => Message::assistant(t.text.clone()),
-    }));
+    });
+    match (earlier.quotes, window.next()) {
+        // Both are the learner's words: one user message, so the roles still alternate
+        // (chat templates such as Mistral's refuse two user messages in a row).
+        (Some(quotes), Some(first)) if first.role == Role::User => {
+            messages.push(Message::user(format!(
+                "{}\n\n{}",
+                quotes.content, first.content
+            )));
+        }
+        (quotes, first) => messages.extend(quotes.into_iter().chain(first)),
+    }
+    messages.extend(window);
     Ok(messages)
 }
 
