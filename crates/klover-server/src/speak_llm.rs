@@ -10,7 +10,7 @@ use klover_domain::learner::LearnerModel;
 use klover_domain::policy::TutorPlan;
 use klover_domain::prompt::{Persona, voice_messages};
 use klover_llm::VoiceError;
-use klover_store::{TurnId, TurnStatus, Usage};
+use klover_store::{TurnId, TurnRow, TurnStatus, Usage};
 use tokio::sync::mpsc;
 
 use crate::error::Error;
@@ -24,7 +24,8 @@ use crate::voice::{LlmVoice, Rendered};
 /// Streams the LLM's wording of `plan` as the tutor turn answering learner turn
 /// `answers`, ended with its `tutor_done`. Returns the stored text and how it ended. A
 /// voice started on the rubric's plan (`spec`) is taken over when it was asked for this
-/// very prompt, and cancelled otherwise ([`crate::speculate`]).
+/// very prompt, and cancelled otherwise ([`crate::speculate`]). The reply's streaming
+/// turn is `begun` when the assessment's transaction began it, and begun here otherwise.
 #[allow(clippy::too_many_arguments)]
 pub async fn speak(
     app: &AppState,
@@ -36,6 +37,7 @@ pub async fn speak(
     answers: &TurnId,
     slot: &ReplySlot,
     spec: Option<Speculation>,
+    begun: Option<(TurnRow, i64, i64)>,
 ) -> Result<(String, TurnStatus), Error> {
     // The speculation's window, when there is one: the same turns and the same summary
     // of the earlier ones, so that an unchanged plan gives the very same prompt.
@@ -47,10 +49,14 @@ pub async fn speak(
     let budget = llm.voice.config().context_budget;
     let ctx = window.context(&persona, &live.curriculum, plan, learner, draft, budget);
     let messages = voice_messages(&ctx).map_err(|e| Error::Internal(e.to_string()))?;
-    let (turn, head, reserved) = app
-        .store
-        .begin_sliced_reply(&live.id, answers, crate::slices::MIN_AHEAD)
-        .await?;
+    let (turn, head, reserved) = match begun {
+        Some(begun) => begun,
+        None => {
+            app.store
+                .begin_sliced_reply(&live.id, answers, crate::slices::MIN_AHEAD)
+                .await?
+        }
+    };
     live.start_stream(&turn.id, head, reserved);
     let started = Instant::now();
     // A stop that came while the judge was thinking: the learner has seen nothing of the

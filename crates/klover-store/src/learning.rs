@@ -59,6 +59,16 @@ fn validate(a: &TurnAssessment) -> Result<(), StoreError> {
 fn in_lock_order(a: &TurnAssessment) -> TurnAssessment {
     let mut a = a.clone();
     a.mastery.sort_by(|x, y| x.checkpoint.cmp(&y.checkpoint));
+    // One row per checkpoint (a multi-row upsert may not touch a row twice on PostgreSQL):
+    // a checkpoint listed twice keeps the higher mastery, and stays stated if either was.
+    a.mastery.dedup_by(|later, kept| {
+        let same = later.checkpoint == kept.checkpoint;
+        if same {
+            kept.mastery = kept.mastery.max(later.mastery);
+            kept.stated_by_tutor |= later.stated_by_tutor;
+        }
+        same
+    });
     a.misconceptions_shown.sort();
     a.misconceptions_resolved.sort();
     a
@@ -82,6 +92,43 @@ fn aha_from(row: &AnyRow) -> Result<AhaMoment, StoreError> {
     })
 }
 
+/// What one learner turn's recording stores besides the assessment.
+pub(crate) struct Recording<'a> {
+    /// The learner turn.
+    pub(crate) turn: &'a TurnId,
+    /// Its session, when the caller knows it (one read fewer).
+    pub(crate) session: Option<&'a SessionId>,
+    /// The engine state to save: concept, JSON, expected version.
+    pub(crate) state: Option<(&'a ConceptId, &'a str, i64)>,
+    /// The engine's decision (JSON): the reply moves on from `acknowledged`.
+    pub(crate) outcome: Option<&'a str>,
+    /// Begin the streaming tutor turn of the reply in the same transaction, with this
+    /// many seqs reserved (as [`Store::begin_sliced_reply`]).
+    pub(crate) begin_reply: Option<i64>,
+}
+
+impl<'a> Recording<'a> {
+    /// The assessment of `turn` alone.
+    pub(crate) fn of(turn: &'a TurnId) -> Self {
+        Recording {
+            turn,
+            session: None,
+            state: None,
+            outcome: None,
+            begin_reply: None,
+        }
+    }
+}
+
+/// What [`Store::record`] stored.
+#[derive(Default)]
+pub(crate) struct Recorded {
+    /// The engine state's new version, when one was saved.
+    pub(crate) saved: Option<i64>,
+    /// The reply begun: its tutor turn, the last event seq and the last reserved seq.
+    pub(crate) begun: Option<(crate::TurnRow, i64, i64)>,
+}
+
 macro_rules! aha_select {
     () => {
         "SELECT t.session_id, a.turn_id, a.checkpoint_id, a.misconception_id, \
@@ -99,7 +146,7 @@ impl Store {
         turn: &TurnId,
         a: &TurnAssessment,
     ) -> Result<(), StoreError> {
-        self.record(turn, a, None, None).await.map(|_| ())
+        self.record(&Recording::of(turn), a).await.map(|_| ())
     }
 
     /// As [`Store::record_assessment`], and in the same transaction saves the engine's
@@ -114,60 +161,62 @@ impl Store {
         engine_state: &str,
         expected: i64,
     ) -> Result<i64, StoreError> {
-        let saved = self
-            .record(turn, a, Some((concept, engine_state, expected)), None)
-            .await?;
-        Ok(saved.unwrap_or(expected))
+        let what = Recording {
+            state: Some((concept, engine_state, expected)),
+            ..Recording::of(turn)
+        };
+        let done = self.record(&what, a).await?;
+        Ok(done.saved.unwrap_or(expected))
     }
 
     /// One transaction for the turn (see [`Store::record_assessment`]), run again if the
     /// database rolled it back to break a deadlock (`retry.rs`).
     pub(crate) async fn record(
         &self,
-        turn: &TurnId,
+        what: &Recording<'_>,
         a: &TurnAssessment,
-        state: Option<(&ConceptId, &str, i64)>,
-        outcome: Option<&str>,
-    ) -> Result<Option<i64>, StoreError> {
+    ) -> Result<Recorded, StoreError> {
         validate(a)?;
         let a = &in_lock_order(a);
         self.retrying("record a turn's assessment", move || {
-            self.record_once(turn, a, state, outcome)
+            self.record_once(what, a)
         })
         .await
     }
 
     async fn record_once(
         &self,
-        turn: &TurnId,
+        what: &Recording<'_>,
         a: &TurnAssessment,
-        state: Option<(&ConceptId, &str, i64)>,
-        outcome: Option<&str>,
-    ) -> Result<Option<i64>, StoreError> {
+    ) -> Result<Recorded, StoreError> {
+        let turn = what.turn;
+        // Whose turn this is (a turn never changes session), before the writer's turn.
+        let session = match what.session {
+            Some(s) => s.clone(),
+            None => {
+                let id: String = sqlx::query_scalar("SELECT session_id FROM turns WHERE id = $1")
+                    .bind(turn.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(StoreError::NotFound("turn"))?;
+                crate::SessionId::from_db(id)
+            }
+        };
         let mut writing = self.write_grouped().await;
         let now = now_ms();
-        // Whose turn this is (a turn never changes session), before the transaction.
-        let session: String = sqlx::query_scalar("SELECT session_id FROM turns WHERE id = $1")
-            .bind(turn.as_str())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound("turn"))?;
-        let session = crate::SessionId::from_db(session);
         let fence = self.fence(session.as_str());
         let mut tx = writing.begin().await?;
-        // A write first (see turns::lock_session), fenced.
-        crate::turns::lock_session(&mut tx, &session, now, fence).await?;
-        let owner = sqlx::query("SELECT learner_id, curriculum_id FROM sessions WHERE id = $1")
-            .bind(session.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
-        let session = session.as_str().to_owned();
-        let learner: String = col(&owner, "learner_id")?;
-        let curriculum: String = col(&owner, "curriculum_id")?;
+        // A write first (see turns::lock_session), fenced; it tells whose session it is,
+        // and reserves the seqs of a reply begun here.
+        let lock = crate::turns::Lock {
+            reserve: what.begin_reply,
+            ..crate::turns::Lock::default()
+        };
+        let owner = crate::turns::lock_session_for(&mut tx, &session, now, fence, lock).await?;
         let scope = Scope {
             turn: turn.as_str(),
-            learner: &learner,
-            curriculum: &curriculum,
+            learner: &owner.learner,
+            curriculum: &owner.curriculum,
             now,
         };
         scope.misconceptions(&mut tx, a).await?;
@@ -177,26 +226,49 @@ impl Store {
         scope.scores(&mut tx, a).await.map_err(|e| {
             StoreError::unique_as_conflict(e, format!("turn {turn} is already assessed"))
         })?;
-        let mut saved = None;
-        if let Some((concept, engine_state, expected)) = state {
-            let version =
-                crate::sessions::save_state(&mut tx, &session, concept, engine_state, expected)
-                    .await?;
-            saved = Some(version);
+        let mut done = Recorded::default();
+        if let Some((concept, engine_state, expected)) = what.state {
+            let version = crate::sessions::save_state(
+                &mut tx,
+                session.as_str(),
+                concept,
+                engine_state,
+                expected,
+            )
+            .await?;
+            done.saved = Some(version);
         }
-        if let Some(outcome) = outcome {
+        let reply = match what.begin_reply {
+            None => None,
+            Some(_) => {
+                let born = crate::turns::Born::default();
+                let (role, status) = (crate::TurnRole::Tutor, crate::TurnStatus::Streaming);
+                let id = TurnId::new();
+                let reply = crate::turns::insert_turn(
+                    &mut tx, id, &session, role, "", status, None, now, born,
+                )
+                .await?
+                .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;
+                Some(reply)
+            }
+        };
+        if let Some(outcome) = what.outcome {
+            // Assessed, or straight on to replying when the reply begins here.
             sqlx::query(
-                "UPDATE turns SET reply = 'assessed', reply_outcome = $1 \
+                "UPDATE turns SET reply = CASE WHEN $3 IS NULL THEN 'assessed' ELSE 'replying' END, \
+                 reply_outcome = $1, reply_turn_id = $3 \
                  WHERE id = $2 AND reply = 'acknowledged'",
             )
             .bind(outcome)
             .bind(turn.as_str())
+            .bind(reply.as_ref().map(|t| t.id.as_str()))
             .execute(&mut *tx)
             .await?;
         }
         tx.commit().await?;
         writing.durable().await?;
-        Ok(saved)
+        done.begun = reply.map(|t| (t, owner.last_event_seq, owner.reserved_seq));
+        Ok(done)
     }
 
     /// The session with every turn and what was recorded about it. Check the learner with
@@ -400,25 +472,46 @@ struct Scope<'a> {
 }
 
 impl Scope<'_> {
+    /// The checkpoint scores, all in one multi-row INSERT.
     async fn scores(&self, tx: &mut Tx<'_>, a: &TurnAssessment) -> Result<(), sqlx::Error> {
-        for s in &a.scores {
-            // `Any` cannot bind a typed NULL on both backends: NULL goes in the SQL text.
-            let rubric = a.rubric_scores.iter().find(|(c, _)| c == &s.checkpoint);
-            let sql = if rubric.is_some() {
+        if !a.scores.is_empty() {
+            let mut sql = String::from(
                 "INSERT INTO assessments (turn_id, checkpoint_id, score, evidence_start, \
-                 evidence_end, rubric_score) VALUES ($1, $2, $3, $4, $5, $6)"
-            } else {
-                "INSERT INTO assessments (turn_id, checkpoint_id, score, evidence_start, \
-                 evidence_end, rubric_score) VALUES ($1, $2, $3, $4, $5, NULL)"
+                 evidence_end, rubric_score) VALUES ",
+            );
+            let mut next = 2;
+            let rubric = |s: &CheckpointScore| {
+                a.rubric_scores
+                    .iter()
+                    .find(|(c, _)| c == &s.checkpoint)
+                    .map(|(_, r)| r.clamp(0.0, 1.0))
             };
-            let mut q = sqlx::query(sql)
-                .bind(self.turn)
-                .bind(s.checkpoint.as_str())
-                .bind(s.score)
-                .bind(s.evidence.map(|e| e.0))
-                .bind(s.evidence.map(|e| e.1));
-            if let Some((_, r)) = rubric {
-                q = q.bind(r.clamp(0.0, 1.0));
+            for (i, s) in a.scores.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                let (c, v, e0, e1) = (next, next + 1, next + 2, next + 3);
+                next += 4;
+                // `Any` cannot bind a typed NULL on both backends: NULL goes in the SQL text.
+                let r = if rubric(s).is_some() {
+                    next += 1;
+                    format!("${}", next - 1)
+                } else {
+                    "NULL".to_owned()
+                };
+                sql.push_str(&format!("($1, ${c}, ${v}, ${e0}, ${e1}, {r})"));
+            }
+            // Built from placeholders and NULL only; every value is bound.
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(self.turn);
+            for s in &a.scores {
+                q = q
+                    .bind(s.checkpoint.as_str())
+                    .bind(s.score)
+                    .bind(s.evidence.map(|e| e.0))
+                    .bind(s.evidence.map(|e| e.1));
+                if let Some(r) = rubric(s) {
+                    q = q.bind(r);
+                }
             }
             q.execute(&mut **tx).await?;
         }
@@ -491,25 +584,40 @@ impl Scope<'_> {
     /// concept would otherwise pull it back to 0.25 (forgetting is the review scheduler's
     /// business). A checkpoint the tutor stated stays stated (1 is never reset to 0).
     async fn mastery(&self, tx: &mut Tx<'_>, a: &TurnAssessment) -> Result<(), sqlx::Error> {
-        for m in &a.mastery {
-            sqlx::query(
-                "INSERT INTO checkpoint_mastery (learner_id, curriculum_id, checkpoint_id, mastery, \
-                 stated_by_tutor, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (learner_id, curriculum_id, checkpoint_id) DO UPDATE SET \
-                 mastery = CASE WHEN excluded.mastery > checkpoint_mastery.mastery \
-                 THEN excluded.mastery ELSE checkpoint_mastery.mastery END, \
-                 updated_at = excluded.updated_at, stated_by_tutor = \
-                 CASE WHEN excluded.stated_by_tutor = 1 THEN 1 ELSE checkpoint_mastery.stated_by_tutor END",
-            )
+        if a.mastery.is_empty() {
+            return Ok(());
+        }
+        // One multi-row upsert, rows in checkpoint order (see [`in_lock_order`]).
+        let mut sql = String::from(
+            "INSERT INTO checkpoint_mastery (learner_id, curriculum_id, checkpoint_id, mastery, \
+             stated_by_tutor, updated_at) VALUES ",
+        );
+        for i in 0..a.mastery.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let p = 4 + i * 3;
+            sql.push_str(&format!("($1, $2, ${}, ${}, ${}, $3)", p, p + 1, p + 2));
+        }
+        sql.push_str(
+            " ON CONFLICT (learner_id, curriculum_id, checkpoint_id) DO UPDATE SET \
+             mastery = CASE WHEN excluded.mastery > checkpoint_mastery.mastery \
+             THEN excluded.mastery ELSE checkpoint_mastery.mastery END, \
+             updated_at = excluded.updated_at, stated_by_tutor = \
+             CASE WHEN excluded.stated_by_tutor = 1 THEN 1 ELSE checkpoint_mastery.stated_by_tutor END",
+        );
+        // Built from placeholders only; every value is bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(self.learner)
             .bind(self.curriculum)
-            .bind(m.checkpoint.as_str())
-            .bind(m.mastery)
-            .bind(i64::from(m.stated_by_tutor))
-            .bind(self.now)
-            .execute(&mut **tx)
-            .await?;
+            .bind(self.now);
+        for m in &a.mastery {
+            q = q
+                .bind(m.checkpoint.as_str())
+                .bind(m.mastery)
+                .bind(i64::from(m.stated_by_tutor));
         }
+        q.execute(&mut **tx).await?;
         Ok(())
     }
 

@@ -298,6 +298,9 @@ pub struct AppendedTurn {
     pub turn: TurnRow,
     /// False when the client message id was already stored: nothing was added.
     pub new: bool,
+    /// The version of the session's engine state when the turn was stored (`None` when
+    /// not read): equal to the one a server holds, its copy is current.
+    pub state_version: Option<i64>,
 }
 
 /// One checkpoint's score in a turn's assessment.

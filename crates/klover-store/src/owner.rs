@@ -127,23 +127,6 @@ pub(crate) async fn take(
     Ok(fence)
 }
 
-/// Gives `session`'s lease back inside `tx` if `fence` is still the current one. Call
-/// [`Store::forget`] after the commit.
-pub(crate) async fn give_back(
-    tx: &mut Tx<'_>,
-    session: &str,
-    fence: Fence,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE sessions SET owner = NULL, owner_until = NULL WHERE id = $1 AND fence = $2",
-    )
-    .bind(session)
-    .bind(fence.0)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 /// The SQL condition a fenced write adds to its `UPDATE sessions … WHERE id = …`, with the
 /// fence as `$f` and now (Unix ms) as `$n`.
 macro_rules! fenced {

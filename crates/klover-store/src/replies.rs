@@ -10,7 +10,7 @@ use sqlx::any::AnyRow;
 
 use crate::owner::Fence;
 use crate::store::{col, now_ms, parsed_enum};
-use crate::turns::{turn_columns, turn_from};
+use crate::turns::{Born, Lock, lock_session_for, turn_columns, turn_from};
 use crate::{
     AppendedTurn, FollowingTurn, PendingReply, ReplyState, SessionId, Store, StoreError, TurnId,
     TurnRow, TurnStatus,
@@ -89,7 +89,16 @@ impl Store {
             };
         };
         let fence = Fence(fence);
-        crate::turns::lock_session(&mut tx, session, now, fence).await?;
+        // The ack event's seq handed out with the lock: one statement fewer.
+        let lock = Lock {
+            events: 1,
+            ..Lock::default()
+        };
+        let locked = lock_session_for(&mut tx, session, now, fence, lock).await?;
+        let born = Born {
+            claimed: Some((lease.owner, lease.until(now))),
+            ..Born::default()
+        };
         let inserted = crate::turns::insert_turn(
             &mut tx,
             TurnId::new(),
@@ -99,6 +108,7 @@ impl Store {
             TurnStatus::Complete,
             Some(client_message_id),
             now,
+            born,
         )
         .await?;
         let Some(turn) = inserted else {
@@ -109,20 +119,17 @@ impl Store {
                 None,
             ));
         };
-        sqlx::query(
-            "UPDATE turns SET reply = 'acknowledged', reply_owner = $1, reply_lease_until = $2 \
-             WHERE id = $3",
-        )
-        .bind(lease.owner)
-        .bind(lease.until(now))
-        .bind(turn.id.as_str())
-        .execute(&mut *tx)
-        .await?;
-        let seq = crate::sessions::insert_event(&mut tx, session, &ack(&turn.id), fence).await?;
+        let seq = locked.last_event_seq;
+        crate::slices::insert_events_at(&mut tx, session, seq, &[ack(&turn.id)]).await?;
         tx.commit().await?;
         writing.durable().await?;
         self.hold(session.as_str(), fence.0);
-        Ok((AppendedTurn { turn, new: true }, Some(seq)))
+        let appended = AppendedTurn {
+            turn,
+            new: true,
+            state_version: Some(locked.state_version),
+        };
+        Ok((appended, Some(seq)))
     }
 
     async fn learner_turn_by_client_id(
@@ -143,31 +150,40 @@ impl Store {
         Ok(AppendedTurn {
             turn: turn_from(&row)?,
             new: false,
+            state_version: None,
         })
     }
 
     /// As [`Store::record_assessment_and_state`], and in the same transaction moves the
     /// turn's reply from `acknowledged` to `assessed` with the engine's decision
     /// (`outcome`, JSON): a crash after this commit resumes at the reply, never assessing
-    /// the turn twice.
+    /// the turn twice. `session` is the turn's (the caller knows it: one read fewer).
+    ///
+    /// With `begin_reply` (seqs to reserve), the same transaction also begins the reply's
+    /// streaming tutor turn, as [`Store::begin_sliced_reply`] would after it (the reply
+    /// is then `replying`): one commit fewer before the first token of an LLM reply.
+    /// Returns the engine state's new version and the reply begun, if any.
+    #[allow(clippy::too_many_arguments)] // the turn, its session, and what is recorded
     pub async fn record_assessment_for_reply(
         &self,
+        session: &SessionId,
         turn: &TurnId,
         a: &crate::TurnAssessment,
         concept: &klover_domain::ConceptId,
         engine_state: &str,
         expected: i64,
         outcome: &str,
-    ) -> Result<i64, StoreError> {
-        let saved = self
-            .record(
-                turn,
-                a,
-                Some((concept, engine_state, expected)),
-                Some(outcome),
-            )
-            .await?;
-        Ok(saved.unwrap_or(expected))
+        begin_reply: Option<i64>,
+    ) -> Result<(i64, Option<(TurnRow, i64, i64)>), StoreError> {
+        let what = crate::learning::Recording {
+            session: Some(session),
+            state: Some((concept, engine_state, expected)),
+            outcome: Some(outcome),
+            begin_reply,
+            ..crate::learning::Recording::of(turn)
+        };
+        let done = self.record(&what, a).await?;
+        Ok((done.saved.unwrap_or(expected), done.begun))
     }
 
     /// Claims the reply to learner turn `turn` for `lease`: succeeds when nobody holds it,
@@ -313,6 +329,7 @@ impl Store {
             TurnStatus::Streaming,
             None,
             now,
+            Born::default(),
         )
         .await?
         .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;
@@ -338,15 +355,23 @@ impl Store {
         let now = now_ms();
         let fence = self.fence(session.as_str());
         let mut tx = writing.begin().await?;
-        crate::turns::lock_session(&mut tx, session, now, fence).await?;
-        if !close(&mut tx, session, answers, state, fence).await? {
+        // The lease given back and the events' seqs handed out with the lock; all of it
+        // rolls back if the reply was already closed.
+        let lock = Lock {
+            events: payloads.len(),
+            give_back: true,
+            reserve: None,
+        };
+        let locked = lock_session_for(&mut tx, session, now, fence, lock).await?;
+        if !mark_closed(&mut tx, answers, state).await? {
             tx.rollback().await?;
             return Ok(None);
         }
         if let Some(turn) = following {
             crate::turns::insert_following(&mut tx, session, turn, now).await?;
         }
-        let seqs = crate::sessions::insert_events(&mut tx, session, payloads, fence).await?;
+        let seqs =
+            crate::sessions::insert_locked_events(&mut tx, session, &locked, payloads).await?;
         tx.commit().await?;
         writing.durable().await?;
         self.forget(session.as_str());
@@ -372,15 +397,12 @@ pub(crate) async fn set_replying(
     Ok(())
 }
 
-/// Marks the reply to `answers` closed as `state` and gives the session's lease back (if
-/// `fence` is still current; the caller forgets it after the commit); false if it already
-/// was closed.
-pub(crate) async fn close(
+/// Marks the reply to `answers` closed as `state`; false if it already was closed. The
+/// caller's lock gives the session's lease back ([`crate::turns::Lock::give_back`]).
+pub(crate) async fn mark_closed(
     tx: &mut Tx<'_>,
-    session: &SessionId,
     answers: &TurnId,
     state: ReplyState,
-    fence: Fence,
 ) -> Result<bool, StoreError> {
     if !state.is_final() {
         return Err(StoreError::Invalid(format!(
@@ -397,9 +419,5 @@ pub(crate) async fn close(
         .bind(answers.as_str())
         .execute(&mut **tx)
         .await?;
-    if done.rows_affected() != 1 {
-        return Ok(false);
-    }
-    crate::owner::give_back(tx, session.as_str(), fence).await?;
-    Ok(true)
+    Ok(done.rows_affected() == 1)
 }

@@ -67,17 +67,13 @@ impl Store {
         let now = now_ms();
         let fence = self.fence(session.as_str());
         let mut tx = writing.begin().await?;
-        crate::turns::lock_session(&mut tx, session, now, fence).await?;
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "UPDATE sessions SET updated_at = $1, reserved_seq = last_event_seq + $2 \
-             WHERE id = $3 RETURNING last_event_seq, reserved_seq",
-        )
-        .bind(now)
-        .bind(ahead.max(0))
-        .bind(session.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (head, reserved) = row.ok_or(StoreError::NotFound("session"))?;
+        // The lock, the fence check and the reservation in one statement.
+        let lock = crate::turns::Lock {
+            reserve: Some(ahead),
+            ..crate::turns::Lock::default()
+        };
+        let locked = crate::turns::lock_session_for(&mut tx, session, now, fence, lock).await?;
+        let (head, reserved) = (locked.last_event_seq, locked.reserved_seq);
         let turn = crate::turns::insert_turn(
             &mut tx,
             TurnId::new(),
@@ -87,6 +83,7 @@ impl Store {
             TurnStatus::Streaming,
             None,
             now,
+            crate::turns::Born::default(),
         )
         .await?
         .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;

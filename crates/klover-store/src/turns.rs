@@ -54,21 +54,108 @@ pub(crate) async fn lock_session(
     session: &SessionId,
     now: i64,
     fence: Fence,
-) -> Result<(), StoreError> {
+) -> Result<Locked, StoreError> {
+    lock_session_for(tx, session, now, fence, Lock::default()).await
+}
+
+/// What a write does to its session's row besides locking it, in the same statement (each
+/// statement is a round trip to the database; see docs/benchmarks.md, issue 17).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Lock {
+    /// Seqs handed out to events this transaction inserts (as
+    /// [`crate::sessions::insert_events`] would, after a reservation of a streaming reply).
+    pub(crate) events: usize,
+    /// The session's lease given back, if `fence` is still the current one (the caller
+    /// forgets it after the commit): only for a write that closes a reply, which rolls
+    /// back if the reply was already closed.
+    pub(crate) give_back: bool,
+    /// Seqs reserved past the last one for a streaming reply's deltas (migration 0008):
+    /// `reserved_seq` becomes the last event seq plus this.
+    pub(crate) reserve: Option<i64>,
+}
+
+/// The locked session's row, as the lock left it.
+#[derive(Debug)]
+pub(crate) struct Locked {
+    /// The last event seq handed out: with [`Lock::events`] = n, the events' seqs are
+    /// `last_event_seq - n + 1 ..= last_event_seq`.
+    pub(crate) last_event_seq: i64,
+    /// Whose session it is.
+    pub(crate) learner: String,
+    /// Which curriculum it follows.
+    pub(crate) curriculum: String,
+    /// The version of its stored engine state.
+    pub(crate) state_version: i64,
+    /// The last seq reserved for a streaming reply.
+    pub(crate) reserved_seq: i64,
+}
+
+impl Locked {
+    /// The first of the seqs [`Lock::events`] handed out.
+    pub(crate) fn first_seq(&self, events: usize) -> i64 {
+        self.last_event_seq - i64::try_from(events).unwrap_or(i64::MAX) + 1
+    }
+}
+
+/// [`lock_session`], with what `lock` asks done in the same statement.
+pub(crate) async fn lock_session_for(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    session: &SessionId,
+    now: i64,
+    fence: Fence,
+    lock: Lock,
+) -> Result<Locked, StoreError> {
+    // The last seq after this statement's events (SET expressions read the old row).
+    macro_rules! last_after {
+        () => {
+            "CASE WHEN $4 = 0 THEN last_event_seq \
+             WHEN reserved_seq > last_event_seq THEN reserved_seq + $4 \
+             ELSE last_event_seq + $4 END"
+        };
+    }
     let sql = concat!(
-        "UPDATE sessions SET updated_at = $1 WHERE id = $2 AND ",
-        fenced!("$3", "$1")
+        "UPDATE sessions SET updated_at = $1, last_event_seq = ",
+        last_after!(),
+        ", reserved_seq = CASE WHEN $6 < 0 THEN reserved_seq ELSE ",
+        last_after!(),
+        " + $6 END, \
+         owner = CASE WHEN $5 = 1 AND fence = $3 THEN NULL ELSE owner END, \
+         owner_until = CASE WHEN $5 = 1 AND fence = $3 THEN NULL ELSE owner_until END \
+         WHERE id = $2 AND ",
+        fenced!("$3", "$1"),
+        " RETURNING last_event_seq, learner_id, curriculum_id, state_version, reserved_seq"
     );
-    let done = sqlx::query(sql)
+    let row = sqlx::query(sql)
         .bind(now)
         .bind(session.as_str())
         .bind(fence.0)
-        .execute(&mut **tx)
+        .bind(i64::try_from(lock.events).unwrap_or(i64::MAX))
+        .bind(i64::from(lock.give_back))
+        .bind(lock.reserve.map_or(-1, |r| r.max(0)))
+        .fetch_optional(&mut **tx)
         .await?;
-    match done.rows_affected() {
-        0 => Err(crate::owner::refused(tx, session.as_str()).await),
-        _ => Ok(()),
+    match row {
+        None => Err(crate::owner::refused(tx, session.as_str()).await),
+        Some(row) => Ok(Locked {
+            last_event_seq: col(&row, "last_event_seq")?,
+            learner: col(&row, "learner_id")?,
+            curriculum: col(&row, "curriculum_id")?,
+            state_version: col(&row, "state_version")?,
+            reserved_seq: col(&row, "reserved_seq")?,
+        }),
     }
+}
+
+/// Columns a new turn is inserted with at once, where an UPDATE after the INSERT would be
+/// one more statement.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Born<'a> {
+    /// The tutor move (JSON) of a whole tutor turn.
+    pub(crate) move_json: Option<&'a str>,
+    /// A whole turn: finished when inserted.
+    pub(crate) finished: bool,
+    /// A learner turn acknowledged with its reply claimed: `(owner, lease until)`.
+    pub(crate) claimed: Option<(&'a str, i64)>,
 }
 
 /// Inserts a turn with the session's next seq in one statement; the session must be
@@ -83,12 +170,13 @@ pub(crate) async fn insert_turn(
     status: TurnStatus,
     client_message_id: Option<&str>,
     now: i64,
+    born: Born<'_>,
 ) -> Result<Option<TurnRow>, StoreError> {
     // (SQLite needs the WHERE clause to parse ON CONFLICT after INSERT ... SELECT.)
     let seq: Option<i64> = sqlx::query_scalar(
         "INSERT INTO turns (id, session_id, seq, role, text, status, client_message_id, \
-         created_at, updated_at) \
-         SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $7 \
+         created_at, updated_at, move, finished_at, reply, reply_owner, reply_lease_until) \
+         SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12 \
          FROM turns WHERE session_id = $2 \
          ON CONFLICT (session_id, client_message_id) DO NOTHING RETURNING seq",
     )
@@ -99,6 +187,11 @@ pub(crate) async fn insert_turn(
     .bind(status.as_str())
     .bind(client_message_id)
     .bind(now)
+    .bind(born.move_json)
+    .bind(born.finished.then_some(now))
+    .bind(born.claimed.map(|_| "acknowledged"))
+    .bind(born.claimed.map(|(owner, _)| owner))
+    .bind(born.claimed.map(|(_, until)| until))
     .fetch_optional(&mut **tx)
     .await?;
     let Some(seq) = seq else { return Ok(None) };
@@ -109,7 +202,7 @@ pub(crate) async fn insert_turn(
         role,
         text: text.to_owned(),
         status,
-        move_json: None,
+        move_json: born.move_json.map(str::to_owned),
         usage: None,
         client_message_id: client_message_id.map(str::to_owned),
         created_at: time(now)?,
@@ -127,17 +220,14 @@ async fn insert_whole(
     now: i64,
 ) -> Result<TurnRow, StoreError> {
     let role = TurnRole::Tutor;
-    let mut turn = insert_turn(tx, id.clone(), session, role, text, status, None, now)
+    let born = Born {
+        move_json,
+        finished: true,
+        claimed: None,
+    };
+    insert_turn(tx, id.clone(), session, role, text, status, None, now, born)
         .await?
-        .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;
-    sqlx::query("UPDATE turns SET move = $1, finished_at = $2 WHERE id = $3")
-        .bind(move_json)
-        .bind(now)
-        .bind(id.as_str())
-        .execute(&mut **tx)
-        .await?;
-    turn.move_json = move_json.map(str::to_owned);
-    Ok(turn)
+        .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))
 }
 
 /// Inserts a whole, complete tutor turn after the others (see [`FollowingTurn`]).
@@ -175,12 +265,17 @@ impl Store {
             TurnStatus::Complete,
             Some(client_message_id),
             now,
+            Born::default(),
         )
         .await?;
         if let Some(turn) = inserted {
             tx.commit().await?;
             writing.durable().await?;
-            return Ok(AppendedTurn { turn, new: true });
+            return Ok(AppendedTurn {
+                turn,
+                new: true,
+                state_version: None,
+            });
         }
         // A retry: the first turn with this client id stands.
         let sql = concat!(
@@ -197,6 +292,7 @@ impl Store {
         Ok(AppendedTurn {
             turn: turn_from(&row)?,
             new: false,
+            state_version: None,
         })
     }
 
@@ -216,6 +312,7 @@ impl Store {
             TurnStatus::Streaming,
             None,
             now,
+            Born::default(),
         )
         .await?
         // Only a client message id can conflict, and a tutor turn has none.
@@ -279,10 +376,17 @@ impl Store {
         let now = now_ms();
         let fence = self.fence(session.as_str());
         let mut tx = writing.begin().await?;
-        lock_session(&mut tx, session, now, fence).await?;
+        // The events' seqs handed out, and the lease given back when this closes a reply,
+        // with the lock (one statement); all of it rolls back if the reply was closed.
+        let lock = Lock {
+            events: event_payloads.len(),
+            give_back: answers.is_some(),
+            reserve: None,
+        };
+        let locked = lock_session_for(&mut tx, session, now, fence, lock).await?;
         let turn = insert_whole(&mut tx, session, id, text, status, move_json, now).await?;
         if let Some((learner_turn, state)) = answers
-            && !crate::replies::close(&mut tx, session, learner_turn, state, fence).await?
+            && !crate::replies::mark_closed(&mut tx, learner_turn, state).await?
         {
             tx.rollback().await?;
             return Err(StoreError::Conflict(format!(
@@ -292,7 +396,8 @@ impl Store {
         if let Some(turn) = following {
             insert_following(&mut tx, session, turn, now).await?;
         }
-        let seqs = crate::sessions::insert_events(&mut tx, session, event_payloads, fence).await?;
+        let seqs = crate::sessions::insert_locked_events(&mut tx, session, &locked, event_payloads)
+            .await?;
         tx.commit().await?;
         writing.durable().await?;
         if answers.is_some() {

@@ -74,6 +74,9 @@ impl Drop for ReplyGuard {
 pub enum Start {
     /// Already claimed by this instance (a message just acknowledged).
     Claimed(PendingReply),
+    /// As `Claimed`, and the acknowledging transaction saw the engine state version the
+    /// live session holds: its copy is current, no reload needed (one read fewer).
+    Current(PendingReply),
     /// To be claimed first (recovery, a resend): nothing happens if another live
     /// instance holds it, or it is finished.
     Claim(TurnId),
@@ -85,7 +88,7 @@ pub enum Start {
 pub fn spawn(app: &AppState, live: Arc<LiveSession>, start: Start, guard: ReplyGuard) {
     let task_app = app.clone();
     let turn = match &start {
-        Start::Claimed(p) => p.turn.id.to_string(),
+        Start::Claimed(p) | Start::Current(p) => p.turn.id.to_string(),
         Start::Claim(t) => t.to_string(),
     };
     let span = tracing::info_span!(
@@ -103,10 +106,11 @@ pub fn spawn(app: &AppState, live: Arc<LiveSession>, start: Start, guard: ReplyG
 }
 
 async fn supervise(app: AppState, live: Arc<LiveSession>, start: Start, guard: ReplyGuard) {
-    let pending = match start {
-        Start::Claimed(p) => p,
+    let (pending, current) = match start {
+        Start::Current(p) => (p, true),
+        Start::Claimed(p) => (p, false),
         Start::Claim(turn) => match app.store.claim_reply(&turn, app.lease()).await {
-            Ok(Some(p)) => p,
+            Ok(Some(p)) => (p, false),
             Ok(None) => return,
             Err(e) => {
                 tracing::warn!(session = %live.id, turn = %turn, error = %e, "could not claim a reply; retried later");
@@ -116,7 +120,7 @@ async fn supervise(app: AppState, live: Arc<LiveSession>, start: Start, guard: R
     };
     let turn_id = pending.turn.id.clone();
     // Another instance may have answered this session since it was loaded here.
-    if let Err(e) = crate::session::refresh(&app, &live).await {
+    if !current && let Err(e) = crate::session::refresh(&app, &live).await {
         tracing::warn!(session = %live.id, error = %e, "could not reload the engine state");
     }
     // The lease is renewed by a task of its own: polled from this one, a renewal could

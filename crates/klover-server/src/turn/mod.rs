@@ -38,10 +38,11 @@ pub(crate) async fn drive(
 ) -> Result<(), Error> {
     let learner_turn = &pending.turn;
     let mut spec = None;
+    let mut begun = None;
     let outcome = match (pending.state, pending.outcome.as_deref()) {
         (ReplyState::Acknowledged, _) => {
             fault::point("after_ack").await;
-            assess(app, live, learner_turn, guard, &mut spec).await?
+            assess(app, live, learner_turn, guard, &mut spec, &mut begun).await?
         }
         (_, Some(json)) => serde_json::from_str::<TurnOutcome>(json)
             .map_err(|e| Error::Internal(format!("stored turn outcome is unreadable: {e}")))?,
@@ -88,6 +89,7 @@ pub(crate) async fn drive(
                 &learner_turn.id,
                 guard,
                 spec,
+                begun,
             )
             .await?;
             fault::point("before_close").await;
@@ -111,13 +113,16 @@ pub(crate) async fn drive(
 /// Assesses the learner's words, runs the engine, and stores the assessment, the new
 /// engine state and the engine's decision in one transaction (the turn is then
 /// `assessed`); review bookkeeping follows. With the LLM judge, the voice starts on the
-/// rubric's plan while the judge thinks (`spec`, see [`crate::speculate`]).
+/// rubric's plan while the judge thinks (`spec`, see [`crate::speculate`]), and the same
+/// transaction begins the reply's streaming turn (`begun`): one commit, not two, between
+/// the verdict and the first token.
 async fn assess(
     app: &AppState,
     live: &Arc<LiveSession>,
     learner_turn: &TurnRow,
     guard: &ReplyGuard,
     spec: &mut Option<Speculation>,
+    begun: &mut Option<(TurnRow, i64, i64)>,
 ) -> Result<TurnOutcome, Error> {
     let curr = live.curriculum.clone();
     let text = learner_turn.text.as_str();
@@ -193,17 +198,24 @@ async fn assess(
         .map_err(|e| Error::Internal(format!("cannot encode session state: {e}")))?;
     let outcome_json = serde_json::to_string(&outcome)
         .map_err(|e| Error::Internal(format!("cannot encode turn outcome: {e}")))?;
-    let version = app
+    let begin_reply = match &app.voice {
+        TutorVoice::Llm(_) => Some(crate::slices::MIN_AHEAD),
+        TutorVoice::Offline => None,
+    };
+    let (version, reply) = app
         .store
         .record_assessment_for_reply(
+            &live.id,
             &learner_turn.id,
             &record,
             &state.concept,
             &json,
             version,
             &outcome_json,
+            begin_reply,
         )
         .await?;
+    *begun = reply;
     if already_finished {
         // Nothing to schedule: the ending's cards were made when the session finished.
     } else if let Err(e) = review_step(app, live, &learner_turn.id, &state, &outcome).await {

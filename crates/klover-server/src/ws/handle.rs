@@ -382,13 +382,19 @@ impl Conn {
                 .acknowledge(&app.store, &client_id, &text, app.lease())
                 .await?;
             if appended.new {
+                let current = appended.state_version == Some(live.lock_engine().version);
                 let pending = PendingReply {
                     turn: appended.turn,
                     state: ReplyState::Acknowledged,
                     outcome: None,
                     reply_turn: None,
                 };
-                reply::spawn(&app, live, Start::Claimed(pending), guard);
+                let start = if current {
+                    Start::Current(pending)
+                } else {
+                    Start::Claimed(pending)
+                };
+                reply::spawn(&app, live, start, guard);
                 return Ok(Ok(()));
             }
             // Sent again after a reconnect: if its reply never finished, finish it now.
