@@ -2,7 +2,13 @@
 //! released when the live reply ends, filled when a crash cut it, and never handed out to
 //! another event.
 
-use klover_store::{ReplyEnd, ReplySlice, Reserved, StoreError, TurnStatus};
+use std::time::Duration;
+
+use klover_domain::CheckpointId;
+use klover_store::{
+    CheckpointScore, Lease, MasteryUpdate, ReplyEnd, ReplySlice, ReplyState, Reserved, StoreError,
+    TurnAssessment, TurnStatus,
+};
 
 use crate::common::{TestDb, learner, session};
 
@@ -132,4 +138,83 @@ pub async fn an_event_appended_during_a_reservation_never_reuses_a_reserved_seq(
         .unwrap();
     assert_eq!(reserved, h + 3);
     assert_eq!(store.append_event(&s.id, "{}").await.unwrap(), h + 4);
+}
+
+/// An LLM turn's assessment begins its reply in the same transaction (one commit before
+/// the first token): the acknowledged turn goes straight to `replying` with its decision
+/// stored and the begun streaming turn named, the seqs after the ack are reserved, and the
+/// engine state and learner model are stored with it.
+pub async fn an_assessment_can_begin_the_reply_in_its_transaction(db: &TestDb) {
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let s = session(store, &ada).await;
+    let lease = Lease {
+        owner: "a",
+        ttl: Duration::from_secs(3600),
+    };
+    let ack = |_: &klover_store::TurnId| r#"{"type":"learner_ack"}"#.to_owned();
+    let (asked, ack_seq) = store
+        .acknowledge_learner_turn(&s.id, "c-1", "Everything else pauses.", lease, ack)
+        .await
+        .unwrap();
+    let ack_seq = ack_seq.expect("a new turn logs its ack");
+    assert_eq!(store.head_seq(&s.id).await.unwrap(), ack_seq);
+    assert_eq!(
+        asked.state_version,
+        Some(s.state_version),
+        "the ack reads the version"
+    );
+    let cp = CheckpointId::parse("one-task-blocks-loop").unwrap();
+    let a = TurnAssessment {
+        scores: vec![CheckpointScore {
+            checkpoint: cp.clone(),
+            score: 1.0,
+            evidence: Some((0, 23)),
+        }],
+        // The same checkpoint twice: one row, the higher mastery.
+        mastery: vec![
+            MasteryUpdate {
+                checkpoint: cp.clone(),
+                mastery: 0.5,
+                stated_by_tutor: false,
+            },
+            MasteryUpdate {
+                checkpoint: cp.clone(),
+                mastery: 0.95,
+                stated_by_tutor: false,
+            },
+        ],
+        ..TurnAssessment::default()
+    };
+    let concept = klover_domain::ConceptId::parse("event-loop").unwrap();
+    let (version, begun) = store
+        .record_assessment_for_reply(
+            &s.id,
+            &asked.turn.id,
+            &a,
+            &concept,
+            r#"{"n":1}"#,
+            s.state_version,
+            r#"{"plan":1}"#,
+            Some(4),
+        )
+        .await
+        .unwrap();
+    assert_eq!(version, s.state_version + 1);
+    let (turn, head, reserved) = begun.expect("the reply was begun");
+    assert_eq!((head, reserved), (ack_seq, ack_seq + 4));
+    assert_eq!(turn.status, TurnStatus::Streaming);
+    assert_eq!(turn.seq, asked.turn.seq + 1);
+    let pending = store.unfinished_replies(&s.id).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].state, ReplyState::Replying);
+    assert_eq!(pending[0].outcome.as_deref(), Some(r#"{"plan":1}"#));
+    assert_eq!(pending[0].reply_turn.as_ref(), Some(&turn.id));
+    let curriculum = klover_domain::CurriculumId::parse("async-python").unwrap();
+    let model = store.learner_model(&ada.id, &curriculum).await.unwrap();
+    assert_eq!(model.mastery.len(), 1);
+    assert!((model.mastery[0].mastery - 0.95).abs() < 1e-9);
+    // An event appended now goes after the reservation, never into it.
+    let next = store.append_event(&s.id, "{}").await.unwrap();
+    assert_eq!(next, ack_seq + 5);
 }
