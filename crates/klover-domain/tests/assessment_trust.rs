@@ -173,6 +173,30 @@ fn an_answer_is_read_in_the_context_of_the_tutors_question() {
 }
 
 #[test]
+fn a_short_answer_fills_the_blank_of_a_fill_in_prompt() {
+    let q = "So all threads inside one process share the same ___?";
+    let got = in_context("threads-and-processes", q, "memory");
+    assert!(got.contains(&"threads-share-memory".to_owned()), "{got:?}");
+    let wrong = in_context("threads-and-processes", q, "process id i guess");
+    assert!(wrong.is_empty(), "{wrong:?}");
+    // The prompt already words most of the idea: the learner's word must carry a cue.
+    let q = "So in sync code, the worker has to ___ for the call to finish before it moves on?";
+    let got = in_context("sync-vs-async", q, "wait. just block there");
+    assert!(
+        got.contains(&"sync-waits-for-completion".to_owned()),
+        "{got:?}"
+    );
+    let echo = in_context("sync-vs-async", q, "move on");
+    assert!(echo.is_empty(), "{echo:?}");
+    let q = "So while that sync requests.get() waits, the entire event loop is…?";
+    let got = in_context("blocking-in-async", q, "frozen");
+    assert!(
+        got.contains(&"blocking-call-freezes-loop".to_owned()),
+        "{got:?}"
+    );
+}
+
+#[test]
 fn an_insight_of_a_visited_concept_stated_in_passing_is_recorded_without_steering() {
     let c = async_python();
     let script = "@concept threads-and-processes\n@concept gil\nthe GIL exists because all the threads of a process share the same memory\n";

@@ -479,6 +479,17 @@ fn occurrences(term: &Term, f: &Folded, range: std::ops::Range<usize>) -> Vec<Oc
 }
 
 /// Matches a cue against a folded text, sentence by sentence.
+/// Whether one of the cue's terms occurs in `own` in a word `prompt` does not hold: the
+/// words a learner filled a prompt's blank with carry part of the cue (`assess/blank.rs`).
+pub fn adds_a_term(cue: &Cue, own: &Folded, prompt: &Folded) -> bool {
+    let new = |k: usize| !prompt.tokens.iter().any(|p| p.stem == own.tokens[k].stem);
+    cue.terms.iter().filter(|t| !t.exclude).any(|t| {
+        occurrences(t, own, 0..own.tokens.len())
+            .iter()
+            .any(|&(i, n, _)| (i..i + n).any(new))
+    })
+}
+
 pub fn match_cue(cue: &Cue, f: &Folded) -> CueMatch {
     fold_results(&per_sentence(cue, f, false, None))
 }

@@ -6,6 +6,7 @@
 //! and combines its verdict with the rubric's through [`merge`].
 
 pub mod act;
+mod blank;
 pub mod cue;
 pub mod examples;
 pub mod explain;

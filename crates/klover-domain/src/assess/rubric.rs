@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rust_stemmers::Stemmer;
 
-use super::cue::{Context, Cue, CueMatch, Synonyms, compile, match_cue, per_sentence};
+use crate::ids::CheckpointId;
+
+use super::cue::{Context, Cue, CueMatch, Synonyms, adds_a_term, compile, match_cue, per_sentence};
 use super::text::{Folded, fold, is_negator, stemmer};
 use super::{
     AssessRequest, Assessment, AssessmentSource, CheckpointScore, Contradiction, MisconceptionHit,
@@ -203,9 +205,109 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
             },
         );
     }
+    fill_blank(req, text, &mut a);
     flags(req, &st, &compiled, text, &mut a);
     a.act = Some(super::act::classify(req.text, &a, req.curriculum));
     a
+}
+
+/// Per checkpoint, the best weight of its cues that credit the prompt completed (`full`)
+/// where the learner's words carry them: the `fill` holds one of the cue's terms in a
+/// word the prompt with its blank left `empty` does not hold ("process id", answering
+/// "…threads inside one process share the same ___?", repeats the prompt's word). Also
+/// the misconceptions one of whose cues the learner's words carry in the same way.
+fn own_words(
+    req: &AssessRequest<'_>,
+    (full, empty, fill): (&str, &str, &str),
+) -> (HashMap<CheckpointId, f64>, BTreeSet<String>) {
+    let st = stemmer();
+    let compiled = compiled(&st, req);
+    let (full, empty, fill) = (fold(&st, full), fold(&st, empty), fold(&st, fill));
+    let credits = |cue: &Cue, f: &Folded| {
+        per_sentence(cue, f, true, None)
+            .iter()
+            .any(|m| matches!(m, CueMatch::Credited(..)))
+    };
+    let mut out = HashMap::new();
+    for (cp, cc) in req.concept.checkpoints.iter().zip(&compiled.checkpoints) {
+        let best = cc
+            .cues
+            .iter()
+            .filter(|c| credits(c, &full) && adds_a_term(c, &fill, &empty))
+            .map(|c| c.weight)
+            .fold(0.0, f64::max);
+        out.insert(cp.id.clone(), best);
+    }
+    let carried = |c: &Cue| credits(c, &full) && adds_a_term(c, &fill, &empty);
+    let beliefs = req
+        .concept
+        .misconceptions
+        .iter()
+        .zip(&compiled.misconceptions)
+        .filter(|(_, cues)| cues.iter().any(carried))
+        .map(|(mc, _)| mc.id.to_string())
+        .collect();
+    (out, beliefs)
+}
+
+/// A short answer to a fill-in prompt ("memory", answering "…share the same ___?") also
+/// credits what the prompt completed with it states, and shows what it shows, beyond
+/// what the prompt says with its blank left empty (`assess/blank.rs`): a cue counts only
+/// if the learner's words carry it (see [`own_words`]). Nothing is taken
+/// from it for a checkpoint the answer itself negates or contradicts, or that a belief
+/// it shows contradicts; a hedged first sentence fills nothing.
+fn fill_blank(req: &AssessRequest<'_>, text: &Folded, a: &mut Assessment) {
+    let Some(tutor) = req.last_tutor else {
+        return;
+    };
+    let Some(&(start, end)) = text.sentences.first() else {
+        return;
+    };
+    if text
+        .uncertainty
+        .first()
+        .is_some_and(|u| u.uncertain || u.asks)
+    {
+        return;
+    }
+    let Some((full, empty, fill)) = super::blank::completions(tutor, req.text) else {
+        return;
+    };
+    let read = |t: &str| {
+        assess(&AssessRequest {
+            text: t,
+            last_tutor: None,
+            ..*req
+        })
+    };
+    let (own, beliefs) = own_words(req, (&full, &empty, &fill));
+    let (full, empty) = (read(&full), read(&empty));
+    let evidence = Some(Span { start, end });
+    for hit in &full.misconceptions {
+        let new = |list: &[MisconceptionHit]| !list.iter().any(|m| m.id == hit.id);
+        if beliefs.contains(hit.id.as_str()) && new(&empty.misconceptions) && new(&a.misconceptions)
+        {
+            a.misconceptions.push(MisconceptionHit {
+                id: hit.id.clone(),
+                evidence,
+            });
+        }
+    }
+    for (id, s) in &full.scores {
+        let held = |x: &Assessment| {
+            x.negated.contains(id) || x.contradictions.iter().any(|c| &c.checkpoint == id)
+        };
+        let believed = req
+            .concept
+            .misconceptions
+            .iter()
+            .any(|mc| mc.contradicts(id) && a.misconceptions.iter().any(|m| m.id == mc.id));
+        let s = s.score.min(own.get(id).copied().unwrap_or(0.0));
+        if s > a.score(id) && !held(a) && !held(&full) && !believed {
+            a.scores
+                .insert(id.clone(), CheckpointScore { score: s, evidence });
+        }
+    }
 }
 
 /// The turn flags: a question (and which authored one), "just tell me", "I don't know",
