@@ -407,7 +407,8 @@ fn compile_word(stemmer: &Stemmer, w: &str) -> Word {
 fn word_matches(w: &Word, t: &Token) -> bool {
     match w {
         Word::Stem(s) => &t.stem == s || &t.folded == s || typo_of(s, t),
-        Word::Prefix(p) => t.folded.starts_with(p.as_str()) || prefix_typo(p, t),
+        // The stem too when it is the prefix itself: `use*` takes "using", `make*` "making".
+        Word::Prefix(p) => t.folded.starts_with(p.as_str()) || &t.stem == p || prefix_typo(p, t),
         Word::Negator => is_negator(&t.folded),
         Word::Negation(w) => &t.folded == w,
     }

@@ -153,3 +153,17 @@ fn malformed_cues_are_mended_when_the_fix_is_mechanical() {
 fn all_terms_must_share_one_sentence() {
     assert_eq!(m("cpu idle", "The CPU. It is idle."), CueMatch::Absent);
 }
+
+#[test]
+fn a_prefix_also_takes_a_word_whose_stem_it_is() {
+    // "using" folds to "using" and stems to "use": `use*` must take it, as it takes "uses".
+    assert!(matches!(
+        m("async use* thread", "async is using many threads"),
+        CueMatch::Credited(..)
+    ));
+    assert!(matches!(
+        m("make* copy", "making a copy"),
+        CueMatch::Credited(..)
+    ));
+    assert_eq!(m("user*", "using threads"), CueMatch::Absent);
+}
