@@ -194,6 +194,28 @@ fn a_short_answer_fills_the_blank_of_a_fill_in_prompt() {
         got.contains(&"blocking-call-freezes-loop".to_owned()),
         "{got:?}"
     );
+    // A "how many" question words the belief itself; only the learner's number shows it.
+    let q = "On an 8-core machine, how many threads can execute Python code at the same instant in CPython?";
+    let beliefs = |text: &str| {
+        let c = async_python();
+        let id = ConceptId::parse("gil").unwrap();
+        RubricAssessor::new()
+            .assess_now(AssessRequest {
+                curriculum: &c,
+                concept: c.concept(&id).unwrap(),
+                text,
+                last_tutor: Some(q),
+            })
+            .misconceptions
+            .into_iter()
+            .map(|m| m.id.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        beliefs("eight, one on each core"),
+        ["more-threads-use-more-cores"]
+    );
+    assert!(beliefs("one, the GIL lets only one run").is_empty());
 }
 
 #[test]

@@ -11,17 +11,17 @@
 /// one says its own sentence.
 const MAX_WORDS: usize = 6;
 
-/// The tutor's fill-in prompt completed with `answer`'s first clause, the same prompt
-/// with the blank left empty, both as statements, and that clause; `None` when the
-/// tutor's message has no blank or the answer does not open with a short clause.
-pub(super) fn completions(tutor: &str, answer: &str) -> Option<(String, String, String)> {
+/// The tutor's fill-in prompt completed with `answer`'s first clause, and the same prompt
+/// with the blank left empty, both as statements; `None` when the tutor's message has no
+/// blank or the answer does not open with a short clause.
+pub(super) fn completions(tutor: &str, answer: &str) -> Option<(String, String)> {
     let (before, after) = prompt_around_blank(tutor)?;
     let fill = first_clause(answer)?;
     let complete = |fill: &str| {
         let s = format!("{before} {fill} {after}");
         format!("{}.", s.split_whitespace().collect::<Vec<_>>().join(" "))
     };
-    Some((complete(fill), complete(""), fill.to_owned()))
+    Some((complete(fill), complete("")))
 }
 
 /// The prompt sentence around its blank (`___`, or an ellipsis before the closing `?`),
@@ -92,7 +92,7 @@ mod tests {
 
     #[test]
     fn a_one_word_answer_fills_the_blank() {
-        let (full, empty, _) = completions(
+        let (full, empty) = completions(
             "Right. So all threads inside one process share the same ___?",
             "memory",
         )
@@ -106,7 +106,7 @@ mod tests {
 
     #[test]
     fn an_ellipsis_before_the_question_mark_is_a_blank() {
-        let (full, _, _) = completions(
+        let (full, _) = completions(
             "So while that sync requests.get() waits, the entire event loop is…?",
             "frozen. nothing runs",
         )
@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn a_short_answer_stands_in_for_how_many_or_which() {
-        let (full, _, _) = completions(
+        let (full, _) = completions(
             "So with the GIL, how many threads can execute Python code at the same time?",
             "one",
         )
@@ -128,7 +128,7 @@ mod tests {
             full,
             "So with the GIL, one threads can execute Python code at the same time."
         );
-        let (full, _, _) = completions(
+        let (full, _) = completions(
             "So for massive concurrent I/O, thousands of connections, which wins: threads or async?",
             "async",
         )

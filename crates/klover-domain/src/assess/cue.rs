@@ -480,8 +480,9 @@ fn occurrences(term: &Term, f: &Folded, range: std::ops::Range<usize>) -> Vec<Oc
 }
 
 /// Matches a cue against a folded text, sentence by sentence.
-/// Whether one of the cue's terms occurs in `own` in a word `prompt` does not hold: the
-/// words a learner filled a prompt's blank with carry part of the cue (`assess/blank.rs`).
+/// Whether one of the cue's terms occurs in `own` by a word `prompt` does not hold ("eight
+/// threads", where the prompt says "threads"): the words a learner filled a prompt's
+/// blank with carry part of the cue (`assess/blank.rs`).
 pub fn adds_a_term(cue: &Cue, own: &Folded, prompt: &Folded) -> bool {
     let new = |k: usize| !prompt.tokens.iter().any(|p| p.stem == own.tokens[k].stem);
     cue.terms.iter().filter(|t| !t.exclude).any(|t| {

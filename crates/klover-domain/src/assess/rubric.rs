@@ -212,17 +212,17 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
 }
 
 /// Per checkpoint, the best weight of its cues that credit the prompt completed (`full`)
-/// where the learner's words carry them: the `fill` holds one of the cue's terms in a
-/// word the prompt with its blank left `empty` does not hold ("process id", answering
+/// where the learner's words carry them: one of the cue's terms is matched there by a word
+/// the prompt with its blank left `empty` does not hold ("process id", answering
 /// "…threads inside one process share the same ___?", repeats the prompt's word). Also
 /// the misconceptions one of whose cues the learner's words carry in the same way.
 fn own_words(
     req: &AssessRequest<'_>,
-    (full, empty, fill): (&str, &str, &str),
+    (full, empty): (&str, &str),
 ) -> (HashMap<CheckpointId, f64>, BTreeSet<String>) {
     let st = stemmer();
     let compiled = compiled(&st, req);
-    let (full, empty, fill) = (fold(&st, full), fold(&st, empty), fold(&st, fill));
+    let (full, empty) = (fold(&st, full), fold(&st, empty));
     let credits = |cue: &Cue, f: &Folded| {
         per_sentence(cue, f, true, None)
             .iter()
@@ -233,12 +233,12 @@ fn own_words(
         let best = cc
             .cues
             .iter()
-            .filter(|c| credits(c, &full) && adds_a_term(c, &fill, &empty))
+            .filter(|c| credits(c, &full) && adds_a_term(c, &full, &empty))
             .map(|c| c.weight)
             .fold(0.0, f64::max);
         out.insert(cp.id.clone(), best);
     }
-    let carried = |c: &Cue| credits(c, &full) && adds_a_term(c, &fill, &empty);
+    let carried = |c: &Cue| credits(c, &full) && adds_a_term(c, &full, &empty);
     let beliefs = req
         .concept
         .misconceptions
@@ -251,11 +251,12 @@ fn own_words(
 }
 
 /// A short answer to a fill-in prompt ("memory", answering "…share the same ___?") also
-/// credits what the prompt completed with it states, and shows what it shows, beyond
-/// what the prompt says with its blank left empty (`assess/blank.rs`): a cue counts only
-/// if the learner's words carry it (see [`own_words`]). Nothing is taken
-/// from it for a checkpoint the answer itself negates or contradicts, or that a belief
-/// it shows contradicts; a hedged first sentence fills nothing.
+/// credits what the prompt completed with it states, and shows the beliefs it shows
+/// (`assess/blank.rs`), by the cues the learner's words carry (see [`own_words`]): the
+/// prompt alone may word a belief ("…how many threads can execute Python code at the
+/// same instant?"), which "one" does not hold and "eight" does. Nothing is credited for
+/// a checkpoint the answer itself negates or contradicts, or that a belief it shows
+/// contradicts; a hedged first sentence fills nothing.
 fn fill_blank(req: &AssessRequest<'_>, text: &Folded, a: &mut Assessment) {
     let Some(tutor) = req.last_tutor else {
         return;
@@ -270,23 +271,18 @@ fn fill_blank(req: &AssessRequest<'_>, text: &Folded, a: &mut Assessment) {
     {
         return;
     }
-    let Some((full, empty, fill)) = super::blank::completions(tutor, req.text) else {
+    let Some((full, empty)) = super::blank::completions(tutor, req.text) else {
         return;
     };
-    let read = |t: &str| {
-        assess(&AssessRequest {
-            text: t,
-            last_tutor: None,
-            ..*req
-        })
-    };
-    let (own, beliefs) = own_words(req, (&full, &empty, &fill));
-    let (full, empty) = (read(&full), read(&empty));
+    let (own, beliefs) = own_words(req, (&full, &empty));
+    let full = assess(&AssessRequest {
+        text: &full,
+        last_tutor: None,
+        ..*req
+    });
     let evidence = Some(Span { start, end });
     for hit in &full.misconceptions {
-        let new = |list: &[MisconceptionHit]| !list.iter().any(|m| m.id == hit.id);
-        if beliefs.contains(hit.id.as_str()) && new(&empty.misconceptions) && new(&a.misconceptions)
-        {
+        if beliefs.contains(hit.id.as_str()) && !a.misconceptions.iter().any(|m| m.id == hit.id) {
             a.misconceptions.push(MisconceptionHit {
                 id: hit.id.clone(),
                 evidence,
