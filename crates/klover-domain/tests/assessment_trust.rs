@@ -375,8 +375,8 @@ fn the_second_held_back_batch_stays_precise() {
 
 /// The third held-back blind batch (G, 240 wordings, written blind on 2026-12-02 beside
 /// round 4's tuning batch F and never tuned to): bounds just outside the figures measured
-/// after round 4 (false credit 4/72, no wrong idea credited, 1 false flag of 24, recall
-/// 0.82; before round 4: 9/72, 0, 12/24, 0.82).
+/// after round 5 (false credit 4/72, no wrong idea credited, 1 false flag of 24, recall
+/// 0.95; after round 4: 4/72, 0, 1/24, 0.82; before round 4: 9/72, 0, 12/24, 0.82).
 #[test]
 fn the_third_held_back_batch_stays_precise() {
     held_back_stays_within(
@@ -386,7 +386,25 @@ fn the_third_held_back_batch_stays_precise() {
             false_credit: 6,
             praised_wrong: 1,
             false_flags: 3,
-            recall: 0.78,
+            recall: 0.90,
+        },
+    );
+}
+
+/// The fourth held-back blind batch (I, 240 wordings, written blind on 2026-12-02 beside
+/// round 5's tuning batch H and never tuned to): bounds just outside the figures measured
+/// after round 5 (false credit 2/72, 4 wrong ideas credited, no false flag, recall 0.86;
+/// before round 5: 2/72, 4, 0/24, 0.70).
+#[test]
+fn the_fourth_held_back_batch_stays_precise() {
+    held_back_stays_within(
+        "heldback-i-async-python.toml",
+        Bounds {
+            wordings: 240,
+            false_credit: 4,
+            praised_wrong: 4,
+            false_flags: 2,
+            recall: 0.82,
         },
     );
 }
