@@ -210,6 +210,9 @@ impl Store {
         // and reserves the seqs of a reply begun here.
         let lock = crate::turns::Lock {
             reserve: what.begin_reply,
+            state: what
+                .state
+                .map(|(concept, json, expected)| (concept.as_str(), json, expected)),
             ..crate::turns::Lock::default()
         };
         let owner = crate::turns::lock_session_for(&mut tx, &session, now, fence, lock).await?;
@@ -226,18 +229,11 @@ impl Store {
         scope.scores(&mut tx, a).await.map_err(|e| {
             StoreError::unique_as_conflict(e, format!("turn {turn} is already assessed"))
         })?;
-        let mut done = Recorded::default();
-        if let Some((concept, engine_state, expected)) = what.state {
-            let version = crate::sessions::save_state(
-                &mut tx,
-                session.as_str(),
-                concept,
-                engine_state,
-                expected,
-            )
-            .await?;
-            done.saved = Some(version);
-        }
+        // The engine state was saved by the lock (compare-and-set on its version).
+        let mut done = Recorded {
+            saved: what.state.map(|(_, _, expected)| expected + 1),
+            begun: None,
+        };
         let reply = match what.begin_reply {
             None => None,
             Some(_) => {

@@ -75,7 +75,10 @@ impl Store {
         let mut writing = self.write_grouped().await;
         let now = now_ms();
         let mut tx = writing.begin().await?;
-        let Some(fence) = crate::owner::take(&mut tx, session.as_str(), lease, now).await? else {
+        // The lease taken, the session locked and the ack event's seq handed out in one
+        // statement.
+        let taken = crate::owner::take_and_lock(&mut tx, session.as_str(), lease, now, 1).await?;
+        let Some((fence, locked)) = taken else {
             tx.rollback().await?;
             return match self
                 .learner_turn_by_client_id(session, client_message_id)
@@ -89,12 +92,6 @@ impl Store {
             };
         };
         let fence = Fence(fence);
-        // The ack event's seq handed out with the lock: one statement fewer.
-        let lock = Lock {
-            events: 1,
-            ..Lock::default()
-        };
-        let locked = lock_session_for(&mut tx, session, now, fence, lock).await?;
         let born = Born {
             claimed: Some((lease.owner, lease.until(now))),
             ..Born::default()
@@ -360,7 +357,7 @@ impl Store {
         let lock = Lock {
             events: payloads.len(),
             give_back: true,
-            reserve: None,
+            ..Lock::default()
         };
         let locked = lock_session_for(&mut tx, session, now, fence, lock).await?;
         if !mark_closed(&mut tx, answers, state).await? {

@@ -61,7 +61,7 @@ pub(crate) async fn lock_session(
 /// What a write does to its session's row besides locking it, in the same statement (each
 /// statement is a round trip to the database; see docs/benchmarks.md, issue 17).
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct Lock {
+pub(crate) struct Lock<'a> {
     /// Seqs handed out to events this transaction inserts (as
     /// [`crate::sessions::insert_events`] would, after a reservation of a streaming reply).
     pub(crate) events: usize,
@@ -72,6 +72,10 @@ pub(crate) struct Lock {
     /// Seqs reserved past the last one for a streaming reply's deltas (migration 0008):
     /// `reserved_seq` becomes the last event seq plus this.
     pub(crate) reserve: Option<i64>,
+    /// The engine state saved, compare-and-set on its version (as
+    /// [`crate::sessions::save_state`]): `(concept, JSON, expected version)`;
+    /// [`StoreError::StaleState`] when the stored version is another.
+    pub(crate) state: Option<(&'a str, &'a str, i64)>,
 }
 
 /// The locked session's row, as the lock left it.
@@ -91,6 +95,18 @@ pub(crate) struct Locked {
 }
 
 impl Locked {
+    /// From a `RETURNING last_event_seq, learner_id, curriculum_id, state_version,
+    /// reserved_seq` row.
+    pub(crate) fn from_row(row: &AnyRow) -> Result<Locked, StoreError> {
+        Ok(Locked {
+            last_event_seq: col(row, "last_event_seq")?,
+            learner: col(row, "learner_id")?,
+            curriculum: col(row, "curriculum_id")?,
+            state_version: col(row, "state_version")?,
+            reserved_seq: col(row, "reserved_seq")?,
+        })
+    }
+
     /// The first of the seqs [`Lock::events`] handed out.
     pub(crate) fn first_seq(&self, events: usize) -> i64 {
         self.last_event_seq - i64::try_from(events).unwrap_or(i64::MAX) + 1
@@ -103,7 +119,7 @@ pub(crate) async fn lock_session_for(
     session: &SessionId,
     now: i64,
     fence: Fence,
-    lock: Lock,
+    lock: Lock<'_>,
 ) -> Result<Locked, StoreError> {
     // The last seq after this statement's events (SET expressions read the old row).
     macro_rules! last_after {
@@ -120,8 +136,11 @@ pub(crate) async fn lock_session_for(
         last_after!(),
         " + $6 END, \
          owner = CASE WHEN $5 = 1 AND fence = $3 THEN NULL ELSE owner END, \
-         owner_until = CASE WHEN $5 = 1 AND fence = $3 THEN NULL ELSE owner_until END \
-         WHERE id = $2 AND ",
+         owner_until = CASE WHEN $5 = 1 AND fence = $3 THEN NULL ELSE owner_until END, \
+         engine_state = CASE WHEN $7 < 0 THEN engine_state ELSE $8 END, \
+         current_concept = CASE WHEN $7 < 0 THEN current_concept ELSE $9 END, \
+         state_version = CASE WHEN $7 < 0 THEN state_version ELSE state_version + 1 END \
+         WHERE id = $2 AND ($7 < 0 OR state_version = $7) AND ",
         fenced!("$3", "$1"),
         " RETURNING last_event_seq, learner_id, curriculum_id, state_version, reserved_seq"
     );
@@ -132,17 +151,31 @@ pub(crate) async fn lock_session_for(
         .bind(i64::try_from(lock.events).unwrap_or(i64::MAX))
         .bind(i64::from(lock.give_back))
         .bind(lock.reserve.map_or(-1, |r| r.max(0)))
+        .bind(lock.state.map_or(-1, |(_, _, expected)| expected.max(0)))
+        .bind(lock.state.map(|(_, json, _)| json))
+        .bind(lock.state.map(|(concept, _, _)| concept))
         .fetch_optional(&mut **tx)
         .await?;
     match row {
+        Some(row) => Locked::from_row(&row),
+        None if lock.state.is_some() => {
+            // Refused by the fence or by the state's version: which one?
+            let sql = concat!(
+                "SELECT fence FROM sessions WHERE id = $1 AND ",
+                fenced!("$2", "$3")
+            );
+            let fenced_ok: Option<i64> = sqlx::query_scalar(sql)
+                .bind(session.as_str())
+                .bind(fence.0)
+                .bind(now)
+                .fetch_optional(&mut **tx)
+                .await?;
+            match fenced_ok {
+                Some(_) => Err(StoreError::StaleState(session.to_string())),
+                None => Err(crate::owner::refused(tx, session.as_str()).await),
+            }
+        }
         None => Err(crate::owner::refused(tx, session.as_str()).await),
-        Some(row) => Ok(Locked {
-            last_event_seq: col(&row, "last_event_seq")?,
-            learner: col(&row, "learner_id")?,
-            curriculum: col(&row, "curriculum_id")?,
-            state_version: col(&row, "state_version")?,
-            reserved_seq: col(&row, "reserved_seq")?,
-        }),
     }
 }
 
@@ -381,7 +414,7 @@ impl Store {
         let lock = Lock {
             events: event_payloads.len(),
             give_back: answers.is_some(),
-            reserve: None,
+            ..Lock::default()
         };
         let locked = lock_session_for(&mut tx, session, now, fence, lock).await?;
         let turn = insert_whole(&mut tx, session, id, text, status, move_json, now).await?;
