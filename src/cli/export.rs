@@ -217,12 +217,15 @@ async fn load(
         .await?
         .with_context(|| format!("no session `{id}`"))?;
     let curr_id = row.curriculum.as_str();
-    let curriculum = catalog.get(curr_id).with_context(|| {
-        format!(
-            "the session's curriculum `{curr_id}` is not among the curricula loaded: \
-             point `curriculum_dir` (--curriculum-dir, KLOVER_CURRICULUM_DIR) at the folder \
-             that holds it"
-        )
-    })?;
+    // The version the session ran on: stored with it, or the folder's for an older session.
+    let curriculum = klover_server::curricula::for_session(store, catalog, &row)
+        .await
+        .with_context(|| {
+            format!(
+                "the session's curriculum `{curr_id}` is neither stored nor among the curricula \
+                 loaded: point `curriculum_dir` (--curriculum-dir, KLOVER_CURRICULUM_DIR) at the \
+                 folder that holds it"
+            )
+        })?;
     Ok(klover_server::export::transcript(store, &curriculum, &row.learner, id).await?)
 }

@@ -244,7 +244,13 @@ async fn a_running_session_keeps_its_version_a_new_one_gets_the_new(app: TestApp
         &app,
         &d,
         Some(&tag),
-        first_file(|t| t.replacen(OLD_HINT, NEW_HINT, 1)),
+        first_file(|t| {
+            t.replacen(OLD_HINT, NEW_HINT, 1).replacen(
+                "title = \"The basics\"",
+                "title = \"First steps\"",
+                1,
+            )
+        }),
     )
     .await;
     let (status, _) = publish(&app, &d, &etag(&r), json!({"message": "new hint"})).await;
@@ -276,6 +282,15 @@ async fn a_running_session_keeps_its_version_a_new_one_gets_the_new(app: TestApp
     let hints = |c: &klover_domain::Curriculum| c.concepts[0].checkpoints[0].hints[0].clone();
     assert!(hints(&pinned).starts_with(OLD_HINT));
     assert!(hints(&fresh.get(CURRICULUM).unwrap()).starts_with(NEW_HINT));
+    // Each session's blog post names its concepts as its own version titled them.
+    let post = |id: klover_store::SessionId| {
+        let url = app.http(&format!("/api/sessions/{id}/export"));
+        async move { reqwest::get(url).await.unwrap().text().await.unwrap() }
+    };
+    let (old_post, new_post) = (post(old_row.id.clone()).await, post(new_row.id).await);
+    assert!(old_post.contains("the basics"), "{old_post}");
+    assert!(!old_post.contains("first steps"), "{old_post}");
+    assert!(new_post.contains("first steps"), "{new_post}");
     app.stop().await.unwrap();
 }
 

@@ -25,10 +25,8 @@ pub async fn render(
     row: &SessionRow,
     options: &ExportOptions,
 ) -> Result<(String, String), Error> {
-    let curr = app
-        .catalog
-        .get(row.curriculum.as_str())
-        .ok_or_else(|| Error::NotFound(format!("curriculum `{}`", row.curriculum)))?;
+    // The version the session ran on (titles renamed since do not rewrite its post).
+    let curr = crate::curricula::for_session(&app.store, &app.catalog, row).await?;
     let transcript = transcript(&app.store, &curr, &row.learner, &row.id).await?;
     let body = export::render(&transcript, options).map_err(|e| match e {
         ExportError::Template(e) => Error::Internal(format!("export template: {e}")),

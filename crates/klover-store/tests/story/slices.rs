@@ -203,7 +203,11 @@ pub async fn an_assessment_can_begin_the_reply_in_its_transaction(db: &TestDb) {
     assert!(matches!(stale, Err(StoreError::StaleState(_))), "{stale:?}");
     let pending = store.unfinished_replies(&s.id).await.unwrap();
     assert_eq!(pending[0].state, ReplyState::Acknowledged);
-    assert_eq!(store.head_seq(&s.id).await.unwrap(), ack_seq, "no seq reserved");
+    assert_eq!(
+        store.head_seq(&s.id).await.unwrap(),
+        ack_seq,
+        "no seq reserved"
+    );
     let (version, begun) = store
         .record_assessment_for_reply(
             &s.id,
@@ -233,7 +237,10 @@ pub async fn an_assessment_can_begin_the_reply_in_its_transaction(db: &TestDb) {
     assert!((model.mastery[0].mastery - 0.95).abs() < 1e-9);
     let row = store.get_session(&ada.id, &s.id).await.unwrap();
     assert_eq!(row.engine_state.as_deref(), Some(r#"{"n":1}"#));
-    assert_eq!((row.state_version, &row.current_concept), (version, &concept));
+    assert_eq!(
+        (row.state_version, &row.current_concept),
+        (version, &concept)
+    );
     // An event appended now goes after the reservation, never into it.
     let next = store.append_event(&s.id, "{}").await.unwrap();
     assert_eq!(next, ack_seq + 5);
