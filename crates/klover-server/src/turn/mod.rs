@@ -143,6 +143,9 @@ async fn assess(
     };
     // The rubric's verdict when a judge is asked, kept beside the judge's (author inbox).
     let mut rubric_verdict = None;
+    // The engine's run on the rubric's verdict alone (the speculative voice's plan): the
+    // real run when the judge's verdict is the same (the engine is deterministic).
+    let mut speculated = None;
     let assessment = {
         let req = engine::assess_request(&curr, &state, text, last_tutor.as_deref())
             .ok_or_else(|| Error::NotFound(format!("concept `{}`", state.concept)))?;
@@ -185,11 +188,18 @@ async fn assess(
                 let judged = async { Ok::<_, Error>(judged.await) };
                 let (started, verdict) = tokio::try_join!(started, judged)?;
                 *spec = Some(started);
+                speculated = Some((guess, implied));
                 verdict
             }
         }
     };
-    let outcome = engine::learner_turn(&curr, &mut state, text, assessment);
+    let outcome = match speculated {
+        Some((guess, implied)) if rubric_verdict.as_ref() == Some(&assessment) => {
+            state = guess;
+            implied
+        }
+        _ => engine::learner_turn(&curr, &mut state, text, assessment),
+    };
     let mut record = convert::turn_assessment(&curr, &before, &state, &outcome, text);
     if let Some(rubric) = &rubric_verdict {
         record.rubric_scores = convert::rubric_scores(rubric, &outcome.assessment);
