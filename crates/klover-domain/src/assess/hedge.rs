@@ -16,7 +16,11 @@
 //! seed: a statement put as a question ("So multiprocessing means more GILs?"), a negated
 //! auxiliary ("doesn't asyncio use threads?"), a restriction or a reason the learner
 //! brings ("Does await only run when the previous dependency is done?", "is it because the
-//! CPU sits idle?") — the learner is trying it out.
+//! CPU sits idle?") — the learner is trying it out. A yes/no question in a turn that
+//! hedges ("in CPython, do extra threads put the code on more cores? I'd guess not but not
+//! sure") asks too. A belief reported and denied ("People assume async spreads tasks over
+//! several cores, but it doesn't", "I used to think…, but…") is disowned: it shows no
+//! misconception ([`Uncertainty::disowns`]).
 
 use super::text::{Token, is_negator};
 
@@ -71,6 +75,10 @@ pub struct Uncertainty {
     /// own memory or is it shared?"), in it or in the next sentence ("…? or…"). Such a
     /// sentence shows no misconception.
     pub asks: bool,
+    /// It reports a belief of others, or one the learner used to hold, and denies it
+    /// ("People assume async spreads tasks over cores, but it doesn't"): it shows no
+    /// misconception.
+    pub disowns: bool,
 }
 
 /// For each sentence of `text`, how uncertain it is (see the module docs).
@@ -109,6 +117,7 @@ pub(super) fn uncertainty(
                     || (asks && (opens_with_wh(&words) || offers_choice || asked_plainly)),
                 embedded_question,
                 asks: offers_choice || asked_plainly,
+                disowns: disowns(&words),
             }
         })
         .collect();
@@ -122,11 +131,70 @@ pub(super) fn uncertainty(
         if yes_no && (hedged || other_answer) {
             u.uncertain = true;
         }
-        if asked[i].0 && other_answer {
+        // A yes/no question the learner does not commit to ("…? I'd guess not but not
+        // sure") asks, too: it holds no belief.
+        if asked[i].0 && (other_answer || (hedged && !asked[i].1)) {
             u.asks = true;
         }
     }
     out
+}
+
+/// Who may hold a belief the learner reports ("people", "many", "I used to").
+const HOLDERS: &[&str] = &[
+    "people",
+    "many",
+    "most",
+    "some",
+    "everyone",
+    "everybody",
+    "folks",
+    "beginners",
+    "newbies",
+    "they",
+    "lots",
+    "somebody",
+    "someone",
+    "used",
+];
+
+/// Verbs that report a belief.
+const REPORTING: &[&str] = &[
+    "think", "thinks", "thought", "assume", "assumes", "assumed", "believe", "believes",
+    "believed", "say", "says", "said", "claim", "claims", "claimed", "expect", "expects",
+    "expected", "imagine", "imagined",
+];
+
+/// Words by which a sentence denies what it reported.
+const DENIALS: &[&str] = &[
+    "wrong",
+    "false",
+    "untrue",
+    "myth",
+    "misconception",
+    "mistaken",
+];
+
+/// Whether a sentence reports a belief (a holder, or the learner's own "I used to" or "I
+/// thought", then within three words a reporting verb) and then denies it: "but" followed within three words by a negator, or a word
+/// of denial after the report.
+fn disowns(words: &[&str]) -> bool {
+    let Some(report) = words.iter().enumerate().position(|(i, w)| {
+        let before = &words[i.saturating_sub(3)..i];
+        REPORTING.contains(w)
+            && (before.iter().any(|h| HOLDERS.contains(h))
+                || (before.last() == Some(&"i") && (w.ends_with("ed") || *w == "thought")))
+    }) else {
+        return false;
+    };
+    let rest = &words[report + 1..];
+    rest.iter().any(|w| DENIALS.contains(w))
+        || rest.iter().enumerate().any(|(i, w)| {
+            *w == "but"
+                && rest[i + 1..(i + 4).min(rest.len())]
+                    .iter()
+                    .any(|n| is_negator(n))
+        })
 }
 
 /// Whether a sentence offers another answer: it opens with "or", or it is "maybe …".
@@ -287,6 +355,38 @@ mod tests {
             !uncertain("is it because the cpu sits idle while it waits?")[0],
             "a question giving a reason is a tentative answer"
         );
+    }
+
+    #[test]
+    fn a_yes_no_question_in_a_hedged_turn_asks() {
+        let asks = |text: &str| fold(&stemmer(), text).uncertainty[0].asks;
+        assert!(asks(
+            "in CPython, do extra threads actually put the Python code on more cores? I'd guess not but not sure"
+        ));
+        assert!(
+            !asks("So multiprocessing means there will be more GILs able to work?"),
+            "committed to, it is a tentative answer"
+        );
+    }
+
+    #[test]
+    fn a_belief_reported_and_denied_is_disowned() {
+        let disowns = |text: &str| fold(&stemmer(), text).uncertainty[0].disowns;
+        for text in [
+            "People assume async spreads tasks over several cores at once, but it doesn't",
+            "I used to think threads used all the cores, but they don't in CPython",
+            "I assumed await blocks everything, but not at all",
+            "many people say async is always faster, that's a myth",
+        ] {
+            assert!(disowns(text), "{text}");
+        }
+        for text in [
+            "people say async is faster and they're right",
+            "I think async runs on several cores, but not on one thread",
+            "async runs on several cores, but not in parallel with processes",
+        ] {
+            assert!(!disowns(text), "{text}");
+        }
     }
 
     #[test]

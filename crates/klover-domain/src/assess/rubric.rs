@@ -132,7 +132,7 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
         // A learner asking about a belief ("does async run on several cores?") does not
         // hold it.
         for (p, u) in per.iter_mut().zip(&text.uncertainty) {
-            if u.asks {
+            if u.asks || u.disowns {
                 *p = (0.0, None);
             }
         }
@@ -160,6 +160,7 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
                 contra[s] |= matches!(m, CueMatch::Credited(..));
             }
         }
+        let authored = contra.clone();
         // A claim of the checkpoint stated negated contradicts it ("threads don't share
         // memory" against `thread > share > memory`).
         for (cue, per) in cc.cues.iter().zip(&results) {
@@ -176,13 +177,22 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
                 .zip(&shown)
                 .any(|(mc, hit)| hit[s] && mc.contradicts(&cp.id))
         };
+        let asks = |s: usize| text.uncertainty.get(s).is_some_and(|u| u.asks);
+        // A fragment ("Hundred: async.") is part of one answer to a many-part question:
+        // it credits nothing when another sentence of the turn holds one of the
+        // checkpoint's authored contradictions ("Computation: async too."). A sentence
+        // that shows a belief contradicting it is that belief's, not the answer's; a claim
+        // negated ("neither threads nor async") blocks only its own sentence.
+        let contradicted = (0..n).any(|s| authored[s] && !asks(s) && !named(s));
+        let fragment =
+            |s: usize| text.tokens.iter().filter(|t| t.sentence == s).count() <= FRAGMENT;
         let mut score = (0.0, None);
         for (s, (w, span)) in credit.iter().enumerate() {
-            if *w > score.0 && !contra[s] && !named(s) {
+            let blocked = contra[s] || (contradicted && fragment(s));
+            if *w > score.0 && !blocked && !named(s) {
                 score = (*w, *span);
             }
         }
-        let asks = |s: usize| text.uncertainty.get(s).is_some_and(|u| u.asks);
         if let Some(s) = (0..n).find(|&s| contra[s] && !named(s) && !asks(s)) {
             let (start, end) = text.sentences[s];
             a.contradictions.push(Contradiction {
@@ -210,6 +220,9 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
     a.act = Some(super::act::classify(req.text, &a, req.curriculum));
     a
 }
+
+/// The most words a sentence may have to count as a fragment of a many-part answer.
+const FRAGMENT: usize = 4;
 
 /// Per checkpoint, the best weight of its cues that credit the prompt completed (`full`)
 /// where the learner's words carry them: one of the cue's terms is matched there by a word
