@@ -154,10 +154,12 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
             .map(|c| per_sentence(c, text, true, context))
             .collect();
         let credit = best_of(&cc.cues, &results, n);
+        let disowned = |s: usize| text.uncertainty.get(s).is_some_and(|u| u.disowns);
         let mut contra = vec![false; n];
         for cue in &cc.contradictions {
             for (s, m) in per_sentence(cue, text, false, None).iter().enumerate() {
-                contra[s] |= matches!(m, CueMatch::Credited(..));
+                // A belief reported and denied contradicts nothing either.
+                contra[s] |= matches!(m, CueMatch::Credited(..)) && !disowned(s);
             }
         }
         let authored = contra.clone();
