@@ -80,6 +80,48 @@ impl Speculation {
         stop: &CancellationToken,
     ) -> Result<Self, Error> {
         let window = voice_window(app, live).await?;
+        Self::start_on(window, live, llm, plan, learner, draft, stop)
+    }
+
+    /// The speculation for `plan` once the judge has answered: this one if it was started
+    /// with the very prompt `plan` gives over the same window, else a voice started now on
+    /// that prompt (this one cancelled, none of its tokens sent). Called as soon as the
+    /// real plan is known, the corrected voice's round trip overlaps the storing of the
+    /// turn instead of following it.
+    pub(crate) fn redirect(
+        self,
+        live: &LiveSession,
+        llm: &Arc<LlmVoice>,
+        plan: &TutorPlan,
+        learner: &LearnerModel,
+        draft: &str,
+        stop: &CancellationToken,
+    ) -> Result<Self, Error> {
+        let budget = llm.voice.config().context_budget;
+        let persona = Persona::default();
+        let ctx = self
+            .window
+            .context(&persona, &live.curriculum, plan, learner, draft, budget);
+        let messages = voice_messages(&ctx).map_err(|e| Error::Internal(e.to_string()))?;
+        if messages == self.messages {
+            return Ok(self);
+        }
+        metrics::counter!(SPECULATIONS, "outcome" => "cancelled").increment(1);
+        let window = self.window.clone();
+        drop(self);
+        Self::start_on(window, live, llm, plan, learner, draft, stop)
+    }
+
+    /// Starts the voice on `plan` over `window`.
+    fn start_on(
+        window: Window,
+        live: &LiveSession,
+        llm: &Arc<LlmVoice>,
+        plan: &TutorPlan,
+        learner: &LearnerModel,
+        draft: &str,
+        stop: &CancellationToken,
+    ) -> Result<Self, Error> {
         let budget = llm.voice.config().context_budget;
         let persona = Persona::default();
         let ctx = window.context(&persona, &live.curriculum, plan, learner, draft, budget);

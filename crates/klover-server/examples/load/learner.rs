@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::server::chunk_tag;
 
 /// Learner lines ("Me:") from the reference conversation, `shared/seed/000_d81f72e6670a64cc.txt`.
-const LINES: &[&str] = &[
+pub const LINES: &[&str] = &[
     "Async is after initiating a process, a worker can then attend to another process while waiting for the initial process to complete. Sync is when the worker has to wait for the process to complete fully before it can move on to something else.",
     "Sounds like there is something delegating the tasks and the worker is something like a processing engine?",
     "They might take a long time for something to return? Or maybe the job itself doesn't require the worker.",

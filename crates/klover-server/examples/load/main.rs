@@ -44,8 +44,10 @@
 //! commit rate (sqlx on a plain SQLite file, WAL, `synchronous = FULL`, one connection;
 //! and the store's `append_event` path for comparison), then offline and LLM runs with
 //! turns/s, latency, time to first token, commits, server and process CPU per turn, and
-//! relay p99. `--runs "1x10,50x10,200x5,1x10llm,10x5llm"` (the default) picks the runs.
-//! `--rubric-judge` makes the fake judge's verdict unusable (the rubric decides).
+//! relay p99. `--runs "1x10,50x10,200x5,1x10llm,10x5llm,10x5llmd"` (the default) picks the
+//! runs (`llmd`: the fake judge changes every plan).
+//! `--rubric-judge` makes the fake judge's verdict unusable (the rubric decides);
+//! `--judge-disagrees` makes it change every plan (the speculative voice is cancelled).
 //!
 //! `--nodelay` serves `klover_server::router` directly with `axum::serve` on sockets with
 //! `TCP_NODELAY` (without `klover_server::run`'s edge layers, which set it too).
@@ -79,7 +81,7 @@ use tokio::sync::Barrier;
 
 use crate::cpu::{CpuSplit, CpuWatch};
 use crate::learner::{Outcome, learner};
-use crate::server::{ServerConfig, on_server, start_fake_llm, start_server};
+use crate::server::{Judge, ServerConfig, on_server, start_fake_llm, start_server};
 
 /// One run of the table: learners × messages, offline or against the fake model.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -87,24 +89,34 @@ struct Run {
     learners: usize,
     messages: usize,
     llm: bool,
+    /// What the fake judge answers in an LLM run.
+    judge: Judge,
 }
 
-/// The table's runs: offline 1 × 10, 50 × 10, 200 × 5; LLM 1 × 10, 10 × 5.
-const RUNS: &str = "1x10,50x10,200x5,1x10llm,10x5llm";
+/// The table's runs: offline 1 × 10, 50 × 10, 200 × 5; LLM 1 × 10, 10 × 5, and 10 × 5
+/// with a judge that changes every plan.
+const RUNS: &str = "1x10,50x10,200x5,1x10llm,10x5llm,10x5llmd";
 
-/// `"50x10,200x5,10x5llm"` → runs (`llm` suffix: against the fake model).
+/// `"50x10,200x5,10x5llm"` → runs (`llm` suffix: against the fake model, whose judge
+/// agrees with the rubric; `llmd`: whose judge changes every plan).
 fn parse_runs(s: &str) -> Vec<Run> {
     s.split(',')
         .map(|r| {
             let r = r.trim();
-            let (r, llm) = r.strip_suffix("llm").map_or((r, false), |r| (r, true));
+            let (r, judge) = match r.strip_suffix("llmd") {
+                Some(r) => (r, Some(Judge::Disagrees)),
+                None => r
+                    .strip_suffix("llm")
+                    .map_or((r, None), |r| (r, Some(Judge::Agrees))),
+            };
             let (l, m) = r
                 .split_once('x')
                 .unwrap_or_else(|| panic!("--runs: {r:?} is not LEARNERSxMESSAGES[llm]"));
             Run {
                 learners: l.parse().expect("--runs: learners"),
                 messages: m.parse().expect("--runs: messages"),
-                llm,
+                llm: judge.is_some(),
+                judge: judge.unwrap_or(Judge::Agrees),
             }
         })
         .collect()
@@ -119,8 +131,9 @@ struct Args {
     database_url: Option<String>,
     timeout_secs: u64,
     nodelay: bool,
-    /// The fake judge's verdict is unusable: the rubric's plan stands (the judge agrees).
-    rubric_judge: bool,
+    /// What the fake judge answers (`--rubric-judge`: agrees, `--judge-disagrees`:
+    /// changes every plan; by default a verdict that credits nothing).
+    judge: Judge,
     /// Print the issue-17 table (several runs) instead of one run.
     table: bool,
     /// A running server's websocket URL: no server in this process.
@@ -141,7 +154,7 @@ fn parse_args() -> Args {
         database_url: None,
         timeout_secs: 300,
         nodelay: false,
-        rubric_judge: false,
+        judge: Judge::Silent,
         table: false,
         url: None,
         tokens: Vec::new(),
@@ -155,7 +168,8 @@ fn parse_args() -> Args {
             "--messages" => a.messages = value().parse().expect("--messages M"),
             "--llm" => a.llm = true,
             "--nodelay" => a.nodelay = true,
-            "--rubric-judge" => a.rubric_judge = true,
+            "--rubric-judge" => a.judge = Judge::Agrees,
+            "--judge-disagrees" => a.judge = Judge::Disagrees,
             "--table" => a.table = true,
             "--first-token-ms" => a.first_token_ms = value().parse().expect("--first-token-ms"),
             "--chunk-ms" => a.chunk_ms = value().parse().expect("--chunk-ms"),
@@ -176,7 +190,8 @@ fn parse_args() -> Args {
             _ => panic!(
                 "unknown flag {flag}; flags: --learners N --messages M --llm \
                  --first-token-ms MS --chunk-ms MS --database-url URL --timeout-secs S --nodelay \
-                 --rubric-judge --table --runs 1x10,10x5llm --url WS_URL --tokens FILE"
+                 --rubric-judge --judge-disagrees --table --runs 1x10,10x5llm,10x5llmd \
+                 --url WS_URL --tokens FILE"
             ),
         }
     }
@@ -230,7 +245,7 @@ async fn run_once(args: &Args) -> Option<Measured> {
     let fake = if args.llm {
         let first = Duration::from_millis(args.first_token_ms);
         let chunk = Duration::from_millis(args.chunk_ms);
-        Some(start_fake_llm(first, chunk, args.rubric_judge).await)
+        Some(start_fake_llm(first, chunk, args.judge).await)
     } else {
         None
     };

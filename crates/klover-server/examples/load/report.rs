@@ -6,6 +6,7 @@ use std::time::Duration;
 use klover_fake_llm::FakeLlm;
 
 use crate::learner::Outcome;
+use crate::server::Judge;
 use crate::{Args, Measured, probe, run_once};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -114,7 +115,7 @@ pub async fn table(base: &Args) {
             learners: run.learners,
             messages: run.messages,
             llm: run.llm,
-            rubric_judge: true,
+            judge: run.judge,
             table: false,
             database_url: base.database_url.clone(),
             url: None,
@@ -126,7 +127,11 @@ pub async fn table(base: &Args) {
             "{} × {} {}",
             run.learners,
             run.messages,
-            if run.llm { "LLM" } else { "offline" }
+            match (run.llm, run.judge) {
+                (false, _) => "offline",
+                (true, Judge::Disagrees) => "LLM, judge disagrees",
+                (true, _) => "LLM",
+            }
         );
         let Some(m) = run_once(&args).await else {
             println!("| {name} | TIMEOUT |");
@@ -159,7 +164,7 @@ pub async fn table(base: &Args) {
     }
     println!();
     println!(
-        "LLM runs: fake model in process, first token {} ms (judge and voice), {} ms per chunk, a {}-word reply; the judge's verdict is unusable, so the rubric's plan stands (the judge agrees). Added TTFT = TTFT - {} ms. Server CPU: the server runtime's and sqlx's SQLite worker threads; process CPU adds the clients and the fake model. Relay: fake model's chunk handed to its connection -> client's tutor_delta.",
+        "LLM runs: fake model in process, first token {} ms (judge and voice), {} ms per chunk, a {}-word reply; the judge's verdict is unusable, so the rubric's plan stands (the judge agrees), except in the \"judge disagrees\" rows, where it changes every plan (the speculative voice is cancelled and the voice starts again: the goal there is one upstream TTFT + 15 ms). Added TTFT = TTFT - {} ms. Server CPU: the server runtime's and sqlx's SQLite worker threads; process CPU adds the clients and the fake model. Relay: fake model's chunk handed to its connection -> client's tutor_delta.",
         base.first_token_ms,
         base.chunk_ms,
         crate::server::reply_words(),

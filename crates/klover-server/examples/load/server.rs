@@ -12,6 +12,31 @@ const LLM_REPLY: &str = "Good thinking so far. Now picture the worker waiting on
      network call: what could it usefully do during that time, and why?";
 const VERDICT: &str = r#"{"checkpoints":[],"misconceptions":[],"asked_question":false,"asked_for_answer":false,"dont_know":false,"off_topic":false}"#;
 
+/// A verdict that changes the plan of every turn: every checkpoint of the reference
+/// curriculum (`ids`) credited in full, quoting the learner's line (found in the judge's
+/// prompt), so the turn's concept counts as complete where the rubric credited less.
+/// `None` when no learner line is in the prompt.
+fn all_credited(ids: &[String], prompt: &str) -> Option<String> {
+    let line = crate::learner::LINES
+        .iter()
+        .find(|l| prompt.contains(**l))?;
+    let checkpoints: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|id| serde_json::json!({"id": id, "score": 1.0, "evidence": line}))
+        .collect();
+    Some(
+        serde_json::json!({
+            "checkpoints": checkpoints,
+            "misconceptions": [],
+            "asked_question": false,
+            "asked_for_answer": false,
+            "dont_know": false,
+            "off_topic": false,
+        })
+        .to_string(),
+    )
+}
+
 /// Words in the fake voice's reply.
 pub fn reply_words() -> usize {
     LLM_REPLY.split_whitespace().count()
@@ -42,18 +67,36 @@ where
     server_runtime().spawn(fut).await.expect("a server task")
 }
 
+/// What the fake judge answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Judge {
+    /// An unusable verdict: the rubric's assessment stands, so the speculative voice's
+    /// plan is the real one (the judge "agrees").
+    Agrees,
+    /// A usable verdict that credits and flags nothing ([`VERDICT`]): the plan changes
+    /// where the rubric credited or flagged something.
+    Silent,
+    /// A verdict that changes the plan (see `all_credited`): the speculative voice is
+    /// cancelled and the voice starts again.
+    Disagrees,
+}
+
 /// A fake model on the current (client) runtime. The voice streams a 24-word reply word
 /// by word, each word tagged `#<request>.<chunk>` so a client can tell which chunk of
 /// which request a `tutor_delta` carries; chunks are logged ([`FakeLlm::sent_chunks`]).
-/// The judge answers `VERDICT`, or with `rubric_judge` an unusable one.
-pub async fn start_fake_llm(first_token: Duration, chunk: Duration, rubric_judge: bool) -> FakeLlm {
+/// The judge answers as `judge` says.
+pub async fn start_fake_llm(first_token: Duration, chunk: Duration, judge: Judge) -> FakeLlm {
     let fake = FakeLlm::start().await;
     fake.log_chunks();
-    let verdict = if rubric_judge {
-        "not a verdict"
-    } else {
-        VERDICT
-    };
+    // Parsed once: the responder runs on the clients' runtime, where parsing the
+    // curriculum per request delayed the voice's request behind the judge's (measured).
+    let ids: Vec<String> = klover_server::builtin::reference_curriculum()
+        .expect("the built-in curriculum")
+        .concepts
+        .iter()
+        .flat_map(|c| &c.checkpoints)
+        .map(|c| c.id.as_str().to_owned())
+        .collect();
     fake.set_responder(move |req| {
         if req.is_stream() {
             let words = LLM_REPLY.split_whitespace().enumerate();
@@ -62,7 +105,15 @@ pub async fn start_fake_llm(first_token: Duration, chunk: Duration, rubric_judge
                 .first_token_after(first_token)
                 .chunk_interval(chunk)
         } else {
-            Reply::text(verdict).first_token_after(first_token)
+            let prompt: String = req.messages().into_iter().map(|(_, text)| text).collect();
+            let verdict = match judge {
+                Judge::Agrees => "not a verdict".to_owned(),
+                Judge::Silent => VERDICT.to_owned(),
+                Judge::Disagrees => {
+                    all_credited(&ids, &prompt).unwrap_or_else(|| VERDICT.to_owned())
+                }
+            };
+            Reply::text(&verdict).first_token_after(first_token)
         }
     });
     fake

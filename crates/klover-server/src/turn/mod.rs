@@ -200,6 +200,13 @@ async fn assess(
         }
         _ => engine::learner_turn(&curr, &mut state, text, assessment),
     };
+    // The judge changed the plan: the voice restarts on the real one now, while the turn
+    // is stored, not after (its tokens are held until `speak` releases them).
+    if let (Some(llm), Some(started)) = (judge, spec.take()) {
+        let (plan, draft) = (&outcome.plan, &outcome.offline_text);
+        let redirected = started.redirect(live, llm, plan, &state.learner, draft, &guard.cancel)?;
+        *spec = Some(redirected);
+    }
     let mut record = convert::turn_assessment(&curr, &before, &state, &outcome, text);
     if let Some(rubric) = &rubric_verdict {
         record.rubric_scores = convert::rubric_scores(rubric, &outcome.assessment);
