@@ -408,3 +408,22 @@ fn the_fourth_held_back_batch_stays_precise() {
         },
     );
 }
+
+/// The fifth held-back blind batch (K, 192 wrong ideas, written blind on 2026-12-02 beside
+/// round 6's tuning batch J and never tuned to): wrong answers in a right answer's words
+/// and misconceptions stated in passing. Bounds just outside the figures measured after
+/// round 6 (false credit 19/72, 13 wrong ideas credited, 2 false flags of 24; before round
+/// 6: 23/72, 16, 2/24). These are the rubric's weakest figures: see docs/engine.md.
+#[test]
+fn the_fifth_held_back_batch_stays_precise() {
+    held_back_stays_within(
+        "heldback-k-async-python.toml",
+        Bounds {
+            wordings: 192,
+            false_credit: 21,
+            praised_wrong: 15,
+            false_flags: 3,
+            recall: 1.0,
+        },
+    );
+}
