@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use klover_domain::learner::LearnerModel;
 use klover_domain::policy::TutorPlan;
-use klover_domain::prompt::{Persona, voice_messages};
+use klover_domain::prompt::Persona;
 use klover_llm::VoiceError;
 use klover_store::{TurnId, TurnRow, TurnStatus, Usage};
 use tokio::sync::mpsc;
@@ -45,10 +45,8 @@ pub async fn speak(
         Some(s) => s.window.clone(),
         None => crate::speculate::voice_window(app, live).await?,
     };
-    let persona = Persona::default();
     let budget = llm.voice.config().context_budget;
-    let ctx = window.context(&persona, &live.curriculum, plan, learner, draft, budget);
-    let messages = voice_messages(&ctx).map_err(|e| Error::Internal(e.to_string()))?;
+    let messages = window.messages(&live.curriculum, plan, learner, draft, budget)?;
     let (turn, head, reserved) = match begun {
         Some(begun) => begun,
         None => {
@@ -78,6 +76,8 @@ pub async fn speak(
             )
         }
         None => {
+            let persona = Persona::default();
+            let ctx = window.context(&persona, &live.curriculum, plan, learner, draft, budget);
             let (tx, rx) = mpsc::channel::<String>(64);
             tokio::join!(
                 llm.voice

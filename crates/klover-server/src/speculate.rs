@@ -98,11 +98,9 @@ impl Speculation {
         stop: &CancellationToken,
     ) -> Result<Self, Error> {
         let budget = llm.voice.config().context_budget;
-        let persona = Persona::default();
-        let ctx = self
+        let messages = self
             .window
-            .context(&persona, &live.curriculum, plan, learner, draft, budget);
-        let messages = voice_messages(&ctx).map_err(|e| Error::Internal(e.to_string()))?;
+            .messages(&live.curriculum, plan, learner, draft, budget)?;
         if messages == self.messages {
             return Ok(self);
         }
@@ -123,9 +121,7 @@ impl Speculation {
         stop: &CancellationToken,
     ) -> Result<Self, Error> {
         let budget = llm.voice.config().context_budget;
-        let persona = Persona::default();
-        let ctx = window.context(&persona, &live.curriculum, plan, learner, draft, budget);
-        let messages = voice_messages(&ctx).map_err(|e| Error::Internal(e.to_string()))?;
+        let messages = window.messages(&live.curriculum, plan, learner, draft, budget)?;
         let (tx, rx) = mpsc::channel(HELD);
         let cancel = stop.child_token();
         let task = {
@@ -213,6 +209,23 @@ impl Window {
             draft: Some(draft),
             budget_tokens,
         }
+    }
+}
+
+impl Window {
+    /// The voice prompt for `plan` over this window (the default persona): the one the
+    /// speculative voice is started with and the one a release is compared against.
+    pub(crate) fn messages(
+        &self,
+        curriculum: &klover_domain::Curriculum,
+        plan: &TutorPlan,
+        learner: &LearnerModel,
+        draft: &str,
+        budget_tokens: usize,
+    ) -> Result<Vec<Message>, Error> {
+        let persona = Persona::default();
+        let ctx = self.context(&persona, curriculum, plan, learner, draft, budget_tokens);
+        voice_messages(&ctx).map_err(|e| Error::Internal(e.to_string()))
     }
 }
 

@@ -137,22 +137,22 @@ pub(crate) async fn take_and_lock(
     now: i64,
     events: usize,
 ) -> Result<Option<(i64, crate::turns::Locked)>, StoreError> {
-    let row = sqlx::query(
+    let sql = concat!(
         "UPDATE sessions SET owner = $1, owner_until = $2, \
          fence = CASE WHEN owner = $1 AND owner_until >= $3 THEN fence ELSE fence + 1 END, \
-         updated_at = $3, last_event_seq = CASE WHEN $5 = 0 THEN last_event_seq \
-         WHEN reserved_seq > last_event_seq THEN reserved_seq + $5 \
-         ELSE last_event_seq + $5 END \
-         WHERE id = $4 AND (owner IS NULL OR owner = $1 OR owner_until < $3) \
-         RETURNING fence, last_event_seq, learner_id, curriculum_id, state_version, reserved_seq",
-    )
-    .bind(lease.owner)
-    .bind(lease.until(now))
-    .bind(now)
-    .bind(session)
-    .bind(i64::try_from(events).unwrap_or(i64::MAX))
-    .fetch_optional(&mut **tx)
-    .await?;
+         updated_at = $3, last_event_seq = ",
+        crate::turns::last_seq_after!("$5"),
+        " WHERE id = $4 AND (owner IS NULL OR owner = $1 OR owner_until < $3) \
+         RETURNING fence, last_event_seq, learner_id, curriculum_id, state_version, reserved_seq"
+    );
+    let row = sqlx::query(sql)
+        .bind(lease.owner)
+        .bind(lease.until(now))
+        .bind(now)
+        .bind(session)
+        .bind(i64::try_from(events).unwrap_or(i64::MAX))
+        .fetch_optional(&mut **tx)
+        .await?;
     let Some(row) = row else { return Ok(None) };
     let locked = crate::turns::Locked::from_row(&row)?;
     Ok(Some((crate::store::col(&row, "fence")?, locked)))

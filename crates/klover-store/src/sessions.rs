@@ -170,12 +170,15 @@ impl Store {
         let mut writing = self.write_grouped().await;
         let fence = self.fence(session.as_str());
         let mut tx = writing.begin().await?;
-        crate::turns::lock_session(&mut tx, session, now_ms(), fence).await?;
-        let version =
-            save_state(&mut tx, session.as_str(), concept, engine_state, expected).await?;
+        // The lock saves it, compare-and-set on the version (`turns::Lock::state`).
+        let lock = crate::turns::Lock {
+            state: Some((concept.as_str(), engine_state, expected)),
+            ..crate::turns::Lock::default()
+        };
+        crate::turns::lock_session_for(&mut tx, session, now_ms(), fence, lock).await?;
         tx.commit().await?;
         writing.durable().await?;
-        Ok(version)
+        Ok(expected + 1)
     }
 
     /// The version of the session's saved engine state (0 before the first save).
@@ -332,32 +335,10 @@ pub(crate) async fn insert_event(
     payload: &str,
     fence: Fence,
 ) -> Result<i64, StoreError> {
-    let now = now_ms();
-    let sql = concat!(
-        "UPDATE sessions SET last_event_seq = CASE WHEN reserved_seq > last_event_seq \
-         THEN reserved_seq ELSE last_event_seq END + 1 WHERE id = $1 AND ",
-        fenced!("$2", "$3"),
-        " RETURNING last_event_seq"
-    );
-    let seq: Option<i64> = sqlx::query_scalar(sql)
-        .bind(session.as_str())
-        .bind(fence.0)
-        .bind(now)
-        .fetch_optional(&mut **tx)
-        .await?;
-    let Some(seq) = seq else {
-        return Err(crate::owner::refused(tx, session.as_str()).await);
-    };
-    sqlx::query(
-        "INSERT INTO events (session_id, seq, payload, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(session.as_str())
-    .bind(seq)
-    .bind(payload)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(seq)
+    let seqs = insert_events(tx, session, &[payload.to_owned()], fence).await?;
+    seqs.first()
+        .copied()
+        .ok_or_else(|| StoreError::Conflict("the event was not stored".into()))
 }
 
 /// Appends `payloads` to the session's log inside `tx` in order, as [`insert_event`]
@@ -374,8 +355,9 @@ pub(crate) async fn insert_events(
         return Ok(Vec::new());
     }
     let sql = concat!(
-        "UPDATE sessions SET last_event_seq = CASE WHEN reserved_seq > last_event_seq \
-         THEN reserved_seq ELSE last_event_seq END + $4 WHERE id = $1 AND ",
+        "UPDATE sessions SET last_event_seq = ",
+        crate::turns::last_seq_after!("$4"),
+        " WHERE id = $1 AND ",
         fenced!("$2", "$3"),
         " RETURNING last_event_seq"
     );
@@ -408,29 +390,4 @@ pub(crate) async fn insert_locked_events(
     let first = locked.first_seq(payloads.len());
     crate::slices::insert_events_at(tx, session, first, payloads).await?;
     Ok((first..=locked.last_event_seq).collect())
-}
-
-/// Saves the engine state inside `tx` if its version is still `expected` (the session
-/// already locked and fenced); returns the new version.
-pub(crate) async fn save_state(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    session: &str,
-    concept: &ConceptId,
-    engine_state: &str,
-    expected: i64,
-) -> Result<i64, StoreError> {
-    let done = sqlx::query(
-        "UPDATE sessions SET engine_state = $1, current_concept = $2, \
-         state_version = state_version + 1 WHERE id = $3 AND state_version = $4",
-    )
-    .bind(engine_state)
-    .bind(concept.as_str())
-    .bind(session)
-    .bind(expected)
-    .execute(&mut **tx)
-    .await?;
-    match done.rows_affected() {
-        0 => Err(StoreError::StaleState(session.to_owned())),
-        _ => Ok(expected + 1),
-    }
 }

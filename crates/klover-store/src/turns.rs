@@ -42,6 +42,24 @@ pub(crate) fn turn_from(row: &AnyRow) -> Result<TurnRow, StoreError> {
     })
 }
 
+/// The session's last event seq once `$n` more events are handed out, as an expression
+/// over the row before the UPDATE (SET expressions read the old row): after a streaming
+/// reply's reservation if one is held (migration 0008), unchanged when `$n` is 0.
+macro_rules! last_seq_after {
+    ($n:literal) => {
+        concat!(
+            "CASE WHEN ",
+            $n,
+            " = 0 THEN last_event_seq WHEN reserved_seq > last_event_seq THEN reserved_seq + ",
+            $n,
+            " ELSE last_event_seq + ",
+            $n,
+            " END"
+        )
+    };
+}
+pub(crate) use last_seq_after;
+
 /// Locks the session for writing, as the first statement of a transaction: SQLite takes its
 /// write lock now (waiting out the busy timeout, where a read-then-write transaction could
 /// fail with SQLITE_BUSY), PostgreSQL locks the session row, so the turns of one session get
@@ -72,9 +90,8 @@ pub(crate) struct Lock<'a> {
     /// Seqs reserved past the last one for a streaming reply's deltas (migration 0008):
     /// `reserved_seq` becomes the last event seq plus this.
     pub(crate) reserve: Option<i64>,
-    /// The engine state saved, compare-and-set on its version (as
-    /// [`crate::sessions::save_state`]): `(concept, JSON, expected version)`;
-    /// [`StoreError::StaleState`] when the stored version is another.
+    /// The engine state saved, compare-and-set on its version: `(concept, JSON, expected
+    /// version)`; [`StoreError::StaleState`] when the stored version is another.
     pub(crate) state: Option<(&'a str, &'a str, i64)>,
 }
 
@@ -121,19 +138,11 @@ pub(crate) async fn lock_session_for(
     fence: Fence,
     lock: Lock<'_>,
 ) -> Result<Locked, StoreError> {
-    // The last seq after this statement's events (SET expressions read the old row).
-    macro_rules! last_after {
-        () => {
-            "CASE WHEN $4 = 0 THEN last_event_seq \
-             WHEN reserved_seq > last_event_seq THEN reserved_seq + $4 \
-             ELSE last_event_seq + $4 END"
-        };
-    }
     let sql = concat!(
         "UPDATE sessions SET updated_at = $1, last_event_seq = ",
-        last_after!(),
+        last_seq_after!("$4"),
         ", reserved_seq = CASE WHEN $6 < 0 THEN reserved_seq ELSE ",
-        last_after!(),
+        last_seq_after!("$4"),
         " + $6 END, \
          owner = CASE WHEN $5 = 1 AND fence = $3 THEN NULL ELSE owner END, \
          owner_until = CASE WHEN $5 = 1 AND fence = $3 THEN NULL ELSE owner_until END, \
