@@ -435,6 +435,9 @@ fn typo_of(cue_stem: &str, t: &Token) -> bool {
     } else {
         budget
     };
+    // The edits are counted on the stems, so the stem's own length bounds them too: a
+    // long word with a short stem ("operation", stem "oper") is no typo of "other".
+    let budget = budget.min(typo_budget(cue_stem.len() + 1));
     !extension && within_edits(cue_stem, &t.stem, budget)
 }
 

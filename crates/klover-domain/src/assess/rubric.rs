@@ -180,17 +180,16 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
                 .any(|(mc, hit)| hit[s] && mc.contradicts(&cp.id))
         };
         let asks = |s: usize| text.uncertainty.get(s).is_some_and(|u| u.asks);
-        // A fragment ("Hundred: async.") is part of one answer to a many-part question:
-        // it credits nothing when another sentence of the turn holds one of the
-        // checkpoint's authored contradictions ("Computation: async too."). A sentence
-        // that shows a belief contradicting it is that belief's, not the answer's; a claim
-        // negated ("neither threads nor async") blocks only its own sentence.
+        // One turn is one answer: a checkpoint is credited by none of its sentences when
+        // another holds one of its authored contradictions ("Computation: async too.",
+        // "…on a multicore box each core gets its own lock"), as the fill-in reading
+        // already does. A sentence that shows a belief contradicting it is that belief's,
+        // not the answer's (the policy challenges the belief and confirms the rest); a
+        // claim merely negated ("neither threads nor async") blocks only its own sentence.
         let contradicted = (0..n).any(|s| authored[s] && !asks(s) && !named(s));
-        let fragment =
-            |s: usize| text.tokens.iter().filter(|t| t.sentence == s).count() <= FRAGMENT;
         let mut score = (0.0, None);
         for (s, (w, span)) in credit.iter().enumerate() {
-            let blocked = contra[s] || (contradicted && fragment(s));
+            let blocked = contra[s] || contradicted;
             if *w > score.0 && !blocked && !named(s) {
                 score = (*w, *span);
             }
@@ -222,9 +221,6 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
     a.act = Some(super::act::classify(req.text, &a, req.curriculum));
     a
 }
-
-/// The most words a sentence may have to count as a fragment of a many-part answer.
-const FRAGMENT: usize = 4;
 
 /// Per checkpoint, the best weight of its cues that credit the prompt completed (`full`)
 /// where the learner's words carry them: one of the cue's terms is matched there by a word
