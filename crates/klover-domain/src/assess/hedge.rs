@@ -197,6 +197,64 @@ fn disowns(words: &[&str]) -> bool {
         })
 }
 
+/// Negated auxiliaries and the auxiliary they negate.
+const NEGATED_AUXILIARIES: &[(&str, &str)] = &[
+    ("isnt", "is"),
+    ("arent", "are"),
+    ("wasnt", "was"),
+    ("werent", "were"),
+    ("doesnt", "does"),
+    ("dont", "do"),
+    ("didnt", "did"),
+    ("cant", "can"),
+    ("couldnt", "could"),
+    ("wont", "will"),
+    ("wouldnt", "would"),
+    ("shouldnt", "should"),
+    ("hasnt", "has"),
+    ("havent", "have"),
+];
+
+/// A question opened by a negated auxiliary proposes what follows ("isn't async just
+/// spreading the work over all the cores?", "doesn't asyncio use a thread per task?"):
+/// the learner holds it, so that negator negates nothing and reads as the auxiliary.
+/// Only at the head of a clause (after a lead-in: "…, but isn't it…?") of a sentence
+/// ending in `?`; whether the sentence asks was judged before, on the words as written.
+pub(super) fn rhetorical_negations(
+    stemmer: &rust_stemmers::Stemmer,
+    text: &str,
+    tokens: &mut [Token],
+    sentences: &[(usize, usize)],
+) {
+    let asks = |s: usize| {
+        sentences
+            .get(s)
+            .and_then(|&(start, end)| text.get(start..end))
+            .is_some_and(|t| t.trim_end().ends_with('?'))
+    };
+    let mut head = true;
+    for k in 0..tokens.len() {
+        if k > 0 && tokens[k].clause != tokens[k - 1].clause {
+            head = true;
+        }
+        let t = &tokens[k];
+        if !head || LEAD_INS.contains(&t.folded.as_str()) {
+            continue;
+        }
+        head = false;
+        let positive = NEGATED_AUXILIARIES
+            .iter()
+            .find(|(neg, _)| *neg == t.folded)
+            .map(|&(_, aux)| aux);
+        if let Some(aux) = positive
+            && asks(t.sentence)
+        {
+            tokens[k].folded = aux.to_owned();
+            tokens[k].stem = super::text::stem(stemmer, aux);
+        }
+    }
+}
+
 /// Whether a sentence offers another answer: it opens with "or", or it is "maybe …".
 fn alternative(words: &[&str]) -> bool {
     matches!(words.first(), Some(&"or" | &"maybe" | &"perhaps"))

@@ -207,6 +207,7 @@ pub fn fold(stemmer: &Stemmer, text: &str) -> Folded {
         sentences.push((s, text.trim_end().len().max(s)));
     }
     let uncertainty = super::hedge::uncertainty(text, &tokens, &sentences);
+    super::hedge::rhetorical_negations(stemmer, text, &mut tokens, &sentences);
     Folded {
         tokens,
         sentences,
