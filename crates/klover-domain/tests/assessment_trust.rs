@@ -188,6 +188,10 @@ fn a_short_answer_fills_the_blank_of_a_fill_in_prompt() {
     );
     let echo = in_context("sync-vs-async", q, "move on");
     assert!(echo.is_empty(), "{echo:?}");
+    // Up to eight words fill the blank ("an await where its waiting on io", seven).
+    let q = "The loop runs a task until it reaches a ___, then parks it and picks up the next one?";
+    let got = in_context("event-loop", q, "an await where its waiting on io");
+    assert!(got.contains(&"loop-runs-until-wait".to_owned()), "{got:?}");
     let q = "So while that sync requests.get() waits, the entire event loop is…?";
     let got = in_context("blocking-in-async", q, "frozen");
     assert!(
@@ -292,6 +296,94 @@ fn an_unnamed_contradiction_never_credits_and_is_probed_like_a_misconception() {
     let mv = serde_json::to_value(&turns[0].tutor_move).unwrap();
     assert_eq!(mv["checkpoint"], contradicted.as_str(), "{mv}");
     assert!(!turns[0].tutor.starts_with("Exactly"), "{}", turns[0].tutor);
+}
+
+#[test]
+fn a_contradiction_in_one_sentence_blocks_the_checkpoint_in_every_sentence_of_the_turn() {
+    let c = async_python();
+    // Each sentence alone: the first is right, the third contradicts it.
+    let right = "the GIL means one thread at a time.";
+    assert!(credited(&c, "gil", right).contains(&"gil-one-thread-at-a-time".to_owned()));
+    let text = "the GIL means one thread at a time... but only on single-core machines. on a multicore box each core gets its own lock";
+    let got = credited(&c, "gil", text);
+    assert!(
+        !got.contains(&"gil-one-thread-at-a-time".to_owned()),
+        "{got:?}"
+    );
+    // Also when the credit comes from the fill-in reading of the first sentence.
+    let q = "So while that one task crunches numbers, the other tasks are…?";
+    assert!(in_context("event-loop", q, "blocked").contains(&"cpu-task-blocks-loop".to_owned()));
+    let got = in_context(
+        "event-loop",
+        q,
+        "blocked, but only the ones that need its result. the independent tasks keep running fine",
+    );
+    assert!(got.is_empty(), "{got:?}");
+    // A belief shown in another sentence still leaves the right sentence its credit: the
+    // policy confirms it and challenges the belief.
+    let got = credited(
+        &c,
+        "sync-vs-async",
+        "Async starts a request and while that's waiting it does other things. The tasks are really executing simultaneously on separate threads.",
+    );
+    assert!(
+        got.contains(&"async-works-while-waiting".to_owned()),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_question_opened_by_a_negated_auxiliary_proposes_its_belief() {
+    let c = async_python();
+    let shown = |text: &str| flagged(&c, "sync-vs-async", text);
+    let got = shown(
+        "I might be wrong, but isn't async just Python spreading the work over all the CPU cores simultaneously?",
+    );
+    assert_eq!(got, ["async-runs-in-parallel"]);
+    // Only the negator that opens the question: a later one still negates.
+    assert!(
+        shown("Isn't it the case that async doesn't spread the work over all the cores?")
+            .is_empty()
+    );
+    assert!(shown("async doesn't run things in parallel, does it?").is_empty());
+}
+
+#[test]
+fn a_belief_quoted_corrected_or_only_seeming_is_not_shown() {
+    let c = async_python();
+    for (concept, text) in [
+        (
+            "sync-vs-async",
+            "A friend told me async means running stuff on all your cores at once, but that's not it.",
+        ),
+        (
+            "threads-and-processes",
+            "People say threads each get their own memory, but that's processes.",
+        ),
+        (
+            "threading-vs-async",
+            "Threads feel free when you start five of them, but they aren't: each one drags a stack of a few MB along.",
+        ),
+    ] {
+        assert!(flagged(&c, concept, text).is_empty(), "{text}");
+    }
+    let q = "A CPU-bound task never waits, so the time async could reuse is ___?";
+    let c2 = async_python();
+    let id = ConceptId::parse("io-vs-cpu").unwrap();
+    let a = RubricAssessor::new().assess_now(AssessRequest {
+        curriculum: &c2,
+        concept: c2.concept(&id).unwrap(),
+        text: "none, which is why \"async makes everything faster\" is a myth",
+        last_tutor: Some(q),
+    });
+    assert!(a.misconceptions.is_empty(), "{:?}", a.misconceptions);
+    // Held, not denied: still shown.
+    let got = flagged(
+        &c,
+        "threading-vs-async",
+        "Threads feel free, and honestly they are: start ten thousand, no problem.",
+    );
+    assert_eq!(got, ["threads-are-free"]);
 }
 
 /// Bounds a held-back batch must stay within (precision first).

@@ -9,7 +9,7 @@
 
 /// Words an answer may have (its first clause) to be read as filling the blank: a longer
 /// one says its own sentence.
-const MAX_WORDS: usize = 6;
+const MAX_WORDS: usize = 8;
 
 /// The tutor's fill-in prompt completed with `answer`'s first clause, and the same prompt
 /// with the blank left empty, both as statements; `None` when the tutor's message has no

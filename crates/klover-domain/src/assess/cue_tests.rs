@@ -167,3 +167,20 @@ fn a_prefix_also_takes_a_word_whose_stem_it_is() {
     ));
     assert_eq!(m("user*", "using threads"), CueMatch::Absent);
 }
+
+#[test]
+fn a_typo_is_measured_on_the_stems_compared() {
+    // "operation" is nine letters but stems to "oper": two edits from "other" is no typo.
+    assert_eq!(
+        m("async start other", "async starts the operation"),
+        CueMatch::Absent
+    );
+    assert!(matches!(
+        m("async start other", "async starts the other one"),
+        CueMatch::Credited(..)
+    ));
+    assert!(matches!(
+        m("thread execut*", "the thread excecutes it"),
+        CueMatch::Credited(..)
+    ));
+}

@@ -117,7 +117,7 @@ pub(super) fn uncertainty(
                     || (asks && (opens_with_wh(&words) || offers_choice || asked_plainly)),
                 embedded_question,
                 asks: offers_choice || asked_plainly,
-                disowns: disowns(&words),
+                disowns: disowns(&words) || text.get(start..end).is_some_and(quoted_and_denied),
             }
         })
         .collect();
@@ -156,13 +156,32 @@ const HOLDERS: &[&str] = &[
     "somebody",
     "someone",
     "used",
+    "friend",
+    "friends",
+    "colleague",
+    "colleagues",
+    "coworker",
+    "coworkers",
+    "teacher",
 ];
 
 /// Verbs that report a belief.
 const REPORTING: &[&str] = &[
     "think", "thinks", "thought", "assume", "assumes", "assumed", "believe", "believes",
     "believed", "say", "says", "said", "claim", "claims", "claimed", "expect", "expects",
-    "expected", "imagine", "imagined",
+    "expected", "imagine", "imagined", "told", "tell", "tells", "reckon", "reckons",
+];
+
+/// Verbs of seeming: "threads feel free…, but they aren't" reports an appearance and
+/// denies it, with no holder named.
+const APPEARANCES: &[&str] = &[
+    "feel", "feels", "felt", "seem", "seems", "seemed", "look", "looks", "looked", "appear",
+    "appears", "appeared",
+];
+
+/// What may follow "but that's" and confirm the report rather than correct it.
+const CONFIRMING: &[&str] = &[
+    "true", "right", "correct", "exactly", "so", "fine", "good", "why", "how", "what",
 ];
 
 /// Words by which a sentence denies what it reported.
@@ -179,6 +198,20 @@ const DENIALS: &[&str] = &[
 /// thought", then within three words a reporting verb) and then denies it: "but" followed within three words by a negator, or a word
 /// of denial after the report.
 fn disowns(words: &[&str]) -> bool {
+    let denied_by_but = |rest: &[&str]| {
+        rest.iter().enumerate().any(|(i, w)| {
+            *w == "but"
+                && rest[i + 1..(i + 4).min(rest.len())]
+                    .iter()
+                    .any(|n| is_negator(n))
+        })
+    };
+    // "Threads feel free when you start five, but they aren't."
+    if let Some(seeming) = words.iter().position(|w| APPEARANCES.contains(w))
+        && denied_by_but(&words[seeming + 1..])
+    {
+        return true;
+    }
     let Some(report) = words.iter().enumerate().position(|(i, w)| {
         let before = &words[i.saturating_sub(3)..i];
         REPORTING.contains(w)
@@ -188,13 +221,24 @@ fn disowns(words: &[&str]) -> bool {
         return false;
     };
     let rest = &words[report + 1..];
-    rest.iter().any(|w| DENIALS.contains(w))
-        || rest.iter().enumerate().any(|(i, w)| {
-            *w == "but"
-                && rest[i + 1..(i + 4).min(rest.len())]
-                    .iter()
-                    .any(|n| is_negator(n))
-        })
+    // "People say threads each get their own memory, but that's processes."
+    let corrected = rest
+        .windows(3)
+        .any(|w| w[0] == "but" && matches!(w[1], "thats" | "those") && !CONFIRMING.contains(&w[2]));
+    rest.iter().any(|w| DENIALS.contains(w)) || denied_by_but(rest) || corrected
+}
+
+/// Whether a sentence quotes a belief and then denies it: `none, which is why "async
+/// makes everything faster" is a myth`.
+fn quoted_and_denied(sentence: &str) -> bool {
+    let Some(close) = sentence.rfind(['"', '\u{201c}', '\u{201d}']) else {
+        return false;
+    };
+    let opened = sentence[..close].contains(['"', '\u{201c}', '\u{201d}']);
+    opened
+        && sentence[close..]
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| DENIALS.contains(&w.to_lowercase().as_str()))
 }
 
 /// Negated auxiliaries and the auxiliary they negate.
@@ -435,6 +479,10 @@ mod tests {
             "I used to think threads used all the cores, but they don't in CPython",
             "I assumed await blocks everything, but not at all",
             "many people say async is always faster, that's a myth",
+            "A friend told me async means running stuff on all your cores at once, but that's not it",
+            "People say threads each get their own memory, but that's processes",
+            "Threads feel free when you start five of them, but they aren't",
+            "none, which is why \"async makes everything faster\" is a myth",
         ] {
             assert!(disowns(text), "{text}");
         }
@@ -442,6 +490,9 @@ mod tests {
             "people say async is faster and they're right",
             "I think async runs on several cores, but not on one thread",
             "async runs on several cores, but not in parallel with processes",
+            "people say threads share memory, but that's true only inside one process",
+            "threads feel free and they are",
+            "\"async makes everything faster\", that's how I see it",
         ] {
             assert!(!disowns(text), "{text}");
         }
