@@ -4,10 +4,11 @@
 //!
 //! One *open batch* per store: a transaction on one pooled connection, behind a mutex
 //! that is also the process's writer queue (SQLite takes one writer at a time). A writer
-//! locks it, runs its statements inside a savepoint of the open transaction (beginning
-//! one if none is open) and releases the savepoint, so a write that fails or rolls back
-//! undoes only itself; then it leaves a oneshot in the batch and lets go of the mutex
-//! ([`Writing::durable`]). The committer task of the store wakes, takes the mutex behind
+//! locks it and runs its statements after the batch's savepoint (beginning the
+//! transaction and setting the savepoint if none is open); keeping the write moves the
+//! savepoint past it (`RELEASE` and `SAVEPOINT` again, one statement), and a write that
+//! fails, rolls back or is dropped goes back to it, so it undoes only itself. Then it
+//! leaves a oneshot in the batch and lets go of the mutex ([`Writing::durable`]). The committer task of the store wakes, takes the mutex behind
 //! the writers already queued for it (tokio's mutex is fair), commits, and answers every
 //! oneshot of that batch with the commit's outcome. Writers that arrive while it commits
 //! queue on the mutex and form the next batch. Under no load each write still gets its
@@ -18,8 +19,8 @@
 //! on a lock the batch holds.
 //!
 //! That is SQLite, which takes one writer at a time anyway. On PostgreSQL each writer has
-//! a batch of its own, committed at once on its own connection, and writers run in
-//! parallel: PostgreSQL's WAL flush already groups commits that arrive together from
+//! a batch of its own, committed at once on its own connection (its first write needs no
+//! savepoint: undoing it drops the transaction), and writers run in parallel: PostgreSQL's WAL flush already groups commits that arrive together from
 //! several connections, and one shared batch serialised every write of the process on one
 //! connection (offline, 200 learners: 119 → 44 turns/s, docs/benchmarks.md). The rule
 //! that matters holds on both: nothing is acknowledged before the commit that holds it.
@@ -27,7 +28,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
-use sqlx::{Acquire, AnyPool};
+use sqlx::AnyPool;
 use tokio::sync::{Mutex, MutexGuard, Notify, oneshot};
 
 use crate::StoreError;
@@ -57,7 +58,21 @@ struct Open {
     tx: Option<sqlx::Transaction<'static, sqlx::Any>>,
     /// One per write in `tx`, answered after its commit.
     waiting: Vec<oneshot::Sender<Ack>>,
+    /// A writer let go of its [`Savepoint`] without keeping or undoing it: its statements
+    /// are undone (`ROLLBACK TO`) before anything else runs in `tx`.
+    undo: bool,
 }
+
+/// The savepoint each write of a shared batch runs in (SQLite). It is always open while a
+/// batch is: a kept write moves it past itself (`RELEASE` and a new `SAVEPOINT` in one
+/// statement), a failed one goes back to it. One statement per write instead of two
+/// (`SAVEPOINT` before and `RELEASE` after): each statement is a hop to sqlx's worker
+/// thread (docs/benchmarks.md, "Issue 17").
+const MARK: &str = "SAVEPOINT klover_write";
+/// Keeps the writes since [`MARK`] and sets it again.
+const KEEP: &str = "RELEASE SAVEPOINT klover_write; SAVEPOINT klover_write";
+/// Undoes the writes since [`MARK`]; the savepoint stays open.
+const UNDO: &str = "ROLLBACK TO SAVEPOINT klover_write";
 
 impl std::fmt::Debug for GroupCommit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -130,8 +145,22 @@ async fn committer(group: Weak<GroupCommit>, wake: Arc<Notify>, _alive: AliveFla
 /// Commits the open batch, if any, and answers its writers.
 async fn commit(open: &mut Open, commits: &AtomicU64) {
     let waiting = std::mem::take(&mut open.waiting);
-    let Some(tx) = open.tx.take() else { return };
-    let ack: Ack = tx.commit().await.map_err(|e| Arc::from(e.to_string()));
+    let undo = std::mem::take(&mut open.undo);
+    let Some(mut tx) = open.tx.take() else {
+        // Nothing left to commit (a solo writer rolled its own back): nothing is lost.
+        for w in waiting {
+            let _ = w.send(Ok(()));
+        }
+        return;
+    };
+    let ack: Ack = async {
+        if undo {
+            sqlx::raw_sql(UNDO).execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    }
+    .await
+    .map_err(|e| Arc::from(e.to_string()));
     if !waiting.is_empty() {
         commits.fetch_add(1, Ordering::Relaxed);
     }
@@ -154,15 +183,42 @@ pub(crate) struct Writing<'g> {
 }
 
 impl Writing<'_> {
-    /// A savepoint in the open batch's transaction (beginning the transaction if none is
-    /// open): commit it to keep the writes in the batch, then call [`Writing::durable`].
-    pub(crate) async fn begin(&mut self) -> Result<sqlx::Transaction<'_, sqlx::Any>, StoreError> {
-        let outer = match self.open.tx.take() {
-            Some(tx) => tx,
-            None => self.pool.begin().await?,
+    /// This write's place in the open batch's transaction (beginning the transaction if
+    /// none is open): [`Savepoint::commit`] keeps its statements in the batch, then call
+    /// [`Writing::durable`]. In a shared batch it runs in the batch's savepoint, so a
+    /// write that fails or is dropped undoes only itself; a solo batch is the write's own
+    /// transaction.
+    pub(crate) async fn begin(&mut self) -> Result<Savepoint<'_>, StoreError> {
+        let solo = self.group.solo;
+        let open = &mut *self.open;
+        let whole = match open.tx.as_mut() {
+            None => {
+                let mut tx = self.pool.begin().await?;
+                if !solo {
+                    sqlx::query(MARK).execute(&mut *tx).await?;
+                }
+                open.tx = Some(tx);
+                // A solo batch's first write is the whole transaction: no savepoint.
+                solo
+            }
+            Some(tx) => {
+                if open.undo {
+                    sqlx::raw_sql(UNDO).execute(&mut **tx).await?;
+                    open.undo = false;
+                }
+                if solo {
+                    // A second write in a solo batch keeps the first if it is undone.
+                    sqlx::raw_sql(MARK).execute(&mut **tx).await?;
+                }
+                false
+            }
         };
-        let outer = self.open.tx.insert(outer);
-        Ok(outer.begin().await?)
+        Ok(Savepoint {
+            open,
+            solo,
+            whole,
+            done: false,
+        })
     }
 
     /// Lets go of the writer queue and waits until the commit holding this writer's
@@ -200,6 +256,94 @@ impl Drop for Writing<'_> {
     }
 }
 
+/// One write's statements in the open batch (see [`Writing::begin`]): derefs to the
+/// batch's transaction. Dropped without [`Savepoint::commit`] or
+/// [`Savepoint::rollback`], its statements are undone before the batch goes on.
+pub(crate) struct Savepoint<'w> {
+    open: &'w mut Open,
+    /// In a solo batch (PostgreSQL): its statements go by the simple protocol.
+    solo: bool,
+    /// The write is the batch's whole transaction (a solo batch's first): undoing it
+    /// drops the transaction. Otherwise the batch's savepoint marks where it began.
+    whole: bool,
+    done: bool,
+}
+
+impl Savepoint<'_> {
+    /// Keeps this write's statements in the batch (durable at its commit).
+    pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
+        self.done = true;
+        if self.whole {
+            return Ok(());
+        }
+        let tx = (self.open.tx.as_mut()).ok_or(StoreError::Invalid("no open batch".into()))?;
+        let kept = if self.solo {
+            sqlx::raw_sql(KEEP).execute(&mut **tx).await
+        } else {
+            sqlx::query(KEEP).execute(&mut **tx).await
+        };
+        if let Err(e) = kept {
+            // Whatever state the savepoint is in, this write is not kept.
+            self.open.undo = true;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Undoes this write's statements; the rest of the batch stands.
+    pub(crate) async fn rollback(mut self) -> Result<(), StoreError> {
+        self.done = true;
+        if self.whole {
+            if let Some(tx) = self.open.tx.take() {
+                tx.rollback().await?;
+            }
+        } else if let Some(tx) = self.open.tx.as_mut()
+            && let Err(e) = sqlx::raw_sql(UNDO).execute(&mut **tx).await
+        {
+            self.open.undo = true;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Savepoint<'_> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        if self.whole {
+            // The write's own transaction rolls back as it drops.
+            self.open.tx = None;
+        } else {
+            self.open.undo = true;
+        }
+    }
+}
+
+// The batch's transaction is there while a savepoint lives: `begin` puts it there, and
+// only the savepoint's own `rollback` (consuming it) or drop takes it away.
+#[allow(clippy::expect_used)]
+impl std::ops::Deref for Savepoint<'_> {
+    type Target = sqlx::Transaction<'static, sqlx::Any>;
+    fn deref(&self) -> &Self::Target {
+        self.open
+            .tx
+            .as_ref()
+            .expect("a savepoint lives in an open batch")
+    }
+}
+
+#[allow(clippy::expect_used)] // as for `Deref`
+impl std::ops::DerefMut for Savepoint<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.open
+            .tx
+            .as_mut()
+            .expect("a savepoint lives in an open batch")
+    }
+}
+
 /// The batch a writer fills: the shared open one (behind the writer queue) or its own.
 enum Held<'g> {
     Shared(MutexGuard<'g, Open>),
@@ -221,6 +365,82 @@ impl std::ops::DerefMut for Held<'_> {
         match self {
             Held::Shared(open) => open,
             Held::Own(open) => open,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A store on a fresh SQLite file with a scratch table.
+    async fn scratch() -> (tempfile::TempDir, crate::Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::Store::connect(&crate::Store::default_sqlite_url(dir.path()))
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE scratch (x INTEGER NOT NULL)")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        (dir, store)
+    }
+
+    async fn insert(sp: &mut Savepoint<'_>, x: Option<i64>) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO scratch (x) VALUES ($1)")
+            .bind(x)
+            .execute(&mut ***sp)
+            .await
+            .map(|_| ())
+    }
+
+    async fn stored(store: &crate::Store) -> Vec<i64> {
+        sqlx::query_scalar("SELECT x FROM scratch ORDER BY x")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Dropped, rolled back or failed, a write leaves nothing in the batch, and the writes
+    /// kept beside it in the same batch are committed: in a shared batch and a solo one.
+    #[tokio::test]
+    async fn a_write_not_kept_undoes_only_itself() {
+        for solo in [false, true] {
+            let (_dir, store) = scratch().await;
+            let group = GroupCommit::start(Arc::default(), solo);
+
+            let mut w = group.writer(&store.pool).await;
+            let mut sp = w.begin().await.unwrap();
+            insert(&mut sp, Some(1)).await.unwrap();
+            sp.commit().await.unwrap();
+            // Dropped mid-write (as a cancelled task would be).
+            let mut sp = w.begin().await.unwrap();
+            insert(&mut sp, Some(2)).await.unwrap();
+            drop(sp);
+            // Rolled back.
+            let mut sp = w.begin().await.unwrap();
+            insert(&mut sp, Some(3)).await.unwrap();
+            sp.rollback().await.unwrap();
+            // Failed half-way: its first row goes with it.
+            let mut sp = w.begin().await.unwrap();
+            insert(&mut sp, Some(4)).await.unwrap();
+            assert!(insert(&mut sp, None).await.is_err());
+            drop(sp);
+            w.durable().await.unwrap();
+            // A writer that lets go of the queue with its write undone, then one more.
+            let mut w = group.writer(&store.pool).await;
+            let mut sp = w.begin().await.unwrap();
+            insert(&mut sp, Some(5)).await.unwrap();
+            drop(sp);
+            drop(w);
+            let mut w = group.writer(&store.pool).await;
+            let mut sp = w.begin().await.unwrap();
+            insert(&mut sp, Some(6)).await.unwrap();
+            sp.commit().await.unwrap();
+            w.durable().await.unwrap();
+
+            assert_eq!(stored(&store).await, [1, 6], "solo: {solo}");
         }
     }
 }

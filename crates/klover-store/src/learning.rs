@@ -258,7 +258,7 @@ impl Store {
             .bind(outcome)
             .bind(turn.as_str())
             .bind(reply.as_ref().map(|t| t.id.as_str()))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         tx.commit().await?;

@@ -72,11 +72,11 @@ impl Store {
         let done =
             sqlx::query("UPDATE sessions SET owner = NULL, owner_until = NULL WHERE owner = $1")
                 .bind(owner)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         sqlx::query("UPDATE turns SET reply_lease_until = 0 WHERE reply_owner = $1")
             .bind(owner)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         tx.commit().await?;
         writing.durable().await?;

@@ -209,7 +209,7 @@ impl Store {
             .bind(lease.until(now))
             .bind(turn.as_str())
             .bind(now)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
         let Some(row) = row else {
             tx.rollback().await?;

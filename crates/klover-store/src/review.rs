@@ -244,7 +244,7 @@ impl Store {
         crate::turns::lock_session(&mut tx, session, now_ms(), fence).await?;
         for card in cards {
             upsert_query(card)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await
                 .map_err(card_error)?;
         }

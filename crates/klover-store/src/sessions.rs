@@ -206,7 +206,7 @@ impl Store {
             .bind(now_ms())
             .bind(session.as_str())
             .bind(fence.0)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(crate::owner::refused(&mut tx, session.as_str()).await);

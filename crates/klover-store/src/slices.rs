@@ -153,7 +153,7 @@ impl Store {
             .bind(now)
             .bind(turn.as_str())
             .bind(session.as_str())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
         let Some(row) = row else {
             tx.rollback().await?;

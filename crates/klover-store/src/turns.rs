@@ -328,7 +328,7 @@ impl Store {
         let row = sqlx::query(sql)
             .bind(session.as_str())
             .bind(client_message_id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
         tx.rollback().await?;
         Ok(AppendedTurn {
@@ -464,7 +464,7 @@ impl Store {
         .bind(delta)
         .bind(now)
         .bind(turn.as_str())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if done.rows_affected() == 1 {
             tx.commit().await?;
@@ -496,7 +496,7 @@ impl Store {
         .bind(now_ms())
         .bind(turn.as_str())
         .bind(session.as_str())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if done.rows_affected() != 1 {
             tx.rollback().await?;
@@ -541,7 +541,7 @@ impl Store {
             .bind(usage.map(|u| u.completion_tokens))
             .bind(now)
             .bind(turn.as_str())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
         match row {
             Some(row) => {
