@@ -69,6 +69,8 @@ struct Open {
 /// (`SAVEPOINT` before and `RELEASE` after): each statement is a hop to sqlx's worker
 /// thread (docs/benchmarks.md, "Issue 17").
 const MARK: &str = "SAVEPOINT klover_write";
+/// Begins a shared batch with its savepoint set.
+const BEGIN_MARKED: &str = "BEGIN; SAVEPOINT klover_write";
 /// Keeps the writes since [`MARK`] and sets it again.
 const KEEP: &str = "RELEASE SAVEPOINT klover_write; SAVEPOINT klover_write";
 /// Undoes the writes since [`MARK`]; the savepoint stays open.
@@ -193,10 +195,12 @@ impl Writing<'_> {
         let open = &mut *self.open;
         let whole = match open.tx.as_mut() {
             None => {
-                let mut tx = self.pool.begin().await?;
-                if !solo {
-                    sqlx::query(MARK).execute(&mut *tx).await?;
-                }
+                // The batch's savepoint is set with its BEGIN (one statement).
+                let tx = if solo {
+                    self.pool.begin().await?
+                } else {
+                    self.pool.begin_with(BEGIN_MARKED).await?
+                };
                 open.tx = Some(tx);
                 // A solo batch's first write is the whole transaction: no savepoint.
                 solo

@@ -145,6 +145,10 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            // A ping before each use finds a PostgreSQL connection the server dropped; a
+            // SQLite file does not go away, and the ping is a hop to the connection's
+            // worker thread before every write.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
