@@ -45,7 +45,9 @@
 //! and the store's `append_event` path for comparison), then offline and LLM runs with
 //! turns/s, latency, time to first token, commits, server and process CPU per turn, and
 //! relay p99. `--runs "1x10,50x10,200x5,1x10llm,10x5llm,10x5llmd"` (the default) picks the
-//! runs (`llmd`: the fake judge changes every plan).
+//! runs (`llmd`: the fake judge changes every plan). `--repeat N` runs the whole list N
+//! times, interleaved (1 × 10, 50 × 10, …, then again), and each cell shows the median and
+//! the range of the N runs: on a shared machine one run of a row swings by 20–30 %.
 //! `--rubric-judge` makes the fake judge's verdict unusable (the rubric decides);
 //! `--judge-disagrees` makes it change every plan (the speculative voice is cancelled).
 //!
@@ -142,6 +144,9 @@ struct Args {
     tokens: Vec<String>,
     /// The table's runs.
     runs: Vec<Run>,
+    /// How many times the table's runs are repeated (interleaved); cells then show the
+    /// median and the range.
+    repeat: usize,
 }
 
 fn parse_args() -> Args {
@@ -159,6 +164,7 @@ fn parse_args() -> Args {
         url: None,
         tokens: Vec::new(),
         runs: parse_runs(RUNS),
+        repeat: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -187,10 +193,11 @@ fn parse_args() -> Args {
             }
             "--timeout-secs" => a.timeout_secs = value().parse().expect("--timeout-secs"),
             "--runs" => a.runs = parse_runs(&value()),
+            "--repeat" => a.repeat = value().parse().expect("--repeat N"),
             _ => panic!(
                 "unknown flag {flag}; flags: --learners N --messages M --llm \
                  --first-token-ms MS --chunk-ms MS --database-url URL --timeout-secs S --nodelay \
-                 --rubric-judge --judge-disagrees --table --runs 1x10,10x5llm,10x5llmd \
+                 --rubric-judge --judge-disagrees --table --runs 1x10,10x5llm,10x5llmd --repeat N \
                  --url WS_URL --tokens FILE"
             ),
         }

@@ -93,6 +93,51 @@ fn per_turn_us(d: Duration, turns: f64) -> f64 {
     d.as_secs_f64() * 1e6 / turns
 }
 
+fn as_ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// One table row's figures from one run (LLM-only ones are `None` offline).
+#[derive(Clone)]
+struct Row {
+    rate: f64,
+    ratio: f64,
+    p50: f64,
+    p99: f64,
+    ttft_p50: f64,
+    added_ttft: Option<f64>,
+    ttft_p99: f64,
+    commits: f64,
+    server_us: f64,
+    process_us: f64,
+    relay: Option<f64>,
+    relay_later: Option<f64>,
+    errors: usize,
+}
+
+impl Row {
+    fn of(m: &Measured, llm: bool, first_token_ms: u64, commit_rate: f64) -> Row {
+        let f = figures(m);
+        let ttft_p50 = percentile(&f.ttft, 50.0);
+        let first_token = Duration::from_millis(first_token_ms);
+        Row {
+            rate: f.rate,
+            ratio: f.rate / commit_rate,
+            p50: as_ms(percentile(&f.lat, 50.0)),
+            p99: as_ms(percentile(&f.lat, 99.0)),
+            ttft_p50: as_ms(ttft_p50),
+            added_ttft: llm.then(|| as_ms(ttft_p50.saturating_sub(first_token))),
+            ttft_p99: as_ms(percentile(&f.ttft, 99.0)),
+            commits: m.commits.unwrap_or_default() as f64 / f.turns,
+            server_us: per_turn_us(m.cpu.server, f.turns),
+            process_us: per_turn_us(m.cpu.process, f.turns),
+            relay: llm.then(|| as_ms(percentile(&m.relay.all, 99.0))),
+            relay_later: llm.then(|| as_ms(percentile(&m.relay.after_first, 99.0))),
+            errors: f.errors + m.relay.unmatched,
+        }
+    }
+}
+
 /// The issue-17 table: the disk's commit rate, then one row per run (by default offline
 /// durable turns at 1, 50 and 200 learners, LLM turns against the in-process fake at 1
 /// and 10 learners).
@@ -110,19 +155,29 @@ pub async fn table(base: &Args) {
         "| run | turns/s | ratio to commit rate | turn p50 | turn p99 | TTFT p50 | added TTFT p50 | TTFT p99 | commits/turn | server CPU µs/turn | process CPU µs/turn | relay p99 | relay p99 after 1st chunk | errors |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    for run in &base.runs {
-        let args = Args {
-            learners: run.learners,
-            messages: run.messages,
-            llm: run.llm,
-            judge: run.judge,
-            table: false,
-            database_url: base.database_url.clone(),
-            url: None,
-            tokens: Vec::new(),
-            runs: Vec::new(),
-            ..*base
-        };
+    let mut rows: Vec<Vec<Row>> = vec![Vec::new(); base.runs.len()];
+    let mut timeouts = vec![0usize; base.runs.len()];
+    for _ in 0..base.repeat.max(1) {
+        for (i, run) in base.runs.iter().enumerate() {
+            let args = Args {
+                learners: run.learners,
+                messages: run.messages,
+                llm: run.llm,
+                judge: run.judge,
+                table: false,
+                database_url: base.database_url.clone(),
+                url: None,
+                tokens: Vec::new(),
+                runs: Vec::new(),
+                ..*base
+            };
+            match run_once(&args).await {
+                Some(m) => rows[i].push(Row::of(&m, run.llm, args.first_token_ms, commit_rate)),
+                None => timeouts[i] += 1,
+            }
+        }
+    }
+    for (i, run) in base.runs.iter().enumerate() {
         let name = format!(
             "{} × {} {}",
             run.learners,
@@ -133,33 +188,52 @@ pub async fn table(base: &Args) {
                 (true, _) => "LLM",
             }
         );
-        let Some(m) = run_once(&args).await else {
+        let r = &rows[i];
+        if r.is_empty() {
             println!("| {name} | TIMEOUT |");
             continue;
+        }
+        let cell = |f: fn(&Row) -> Option<f64>, digits: usize, unit: &str| -> String {
+            let mut v: Vec<f64> = r.iter().filter_map(f).collect();
+            if v.is_empty() {
+                return "–".into();
+            }
+            v.sort_by(f64::total_cmp);
+            let show = |x: f64| format!("{x:.digits$}{unit}");
+            if v.len() == 1 {
+                show(v[0])
+            } else {
+                let (lo, hi) = (v[0], v[v.len() - 1]);
+                format!(
+                    "{} ({}–{})",
+                    show(v[v.len() / 2]),
+                    format_args!("{lo:.digits$}"),
+                    format_args!("{hi:.digits$}")
+                )
+            }
         };
-        let f = figures(&m);
-        let (ttft_p50, ttft_p99) = (percentile(&f.ttft, 50.0), percentile(&f.ttft, 99.0));
-        let (added, relay, relay_later) = if run.llm {
-            (
-                ms(ttft_p50.saturating_sub(Duration::from_millis(args.first_token_ms))),
-                ms(percentile(&m.relay.all, 99.0)),
-                ms(percentile(&m.relay.after_first, 99.0)),
-            )
-        } else {
-            ("–".into(), "–".into(), "–".into())
-        };
+        let errors: usize = r.iter().map(|x| x.errors).sum::<usize>() + timeouts[i];
         println!(
-            "| {name} | {:.1} | {:.3} | {} | {} | {} | {added} | {} | {:.1} | {:.0} | {:.0} | {relay} | {relay_later} | {} |",
-            f.rate,
-            f.rate / commit_rate,
-            ms(percentile(&f.lat, 50.0)),
-            ms(percentile(&f.lat, 99.0)),
-            ms(ttft_p50),
-            ms(ttft_p99),
-            m.commits.unwrap_or_default() as f64 / f.turns,
-            per_turn_us(m.cpu.server, f.turns),
-            per_turn_us(m.cpu.process, f.turns),
-            f.errors + m.relay.unmatched,
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {errors} |",
+            cell(|x| Some(x.rate), 1, ""),
+            cell(|x| Some(x.ratio), 3, ""),
+            cell(|x| Some(x.p50), 1, " ms"),
+            cell(|x| Some(x.p99), 1, " ms"),
+            cell(|x| Some(x.ttft_p50), 1, " ms"),
+            cell(|x| x.added_ttft, 1, " ms"),
+            cell(|x| Some(x.ttft_p99), 1, " ms"),
+            cell(|x| Some(x.commits), 1, ""),
+            cell(|x| Some(x.server_us), 0, ""),
+            cell(|x| Some(x.process_us), 0, ""),
+            cell(|x| x.relay, 1, " ms"),
+            cell(|x| x.relay_later, 1, " ms"),
+        );
+    }
+    if base.repeat > 1 {
+        println!();
+        println!(
+            "Each cell: the median of {} runs (interleaved with the other rows), then the lowest and highest. Errors: the sum over the runs.",
+            base.repeat
         );
     }
     println!();
