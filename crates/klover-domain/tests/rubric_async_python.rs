@@ -196,3 +196,45 @@ proptest::proptest! {
         }
     }
 }
+
+/// The partial readings a turn uses for other concepts and for the tutor's own words
+/// (`question_now`, `covered_now` with its per-thread memory, `scores_now`) say exactly
+/// what the whole assessment says: every text of this file and the curriculum's authored
+/// examples, read against every concept, twice (the second time from memory).
+#[test]
+fn partial_readings_agree_with_the_whole_assessment() {
+    use klover_domain::assess::{AssessRequest, RubricAssessor, examples};
+    let c = async_python();
+    let mut texts: Vec<String> = ["credit", "no-credit", "flag", "no-flag"]
+        .into_iter()
+        .flat_map(wordings)
+        .map(|w| w.text)
+        .collect();
+    texts.extend(examples::authored(&c).into_iter().map(|w| w.text));
+    texts.push("What is the event loop? Does it run on several cores?".into());
+    let rubric = RubricAssessor::new();
+    let (mut questions, mut covered) = (0, 0);
+    for round in 0..2 {
+        for text in &texts {
+            for concept in &c.concepts {
+                let req = AssessRequest {
+                    curriculum: &c,
+                    concept,
+                    text,
+                    last_tutor: None,
+                };
+                let whole = rubric.assess_now(req);
+                assert_eq!(rubric.question_now(req), whole.question, "{text}");
+                assert_eq!(rubric.covered_now(req), whole.covered(), "{round}: {text}");
+                let scores = rubric.scores_now(req);
+                assert_eq!(scores.scores, whole.scores, "{text}");
+                assert_eq!(scores.misconceptions, whole.misconceptions, "{text}");
+                assert_eq!(scores.negated, whole.negated, "{text}");
+                questions += usize::from(whole.question.is_some());
+                covered += usize::from(!whole.covered().is_empty());
+            }
+        }
+    }
+    // The comparison is not vacuous: both readings find something on these texts.
+    assert!(questions > 0 && covered > 0, "{questions} {covered}");
+}

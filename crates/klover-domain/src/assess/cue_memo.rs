@@ -50,25 +50,59 @@ pub(super) fn intern<K: Clone + Eq + std::hash::Hash>(
 /// Per text: the tokens each cue word matches (by [`word_id`]), where each term's
 /// alternatives occur (by [`Term::id`]), and the negators, filled as the cues ask. A
 /// [`Folded`] text's tokens must not change once it has been matched.
+///
+/// Both tables are indexed by the dense numbers themselves (a lookup is an array read: a
+/// hash lookup per word and per term was a sixth of a turn's time).
 #[derive(Debug, Clone, Default)]
 pub struct WordMemo {
-    words: RefCell<FxHashMap<u32, FixedBitSet>>,
+    words: RefCell<Dense<FixedBitSet>>,
     /// Per term: every `(first token, length, holds a negator)` where one of its
     /// alternatives matches in the whole text, by first token and then the cue's order.
-    terms: RefCell<FxHashMap<u32, Vec<Occurrence>>>,
+    terms: RefCell<Dense<Vec<Occurrence>>>,
     negators: OnceCell<FixedBitSet>,
     /// The tokens whose stem or folded form starts with each byte.
     by_first: OnceCell<FxHashMap<u8, Vec<usize>>>,
 }
 
+/// Values by a dense number ([`word_id`], [`Term::id`]): `at[id]` is 0 when `id` has no
+/// value yet, else one more than its place in `values`.
+#[derive(Debug, Clone, Default)]
+struct Dense<T> {
+    at: Vec<u32>,
+    values: Vec<T>,
+}
+
+impl<T> Dense<T> {
+    fn get(&self, id: u32) -> Option<&T> {
+        let k = *self.at.get(id as usize)?;
+        k.checked_sub(1).map(|k| &self.values[k as usize])
+    }
+
+    fn contains(&self, id: u32) -> bool {
+        self.at.get(id as usize).is_some_and(|k| *k != 0)
+    }
+
+    /// Sets `id`'s value unless it has one.
+    fn insert_with(&mut self, id: u32, make: impl FnOnce() -> T) {
+        let i = id as usize;
+        if self.at.len() <= i {
+            self.at.resize(i + 1, 0);
+        }
+        if self.at[i] == 0 {
+            self.values.push(make());
+            self.at[i] = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
+        }
+    }
+}
+
 impl WordMemo {
     /// Where `term`'s alternatives match in `tokens` (see [`WordMemo::terms`]).
     pub(super) fn hits(&self, term: &Term, tokens: &[Token]) -> std::cell::Ref<'_, [Occurrence]> {
-        if !self.terms.borrow().contains_key(&term.id) {
+        if !self.terms.borrow().contains(term.id) {
             self.fill(term, tokens);
             let words = self.words.borrow();
             let empty = FixedBitSet::new();
-            let set = |id: &u32| words.get(id).unwrap_or(&empty);
+            let set = |id: &u32| words.get(*id).unwrap_or(&empty);
             // (first token, alternative's place in the cue, length, holds a negator)
             let mut found: Vec<(usize, usize, usize, bool)> = Vec::new();
             for (place, (ids, negation)) in term.ids.iter().enumerate() {
@@ -91,10 +125,10 @@ impl WordMemo {
                 .into_iter()
                 .map(|(i, _, n, neg)| (i, n, neg))
                 .collect();
-            self.terms.borrow_mut().insert(term.id, hits);
+            self.terms.borrow_mut().insert_with(term.id, || hits);
         }
         std::cell::Ref::map(self.terms.borrow(), |terms| {
-            terms.get(&term.id).map_or(&[][..], Vec::as_slice)
+            terms.get(term.id).map_or(&[][..], Vec::as_slice)
         })
     }
 
@@ -118,7 +152,7 @@ impl WordMemo {
         let mut words = self.words.borrow_mut();
         for (alt, (ids, _)) in term.alts.iter().zip(&term.ids) {
             for (w, id) in alt.iter().zip(ids) {
-                words.entry(*id).or_insert_with(|| {
+                words.insert_with(*id, || {
                     let mut set = FixedBitSet::with_capacity(tokens.len());
                     let first = match w {
                         Word::Stem(s) | Word::Prefix(s) => s.as_bytes().first(),

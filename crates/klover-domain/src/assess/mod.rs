@@ -216,6 +216,23 @@ impl RubricAssessor {
     pub fn assess_now(&self, req: AssessRequest<'_>) -> Assessment {
         rubric::assess(&req)
     }
+
+    /// `assess_now(req).covered()`, remembered for the texts read lately on this thread
+    /// (the tutor's own words, read every turn).
+    pub fn covered_now(&self, req: AssessRequest<'_>) -> Vec<CheckpointId> {
+        rubric::covered(&req)
+    }
+
+    /// The scores, misconceptions, contradictions and negations of `assess_now(req)`;
+    /// the turn flags and the act are left unset (cheaper where only credit counts).
+    pub fn scores_now(&self, req: AssessRequest<'_>) -> Assessment {
+        rubric::scores(&req)
+    }
+
+    /// `assess_now(req).question` alone: which authored question the text asks.
+    pub fn question_now(&self, req: AssessRequest<'_>) -> Option<usize> {
+        rubric::question(&req)
+    }
 }
 
 impl Assessor for RubricAssessor {

@@ -107,7 +107,87 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
     let compiled = compiled(&st, req);
     let text = folded(&st, req.text);
     let text = &*text;
-    let question = req.last_tutor.and_then(|t| folded_question(&st, t));
+    let mut a = judged(req, &st, &compiled, text);
+    flags(req, &st, &compiled, text, &mut a);
+    a.act = Some(super::act::classify(req.text, &a, req.curriculum));
+    a
+}
+
+/// The checkpoints `req.text` covers (`assess(req).covered()`), remembered per thread
+/// for the last [`RECENT_COVERED`] texts: the tutor's own words are read every turn
+/// ([`crate::engine::dialogue`]'s echo check), and the same authored texts come back
+/// turn after turn and learner after learner.
+pub(super) fn covered(req: &AssessRequest<'_>) -> Vec<CheckpointId> {
+    let key = scores_key(req);
+    let hit = COVERED_BY.with_borrow(|recent| {
+        recent
+            .iter()
+            .find(|(k, t, _)| *k == key && t == req.text)
+            .map(|(_, _, c)| c.clone())
+    });
+    if let Some(c) = hit {
+        return c;
+    }
+    let st = stemmer();
+    let compiled = compiled(&st, req);
+    let text = folded(&st, req.text);
+    let c = judged(req, &st, &compiled, &text).covered();
+    COVERED_BY.with_borrow_mut(|recent| {
+        if recent.len() >= RECENT_COVERED {
+            recent.remove(0);
+        }
+        recent.push((key, req.text.to_owned(), c.clone()));
+    });
+    c
+}
+
+/// The checkpoints' scores of [`assess`], without the turn flags and the act (what
+/// credit in other concepts reads).
+pub(super) fn scores(req: &AssessRequest<'_>) -> Assessment {
+    let st = stemmer();
+    let compiled = compiled(&st, req);
+    let text = folded(&st, req.text);
+    judged(req, &st, &compiled, &text)
+}
+
+/// Which authored question of the concept `req.text` asks: `assess(req).question`
+/// without the rest of the assessment (questions in other concepts read only this).
+pub(super) fn question(req: &AssessRequest<'_>) -> Option<usize> {
+    let st = stemmer();
+    let compiled = compiled(&st, req);
+    let text = folded(&st, req.text);
+    asked(req, &compiled, &text)
+}
+
+/// Everything [`assess`] keys its scores on besides the texts: the compiled concept's
+/// fingerprint and the ids its contradictions name.
+fn scores_key(req: &AssessRequest<'_>) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    fingerprint(req).hash(&mut h);
+    let c = req.concept;
+    c.id.hash(&mut h);
+    for cp in &c.checkpoints {
+        cp.id.hash(&mut h);
+    }
+    for m in &c.misconceptions {
+        m.id.hash(&mut h);
+    }
+    req.last_tutor.hash(&mut h);
+    h.finish()
+}
+
+/// Checkpoint scores recently worked out on this thread (see [`covered`]).
+const RECENT_COVERED: usize = 8;
+
+thread_local! {
+    static COVERED_BY: std::cell::RefCell<Vec<(u64, String, Vec<CheckpointId>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Misconceptions, checkpoint scores, contradictions and negations of [`assess`], with
+/// the fill-in reading; not the turn flags.
+fn judged(req: &AssessRequest<'_>, st: &Stemmer, compiled: &Compiled, text: &Folded) -> Assessment {
+    let question = req.last_tutor.and_then(|t| folded_question(st, t));
     let question = question.as_deref();
     let context = question.as_ref().map(|q| Context {
         question: q,
@@ -217,8 +297,6 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
         );
     }
     fill_blank(req, text, &mut a);
-    flags(req, &st, &compiled, text, &mut a);
-    a.act = Some(super::act::classify(req.text, &a, req.curriculum));
     a
 }
 
@@ -333,12 +411,7 @@ fn flags(
     let indirect = text.uncertainty.iter().any(|u| u.embedded_question);
     a.asked_for_answer = any_match(&flags.0, text) || bare_tell_me(text);
     a.dont_know = any_match(&flags.1, text);
-    if direct || indirect {
-        a.question = compiled
-            .questions
-            .iter()
-            .position(|cues| best(cues, text, match_question).0 >= super::COVERED);
-    }
+    a.question = asked(req, compiled, text);
     a.asked_question = direct || (indirect && a.question.is_some());
     let credited = a.scores.values().any(|s| s.score > 0.0)
         || !a.misconceptions.is_empty()
@@ -352,6 +425,19 @@ fn flags(
             .tokens
             .iter()
             .any(|t| compiled.vocabulary.contains(&t.stem));
+}
+
+/// The authored question `text` asks, if it asks (directly, or indirectly by matching one).
+fn asked(req: &AssessRequest<'_>, compiled: &Compiled, text: &Folded) -> Option<usize> {
+    let direct = is_question(req.text, text);
+    let indirect = text.uncertainty.iter().any(|u| u.embedded_question);
+    if !direct && !indirect {
+        return None;
+    }
+    compiled
+        .questions
+        .iter()
+        .position(|cues| best(cues, text, match_question).0 >= super::COVERED)
 }
 
 /// The question sentences of the tutor's last message and the sentence just before the
@@ -401,6 +487,7 @@ fn recent(st: &Stemmer, text: &str, question: bool) -> Option<Rc<Folded>> {
 /// repeats one text measures a new one each time.
 pub fn forget_recent_texts() {
     FOLDED.with_borrow_mut(Vec::clear);
+    COVERED_BY.with_borrow_mut(Vec::clear);
 }
 
 /// The learner's text folded (see [`recent`]).

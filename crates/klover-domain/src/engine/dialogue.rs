@@ -148,14 +148,12 @@ pub(super) fn said_by_tutor(
     if text.trim().is_empty() {
         return (Vec::new(), text);
     }
-    let said = RubricAssessor::new()
-        .assess_now(AssessRequest {
-            curriculum,
-            concept,
-            text: &text,
-            last_tutor: None,
-        })
-        .covered();
+    let said = RubricAssessor::new().covered_now(AssessRequest {
+        curriculum,
+        concept,
+        text: &text,
+        last_tutor: None,
+    });
     (said, text)
 }
 

@@ -27,7 +27,7 @@ pub fn credits(
     };
     let mut out = Vec::new();
     for concept in curriculum.concepts.iter().filter(|c| reachable(c)) {
-        let a = RubricAssessor::new().assess_now(AssessRequest {
+        let a = RubricAssessor::new().scores_now(AssessRequest {
             curriculum,
             concept,
             text,

@@ -31,7 +31,7 @@ pub(super) fn elsewhere(
                 text,
                 last_tutor: None,
             };
-            let question = rubric.assess_now(req).question?;
+            let question = rubric.question_now(req)?;
             Some((concept.id.clone(), question))
         })
         .collect()
