@@ -483,8 +483,9 @@ fn recent(st: &Stemmer, text: &str, question: bool) -> Option<Rc<Folded>> {
     f
 }
 
-/// Forgets this thread's recently folded texts (see [`RECENT_TEXTS`]): a benchmark that
-/// repeats one text measures a new one each time.
+/// Forgets this thread's recently folded texts (see [`RECENT_TEXTS`]) and the checkpoints
+/// recent texts cover ([`RECENT_COVERED`]): a benchmark that repeats one text measures a
+/// new one each time.
 pub fn forget_recent_texts() {
     FOLDED.with_borrow_mut(Vec::clear);
     COVERED_BY.with_borrow_mut(Vec::clear);

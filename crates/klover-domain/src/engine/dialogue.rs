@@ -185,20 +185,16 @@ fn statements(text: &str) -> String {
 /// Checkpoints this turn credits in words taken from the tutor's last statements: at
 /// least `share` of the content words of the learner's sentence that earned it are the
 /// tutor's ([`ECHO_OVERLAP`]: a mere repetition, whatever the tutor's words credit on
-/// their own), and, when `said` is given, the tutor's words credit it.
+/// their own), and, when `said` is given, the tutor's words credit it. `tutor`: the stems
+/// of the tutor's statements ([`stems`], worked out once for the turn's several reads).
 pub(super) fn echoes(
     text: &str,
     a: &Assessment,
     said: Option<&[CheckpointId]>,
-    tutor_text: &str,
+    tutor: &[String],
     share: f64,
 ) -> Vec<CheckpointId> {
     let st = stemmer();
-    let tutor: Vec<String> = fold(&st, tutor_text)
-        .tokens
-        .into_iter()
-        .map(|t| t.stem)
-        .collect();
     a.covered()
         .into_iter()
         .filter(|id| said.is_none_or(|said| said.contains(id)))
@@ -209,9 +205,18 @@ pub(super) fn echoes(
                 .and_then(|s| s.evidence)
                 .and_then(|span| span.quote(text))
                 .unwrap_or(text);
-            let (shared, total) = overlap(&st, quote, &tutor);
+            let (shared, total) = overlap(&st, quote, tutor);
             total > 0 && shared as f64 / total as f64 >= share
         })
+        .collect()
+}
+
+/// The stems of `text`'s words, as [`echoes`] compares them.
+pub(super) fn stems(text: &str) -> Vec<String> {
+    fold(&stemmer(), text)
+        .tokens
+        .into_iter()
+        .map(|t| t.stem)
         .collect()
 }
 

@@ -267,14 +267,15 @@ pub fn learner_turn(
     // An echo of the tutor's last turn is acknowledged, not credited as the learner's.
     let (said, tutor_text) = dialogue::said_by_tutor(curriculum, concept, state);
     let asked = dialogue::last_tutor_text(curriculum, state);
+    let tutor_stems = dialogue::stems(&tutor_text);
     let mut echoed = dialogue::echoes(
         text,
         &assessment,
         Some(&said),
-        &tutor_text,
+        &tutor_stems,
         dialogue::ECHO_OVERLAP,
     );
-    for id in dialogue::echoes(text, &assessment, None, &tutor_text, dialogue::VERBATIM) {
+    for id in dialogue::echoes(text, &assessment, None, &tutor_stems, dialogue::VERBATIM) {
         if !echoed.contains(&id) {
             echoed.push(id);
         }
@@ -283,7 +284,7 @@ pub fn learner_turn(
         text,
         &assessment,
         Some(&said),
-        &tutor_text,
+        &tutor_stems,
         dialogue::LEANS_ON_TUTOR,
     );
     let mut view = assessment.clone();
