@@ -103,9 +103,7 @@ const CACHE_LIMIT: usize = 512;
 /// claims negated), or shows a misconception that contradicts it. Answers are read in the
 /// context of the tutor's last question.
 pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
-    let st = stemmer();
-    let compiled = compiled(&st, req);
-    let text = folded(&st, req.text);
+    let (st, compiled, text) = prepared(req);
     let text = &*text;
     let mut a = judged(req, &st, &compiled, text);
     flags(req, &st, &compiled, text, &mut a);
@@ -128,35 +126,42 @@ pub(super) fn covered(req: &AssessRequest<'_>) -> Vec<CheckpointId> {
     if let Some(c) = hit {
         return c;
     }
-    let st = stemmer();
-    let compiled = compiled(&st, req);
-    let text = folded(&st, req.text);
+    let (st, compiled, text) = prepared(req);
     let c = judged(req, &st, &compiled, &text).covered();
-    COVERED_BY.with_borrow_mut(|recent| {
-        if recent.len() >= RECENT_COVERED {
-            recent.remove(0);
-        }
-        recent.push((key, req.text.to_owned(), c.clone()));
-    });
+    let entry = (key, req.text.to_owned(), c.clone());
+    COVERED_BY.with_borrow_mut(|recent| keep_recent(recent, entry, RECENT_COVERED));
     c
 }
 
 /// The checkpoints' scores of [`assess`], without the turn flags and the act (what
 /// credit in other concepts reads).
 pub(super) fn scores(req: &AssessRequest<'_>) -> Assessment {
-    let st = stemmer();
-    let compiled = compiled(&st, req);
-    let text = folded(&st, req.text);
+    let (st, compiled, text) = prepared(req);
     judged(req, &st, &compiled, &text)
 }
 
 /// Which authored question of the concept `req.text` asks: `assess(req).question`
 /// without the rest of the assessment (questions in other concepts read only this).
 pub(super) fn question(req: &AssessRequest<'_>) -> Option<usize> {
+    let (_, compiled, text) = prepared(req);
+    asked(req, &compiled, &text)
+}
+
+/// What every reading starts from: the stemmer, the concept's compiled cues (cached) and
+/// the learner's text folded (from the thread's recent texts).
+fn prepared(req: &AssessRequest<'_>) -> (Stemmer, Arc<Compiled>, Rc<Folded>) {
     let st = stemmer();
     let compiled = compiled(&st, req);
     let text = folded(&st, req.text);
-    asked(req, &compiled, &text)
+    (st, compiled, text)
+}
+
+/// Adds `entry` to a thread's recent list, dropping the oldest beyond `limit`.
+fn keep_recent<T>(recent: &mut Vec<T>, entry: T, limit: usize) {
+    if recent.len() >= limit {
+        recent.remove(0);
+    }
+    recent.push(entry);
 }
 
 /// Everything [`assess`] keys its scores on besides the texts: the compiled concept's
@@ -405,10 +410,7 @@ fn flags(
     a: &mut Assessment,
 ) {
     let flags = flag_cues(st);
-    let direct = is_question(req.text, text);
-    // "I'm not sure what the worker is" asks indirectly: a question when it matches an
-    // authored one, else it stays an "I don't know".
-    let indirect = text.uncertainty.iter().any(|u| u.embedded_question);
+    let (direct, indirect) = asks(req, text);
     a.asked_for_answer = any_match(&flags.0, text) || bare_tell_me(text);
     a.dont_know = any_match(&flags.1, text);
     a.question = asked(req, compiled, text);
@@ -427,10 +429,18 @@ fn flags(
             .any(|t| compiled.vocabulary.contains(&t.stem));
 }
 
-/// The authored question `text` asks, if it asks (directly, or indirectly by matching one).
-fn asked(req: &AssessRequest<'_>, compiled: &Compiled, text: &Folded) -> Option<usize> {
+/// Whether the text asks directly (a question mark or opener) and indirectly: "I'm not
+/// sure what the worker is" is a question when it matches an authored one, else it stays
+/// an "I don't know".
+fn asks(req: &AssessRequest<'_>, text: &Folded) -> (bool, bool) {
     let direct = is_question(req.text, text);
     let indirect = text.uncertainty.iter().any(|u| u.embedded_question);
+    (direct, indirect)
+}
+
+/// The authored question `text` asks, if it asks (directly, or indirectly by matching one).
+fn asked(req: &AssessRequest<'_>, compiled: &Compiled, text: &Folded) -> Option<usize> {
+    let (direct, indirect) = asks(req, text);
     if !direct && !indirect {
         return None;
     }
@@ -474,12 +484,8 @@ fn recent(st: &Stemmer, text: &str, question: bool) -> Option<Rc<Folded>> {
     } else {
         Some(Rc::new(fold(st, text)))
     };
-    FOLDED.with_borrow_mut(|recent| {
-        if recent.len() >= RECENT_TEXTS {
-            recent.remove(0);
-        }
-        recent.push((text.to_owned(), question, f.clone()));
-    });
+    let entry = (text.to_owned(), question, f.clone());
+    FOLDED.with_borrow_mut(|recent| keep_recent(recent, entry, RECENT_TEXTS));
     f
 }
 
