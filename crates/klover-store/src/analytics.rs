@@ -1,7 +1,7 @@
 //! Rows for author analytics and the inbox of unrecognised answers (issue 15, item 7,
 //! migration 0012). The store only gathers rows; `klover_domain::analytics` aggregates
 //! them. Also writes, in a learner turn's own transaction, which checkpoints the tutor
-//! stated in reply ([`record_stated`]).
+//! stated in reply ([`push_stated`]).
 
 use std::collections::HashMap;
 
@@ -11,8 +11,6 @@ use klover_domain::{CheckpointId, ConceptId, CurriculumId, MisconceptionId};
 
 use crate::store::{col, now_ms, parsed, time};
 use crate::{SessionId, StatedInReply, Store, StoreError, TurnId};
-
-type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
 /// What the store knows of learners on one curriculum, for
 /// `klover_domain::analytics::aggregate`.
@@ -80,25 +78,19 @@ pub enum InboxAction {
     },
 }
 
-/// Records the checkpoints the tutor stated in reply to `turn` (inside its transaction).
-pub(crate) async fn record_stated(
-    tx: &mut Tx<'_>,
-    turn: &str,
-    stated: &[StatedInReply],
-) -> Result<(), sqlx::Error> {
+/// Records the checkpoints the tutor stated in reply to `turn` (in its transaction's
+/// batch).
+pub(crate) fn push_stated(b: &mut crate::batch::Batch, turn: &str, stated: &[StatedInReply]) {
     for s in stated {
-        sqlx::query(
+        b.push(
             "INSERT INTO turn_stated (turn_id, checkpoint_id, asserted, attempt) \
              VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
         .bind(turn)
         .bind(s.checkpoint.as_str())
         .bind(i64::from(s.asserted))
-        .bind(i64::from(s.attempt))
-        .execute(&mut **tx)
-        .await?;
+        .bind(i64::from(s.attempt));
     }
-    Ok(())
 }
 
 fn checkpoint(row: &sqlx::any::AnyRow) -> Result<CheckpointId, StoreError> {

@@ -6,8 +6,10 @@
 //! that is also the process's writer queue (SQLite takes one writer at a time). A writer
 //! locks it and runs its statements after the batch's savepoint (beginning the
 //! transaction and setting the savepoint if none is open); keeping the write moves the
-//! savepoint past it (`RELEASE` and `SAVEPOINT` again, one statement), and a write that
-//! fails, rolls back or is dropped goes back to it, so it undoes only itself. Then it
+//! savepoint past it (`RELEASE` and `SAVEPOINT` again), and a write that fails, rolls back
+//! or is dropped goes back to it, so it undoes only itself. The move is owed, not sent: the
+//! next write makes it before its own statements (in the same query when its statements
+//! go as a [`Batch`], see [`Writing::begin_batched`]), and a commit needs none. Then it
 //! leaves a oneshot in the batch and lets go of the mutex ([`Writing::durable`]). The committer task of the store wakes, takes the mutex behind
 //! the writers already queued for it (tokio's mutex is fair), commits, and answers every
 //! oneshot of that batch with the commit's outcome. Writers that arrive while it commits
@@ -32,6 +34,7 @@ use sqlx::AnyPool;
 use tokio::sync::{Mutex, MutexGuard, Notify, oneshot};
 
 use crate::StoreError;
+use crate::batch::{Batch, Ran, Stopped};
 
 /// The answer a writer waits for: the batch's commit succeeded, or why it failed.
 type Ack = Result<(), Arc<str>>;
@@ -61,6 +64,14 @@ struct Open {
     /// A writer let go of its [`Savepoint`] without keeping or undoing it: its statements
     /// are undone (`ROLLBACK TO`) before anything else runs in `tx`.
     undo: bool,
+    /// The writes since the savepoint are kept, but the savepoint was not moved past them
+    /// yet: the next write moves it ([`KEEP`]) before its own statements (in the same
+    /// query when it is a [`Batched`] write), and a commit needs no move. Never set with
+    /// `undo`.
+    keep: bool,
+    /// The savepoint could not be moved or set again: the batch cannot tell its writes
+    /// apart any more, so it rolls back whole and every writer in it hears this error.
+    broken: Option<Arc<str>>,
 }
 
 /// The savepoint each write of a shared batch runs in (SQLite). It is always open while a
@@ -148,6 +159,8 @@ async fn committer(group: Weak<GroupCommit>, wake: Arc<Notify>, _alive: AliveFla
 async fn commit(open: &mut Open, commits: &AtomicU64) {
     let waiting = std::mem::take(&mut open.waiting);
     let undo = std::mem::take(&mut open.undo);
+    open.keep = false;
+    let broken = open.broken.take();
     let Some(mut tx) = open.tx.take() else {
         // Nothing left to commit (a solo writer rolled its own back): nothing is lost.
         for w in waiting {
@@ -155,6 +168,16 @@ async fn commit(open: &mut Open, commits: &AtomicU64) {
         }
         return;
     };
+    if let Some(why) = broken {
+        if let Err(e) = tx.rollback().await {
+            tracing::error!(error = %e, "rolling back a broken batch failed");
+        }
+        tracing::error!(error = %why, writes = waiting.len(), "a group commit was rolled back");
+        for w in waiting {
+            let _ = w.send(Err(why.clone()));
+        }
+        return;
+    }
     let ack: Ack = async {
         if undo {
             sqlx::raw_sql(UNDO).execute(&mut *tx).await?;
@@ -206,6 +229,13 @@ impl Writing<'_> {
                 solo
             }
             Some(tx) => {
+                if open.keep {
+                    if let Err(e) = sqlx::query(KEEP).execute(&mut **tx).await {
+                        open.broken = Some(Arc::from(e.to_string()));
+                        return Err(e.into());
+                    }
+                    open.keep = false;
+                }
                 if open.undo {
                     sqlx::raw_sql(UNDO).execute(&mut **tx).await?;
                     open.undo = false;
@@ -222,6 +252,30 @@ impl Writing<'_> {
             solo,
             whole,
             done: false,
+            pending: false,
+        })
+    }
+
+    /// As [`Writing::begin`], for a write whose statements all go through
+    /// [`Batched::run`]: on SQLite, moving the batch's savepoint past the write kept before
+    /// it (or undoing the one dropped before it) goes in the same query as this write's
+    /// first batch instead of a query of its own.
+    pub(crate) async fn begin_batched(&mut self) -> Result<Batched<'_>, StoreError> {
+        if self.group.solo || self.open.tx.is_none() {
+            return Ok(Batched {
+                sp: self.begin().await?,
+            });
+        }
+        let open = &mut *self.open;
+        let pending = open.keep || open.undo;
+        Ok(Batched {
+            sp: Savepoint {
+                open,
+                solo: false,
+                whole: false,
+                done: false,
+                pending,
+            },
         })
     }
 
@@ -271,13 +325,21 @@ pub(crate) struct Savepoint<'w> {
     /// drops the transaction. Otherwise the batch's savepoint marks where it began.
     whole: bool,
     done: bool,
+    /// Nothing of this write ran yet, and the savepoint still marks the start of an earlier
+    /// write (kept or to undo; see [`Writing::begin_batched`]): undoing this one is a no-op.
+    pending: bool,
 }
 
 impl Savepoint<'_> {
     /// Keeps this write's statements in the batch (durable at its commit).
     pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
         self.done = true;
-        if self.whole {
+        if self.whole || self.pending {
+            return Ok(());
+        }
+        if !self.solo {
+            // Moved by the next write, or made moot by the commit.
+            self.open.keep = true;
             return Ok(());
         }
         let tx = (self.open.tx.as_mut()).ok_or(StoreError::Invalid("no open batch".into()))?;
@@ -297,6 +359,9 @@ impl Savepoint<'_> {
     /// Undoes this write's statements; the rest of the batch stands.
     pub(crate) async fn rollback(mut self) -> Result<(), StoreError> {
         self.done = true;
+        if self.pending {
+            return Ok(());
+        }
         if self.whole {
             if let Some(tx) = self.open.tx.take() {
                 tx.rollback().await?;
@@ -313,7 +378,7 @@ impl Savepoint<'_> {
 
 impl Drop for Savepoint<'_> {
     fn drop(&mut self) {
-        if self.done {
+        if self.done || self.pending {
             return;
         }
         if self.whole {
@@ -345,6 +410,56 @@ impl std::ops::DerefMut for Savepoint<'_> {
             .tx
             .as_mut()
             .expect("a savepoint lives in an open batch")
+    }
+}
+
+/// A write whose statements go in [`Batch`]es (see [`Writing::begin_batched`]); like a
+/// [`Savepoint`], dropped without [`Batched::commit`] it undoes itself.
+pub(crate) struct Batched<'w> {
+    sp: Savepoint<'w>,
+}
+
+impl Batched<'_> {
+    /// Runs `batch` in the write's savepoint (a failed statement stops it; undo the write
+    /// with [`Batched::rollback`] or by dropping it).
+    pub(crate) async fn run(&mut self, batch: Batch) -> Result<Ran, Stopped> {
+        let open = &mut *self.sp.open;
+        let prefix = match (self.sp.pending, open.undo, open.keep) {
+            (false, _, _) => None,
+            (true, true, _) => Some((UNDO, 1)),
+            (true, false, true) => Some((KEEP, 2)),
+            (true, false, false) => None,
+        };
+        let Some(tx) = open.tx.as_mut() else {
+            return Err(Stopped {
+                ran: Ran::default(),
+                at: None,
+                error: sqlx::Error::Protocol("no open batch".into()),
+            });
+        };
+        let ran = batch.run(tx, prefix).await;
+        if self.sp.pending {
+            self.sp.pending = false;
+            if let Err(Stopped {
+                at: None, error, ..
+            }) = &ran
+            {
+                open.broken = Some(Arc::from(error.to_string()));
+            }
+            open.keep = false;
+            open.undo = false;
+        }
+        ran
+    }
+
+    /// Keeps the write's statements in the batch (durable at its commit).
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        self.sp.commit().await
+    }
+
+    /// Undoes the write's statements; the rest of the batch stands.
+    pub(crate) async fn rollback(self) -> Result<(), StoreError> {
+        self.sp.rollback().await
     }
 }
 
@@ -446,5 +561,53 @@ mod tests {
 
             assert_eq!(stored(&store).await, [1, 6], "solo: {solo}");
         }
+    }
+
+    fn inserts(xs: &[Option<i64>]) -> Batch {
+        let mut b = Batch::new(true);
+        for x in xs {
+            b.push("INSERT INTO scratch (x) VALUES ($1)").bind(*x);
+        }
+        b
+    }
+
+    /// Batched writes beside plain ones in one shared batch: the move of the savepoint
+    /// past a kept write rides with the next write's batch, and a batched write dropped
+    /// before it ran, failed half-way or rolled back undoes only itself, never the kept
+    /// write before it.
+    #[tokio::test]
+    async fn a_batched_write_moves_the_savepoint_past_the_write_before_it() {
+        let (_dir, store) = scratch().await;
+        let group = GroupCommit::start(Arc::default(), false);
+        let mut w = group.writer(&store.pool).await;
+        // Kept: its savepoint move is left to the next write.
+        let mut b = w.begin_batched().await.unwrap();
+        b.run(inserts(&[Some(1), Some(2)])).await.unwrap();
+        b.commit().await.unwrap();
+        // Dropped before running anything: the write before it stays.
+        let b = w.begin_batched().await.unwrap();
+        drop(b);
+        // Rolled back before running anything.
+        let b = w.begin_batched().await.unwrap();
+        b.rollback().await.unwrap();
+        // Failed half-way: its first row goes, the kept ones stay.
+        let mut b = w.begin_batched().await.unwrap();
+        let stopped = b.run(inserts(&[Some(3), None, Some(4)])).await.unwrap_err();
+        assert_eq!(stopped.at, Some(1));
+        drop(b);
+        // A plain write after it (the undo is owed first), kept.
+        let mut sp = w.begin().await.unwrap();
+        insert(&mut sp, Some(5)).await.unwrap();
+        sp.commit().await.unwrap();
+        // Ran, then rolled back.
+        let mut b = w.begin_batched().await.unwrap();
+        b.run(inserts(&[Some(6)])).await.unwrap();
+        b.rollback().await.unwrap();
+        // Kept, then the batch commits with the move still owed.
+        let mut b = w.begin_batched().await.unwrap();
+        b.run(inserts(&[Some(7)])).await.unwrap();
+        b.commit().await.unwrap();
+        w.durable().await.unwrap();
+        assert_eq!(stored(&store).await, [1, 2, 5, 7]);
     }
 }

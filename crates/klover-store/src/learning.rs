@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use klover_domain::{CheckpointId, ConceptId, CurriculumId, MisconceptionId};
 use sqlx::any::AnyRow;
 
+use crate::batch::Batch;
 use crate::ids::new_row_id;
 use crate::store::{col, now_ms, parsed, time};
 use crate::turns::{turn_columns, turn_from};
@@ -14,8 +15,6 @@ use crate::{
     AhaMoment, CheckpointScore, LearnerId, LearnerModelRows, MasteryRow, MisconceptionRow,
     SessionId, Store, StoreError, Transcript, TranscriptTurn, TurnAssessment, TurnId,
 };
-
-type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
 fn check_unit(what: &str, value: f64) -> Result<(), StoreError> {
     if (0.0..=1.0).contains(&value) {
@@ -205,9 +204,9 @@ impl Store {
         let mut writing = self.write_grouped().await;
         let now = now_ms();
         let fence = self.fence(session.as_str());
-        let mut tx = writing.begin().await?;
-        // A write first (see turns::lock_session), fenced; it tells whose session it is,
-        // and reserves the seqs of a reply begun here.
+        let mut w = writing.begin_batched().await?;
+        // One batch (one query on SQLite). A write first (see turns::lock_session), fenced;
+        // it reserves the seqs of a reply begun here and saves the engine state.
         let lock = crate::turns::Lock {
             reserve: what.begin_reply,
             state: what
@@ -215,56 +214,83 @@ impl Store {
                 .map(|(concept, json, expected)| (concept.as_str(), json, expected)),
             ..crate::turns::Lock::default()
         };
-        let owner = crate::turns::lock_session_for(&mut tx, &session, now, fence, lock).await?;
+        let mut b = self.batch();
+        crate::turns::push_lock(&mut b, &session, now, fence, lock);
         let scope = Scope {
             turn: turn.as_str(),
-            learner: &owner.learner,
-            curriculum: &owner.curriculum,
+            session: session.as_str(),
             now,
         };
-        scope.misconceptions(&mut tx, a).await?;
-        scope.mastery(&mut tx, a).await?;
-        scope.aha(&mut tx, a).await?;
+        scope.misconceptions(&mut b, a);
+        scope.mastery(&mut b, a);
+        scope.aha(&mut b, a);
         // Scores last: a turn assessed twice fails here, and everything above rolls back.
-        scope.scores(&mut tx, a).await.map_err(|e| {
-            StoreError::unique_as_conflict(e, format!("turn {turn} is already assessed"))
-        })?;
-        // The engine state was saved by the lock (compare-and-set on its version).
-        let mut done = Recorded {
-            saved: what.state.map(|(_, _, expected)| expected + 1),
-            begun: None,
-        };
-        let reply = match what.begin_reply {
-            None => None,
-            Some(_) => {
-                let born = crate::turns::Born::default();
-                let (role, status) = (crate::TurnRole::Tutor, crate::TurnStatus::Streaming);
-                let id = TurnId::new();
-                let reply = crate::turns::insert_turn(
-                    &mut tx, id, &session, role, "", status, None, now, born,
-                )
-                .await?
-                .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;
-                Some(reply)
-            }
-        };
+        let scores_at = (!a.scores.is_empty()).then_some(b.len());
+        scope.scores(&mut b, a);
+        let reply_id = what.begin_reply.map(|_| TurnId::new());
+        let reply = reply_id.as_ref().map(|id| crate::turns::NewTurn {
+            id,
+            session: &session,
+            role: crate::TurnRole::Tutor,
+            text: "",
+            status: crate::TurnStatus::Streaming,
+            client_message_id: None,
+            now,
+            born: crate::turns::Born::default(),
+        });
+        let reply_at = b.len();
+        if let Some(reply) = &reply {
+            reply.push(&mut b);
+        }
         if let Some(outcome) = what.outcome {
             // Assessed, or straight on to replying when the reply begins here.
-            sqlx::query(
+            b.push(
                 "UPDATE turns SET reply = CASE WHEN $3 IS NULL THEN 'assessed' ELSE 'replying' END, \
                  reply_outcome = $1, reply_turn_id = $3 \
                  WHERE id = $2 AND reply = 'acknowledged'",
             )
             .bind(outcome)
             .bind(turn.as_str())
-            .bind(reply.as_ref().map(|t| t.id.as_str()))
-            .execute(&mut **tx)
-            .await?;
+            .bind(reply_id.as_ref().map(TurnId::as_str));
         }
-        tx.commit().await?;
+        let ran = match w.run(b).await {
+            Ok(ran) => ran,
+            Err(stopped) => {
+                let refused = stopped.ran.len() > 0 && stopped.ran.row(0).is_none();
+                w.rollback().await?;
+                if refused {
+                    let compared = what.state.is_some();
+                    return Err(self.refusal(&session, fence, now, compared).await);
+                }
+                return Err(match stopped.at {
+                    at if at.is_some() && at == scores_at => StoreError::unique_as_conflict(
+                        stopped.error,
+                        format!("turn {turn} is already assessed"),
+                    ),
+                    _ => stopped.error.into(),
+                });
+            }
+        };
+        let Some(row) = ran.row(0) else {
+            w.rollback().await?;
+            let compared = what.state.is_some();
+            return Err(self.refusal(&session, fence, now, compared).await);
+        };
+        let owner = crate::turns::Locked::from_row(row)?;
+        let begun =
+            match &reply {
+                None => None,
+                Some(reply) => Some(reply.inserted(&ran, reply_at)?.ok_or_else(|| {
+                    StoreError::Conflict("the tutor turn was not inserted".into())
+                })?),
+            };
+        w.commit().await?;
         writing.durable().await?;
-        done.begun = reply.map(|t| (t, owner.last_event_seq, owner.reserved_seq));
-        Ok(done)
+        // The engine state was saved by the lock (compare-and-set on its version).
+        Ok(Recorded {
+            saved: what.state.map(|(_, _, expected)| expected + 1),
+            begun: begun.map(|t| (t, owner.last_event_seq, owner.reserved_seq)),
+        })
     }
 
     /// The session with every turn and what was recorded about it. Check the learner with
@@ -459,65 +485,71 @@ impl Store {
     }
 }
 
-/// The turn being recorded and whose it is.
+/// The turn being recorded and its session; whose session it is (learner, curriculum) is
+/// read in SQL from the session's row, so every statement can go in one batch with the
+/// lock that checks it.
 struct Scope<'a> {
     turn: &'a str,
-    learner: &'a str,
-    curriculum: &'a str,
+    session: &'a str,
     now: i64,
 }
 
+/// The session's learner and curriculum, with the session as `$1`.
+const LEARNER: &str = "(SELECT learner_id FROM sessions WHERE id = $1)";
+const CURRICULUM: &str = "(SELECT curriculum_id FROM sessions WHERE id = $1)";
+
 impl Scope<'_> {
-    /// The checkpoint scores, all in one multi-row INSERT.
-    async fn scores(&self, tx: &mut Tx<'_>, a: &TurnAssessment) -> Result<(), sqlx::Error> {
+    /// The checkpoint scores, all in one multi-row INSERT, then the checkpoints the
+    /// tutor stated.
+    fn scores(&self, b: &mut Batch, a: &TurnAssessment) {
         if !a.scores.is_empty() {
-            let mut sql = String::from(
-                "INSERT INTO assessments (turn_id, checkpoint_id, score, evidence_start, \
-                 evidence_end, rubric_score) VALUES ",
-            );
-            let mut next = 2;
-            let rubric = |s: &CheckpointScore| {
-                a.rubric_scores
-                    .iter()
-                    .find(|(c, _)| c == &s.checkpoint)
-                    .map(|(_, r)| r.clamp(0.0, 1.0))
-            };
-            for (i, s) in a.scores.iter().enumerate() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                let (c, v, e0, e1) = (next, next + 1, next + 2, next + 3);
-                next += 4;
-                // `Any` cannot bind a typed NULL on both backends: NULL goes in the SQL text.
-                let r = if rubric(s).is_some() {
-                    next += 1;
-                    format!("${}", next - 1)
-                } else {
-                    "NULL".to_owned()
-                };
-                sql.push_str(&format!("($1, ${c}, ${v}, ${e0}, ${e1}, {r})"));
-            }
-            // Built from placeholders and NULL only; every value is bound.
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(self.turn);
-            for s in &a.scores {
-                q = q
-                    .bind(s.checkpoint.as_str())
-                    .bind(s.score)
-                    .bind(s.evidence.map(|e| e.0))
-                    .bind(s.evidence.map(|e| e.1));
-                if let Some(r) = rubric(s) {
-                    q = q.bind(r);
-                }
-            }
-            q.execute(&mut **tx).await?;
+            self.scored(b, a);
         }
-        crate::analytics::record_stated(tx, self.turn, &a.stated).await
+        crate::analytics::push_stated(b, self.turn, &a.stated);
     }
 
-    /// The misconceptions shown and resolved, one row after another in id order (both
-    /// lists are sorted, see [`in_lock_order`]): a row shown and resolved in the same turn
-    /// is upserted, then marked inactive, as before.
-    async fn misconceptions(&self, tx: &mut Tx<'_>, a: &TurnAssessment) -> Result<(), sqlx::Error> {
+    fn scored(&self, b: &mut Batch, a: &TurnAssessment) {
+        let mut sql = String::from(
+            "INSERT INTO assessments (turn_id, checkpoint_id, score, evidence_start, \
+             evidence_end, rubric_score) VALUES ",
+        );
+        let mut next = 2;
+        let rubric = |s: &CheckpointScore| {
+            a.rubric_scores
+                .iter()
+                .find(|(c, _)| c == &s.checkpoint)
+                .map(|(_, r)| r.clamp(0.0, 1.0))
+        };
+        for (i, s) in a.scores.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let (c, v, e0, e1) = (next, next + 1, next + 2, next + 3);
+            next += 4;
+            // `Any` cannot bind a typed NULL on both backends: NULL goes in the SQL text.
+            let r = if rubric(s).is_some() {
+                next += 1;
+                format!("${}", next - 1)
+            } else {
+                "NULL".to_owned()
+            };
+            sql.push_str(&format!("($1, ${c}, ${v}, ${e0}, ${e1}, {r})"));
+        }
+        b.push(&sql).bind(self.turn);
+        for s in &a.scores {
+            b.bind(s.checkpoint.as_str())
+                .bind(s.score)
+                .bind(s.evidence.map(|e| e.0))
+                .bind(s.evidence.map(|e| e.1));
+            if let Some(r) = rubric(s) {
+                b.bind(r);
+            }
+        }
+    }
+
+    /// Misconceptions shown and resolved, each id once, in id order (see
+    /// [`in_lock_order`]).
+    fn misconceptions(&self, b: &mut Batch, a: &TurnAssessment) {
         let mut ids: Vec<&MisconceptionId> = a
             .misconceptions_shown
             .iter()
@@ -527,61 +559,54 @@ impl Scope<'_> {
         ids.dedup();
         for m in ids {
             if a.misconceptions_shown.contains(m) {
-                self.shown(tx, m).await?;
+                self.shown(b, m);
             }
             if a.misconceptions_resolved.contains(m) {
-                self.resolved(tx, m).await?;
+                self.resolved(b, m);
             }
         }
-        Ok(())
     }
 
-    async fn shown(&self, tx: &mut Tx<'_>, m: &MisconceptionId) -> Result<(), sqlx::Error> {
-        sqlx::query(
+    fn shown(&self, b: &mut Batch, m: &MisconceptionId) {
+        b.push(
             "INSERT INTO turn_misconceptions (turn_id, misconception_id) VALUES ($1, $2) \
              ON CONFLICT DO NOTHING",
         )
         .bind(self.turn)
-        .bind(m.as_str())
-        .execute(&mut **tx)
-        .await?;
-        sqlx::query(
+        .bind(m.as_str());
+        let sql = format!(
             "INSERT INTO learner_misconceptions (learner_id, curriculum_id, misconception_id, \
-             times_seen, active, first_seen_at, updated_at) VALUES ($1, $2, $3, 1, 1, $4, $4) \
+             times_seen, active, first_seen_at, updated_at) VALUES ({LEARNER}, {CURRICULUM}, \
+             $2, 1, 1, $3, $3) \
              ON CONFLICT (learner_id, curriculum_id, misconception_id) DO UPDATE SET \
              times_seen = learner_misconceptions.times_seen + 1, active = 1, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(self.learner)
-        .bind(self.curriculum)
-        .bind(m.as_str())
-        .bind(self.now)
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
+             updated_at = excluded.updated_at"
+        );
+        b.push(&sql)
+            .bind(self.session)
+            .bind(m.as_str())
+            .bind(self.now);
     }
 
-    async fn resolved(&self, tx: &mut Tx<'_>, m: &MisconceptionId) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "UPDATE learner_misconceptions SET active = 0, updated_at = $1 \
-             WHERE learner_id = $2 AND curriculum_id = $3 AND misconception_id = $4",
-        )
-        .bind(self.now)
-        .bind(self.learner)
-        .bind(self.curriculum)
-        .bind(m.as_str())
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
+    fn resolved(&self, b: &mut Batch, m: &MisconceptionId) {
+        let sql = format!(
+            "UPDATE learner_misconceptions SET active = 0, updated_at = $2 \
+             WHERE learner_id = {LEARNER} AND curriculum_id = {CURRICULUM} \
+             AND misconception_id = $3"
+        );
+        b.push(&sql)
+            .bind(self.session)
+            .bind(self.now)
+            .bind(m.as_str());
     }
 
     /// Mastery upserts. The stored mastery is the highest the learner has reached in any
     /// session: each session's model starts from the prior, so a revisit of a mastered
     /// concept would otherwise pull it back to 0.25 (forgetting is the review scheduler's
     /// business). A checkpoint the tutor stated stays stated (1 is never reset to 0).
-    async fn mastery(&self, tx: &mut Tx<'_>, a: &TurnAssessment) -> Result<(), sqlx::Error> {
+    fn mastery(&self, b: &mut Batch, a: &TurnAssessment) {
         if a.mastery.is_empty() {
-            return Ok(());
+            return;
         }
         // One multi-row upsert, rows in checkpoint order (see [`in_lock_order`]).
         let mut sql = String::from(
@@ -592,8 +617,13 @@ impl Scope<'_> {
             if i > 0 {
                 sql.push_str(", ");
             }
-            let p = 4 + i * 3;
-            sql.push_str(&format!("($1, $2, ${}, ${}, ${}, $3)", p, p + 1, p + 2));
+            let p = 3 + i * 3;
+            sql.push_str(&format!(
+                "({LEARNER}, {CURRICULUM}, ${}, ${}, ${}, $2)",
+                p,
+                p + 1,
+                p + 2
+            ));
         }
         sql.push_str(
             " ON CONFLICT (learner_id, curriculum_id, checkpoint_id) DO UPDATE SET \
@@ -602,38 +632,29 @@ impl Scope<'_> {
              updated_at = excluded.updated_at, stated_by_tutor = \
              CASE WHEN excluded.stated_by_tutor = 1 THEN 1 ELSE checkpoint_mastery.stated_by_tutor END",
         );
-        // Built from placeholders only; every value is bound.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(self.learner)
-            .bind(self.curriculum)
-            .bind(self.now);
+        b.push(&sql).bind(self.session).bind(self.now);
         for m in &a.mastery {
-            q = q
-                .bind(m.checkpoint.as_str())
+            b.bind(m.checkpoint.as_str())
                 .bind(m.mastery)
                 .bind(i64::from(m.stated_by_tutor));
         }
-        q.execute(&mut **tx).await?;
-        Ok(())
     }
 
-    async fn aha(&self, tx: &mut Tx<'_>, a: &TurnAssessment) -> Result<(), sqlx::Error> {
+    fn aha(&self, b: &mut Batch, a: &TurnAssessment) {
+        let sql = format!(
+            "INSERT INTO aha_moments (id, turn_id, learner_id, checkpoint_id, misconception_id, \
+             quote, trigger_move, created_at) VALUES ($2, $3, {LEARNER}, $4, $5, $6, $7, $8)"
+        );
         for h in &a.aha {
-            sqlx::query(
-                "INSERT INTO aha_moments (id, turn_id, learner_id, checkpoint_id, misconception_id, \
-                 quote, trigger_move, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(new_row_id())
-            .bind(self.turn)
-            .bind(self.learner)
-            .bind(h.checkpoint.as_ref().map(CheckpointId::as_str))
-            .bind(h.misconception.as_ref().map(MisconceptionId::as_str))
-            .bind(h.quote.as_str())
-            .bind(h.trigger_move.as_str())
-            .bind(self.now)
-            .execute(&mut **tx)
-            .await?;
+            b.push(&sql)
+                .bind(self.session)
+                .bind(new_row_id())
+                .bind(self.turn)
+                .bind(h.checkpoint.as_ref().map(CheckpointId::as_str))
+                .bind(h.misconception.as_ref().map(MisconceptionId::as_str))
+                .bind(h.quote.as_str())
+                .bind(h.trigger_move.as_str())
+                .bind(self.now);
         }
-        Ok(())
     }
 }

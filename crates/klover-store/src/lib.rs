@@ -16,6 +16,8 @@
 //!   number, checked on every write of a session's turns, events and engine state.
 //! - `group.rs`: group commit: the turn path's writes of many sessions in one transaction,
 //!   each acknowledged only after that commit.
+//! - `batch.rs`: a write's statements sent together (one query on SQLite), for the turn
+//!   path's three writes.
 //! - `retry.rs`: a transaction PostgreSQL rolled back to break a deadlock runs again.
 //! - `notify.rs`: live fan-out between instances on PostgreSQL (LISTEN/NOTIFY).
 //! - `review.rs`: FSRS review cards.
@@ -30,6 +32,7 @@
 //! workspace root, one folder per backend.
 
 mod analytics;
+mod batch;
 pub mod curricula;
 pub mod curriculum_files;
 mod drafts;

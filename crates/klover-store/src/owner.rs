@@ -128,35 +128,41 @@ pub(crate) async fn take(
 }
 
 /// [`take`], and in the same statement the lock of a write that follows it
-/// ([`crate::turns::lock_session_for`] with `events` seqs handed out): for a write whose
-/// first step takes the lease (a learner's message). Returns the fence and the locked row.
-pub(crate) async fn take_and_lock(
-    tx: &mut Tx<'_>,
+/// ([`crate::turns::lock_session_for`] with `events` seqs handed out), for a
+/// [`crate::batch::Batch`]: for a write whose first step takes the lease (a learner's
+/// message). Read its row with [`taken`].
+pub(crate) fn push_take_and_lock(
+    b: &mut crate::batch::Batch,
     session: &str,
     lease: Lease<'_>,
     now: i64,
     events: usize,
-) -> Result<Option<(i64, crate::turns::Locked)>, StoreError> {
-    let sql = concat!(
-        "UPDATE sessions SET owner = $1, owner_until = $2, \
-         fence = CASE WHEN owner = $1 AND owner_until >= $3 THEN fence ELSE fence + 1 END, \
-         updated_at = $3, last_event_seq = ",
-        crate::turns::last_seq_after!("$5"),
-        " WHERE id = $4 AND (owner IS NULL OR owner = $1 OR owner_until < $3) \
-         RETURNING fence, last_event_seq, learner_id, curriculum_id, state_version, reserved_seq"
-    );
-    let row = sqlx::query(sql)
+) {
+    b.push(TAKE_AND_LOCK)
         .bind(lease.owner)
         .bind(lease.until(now))
         .bind(now)
         .bind(session)
-        .bind(i64::try_from(events).unwrap_or(i64::MAX))
-        .fetch_optional(&mut **tx)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let locked = crate::turns::Locked::from_row(&row)?;
-    Ok(Some((crate::store::col(&row, "fence")?, locked)))
+        .bind(i64::try_from(events).unwrap_or(i64::MAX));
 }
+
+/// The fence and the locked row from [`TAKE_AND_LOCK`]'s row; `None` when it was refused.
+pub(crate) fn taken(
+    row: Option<&sqlx::any::AnyRow>,
+) -> Result<Option<(i64, crate::turns::Locked)>, StoreError> {
+    let Some(row) = row else { return Ok(None) };
+    let locked = crate::turns::Locked::from_row(row)?;
+    Ok(Some((crate::store::col(row, "fence")?, locked)))
+}
+
+const TAKE_AND_LOCK: &str = concat!(
+    "UPDATE sessions SET owner = $1, owner_until = $2, \
+     fence = CASE WHEN owner = $1 AND owner_until >= $3 THEN fence ELSE fence + 1 END, \
+     updated_at = $3, last_event_seq = ",
+    crate::turns::last_seq_after!("$5"),
+    " WHERE id = $4 AND (owner IS NULL OR owner = $1 OR owner_until < $3) \
+     RETURNING fence, last_event_seq, state_version, reserved_seq"
+);
 
 /// The SQL condition a fenced write adds to its `UPDATE sessions … WHERE id = …`, with the
 /// fence as `$f` and now (Unix ms) as `$n`.

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use sqlx::any::AnyRow;
 
-use crate::owner::Fence;
 use crate::store::{col, now_ms, parsed_enum};
 use crate::turns::{Born, Lock, lock_session_for, turn_columns, turn_from};
 use crate::{
@@ -74,53 +73,64 @@ impl Store {
     ) -> Result<(AppendedTurn, Option<i64>), StoreError> {
         let mut writing = self.write_grouped().await;
         let now = now_ms();
-        let mut tx = writing.begin().await?;
-        // The lease taken, the session locked and the ack event's seq handed out in one
-        // statement.
-        let taken = crate::owner::take_and_lock(&mut tx, session.as_str(), lease, now, 1).await?;
-        let Some((fence, locked)) = taken else {
-            tx.rollback().await?;
+        let mut w = writing.begin_batched().await?;
+        let id = TurnId::new();
+        let born = Born {
+            claimed: Some((lease.owner, lease.until(now))),
+            ..Born::default()
+        };
+        let new = crate::turns::NewTurn {
+            id: &id,
+            session,
+            role: crate::TurnRole::Learner,
+            text,
+            status: TurnStatus::Complete,
+            client_message_id: Some(client_message_id),
+            now,
+            born,
+        };
+        // One batch (one query on SQLite): the lease taken, the session locked and the ack
+        // event's seq handed out (one statement), the turn inserted, its ack logged.
+        let mut b = self.batch();
+        crate::owner::push_take_and_lock(&mut b, session.as_str(), lease, now, 1);
+        b.required();
+        new.push(&mut b);
+        crate::slices::push_events_after_lock(&mut b, session, &[ack(&id)], now);
+        let (ran, failed) = match w.run(b).await {
+            Ok(ran) => (ran, None),
+            Err(stopped) => (stopped.ran, Some(stopped.error)),
+        };
+        // The lock ran and was refused (what followed it, if it ran, is undone).
+        let refused = ran.len() > 0 && ran.row(0).is_none();
+        let taken = crate::owner::taken(ran.row(0))?;
+        let inserted = match (&failed, &taken) {
+            (None, Some(_)) => new.inserted(&ran, 1)?,
+            _ => None,
+        };
+        let (Some((fence, locked)), Some(turn)) = (taken, inserted) else {
+            w.rollback().await?;
+            if let Some(e) = failed
+                && !refused
+            {
+                return Err(e.into());
+            }
+            // Refused (another instance holds the session) or a retry: the first turn with
+            // this client id stands.
             return match self
                 .learner_turn_by_client_id(session, client_message_id)
                 .await
             {
                 Ok(first) => Ok((first, None)),
-                Err(StoreError::Database(sqlx::Error::RowNotFound)) => {
+                Err(StoreError::Database(sqlx::Error::RowNotFound)) if refused => {
                     Err(StoreError::OwnedElsewhere(session.to_string()))
                 }
                 Err(e) => Err(e),
             };
         };
-        let fence = Fence(fence);
-        let born = Born {
-            claimed: Some((lease.owner, lease.until(now))),
-            ..Born::default()
-        };
-        let inserted = crate::turns::insert_turn(
-            &mut tx,
-            TurnId::new(),
-            session,
-            crate::TurnRole::Learner,
-            text,
-            TurnStatus::Complete,
-            Some(client_message_id),
-            now,
-            born,
-        )
-        .await?;
-        let Some(turn) = inserted else {
-            tx.rollback().await?;
-            return Ok((
-                self.learner_turn_by_client_id(session, client_message_id)
-                    .await?,
-                None,
-            ));
-        };
-        let seq = locked.last_event_seq;
-        crate::slices::insert_events_at(&mut tx, session, seq, &[ack(&turn.id)]).await?;
-        tx.commit().await?;
+        w.commit().await?;
         writing.durable().await?;
-        self.hold(session.as_str(), fence.0);
+        self.hold(session.as_str(), fence);
+        let seq = locked.last_event_seq;
         let appended = AppendedTurn {
             turn,
             new: true,
@@ -401,20 +411,40 @@ pub(crate) async fn mark_closed(
     answers: &TurnId,
     state: ReplyState,
 ) -> Result<bool, StoreError> {
-    if !state.is_final() {
-        return Err(StoreError::Invalid(format!(
-            "a reply cannot close as `{state}`"
-        )));
-    }
-    let sql = concat!(
-        "UPDATE turns SET reply = $1, reply_owner = NULL, reply_lease_until = NULL \
-         WHERE id = $2 AND reply IN ",
-        unfinished!()
-    );
-    let done = sqlx::query(sql)
+    final_state(state)?;
+    let done = sqlx::query(MARK_CLOSED)
         .bind(state.as_str())
         .bind(answers.as_str())
         .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// [`mark_closed`]'s statement, for a [`crate::batch::Batch`]: it changed one row, or the
+/// reply was already closed.
+pub(crate) fn push_mark_closed(
+    b: &mut crate::batch::Batch,
+    answers: &TurnId,
+    state: ReplyState,
+) -> Result<(), StoreError> {
+    final_state(state)?;
+    b.push(MARK_CLOSED)
+        .bind(state.as_str())
+        .bind(answers.as_str());
+    Ok(())
+}
+
+fn final_state(state: ReplyState) -> Result<(), StoreError> {
+    if !state.is_final() {
+        return Err(StoreError::Invalid(format!(
+            "a reply cannot close as `{state}`"
+        )));
+    }
+    Ok(())
+}
+
+const MARK_CLOSED: &str = concat!(
+    "UPDATE turns SET reply = $1, reply_owner = NULL, reply_lease_until = NULL \
+     WHERE id = $2 AND reply IN ",
+    unfinished!()
+);

@@ -217,6 +217,40 @@ async fn store_slice(
     insert_events_at(tx, session, slice.first_seq, slice.payloads).await
 }
 
+/// Inserts events under the seqs the session's lock just handed out (the last
+/// `payloads.len()` up to its `last_event_seq`, read in SQL), for a
+/// [`crate::batch::Batch`] whose lock statement comes first; many rows per statement.
+pub(crate) fn push_events_after_lock(
+    b: &mut crate::batch::Batch,
+    session: &SessionId,
+    payloads: &[String],
+    now: i64,
+) {
+    const ROWS: usize = 500;
+    let mut left = payloads.len();
+    for chunk in payloads.chunks(ROWS) {
+        let mut sql =
+            String::from("INSERT INTO events (session_id, seq, payload, created_at) VALUES ");
+        for i in 0..chunk.len() {
+            let p = i * 2;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "($1, (SELECT last_event_seq FROM sessions WHERE id = $1) - ${}, ${}, $2)",
+                p + 3,
+                p + 4
+            ));
+        }
+        b.push(&sql).bind(session.as_str()).bind(now);
+        for payload in chunk {
+            left -= 1;
+            b.bind(i64::try_from(left).unwrap_or(i64::MAX))
+                .bind(payload.as_str());
+        }
+    }
+}
+
 /// Inserts events under consecutive seqs from `first`, many rows per statement.
 pub(crate) async fn insert_events_at(
     tx: &mut Tx<'_>,

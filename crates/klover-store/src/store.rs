@@ -229,6 +229,11 @@ impl Store {
         self.group.writer(&self.pool).await
     }
 
+    /// An empty batch of statements for this store's backend (one query on SQLite).
+    pub(crate) fn batch(&self) -> crate::batch::Batch {
+        crate::batch::Batch::new(self.backend == Backend::Sqlite)
+    }
+
     /// How many commits this store and its clones have run through the write path since
     /// connecting: a group commit counts one however many writes it holds, a write on its
     /// own connection one. For tests and benchmarks (commits per turn); it is a count,

@@ -101,10 +101,6 @@ pub(crate) struct Locked {
     /// The last event seq handed out: with [`Lock::events`] = n, the events' seqs are
     /// `last_event_seq - n + 1 ..= last_event_seq`.
     pub(crate) last_event_seq: i64,
-    /// Whose session it is.
-    pub(crate) learner: String,
-    /// Which curriculum it follows.
-    pub(crate) curriculum: String,
     /// The version of its stored engine state.
     pub(crate) state_version: i64,
     /// The last seq reserved for a streaming reply.
@@ -112,13 +108,10 @@ pub(crate) struct Locked {
 }
 
 impl Locked {
-    /// From a `RETURNING last_event_seq, learner_id, curriculum_id, state_version,
-    /// reserved_seq` row.
+    /// From a `RETURNING last_event_seq, state_version, reserved_seq` row.
     pub(crate) fn from_row(row: &AnyRow) -> Result<Locked, StoreError> {
         Ok(Locked {
             last_event_seq: col(row, "last_event_seq")?,
-            learner: col(row, "learner_id")?,
-            curriculum: col(row, "curriculum_id")?,
             state_version: col(row, "state_version")?,
             reserved_seq: col(row, "reserved_seq")?,
         })
@@ -138,22 +131,7 @@ pub(crate) async fn lock_session_for(
     fence: Fence,
     lock: Lock<'_>,
 ) -> Result<Locked, StoreError> {
-    let sql = concat!(
-        "UPDATE sessions SET updated_at = $1, last_event_seq = ",
-        last_seq_after!("$4"),
-        ", reserved_seq = CASE WHEN $6 < 0 THEN reserved_seq ELSE ",
-        last_seq_after!("$4"),
-        " + $6 END, \
-         owner = CASE WHEN $5 = 1 AND fence = $3 THEN NULL ELSE owner END, \
-         owner_until = CASE WHEN $5 = 1 AND fence = $3 THEN NULL ELSE owner_until END, \
-         engine_state = CASE WHEN $7 < 0 THEN engine_state ELSE $8 END, \
-         current_concept = CASE WHEN $7 < 0 THEN current_concept ELSE $9 END, \
-         state_version = CASE WHEN $7 < 0 THEN state_version ELSE state_version + 1 END \
-         WHERE id = $2 AND ($7 < 0 OR state_version = $7) AND ",
-        fenced!("$3", "$1"),
-        " RETURNING last_event_seq, learner_id, curriculum_id, state_version, reserved_seq"
-    );
-    let row = sqlx::query(sql)
+    let row = sqlx::query(LOCK)
         .bind(now)
         .bind(session.as_str())
         .bind(fence.0)
@@ -188,6 +166,81 @@ pub(crate) async fn lock_session_for(
     }
 }
 
+/// [`lock_session_for`]'s statement.
+const LOCK: &str = concat!(
+    "UPDATE sessions SET updated_at = $1, last_event_seq = ",
+    last_seq_after!("$4"),
+    ", reserved_seq = CASE WHEN $6 < 0 THEN reserved_seq ELSE ",
+    last_seq_after!("$4"),
+    " + $6 END, \
+     owner = CASE WHEN $5 = 1 AND fence = $3 THEN NULL ELSE owner END, \
+     owner_until = CASE WHEN $5 = 1 AND fence = $3 THEN NULL ELSE owner_until END, \
+     engine_state = CASE WHEN $7 < 0 THEN engine_state ELSE $8 END, \
+     current_concept = CASE WHEN $7 < 0 THEN current_concept ELSE $9 END, \
+     state_version = CASE WHEN $7 < 0 THEN state_version ELSE state_version + 1 END \
+     WHERE id = $2 AND ($7 < 0 OR state_version = $7) AND ",
+    fenced!("$3", "$1"),
+    " RETURNING last_event_seq, state_version, reserved_seq"
+);
+
+/// [`lock_session_for`]'s statement, for a [`crate::batch::Batch`] (marked required: on
+/// PostgreSQL the batch stops when it changes no row). Read its row with
+/// [`Locked::from_row`]; without one, [`Store::refusal`] says why.
+pub(crate) fn push_lock(
+    b: &mut crate::batch::Batch,
+    session: &SessionId,
+    now: i64,
+    fence: Fence,
+    lock: Lock<'_>,
+) {
+    b.push(LOCK)
+        .bind(now)
+        .bind(session.as_str())
+        .bind(fence.0)
+        .bind(i64::try_from(lock.events).unwrap_or(i64::MAX))
+        .bind(i64::from(lock.give_back))
+        .bind(lock.reserve.map_or(-1, |r| r.max(0)))
+        .bind(lock.state.map_or(-1, |(_, _, expected)| expected.max(0)))
+        .bind(lock.state.map(|(_, json, _)| json))
+        .bind(lock.state.map(|(concept, _, _)| concept))
+        .required();
+}
+
+impl Store {
+    /// Why a fenced lock changed no row (read after its write was undone): the session
+    /// is missing, its lease is another's, or (when the lock compared the engine state's
+    /// version) that version moved on.
+    pub(crate) async fn refusal(
+        &self,
+        session: &SessionId,
+        fence: Fence,
+        now: i64,
+        state_compared: bool,
+    ) -> StoreError {
+        let sql = concat!(
+            "SELECT fence, CASE WHEN ",
+            fenced!("$2", "$3"),
+            " THEN 1 ELSE 0 END AS fenced_ok FROM sessions WHERE id = $1"
+        );
+        let found = sqlx::query(sql)
+            .bind(session.as_str())
+            .bind(fence.0)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await;
+        let fenced_ok = |r: &AnyRow| col::<i64>(r, "fenced_ok").map(|ok| ok == 1);
+        match found {
+            Err(e) => StoreError::Database(e),
+            Ok(None) => StoreError::NotFound("session"),
+            Ok(Some(r)) => match fenced_ok(&r) {
+                Ok(true) if state_compared => StoreError::StaleState(session.to_string()),
+                Ok(_) => StoreError::Fenced(session.to_string()),
+                Err(e) => e,
+            },
+        }
+    }
+}
+
 /// Columns a new turn is inserted with at once, where an UPDATE after the INSERT would be
 /// one more statement.
 #[derive(Debug, Default, Clone, Copy)]
@@ -214,41 +267,105 @@ pub(crate) async fn insert_turn(
     now: i64,
     born: Born<'_>,
 ) -> Result<Option<TurnRow>, StoreError> {
-    // (SQLite needs the WHERE clause to parse ON CONFLICT after INSERT ... SELECT.)
-    let seq: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO turns (id, session_id, seq, role, text, status, client_message_id, \
-         created_at, updated_at, move, finished_at, reply, reply_owner, reply_lease_until) \
-         SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12 \
-         FROM turns WHERE session_id = $2 \
-         ON CONFLICT (session_id, client_message_id) DO NOTHING RETURNING seq",
-    )
-    .bind(id.as_str())
-    .bind(session.as_str())
-    .bind(role.as_str())
-    .bind(text)
-    .bind(status.as_str())
-    .bind(client_message_id)
-    .bind(now)
-    .bind(born.move_json)
-    .bind(born.finished.then_some(now))
-    .bind(born.claimed.map(|_| "acknowledged"))
-    .bind(born.claimed.map(|(owner, _)| owner))
-    .bind(born.claimed.map(|(_, until)| until))
-    .fetch_optional(&mut **tx)
-    .await?;
+    let seq: Option<i64> = sqlx::query_scalar(INSERT_TURN)
+        .bind(id.as_str())
+        .bind(session.as_str())
+        .bind(role.as_str())
+        .bind(text)
+        .bind(status.as_str())
+        .bind(client_message_id)
+        .bind(now)
+        .bind(born.move_json)
+        .bind(born.finished.then_some(now))
+        .bind(born.claimed.map(|_| "acknowledged"))
+        .bind(born.claimed.map(|(owner, _)| owner))
+        .bind(born.claimed.map(|(_, until)| until))
+        .fetch_optional(&mut **tx)
+        .await?;
     let Some(seq) = seq else { return Ok(None) };
-    Ok(Some(TurnRow {
-        id,
-        session: session.clone(),
-        seq,
+    let new = NewTurn {
+        id: &id,
+        session,
         role,
-        text: text.to_owned(),
+        text,
         status,
-        move_json: born.move_json.map(str::to_owned),
-        usage: None,
-        client_message_id: client_message_id.map(str::to_owned),
-        created_at: time(now)?,
-    }))
+        client_message_id,
+        now,
+        born,
+    };
+    new.row(seq).map(Some)
+}
+
+/// [`insert_turn`]'s statement.
+// (SQLite needs the WHERE clause to parse ON CONFLICT after INSERT ... SELECT.)
+const INSERT_TURN: &str = "INSERT INTO turns (id, session_id, seq, role, text, status, \
+     client_message_id, created_at, updated_at, move, finished_at, reply, reply_owner, \
+     reply_lease_until) \
+     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12 \
+     FROM turns WHERE session_id = $2 \
+     ON CONFLICT (session_id, client_message_id) DO NOTHING RETURNING seq";
+
+/// A turn to insert with [`NewTurn::push`] (the columns of [`insert_turn`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NewTurn<'a> {
+    pub(crate) id: &'a TurnId,
+    pub(crate) session: &'a SessionId,
+    pub(crate) role: TurnRole,
+    pub(crate) text: &'a str,
+    pub(crate) status: TurnStatus,
+    pub(crate) client_message_id: Option<&'a str>,
+    pub(crate) now: i64,
+    pub(crate) born: Born<'a>,
+}
+
+impl NewTurn<'_> {
+    /// [`insert_turn`]'s statement, for a [`crate::batch::Batch`]: it returns the turn's
+    /// `seq`, or no row when the session already holds the client message id.
+    pub(crate) fn push(&self, b: &mut crate::batch::Batch) {
+        let born = self.born;
+        b.push(INSERT_TURN)
+            .bind(self.id.as_str())
+            .bind(self.session.as_str())
+            .bind(self.role.as_str())
+            .bind(self.text)
+            .bind(self.status.as_str())
+            .bind(self.client_message_id)
+            .bind(self.now)
+            .bind(born.move_json)
+            .bind(born.finished.then_some(self.now))
+            .bind(born.claimed.map(|_| "acknowledged"))
+            .bind(born.claimed.map(|(owner, _)| owner))
+            .bind(born.claimed.map(|(_, until)| until));
+    }
+
+    /// The inserted turn, from the `seq` its statement returned.
+    pub(crate) fn row(&self, seq: i64) -> Result<TurnRow, StoreError> {
+        Ok(TurnRow {
+            id: self.id.clone(),
+            session: self.session.clone(),
+            seq,
+            role: self.role,
+            text: self.text.to_owned(),
+            status: self.status,
+            move_json: self.born.move_json.map(str::to_owned),
+            usage: None,
+            client_message_id: self.client_message_id.map(str::to_owned),
+            created_at: time(self.now)?,
+        })
+    }
+
+    /// The inserted turn from the batch's statement `i` ([`NewTurn::push`]); `None` when it
+    /// inserted nothing.
+    pub(crate) fn inserted(
+        &self,
+        ran: &crate::batch::Ran,
+        i: usize,
+    ) -> Result<Option<TurnRow>, StoreError> {
+        match ran.row(i) {
+            None => Ok(None),
+            Some(r) => self.row(col(r, "seq")?).map(Some),
+        }
+    }
 }
 
 /// Inserts a tutor turn known in full, finished as `status` with its move.
@@ -270,6 +387,28 @@ async fn insert_whole(
     insert_turn(tx, id.clone(), session, role, text, status, None, now, born)
         .await?
         .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))
+}
+
+/// A [`FollowingTurn`] as a [`NewTurn`] (whole, complete, with its move).
+struct FollowingNew<'a>(NewTurn<'a>);
+
+impl<'a> FollowingNew<'a> {
+    fn new(turn: FollowingTurn<'a>, session: &'a SessionId, now: i64) -> FollowingNew<'a> {
+        FollowingNew(NewTurn {
+            id: turn.id,
+            session,
+            role: TurnRole::Tutor,
+            text: turn.text,
+            status: TurnStatus::Complete,
+            client_message_id: None,
+            now,
+            born: Born {
+                move_json: turn.move_json,
+                finished: true,
+                claimed: None,
+            },
+        })
+    }
 }
 
 /// Inserts a whole, complete tutor turn after the others (see [`FollowingTurn`]).
@@ -417,34 +556,93 @@ impl Store {
         }
         let now = now_ms();
         let fence = self.fence(session.as_str());
-        let mut tx = writing.begin().await?;
-        // The events' seqs handed out, and the lease given back when this closes a reply,
-        // with the lock (one statement); all of it rolls back if the reply was closed.
+        let mut w = writing.begin_batched().await?;
+        // One batch (one query on SQLite): the events' seqs handed out, and the lease
+        // given back when this closes a reply, with the lock; all of it rolls back if the
+        // reply was closed.
         let lock = Lock {
             events: event_payloads.len(),
             give_back: answers.is_some(),
             ..Lock::default()
         };
-        let locked = lock_session_for(&mut tx, session, now, fence, lock).await?;
-        let turn = insert_whole(&mut tx, session, id, text, status, move_json, now).await?;
-        if let Some((learner_turn, state)) = answers
-            && !crate::replies::mark_closed(&mut tx, learner_turn, state).await?
+        let mut b = self.batch();
+        push_lock(&mut b, session, now, fence, lock);
+        let born = Born {
+            move_json,
+            finished: true,
+            claimed: None,
+        };
+        let new = NewTurn {
+            id,
+            session,
+            role: TurnRole::Tutor,
+            text,
+            status,
+            client_message_id: None,
+            now,
+            born,
+        };
+        new.push(&mut b);
+        let closed_at = b.len();
+        if let Some((learner_turn, state)) = answers {
+            crate::replies::push_mark_closed(&mut b, learner_turn, state)?;
+        }
+        let following = following.map(|turn| FollowingNew::new(turn, session, now));
+        if let Some(turn) = &following {
+            turn.0.push(&mut b);
+        }
+        crate::slices::push_events_after_lock(&mut b, session, event_payloads, now);
+        let ran = match w.run(b).await {
+            Ok(ran) => ran,
+            Err(stopped) => {
+                let refused = stopped.ran.len() > 0 && stopped.ran.row(0).is_none();
+                w.rollback().await?;
+                if refused {
+                    return Err(self.refusal(session, fence, now, false).await);
+                }
+                return Err(stopped.error.into());
+            }
+        };
+        let Some(row) = ran.row(0) else {
+            w.rollback().await?;
+            return Err(self.refusal(session, fence, now, false).await);
+        };
+        let locked = Locked::from_row(row)?;
+        let Some(turn) = new.inserted(&ran, 1)? else {
+            w.rollback().await?;
+            return Err(StoreError::Conflict(
+                "the tutor turn was not inserted".into(),
+            ));
+        };
+        if let Some((learner_turn, _)) = answers
+            && ran.affected(closed_at) != 1
         {
-            tx.rollback().await?;
+            w.rollback().await?;
             return Err(StoreError::Conflict(format!(
                 "the reply to turn {learner_turn} is already closed"
             )));
         }
-        if let Some(turn) = following {
-            insert_following(&mut tx, session, turn, now).await?;
+        if following.is_some()
+            && ran
+                .row(closed_at + usize::from(answers.is_some()))
+                .is_none()
+        {
+            w.rollback().await?;
+            return Err(StoreError::Conflict(
+                "the tutor turn was not inserted".into(),
+            ));
         }
-        let seqs = crate::sessions::insert_locked_events(&mut tx, session, &locked, event_payloads)
-            .await?;
-        tx.commit().await?;
+        w.commit().await?;
         writing.durable().await?;
         if answers.is_some() {
             self.forget(session.as_str());
         }
+        let first = locked.first_seq(event_payloads.len());
+        let seqs = if event_payloads.is_empty() {
+            Vec::new()
+        } else {
+            (first..=locked.last_event_seq).collect()
+        };
         Ok((turn, seqs))
     }
 

@@ -13,6 +13,18 @@ fn lease(owner: &str, ttl: Duration) -> Lease<'_> {
 
 const LONG: Duration = Duration::from_secs(3600);
 
+/// An assessment that would store mastery of one checkpoint.
+fn assessed() -> klover_store::TurnAssessment {
+    klover_store::TurnAssessment {
+        mastery: vec![klover_store::MasteryUpdate {
+            checkpoint: klover_domain::CheckpointId::parse("loop-runs-callbacks").unwrap(),
+            mastery: 0.9,
+            stated_by_tutor: false,
+        }],
+        ..klover_store::TurnAssessment::default()
+    }
+}
+
 fn ack(_: &klover_store::TurnId) -> String {
     r#"{"type":"learner_ack"}"#.to_owned()
 }
@@ -99,6 +111,30 @@ pub async fn a_paused_owner_cannot_write_after_another_took_over(db: &TestDb) {
     let concept = klover_domain::ConceptId::parse("event-loop").unwrap();
     let save = a.save_engine_state(&s.id, &concept, "{}", 0).await;
     assert!(matches!(save, Err(StoreError::Fenced(_))), "{save:?}");
+    // The turn path's batched writes too (one query on SQLite: refused by its first
+    // statement, the rest undone).
+    let assessed = a
+        .record_assessment_and_state(&turn.turn.id, &assessed(), &concept, "{}", 0)
+        .await;
+    assert!(
+        matches!(assessed, Err(StoreError::Fenced(_))),
+        "{assessed:?}"
+    );
+    let reply = a
+        .append_whole_reply(
+            &s.id,
+            &klover_store::TurnId::new(),
+            "Let's see.",
+            klover_store::TurnStatus::Complete,
+            None,
+            &[r#"{"type":"tutor_done"}"#.to_owned()],
+            Some((&turn.turn.id, ReplyState::Answered)),
+            None,
+        )
+        .await;
+    assert!(matches!(reply, Err(StoreError::Fenced(_))), "{reply:?}");
+    let model = a.learner_model(&ada.id, &s.curriculum).await.unwrap();
+    assert!(model.mastery.is_empty(), "{model:?}");
     assert!(
         !a.renew_reply(&turn.turn.id, lease("a", LONG))
             .await
