@@ -258,3 +258,81 @@ pub async fn appended_events_and_stops_are_announced_to_listeners(db: &TestDb) {
         Notice::Stop { session: s.id }
     );
 }
+
+/// The turn path's three writes as the offline voice makes them (each one query on
+/// SQLite): the message with its ack, the assessment with the engine state, the whole
+/// reply with its events closing the message's reply. The events' seqs the store works
+/// out in SQL are the ones it returns; closing the same reply again stores nothing.
+pub async fn an_offline_turn_is_stored_once_with_its_events_in_order(db: &TestDb) {
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let s = session(store, &ada).await;
+    let (msg, ack_seq) = store
+        .acknowledge_learner_turn(
+            &s.id,
+            "c-1",
+            "The loop runs callbacks.",
+            lease("a", LONG),
+            ack,
+        )
+        .await
+        .unwrap();
+    let ack_seq = ack_seq.unwrap();
+    let concept = klover_domain::ConceptId::parse("event-loop").unwrap();
+    store
+        .record_assessment_and_state(&msg.turn.id, &assessed(), &concept, r#"{"n":1}"#, 0)
+        .await
+        .unwrap();
+    let payloads: Vec<String> = (0..3).map(|i| format!(r#"{{"type":"e{i}"}}"#)).collect();
+    let reply_id = klover_store::TurnId::new();
+    let closes = Some((&msg.turn.id, ReplyState::Answered));
+    let (reply, seqs) = store
+        .append_whole_reply(
+            &s.id,
+            &reply_id,
+            "What runs them?",
+            klover_store::TurnStatus::Complete,
+            None,
+            &payloads,
+            closes,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(seqs, [ack_seq + 1, ack_seq + 2, ack_seq + 3]);
+    assert_eq!(reply.seq, msg.turn.seq + 1);
+    let logged = store.events_page(&s.id, ack_seq, 10).await.unwrap();
+    let logged: Vec<(i64, &str)> = (logged.iter())
+        .map(|e| (e.seq, e.payload.as_str()))
+        .collect();
+    let expected: Vec<(i64, &str)> = seqs
+        .iter()
+        .copied()
+        .zip(payloads.iter().map(String::as_str))
+        .collect();
+    assert_eq!(logged, expected);
+    assert_eq!(
+        store.session_owner(&s.id).await.unwrap().0,
+        None,
+        "lease given back"
+    );
+    let model = store.learner_model(&ada.id, &s.curriculum).await.unwrap();
+    assert_eq!(model.mastery.len(), 1);
+
+    // The same reply closed again (a retry after a crash, say): refused, nothing stored.
+    let again = store
+        .append_whole_reply(
+            &s.id,
+            &klover_store::TurnId::new(),
+            "What runs them?",
+            klover_store::TurnStatus::Complete,
+            None,
+            &payloads,
+            closes,
+            None,
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert_eq!(store.head_seq(&s.id).await.unwrap(), ack_seq + 3);
+    assert_eq!(store.turns(&s.id).await.unwrap().len(), 2);
+}
