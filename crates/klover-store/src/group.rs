@@ -52,6 +52,10 @@ pub(crate) struct GroupCommit {
     commits: Arc<AtomicU64>,
     /// Writes that waited for a group commit so far (see `Store::grouped_writes`).
     pub(crate) grouped: AtomicU64,
+    /// Holds of the writer queue so far, and their total time in nanoseconds (see
+    /// `Store::writer_queue`): from a writer's turn to its letting go.
+    pub(crate) holds: AtomicU64,
+    pub(crate) held_ns: AtomicU64,
     /// Each writer commits a batch of its own, in parallel with the others (PostgreSQL).
     solo: bool,
 }
@@ -112,6 +116,8 @@ impl GroupCommit {
             committer_alive: Arc::new(AtomicBool::new(true)),
             commits,
             grouped: AtomicU64::new(0),
+            holds: AtomicU64::new(0),
+            held_ns: AtomicU64::new(0),
             solo,
         });
         let wake = group.wake.clone();
@@ -131,6 +137,7 @@ impl GroupCommit {
             open,
             group: self,
             pool,
+            since: std::time::Instant::now(),
         }
     }
 }
@@ -205,6 +212,8 @@ pub(crate) struct Writing<'g> {
     open: Held<'g>,
     group: &'g GroupCommit,
     pool: &'g AnyPool,
+    /// When this writer's turn came.
+    since: std::time::Instant,
 }
 
 impl Writing<'_> {
@@ -308,6 +317,9 @@ impl Writing<'_> {
 
 impl Drop for Writing<'_> {
     fn drop(&mut self) {
+        let held = u64::try_from(self.since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.group.holds.fetch_add(1, Ordering::Relaxed);
+        self.group.held_ns.fetch_add(held, Ordering::Relaxed);
         if matches!(self.open, Held::Shared(_)) && self.open.tx.is_some() {
             self.group.wake.notify_one();
         }

@@ -255,6 +255,16 @@ impl Store {
         self.group.grouped.load(Ordering::Relaxed)
     }
 
+    /// How many writers had their turn at the write path since connecting, and how long
+    /// they held it in all. On SQLite that is the writer queue, one writer at a time, so
+    /// the time held per write bounds the writes per second; on PostgreSQL writers run
+    /// side by side. For benchmarks (`examples/load`).
+    pub fn writer_queue(&self) -> (u64, std::time::Duration) {
+        let holds = self.group.holds.load(Ordering::Relaxed);
+        let held = self.group.held_ns.load(Ordering::Relaxed);
+        (holds, std::time::Duration::from_nanos(held))
+    }
+
     /// Makes this process the only server of a SQLite file: holds an exclusive lock on the
     /// file (an advisory `flock`, which SQLite's own locks do not use) until the returned
     /// guard drops. [`StoreError::SqliteInUse`] when another process holds it. `None` on

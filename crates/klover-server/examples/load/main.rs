@@ -26,6 +26,9 @@
 //!
 //! What a run measures besides latency (all during the turns only):
 //! - **commits/turn**: `Store::write_transactions()` ÷ turns.
+//! - **writer queue µs/write**: how long each write held the store's writer queue
+//!   (`Store::writer_queue()`), and in brackets the share of the run's wall time it was
+//!   held: on SQLite one writer at a time, so near 100 % the queue bounds throughput.
 //! - **server CPU µs/turn**: CPU time of the server runtime's threads and sqlx's SQLite
 //!   worker threads ÷ turns, per thread from `/proc/self/task/*/schedstat`, sampled every
 //!   100 ms so a thread that exits mid-run loses at most its last interval ([`cpu`]).
@@ -239,6 +242,9 @@ struct Measured {
     /// Write transactions (commits) the store ran during the turns (`None` with `--url`:
     /// the server is another process).
     commits: Option<u64>,
+    /// The writer queue during the turns: writes and the time they held it
+    /// (`Store::writer_queue`; `None` with `--url`).
+    queue: Option<(u64, Duration)>,
     /// CPU time during the turns: the process's and the server threads' (with `--url`
     /// the process holds the clients alone).
     cpu: CpuSplit,
@@ -272,6 +278,7 @@ async fn run_once(args: &Args) -> Option<Measured> {
         }
     };
     let commits = || server.as_ref().map(|(_, store)| store.write_transactions());
+    let queue = || server.as_ref().map(|(_, store)| store.writer_queue());
     let go = Arc::new(Barrier::new(args.learners + 1));
     let tasks: Vec<_> = (0..args.learners)
         .map(|id| {
@@ -283,7 +290,7 @@ async fn run_once(args: &Args) -> Option<Measured> {
     let deadline = Duration::from_secs(args.timeout_secs);
     let run = async {
         go.wait().await;
-        let (t0, w0) = (Instant::now(), commits());
+        let (t0, w0, q0) = (Instant::now(), commits(), queue());
         let cpu = CpuWatch::start();
         let mut outcomes = Vec::new();
         for t in tasks {
@@ -293,6 +300,9 @@ async fn run_once(args: &Args) -> Option<Measured> {
         Measured {
             wall: t0.elapsed(),
             commits: commits().zip(w0).map(|(w1, w0)| w1 - w0),
+            queue: queue()
+                .zip(q0)
+                .map(|((n1, t1), (n0, t0))| (n1 - n0, t1 - t0)),
             relay: report::Relay::join(&outcomes, fake.as_ref()),
             outcomes,
             cpu,

@@ -108,6 +108,8 @@ struct Row {
     added_ttft: Option<f64>,
     ttft_p99: f64,
     commits: f64,
+    queue_us: Option<f64>,
+    queue_share: Option<f64>,
     server_us: f64,
     process_us: f64,
     relay: Option<f64>,
@@ -129,6 +131,12 @@ impl Row {
             added_ttft: llm.then(|| as_ms(ttft_p50.saturating_sub(first_token))),
             ttft_p99: as_ms(percentile(&f.ttft, 99.0)),
             commits: m.commits.unwrap_or_default() as f64 / f.turns,
+            queue_us: m
+                .queue
+                .and_then(|(n, t)| (n > 0).then(|| t.as_secs_f64() * 1e6 / n as f64)),
+            queue_share: m
+                .queue
+                .map(|(_, t)| 100.0 * t.as_secs_f64() / m.wall.as_secs_f64()),
             server_us: per_turn_us(m.cpu.server, f.turns),
             process_us: per_turn_us(m.cpu.process, f.turns),
             relay: llm.then(|| as_ms(percentile(&m.relay.all, 99.0))),
@@ -152,9 +160,9 @@ pub async fn table(base: &Args) {
     );
     println!();
     println!(
-        "| run | turns/s | ratio to commit rate | turn p50 | turn p99 | TTFT p50 | added TTFT p50 | TTFT p99 | commits/turn | server CPU µs/turn | process CPU µs/turn | relay p99 | relay p99 after 1st chunk | errors |"
+        "| run | turns/s | ratio to commit rate | turn p50 | turn p99 | TTFT p50 | added TTFT p50 | TTFT p99 | commits/turn | writer queue µs/write | queue held % of run | server CPU µs/turn | process CPU µs/turn | relay p99 | relay p99 after 1st chunk | errors |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut rows: Vec<Vec<Row>> = vec![Vec::new(); base.runs.len()];
     let mut timeouts = vec![0usize; base.runs.len()];
     for _ in 0..base.repeat.max(1) {
@@ -214,7 +222,7 @@ pub async fn table(base: &Args) {
         };
         let errors: usize = r.iter().map(|x| x.errors).sum::<usize>() + timeouts[i];
         println!(
-            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {errors} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {errors} |",
             cell(|x| Some(x.rate), 1, ""),
             cell(|x| Some(x.ratio), 3, ""),
             cell(|x| Some(x.p50), 1, " ms"),
@@ -223,6 +231,8 @@ pub async fn table(base: &Args) {
             cell(|x| x.added_ttft, 1, " ms"),
             cell(|x| Some(x.ttft_p99), 1, " ms"),
             cell(|x| Some(x.commits), 1, ""),
+            cell(|x| x.queue_us, 0, ""),
+            cell(|x| x.queue_share, 0, " %"),
             cell(|x| Some(x.server_us), 0, ""),
             cell(|x| Some(x.process_us), 0, ""),
             cell(|x| x.relay, 1, " ms"),
@@ -314,6 +324,13 @@ pub fn report(args: &Args, m: &Measured) {
     match m.commits {
         Some(commits) => {
             println!("commits/turn {:.1}", commits as f64 / f.turns);
+            if let Some((n, held)) = m.queue.filter(|(n, _)| *n > 0) {
+                println!(
+                    "writer queue: {n} writes, held {:.0} µs each, {:.0} % of the run",
+                    held.as_secs_f64() * 1e6 / n as f64,
+                    100.0 * held.as_secs_f64() / m.wall.as_secs_f64()
+                );
+            }
             println!(
                 "CPU µs/turn: server {:.0} + other threads {:.0} = {:.0}; process {:.0} (threads exited mid-run: {})",
                 us(cpu.server),
