@@ -37,8 +37,8 @@ pub fn process_cpu() -> Duration {
     )
 }
 
-/// `(tid, comm, CPU ns)` of every thread of this process now.
-fn threads() -> Vec<(u32, String, u64)> {
+/// `(tid, comm, (CPU ns, times scheduled in))` of every thread of this process now.
+fn threads() -> Vec<(u32, String, Use)> {
     let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
         return Vec::new();
     };
@@ -52,9 +52,16 @@ fn threads() -> Vec<(u32, String, u64)> {
         .collect()
 }
 
-fn thread_ns(task: &std::path::Path) -> Option<u64> {
+/// A thread's CPU ns and how many times it was scheduled in (`schedstat`'s third field:
+/// each is a context switch to it; 0 where schedstat is missing).
+type Use = (u64, u64);
+
+fn thread_ns(task: &std::path::Path) -> Option<Use> {
     if let Ok(s) = std::fs::read_to_string(task.join("schedstat")) {
-        return s.split_whitespace().next()?.parse().ok();
+        let mut f = s.split_whitespace().map(|x| x.parse::<u64>().ok());
+        let ns = f.next()??;
+        let slices = f.nth(1).flatten().unwrap_or(0);
+        return Some((ns, slices));
     }
     let stat = std::fs::read_to_string(task.join("stat")).ok()?;
     let after = stat.rsplit(')').next()?;
@@ -62,7 +69,7 @@ fn thread_ns(task: &std::path::Path) -> Option<u64> {
         .split_whitespace()
         .map(|x| x.parse().unwrap_or(0))
         .collect();
-    Some((f.get(11)? + f.get(12)?) * 10_000_000)
+    Some(((f.get(11)? + f.get(12)?) * 10_000_000, 0))
 }
 
 /// What the threads used between [`CpuWatch::start`] and [`CpuWatch::stop`].
@@ -72,6 +79,9 @@ pub struct CpuSplit {
     pub process: Duration,
     /// Server runtime threads and sqlx SQLite workers.
     pub server: Duration,
+    /// How many times those threads were scheduled in (context switches to them): a
+    /// count, steadier from run to run than time on a shared machine.
+    pub server_switches: u64,
     /// Every other thread (clients, fake model, main, the sampler).
     pub rest: Duration,
     /// Threads that ended during the run (their last interval is not counted).
@@ -81,14 +91,14 @@ pub struct CpuSplit {
 /// Per-thread CPU between a start and a stop, sampled meanwhile.
 pub struct CpuWatch {
     process: Duration,
-    /// CPU ns of each thread alive at the start.
-    start: HashMap<u32, u64>,
-    /// The last `(comm, ns)` seen of every thread alive during the run.
-    last: Arc<Mutex<HashMap<u32, (String, u64)>>>,
+    /// CPU ns and switches of each thread alive at the start.
+    start: HashMap<u32, Use>,
+    /// The last `(comm, use)` seen of every thread alive during the run.
+    last: Arc<Mutex<HashMap<u32, (String, Use)>>>,
     sampler: tokio::task::JoinHandle<()>,
 }
 
-fn update(last: &Mutex<HashMap<u32, (String, u64)>>) -> Vec<u32> {
+fn update(last: &Mutex<HashMap<u32, (String, Use)>>) -> Vec<u32> {
     let now = threads();
     let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
     for (tid, comm, ns) in &now {
@@ -102,7 +112,7 @@ impl CpuWatch {
     pub fn start() -> Self {
         let now = threads();
         let start = now.iter().map(|(tid, _, ns)| (*tid, *ns)).collect();
-        let last: HashMap<u32, (String, u64)> = now
+        let last: HashMap<u32, (String, Use)> = now
             .into_iter()
             .map(|(tid, comm, ns)| (tid, (comm, ns)))
             .collect();
@@ -134,11 +144,13 @@ impl CpuWatch {
             process,
             ..CpuSplit::default()
         };
-        for (tid, (comm, ns)) in last.iter() {
+        for (tid, (comm, (ns, slices))) in last.iter() {
             // A thread born during the run started from zero.
-            let used = Duration::from_nanos(ns.saturating_sub(*self.start.get(tid).unwrap_or(&0)));
+            let (ns0, slices0) = self.start.get(tid).copied().unwrap_or_default();
+            let used = Duration::from_nanos(ns.saturating_sub(ns0));
             if is_server(comm) {
                 split.server += used;
+                split.server_switches += slices.saturating_sub(slices0);
             } else {
                 split.rest += used;
             }

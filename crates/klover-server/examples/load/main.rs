@@ -32,6 +32,8 @@
 //! - **server CPU µs/turn**: CPU time of the server runtime's threads and sqlx's SQLite
 //!   worker threads ÷ turns, per thread from `/proc/self/task/*/schedstat`, sampled every
 //!   100 ms so a thread that exits mid-run loses at most its last interval ([`cpu`]).
+//!   **server switches/turn**: how many times those threads were scheduled in
+//!   (`schedstat`'s third field), a count that moves less than time on a shared machine.
 //!   **process CPU µs/turn**: the whole process (`CLOCK_PROCESS_CPUTIME_ID`): server,
 //!   clients, fake model. A single run also prints the other threads' share, to check
 //!   that server + rest ≈ process.

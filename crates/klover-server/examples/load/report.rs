@@ -111,6 +111,7 @@ struct Row {
     queue_us: Option<f64>,
     queue_share: Option<f64>,
     server_us: f64,
+    server_switches: f64,
     process_us: f64,
     relay: Option<f64>,
     relay_later: Option<f64>,
@@ -138,6 +139,7 @@ impl Row {
                 .queue
                 .map(|(_, t)| 100.0 * t.as_secs_f64() / m.wall.as_secs_f64()),
             server_us: per_turn_us(m.cpu.server, f.turns),
+            server_switches: m.cpu.server_switches as f64 / f.turns,
             process_us: per_turn_us(m.cpu.process, f.turns),
             relay: llm.then(|| as_ms(percentile(&m.relay.all, 99.0))),
             relay_later: llm.then(|| as_ms(percentile(&m.relay.after_first, 99.0))),
@@ -160,9 +162,9 @@ pub async fn table(base: &Args) {
     );
     println!();
     println!(
-        "| run | turns/s | ratio to commit rate | turn p50 | turn p99 | TTFT p50 | added TTFT p50 | TTFT p99 | commits/turn | writer queue µs/write | queue held % of run | server CPU µs/turn | process CPU µs/turn | relay p99 | relay p99 after 1st chunk | errors |"
+        "| run | turns/s | ratio to commit rate | turn p50 | turn p99 | TTFT p50 | added TTFT p50 | TTFT p99 | commits/turn | writer queue µs/write | queue held % of run | server CPU µs/turn | server switches/turn | process CPU µs/turn | relay p99 | relay p99 after 1st chunk | errors |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut rows: Vec<Vec<Row>> = vec![Vec::new(); base.runs.len()];
     let mut timeouts = vec![0usize; base.runs.len()];
     for _ in 0..base.repeat.max(1) {
@@ -222,7 +224,7 @@ pub async fn table(base: &Args) {
         };
         let errors: usize = r.iter().map(|x| x.errors).sum::<usize>() + timeouts[i];
         println!(
-            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {errors} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {errors} |",
             cell(|x| Some(x.rate), 1, ""),
             cell(|x| Some(x.ratio), 3, ""),
             cell(|x| Some(x.p50), 1, " ms"),
@@ -234,6 +236,7 @@ pub async fn table(base: &Args) {
             cell(|x| x.queue_us, 0, ""),
             cell(|x| x.queue_share, 0, " %"),
             cell(|x| Some(x.server_us), 0, ""),
+            cell(|x| Some(x.server_switches), 0, ""),
             cell(|x| Some(x.process_us), 0, ""),
             cell(|x| x.relay, 1, " ms"),
             cell(|x| x.relay_later, 1, " ms"),
@@ -332,8 +335,9 @@ pub fn report(args: &Args, m: &Measured) {
                 );
             }
             println!(
-                "CPU µs/turn: server {:.0} + other threads {:.0} = {:.0}; process {:.0} (threads exited mid-run: {})",
+                "CPU µs/turn: server {:.0} ({:.0} context switches to its threads a turn) + other threads {:.0} = {:.0}; process {:.0} (threads exited mid-run: {})",
                 us(cpu.server),
+                cpu.server_switches as f64 / f.turns,
                 us(cpu.rest),
                 us(cpu.server + cpu.rest),
                 us(cpu.process),
