@@ -411,13 +411,10 @@ pub(crate) async fn mark_closed(
     answers: &TurnId,
     state: ReplyState,
 ) -> Result<bool, StoreError> {
-    final_state(state)?;
-    let done = sqlx::query(MARK_CLOSED)
-        .bind(state.as_str())
-        .bind(answers.as_str())
-        .execute(&mut **tx)
-        .await?;
-    Ok(done.rows_affected() == 1)
+    let mut b = crate::batch::Batch::new(false);
+    push_mark_closed(&mut b, answers, state)?;
+    let ran = b.run(tx, None).await.map_err(|s| s.error)?;
+    Ok(ran.affected(0) == 1)
 }
 
 /// [`mark_closed`]'s statement, for a [`crate::batch::Batch`]: it changed one row, or the

@@ -131,38 +131,43 @@ pub(crate) async fn lock_session_for(
     fence: Fence,
     lock: Lock<'_>,
 ) -> Result<Locked, StoreError> {
-    let row = sqlx::query(LOCK)
-        .bind(now)
+    let mut b = crate::batch::Batch::new(false);
+    push_lock(&mut b, session, now, fence, lock);
+    let ran = b.run(tx, None).await.map_err(|s| s.error)?;
+    match ran.row(0) {
+        Some(row) => Locked::from_row(row),
+        None => Err(why_refused(&mut **tx, session, fence, now, lock.state.is_some()).await),
+    }
+}
+
+/// Why a fenced lock changed no row: the session is missing, its lease is another's, or
+/// (when the lock compared the engine state's version) that version moved on.
+async fn why_refused<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    session: &SessionId,
+    fence: Fence,
+    now: i64,
+    state_compared: bool,
+) -> StoreError {
+    let sql = concat!(
+        "SELECT fence, CASE WHEN ",
+        fenced!("$2", "$3"),
+        " THEN 1 ELSE 0 END AS fenced_ok FROM sessions WHERE id = $1"
+    );
+    let found = sqlx::query(sql)
         .bind(session.as_str())
         .bind(fence.0)
-        .bind(i64::try_from(lock.events).unwrap_or(i64::MAX))
-        .bind(i64::from(lock.give_back))
-        .bind(lock.reserve.map_or(-1, |r| r.max(0)))
-        .bind(lock.state.map_or(-1, |(_, _, expected)| expected.max(0)))
-        .bind(lock.state.map(|(_, json, _)| json))
-        .bind(lock.state.map(|(concept, _, _)| concept))
-        .fetch_optional(&mut **tx)
-        .await?;
-    match row {
-        Some(row) => Locked::from_row(&row),
-        None if lock.state.is_some() => {
-            // Refused by the fence or by the state's version: which one?
-            let sql = concat!(
-                "SELECT fence FROM sessions WHERE id = $1 AND ",
-                fenced!("$2", "$3")
-            );
-            let fenced_ok: Option<i64> = sqlx::query_scalar(sql)
-                .bind(session.as_str())
-                .bind(fence.0)
-                .bind(now)
-                .fetch_optional(&mut **tx)
-                .await?;
-            match fenced_ok {
-                Some(_) => Err(StoreError::StaleState(session.to_string())),
-                None => Err(crate::owner::refused(tx, session.as_str()).await),
-            }
-        }
-        None => Err(crate::owner::refused(tx, session.as_str()).await),
+        .bind(now)
+        .fetch_optional(db)
+        .await;
+    match found {
+        Err(e) => StoreError::Database(e),
+        Ok(None) => StoreError::NotFound("session"),
+        Ok(Some(r)) => match col::<i64>(&r, "fenced_ok") {
+            Ok(1) if state_compared => StoreError::StaleState(session.to_string()),
+            Ok(_) => StoreError::Fenced(session.to_string()),
+            Err(e) => e,
+        },
     }
 }
 
@@ -207,9 +212,8 @@ pub(crate) fn push_lock(
 }
 
 impl Store {
-    /// Why a fenced lock changed no row (read after its write was undone): the session
-    /// is missing, its lease is another's, or (when the lock compared the engine state's
-    /// version) that version moved on.
+    /// Why a fenced lock changed no row, read after its write was undone (see
+    /// [`why_refused`]).
     pub(crate) async fn refusal(
         &self,
         session: &SessionId,
@@ -217,27 +221,7 @@ impl Store {
         now: i64,
         state_compared: bool,
     ) -> StoreError {
-        let sql = concat!(
-            "SELECT fence, CASE WHEN ",
-            fenced!("$2", "$3"),
-            " THEN 1 ELSE 0 END AS fenced_ok FROM sessions WHERE id = $1"
-        );
-        let found = sqlx::query(sql)
-            .bind(session.as_str())
-            .bind(fence.0)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await;
-        let fenced_ok = |r: &AnyRow| col::<i64>(r, "fenced_ok").map(|ok| ok == 1);
-        match found {
-            Err(e) => StoreError::Database(e),
-            Ok(None) => StoreError::NotFound("session"),
-            Ok(Some(r)) => match fenced_ok(&r) {
-                Ok(true) if state_compared => StoreError::StaleState(session.to_string()),
-                Ok(_) => StoreError::Fenced(session.to_string()),
-                Err(e) => e,
-            },
-        }
+        why_refused(&self.pool, session, fence, now, state_compared).await
     }
 }
 
@@ -267,22 +251,6 @@ pub(crate) async fn insert_turn(
     now: i64,
     born: Born<'_>,
 ) -> Result<Option<TurnRow>, StoreError> {
-    let seq: Option<i64> = sqlx::query_scalar(INSERT_TURN)
-        .bind(id.as_str())
-        .bind(session.as_str())
-        .bind(role.as_str())
-        .bind(text)
-        .bind(status.as_str())
-        .bind(client_message_id)
-        .bind(now)
-        .bind(born.move_json)
-        .bind(born.finished.then_some(now))
-        .bind(born.claimed.map(|_| "acknowledged"))
-        .bind(born.claimed.map(|(owner, _)| owner))
-        .bind(born.claimed.map(|(_, until)| until))
-        .fetch_optional(&mut **tx)
-        .await?;
-    let Some(seq) = seq else { return Ok(None) };
     let new = NewTurn {
         id: &id,
         session,
@@ -293,7 +261,10 @@ pub(crate) async fn insert_turn(
         now,
         born,
     };
-    new.row(seq).map(Some)
+    let mut b = crate::batch::Batch::new(false);
+    new.push(&mut b);
+    let ran = b.run(tx, None).await.map_err(|s| s.error)?;
+    new.inserted(&ran, 0)
 }
 
 /// [`insert_turn`]'s statement.
