@@ -35,6 +35,7 @@ use tokio::sync::{Mutex, MutexGuard, Notify, oneshot};
 
 use crate::StoreError;
 use crate::batch::{Batch, Ran, Stopped};
+use crate::writer::{Ticket, Writer};
 
 /// The answer a writer waits for: the batch's commit succeeded, or why it failed.
 type Ack = Result<(), Arc<str>>;
@@ -56,8 +57,12 @@ pub(crate) struct GroupCommit {
     /// `Store::writer_queue`): from a writer's turn to its letting go.
     pub(crate) holds: AtomicU64,
     pub(crate) held_ns: AtomicU64,
-    /// Each writer commits a batch of its own, in parallel with the others (PostgreSQL).
+    /// Each writer commits a batch of its own, in parallel with the others (PostgreSQL),
+    /// or after pausing the SQLite writer thread.
     solo: bool,
+    /// The SQLite writer thread, which runs the turn path's writes: every other writer
+    /// pauses it for its turn ([`crate::writer::Writer::exclusive`]).
+    thread: Option<Arc<Writer>>,
 }
 
 #[derive(Default)]
@@ -109,7 +114,13 @@ impl GroupCommit {
     /// A group commit counting its commits in `commits`, with its committer task spawned
     /// on the current runtime.
     /// With `solo`, each writer has a batch of its own (see the module's docs).
-    pub(crate) fn start(commits: Arc<AtomicU64>, solo: bool) -> Arc<GroupCommit> {
+    /// With a writer `thread` (SQLite), each writer pauses it and commits on its own.
+    pub(crate) fn start(
+        commits: Arc<AtomicU64>,
+        solo: bool,
+        thread: Option<Arc<Writer>>,
+    ) -> Arc<GroupCommit> {
+        let solo = solo || thread.is_some();
         let group = Arc::new(GroupCommit {
             open: Mutex::new(Open::default()),
             wake: Arc::new(Notify::new()),
@@ -119,6 +130,7 @@ impl GroupCommit {
             holds: AtomicU64::new(0),
             held_ns: AtomicU64::new(0),
             solo,
+            thread,
         });
         let wake = group.wake.clone();
         let alive = AliveFlag(group.committer_alive.clone());
@@ -128,6 +140,10 @@ impl GroupCommit {
 
     /// Waits for the writer queue and returns this writer's place in the open batch.
     pub(crate) async fn writer<'g>(&'g self, pool: &'g AnyPool) -> Writing<'g> {
+        let ticket = match &self.thread {
+            Some(thread) => thread.exclusive().await,
+            None => None,
+        };
         let open = if self.solo {
             Held::Own(Box::default())
         } else {
@@ -138,7 +154,13 @@ impl GroupCommit {
             group: self,
             pool,
             since: std::time::Instant::now(),
+            _ticket: ticket,
         }
+    }
+
+    /// The SQLite writer thread, if this store has one.
+    pub(crate) fn thread(&self) -> Option<&Writer> {
+        self.thread.as_deref()
     }
 }
 
@@ -214,6 +236,8 @@ pub(crate) struct Writing<'g> {
     pool: &'g AnyPool,
     /// When this writer's turn came.
     since: std::time::Instant,
+    /// The writer thread's pause, if there is one: it goes on after this write.
+    _ticket: Option<Ticket>,
 }
 
 impl Writing<'_> {
@@ -438,8 +462,8 @@ impl Batched<'_> {
         let open = &mut *self.sp.open;
         let prefix = match (self.sp.pending, open.undo, open.keep) {
             (false, _, _) => None,
-            (true, true, _) => Some((UNDO, 1)),
-            (true, false, true) => Some((KEEP, 2)),
+            (true, true, _) => Some(UNDO),
+            (true, false, true) => Some(KEEP),
             (true, false, false) => None,
         };
         let Some(tx) = open.tx.as_mut() else {
@@ -539,7 +563,7 @@ mod tests {
     async fn a_write_not_kept_undoes_only_itself() {
         for solo in [false, true] {
             let (_dir, store) = scratch().await;
-            let group = GroupCommit::start(Arc::default(), solo);
+            let group = GroupCommit::start(Arc::default(), solo, None);
 
             let mut w = group.writer(&store.pool).await;
             let mut sp = w.begin().await.unwrap();
@@ -576,7 +600,7 @@ mod tests {
     }
 
     fn inserts(xs: &[Option<i64>]) -> Batch {
-        let mut b = Batch::new(true);
+        let mut b = Batch::new();
         for x in xs {
             b.push("INSERT INTO scratch (x) VALUES ($1)").bind(*x);
         }
@@ -590,7 +614,7 @@ mod tests {
     #[tokio::test]
     async fn a_batched_write_moves_the_savepoint_past_the_write_before_it() {
         let (_dir, store) = scratch().await;
-        let group = GroupCommit::start(Arc::default(), false);
+        let group = GroupCommit::start(Arc::default(), false, None);
         let mut w = group.writer(&store.pool).await;
         // Kept: its savepoint move is left to the next write.
         let mut b = w.begin_batched().await.unwrap();

@@ -201,10 +201,8 @@ impl Store {
                 crate::SessionId::from_db(id)
             }
         };
-        let mut writing = self.write_grouped().await;
         let now = now_ms();
         let fence = self.fence(session.as_str());
-        let mut w = writing.begin_batched().await?;
         // One batch (one query on SQLite). A write first (see turns::lock_session), fenced;
         // it reserves the seqs of a reply begun here and saves the engine state.
         let lock = crate::turns::Lock {
@@ -241,6 +239,7 @@ impl Store {
         let reply_at = b.len();
         if let Some(reply) = &reply {
             reply.push(&mut b);
+            b.required();
         }
         if let Some(outcome) = what.outcome {
             // Assessed, or straight on to replying when the reply begins here.
@@ -253,11 +252,10 @@ impl Store {
             .bind(turn.as_str())
             .bind(reply_id.as_ref().map(TurnId::as_str));
         }
-        let ran = match w.run(b).await {
+        let ran = match self.write_batch(b).await? {
             Ok(ran) => ran,
             Err(stopped) => {
                 let refused = stopped.ran.len() > 0 && stopped.ran.row(0).is_none();
-                w.rollback().await?;
                 if refused {
                     let compared = what.state.is_some();
                     return Err(self.refusal(&session, fence, now, compared).await);
@@ -272,7 +270,6 @@ impl Store {
             }
         };
         let Some(row) = ran.row(0) else {
-            w.rollback().await?;
             let compared = what.state.is_some();
             return Err(self.refusal(&session, fence, now, compared).await);
         };
@@ -284,8 +281,9 @@ impl Store {
                     StoreError::Conflict("the tutor turn was not inserted".into())
                 })?),
             };
-        w.commit().await?;
-        writing.durable().await?;
+        if !ran.complete() {
+            return Err(StoreError::Conflict("the assessment was not stored".into()));
+        }
         // The engine state was saved by the lock (compare-and-set on its version).
         Ok(Recorded {
             saved: what.state.map(|(_, _, expected)| expected + 1),

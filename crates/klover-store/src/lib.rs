@@ -52,6 +52,7 @@ mod sessions;
 mod slices;
 mod store;
 mod turns;
+mod writer;
 
 pub use analytics::{AnalyticsRows, InboxAction, InboxReason, InboxRow};
 pub use curricula::{NewVersion, Rekey, StoredFile, StoredVersion, VersionInfo};

@@ -148,11 +148,11 @@ pub(crate) fn push_take_and_lock(
 
 /// The fence and the locked row from [`TAKE_AND_LOCK`]'s row; `None` when it was refused.
 pub(crate) fn taken(
-    row: Option<&sqlx::any::AnyRow>,
+    row: Option<&crate::batch::Row>,
 ) -> Result<Option<(i64, crate::turns::Locked)>, StoreError> {
     let Some(row) = row else { return Ok(None) };
     let locked = crate::turns::Locked::from_row(row)?;
-    Ok(Some((crate::store::col(row, "fence")?, locked)))
+    Ok(Some((row.int("fence")?, locked)))
 }
 
 const TAKE_AND_LOCK: &str = concat!(

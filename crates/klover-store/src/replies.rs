@@ -71,9 +71,7 @@ impl Store {
         lease: Lease<'_>,
         ack: impl FnOnce(&TurnId) -> String,
     ) -> Result<(AppendedTurn, Option<i64>), StoreError> {
-        let mut writing = self.write_grouped().await;
         let now = now_ms();
-        let mut w = writing.begin_batched().await?;
         let id = TurnId::new();
         let born = Born {
             claimed: Some((lease.owner, lease.until(now))),
@@ -94,9 +92,11 @@ impl Store {
         let mut b = self.batch();
         crate::owner::push_take_and_lock(&mut b, session.as_str(), lease, now, 1);
         b.required();
+        // A retry inserts nothing (the client id is taken): the whole write is undone.
         new.push(&mut b);
+        b.required();
         crate::slices::push_events_after_lock(&mut b, session, &[ack(&id)], now);
-        let (ran, failed) = match w.run(b).await {
+        let (ran, failed) = match self.write_batch(b).await? {
             Ok(ran) => (ran, None),
             Err(stopped) => (stopped.ran, Some(stopped.error)),
         };
@@ -104,11 +104,11 @@ impl Store {
         let refused = ran.len() > 0 && ran.row(0).is_none();
         let taken = crate::owner::taken(ran.row(0))?;
         let inserted = match (&failed, &taken) {
-            (None, Some(_)) => new.inserted(&ran, 1)?,
+            (None, Some(_)) if ran.complete() => new.inserted(&ran, 1)?,
             _ => None,
         };
+        // Kept and durable only when both are there (the write was undone otherwise).
         let (Some((fence, locked)), Some(turn)) = (taken, inserted) else {
-            w.rollback().await?;
             if let Some(e) = failed
                 && !refused
             {
@@ -127,8 +127,6 @@ impl Store {
                 Err(e) => Err(e),
             };
         };
-        w.commit().await?;
-        writing.durable().await?;
         self.hold(session.as_str(), fence);
         let seq = locked.last_event_seq;
         let appended = AppendedTurn {
@@ -139,7 +137,7 @@ impl Store {
         Ok((appended, Some(seq)))
     }
 
-    async fn learner_turn_by_client_id(
+    pub(crate) async fn learner_turn_by_client_id(
         &self,
         session: &SessionId,
         client_message_id: &str,
@@ -411,7 +409,7 @@ pub(crate) async fn mark_closed(
     answers: &TurnId,
     state: ReplyState,
 ) -> Result<bool, StoreError> {
-    let mut b = crate::batch::Batch::new(false);
+    let mut b = crate::batch::Batch::new();
     push_mark_closed(&mut b, answers, state)?;
     let ran = b.run(tx, None).await.map_err(|s| s.error)?;
     Ok(ran.affected(0) == 1)

@@ -167,17 +167,19 @@ impl Store {
         engine_state: &str,
         expected: i64,
     ) -> Result<i64, StoreError> {
-        let mut writing = self.write_grouped().await;
         let fence = self.fence(session.as_str());
-        let mut tx = writing.begin().await?;
+        let now = now_ms();
         // The lock saves it, compare-and-set on the version (`turns::Lock::state`).
         let lock = crate::turns::Lock {
             state: Some((concept.as_str(), engine_state, expected)),
             ..crate::turns::Lock::default()
         };
-        crate::turns::lock_session_for(&mut tx, session, now_ms(), fence, lock).await?;
-        tx.commit().await?;
-        writing.durable().await?;
+        let mut b = self.batch();
+        crate::turns::push_lock(&mut b, session, now, fence, lock);
+        let ran = self.write_batch(b).await?.map_err(|s| s.error)?;
+        if !ran.complete() {
+            return Err(self.refusal(session, fence, now, true).await);
+        }
         Ok(expected + 1)
     }
 

@@ -72,7 +72,7 @@ pub struct Store {
     /// process queue here instead of contending for SQLite's file lock, whose busy handler
     /// sleeps in steps of up to 100 ms (measured: 8 concurrent sessions appended 3x slower
     /// without it), and the turn path's writes of many sessions share one commit.
-    group: Arc<crate::group::GroupCommit>,
+    pub(crate) group: Arc<crate::group::GroupCommit>,
     /// Commits of the write path so far (see [`Store::write_transactions`]).
     writes: Arc<AtomicU64>,
     /// Transactions run again after the database rolled them back (see `retry.rs`).
@@ -167,10 +167,18 @@ impl Store {
             .map_err(|e| open_error(backend, url, e))?;
         tracing::info!(url = %redact(url), ?backend, "store connected");
         let writes = Arc::<AtomicU64>::default();
+        let thread = match sqlite_file(url) {
+            Some(path) => Some(Arc::new(crate::writer::Writer::start(
+                &path,
+                writes.clone(),
+            )?)),
+            None => None,
+        };
+        let solo = backend == Backend::Postgres;
         Ok(Store {
             pool,
             backend,
-            group: crate::group::GroupCommit::start(writes.clone(), backend == Backend::Postgres),
+            group: crate::group::GroupCommit::start(writes.clone(), solo, thread),
             writes,
             retries: Arc::default(),
             fences: Default::default(),
@@ -231,7 +239,47 @@ impl Store {
 
     /// An empty batch of statements for this store's backend (one query on SQLite).
     pub(crate) fn batch(&self) -> crate::batch::Batch {
-        crate::batch::Batch::new(self.backend == Backend::Sqlite)
+        crate::batch::Batch::new()
+    }
+
+    /// Runs `batch` as one write of the turn path and answers after the commit that holds
+    /// it: `Ok(ran)` with [`crate::batch::Ran::complete`] when it is kept and durable, not
+    /// complete when a required statement found nothing (the write was undone), the inner
+    /// `Err` when a statement failed (undone). The outer error: the write could not run or
+    /// commit. On a SQLite file the writer thread runs it ([`crate::writer`]); otherwise
+    /// (PostgreSQL) its statements run one after the other in a group-commit write.
+    pub(crate) async fn write_batch(
+        &self,
+        batch: crate::batch::Batch,
+    ) -> Result<Result<crate::batch::Ran, crate::batch::Stopped>, StoreError> {
+        if let Some(thread) = self.group.thread() {
+            return match thread.write(batch).await {
+                Err(crate::batch::Stopped {
+                    at: None, error, ..
+                }) => Err(StoreError::CommitFailed(error.to_string())),
+                answer => Ok(answer),
+            };
+        }
+        let mut writing = self.group.writer(&self.pool).await;
+        let mut w = writing.begin_batched().await?;
+        match w.run(batch).await {
+            Ok(ran) if ran.complete() => {
+                w.commit().await?;
+                writing.durable().await?;
+                Ok(Ok(ran))
+            }
+            Ok(ran) => {
+                w.rollback().await?;
+                Ok(Ok(ran))
+            }
+            Err(stopped) => {
+                w.rollback().await?;
+                match stopped.at {
+                    None => Err(stopped.error.into()),
+                    Some(_) => Ok(Err(stopped)),
+                }
+            }
+        }
     }
 
     /// How many commits this store and its clones have run through the write path since
@@ -252,7 +300,9 @@ impl Store {
     /// after the commit holding it). Fewer [`Store::write_transactions`] than these means
     /// commits held several writes.
     pub fn grouped_writes(&self) -> u64 {
-        self.group.grouped.load(Ordering::Relaxed)
+        let thread = self.group.thread();
+        let threaded = thread.map_or(0, |t| t.stats.writes.load(Ordering::Relaxed));
+        self.group.grouped.load(Ordering::Relaxed) + threaded
     }
 
     /// How many writers had their turn at the write path since connecting, and how long
@@ -260,8 +310,12 @@ impl Store {
     /// the time held per write bounds the writes per second; on PostgreSQL writers run
     /// side by side. For benchmarks (`examples/load`).
     pub fn writer_queue(&self) -> (u64, std::time::Duration) {
-        let holds = self.group.holds.load(Ordering::Relaxed);
-        let held = self.group.held_ns.load(Ordering::Relaxed);
+        let mut holds = self.group.holds.load(Ordering::Relaxed);
+        let mut held = self.group.held_ns.load(Ordering::Relaxed);
+        if let Some(thread) = self.group.thread() {
+            holds += thread.stats.writes.load(Ordering::Relaxed);
+            held += thread.stats.busy_ns.load(Ordering::Relaxed);
+        }
         (holds, std::time::Duration::from_nanos(held))
     }
 
@@ -289,8 +343,24 @@ impl Store {
 
     /// Closes every pooled connection, waiting for those in use.
     pub async fn close(&self) {
+        if let Some(thread) = self.group.thread() {
+            thread.stop().await;
+        }
         self.pool.close().await;
     }
+}
+
+/// The file a SQLite URL names, if it names one (not an in-memory database).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    use std::str::FromStr;
+    if Backend::from_url(url) != Some(Backend::Sqlite) || url.contains(":memory:") {
+        return None;
+    }
+    if url.contains("mode=memory") {
+        return None;
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    Some(options.get_filename().to_path_buf())
 }
 
 async fn migrate(backend: Backend, url: &str, conn: &mut AnyConnection) -> Result<(), StoreError> {

@@ -109,11 +109,11 @@ pub(crate) struct Locked {
 
 impl Locked {
     /// From a `RETURNING last_event_seq, state_version, reserved_seq` row.
-    pub(crate) fn from_row(row: &AnyRow) -> Result<Locked, StoreError> {
+    pub(crate) fn from_row(row: &crate::batch::Row) -> Result<Locked, StoreError> {
         Ok(Locked {
-            last_event_seq: col(row, "last_event_seq")?,
-            state_version: col(row, "state_version")?,
-            reserved_seq: col(row, "reserved_seq")?,
+            last_event_seq: row.int("last_event_seq")?,
+            state_version: row.int("state_version")?,
+            reserved_seq: row.int("reserved_seq")?,
         })
     }
 
@@ -131,7 +131,7 @@ pub(crate) async fn lock_session_for(
     fence: Fence,
     lock: Lock<'_>,
 ) -> Result<Locked, StoreError> {
-    let mut b = crate::batch::Batch::new(false);
+    let mut b = crate::batch::Batch::new();
     push_lock(&mut b, session, now, fence, lock);
     let ran = b.run(tx, None).await.map_err(|s| s.error)?;
     match ran.row(0) {
@@ -261,7 +261,7 @@ pub(crate) async fn insert_turn(
         now,
         born,
     };
-    let mut b = crate::batch::Batch::new(false);
+    let mut b = crate::batch::Batch::new();
     new.push(&mut b);
     let ran = b.run(tx, None).await.map_err(|s| s.error)?;
     new.inserted(&ran, 0)
@@ -334,7 +334,7 @@ impl NewTurn<'_> {
     ) -> Result<Option<TurnRow>, StoreError> {
         match ran.row(i) {
             None => Ok(None),
-            Some(r) => self.row(col(r, "seq")?).map(Some),
+            Some(r) => self.row(r.int("seq")?).map(Some),
         }
     }
 }
@@ -403,26 +403,32 @@ impl Store {
         client_message_id: &str,
         text: &str,
     ) -> Result<AppendedTurn, StoreError> {
-        let mut writing = self.write_grouped().await;
         let now = now_ms();
         let fence = self.fence(session.as_str());
-        let mut tx = writing.begin().await?;
-        lock_session(&mut tx, session, now, fence).await?;
-        let inserted = insert_turn(
-            &mut tx,
-            TurnId::new(),
+        let id = TurnId::new();
+        let new = NewTurn {
+            id: &id,
             session,
-            TurnRole::Learner,
+            role: TurnRole::Learner,
             text,
-            TurnStatus::Complete,
-            Some(client_message_id),
+            status: TurnStatus::Complete,
+            client_message_id: Some(client_message_id),
             now,
-            Born::default(),
-        )
-        .await?;
-        if let Some(turn) = inserted {
-            tx.commit().await?;
-            writing.durable().await?;
+            born: Born::default(),
+        };
+        // One write: the session locked, the turn inserted (nothing on a retry, which
+        // undoes the write).
+        let mut b = self.batch();
+        push_lock(&mut b, session, now, fence, Lock::default());
+        new.push(&mut b);
+        b.required();
+        let ran = self.write_batch(b).await?.map_err(|s| s.error)?;
+        if ran.row(0).is_none() {
+            return Err(self.refusal(session, fence, now, false).await);
+        }
+        if let Some(turn) = new.inserted(&ran, 1)?
+            && ran.complete()
+        {
             return Ok(AppendedTurn {
                 turn,
                 new: true,
@@ -430,22 +436,8 @@ impl Store {
             });
         }
         // A retry: the first turn with this client id stands.
-        let sql = concat!(
-            "SELECT ",
-            turn_columns!(),
-            " FROM turns WHERE session_id = $1 AND client_message_id = $2"
-        );
-        let row = sqlx::query(sql)
-            .bind(session.as_str())
-            .bind(client_message_id)
-            .fetch_one(&mut **tx)
-            .await?;
-        tx.rollback().await?;
-        Ok(AppendedTurn {
-            turn: turn_from(&row)?,
-            new: false,
-            state_version: None,
-        })
+        self.learner_turn_by_client_id(session, client_message_id)
+            .await
     }
 
     /// Starts a tutor reply: an empty turn in `streaming` status.
@@ -519,7 +511,6 @@ impl Store {
         answers: Option<(&TurnId, crate::ReplyState)>,
         following: Option<FollowingTurn<'_>>,
     ) -> Result<(TurnRow, Vec<i64>), StoreError> {
-        let mut writing = self.write_grouped().await;
         if status == TurnStatus::Streaming {
             return Err(StoreError::Invalid(
                 "a whole reply cannot be stored as `streaming`".into(),
@@ -527,7 +518,6 @@ impl Store {
         }
         let now = now_ms();
         let fence = self.fence(session.as_str());
-        let mut w = writing.begin_batched().await?;
         // One batch (one query on SQLite): the events' seqs handed out, and the lease
         // given back when this closes a reply, with the lock; all of it rolls back if the
         // reply was closed.
@@ -553,21 +543,25 @@ impl Store {
             now,
             born,
         };
+        // The statements below that must find their row are required: when one finds
+        // none, the whole write is undone and the checks below say which.
         new.push(&mut b);
+        b.required();
         let closed_at = b.len();
         if let Some((learner_turn, state)) = answers {
             crate::replies::push_mark_closed(&mut b, learner_turn, state)?;
+            b.required();
         }
         let following = following.map(|turn| FollowingNew::new(turn, session, now));
         if let Some(turn) = &following {
             turn.0.push(&mut b);
+            b.required();
         }
         crate::slices::push_events_after_lock(&mut b, session, event_payloads, now);
-        let ran = match w.run(b).await {
+        let ran = match self.write_batch(b).await? {
             Ok(ran) => ran,
             Err(stopped) => {
                 let refused = stopped.ran.len() > 0 && stopped.ran.row(0).is_none();
-                w.rollback().await?;
                 if refused {
                     return Err(self.refusal(session, fence, now, false).await);
                 }
@@ -575,12 +569,10 @@ impl Store {
             }
         };
         let Some(row) = ran.row(0) else {
-            w.rollback().await?;
             return Err(self.refusal(session, fence, now, false).await);
         };
         let locked = Locked::from_row(row)?;
         let Some(turn) = new.inserted(&ran, 1)? else {
-            w.rollback().await?;
             return Err(StoreError::Conflict(
                 "the tutor turn was not inserted".into(),
             ));
@@ -588,7 +580,6 @@ impl Store {
         if let Some((learner_turn, _)) = answers
             && ran.affected(closed_at) != 1
         {
-            w.rollback().await?;
             return Err(StoreError::Conflict(format!(
                 "the reply to turn {learner_turn} is already closed"
             )));
@@ -598,13 +589,13 @@ impl Store {
                 .row(closed_at + usize::from(answers.is_some()))
                 .is_none()
         {
-            w.rollback().await?;
             return Err(StoreError::Conflict(
                 "the tutor turn was not inserted".into(),
             ));
         }
-        w.commit().await?;
-        writing.durable().await?;
+        if !ran.complete() {
+            return Err(StoreError::Conflict("the reply was not stored".into()));
+        }
         if answers.is_some() {
             self.forget(session.as_str());
         }
