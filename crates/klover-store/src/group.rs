@@ -1,6 +1,12 @@
-//! Group commit: the turn path's writes of many sessions share one transaction and one
-//! commit (one fsync), and each caller hears back only after the commit that holds its
-//! write.
+//! The write path for writes that run through sqlx, and what they share: each caller
+//! hears back only after the commit that holds its write.
+//!
+//! On a SQLite file the turn path's writes go to the writer thread ([`crate::writer`]),
+//! which groups their commits; every other write here pauses that thread for its turn
+//! ([`crate::writer::Writer::exclusive`]) and commits a batch of its own (as *solo*
+//! below). PostgreSQL's writers are solo too (see the end of this comment). The shared
+//! batch below is for SQLite without a writer thread (an in-memory database), where sqlx
+//! runs every write:
 //!
 //! One *open batch* per store: a transaction on one pooled connection, behind a mutex
 //! that is also the process's writer queue (SQLite takes one writer at a time). A writer

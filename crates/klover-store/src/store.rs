@@ -306,9 +306,10 @@ impl Store {
     }
 
     /// How many writers had their turn at the write path since connecting, and how long
-    /// they held it in all. On SQLite that is the writer queue, one writer at a time, so
-    /// the time held per write bounds the writes per second; on PostgreSQL writers run
-    /// side by side. For benchmarks (`examples/load`).
+    /// they held it in all. On SQLite that is the writer thread's busy time (its writes and
+    /// commits) plus the time other writers paused it: one writer at a time, so the time
+    /// per write bounds the writes per second; on PostgreSQL writers run side by side. For
+    /// benchmarks (`examples/load`).
     pub fn writer_queue(&self) -> (u64, std::time::Duration) {
         let mut holds = self.group.holds.load(Ordering::Relaxed);
         let mut held = self.group.held_ns.load(Ordering::Relaxed);

@@ -154,6 +154,28 @@ struct Args {
     repeat: usize,
 }
 
+/// What `--help` prints.
+const USAGE: &str = "load: drives `klover serve` with simulated learners over websockets \
+and prints throughput, latency and CPU per turn (docs/benchmarks.md).
+
+Usage: load [FLAGS]
+  --learners N          concurrent learners (default 50)
+  --messages M          messages each learner sends (default 5)
+  --llm                 tutor through a local fake OpenAI-compatible upstream
+  --first-token-ms MS   the fake's time to first token (default 300)
+  --chunk-ms MS         the fake's time between chunks (default 30)
+  --rubric-judge        the fake judge's verdict is unusable (the rubric decides)
+  --judge-disagrees     the fake judge changes the plan
+  --database-url URL    serve on this database (default: a temporary SQLite file)
+  --url WS_URL          drive a server already running instead of starting one
+  --tokens FILE         bearer tokens, one per line, for --url
+  --nodelay             serve the bare router with TCP_NODELAY (no edge layers)
+  --timeout-secs S      give up after S seconds (default 300)
+  --table               print the issue-17 table (see --runs and --repeat)
+  --runs LIST           the table's runs, e.g. 1x10,50x10,200x5,10x5llm,10x5llmd
+  --repeat N            repeat the table's runs N times, interleaved (median and range)
+  -h, --help            this text";
+
 fn parse_args() -> Args {
     let mut a = Args {
         learners: 50,
@@ -199,12 +221,14 @@ fn parse_args() -> Args {
             "--timeout-secs" => a.timeout_secs = value().parse().expect("--timeout-secs"),
             "--runs" => a.runs = parse_runs(&value()),
             "--repeat" => a.repeat = value().parse().expect("--repeat N"),
-            _ => panic!(
-                "unknown flag {flag}; flags: --learners N --messages M --llm \
-                 --first-token-ms MS --chunk-ms MS --database-url URL --timeout-secs S --nodelay \
-                 --rubric-judge --judge-disagrees --table --runs 1x10,10x5llm,10x5llmd --repeat N \
-                 --url WS_URL --tokens FILE"
-            ),
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            _ => {
+                eprintln!("unknown flag {flag}\n\n{USAGE}");
+                std::process::exit(2);
+            }
         }
     }
     assert!(
