@@ -138,8 +138,12 @@ fn open(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = rusqlite::Connection::open_with_flags(path, flags)?;
     // As every pooled connection (store.rs): each commit on disk before it is answered.
+    // Temporary files in memory: each write's savepoint keeps the pages it changes in a
+    // sub-journal, by default a file created and deleted per transaction; it only serves
+    // rolling back to the savepoint, never recovery (that is the WAL's).
     conn.execute_batch(
-        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000",
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+         PRAGMA temp_store = MEMORY",
     )?;
     // A turn's writes use about twenty statement texts (event inserts vary by count).
     conn.set_prepared_statement_cache_capacity(256);

@@ -2,7 +2,8 @@
 //!
 //! The server runs on its own runtime whose worker and blocking threads are named
 //! [`SERVER_THREADS`]; its SQLite connections each have a sqlx worker thread
-//! (`sqlx-sqlite-worker-N`, shown as `sqlx-sqlite-wor` in `comm`: 15 characters). The
+//! (`sqlx-sqlite-worker-N`, shown as `sqlx-sqlite-wor` in `comm`: 15 characters), and a
+//! SQLite store has its writer thread (`klover-sqlite-writer`, `klover-sqlite-w`). The
 //! clients and the fake model run on the main runtime (`tokio-runtime-w`). Per-thread time
 //! is `/proc/self/task/<tid>/schedstat`'s first field (ns on CPU; `stat`'s utime + stime
 //! in 10 ms ticks where schedstat is missing); the process's is
@@ -20,12 +21,16 @@ use std::time::Duration;
 pub const SERVER_THREADS: &str = "klover-srv";
 /// The prefix of sqlx's SQLite worker threads, as `comm` shows it.
 const SQLX_SQLITE: &str = "sqlx-sqlite";
+/// The SQLite writer thread of the store (`klover_store`'s `writer.rs`), as `comm` shows it.
+const KLOVER_WRITER: &str = "klover-sqlite-w";
 /// How often the sampler reads the threads.
 const SAMPLE: Duration = Duration::from_millis(100);
 
 /// Whether a thread named `comm` works for the server.
 fn is_server(comm: &str) -> bool {
-    comm.starts_with(SERVER_THREADS) || comm.starts_with(SQLX_SQLITE)
+    comm.starts_with(SERVER_THREADS)
+        || comm.starts_with(SQLX_SQLITE)
+        || comm.starts_with(KLOVER_WRITER)
 }
 
 /// CPU time of the whole process so far, threads that ended included.

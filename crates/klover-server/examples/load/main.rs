@@ -26,11 +26,12 @@
 //!
 //! What a run measures besides latency (all during the turns only):
 //! - **commits/turn**: `Store::write_transactions()` ÷ turns.
-//! - **writer queue µs/write**: how long each write held the store's writer queue
-//!   (`Store::writer_queue()`), and in brackets the share of the run's wall time it was
-//!   held: on SQLite one writer at a time, so near 100 % the queue bounds throughput.
-//! - **server CPU µs/turn**: CPU time of the server runtime's threads and sqlx's SQLite
-//!   worker threads ÷ turns, per thread from `/proc/self/task/*/schedstat`, sampled every
+//! - **writer queue µs/write**: how long each write held the store's write path
+//!   (`Store::writer_queue()`: on SQLite the writer thread's busy time, its commits
+//!   included), and the share of the run's wall time it was held: on SQLite one writer at
+//!   a time, so near 100 % the writer bounds throughput.
+//! - **server CPU µs/turn**: CPU time of the server runtime's threads, sqlx's SQLite
+//!   worker threads and the store's SQLite writer thread ÷ turns, per thread from `/proc/self/task/*/schedstat`, sampled every
 //!   100 ms so a thread that exits mid-run loses at most its last interval ([`cpu`]).
 //!   **server switches/turn**: how many times those threads were scheduled in
 //!   (`schedstat`'s third field), a count that moves less than time on a shared machine.

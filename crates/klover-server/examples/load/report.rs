@@ -251,7 +251,7 @@ pub async fn table(base: &Args) {
     }
     println!();
     println!(
-        "LLM runs: fake model in process, first token {} ms (judge and voice), {} ms per chunk, a {}-word reply; the judge's verdict is unusable, so the rubric's plan stands (the judge agrees), except in the \"judge disagrees\" rows, where it changes every plan (the speculative voice is cancelled and the voice starts again: the goal there is one upstream TTFT + 15 ms). Added TTFT = TTFT - {} ms. Server CPU: the server runtime's and sqlx's SQLite worker threads; process CPU adds the clients and the fake model. Relay: fake model's chunk handed to its connection -> client's tutor_delta.",
+        "LLM runs: fake model in process, first token {} ms (judge and voice), {} ms per chunk, a {}-word reply; the judge's verdict is unusable, so the rubric's plan stands (the judge agrees), except in the \"judge disagrees\" rows, where it changes every plan (the speculative voice is cancelled and the voice starts again: the goal there is one upstream TTFT + 15 ms). Added TTFT = TTFT - {} ms. Server CPU: the server runtime's threads, sqlx's SQLite worker threads and the store's SQLite writer thread; process CPU adds the clients and the fake model. Relay: fake model's chunk handed to its connection -> client's tutor_delta.",
         base.first_token_ms,
         base.chunk_ms,
         crate::server::reply_words(),
