@@ -63,34 +63,49 @@ impl Store {
         answers: &TurnId,
         ahead: i64,
     ) -> Result<(TurnRow, i64, i64), StoreError> {
-        let mut writing = self.write_grouped().await;
         let now = now_ms();
         let fence = self.fence(session.as_str());
-        let mut tx = writing.begin().await?;
-        // The lock, the fence check and the reservation in one statement.
+        // One write: the lock, the fence check and the reservation in one statement, the
+        // turn inserted, the learner turn pointed at it.
         let lock = crate::turns::Lock {
             reserve: Some(ahead),
             ..crate::turns::Lock::default()
         };
-        let locked = crate::turns::lock_session_for(&mut tx, session, now, fence, lock).await?;
-        let (head, reserved) = (locked.last_event_seq, locked.reserved_seq);
-        let turn = crate::turns::insert_turn(
-            &mut tx,
-            TurnId::new(),
+        let mut b = self.batch();
+        crate::turns::push_lock(&mut b, session, now, fence, lock);
+        let id = TurnId::new();
+        let new = crate::turns::NewTurn {
+            id: &id,
             session,
-            crate::TurnRole::Tutor,
-            "",
-            TurnStatus::Streaming,
-            None,
+            role: crate::TurnRole::Tutor,
+            text: "",
+            status: TurnStatus::Streaming,
+            client_message_id: None,
             now,
-            crate::turns::Born::default(),
+            born: crate::turns::Born::default(),
+        };
+        new.push(&mut b);
+        b.required();
+        b.push(
+            "UPDATE turns SET reply = 'replying', reply_turn_id = $1 \
+             WHERE id = $2 AND reply IN ('acknowledged', 'assessed')",
         )
-        .await?
-        .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))?;
-        crate::replies::set_replying(&mut tx, answers, &turn.id).await?;
-        tx.commit().await?;
-        writing.durable().await?;
-        Ok((turn, head, reserved))
+        .bind(id.as_str())
+        .bind(answers.as_str());
+        let ran = self.write_batch(b).await?.map_err(|s| s.error)?;
+        let Some(row) = ran.row(0) else {
+            return Err(self.refusal(session, fence, now, false).await);
+        };
+        let locked = crate::turns::Locked::from_row(row)?;
+        let turn = match new.inserted(&ran, 1)? {
+            Some(turn) if ran.complete() => turn,
+            _ => {
+                return Err(StoreError::Conflict(
+                    "the tutor turn was not inserted".into(),
+                ));
+            }
+        };
+        Ok((turn, locked.last_event_seq, locked.reserved_seq))
     }
 
     /// Stores a slice of streaming turn `turn`: its events under their seqs, its text
@@ -103,14 +118,30 @@ impl Store {
         turn: &TurnId,
         slice: ReplySlice<'_>,
     ) -> Result<(), StoreError> {
-        let mut writing = self.write_grouped().await;
         let fence = self.fence(session.as_str());
-        let mut tx = writing.begin().await?;
-        crate::turns::lock_session(&mut tx, session, now_ms(), fence).await?;
-        store_slice(&mut tx, session, turn, slice).await?;
-        tx.commit().await?;
-        writing.durable().await?;
-        Ok(())
+        let now = now_ms();
+        // One write: the lock, then the head moved, the text appended and the events
+        // inserted, each required to find its row (the write is undone otherwise).
+        let mut b = self.batch();
+        crate::turns::push_lock(&mut b, session, now, fence, crate::turns::Lock::default());
+        let n = i64::try_from(slice.payloads.len()).unwrap_or(i64::MAX);
+        if n > 0 {
+            push_slice(&mut b, session, turn, slice, now);
+        }
+        let ran = self.write_batch(b).await?.map_err(|s| s.error)?;
+        if ran.row(0).is_none() {
+            return Err(self.refusal(session, fence, now, false).await);
+        }
+        match ran.len() {
+            _ if ran.complete() => Ok(()),
+            2 => Err(StoreError::Conflict(format!(
+                "a slice from seq {} does not follow the stored head",
+                slice.first_seq
+            ))),
+            _ => Err(StoreError::Conflict(format!(
+                "turn {turn} is not streaming"
+            ))),
+        }
     }
 
     /// Ends a streaming tutor turn as `end` says (its last slice stored, the reserved seqs
@@ -215,6 +246,56 @@ async fn store_slice(
         )));
     }
     insert_events_at(tx, session, slice.first_seq, slice.payloads).await
+}
+
+/// [`store_slice`]'s statements for a [`crate::batch::Batch`] after the session's lock:
+/// the head moved past the slice (required: the slice follows the stored head), the text
+/// appended (required: the turn is streaming), the events inserted under their seqs.
+fn push_slice(
+    b: &mut crate::batch::Batch,
+    session: &SessionId,
+    turn: &TurnId,
+    slice: ReplySlice<'_>,
+    now: i64,
+) {
+    let n = i64::try_from(slice.payloads.len()).unwrap_or(i64::MAX);
+    b.push(
+        "UPDATE sessions SET last_event_seq = $1, reserved_seq = \
+         CASE WHEN reserved_seq > $2 THEN reserved_seq ELSE $2 END \
+         WHERE id = $3 AND last_event_seq = $4",
+    )
+    .bind(slice.first_seq + n - 1)
+    .bind(slice.reserve_through)
+    .bind(session.as_str())
+    .bind(slice.first_seq - 1)
+    .required();
+    b.push(
+        "UPDATE turns SET text = text || $1, updated_at = $2 \
+         WHERE id = $3 AND session_id = $4 AND status = 'streaming'",
+    )
+    .bind(slice.text)
+    .bind(now)
+    .bind(turn.as_str())
+    .bind(session.as_str())
+    .required();
+    const ROWS: usize = 500;
+    let mut seq = slice.first_seq;
+    for chunk in slice.payloads.chunks(ROWS) {
+        let mut sql =
+            String::from("INSERT INTO events (session_id, seq, payload, created_at) VALUES ");
+        for i in 0..chunk.len() {
+            let p = i * 2;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("($1, ${}, ${}, $2)", p + 3, p + 4));
+        }
+        b.push(&sql).bind(session.as_str()).bind(now);
+        for payload in chunk {
+            b.bind(seq).bind(payload.as_str());
+            seq += 1;
+        }
+    }
 }
 
 /// Inserts events under the seqs the session's lock just handed out (the last
