@@ -79,10 +79,10 @@ impl Store {
         new: &NewSession,
         number: Option<i64>,
     ) -> Result<SessionRow, StoreError> {
-        let _writing = self.write_turn().await;
         let id = SessionId::new();
         let now = now_ms();
-        sqlx::query(
+        let mut b = self.batch();
+        b.push(
             "INSERT INTO sessions (id, learner_id, curriculum_id, curriculum_version, \
              current_concept, mode, kind, started_at, updated_at, curriculum_number) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
@@ -95,15 +95,15 @@ impl Store {
         .bind(new.mode.as_str())
         .bind(new.kind.as_str())
         .bind(now)
-        .bind(number)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                StoreError::NotFound("learner")
-            }
-            _ => StoreError::Database(e),
-        })?;
+        .bind(number);
+        if let Err(stopped) = self.write_batch(b).await? {
+            return Err(match &stopped.error {
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                    StoreError::NotFound("learner")
+                }
+                _ => StoreError::Database(stopped.error),
+            });
+        }
         Ok(SessionRow {
             id,
             learner: new.learner.clone(),
@@ -242,13 +242,10 @@ impl Store {
         session: &SessionId,
         payload: &str,
     ) -> Result<i64, StoreError> {
-        let mut writing = self.write_grouped().await;
-        let fence = self.fence(session.as_str());
-        let mut tx = writing.begin().await?;
-        let seq = insert_event(&mut tx, session, payload, fence).await?;
-        tx.commit().await?;
-        writing.durable().await?;
-        Ok(seq)
+        let seqs = self.append_events(session, &[payload.to_owned()]).await?;
+        seqs.first()
+            .copied()
+            .ok_or_else(|| StoreError::Conflict("the event was not stored".into()))
     }
 
     /// Appends several events (JSON) to the session's log in one transaction, in order,
@@ -261,13 +258,36 @@ impl Store {
         if payloads.is_empty() {
             return Ok(Vec::new());
         }
-        let mut writing = self.write_grouped().await;
         let fence = self.fence(session.as_str());
-        let mut tx = writing.begin().await?;
-        let seqs = insert_events(&mut tx, session, payloads, fence).await?;
-        tx.commit().await?;
-        writing.durable().await?;
-        Ok(seqs)
+        let n = i64::try_from(payloads.len()).unwrap_or(i64::MAX);
+        // One write: the seqs handed out (fenced, as `insert_events`), the rows inserted
+        // under them.
+        let mut b = self.batch();
+        b.push(HAND_OUT_SEQS)
+            .bind(session.as_str())
+            .bind(fence.0)
+            .bind(now_ms())
+            .bind(n)
+            .required();
+        crate::slices::push_events_after_lock(&mut b, session, payloads, now_ms());
+        let ran = self.write_batch(b).await?.map_err(|s| s.error)?;
+        match ran.row(0) {
+            Some(row) if ran.complete() => {
+                let last = row.int("last_event_seq")?;
+                Ok((last - n + 1..=last).collect())
+            }
+            _ => {
+                let found: Option<i64> =
+                    sqlx::query_scalar("SELECT fence FROM sessions WHERE id = $1")
+                        .bind(session.as_str())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Err(match found {
+                    None => StoreError::NotFound("session"),
+                    Some(_) => StoreError::Fenced(session.to_string()),
+                })
+            }
+        }
     }
 
     /// The seq of the session's latest event (0 when it has none), or the highest seq
@@ -343,6 +363,16 @@ pub(crate) async fn insert_event(
         .ok_or_else(|| StoreError::Conflict("the event was not stored".into()))
 }
 
+/// Hands out `$4` seqs of session `$1`'s log to a writer holding fence `$2` (now `$3`),
+/// after a streaming reply's reservation if one is held; returns the last.
+const HAND_OUT_SEQS: &str = concat!(
+    "UPDATE sessions SET last_event_seq = ",
+    crate::turns::last_seq_after!("$4"),
+    " WHERE id = $1 AND ",
+    fenced!("$2", "$3"),
+    " RETURNING last_event_seq"
+);
+
 /// Appends `payloads` to the session's log inside `tx` in order, as [`insert_event`]
 /// does one by one, in two statements however many there are (the seqs counter moved
 /// once, the rows in one multi-row INSERT); returns their seqs.
@@ -356,14 +386,7 @@ pub(crate) async fn insert_events(
     if n == 0 {
         return Ok(Vec::new());
     }
-    let sql = concat!(
-        "UPDATE sessions SET last_event_seq = ",
-        crate::turns::last_seq_after!("$4"),
-        " WHERE id = $1 AND ",
-        fenced!("$2", "$3"),
-        " RETURNING last_event_seq"
-    );
-    let last: Option<i64> = sqlx::query_scalar(sql)
+    let last: Option<i64> = sqlx::query_scalar(HAND_OUT_SEQS)
         .bind(session.as_str())
         .bind(fence.0)
         .bind(now_ms())
