@@ -577,6 +577,55 @@ mod tests {
         assert_eq!(store.write_transactions() - before, 1, "one commit for all");
     }
 
+    /// A commit that fails (here a deferred foreign key, checked at COMMIT) answers every
+    /// write of its group with an error, its good writes too: nothing is acknowledged that
+    /// is not committed, and nothing of the group is stored. The thread goes on.
+    #[tokio::test]
+    async fn a_failed_commit_fails_every_write_of_its_group() {
+        let (_dir, store) = scratch().await;
+        sqlx::raw_sql(
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY); \
+             CREATE TABLE child (p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)",
+        )
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        let before = store.write_transactions();
+        let thread = store.group.thread().unwrap();
+        let ticket = thread.exclusive().await.unwrap();
+        let mut writes = Vec::new();
+        for (x, bad) in [(1i64, false), (2, true), (3, false)] {
+            let store = store.clone();
+            writes.push(tokio::spawn(async move {
+                let mut b = Batch::new();
+                if bad {
+                    b.push("INSERT INTO child (p) VALUES ($1)").bind(42i64);
+                } else {
+                    b.push("INSERT INTO scratch (x) VALUES ($1)").bind(x);
+                }
+                store.group.thread().unwrap().write(b).await
+            }));
+            // In this order in the channel.
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        drop(ticket);
+        for w in writes {
+            let stopped = w.await.unwrap().unwrap_err();
+            assert_eq!(
+                stopped.at, None,
+                "failed around its statements: {stopped:?}"
+            );
+        }
+        assert!(
+            stored(&store).await.is_empty(),
+            "nothing of the group stored"
+        );
+        assert_eq!(store.write_transactions(), before, "no commit counted");
+        let ran = thread.write(inserts(&[Some(7)])).await.unwrap();
+        assert!(ran.complete());
+        assert_eq!(stored(&store).await, [7], "the thread goes on");
+    }
+
     /// After `close`, a write fails instead of waiting forever.
     #[tokio::test]
     async fn a_closed_store_refuses_writes() {
