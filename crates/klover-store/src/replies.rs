@@ -9,7 +9,7 @@ use std::time::Duration;
 use sqlx::any::AnyRow;
 
 use crate::store::{col, now_ms, parsed_enum};
-use crate::turns::{Born, Lock, lock_session_for, turn_columns, turn_from};
+use crate::turns::{Born, Lock, turn_columns, turn_from};
 use crate::{
     AppendedTurn, FollowingTurn, PendingReply, ReplyState, SessionId, Store, StoreError, TurnId,
     TurnRow, TurnStatus,
@@ -356,30 +356,47 @@ impl Store {
         payloads: &[String],
         following: Option<FollowingTurn<'_>>,
     ) -> Result<Option<Vec<i64>>, StoreError> {
-        let mut writing = self.write_grouped().await;
         let now = now_ms();
         let fence = self.fence(session.as_str());
-        let mut tx = writing.begin().await?;
-        // The lease given back and the events' seqs handed out with the lock; all of it
-        // rolls back if the reply was already closed.
+        // One write: the lease given back and the events' seqs handed out with the lock,
+        // the reply closed (required: when it already was, the whole write is undone),
+        // the following turn, the events.
         let lock = Lock {
             events: payloads.len(),
             give_back: true,
             ..Lock::default()
         };
-        let locked = lock_session_for(&mut tx, session, now, fence, lock).await?;
-        if !mark_closed(&mut tx, answers, state).await? {
-            tx.rollback().await?;
+        let mut b = self.batch();
+        crate::turns::push_lock(&mut b, session, now, fence, lock);
+        push_mark_closed(&mut b, answers, state)?;
+        b.required();
+        let following = following.map(|turn| crate::turns::FollowingNew::new(turn, session, now));
+        if let Some(turn) = &following {
+            turn.0.push(&mut b);
+            b.required();
+        }
+        crate::slices::push_events_after_lock(&mut b, session, payloads, now);
+        let ran = self.write_batch(b).await?.map_err(|s| s.error)?;
+        let Some(row) = ran.row(0) else {
+            return Err(self.refusal(session, fence, now, false).await);
+        };
+        if ran.affected(1) != 1 {
+            // Already closed: nothing logged.
             return Ok(None);
         }
-        if let Some(turn) = following {
-            crate::turns::insert_following(&mut tx, session, turn, now).await?;
+        if !ran.complete() {
+            return Err(StoreError::Conflict(
+                "the tutor turn was not inserted".into(),
+            ));
         }
-        let seqs =
-            crate::sessions::insert_locked_events(&mut tx, session, &locked, payloads).await?;
-        tx.commit().await?;
-        writing.durable().await?;
+        let locked = crate::turns::Locked::from_row(row)?;
         self.forget(session.as_str());
+        let first = locked.first_seq(payloads.len());
+        let seqs = if payloads.is_empty() {
+            Vec::new()
+        } else {
+            (first..=locked.last_event_seq).collect()
+        };
         Ok(Some(seqs))
     }
 }
@@ -402,21 +419,9 @@ pub(crate) async fn set_replying(
     Ok(())
 }
 
-/// Marks the reply to `answers` closed as `state`; false if it already was closed. The
-/// caller's lock gives the session's lease back ([`crate::turns::Lock::give_back`]).
-pub(crate) async fn mark_closed(
-    tx: &mut Tx<'_>,
-    answers: &TurnId,
-    state: ReplyState,
-) -> Result<bool, StoreError> {
-    let mut b = crate::batch::Batch::new();
-    push_mark_closed(&mut b, answers, state)?;
-    let ran = b.run(tx, None).await.map_err(|s| s.error)?;
-    Ok(ran.affected(0) == 1)
-}
-
-/// [`mark_closed`]'s statement, for a [`crate::batch::Batch`]: it changed one row, or the
-/// reply was already closed.
+/// Marks the reply to `answers` closed as `state`, for a [`crate::batch::Batch`]: it
+/// changes one row, or none when the reply was already closed. The batch's lock gives the
+/// session's lease back ([`crate::turns::Lock::give_back`]).
 pub(crate) fn push_mark_closed(
     b: &mut crate::batch::Batch,
     answers: &TurnId,

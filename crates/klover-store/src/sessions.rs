@@ -400,19 +400,3 @@ pub(crate) async fn insert_events(
     crate::slices::insert_events_at(tx, session, first, payloads).await?;
     Ok((first..=last).collect())
 }
-
-/// Inserts `payloads` under the seqs `locked` handed out for them (see
-/// [`crate::turns::Lock::events`], which must be `payloads.len()`); returns their seqs.
-pub(crate) async fn insert_locked_events(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    session: &SessionId,
-    locked: &crate::turns::Locked,
-    payloads: &[String],
-) -> Result<Vec<i64>, StoreError> {
-    if payloads.is_empty() {
-        return Ok(Vec::new());
-    }
-    let first = locked.first_seq(payloads.len());
-    crate::slices::insert_events_at(tx, session, first, payloads).await?;
-    Ok((first..=locked.last_event_seq).collect())
-}

@@ -339,32 +339,15 @@ impl NewTurn<'_> {
     }
 }
 
-/// Inserts a tutor turn known in full, finished as `status` with its move.
-async fn insert_whole(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    session: &SessionId,
-    id: &TurnId,
-    text: &str,
-    status: TurnStatus,
-    move_json: Option<&str>,
-    now: i64,
-) -> Result<TurnRow, StoreError> {
-    let role = TurnRole::Tutor;
-    let born = Born {
-        move_json,
-        finished: true,
-        claimed: None,
-    };
-    insert_turn(tx, id.clone(), session, role, text, status, None, now, born)
-        .await?
-        .ok_or_else(|| StoreError::Conflict("the tutor turn was not inserted".into()))
-}
-
 /// A [`FollowingTurn`] as a [`NewTurn`] (whole, complete, with its move).
-struct FollowingNew<'a>(NewTurn<'a>);
+pub(crate) struct FollowingNew<'a>(pub(crate) NewTurn<'a>);
 
 impl<'a> FollowingNew<'a> {
-    fn new(turn: FollowingTurn<'a>, session: &'a SessionId, now: i64) -> FollowingNew<'a> {
+    pub(crate) fn new(
+        turn: FollowingTurn<'a>,
+        session: &'a SessionId,
+        now: i64,
+    ) -> FollowingNew<'a> {
         FollowingNew(NewTurn {
             id: turn.id,
             session,
@@ -380,18 +363,6 @@ impl<'a> FollowingNew<'a> {
             },
         })
     }
-}
-
-/// Inserts a whole, complete tutor turn after the others (see [`FollowingTurn`]).
-pub(crate) async fn insert_following(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    session: &SessionId,
-    turn: FollowingTurn<'_>,
-    now: i64,
-) -> Result<(), StoreError> {
-    let (id, text, status) = (turn.id, turn.text, TurnStatus::Complete);
-    insert_whole(tx, session, id, text, status, turn.move_json, now).await?;
-    Ok(())
 }
 
 impl Store {
