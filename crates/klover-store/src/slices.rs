@@ -278,9 +278,34 @@ fn push_slice(
     .bind(turn.as_str())
     .bind(session.as_str())
     .required();
+    push_event_rows(b, session, slice.payloads, now, Seqs::From(slice.first_seq));
+}
+
+/// Where a batch of events' seqs come from.
+#[derive(Clone, Copy)]
+enum Seqs {
+    /// Consecutive from this one.
+    From(i64),
+    /// The last ones the session's lock just handed out, read in SQL from its row.
+    AfterLock,
+}
+
+/// Inserts `payloads` as events of `session` in order, many rows per statement (two
+/// parameters a row; SQLite allows 32,766 a statement).
+fn push_event_rows(
+    b: &mut crate::batch::Batch,
+    session: &SessionId,
+    payloads: &[String],
+    now: i64,
+    seqs: Seqs,
+) {
     const ROWS: usize = 500;
-    let mut seq = slice.first_seq;
-    for chunk in slice.payloads.chunks(ROWS) {
+    let mut left = payloads.len();
+    let mut next = match seqs {
+        Seqs::From(first) => first,
+        Seqs::AfterLock => 0,
+    };
+    for chunk in payloads.chunks(ROWS) {
         let mut sql =
             String::from("INSERT INTO events (session_id, seq, payload, created_at) VALUES ");
         for i in 0..chunk.len() {
@@ -288,12 +313,26 @@ fn push_slice(
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!("($1, ${}, ${}, $2)", p + 3, p + 4));
+            let seq = match seqs {
+                Seqs::From(_) => format!("${}", p + 3),
+                Seqs::AfterLock => {
+                    format!(
+                        "(SELECT last_event_seq FROM sessions WHERE id = $1) - ${}",
+                        p + 3
+                    )
+                }
+            };
+            sql.push_str(&format!("($1, {seq}, ${}, $2)", p + 4));
         }
         b.push(&sql).bind(session.as_str()).bind(now);
         for payload in chunk {
+            left -= 1;
+            let seq = match seqs {
+                Seqs::From(_) => next,
+                Seqs::AfterLock => i64::try_from(left).unwrap_or(i64::MAX),
+            };
+            next += 1;
             b.bind(seq).bind(payload.as_str());
-            seq += 1;
         }
     }
 }
@@ -307,29 +346,7 @@ pub(crate) fn push_events_after_lock(
     payloads: &[String],
     now: i64,
 ) {
-    const ROWS: usize = 500;
-    let mut left = payloads.len();
-    for chunk in payloads.chunks(ROWS) {
-        let mut sql =
-            String::from("INSERT INTO events (session_id, seq, payload, created_at) VALUES ");
-        for i in 0..chunk.len() {
-            let p = i * 2;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "($1, (SELECT last_event_seq FROM sessions WHERE id = $1) - ${}, ${}, $2)",
-                p + 3,
-                p + 4
-            ));
-        }
-        b.push(&sql).bind(session.as_str()).bind(now);
-        for payload in chunk {
-            left -= 1;
-            b.bind(i64::try_from(left).unwrap_or(i64::MAX))
-                .bind(payload.as_str());
-        }
-    }
+    push_event_rows(b, session, payloads, now, Seqs::AfterLock);
 }
 
 /// Inserts events under consecutive seqs from `first`, many rows per statement.
@@ -339,28 +356,9 @@ pub(crate) async fn insert_events_at(
     first: i64,
     payloads: &[String],
 ) -> Result<(), StoreError> {
-    // Four parameters a row; SQLite allows 32,766 a statement.
-    const ROWS: usize = 500;
-    let now = now_ms();
-    let mut seq = first;
-    for chunk in payloads.chunks(ROWS) {
-        let mut sql =
-            String::from("INSERT INTO events (session_id, seq, payload, created_at) VALUES ");
-        for i in 0..chunk.len() {
-            let p = i * 3;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("($1, ${}, ${}, ${})", p + 2, p + 3, p + 4));
-        }
-        // Built from placeholders only; every value is bound.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(session.as_str());
-        for payload in chunk {
-            q = q.bind(seq).bind(payload.as_str()).bind(now);
-            seq += 1;
-        }
-        q.execute(&mut **tx).await?;
-    }
+    let mut b = crate::batch::Batch::new();
+    push_event_rows(&mut b, session, payloads, now_ms(), Seqs::From(first));
+    b.run(tx, None).await.map_err(|s| s.error)?;
     Ok(())
 }
 
