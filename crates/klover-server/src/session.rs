@@ -155,10 +155,7 @@ pub async fn carried(
             .misconceptions
             .insert(row.misconception, open);
     }
-    carried.last_concept = (store.list_sessions(learner).await?.into_iter())
-        .filter(|s| s.curriculum == curr.id && s.kind == SessionKind::Learn)
-        .max_by_key(|s| s.updated_at)
-        .map(|s| s.current_concept);
+    carried.last_concept = store.latest_learn_concept(learner, &curr.id).await?;
     Ok(carried)
 }
 

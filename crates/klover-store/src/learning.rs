@@ -445,13 +445,23 @@ impl Store {
         })
     }
 
-    /// A learner's aha moments, oldest first (for review and export).
-    pub async fn aha_moments(&self, learner: &LearnerId) -> Result<Vec<AhaMoment>, StoreError> {
+    /// The aha moments of one of `learner`'s sessions, oldest first: a concept's closing
+    /// makes review cards from them. Read through the session's turns, so it costs what
+    /// the session holds, not the learner's whole history.
+    pub async fn session_aha_moments(
+        &self,
+        learner: &LearnerId,
+        session: &SessionId,
+    ) -> Result<Vec<AhaMoment>, StoreError> {
         let sql = concat!(
             aha_select!(),
-            " WHERE a.learner_id = $1 ORDER BY a.created_at, a.id"
+            // Driven from the session's row (one learner's), then its turns, then their aha
+            // moments by turn: filtering on `a.learner_id` would walk the learner's index.
+            " JOIN sessions s ON s.id = t.session_id \
+             WHERE s.id = $1 AND s.learner_id = $2 ORDER BY a.created_at, a.id"
         );
         let rows = sqlx::query(sql)
+            .bind(session.as_str())
             .bind(learner.as_str())
             .fetch_all(&self.pool)
             .await?;

@@ -218,6 +218,29 @@ impl Store {
         Ok(())
     }
 
+    /// The concept `learner`'s most recently updated learning session on `curriculum` was
+    /// at (the newest started among equals), if any: where a new learning session picks up.
+    /// One row, whatever the learner's history.
+    pub async fn latest_learn_concept(
+        &self,
+        learner: &LearnerId,
+        curriculum: &CurriculumId,
+    ) -> Result<Option<ConceptId>, StoreError> {
+        let concept: Option<String> = sqlx::query_scalar(
+            "SELECT current_concept FROM sessions \
+             WHERE learner_id = $1 AND curriculum_id = $2 AND kind = $3 \
+             ORDER BY updated_at DESC, started_at DESC, id DESC LIMIT 1",
+        )
+        .bind(learner.as_str())
+        .bind(curriculum.as_str())
+        .bind(SessionKind::Learn.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        concept
+            .map(|c| parsed("sessions.current_concept", c, ConceptId::parse))
+            .transpose()
+    }
+
     /// A learner's sessions, newest first.
     pub async fn list_sessions(
         &self,

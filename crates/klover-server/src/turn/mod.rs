@@ -269,10 +269,9 @@ async fn review_step(
     }
     let aha: Vec<_> = app
         .store
-        .aha_moments(&live.learner)
+        .session_aha_moments(&live.learner, &live.id)
         .await?
         .into_iter()
-        .filter(|a| a.session == live.id)
         .filter_map(|a| a.checkpoint)
         .collect();
     crate::review::add_cards(app, &live.id, &live.learner, curr, state, &aha).await

@@ -185,7 +185,6 @@ pub async fn the_learner_model_outlives_the_session(db: &TestDb) {
         store.learner_model(&ada.id, &other).await.unwrap(),
         Default::default()
     );
-    assert_eq!(store.aha_moments(&ada.id).await.unwrap(), vec![]);
 }
 
 pub async fn review_cards_come_due(db: &TestDb) {

@@ -65,6 +65,8 @@ stories!(
     turns::a_long_session_reads_a_bounded_window_and_pages_its_log,
     stated::a_checkpoint_the_tutor_stated_stays_recorded,
     ahas::the_latest_aha_quotes_before_the_window_are_read_newest_first,
+    ahas::a_sessions_aha_moments_are_read_without_the_others,
+    ahas::a_new_learning_session_picks_up_where_the_latest_left_off,
     versions::importing_the_same_files_at_once_stores_one_version,
     inbox::unrecognised_answers_reach_the_inbox_until_handled,
     recovery::a_reply_cut_by_a_crash_is_closed_as_partial_on_restart,
