@@ -450,14 +450,14 @@ fn asked(req: &AssessRequest<'_>, compiled: &Compiled, text: &Folded) -> Option<
         .position(|cues| best(cues, text, match_question).0 >= super::COVERED)
 }
 
-/// The question sentences of the tutor's last message and the sentence just before the
-/// first of them ("Two threads use one global. Are they looking at one copy or two?"),
-/// folded: the context an answer is read in. `None` when the tutor asked nothing.
 /// Texts folded lately on this thread, with what their matching worked out (see
 /// [`super::cue::WordMemo`]): one turn assesses the learner's words against several
-/// concepts (its own, [`crate::engine::elsewhere`], questions elsewhere), and folding and
-/// matching words again for each was a good part of a turn's time.
-const RECENT_TEXTS: usize = 4;
+/// concepts (its own, [`crate::engine::elsewhere`], questions elsewhere) and the engine
+/// reads the same words again (echoes of the tutor, inferences: [`fold_recent`]), and
+/// folding and matching words again for each was a good part of a turn's time. Sixteen
+/// holds a turn's texts and the quotes of its credits (four held too few: the quotes
+/// pushed the learner's words out within a turn).
+const RECENT_TEXTS: usize = 16;
 
 /// A recently folded text: the text, whether its question was taken, the result.
 type Recent = (String, bool, Option<Rc<Folded>>);
@@ -497,6 +497,12 @@ pub fn forget_recent_texts() {
     COVERED_BY.with_borrow_mut(Vec::clear);
 }
 
+/// `text` folded, from this thread's recent texts (see [`recent`]): the engine's readings
+/// of a turn's words (echoes of the tutor, inferences) share the rubric's fold of them.
+pub(crate) fn fold_recent(text: &str) -> Rc<Folded> {
+    folded(&stemmer(), text)
+}
+
 /// The learner's text folded (see [`recent`]).
 fn folded(st: &Stemmer, text: &str) -> Rc<Folded> {
     recent(st, text, false).unwrap_or_else(|| Rc::new(fold(st, text)))
@@ -507,6 +513,9 @@ fn folded_question(st: &Stemmer, tutor: &str) -> Option<Rc<Folded>> {
     recent(st, tutor, true)
 }
 
+/// The question sentences of the tutor's last message and the sentence just before the
+/// first of them ("Two threads use one global. Are they looking at one copy or two?"),
+/// folded: the context an answer is read in. `None` when the tutor asked nothing.
 pub(super) fn question_of(st: &Stemmer, tutor: &str) -> Option<Folded> {
     let f = fold(st, tutor);
     let sentences: Vec<&str> = f

@@ -6,7 +6,8 @@
 use super::SessionState;
 use crate::aha::Struggle;
 use crate::assess::act::{DialogueAct, act_of};
-use crate::assess::text::{fold, stem, stemmer};
+use crate::assess::fold_recent;
+use crate::assess::text::{stem, stemmer};
 use crate::assess::{AssessRequest, Assessment, MisconceptionHit, RubricAssessor};
 use crate::curriculum::{Concept, Curriculum};
 use crate::ids::{CheckpointId, MisconceptionId};
@@ -213,19 +214,19 @@ pub(super) fn echoes(
 
 /// The stems of `text`'s words, as [`echoes`] compares them.
 pub(super) fn stems(text: &str) -> Vec<String> {
-    fold(&stemmer(), text)
+    fold_recent(text)
         .tokens
-        .into_iter()
-        .map(|t| t.stem)
+        .iter()
+        .map(|t| t.stem.clone())
         .collect()
 }
 
 /// Content words (three letters or more) of `quote`, and how many of them are in
 /// `tutor` (stems).
 fn overlap(st: &rust_stemmers::Stemmer, quote: &str, tutor: &[String]) -> (usize, usize) {
-    let words: Vec<String> = fold(st, quote)
+    let words: Vec<String> = fold_recent(quote)
         .tokens
-        .into_iter()
+        .iter()
         .filter(|t| t.folded.len() >= 3 && !COMMON.contains(&t.folded.as_str()))
         .map(|t| stem(st, &t.folded))
         .collect();
@@ -240,10 +241,10 @@ fn overlap(st: &rust_stemmers::Stemmer, quote: &str, tutor: &[String]) -> (usize
 /// that reuses the question's words is a plain answer.
 pub(super) fn inferred(text: &str, a: &Assessment, tutor_text: &str) -> Vec<CheckpointId> {
     let st = stemmer();
-    let tutor: Vec<String> = fold(&st, tutor_text)
+    let tutor: Vec<String> = fold_recent(tutor_text)
         .tokens
-        .into_iter()
-        .map(|t| t.stem)
+        .iter()
+        .map(|t| t.stem.clone())
         .collect();
     let (shared, total) = overlap(&st, text, &tutor);
     if total == 0 || shared > 0 {
