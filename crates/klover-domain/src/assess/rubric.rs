@@ -91,7 +91,12 @@ struct CompiledCheckpoint {
 }
 
 /// Compiled concepts by content fingerprint; cleared when it grows past [`CACHE_LIMIT`].
-static CACHE: OnceLock<Mutex<HashMap<u64, Arc<Compiled>>>> = OnceLock::new();
+/// Each is compiled once: a thread that asks while another compiles it waits for that
+/// (two server threads used to compile the same concept side by side on its first turns).
+static CACHE: OnceLock<Mutex<HashMap<u64, Arc<CompiledOnce>>>> = OnceLock::new();
+
+/// A concept's compiled cues, compiled by the first thread that needs them.
+type CompiledOnce = OnceLock<Arc<Compiled>>;
 
 /// Compiled concepts kept at most (a handful of curricula in one process).
 const CACHE_LIMIT: usize = 512;
@@ -575,19 +580,17 @@ fn best_per_sentence(
 fn compiled(st: &Stemmer, req: &AssessRequest<'_>) -> Arc<Compiled> {
     let key = fingerprint(req);
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Ok(map) = cache.lock()
-        && let Some(c) = map.get(&key)
-    {
-        return Arc::clone(c);
-    }
-    let fresh = Arc::new(compile_concept(st, req));
-    if let Ok(mut map) = cache.lock() {
-        if map.len() >= CACHE_LIMIT {
+    let cell = {
+        let mut map = cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= CACHE_LIMIT && !map.contains_key(&key) {
             map.clear();
         }
-        map.insert(key, Arc::clone(&fresh));
-    }
-    fresh
+        Arc::clone(map.entry(key).or_default())
+    };
+    // Compiled outside the map's lock: other concepts are served meanwhile.
+    Arc::clone(cell.get_or_init(|| Arc::new(compile_concept(st, req))))
 }
 
 /// A hash of everything the compiled form depends on, so an edited curriculum (even with
