@@ -590,8 +590,19 @@ fn compiled(st: &Stemmer, req: &AssessRequest<'_>) -> Arc<Compiled> {
         Arc::clone(map.entry(key).or_default())
     };
     // Compiled outside the map's lock: other concepts are served meanwhile.
-    Arc::clone(cell.get_or_init(|| Arc::new(compile_concept(st, req))))
+    Arc::clone(cell.get_or_init(|| {
+        #[cfg(test)]
+        COMPILED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(key);
+        Arc::new(compile_concept(st, req))
+    }))
 }
+
+/// The fingerprints compiled in this test process, one entry per compilation.
+#[cfg(test)]
+static COMPILED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
 
 /// A hash of everything the compiled form depends on, so an edited curriculum (even with
 /// the same version string) is compiled again.
@@ -746,4 +757,43 @@ fn vocabulary(st: &Stemmer, req: &AssessRequest<'_>) -> BTreeSet<String> {
         add(key);
     }
     vocab
+}
+
+#[cfg(test)]
+mod compile_once {
+    use super::*;
+
+    #[test]
+    fn threads_that_ask_at_once_compile_a_concept_once() {
+        let mut curr = crate::testing::tiny();
+        // Content no other test compiles: a fingerprint of its own.
+        curr.concepts[0].summary.push_str(" (compiled once)");
+        let req = AssessRequest {
+            curriculum: &curr,
+            concept: &curr.concepts[0],
+            text: "the worker waits for the answer",
+            last_tutor: None,
+        };
+        let key = fingerprint(&req);
+        let start = std::sync::Barrier::new(4);
+        let verdicts: Vec<Assessment> = std::thread::scope(|s| {
+            let asked: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        start.wait();
+                        assess(&req)
+                    })
+                })
+                .collect();
+            asked.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        let compiled = COMPILED
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|k| **k == key)
+            .count();
+        assert_eq!(compiled, 1, "four threads at once, one compilation");
+        assert!(verdicts.windows(2).all(|w| w[0] == w[1]));
+    }
 }
