@@ -68,6 +68,8 @@
 //! authenticate with token `i` (modulo their number) in a `hello`: with a server started
 //! with auth on, each learner is a learner of their own, as in production (without it,
 //! every loopback connection is the one local learner, whose sessions share its rows).
+//! `--own-learners` does that for the server in this process: auth on, one learner and
+//! one token per simulated learner, created before the run (also in `--table` runs).
 
 #![allow(
     clippy::unwrap_used,
@@ -148,6 +150,9 @@ struct Args {
     url: Option<String>,
     /// API tokens, one per learner (cycled), sent in a `hello`.
     tokens: Vec<String>,
+    /// The server in this process runs with auth on and each learner is a learner of
+    /// their own (by default every connection is the one local learner).
+    own_learners: bool,
     /// The table's runs.
     runs: Vec<Run>,
     /// How many times the table's runs are repeated (interleaved); cells then show the
@@ -170,6 +175,8 @@ Usage: load [FLAGS]
   --database-url URL    serve on this database (default: a temporary SQLite file)
   --url WS_URL          drive a server already running instead of starting one
   --tokens FILE         bearer tokens, one per line, for --url
+  --own-learners        auth on, each learner a learner of their own with a token
+                        (default: every connection is the one local learner)
   --nodelay             serve the bare router with TCP_NODELAY (no edge layers)
   --timeout-secs S      give up after S seconds (default 300)
   --table               print the issue-17 table (see --runs and --repeat)
@@ -191,6 +198,7 @@ fn parse_args() -> Args {
         table: false,
         url: None,
         tokens: Vec::new(),
+        own_learners: false,
         runs: parse_runs(RUNS),
         repeat: 1,
     };
@@ -205,6 +213,7 @@ fn parse_args() -> Args {
             "--rubric-judge" => a.judge = Judge::Agrees,
             "--judge-disagrees" => a.judge = Judge::Disagrees,
             "--table" => a.table = true,
+            "--own-learners" => a.own_learners = true,
             "--first-token-ms" => a.first_token_ms = value().parse().expect("--first-token-ms"),
             "--chunk-ms" => a.chunk_ms = value().parse().expect("--chunk-ms"),
             "--database-url" => a.database_url = Some(value()),
@@ -238,9 +247,10 @@ fn parse_args() -> Args {
     );
     assert!((1..=50).contains(&a.messages), "--messages must be 1..=50");
     assert!(
-        a.url.is_none() || !(a.llm || a.nodelay || a.table || a.database_url.is_some()),
-        "--url targets a running server: --llm, --nodelay, --table and --database-url \
-         configure the one this tool would start, so they do not go with it"
+        a.url.is_none()
+            || !(a.llm || a.nodelay || a.table || a.own_learners || a.database_url.is_some()),
+        "--url targets a running server: --llm, --nodelay, --table, --own-learners and \
+         --database-url configure the one this tool would start, so they do not go with it"
     );
     assert!(
         (1..=3_600).contains(&a.timeout_secs),
@@ -299,18 +309,26 @@ async fn run_once(args: &Args) -> Option<Measured> {
                     .unwrap_or_else(|| format!("sqlite://{}/load.db", db_dir.path().display())),
                 nodelay: args.nodelay,
                 llm: fake.as_ref().map(|f| f.base_url()),
+                own_learners: if args.own_learners { args.learners } else { 0 },
             };
-            let (addr, stop, store) = start_server(config).await;
-            (format!("ws://{addr}/ws"), Some((stop, store)))
+            let (addr, stop, store, tokens) = start_server(config).await;
+            (format!("ws://{addr}/ws"), Some((stop, store, tokens)))
         }
     };
-    let commits = || server.as_ref().map(|(_, store)| store.write_transactions());
-    let queue = || server.as_ref().map(|(_, store)| store.writer_queue());
+    let tokens = match &server {
+        Some((_, _, own)) if !own.is_empty() => own.clone(),
+        _ => args.tokens.clone(),
+    };
+    let commits = || {
+        server
+            .as_ref()
+            .map(|(_, store, _)| store.write_transactions())
+    };
+    let queue = || server.as_ref().map(|(_, store, _)| store.writer_queue());
     let go = Arc::new(Barrier::new(args.learners + 1));
     let tasks: Vec<_> = (0..args.learners)
         .map(|id| {
-            let token =
-                (!args.tokens.is_empty()).then(|| args.tokens[id % args.tokens.len()].clone());
+            let token = (!tokens.is_empty()).then(|| tokens[id % tokens.len()].clone());
             tokio::spawn(learner(url.clone(), id, args.messages, token, go.clone()))
         })
         .collect();
@@ -336,7 +354,7 @@ async fn run_once(args: &Args) -> Option<Measured> {
         }
     };
     let measured = tokio::time::timeout(deadline, run).await.ok();
-    if let Some((stop, store)) = server {
+    if let Some((stop, store, _)) = server {
         let _ = stop.send(());
         on_server(async move {
             tokio::time::sleep(Duration::from_millis(200)).await;

@@ -242,6 +242,12 @@ pub async fn table(base: &Args) {
             cell(|x| x.relay_later, 1, " ms"),
         );
     }
+    println!();
+    if base.own_learners {
+        println!("Learners: each a learner of their own (auth on, one API token each).");
+    } else {
+        println!("Learners: all the one local learner (auth off; their sessions share its rows).");
+    }
     if base.repeat > 1 {
         println!();
         println!(
@@ -282,8 +288,13 @@ pub fn report(args: &Args, m: &Measured) {
     } else {
         "offline".into()
     };
+    let who = if args.own_learners {
+        "own learners (auth on)"
+    } else {
+        "the local learner"
+    };
     println!(
-        "learners {} × messages {} | voice {voice} | db {db}",
+        "learners {} × messages {} | voice {voice} | db {db} | {who}",
         args.learners, args.messages
     );
     println!(

@@ -132,17 +132,21 @@ pub struct ServerConfig {
     pub nodelay: bool,
     /// The fake model's base URL, for the LLM voice.
     pub llm: Option<String>,
+    /// With auth on, this many learners of their own, each with an API token (0: auth
+    /// off, every connection is the one local learner).
+    pub own_learners: usize,
 }
 
 /// Starts the server on its runtime (store, state and sockets are all created there, so
-/// every task they spawn runs on its threads); returns its address, its stop switch and
-/// its store.
+/// every task they spawn runs on its threads); returns its address, its stop switch, its
+/// store and the tokens of its own learners (see [`ServerConfig::own_learners`]).
 pub async fn start_server(
     config: ServerConfig,
 ) -> (
     std::net::SocketAddr,
     tokio::sync::oneshot::Sender<()>,
     klover_store::Store,
+    Vec<String>,
 ) {
     // `block_on` on a thread of its own: `Store::connect`'s future is not provably `Send`
     // for every lifetime (sqlx's migrations), which `spawn` would require.
@@ -159,6 +163,7 @@ async fn serve(
     std::net::SocketAddr,
     tokio::sync::oneshot::Sender<()>,
     klover_store::Store,
+    Vec<String>,
 ) {
     let mut settings = klover_server::Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
@@ -181,6 +186,16 @@ async fn serve(
     let store = klover_store::Store::connect(&settings.store_url())
         .await
         .unwrap();
+    settings.auth = config.own_learners > 0;
+    let mut tokens = Vec::with_capacity(config.own_learners);
+    for i in 0..config.own_learners {
+        let learner = store.create_learner(&format!("load-{i}")).await.unwrap();
+        let role = klover_store::Role::Learner;
+        let token = store
+            .create_api_token(role, Some(&learner.id), "load")
+            .await;
+        tokens.push(token.unwrap());
+    }
     let catalog = klover_server::Catalog::load(&settings.curriculum_dir).unwrap();
     let listener = tokio::net::TcpListener::bind(settings.bind).await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -205,5 +220,5 @@ async fn serve(
             }
         });
     }
-    (addr, stop, store)
+    (addr, stop, store, tokens)
 }
