@@ -282,6 +282,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let fence = self.fence(session.as_str());
+        let now = now_ms();
         let n = i64::try_from(payloads.len()).unwrap_or(i64::MAX);
         // One write: the seqs handed out (fenced, as `insert_events`), the rows inserted
         // under them.
@@ -289,27 +290,18 @@ impl Store {
         b.push(HAND_OUT_SEQS)
             .bind(session.as_str())
             .bind(fence.0)
-            .bind(now_ms())
+            .bind(now)
             .bind(n)
             .required();
-        crate::slices::push_events_after_lock(&mut b, session, payloads, now_ms());
+        crate::slices::push_events_after_lock(&mut b, session, payloads, now);
         let ran = self.write_batch(b).await?.map_err(|s| s.error)?;
         match ran.row(0) {
             Some(row) if ran.complete() => {
                 let last = row.int("last_event_seq")?;
                 Ok((last - n + 1..=last).collect())
             }
-            _ => {
-                let found: Option<i64> =
-                    sqlx::query_scalar("SELECT fence FROM sessions WHERE id = $1")
-                        .bind(session.as_str())
-                        .fetch_optional(&self.pool)
-                        .await?;
-                Err(match found {
-                    None => StoreError::NotFound("session"),
-                    Some(_) => StoreError::Fenced(session.to_string()),
-                })
-            }
+            // No such session, or another instance holds it.
+            _ => Err(self.refusal(session, fence, now, false).await),
         }
     }
 
