@@ -9,6 +9,11 @@ use clap::{Parser, Subcommand};
 
 mod cli;
 
+/// mimalloc, not the system allocator: a turn allocates a lot on several threads, and glibc
+/// malloc cost ~15 % of the server's CPU under load (docs/benchmarks.md, "mimalloc").
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Klover teaches by asking: explain a concept in your own words, and it asks the one
 /// question that makes you close the gap.
 #[derive(Parser)]

@@ -78,6 +78,10 @@
     clippy::print_stdout
 )]
 
+/// The allocator the `klover` binary runs with (src/main.rs): what is measured is what ships.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cpu;
 mod learner;
 mod probe;
