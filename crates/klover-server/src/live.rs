@@ -223,14 +223,17 @@ impl LiveSession {
 
     /// Stores the learner's message (claimed by `lease`) with its `learner_ack` in one
     /// transaction and sends the ack; a retry of a stored `client_id` stores and sends
-    /// nothing and returns the first turn (`new: false`).
+    /// nothing and returns the first turn (`new: false`). With `answered_first`, nothing is
+    /// stored (`None`) while an earlier message's reply is unfinished
+    /// ([`Store::acknowledge_next_learner_turn`]).
     pub async fn acknowledge(
         &self,
         store: &Store,
         client_id: &str,
         text: &str,
         lease: Lease<'_>,
-    ) -> Result<AppendedTurn, Error> {
+        answered_first: bool,
+    ) -> Result<Option<AppendedTurn>, Error> {
         let ack = |turn: &TurnId| {
             let event = ServerEvent::LearnerAck {
                 client_id: client_id.to_owned(),
@@ -240,9 +243,16 @@ impl LiveSession {
             serde_json::to_string(&event).unwrap_or_default()
         };
         let _order = self.emit_lock.lock().await;
-        let (appended, seq) = store
-            .acknowledge_learner_turn(&self.id, client_id, text, lease, ack)
-            .await?;
+        let acked = if answered_first {
+            let next = store.acknowledge_next_learner_turn(&self.id, client_id, text, lease, ack);
+            next.await?
+        } else {
+            let any = store.acknowledge_learner_turn(&self.id, client_id, text, lease, ack);
+            Some(any.await?)
+        };
+        let Some((appended, seq)) = acked else {
+            return Ok(None);
+        };
         if let Some(seq) = seq {
             let event = ServerEvent::LearnerAck {
                 client_id: client_id.to_owned(),
@@ -251,7 +261,7 @@ impl LiveSession {
             };
             self.send_all(&[seq], &encode_all(&[event])?);
         }
-        Ok(appended)
+        Ok(Some(appended))
     }
 
     /// Ends a streaming tutor turn as `status` and logs its `tutor_done` in one

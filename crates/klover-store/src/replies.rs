@@ -38,6 +38,15 @@ fn pending_from(row: &AnyRow) -> Result<PendingReply, StoreError> {
     })
 }
 
+/// A row when no learner turn of session `$1` but the one with client id `$2` has its
+/// reply unfinished ([`Store::acknowledge_next_learner_turn`]'s check).
+const ALL_ANSWERED: &str = concat!(
+    "SELECT 1 AS answered WHERE NOT EXISTS (SELECT 1 FROM turns WHERE session_id = $1 \
+     AND reply IN ",
+    unfinished!(),
+    " AND (client_message_id IS NULL OR client_message_id <> $2))"
+);
+
 /// Who claims a reply, and for how long before others may take it over.
 #[derive(Debug, Clone, Copy)]
 pub struct Lease<'a> {
@@ -71,6 +80,38 @@ impl Store {
         lease: Lease<'_>,
         ack: impl FnOnce(&TurnId) -> String,
     ) -> Result<(AppendedTurn, Option<i64>), StoreError> {
+        let acked = self.acknowledge(session, client_message_id, text, lease, ack, false);
+        let acked = acked.await?;
+        acked.ok_or_else(|| StoreError::Invalid("acknowledged without a check".into()))
+    }
+
+    /// As [`Store::acknowledge_learner_turn`], for a new message: the same transaction
+    /// first checks that every earlier message of the session (another client id) has
+    /// its reply finished, and when one has not (a crash cut it; or, on PostgreSQL,
+    /// another instance is answering it) nothing is stored and `None` is returned: that
+    /// reply goes first ([`Store::unfinished_replies`] finds it). The check is in the
+    /// write, so a message needs no read of its own before it.
+    pub async fn acknowledge_next_learner_turn(
+        &self,
+        session: &SessionId,
+        client_message_id: &str,
+        text: &str,
+        lease: Lease<'_>,
+        ack: impl FnOnce(&TurnId) -> String,
+    ) -> Result<Option<(AppendedTurn, Option<i64>)>, StoreError> {
+        self.acknowledge(session, client_message_id, text, lease, ack, true)
+            .await
+    }
+
+    async fn acknowledge(
+        &self,
+        session: &SessionId,
+        client_message_id: &str,
+        text: &str,
+        lease: Lease<'_>,
+        ack: impl FnOnce(&TurnId) -> String,
+        answered_first: bool,
+    ) -> Result<Option<(AppendedTurn, Option<i64>)>, StoreError> {
         let now = now_ms();
         let id = TurnId::new();
         let born = Born {
@@ -92,6 +133,13 @@ impl Store {
         let mut b = self.batch();
         crate::owner::push_take_and_lock(&mut b, session.as_str(), lease, now, 1);
         b.required();
+        if answered_first {
+            b.push(ALL_ANSWERED)
+                .bind(session.as_str())
+                .bind(client_message_id);
+            b.required();
+        }
+        let at = if answered_first { 2 } else { 1 };
         // A retry inserts nothing (the client id is taken): the whole write is undone.
         new.push(&mut b);
         b.required();
@@ -103,8 +151,12 @@ impl Store {
         // The lock ran and was refused (what followed it, if it ran, is undone).
         let refused = ran.len() > 0 && ran.row(0).is_none();
         let taken = crate::owner::taken(ran.row(0))?;
+        // The check ran and found an earlier reply unfinished (the write is undone).
+        if answered_first && failed.is_none() && ran.len() == 2 && ran.row(1).is_none() {
+            return Ok(None);
+        }
         let inserted = match (&failed, &taken) {
-            (None, Some(_)) if ran.complete() => new.inserted(&ran, 1)?,
+            (None, Some(_)) if ran.complete() => new.inserted(&ran, at)?,
             _ => None,
         };
         // Kept and durable only when both are there (the write was undone otherwise).
@@ -120,7 +172,7 @@ impl Store {
                 .learner_turn_by_client_id(session, client_message_id)
                 .await
             {
-                Ok(first) => Ok((first, None)),
+                Ok(first) => Ok(Some((first, None))),
                 Err(StoreError::Database(sqlx::Error::RowNotFound)) if refused => {
                     Err(StoreError::OwnedElsewhere(session.to_string()))
                 }
@@ -134,7 +186,7 @@ impl Store {
             new: true,
             state_version: Some(locked.state_version),
         };
-        Ok((appended, Some(seq)))
+        Ok(Some((appended, Some(seq))))
     }
 
     pub(crate) async fn learner_turn_by_client_id(

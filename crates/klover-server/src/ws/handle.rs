@@ -364,23 +364,29 @@ impl Conn {
             Err(_) => return Ok(self.reply_in_progress().await),
         };
         if let Some(guard) = guard {
-            // An earlier message a crash left unanswered goes first.
-            let older = app.store.unfinished_replies(&live.id).await?;
-            if let Some(first) = older
-                .into_iter()
-                .find(|p| p.turn.client_message_id.as_deref() != Some(client_id.as_str()))
-            {
-                // Claimed here, not in the task: when another live instance is answering
-                // it, the slot is free again before the client hears "in progress".
-                match app.store.claim_reply(&first.turn.id, app.lease()).await? {
-                    Some(pending) => reply::spawn(&app, live, Start::Claimed(pending), guard),
-                    None => drop(guard),
+            let acked = live
+                .acknowledge(&app.store, &client_id, &text, app.lease(), true)
+                .await?;
+            let Some(appended) = acked else {
+                // An earlier message a crash left unanswered goes first (the check is in
+                // the acknowledging write: nothing was stored).
+                let older = app.store.unfinished_replies(&live.id).await?;
+                let first = older
+                    .into_iter()
+                    .find(|p| p.turn.client_message_id.as_deref() != Some(client_id.as_str()));
+                if let Some(first) = first {
+                    // Claimed here, not in the task: when another live instance is
+                    // answering it, the slot is free again before the client hears "in
+                    // progress".
+                    match app.store.claim_reply(&first.turn.id, app.lease()).await? {
+                        Some(pending) => {
+                            reply::spawn(&app, live, Start::Claimed(pending), guard);
+                        }
+                        None => drop(guard),
+                    }
                 }
                 return Ok(self.reply_in_progress().await);
-            }
-            let appended = live
-                .acknowledge(&app.store, &client_id, &text, app.lease())
-                .await?;
+            };
             if appended.new {
                 let current = appended.state_version == Some(live.lock_engine().version);
                 let pending = PendingReply {
@@ -403,8 +409,9 @@ impl Conn {
             return Ok(self.ack_again(&client_id, turn).await);
         }
         let appended = live
-            .acknowledge(&app.store, &client_id, &text, app.lease())
-            .await?;
+            .acknowledge(&app.store, &client_id, &text, app.lease(), false)
+            .await?
+            .ok_or_else(|| Error::Internal("a message was not acknowledged".into()))?;
         if appended.new {
             return Ok(Ok(()));
         }

@@ -88,6 +88,7 @@ stories!(
     owner::engine_state_saves_are_compare_and_set,
     owner::shutdown_hands_every_lease_back,
     owner::appended_events_and_stops_are_announced_to_listeners,
+    owner::a_new_message_waits_for_an_earlier_unfinished_reply,
     fenced::a_replaced_owner_writes_no_turn_text_end_or_review_card,
     fenced::session_writes_without_a_lease_pass_only_while_nobody_holds_one,
     learner_model::one_learners_concurrent_turns_update_the_learner_model_without_failing,

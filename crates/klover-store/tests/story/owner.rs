@@ -336,3 +336,54 @@ pub async fn an_offline_turn_is_stored_once_with_its_events_in_order(db: &TestDb
     assert_eq!(store.head_seq(&s.id).await.unwrap(), ack_seq + 3);
     assert_eq!(store.turns(&s.id).await.unwrap().len(), 2);
 }
+
+/// A new message is acknowledged only once every earlier message of the session has its
+/// reply finished: the check is in the acknowledging write, so a message a crash left
+/// unanswered (same instance, its lease run out or held) goes first and the new one is
+/// not stored. A retry of the unfinished message itself is found as before.
+pub async fn a_new_message_waits_for_an_earlier_unfinished_reply(db: &TestDb) {
+    let a = db.store.clone();
+    let ada = learner(&a, "ada").await;
+    let s = session(&a, &ada).await;
+    let (first, _) = a
+        .acknowledge_next_learner_turn(&s.id, "c-1", "Threads share memory.", lease("a", LONG), ack)
+        .await
+        .unwrap()
+        .expect("nothing earlier is unfinished");
+    assert!(first.new);
+
+    // The same instance (restarted: its lease is its own) gets a new message while c-1's
+    // reply is unfinished: refused, nothing stored, no event logged.
+    let events = a.events_since(&s.id, 0).await.unwrap().len();
+    let refused = a
+        .acknowledge_next_learner_turn(&s.id, "c-2", "And processes do not.", lease("a", LONG), ack)
+        .await
+        .unwrap();
+    assert!(refused.is_none(), "{refused:?}");
+    assert_eq!(a.turns(&s.id).await.unwrap().len(), 1);
+    assert_eq!(a.events_since(&s.id, 0).await.unwrap().len(), events);
+    let pending = a.unfinished_replies(&s.id).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].turn.id, first.turn.id);
+
+    // A retry of c-1 is not held back by its own reply: the first turn stands.
+    let (again, seq) = a
+        .acknowledge_next_learner_turn(&s.id, "c-1", "Threads share memory.", lease("a", LONG), ack)
+        .await
+        .unwrap()
+        .expect("a retry is found, not refused");
+    assert!(!again.new && seq.is_none());
+    assert_eq!(again.turn.id, first.turn.id);
+
+    // Answered: the next message is taken.
+    a.close_reply(&s.id, &first.turn.id, ReplyState::Answered, &[], None)
+        .await
+        .unwrap();
+    let (second, seq) = a
+        .acknowledge_next_learner_turn(&s.id, "c-2", "And processes do not.", lease("a", LONG), ack)
+        .await
+        .unwrap()
+        .expect("every earlier reply is finished");
+    assert!(second.new && seq.is_some());
+    assert_eq!(a.turns(&s.id).await.unwrap().len(), 2);
+}
