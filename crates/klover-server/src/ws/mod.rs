@@ -12,6 +12,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::SinkExt;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, MissedTickBehavior, interval_at};
@@ -196,23 +197,38 @@ impl Conn {
         }
     }
 
+    /// Sends a session event, and with it every one already waiting behind it, written to
+    /// the socket with one flush: a whole offline reply (its deltas, `tutor_done`, the
+    /// closing events) is one write, not one per frame.
     async fn on_frame(&mut self, frame: Result<Frame, RecvError>) -> Result<(), Exit> {
-        match frame {
-            Ok((0, json)) => self.send_raw(&json).await,
-            // A frame past a gap (one broadcast before this socket subscribed, or relayed
-            // from another instance out of turn): the log has everything up to it.
-            Ok((seq, _)) if seq > self.last_sent + 1 => self.catch_up().await,
-            Ok((seq, json)) if seq > self.last_sent => {
-                self.last_sent = seq;
-                self.send_raw(&json).await
+        let mut batch = Vec::new();
+        let mut next = Some(frame);
+        while let Some(frame) = next.take() {
+            match frame {
+                Ok((0, json)) => batch.push(Message::Text((&*json).into())),
+                // A frame past a gap (one broadcast before this socket subscribed, or
+                // relayed from another instance out of turn): the log has everything up
+                // to it, sent after what is batched.
+                Ok((seq, _)) if seq > self.last_sent + 1 => {
+                    self.send_all(std::mem::take(&mut batch)).await?;
+                    self.catch_up().await?;
+                }
+                Ok((seq, json)) if seq > self.last_sent => {
+                    self.last_sent = seq;
+                    batch.push(Message::Text((&*json).into()));
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => {
+                    self.send_all(std::mem::take(&mut batch)).await?;
+                    self.catch_up().await?;
+                }
+                Err(RecvError::Closed) => self.rx = None,
             }
-            Ok(_) => Ok(()),
-            Err(RecvError::Lagged(_)) => self.catch_up().await,
-            Err(RecvError::Closed) => {
-                self.rx = None;
-                Ok(())
+            if batch.len() < MAX_BATCH {
+                next = waiting_frame(&mut self.rx);
             }
         }
+        self.send_all(batch).await
     }
 
     async fn on_tick(&mut self, last_seen: Instant, idle: Duration) -> Result<(), Exit> {
@@ -278,6 +294,33 @@ impl Conn {
         self.send_bounded(Message::Text(json.into())).await
     }
 
+    /// Sends frames with one flush, bounded as [`Conn::send_bounded`].
+    async fn send_all(&mut self, batch: Vec<Message>) -> Result<(), Exit> {
+        if batch.len() <= 1 {
+            return match batch.into_iter().next() {
+                Some(msg) => self.send_bounded(msg).await,
+                None => Ok(()),
+            };
+        }
+        let bound = self.app.settings.limits.send_timeout();
+        let socket = &mut self.socket;
+        let write = async {
+            for msg in batch {
+                socket.feed(msg).await?;
+            }
+            socket.flush().await
+        };
+        match tokio::time::timeout(bound, write).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Exit::Gone),
+            Err(_) => {
+                telemetry::error("send_timeout");
+                tracing::warn!(after = ?bound, "dropping a connection that does not read");
+                Err(Exit::Gone)
+            }
+        }
+    }
+
     /// Sends a frame, giving up on a peer that does not read: once the socket buffers are
     /// full a send waits for the peer, and a peer that never reads would hold this
     /// connection's loop (its idle timeout and the shutdown's goodbye included) forever.
@@ -299,6 +342,22 @@ async fn revoked(watched: Option<&crate::revoke::Watched>) {
     match watched {
         Some(w) => w.revoked.cancelled().await,
         None => std::future::pending().await,
+    }
+}
+
+/// Frames sent with one flush at most (a bound on what a slow socket holds back).
+const MAX_BATCH: usize = 64;
+
+/// A session event already waiting for this socket, if any (without waiting).
+fn waiting_frame(
+    rx: &mut Option<tokio::sync::broadcast::Receiver<Frame>>,
+) -> Option<Result<Frame, RecvError>> {
+    use tokio::sync::broadcast::error::TryRecvError;
+    match rx.as_mut()?.try_recv() {
+        Ok(frame) => Some(Ok(frame)),
+        Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+        Err(TryRecvError::Closed) => Some(Err(RecvError::Closed)),
+        Err(TryRecvError::Empty) => None,
     }
 }
 
