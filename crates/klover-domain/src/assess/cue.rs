@@ -526,7 +526,8 @@ pub fn per_sentence(
     statements_only: bool,
     context: Option<Context<'_>>,
 ) -> Vec<CueMatch> {
-    if cue.terms.iter().all(|t| t.exclude) {
+    if cue.terms.iter().all(|t| t.exclude) || cue.terms.iter().any(|t| missing(cue, t, f, context))
+    {
         return vec![CueMatch::Absent; f.sentences.len()];
     }
     f.sentences
@@ -549,6 +550,20 @@ pub fn per_sentence(
             }
         })
         .collect()
+}
+
+/// Whether `term` of `cue` is one the cue needs from the learner's own words and occurs
+/// nowhere in `f`: then no sentence matches, and none is read (most cues of a concept
+/// miss most texts; the memo already knows each term's occurrences in the whole text).
+/// Exactly the sentences' own rule: [`match_terms`] finds an own term absent in every
+/// range; a claim may lend only its subject (group 0) from the question, and a term the
+/// question holds may come from it.
+fn missing(cue: &Cue, term: &Term, f: &Folded, context: Option<Context<'_>>) -> bool {
+    let own = match context {
+        None => true,
+        Some(c) => (!cue.claim || term.group > 0) && !in_question(term, c.question),
+    };
+    own && !term.exclude && f.memo.hits(term, &f.tokens).is_empty()
 }
 
 /// A claim: every group in order inside one clause of the sentence `range`. In the
