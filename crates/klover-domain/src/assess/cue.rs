@@ -559,11 +559,11 @@ pub fn per_sentence(
 /// range; a claim may lend only its subject (group 0) from the question, and a term the
 /// question holds may come from it.
 fn missing(cue: &Cue, term: &Term, f: &Folded, context: Option<Context<'_>>) -> bool {
-    let own = match context {
+    let own = || match context {
         None => true,
         Some(c) => (!cue.claim || term.group > 0) && !in_question(term, c.question),
     };
-    own && !term.exclude && f.memo.hits(term, &f.tokens).is_empty()
+    !term.exclude && f.memo.hits(term, &f.tokens).is_empty() && own()
 }
 
 /// A claim: every group in order inside one clause of the sentence `range`. In the
