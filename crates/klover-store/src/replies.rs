@@ -82,7 +82,8 @@ impl Store {
     ) -> Result<(AppendedTurn, Option<i64>), StoreError> {
         let acked = self.acknowledge(session, client_message_id, text, lease, ack, false);
         let acked = acked.await?;
-        acked.ok_or_else(|| StoreError::Invalid("acknowledged without a check".into()))
+        // Without the check nothing refuses a message (`None` comes only from the check).
+        acked.ok_or_else(|| StoreError::Invalid("a message was refused without a check".into()))
     }
 
     /// As [`Store::acknowledge_learner_turn`], for a new message: the same transaction

@@ -294,13 +294,18 @@ impl Conn {
         self.send_bounded(Message::Text(json.into())).await
     }
 
-    /// Sends frames with one flush, bounded as [`Conn::send_bounded`].
+    /// Sends a frame, giving up on a peer that does not read (see [`Conn::send_all`]).
+    async fn send_bounded(&mut self, msg: Message) -> Result<(), Exit> {
+        self.send_all(vec![msg]).await
+    }
+
+    /// Sends frames with one flush, giving up on a peer that does not read: once the
+    /// socket buffers are full a send waits for the peer, and a peer that never reads
+    /// would hold this connection's loop (its idle timeout and the shutdown's goodbye
+    /// included) forever.
     async fn send_all(&mut self, batch: Vec<Message>) -> Result<(), Exit> {
-        if batch.len() <= 1 {
-            return match batch.into_iter().next() {
-                Some(msg) => self.send_bounded(msg).await,
-                None => Ok(()),
-            };
+        if batch.is_empty() {
+            return Ok(());
         }
         let bound = self.app.settings.limits.send_timeout();
         let socket = &mut self.socket;
@@ -311,22 +316,6 @@ impl Conn {
             socket.flush().await
         };
         match tokio::time::timeout(bound, write).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(Exit::Gone),
-            Err(_) => {
-                telemetry::error("send_timeout");
-                tracing::warn!(after = ?bound, "dropping a connection that does not read");
-                Err(Exit::Gone)
-            }
-        }
-    }
-
-    /// Sends a frame, giving up on a peer that does not read: once the socket buffers are
-    /// full a send waits for the peer, and a peer that never reads would hold this
-    /// connection's loop (its idle timeout and the shutdown's goodbye included) forever.
-    async fn send_bounded(&mut self, msg: Message) -> Result<(), Exit> {
-        let bound = self.app.settings.limits.send_timeout();
-        match tokio::time::timeout(bound, self.socket.send(msg)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(Exit::Gone),
             Err(_) => {
