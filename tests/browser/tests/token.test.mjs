@@ -20,13 +20,30 @@ async function giveToken(page, token) {
 }
 
 test('a non-local server asks for the token once and the tab keeps it', inBrowser({ extraArgs: [RESOLVE] }, async ({ page, context, problems }) => {
+  // The wrong token's HTTP requests are held until the right token is in use: their late
+  // refusals must not ask again or stop the connection the right token opened.
+  const WRONG = 'not-a-real-token';
+  const held = [];
+  await page.route('**/api/**', (route) => {
+    if (route.request().headers().authorization === `Bearer ${WRONG}`) held.push(route);
+    else route.continue();
+  });
   await page.goto(REMOTE);
   await screenshot(page, 'token-asked');
-  await giveToken(page, 'not-a-real-token');
+  await giveToken(page, WRONG);
   await page.locator('#token-error:not([hidden])').waitFor();
   assert.match(await page.locator('#token-error').innerText(), /not accepted/);
   await giveToken(page, TOKEN);
   await page.locator('#conn[data-state="open"]').waitFor();
+  assert.ok(held.length >= 1, 'the wrong token was tried over HTTP too');
+  assert.ok(held.length <= 3, `a new token is tried once per resource, not ${held.length} times`);
+  const refused = held.map((route) => page.waitForResponse((res) => res.request() === route.request()));
+  for (const route of held) await route.continue();
+  for (const response of await Promise.all(refused)) assert.equal(response.status(), 401);
+  await page.evaluate(() => new Promise((done) => setTimeout(done, 200)));
+  assert.equal(await page.locator('#token-dialog[open]').count(), 0, 'late refusals of the old token ask nothing');
+  assert.equal(await page.locator('#conn').getAttribute('data-state'), 'open');
+  await page.unroute('**/api/**');
   await startConcept(page, DATA.first_concept.id);
   await say(page, DATA.seed_lines[0]);
   assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing outlives the tab');

@@ -3,8 +3,13 @@
 
 import { tabStore } from './storage.js';
 
-/** Raised when the server wants a (new) token. */
-export class Unauthorized extends Error {}
+/** Raised when the server refused `token` (the one the request carried): it wants a new one. */
+export class Unauthorized extends Error {
+  constructor(path, token) {
+    super(path);
+    this.token = token;
+  }
+}
 
 /** A refused request; `message` is the server's own words (`{"error": "..."}`). */
 export class HttpError extends Error {
@@ -25,7 +30,7 @@ async function request(path, method = 'GET') {
   const token = tabStore.token();
   if (token) headers.Authorization = `Bearer ${token}`;
   const response = await fetch(path, { method, headers, cache: 'no-store' });
-  if (response.status === 401 || response.status === 403) throw new Unauthorized(path);
+  if (response.status === 401 || response.status === 403) throw new Unauthorized(path, token);
   if (!response.ok) {
     const said = await response.json().then((b) => b?.error, () => null);
     throw new HttpError(response.status, said ? String(said) : `${path}: HTTP ${response.status}`);

@@ -51,6 +51,8 @@ export class Connection {
       this.onOpen();
     });
     ws.addEventListener('message', (msg) => {
+      // A socket already let go of (a token change, a retry) no longer speaks for the page.
+      if (this.ws !== ws) return;
       this.lastHeard = Date.now();
       if (typeof msg.data !== 'string') return;
       let event;

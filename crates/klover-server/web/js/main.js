@@ -382,7 +382,12 @@ function drawSessions() {
 }
 
 async function handleHttpError(err, message) {
-  if (err instanceof Unauthorized) return requestToken(tabStore.token() ? 'That token was not accepted.' : '');
+  if (err instanceof Unauthorized) {
+    // A refusal of a token already replaced says nothing about the new one, whose own
+    // requests are under way: asking again would stop a connection that works.
+    if (err.token !== tabStore.token()) return undefined;
+    return requestToken(tabStore.token() ? 'That token was not accepted.' : '');
+  }
   toast(message, 'error');
   return undefined;
 }
@@ -428,8 +433,11 @@ async function boot() {
   drawAhaBadge(session);
   view.progress(session);
   refreshChrome();
-  if (!isLocalHost() && !tabStore.token()) await requestToken('');
-  else conn.connect();
+  // A token given in the dialog connects and loads everything itself (requestToken):
+  // loading here too would try each new token twice, and every refusal counts against
+  // this address's failed-token budget.
+  if (!isLocalHost() && !tabStore.token()) return requestToken('');
+  conn.connect();
   await Promise.all([loadCurricula(), loadSessions()]);
   await loadReviewDue();
 }
