@@ -530,6 +530,11 @@ pub fn per_sentence(
     {
         return vec![CueMatch::Absent; f.sentences.len()];
     }
+    let lent = if cue.claim {
+        lendable_predicate(cue, context)
+    } else {
+        None
+    };
     f.sentences
         .iter()
         .enumerate()
@@ -540,7 +545,7 @@ pub fn per_sentence(
             let first = f.tokens.partition_point(|t| t.sentence < s);
             let last = f.tokens.partition_point(|t| t.sentence <= s);
             let m = if cue.claim {
-                match_claim(cue, f, first..last, context)
+                match_claim(cue, lent.as_ref(), f, first..last, context)
             } else {
                 match_terms(cue, f, first..last, context.filter(|c| c.bags))
             };
@@ -566,36 +571,42 @@ fn missing(cue: &Cue, term: &Term, f: &Folded, context: Option<Context<'_>>) -> 
     !term.exclude && f.memo.hits(term, &f.tokens).is_empty() && own()
 }
 
-/// A claim: every group in order inside one clause of the sentence `range`. In the
-/// context of a question, the subject (the first group) may be the question's instead:
-/// "two, each gets its own copy", answering "…two threads… one copy or two?", says that
-/// threads each get their own; the rest of the claim must still be the learner's.
-fn match_claim(
-    cue: &Cue,
-    f: &Folded,
-    range: std::ops::Range<usize>,
-    context: Option<Context<'_>>,
-) -> CueMatch {
-    let predicate = context.and_then(|c| {
-        let subject: Vec<&Term> = cue
-            .terms
-            .iter()
-            .filter(|t| t.group == 0 && !t.exclude)
-            .collect();
-        let elided = !subject.is_empty()
-            && subject
-                .iter()
-                .all(|t| in_question(t, c.question) && topical(t, c.question))
-            && subject
-                .iter()
-                .all(|t| occurrences(t, f, range.clone()).is_empty());
-        elided.then(|| Cue {
+/// The claim's subject (its group-0 terms, not excluded).
+fn subject(cue: &Cue) -> impl Iterator<Item = &Term> {
+    cue.terms.iter().filter(|t| t.group == 0 && !t.exclude)
+}
+
+/// The rest of the claim when the question may lend it its subject: every subject term
+/// is in the question and topical there (the same for every sentence of a text, so worked
+/// out once per cue and text, not per sentence).
+fn lendable_predicate(cue: &Cue, context: Option<Context<'_>>) -> Option<Cue> {
+    let c = context?;
+    let mut subject = subject(cue).peekable();
+    subject.peek()?;
+    subject
+        .all(|t| in_question(t, c.question) && topical(t, c.question))
+        .then(|| Cue {
             weight: cue.weight,
             claim: true,
             terms: cue.terms.iter().filter(|t| t.group > 0).cloned().collect(),
         })
-    });
-    let cue = predicate.as_ref().unwrap_or(cue);
+}
+
+/// A claim: every group in order inside one clause of the sentence `range`. In the
+/// context of a question, the subject (the first group) may be the question's instead:
+/// "two, each gets its own copy", answering "…two threads… one copy or two?", says that
+/// threads each get their own; the rest of the claim must still be the learner's. `lent`
+/// is the cue's [`lendable_predicate`], used where the sentence names no subject term.
+fn match_claim(
+    cue: &Cue,
+    lent: Option<&Cue>,
+    f: &Folded,
+    range: std::ops::Range<usize>,
+    context: Option<Context<'_>>,
+) -> CueMatch {
+    let predicate =
+        lent.filter(|_| subject(cue).all(|t| occurrences(t, f, range.clone()).is_empty()));
+    let cue = predicate.unwrap_or(cue);
     if cue.terms.iter().all(|t| t.exclude) {
         return CueMatch::Absent;
     }
