@@ -36,6 +36,79 @@ async fn a_silent_connection_is_pinged_then_closed_after_the_idle_timeout() {
     app.stop().await.unwrap();
 }
 
+/// The value of the error counter of `kind` in `/metrics` (0 when absent).
+async fn errors_of(app: &support::TestApp, kind: &str) -> u64 {
+    let text = reqwest::get(app.http("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let name = format!("klover_errors_total{{kind=\"{kind}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&name))
+        .map_or(0, |v| v.trim().parse().unwrap())
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped_after_the_send_timeout() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let mut settings = test_settings();
+    settings.limits.send_timeout_secs = 1;
+    // Neither the pings nor the idle timeout may be what ends it.
+    settings.limits.ping_interval_secs = 600;
+    settings.limits.idle_timeout_secs = 600;
+    let app = spawn_app_with(settings, klover_server::TutorVoice::Offline).await;
+    let before = errors_of(&app, "send_timeout").await;
+
+    // A socket with a small fixed receive buffer (no autotuning) that never reads: it
+    // sends pings with 15 KiB nonces, each answered by a pong carrying it back, until
+    // the server's socket buffers are full and its sends wait.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let tcp = socket.connect(app.addr).await.unwrap();
+    let (mut deaf, _) = tokio_tungstenite::client_async(app.ws_url(), tcp)
+        .await
+        .unwrap();
+    let nonce = "n".repeat(15 * 1024);
+    let flood = tokio::spawn(async move {
+        for _ in 0..600 {
+            let ping = json!({"type": "ping", "nonce": nonce}).to_string();
+            // Once the server stops reading too, this send waits until it drops us.
+            if deaf.send(Message::text(ping)).await.is_err() {
+                return;
+            }
+        }
+        // Everything sent: keep the socket open (unread) until the test ends.
+        std::future::pending::<()>().await;
+    });
+
+    // Meanwhile a learner is served as usual.
+    let mut learner = app.client().await;
+    learner.start("async-python", None).await;
+    let events = learner.turn(support::seed_lines()[0].as_str()).await;
+    assert!(support::find(&events, "tutor_done").is_some());
+
+    // The server gives up on the deaf one (hang guard only: its bound here is 1 s).
+    let dropped = async {
+        while errors_of(&app, "send_timeout").await == before {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), dropped)
+        .await
+        .expect("a connection that does not read was never dropped");
+    assert_eq!(errors_of(&app, "send_timeout").await, before + 1);
+    let events = learner
+        .turn("an event loop runs one callback at a time")
+        .await;
+    assert!(support::find(&events, "tutor_done").is_some());
+    flood.abort();
+    app.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn metrics_count_connections_turns_moves_and_errors() {
     let app = spawn_app().await;
