@@ -25,8 +25,22 @@ pub fn credits(
                 || state.completed.contains(&c.id)
                 || c.prerequisites.iter().all(|p| state.completed.contains(p)))
     };
+    let known = |id: &CheckpointId| {
+        state.learner.is_mastered(id)
+            || state
+                .learner
+                .checkpoints
+                .get(id)
+                .is_some_and(|k| k.stated_by_tutor)
+    };
+    // A concept whose every checkpoint is known can credit nothing: it is not read.
+    let open = |c: &crate::curriculum::Concept| c.checkpoints.iter().any(|cp| !known(&cp.id));
     let mut out = Vec::new();
-    for concept in curriculum.concepts.iter().filter(|c| reachable(c)) {
+    for concept in curriculum
+        .concepts
+        .iter()
+        .filter(|c| reachable(c) && open(c))
+    {
         let a = RubricAssessor::new().scores_now(AssessRequest {
             curriculum,
             concept,
@@ -34,13 +48,7 @@ pub fn credits(
             last_tutor: None,
         });
         for (id, s) in &a.scores {
-            let known = state.learner.is_mastered(id)
-                || state
-                    .learner
-                    .checkpoints
-                    .get(id)
-                    .is_some_and(|k| k.stated_by_tutor);
-            if s.score >= COVERED && !known {
+            if s.score >= COVERED && !known(id) {
                 let quote = s.evidence.and_then(|e| e.quote(text)).unwrap_or(text);
                 out.push((id.clone(), quote.trim().to_owned()));
             }
