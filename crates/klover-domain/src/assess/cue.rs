@@ -724,25 +724,20 @@ fn match_terms(
 /// threads of one process have in common?" the subject is the threads; "process" only
 /// says whose, so "they share it" does not say that processes share memory.
 fn topical(term: &Term, q: &Folded) -> bool {
-    q.memo.topical(term, || {
-        occurrences(term, q, 0..q.tokens.len())
-            .iter()
-            .any(|&(i, _, _)| {
-                !q.tokens[i.saturating_sub(2)..i]
-                    .iter()
-                    .any(|t| t.folded == "of")
-            })
-    })
+    occurrences(term, q, 0..q.tokens.len())
+        .iter()
+        .any(|&(i, _, _)| {
+            !q.tokens[i.saturating_sub(2)..i]
+                .iter()
+                .any(|t| t.folded == "of")
+        })
 }
 
-/// Whether a term occurs un-negated in the tutor's question (any sentence). Asked for
-/// every term of every cue read in a question's context: remembered per question text.
+/// Whether a term occurs un-negated in the tutor's question (any sentence).
 fn in_question(term: &Term, q: &Folded) -> bool {
-    q.memo.said(term, || {
-        let occ = occurrences(term, q, 0..q.tokens.len());
-        occ.iter()
-            .any(|&(i, _, asks)| asks || !negated_at(q, i, i, &[]))
-    })
+    let occ = occurrences(term, q, 0..q.tokens.len());
+    occ.iter()
+        .any(|&(i, _, asks)| asks || !negated_at(q, i, i, &[]))
 }
 
 /// Whether each term can take one of its occurrences with no word used twice (in "not

@@ -60,10 +60,6 @@ pub struct WordMemo {
     /// alternatives matches in the whole text, by first token and then the cue's order.
     terms: RefCell<Dense<Vec<Occurrence>>>,
     negators: OnceCell<FixedBitSet>,
-    /// Per term: whether it occurs un-negated in the text (read as a question).
-    said: RefCell<Dense<bool>>,
-    /// Per term: whether the text names it other than inside an "of" phrase.
-    topical: RefCell<Dense<bool>>,
     /// The tokens whose stem or folded form starts with each byte.
     by_first: OnceCell<FxHashMap<u8, Vec<usize>>>,
 }
@@ -180,17 +176,6 @@ impl WordMemo {
         }
     }
 
-    /// Whether `term` occurs un-negated in the text: `work()`, worked out once per term.
-    pub(super) fn said(&self, term: &Term, work: impl FnOnce() -> bool) -> bool {
-        remembered(&self.said, term, work)
-    }
-
-    /// Whether the text names `term` other than inside an "of" phrase: `work()`, worked
-    /// out once per term.
-    pub(super) fn topical(&self, term: &Term, work: impl FnOnce() -> bool) -> bool {
-        remembered(&self.topical, term, work)
-    }
-
     /// Whether token `k` is a negator.
     pub(super) fn negator(&self, tokens: &[Token], k: usize) -> bool {
         self.negators
@@ -203,14 +188,4 @@ impl WordMemo {
             })
             .contains(k)
     }
-}
-
-/// `table`'s answer for `term`, from `work()` the first time.
-fn remembered(table: &RefCell<Dense<bool>>, term: &Term, work: impl FnOnce() -> bool) -> bool {
-    if let Some(known) = table.borrow().get(term.id) {
-        return *known;
-    }
-    let answer = work();
-    table.borrow_mut().insert_with(term.id, || answer);
-    answer
 }
