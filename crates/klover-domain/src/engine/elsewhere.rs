@@ -25,15 +25,9 @@ pub fn credits(
                 || state.completed.contains(&c.id)
                 || c.prerequisites.iter().all(|p| state.completed.contains(p)))
     };
-    let known = |id: &CheckpointId| {
-        state.learner.is_mastered(id)
-            || state
-                .learner
-                .checkpoints
-                .get(id)
-                .is_some_and(|k| k.stated_by_tutor)
-    };
-    // A concept whose every checkpoint is known can credit nothing: it is not read.
+    // Mastered or stated by the tutor: a concept whose every checkpoint is done can
+    // credit nothing, and is not read.
+    let known = |id: &CheckpointId| state.learner.is_done(id);
     let open = |c: &crate::curriculum::Concept| c.checkpoints.iter().any(|cp| !known(&cp.id));
     let mut out = Vec::new();
     for concept in curriculum
