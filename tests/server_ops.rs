@@ -1,5 +1,6 @@
-//! Operations over real sockets: an idle connection is pinged then closed, and
-//! `/metrics` counts connections, turns, moves and errors.
+//! Operations over real sockets: an idle connection is pinged then closed, one that stops
+//! reading is dropped after the send timeout, and `/metrics` counts connections, turns,
+//! moves and errors.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
