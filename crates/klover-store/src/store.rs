@@ -168,10 +168,16 @@ impl Store {
         tracing::info!(url = %redact(url), ?backend, "store connected");
         let writes = Arc::<AtomicU64>::default();
         let thread = match sqlite_file(url) {
-            Some(path) => Some(Arc::new(crate::writer::Writer::start(
-                &path,
-                writes.clone(),
-            )?)),
+            Some(path) => {
+                // Opening the file and setting its pragmas block: off the async runtime.
+                let commits = writes.clone();
+                let started = tokio::task::spawn_blocking(move || {
+                    crate::writer::Writer::start(&path, commits)
+                })
+                .await
+                .map_err(|e| StoreError::Database(sqlx::Error::Io(std::io::Error::other(e))))?;
+                Some(Arc::new(started?))
+            }
             None => None,
         };
         let solo = backend == Backend::Postgres;
