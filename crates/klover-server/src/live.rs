@@ -223,45 +223,47 @@ impl LiveSession {
 
     /// Stores the learner's message (claimed by `lease`) with its `learner_ack` in one
     /// transaction and sends the ack; a retry of a stored `client_id` stores and sends
-    /// nothing and returns the first turn (`new: false`). With `answered_first`, nothing is
-    /// stored (`None`) while an earlier message's reply is unfinished
-    /// ([`Store::acknowledge_next_learner_turn`]).
+    /// nothing and returns the first turn (`new: false`).
     pub async fn acknowledge(
         &self,
         store: &Store,
         client_id: &str,
         text: &str,
         lease: Lease<'_>,
-        answered_first: bool,
-    ) -> Result<Option<AppendedTurn>, Error> {
-        let ack = |turn: &TurnId| {
-            let event = ServerEvent::LearnerAck {
-                client_id: client_id.to_owned(),
-                turn_id: turn.to_string(),
-                text: text.to_owned(),
-            };
-            serde_json::to_string(&event).unwrap_or_default()
-        };
+    ) -> Result<AppendedTurn, Error> {
         let _order = self.emit_lock.lock().await;
-        let acked = if answered_first {
-            let next = store.acknowledge_next_learner_turn(&self.id, client_id, text, lease, ack);
-            next.await?
-        } else {
-            let any = store.acknowledge_learner_turn(&self.id, client_id, text, lease, ack);
-            Some(any.await?)
-        };
-        let Some((appended, seq)) = acked else {
-            return Ok(None);
-        };
-        if let Some(seq) = seq {
-            let event = ServerEvent::LearnerAck {
-                client_id: client_id.to_owned(),
-                turn_id: appended.turn.id.to_string(),
-                text: appended.turn.text.clone(),
-            };
-            self.send_all(&[seq], &encode_all(&[event])?);
+        let (appended, seq) = store
+            .acknowledge_learner_turn(&self.id, client_id, text, lease, ack_json(client_id, text))
+            .await?;
+        Ok(self.send_ack(client_id, appended, seq))
+    }
+
+    /// [`LiveSession::acknowledge`], unless an earlier message's reply is unfinished: then
+    /// nothing is stored nor sent (`None`; [`Store::acknowledge_next_learner_turn`]).
+    pub async fn acknowledge_next(
+        &self,
+        store: &Store,
+        client_id: &str,
+        text: &str,
+        lease: Lease<'_>,
+    ) -> Result<Option<AppendedTurn>, Error> {
+        let _order = self.emit_lock.lock().await;
+        let ack = ack_json(client_id, text);
+        let acked = store.acknowledge_next_learner_turn(&self.id, client_id, text, lease, ack);
+        match acked.await? {
+            Some((appended, seq)) => Ok(Some(self.send_ack(client_id, appended, seq))),
+            None => Ok(None),
         }
-        Ok(Some(appended))
+    }
+
+    /// Sends the `learner_ack` stored at `seq` (none for a retry: nothing was stored), the
+    /// same payload as the one stored.
+    fn send_ack(&self, client_id: &str, appended: AppendedTurn, seq: Option<i64>) -> AppendedTurn {
+        if let Some(seq) = seq {
+            let payload = ack_json(client_id, &appended.turn.text)(&appended.turn.id);
+            self.send_all(&[seq], &[payload]);
+        }
+        appended
     }
 
     /// Ends a streaming tutor turn as `status` and logs its `tutor_done` in one
@@ -425,6 +427,18 @@ pub fn tutor_done(row: &TurnRow, move_: &str) -> ServerEvent {
         text: row.text.clone(),
         move_: move_.to_owned(),
         status: row.status.as_str().to_owned(),
+    }
+}
+
+/// The `learner_ack` of `text` as stored, once its turn id is known.
+fn ack_json<'a>(client_id: &'a str, text: &'a str) -> impl FnOnce(&TurnId) -> String + 'a {
+    move |turn: &TurnId| {
+        let event = ServerEvent::LearnerAck {
+            client_id: client_id.to_owned(),
+            turn_id: turn.to_string(),
+            text: text.to_owned(),
+        };
+        serde_json::to_string(&event).unwrap_or_default()
     }
 }
 

@@ -365,7 +365,7 @@ impl Conn {
         };
         if let Some(guard) = guard {
             let acked = live
-                .acknowledge(&app.store, &client_id, &text, app.lease(), true)
+                .acknowledge_next(&app.store, &client_id, &text, app.lease())
                 .await?;
             let Some(appended) = acked else {
                 // An earlier message a crash left unanswered goes first (the check is in
@@ -409,9 +409,8 @@ impl Conn {
             return Ok(self.ack_again(&client_id, turn).await);
         }
         let appended = live
-            .acknowledge(&app.store, &client_id, &text, app.lease(), false)
-            .await?
-            .ok_or_else(|| Error::Internal("a message was not acknowledged".into()))?;
+            .acknowledge(&app.store, &client_id, &text, app.lease())
+            .await?;
         if appended.new {
             return Ok(Ok(()));
         }
