@@ -153,3 +153,70 @@ async fn postgres_an_open_misconception_is_still_open_and_probed_in_the_next_ses
     an_open_misconception_is_still_open_and_probed_in_the_next_session(app).await;
     fresh.finish().await;
 }
+
+/// An offline turn that stays in its concept takes two writes: the message with its ack,
+/// then the reply with the turn's assessment, the learner model and the engine state in
+/// one transaction (a crash before it leaves the turn acknowledged, to be assessed again:
+/// `faults::crash`). What that write stored carries into the next session.
+async fn an_offline_turn_stores_its_assessment_with_its_reply(app: TestApp) {
+    let (mut c, opened) = open(
+        &app,
+        json!({"type": "start", "curriculum": CURRICULUM, "concept": SECOND, "fresh": true}),
+    )
+    .await;
+    let session = klover_store::SessionId::parse(&session_id(&opened)).unwrap();
+    let (writes, _) = app.store.writer_queue();
+    let events = c.turn(ONE_OF_SECOND).await;
+    let (after, _) = app.store.writer_queue();
+    assert!(find(&events, "concept_advanced").is_none(), "{events:?}");
+    assert_eq!(
+        after - writes,
+        2,
+        "the ack, then the reply with everything else"
+    );
+    let reached: Vec<&Value> = progress(&events)["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["reached"] == true)
+        .collect();
+    assert_eq!(reached.len(), 1, "{events:?}");
+    let transcript = app.store.load_transcript(&session).await.unwrap();
+    let learner = &transcript.turns[transcript.turns.len() - 2];
+    assert_eq!(learner.turn.text, ONE_OF_SECOND);
+    assert!(!learner.scores.is_empty(), "{learner:?}");
+    assert!(
+        app.store
+            .unfinished_replies(&session)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let state: serde_json::Value =
+        serde_json::from_str(transcript.session.engine_state.as_deref().unwrap()).unwrap();
+    assert_eq!(state["concept"], SECOND);
+    drop(c);
+
+    // The next session knows what this turn showed.
+    let (_, again) = open(&app, json!({"type": "start", "curriculum": CURRICULUM})).await;
+    let carried: Vec<&Value> = progress(&again)["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["reached"] == true)
+        .collect();
+    assert_eq!(carried.len(), 1, "{again:?}");
+    app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_offline_turn_stores_its_assessment_with_its_reply_on_sqlite() {
+    an_offline_turn_stores_its_assessment_with_its_reply(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn postgres_an_offline_turn_stores_its_assessment_with_its_reply() {
+    let fresh = db::FreshDb::new(db::Backend::Postgres).await;
+    an_offline_turn_stores_its_assessment_with_its_reply(spawn_app_on(&fresh.url).await).await;
+    fresh.finish().await;
+}

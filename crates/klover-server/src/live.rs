@@ -221,6 +221,41 @@ impl LiveSession {
         Ok(row)
     }
 
+    /// As [`LiveSession::emit_whole_reply`] answering learner turn `answers`, with that
+    /// turn's assessment and engine state (`assessed`, `state`) stored in the same
+    /// transaction ([`Store::append_assessed_reply`]); once it is committed the session
+    /// in memory takes `state` and its new version, then `committed` runs.
+    #[allow(clippy::too_many_arguments)] // the reply's columns, and what it records
+    pub async fn emit_assessed_reply(
+        &self,
+        store: &Store,
+        turn: &klover_store::TurnId,
+        text: &str,
+        status: klover_store::TurnStatus,
+        move_json: Option<&str>,
+        events: &[ServerEvent],
+        answers: (&TurnId, ReplyState),
+        assessed: (klover_store::Assessed<'_>, &SessionState),
+        committed: impl FnOnce(),
+    ) -> Result<klover_store::TurnRow, Error> {
+        let payloads = encode_all(events)?;
+        let (record, state) = assessed;
+        let _order = self.emit_lock.lock().await;
+        let (row, seqs, version) = store
+            .append_assessed_reply(
+                &self.id, turn, text, status, move_json, &payloads, answers, record,
+            )
+            .await?;
+        {
+            let mut engine = self.lock_engine();
+            engine.state = state.clone();
+            engine.version = version;
+        }
+        committed();
+        self.send_all(&seqs, &payloads);
+        Ok(row)
+    }
+
     /// Stores the learner's message (claimed by `lease`) with its `learner_ack` in one
     /// transaction and sends the ack; a retry of a stored `client_id` stores and sends
     /// nothing and returns the first turn (`new: false`).

@@ -182,6 +182,7 @@ pub async fn open(app: &AppState, live: &Arc<LiveSession>, opening: Opening) -> 
         answers: None,
         guard: &guard,
         following: None,
+        assessed: None,
     };
     speak_offline(app, live, &opening.plan, &opening.offline_text, closing).await?;
     Ok(())

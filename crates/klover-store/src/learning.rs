@@ -175,8 +175,7 @@ impl Store {
         what: &Recording<'_>,
         a: &TurnAssessment,
     ) -> Result<Recorded, StoreError> {
-        validate(a)?;
-        let a = &in_lock_order(a);
+        let a = &checked(a)?;
         self.retrying("record a turn's assessment", move || {
             self.record_once(what, a)
         })
@@ -214,17 +213,7 @@ impl Store {
         };
         let mut b = self.batch();
         crate::turns::push_lock(&mut b, &session, now, fence, lock);
-        let scope = Scope {
-            turn: turn.as_str(),
-            session: session.as_str(),
-            now,
-        };
-        scope.misconceptions(&mut b, a);
-        scope.mastery(&mut b, a);
-        scope.aha(&mut b, a);
-        // Scores last: a turn assessed twice fails here, and everything above rolls back.
-        let scores_at = (!a.scores.is_empty()).then_some(b.len());
-        scope.scores(&mut b, a);
+        let scores_at = push_assessment(&mut b, turn.as_str(), session.as_str(), now, a);
         let reply_id = what.begin_reply.map(|_| TurnId::new());
         let reply = reply_id.as_ref().map(|id| crate::turns::NewTurn {
             id,
@@ -496,6 +485,33 @@ impl Store {
 /// The turn being recorded and its session; whose session it is (learner, curriculum) is
 /// read in SQL from the session's row, so every statement can go in one batch with the
 /// lock that checks it.
+/// Pushes what the learner turn `turn` of `session` showed (`a`, checked and in lock order:
+/// [`checked`]) after the session's lock: the misconceptions, mastery and aha moments,
+/// then the scores. Returns the index of the scores' statement, if any: a turn assessed
+/// twice fails there, and everything before it rolls back.
+pub(crate) fn push_assessment(
+    b: &mut Batch,
+    turn: &str,
+    session: &str,
+    now: i64,
+    a: &TurnAssessment,
+) -> Option<usize> {
+    let scope = Scope { turn, session, now };
+    scope.misconceptions(b, a);
+    scope.mastery(b, a);
+    scope.aha(b, a);
+    let scores_at = (!a.scores.is_empty()).then_some(b.len());
+    scope.scores(b, a);
+    scores_at
+}
+
+/// `a` checked (scores and mastery in [0, 1], aha moments about something) and with its
+/// learner-model rows in lock order ([`in_lock_order`]), as [`push_assessment`] takes it.
+pub(crate) fn checked(a: &TurnAssessment) -> Result<TurnAssessment, StoreError> {
+    validate(a)?;
+    Ok(in_lock_order(a))
+}
+
 struct Scope<'a> {
     turn: &'a str,
     session: &'a str,

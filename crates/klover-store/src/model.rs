@@ -534,3 +534,17 @@ pub struct StoredEvent {
     /// The event frame as JSON.
     pub payload: String,
 }
+
+/// A learner turn's assessment and the engine state it led to, stored with the reply to
+/// it ([`Store::append_assessed_reply`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Assessed<'a> {
+    /// What the turn showed (as [`Store::record_assessment`] stores it).
+    pub assessment: &'a TurnAssessment,
+    /// The session's current concept after the turn.
+    pub concept: &'a klover_domain::ConceptId,
+    /// The engine state after the turn (JSON).
+    pub engine_state: &'a str,
+    /// The stored engine state's version the turn started from (compare-and-set).
+    pub expected: i64,
+}

@@ -225,6 +225,19 @@ impl Store {
     }
 }
 
+/// The arguments of [`Store::append_whole_reply`].
+#[derive(Clone, Copy)]
+struct WholeReply<'a> {
+    session: &'a SessionId,
+    id: &'a TurnId,
+    text: &'a str,
+    status: TurnStatus,
+    move_json: Option<&'a str>,
+    event_payloads: &'a [String],
+    answers: Option<(&'a TurnId, crate::ReplyState)>,
+    following: Option<FollowingTurn<'a>>,
+}
+
 /// Columns a new turn is inserted with at once, where an UPDATE after the INSERT would be
 /// one more statement.
 #[derive(Debug, Default, Clone, Copy)]
@@ -482,6 +495,76 @@ impl Store {
         answers: Option<(&TurnId, crate::ReplyState)>,
         following: Option<FollowingTurn<'_>>,
     ) -> Result<(TurnRow, Vec<i64>), StoreError> {
+        let reply = WholeReply {
+            session,
+            id,
+            text,
+            status,
+            move_json,
+            event_payloads,
+            answers,
+            following,
+        };
+        self.whole_reply(&reply, None).await
+    }
+
+    /// As [`Store::append_whole_reply`] answering learner turn `answers`, and in the same
+    /// transaction records that turn's assessment and saves the engine state it led to
+    /// (as [`Store::record_assessment_and_state`], compare-and-set on `assessed.expected`):
+    /// the learner turn goes from `acknowledged` to answered in one commit, for a reply
+    /// known as soon as the turn is assessed (the offline voice). A crash before the commit
+    /// leaves the turn `acknowledged`, to be assessed again. Returns the finished turn, the
+    /// events' seqs and the engine state's new version.
+    #[allow(clippy::too_many_arguments)] // one per column, all needed
+    pub async fn append_assessed_reply(
+        &self,
+        session: &SessionId,
+        id: &TurnId,
+        text: &str,
+        status: TurnStatus,
+        move_json: Option<&str>,
+        event_payloads: &[String],
+        answers: (&TurnId, crate::ReplyState),
+        assessed: crate::Assessed<'_>,
+    ) -> Result<(TurnRow, Vec<i64>, i64), StoreError> {
+        let reply = WholeReply {
+            session,
+            id,
+            text,
+            status,
+            move_json,
+            event_payloads,
+            answers: Some(answers),
+            following: None,
+        };
+        let a = &crate::learning::checked(assessed.assessment)?;
+        let assessed = &crate::Assessed {
+            assessment: a,
+            ..assessed
+        };
+        let (turn, seqs) = self
+            .retrying("store an assessed reply", || {
+                self.whole_reply(&reply, Some(assessed))
+            })
+            .await?;
+        Ok((turn, seqs, assessed.expected + 1))
+    }
+
+    async fn whole_reply(
+        &self,
+        reply: &WholeReply<'_>,
+        assessed: Option<&crate::Assessed<'_>>,
+    ) -> Result<(TurnRow, Vec<i64>), StoreError> {
+        let WholeReply {
+            session,
+            id,
+            text,
+            status,
+            move_json,
+            event_payloads,
+            answers,
+            following,
+        } = *reply;
         if status == TurnStatus::Streaming {
             return Err(StoreError::Invalid(
                 "a whole reply cannot be stored as `streaming`".into(),
@@ -495,10 +578,22 @@ impl Store {
         let lock = Lock {
             events: event_payloads.len(),
             give_back: answers.is_some(),
+            state: assessed.map(|a| (a.concept.as_str(), a.engine_state, a.expected)),
             ..Lock::default()
         };
+        let compared = assessed.is_some();
         let mut b = self.batch();
         push_lock(&mut b, session, now, fence, lock);
+        let scores_at = match (assessed, answers) {
+            (Some(assessed), Some((learner_turn, _))) => crate::learning::push_assessment(
+                &mut b,
+                learner_turn.as_str(),
+                session.as_str(),
+                now,
+                assessed.assessment,
+            ),
+            _ => None,
+        };
         let born = Born {
             move_json,
             finished: true,
@@ -516,6 +611,7 @@ impl Store {
         };
         // The statements below that must find their row are required: when one finds
         // none, the whole write is undone and the checks below say which.
+        let turn_at = b.len();
         new.push(&mut b);
         b.required();
         let closed_at = b.len();
@@ -534,16 +630,24 @@ impl Store {
             Err(stopped) => {
                 let refused = stopped.ran.len() > 0 && stopped.ran.row(0).is_none();
                 if refused {
-                    return Err(self.refusal(session, fence, now, false).await);
+                    return Err(self.refusal(session, fence, now, compared).await);
+                }
+                if let (Some(turn), Some(_)) =
+                    (answers, stopped.at.filter(|at| Some(*at) == scores_at))
+                {
+                    return Err(StoreError::unique_as_conflict(
+                        stopped.error,
+                        format!("turn {} is already assessed", turn.0),
+                    ));
                 }
                 return Err(stopped.error.into());
             }
         };
         let Some(row) = ran.row(0) else {
-            return Err(self.refusal(session, fence, now, false).await);
+            return Err(self.refusal(session, fence, now, compared).await);
         };
         let locked = Locked::from_row(row)?;
-        let Some(turn) = new.inserted(&ran, 1)? else {
+        let Some(turn) = new.inserted(&ran, turn_at)? else {
             return Err(StoreError::Conflict(
                 "the tutor turn was not inserted".into(),
             ));

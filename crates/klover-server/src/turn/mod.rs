@@ -39,10 +39,16 @@ pub(crate) async fn drive(
     let learner_turn = &pending.turn;
     let mut spec = None;
     let mut begun = None;
+    let mut deferred = None;
     let outcome = match (pending.state, pending.outcome.as_deref()) {
         (ReplyState::Acknowledged, _) => {
             fault::point("after_ack").await;
-            assess(app, live, learner_turn, guard, &mut spec, &mut begun).await?
+            let slots = Slots {
+                spec: &mut spec,
+                begun: &mut begun,
+                deferred: &mut deferred,
+            };
+            assess(app, live, learner_turn, guard, slots).await?
         }
         (_, Some(json)) => serde_json::from_str::<TurnOutcome>(json)
             .map_err(|e| Error::Internal(format!("stored turn outcome is unreadable: {e}")))?,
@@ -61,6 +67,7 @@ pub(crate) async fn drive(
         answers: Some(&learner_turn.id),
         guard,
         following: following.as_ref(),
+        assessed: deferred.as_ref(),
     };
     // After a concept's closing the learner answers the next concept's opening, however
     // the closing ended (it is stored with the closing events).
@@ -110,20 +117,77 @@ pub(crate) async fn drive(
     Ok(())
 }
 
+/// A turn's assessment and the engine state it led to, not stored yet: they are stored
+/// with the offline reply, in its transaction ([`Closing::assessed`]).
+pub(crate) struct Deferred {
+    pub(crate) record: klover_store::TurnAssessment,
+    pub(crate) state: SessionState,
+    pub(crate) json: String,
+    pub(crate) version: i64,
+}
+
+impl Deferred {
+    /// As the store takes it.
+    pub(crate) fn as_stored(&self) -> klover_store::Assessed<'_> {
+        klover_store::Assessed {
+            assessment: &self.record,
+            concept: &self.state.concept,
+            engine_state: &self.json,
+            expected: self.version,
+        }
+    }
+}
+
+/// What [`assess`] hands on besides the outcome.
+struct Slots<'a> {
+    /// The speculative voice (LLM judge).
+    spec: &'a mut Option<Speculation>,
+    /// The reply's streaming turn, begun in the assessment's transaction (LLM voice).
+    begun: &'a mut Option<(TurnRow, i64, i64)>,
+    /// The assessment and state, to be stored with the offline reply.
+    deferred: &'a mut Option<Deferred>,
+}
+
+/// Whether a turn's assessment can wait for its reply and share its transaction: an
+/// offline reply said whole, in a learning session that goes on in the same concept. Any
+/// other turn stores its assessment first: a judge's reply or a streamed one takes time;
+/// a concept's closing and a session's end read what the turn recorded (aha moments for
+/// review cards, the review log); a review answer reschedules its cards.
+fn can_defer(
+    app: &AppState,
+    already_finished: bool,
+    state: &SessionState,
+    o: &TurnOutcome,
+) -> bool {
+    matches!(app.voice, TutorVoice::Offline)
+        && app.settings.offline_delta_delay_ms == 0
+        && !already_finished
+        && state.mode == engine::Mode::Learn
+        && o.advanced.is_none()
+        && o.next.is_none()
+        && !o.finished
+}
+
 /// Assesses the learner's words, runs the engine, and stores the assessment, the new
 /// engine state and the engine's decision in one transaction (the turn is then
 /// `assessed`); review bookkeeping follows. With the LLM judge, the voice starts on the
 /// rubric's plan while the judge thinks (`spec`, see [`crate::speculate`]), and the same
 /// transaction begins the reply's streaming turn (`begun`): one commit, not two, between
-/// the verdict and the first token.
+/// the verdict and the first token. When the offline reply follows at once in the same
+/// concept ([`can_defer`]), nothing is stored here: the assessment and state go with the
+/// reply, in its transaction (`deferred`), and a crash before it assesses the turn again.
 async fn assess(
     app: &AppState,
     live: &Arc<LiveSession>,
     learner_turn: &TurnRow,
     guard: &ReplyGuard,
-    spec: &mut Option<Speculation>,
-    begun: &mut Option<(TurnRow, i64, i64)>,
+    slots: Slots<'_>,
 ) -> Result<TurnOutcome, Error> {
+    let Slots {
+        spec,
+        begun,
+        deferred,
+    } = slots;
     let curr = live.curriculum.clone();
     let text = learner_turn.text.as_str();
     let (mut state, last_tutor, version) = {
@@ -213,6 +277,16 @@ async fn assess(
     }
     let json = serde_json::to_string(&state)
         .map_err(|e| Error::Internal(format!("cannot encode session state: {e}")))?;
+    if can_defer(app, already_finished, &state, &outcome) {
+        count_turn(app, &outcome);
+        *deferred = Some(Deferred {
+            record,
+            state,
+            json,
+            version,
+        });
+        return Ok(outcome);
+    }
     let outcome_json = serde_json::to_string(&outcome)
         .map_err(|e| Error::Internal(format!("cannot encode turn outcome: {e}")))?;
     let begin_reply = match &app.voice {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use klover_domain::policy::TutorPlan;
 use klover_store::{ReplyState, TurnId, TurnRow, TurnStatus};
 
-use super::move_kind;
 use super::tail::Following;
+use super::{Deferred, move_kind};
 use crate::error::Error;
 use crate::fault;
 use crate::live::LiveSession;
@@ -27,6 +27,9 @@ pub(crate) struct Closing<'a> {
     /// `events`: stored in the same transaction, so a stop or a crash during the closing
     /// never leaves the learner without the next question.
     pub(crate) following: Option<&'a Following>,
+    /// The learner turn's assessment and engine state, when they are stored with its
+    /// offline reply (said whole) instead of before it.
+    pub(crate) assessed: Option<&'a Deferred>,
 }
 
 impl Closing<'_> {
@@ -80,7 +83,7 @@ pub(crate) async fn speak_offline(
 ) -> Result<TurnStatus, Error> {
     let store = &app.store;
     let pause = std::time::Duration::from_millis(app.settings.offline_delta_delay_ms);
-    if pause.is_zero() {
+    if pause.is_zero() || closing.assessed.is_some() {
         return speak_whole(app, live, plan, text, closing).await;
     }
     let cancel = closing.guard.cancel.clone();
@@ -155,19 +158,41 @@ async fn speak_whole(
     let guard = closing.guard;
     let answers = closing.answers.map(|t| (t, reply_state(status)));
     let following = closing.following.map(Following::as_stored);
-    let row = live
-        .emit_whole_reply(
-            &app.store,
-            &turn_id,
-            &said,
-            status,
-            move_json.as_deref(),
-            &events,
-            answers,
-            following,
-            || guard.release(),
-        )
-        .await?;
+    let row = match (answers, closing.assessed) {
+        (Some(answers), Some(d)) => {
+            live.emit_assessed_reply(
+                &app.store,
+                &turn_id,
+                &said,
+                status,
+                move_json.as_deref(),
+                &events,
+                answers,
+                (d.as_stored(), &d.state),
+                || guard.release(),
+            )
+            .await?
+        }
+        (None, Some(_)) => {
+            return Err(Error::Internal(
+                "an assessment to store with a reply that answers no turn".into(),
+            ));
+        }
+        (_, None) => {
+            live.emit_whole_reply(
+                &app.store,
+                &turn_id,
+                &said,
+                status,
+                move_json.as_deref(),
+                &events,
+                answers,
+                following,
+                || guard.release(),
+            )
+            .await?
+        }
+    };
     Ok(row.status)
 }
 

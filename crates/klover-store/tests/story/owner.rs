@@ -387,3 +387,117 @@ pub async fn a_new_message_waits_for_an_earlier_unfinished_reply(db: &TestDb) {
     assert!(second.new && seq.is_some());
     assert_eq!(a.turns(&s.id).await.unwrap().len(), 2);
 }
+
+/// An offline reply can carry its learner turn's assessment and engine state: the turn goes
+/// from acknowledged to answered in one transaction with the reply, its events, the learner
+/// model and the state. A stale state version or a reply already closed stores none of it.
+pub async fn an_offline_reply_stores_its_turns_assessment_in_its_transaction(db: &TestDb) {
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let s = session(store, &ada).await;
+    let (msg, ack_seq) = store
+        .acknowledge_learner_turn(
+            &s.id,
+            "c-1",
+            "The loop runs callbacks.",
+            lease("a", LONG),
+            ack,
+        )
+        .await
+        .unwrap();
+    let ack_seq = ack_seq.unwrap();
+    let concept = klover_domain::ConceptId::parse("event-loop").unwrap();
+    let payloads: Vec<String> = (0..3).map(|i| format!(r#"{{"type":"e{i}"}}"#)).collect();
+    let first = assessed();
+    let record = |a, json, expected| klover_store::Assessed {
+        assessment: a,
+        concept: &concept,
+        engine_state: json,
+        expected,
+    };
+    let (reply, seqs, version) = store
+        .append_assessed_reply(
+            &s.id,
+            &klover_store::TurnId::new(),
+            "What runs them?",
+            klover_store::TurnStatus::Complete,
+            None,
+            &payloads,
+            (&msg.turn.id, ReplyState::Answered),
+            record(&first, r#"{"n":1}"#, 0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(version, 1);
+    assert_eq!(seqs, [ack_seq + 1, ack_seq + 2, ack_seq + 3]);
+    assert_eq!(reply.seq, msg.turn.seq + 1);
+    let row = store.get_session(&ada.id, &s.id).await.unwrap();
+    assert_eq!(row.engine_state.as_deref(), Some(r#"{"n":1}"#));
+    assert_eq!(row.current_concept, concept);
+    let model = store.learner_model(&ada.id, &s.curriculum).await.unwrap();
+    assert_eq!(model.mastery.len(), 1, "{model:?}");
+    assert!(store.unfinished_replies(&s.id).await.unwrap().is_empty());
+    assert_eq!(
+        store.session_owner(&s.id).await.unwrap().0,
+        None,
+        "lease given back"
+    );
+
+    // The next message, answered on a stale state version: refused, nothing of the reply,
+    // the assessment or the state stored, the reply still to be given.
+    let (next, _) = store
+        .acknowledge_learner_turn(&s.id, "c-2", "And they wait.", lease("a", LONG), ack)
+        .await
+        .unwrap();
+    let head = store.head_seq(&s.id).await.unwrap();
+    let other = klover_store::TurnAssessment {
+        mastery: vec![klover_store::MasteryUpdate {
+            checkpoint: klover_domain::CheckpointId::parse("one-task-blocks-loop").unwrap(),
+            mastery: 0.8,
+            stated_by_tutor: false,
+        }],
+        ..klover_store::TurnAssessment::default()
+    };
+    let stale = store
+        .append_assessed_reply(
+            &s.id,
+            &klover_store::TurnId::new(),
+            "Wait for what?",
+            klover_store::TurnStatus::Complete,
+            None,
+            &payloads,
+            (&next.turn.id, ReplyState::Answered),
+            record(&other, r#"{"n":2}"#, 0),
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::StaleState(_))), "{stale:?}");
+    assert_eq!(store.head_seq(&s.id).await.unwrap(), head);
+    assert_eq!(store.turns(&s.id).await.unwrap().len(), 3);
+    let row = store.get_session(&ada.id, &s.id).await.unwrap();
+    assert_eq!(row.engine_state.as_deref(), Some(r#"{"n":1}"#));
+    let model = store.learner_model(&ada.id, &s.curriculum).await.unwrap();
+    assert_eq!(model.mastery.len(), 1, "{model:?}");
+    let waiting = store.unfinished_replies(&s.id).await.unwrap();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0].turn.id, next.turn.id);
+
+    // The first reply closed again (a retry after a crash, say): refused, nothing stored.
+    let again = store
+        .append_assessed_reply(
+            &s.id,
+            &klover_store::TurnId::new(),
+            "What runs them?",
+            klover_store::TurnStatus::Complete,
+            None,
+            &payloads,
+            (&msg.turn.id, ReplyState::Answered),
+            record(&other, r#"{"n":2}"#, 1),
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert_eq!(store.head_seq(&s.id).await.unwrap(), head);
+    let row = store.get_session(&ada.id, &s.id).await.unwrap();
+    assert_eq!(row.engine_state.as_deref(), Some(r#"{"n":1}"#));
+    let model = store.learner_model(&ada.id, &s.curriculum).await.unwrap();
+    assert_eq!(model.mastery.len(), 1, "{model:?}");
+}
