@@ -204,6 +204,14 @@ const AFTER_ASSESS: Phase = Phase {
     llm: false,
     streamed: false,
 };
+/// A streamed offline reply records its turn's assessment before it (`assessed`), as a
+/// concept's closing or an LLM turn does; a reply said whole in the same concept stores
+/// it with the reply (`AFTER_ASSESS`: nothing is stored yet at that point).
+const AFTER_RECORDED_ASSESSMENT: Phase = Phase {
+    point: "after_assess",
+    llm: false,
+    streamed: true,
+};
 const MID_OFFLINE: Phase = Phase {
     point: "mid_reply",
     llm: false,
@@ -236,6 +244,8 @@ phase_tests! {
     postgres_killed_after_the_ack_still_answers: Backend::Postgres, AFTER_ACK;
     sqlite_killed_after_the_assessment_still_answers: Backend::Sqlite, AFTER_ASSESS;
     postgres_killed_after_the_assessment_still_answers: Backend::Postgres, AFTER_ASSESS;
+    sqlite_killed_after_the_assessment_was_recorded_answers_from_it: Backend::Sqlite, AFTER_RECORDED_ASSESSMENT;
+    postgres_killed_after_the_assessment_was_recorded_answers_from_it: Backend::Postgres, AFTER_RECORDED_ASSESSMENT;
     sqlite_killed_mid_offline_reply_ends_it_partial: Backend::Sqlite, MID_OFFLINE;
     postgres_killed_mid_offline_reply_ends_it_partial: Backend::Postgres, MID_OFFLINE;
     sqlite_killed_mid_llm_stream_ends_it_partial: Backend::Sqlite, MID_LLM;

@@ -8,8 +8,10 @@
 //!   panics (the supervision test).
 //!
 //! The points, in a turn's order: `after_ack` (the message is stored and acknowledged),
-//! `after_assess` (assessment and engine state stored; with the LLM voice, the reply's
-//! streaming turn begun in the same transaction), `mid_reply` (a streamed
+//! `after_assess` (the turn assessed; assessment and engine state stored, with the LLM
+//! voice with the reply's streaming turn begun in the same transaction, except for an
+//! offline reply said whole in the same concept, which stores them with the reply),
+//! `mid_reply` (a streamed
 //! offline reply: its first delta stored and sent; an LLM reply: its first slice stored,
 //! `crate::slices`; the relay goes on sending until the reserved seqs run out), `before_close` (`tutor_done` stored, the closing events not).
 
