@@ -43,6 +43,20 @@ pub struct ReplySlot {
     pub id: u64,
 }
 
+/// A learner turn's assessment and the engine state it led to, not stored yet: they are
+/// stored with the turn's offline reply, in its transaction
+/// ([`LiveSession::emit_assessed_reply`]).
+pub(crate) struct AssessedTurn {
+    /// What the turn showed.
+    pub(crate) record: klover_store::TurnAssessment,
+    /// The engine state after the turn.
+    pub(crate) state: SessionState,
+    /// `state` as stored (JSON).
+    pub(crate) json: String,
+    /// The stored state's version the turn started from.
+    pub(crate) version: i64,
+}
+
 /// One session in memory.
 #[derive(Debug)]
 pub struct LiveSession {
@@ -222,11 +236,11 @@ impl LiveSession {
     }
 
     /// As [`LiveSession::emit_whole_reply`] answering learner turn `answers`, with that
-    /// turn's assessment and engine state (`assessed`, `state`) stored in the same
-    /// transaction ([`Store::append_assessed_reply`]); once it is committed the session
-    /// in memory takes `state` and its new version, then `committed` runs.
+    /// turn's assessment and engine state stored in the same transaction
+    /// ([`Store::append_assessed_reply`]); once it is committed the session in memory
+    /// takes the new state and version, then `committed` runs.
     #[allow(clippy::too_many_arguments)] // the reply's columns, and what it records
-    pub async fn emit_assessed_reply(
+    pub(crate) async fn emit_assessed_reply(
         &self,
         store: &Store,
         turn: &klover_store::TurnId,
@@ -235,20 +249,31 @@ impl LiveSession {
         move_json: Option<&str>,
         events: &[ServerEvent],
         answers: (&TurnId, ReplyState),
-        assessed: (klover_store::Assessed<'_>, &SessionState),
+        assessed: AssessedTurn,
         committed: impl FnOnce(),
     ) -> Result<klover_store::TurnRow, Error> {
         let payloads = encode_all(events)?;
-        let (record, state) = assessed;
+        let AssessedTurn {
+            record,
+            state,
+            json,
+            version,
+        } = assessed;
+        let stored = klover_store::Assessed {
+            assessment: &record,
+            concept: &state.concept,
+            engine_state: &json,
+            expected: version,
+        };
         let _order = self.emit_lock.lock().await;
         let (row, seqs, version) = store
             .append_assessed_reply(
-                &self.id, turn, text, status, move_json, &payloads, answers, record,
+                &self.id, turn, text, status, move_json, &payloads, answers, stored,
             )
             .await?;
         {
             let mut engine = self.lock_engine();
-            engine.state = state.clone();
+            engine.state = state;
             engine.version = version;
         }
         committed();

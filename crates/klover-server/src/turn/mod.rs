@@ -13,7 +13,7 @@ use klover_domain::policy::TutorPlan;
 use klover_store::{PendingReply, ReplyState, TurnRow, TurnStatus};
 
 use crate::error::Error;
-use crate::live::LiveSession;
+use crate::live::{AssessedTurn, LiveSession};
 use crate::reply::ReplyGuard;
 use crate::speculate::Speculation;
 use crate::state::AppState;
@@ -67,7 +67,7 @@ pub(crate) async fn drive(
         answers: Some(&learner_turn.id),
         guard,
         following: following.as_ref(),
-        assessed: deferred.as_ref(),
+        assessed: deferred,
     };
     // After a concept's closing the learner answers the next concept's opening, however
     // the closing ended (it is stored with the closing events).
@@ -117,27 +117,6 @@ pub(crate) async fn drive(
     Ok(())
 }
 
-/// A turn's assessment and the engine state it led to, not stored yet: they are stored
-/// with the offline reply, in its transaction ([`Closing::assessed`]).
-pub(crate) struct Deferred {
-    pub(crate) record: klover_store::TurnAssessment,
-    pub(crate) state: SessionState,
-    pub(crate) json: String,
-    pub(crate) version: i64,
-}
-
-impl Deferred {
-    /// As the store takes it.
-    pub(crate) fn as_stored(&self) -> klover_store::Assessed<'_> {
-        klover_store::Assessed {
-            assessment: &self.record,
-            concept: &self.state.concept,
-            engine_state: &self.json,
-            expected: self.version,
-        }
-    }
-}
-
 /// What [`assess`] hands on besides the outcome.
 struct Slots<'a> {
     /// The speculative voice (LLM judge).
@@ -145,7 +124,7 @@ struct Slots<'a> {
     /// The reply's streaming turn, begun in the assessment's transaction (LLM voice).
     begun: &'a mut Option<(TurnRow, i64, i64)>,
     /// The assessment and state, to be stored with the offline reply.
-    deferred: &'a mut Option<Deferred>,
+    deferred: &'a mut Option<AssessedTurn>,
 }
 
 /// Whether a turn's assessment can wait for its reply and share its transaction: an
@@ -279,7 +258,7 @@ async fn assess(
         .map_err(|e| Error::Internal(format!("cannot encode session state: {e}")))?;
     if can_defer(app, already_finished, &state, &outcome) {
         count_turn(app, &outcome);
-        *deferred = Some(Deferred {
+        *deferred = Some(AssessedTurn {
             record,
             state,
             json,

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use klover_domain::policy::TutorPlan;
 use klover_store::{ReplyState, TurnId, TurnRow, TurnStatus};
 
+use super::move_kind;
 use super::tail::Following;
-use super::{Deferred, move_kind};
 use crate::error::Error;
 use crate::fault;
-use crate::live::LiveSession;
+use crate::live::{AssessedTurn, LiveSession};
 use crate::protocol::ServerEvent;
 use crate::reply::ReplyGuard;
 use crate::state::AppState;
@@ -29,7 +29,7 @@ pub(crate) struct Closing<'a> {
     pub(crate) following: Option<&'a Following>,
     /// The learner turn's assessment and engine state, when they are stored with its
     /// offline reply (said whole) instead of before it.
-    pub(crate) assessed: Option<&'a Deferred>,
+    pub(crate) assessed: Option<AssessedTurn>,
 }
 
 impl Closing<'_> {
@@ -168,7 +168,7 @@ async fn speak_whole(
                 move_json.as_deref(),
                 &events,
                 answers,
-                (d.as_stored(), &d.state),
+                d,
                 || guard.release(),
             )
             .await?
