@@ -1,6 +1,7 @@
 //! How the tutor's chosen move becomes words on the learner's screen: the offline voice
-//! (the engine's authored text, sent as a few deltas) or an LLM voice streaming deltas.
-//! Either way each delta is stored before it is sent, so a cut reply keeps its text.
+//! (the engine's authored text, one delta when said whole, a few with a pause between) or an
+//! LLM voice streaming deltas. Either way each delta is stored before it is sent, so a cut
+//! reply keeps its text.
 
 use std::sync::Arc;
 
@@ -65,8 +66,19 @@ pub struct Rendered {
     pub usage: Option<Usage>,
 }
 
-/// Splits the offline text into a few deltas on word boundaries (about 40 bytes each),
-/// so clients exercise the same streaming path as with an LLM.
+/// The deltas of an offline reply said whole: its text as one `tutor_delta` (none when
+/// empty). Every frame of a reply stored at once leaves in one socket write, so more
+/// deltas would show the learner nothing more, and cost a stored event and a frame each.
+pub fn whole_delta(text: &str) -> Vec<String> {
+    if text.is_empty() {
+        Vec::new()
+    } else {
+        vec![text.to_owned()]
+    }
+}
+
+/// Splits the offline text into a few deltas on word boundaries (about 40 bytes each), for
+/// an offline reply streamed with a pause between deltas (`offline_delta_delay_ms`).
 pub fn offline_chunks(text: &str) -> Vec<String> {
     const TARGET: usize = 40;
     let mut chunks = Vec::new();
@@ -104,5 +116,11 @@ mod tests {
         assert!(chunks.len() >= 3, "{chunks:?}");
         assert_eq!(chunks.concat(), text);
         assert!(offline_chunks("").is_empty());
+    }
+
+    #[test]
+    fn a_reply_said_whole_is_one_delta() {
+        assert_eq!(whole_delta("What runs them?"), ["What runs them?"]);
+        assert!(whole_delta("").is_empty());
     }
 }

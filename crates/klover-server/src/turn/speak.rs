@@ -14,7 +14,7 @@ use crate::live::{AssessedTurn, LiveSession};
 use crate::protocol::ServerEvent;
 use crate::reply::ReplyGuard;
 use crate::state::AppState;
-use crate::voice::{cut_status, offline_chunks};
+use crate::voice::{cut_status, offline_chunks, whole_delta};
 
 /// What ends a turn: its closing events (aha, concept advanced, the next concept's
 /// opening, the end of a session, the closing `progress`), the learner turn they close
@@ -135,7 +135,7 @@ async fn speak_whole(
 ) -> Result<TurnStatus, Error> {
     let status = cut_status(&closing.guard.cancel);
     let chunks = match status {
-        TurnStatus::Complete => offline_chunks(text),
+        TurnStatus::Complete => whole_delta(text),
         _ => Vec::new(),
     };
     let said = chunks.concat();

@@ -12,7 +12,7 @@ use crate::live::LiveSession;
 use crate::protocol::{CheckpointProgress, Progress, ReviewProgress, ServerEvent};
 use crate::state::AppState;
 use crate::telemetry;
-use crate::voice::offline_chunks;
+use crate::voice::whole_delta;
 
 /// Events that close a session's opening: the closing `progress` alone.
 pub(crate) struct Tail;
@@ -80,7 +80,7 @@ impl Following {
     /// Its `tutor_delta`s and `tutor_done`.
     fn events(&self) -> Vec<ServerEvent> {
         let turn_id = self.id.to_string();
-        let mut events: Vec<ServerEvent> = offline_chunks(&self.text)
+        let mut events: Vec<ServerEvent> = whole_delta(&self.text)
             .into_iter()
             .map(|text| ServerEvent::TutorDelta {
                 turn_id: turn_id.clone(),
