@@ -65,6 +65,25 @@ fn runs(text: &str) -> impl Iterator<Item = String> {
     runs.into_iter()
 }
 
+/// Where the last [`SHINGLE`] words of `text` begin (0 when it has fewer): a run of
+/// `text` that starts before it ends before its last word, so text appended later (which
+/// may lengthen only the last word) cannot change it.
+pub(crate) fn last_runs_start(text: &str) -> usize {
+    let (mut words, mut start, mut in_word) = (0, 0, false);
+    for (i, c) in text.char_indices().rev() {
+        if c.is_alphanumeric() {
+            (in_word, start) = (true, i);
+        } else if in_word {
+            in_word = false;
+            words += 1;
+            if words == SHINGLE {
+                return start;
+            }
+        }
+    }
+    0
+}
+
 /// The words of `text`, normalised as [`runs`] takes them.
 fn words(text: &str) -> Vec<String> {
     raw_words(text).map(str::to_lowercase).collect()
