@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  ARTIFACTS, env, inBrowser, openBrowser, say, startConcept, assertClean,
+  ARTIFACTS, env, inBrowser, openBrowser, say, startConcept, assertClean, transcript,
 } from '../lib/harness.mjs';
 
 const URL = env('KLOVER_URL');
@@ -141,14 +141,14 @@ test('an author drafts, edits, previews and publishes; new sessions get it, runn
     // The running session keeps its version; a new one gets the change.
     await say(learner.page, "I don't know");
     const old = await lastTutor(learner.page);
-    assert.ok(old.includes(OLD_HINT), old);
+    assert.ok(old.includes(OLD_HINT), JSON.stringify(await transcript(learner.page), null, 1));
     const fresh = await openBrowser({});
     try {
       await fresh.page.goto(URL);
       await startConcept(fresh.page, 'sync-vs-async');
       await say(fresh.page, "I don't know");
       const now = await lastTutor(fresh.page);
-      assert.ok(now.includes(NEW_HINT), now);
+      assert.ok(now.includes(NEW_HINT), JSON.stringify(await transcript(fresh.page), null, 1));
     } finally {
       await fresh.close();
     }

@@ -195,6 +195,29 @@ test('html typed as a message is shown as text and runs nothing', inBrowser({}, 
   assertClean(assert, problems);
 }));
 
+test('when the Stop button hides, the reply is already in the transcript, finished', inBrowser({}, async ({ page, problems }) => {
+  await page.goto(URL);
+  await startConcept(page, FIRST.id);
+  // What the list shows at the moment the composer says the reply is over (a mutation
+  // observer runs right after the task that hid the button, before the next frame).
+  await page.evaluate(() => {
+    window.seenAtStop = [];
+    const stop = document.getElementById('stop');
+    new MutationObserver((records) => {
+      // Only when it goes from shown to hidden (setting `hidden` again also records).
+      if (!stop.hidden || !records.some((r) => r.oldValue === null)) return;
+      const last = [...document.querySelectorAll('#transcript .turn')].pop();
+      window.seenAtStop.push({ role: last?.classList.contains('turn-tutor') ? 'tutor' : 'learner', status: last?.dataset.status });
+    }).observe(stop, { attributes: true, attributeFilter: ['hidden'], attributeOldValue: true });
+  });
+  await say(page, "I don't know");
+  await say(page, DATA.seed_lines[0]);
+  const seen = await page.evaluate(() => window.seenAtStop);
+  assert.equal(seen.length, 2, JSON.stringify(seen));
+  assert.deepEqual(seen, [{ role: 'tutor', status: 'complete' }, { role: 'tutor', status: 'complete' }]);
+  assertClean(assert, problems);
+}));
+
 test('the page policy refuses inline script even if markup got into the page', inBrowser({}, async ({ page, problems }) => {
   await page.goto(URL);
   await page.locator('#conn[data-state="open"]').waitFor();

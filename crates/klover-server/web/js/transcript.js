@@ -37,13 +37,22 @@ export class TranscriptView {
     this.scrollToEnd(true);
   }
 
-  /** Draws or redraws one turn (streaming updates are batched per animation frame). */
+  /**
+   * Draws or redraws one turn. Streaming text is batched per animation frame; any other
+   * state (sent, acknowledged, finished, stopped, failed) is drawn at once, so the list
+   * never shows a reply as missing or still streaming once the composer says it is over.
+   * Following the newest message waits for the frame either way.
+   */
   update(turn, now = false) {
     if (now) {
       this.draw(turn);
       return;
     }
-    this.pending.add(turn);
+    if (turn.status === 'streaming') this.pending.add(turn);
+    else {
+      this.pending.delete(turn);
+      this.draw(turn);
+    }
     if (!this.frame) {
       this.frame = requestAnimationFrame(() => {
         this.frame = 0;
