@@ -5,6 +5,7 @@
 //! cut.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// Words in a run: overlap shorter than this is ordinary language.
 pub const SHINGLE: usize = 8;
@@ -52,10 +53,73 @@ impl EchoGuard {
         Self { runs }
     }
 
+    /// [`EchoGuard::new`] with `known` sayable too: a concept's authored text, whose runs
+    /// are worked out once ([`SayableRuns`]) and shared by every request on the concept.
+    pub fn with_known<'a>(
+        prompt: &str,
+        known: &SayableRuns,
+        sayable: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let mut guard = Self::new(prompt, sayable);
+        guard.runs.retain(|r| !known.contains(r));
+        guard
+    }
+
     /// Whether `reply` repeats a run of the prompt.
     pub fn echoes(&self, reply: &str) -> bool {
         !self.runs.is_empty() && runs(reply).any(|r| self.runs.contains(&r))
     }
+}
+
+/// The runs of texts the tutor may say (a concept's authored text: thousands of words),
+/// kept as 64-bit hashes of the normalised runs (a concept's are a few tens of KB). Two
+/// different runs share a hash with odds of about one in 2^64 per pair; such a
+/// collision could only let the tutor repeat one more run of the prompt.
+#[derive(Debug, Default)]
+pub struct SayableRuns(HashSet<u64, BuildHasherDefault<rustc_hash::FxHasher>>);
+
+impl SayableRuns {
+    /// The runs of every text of `texts`.
+    pub fn new<'a>(texts: impl IntoIterator<Item = &'a str>) -> Self {
+        Self(
+            texts
+                .into_iter()
+                .flat_map(runs)
+                .map(|r| run_hash(&r))
+                .collect(),
+        )
+    }
+
+    /// How many distinct runs are known.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no run is known.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn contains(&self, run: &str) -> bool {
+        self.0.contains(&run_hash(run))
+    }
+}
+
+/// A run's hash: SipHash with fixed keys, so it is the same in every process.
+fn run_hash(run: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(run.as_bytes());
+    h.finish()
+}
+
+/// A fingerprint of `texts` (FxHash: fast, and only authors write curricula), naming a
+/// concept's authored text in a cache of [`SayableRuns`].
+pub fn fingerprint<'a>(texts: impl IntoIterator<Item = &'a str>) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    for t in texts {
+        t.hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Every run of [`SHINGLE`] consecutive words of `text`, normalised (lower case, letters
@@ -102,16 +166,6 @@ fn push_lowercase(out: &mut String, word: &str) {
         out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
     } else {
         out.push_str(&word.to_lowercase());
-    }
-}
-
-/// Every string in a serialisable value (a concept's authored text), for `sayable`.
-pub fn strings_of(value: &serde_json::Value, out: &mut Vec<String>) {
-    match value {
-        serde_json::Value::String(s) => out.push(s.clone()),
-        serde_json::Value::Array(items) => items.iter().for_each(|v| strings_of(v, out)),
-        serde_json::Value::Object(map) => map.values().for_each(|v| strings_of(v, out)),
-        _ => {}
     }
 }
 
@@ -181,6 +235,31 @@ mod tests {
                 runs(&prompt).filter(|r| !allowed.contains(r)).collect();
             let guard = EchoGuard::new(&prompt, sayable.iter().map(String::as_str));
             proptest::prop_assert_eq!(guard.runs, expected);
+        }
+    }
+
+    proptest::proptest! {
+        /// Known runs (worked out once, kept as hashes) count as sayable text does: the
+        /// guard is the same as with every text sayable.
+        #[test]
+        fn known_runs_are_sayable_text(
+            prompt in words_of_text(),
+            cuts in proptest::collection::vec((0..40usize, 0..40usize, proptest::bool::ANY), 0..6),
+        ) {
+            let texts: Vec<String> = cuts
+                .iter()
+                .map(|&(from, len, upper)| {
+                    let from = from.min(prompt.len());
+                    let cut = prompt[from..(from + len).min(prompt.len())].concat();
+                    if upper { cut.to_uppercase() } else { cut }
+                })
+                .collect();
+            let prompt = prompt.concat();
+            let (known, said) = texts.split_at(texts.len() / 2);
+            let known = SayableRuns::new(known.iter().map(String::as_str));
+            let with_known = EchoGuard::with_known(&prompt, &known, said.iter().map(String::as_str));
+            let all = EchoGuard::new(&prompt, texts.iter().map(String::as_str));
+            proptest::prop_assert_eq!(with_known.runs, all.runs);
         }
     }
 

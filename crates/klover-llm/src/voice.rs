@@ -2,7 +2,9 @@
 //! through the canary guard, with timeouts, retries before the first token, and prompt
 //! cancellation.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 
 use async_openai::Client;
 use async_openai::config::OpenAIConfig;
@@ -14,12 +16,13 @@ use async_openai::types::chat::{
     FinishReason,
 };
 use futures_util::StreamExt;
+use klover_domain::curriculum::Concept;
 use klover_domain::prompt::{Message, Role, VoiceContext, earlier_sayable, voice_messages};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::LlmConfig;
-use crate::echo::EchoGuard;
+use crate::echo::{EchoGuard, SayableRuns};
 use crate::error::VoiceError;
 use crate::guard::{CanaryRelay, Relay, check_leaks, new_canary};
 use crate::http::{RetryAfterSlot, classify, http_client, openai_client};
@@ -50,7 +53,12 @@ pub struct Voice {
     pub(crate) config: LlmConfig,
     http: reqwest::Client,
     canary: String,
+    /// Each concept's authored runs for the echo guard, by the fingerprint of its text.
+    sayable: Arc<Mutex<HashMap<u64, Arc<SayableRuns>>>>,
 }
+
+/// Concepts whose runs [`Voice`] keeps before it starts afresh (a few tens of KB each).
+const SAYABLE_CACHE: usize = 256;
 
 impl std::fmt::Debug for Voice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -68,6 +76,7 @@ impl Voice {
             config,
             http,
             canary: new_canary(),
+            sayable: Arc::default(),
         })
     }
 
@@ -79,6 +88,45 @@ impl Voice {
     /// The canary appended to the system prompt (tests check it is never relayed).
     pub fn canary(&self) -> &str {
         &self.canary
+    }
+
+    /// The echo guard for a voice request: the system messages' runs, minus what the
+    /// tutor may say (the draft, the concept's authored text, and what the summary of
+    /// earlier turns names).
+    fn echo_guard(&self, ctx: &VoiceContext<'_>, messages: &[Message]) -> EchoGuard {
+        let prompt: Vec<&str> = messages
+            .iter()
+            .filter(|m| m.role == Role::System)
+            .map(|m| m.content.as_str())
+            .collect();
+        let mut sayable: Vec<String> = ctx.draft.map(str::to_owned).into_iter().collect();
+        sayable.extend(earlier_sayable(ctx).unwrap_or_default());
+        let known = (ctx.curriculum.concept(&ctx.plan.concept))
+            .map(|c| self.concept_runs(c))
+            .unwrap_or_default();
+        EchoGuard::with_known(
+            &prompt.join("\n"),
+            &known,
+            sayable.iter().map(String::as_str),
+        )
+    }
+
+    /// The runs of `concept`'s authored text, worked out on its first request and kept
+    /// by the fingerprint of that text (an edited concept gets its own entry).
+    fn concept_runs(&self, concept: &Concept) -> Arc<SayableRuns> {
+        let texts = concept.texts();
+        let key = crate::echo::fingerprint(texts.iter().copied());
+        let lock = || self.sayable.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = lock().get(&key) {
+            return Arc::clone(hit);
+        }
+        let runs = Arc::new(SayableRuns::new(texts));
+        let mut cache = lock();
+        if cache.len() >= SAYABLE_CACHE {
+            cache.clear();
+        }
+        cache.insert(key, Arc::clone(&runs));
+        runs
     }
 
     /// Streams the tutor's reply to `messages`: each delta is sent on `deltas` as it
@@ -106,7 +154,7 @@ impl Voice {
         deltas: mpsc::Sender<String>,
         cancel: CancellationToken,
     ) -> Result<Reply, VoiceError> {
-        let echo = echo_guard(ctx, messages);
+        let echo = self.echo_guard(ctx, messages);
         self.stream_guarded(messages, Some(echo), deltas, cancel)
             .await
     }
@@ -381,25 +429,6 @@ async fn send(
     })
 }
 
-/// The echo guard for a voice request: the system messages' runs, minus what the tutor
-/// may say (the draft, the concept's authored text, and what the summary of earlier
-/// turns names).
-fn echo_guard(ctx: &VoiceContext<'_>, messages: &[Message]) -> EchoGuard {
-    let prompt: Vec<&str> = messages
-        .iter()
-        .filter(|m| m.role == Role::System)
-        .map(|m| m.content.as_str())
-        .collect();
-    let mut sayable: Vec<String> = ctx.draft.map(str::to_owned).into_iter().collect();
-    sayable.extend(earlier_sayable(ctx).unwrap_or_default());
-    if let Some(concept) = ctx.curriculum.concept(&ctx.plan.concept)
-        && let Ok(value) = serde_json::to_value(concept)
-    {
-        crate::echo::strings_of(&value, &mut sayable);
-    }
-    EchoGuard::new(&prompt.join("\n"), sayable.iter().map(String::as_str))
-}
-
 fn canary_leak(relayed: &str) -> VoiceError {
     tracing::warn!("the LLM reply repeated the system prompt's canary; reply cut");
     metrics::counter!("klover_canary_hits_total").increment(1);
@@ -426,5 +455,39 @@ pub(crate) fn record_judge_usage(usage: Option<Usage>) {
             .increment(u64::from(u.prompt_tokens));
         metrics::counter!("klover_judge_tokens_total", "kind" => "completion")
             .increment(u64::from(u.completion_tokens));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::ApiKey;
+
+    /// A concept's runs are worked out once and shared; an edited concept (same id)
+    /// gets its own, with the edit's runs.
+    #[test]
+    fn a_concepts_runs_are_kept_by_its_text() {
+        let voice = Voice::new(LlmConfig::new(
+            "http://127.0.0.1:9",
+            ApiKey::from("sk-test"),
+            "m",
+        ))
+        .unwrap();
+        let curriculum = klover_domain::testing::async_python();
+        let concept = &curriculum.concepts[0];
+        let first = voice.concept_runs(concept);
+        assert!(first.len() > 100, "{} runs", first.len());
+        assert!(Arc::ptr_eq(&first, &voice.concept_runs(concept)));
+        let mut edited = concept.clone();
+        edited.summary = "one two three four five six seven eight nine".into();
+        let again = voice.concept_runs(&edited);
+        assert!(!Arc::ptr_eq(&first, &again));
+        let summary = EchoGuard::new("one two three four five six seven eight", []);
+        let with_edit =
+            EchoGuard::with_known("one two three four five six seven eight", &again, []);
+        assert!(summary.echoes("one two three four five six seven eight"));
+        assert!(!with_edit.echoes("one two three four five six seven eight"));
     }
 }

@@ -230,6 +230,60 @@ impl Curriculum {
 }
 
 impl Concept {
+    /// Every text of the concept as authored, ids and example locations included: each
+    /// string it serialises to, in no particular order (what the LLM voice's echo guard
+    /// lets the tutor repeat).
+    pub fn texts(&self) -> Vec<&str> {
+        fn examples<'a>(out: &mut Vec<&'a str>, all: &'a [Example]) {
+            for e in all {
+                out.extend(e.context.as_deref());
+                out.extend([e.text.as_str(), e.at.as_str()]);
+            }
+        }
+        let mut out = vec![
+            self.id.as_str(),
+            &self.title,
+            &self.opening_question,
+            &self.summary,
+        ];
+        out.extend(self.prerequisites.iter().map(ConceptId::as_str));
+        for k in &self.checkpoints {
+            out.extend([k.id.as_str(), &k.statement]);
+            out.extend(
+                [&k.title, &k.prompt, &k.confirmation, &k.review_question]
+                    .into_iter()
+                    .filter_map(Option::as_deref),
+            );
+            out.extend(
+                k.cues
+                    .iter()
+                    .chain(&k.hints)
+                    .chain(&k.contradictions)
+                    .map(String::as_str),
+            );
+            examples(&mut out, &k.examples);
+            examples(&mut out, &k.counterexamples);
+        }
+        for m in &self.misconceptions {
+            out.extend([m.id.as_str(), &m.belief, &m.question]);
+            out.extend(m.correction.as_deref());
+            out.extend(m.cues.iter().map(String::as_str));
+            out.extend(m.contradicts.iter().map(CheckpointId::as_str));
+            examples(&mut out, &m.examples);
+            examples(&mut out, &m.counterexamples);
+        }
+        for a in &self.analogies {
+            out.extend([a.id.as_str(), &a.text]);
+            out.extend(a.states.iter().map(CheckpointId::as_str));
+        }
+        for q in &self.questions {
+            out.push(&q.answer);
+            out.extend(q.cues.iter().map(String::as_str));
+            out.extend(q.states.iter().map(CheckpointId::as_str));
+        }
+        out
+    }
+
     /// The checkpoint with this id, if it belongs to this concept.
     pub fn checkpoint(&self, id: &CheckpointId) -> Option<&Checkpoint> {
         self.checkpoints.iter().find(|c| &c.id == id)
@@ -256,5 +310,41 @@ impl Checkpoint {
                     .unwrap_or_default()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod texts_tests {
+    /// Every string a value serialises to.
+    fn strings(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+
+    /// `Concept::texts` names every string field: a field added to a concept and not to
+    /// it fails here (on every concept of the shipped and test curricula).
+    #[test]
+    fn a_concepts_texts_are_every_string_it_serialises_to() {
+        let curricula = [
+            crate::testing::async_python(),
+            crate::testing::git_branches(),
+            crate::testing::small(),
+            crate::testing::tiny(),
+        ];
+        let mut checked = 0;
+        for c in curricula.iter().flat_map(|c| &c.concepts) {
+            let mut expected = Vec::new();
+            strings(&serde_json::to_value(c).unwrap(), &mut expected);
+            expected.sort();
+            let mut texts: Vec<String> = c.texts().into_iter().map(str::to_owned).collect();
+            texts.sort();
+            assert_eq!(texts, expected, "concept {}", c.id);
+            checked += 1;
+        }
+        assert!(checked > 10, "only {checked} concepts");
     }
 }
