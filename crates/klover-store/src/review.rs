@@ -159,6 +159,52 @@ fn upsert_query(card: &ReviewCard) -> sqlx::query::Query<'_, Any, AnyArguments> 
     query
 }
 
+/// [`upsert_query`] as a statement of a [`crate::batch::Batch`], updated at `now`.
+fn push_upsert(b: &mut crate::batch::Batch, card: &ReviewCard, now: i64) {
+    let sql = match card.memory {
+        Some(_) => upsert_card!("$10, $11"),
+        None => upsert_card!("NULL, NULL"),
+    };
+    b.push(sql)
+        .bind(card.learner.as_str())
+        .bind(card.curriculum.as_str())
+        .bind(card.checkpoint.as_str())
+        .bind(card.due_at.timestamp_millis())
+        .bind(card.last_review_at.map(|t| t.timestamp_millis()))
+        .bind(card.reps)
+        .bind(card.lapses)
+        .bind(card.source.as_str())
+        .bind(now);
+    if let Some(memory) = card.memory {
+        b.bind(memory.stability).bind(memory.difficulty);
+    }
+}
+
+/// [`insert_entry`] as a statement of a [`crate::batch::Batch`].
+fn push_entry(b: &mut crate::batch::Batch, entry: &ReviewEntry) {
+    let sql = match entry.before {
+        Some(_) => insert_log!("$14, $15"),
+        None => insert_log!("NULL, NULL"),
+    };
+    b.push(sql)
+        .bind(entry.id.as_str())
+        .bind(entry.learner.as_str())
+        .bind(entry.curriculum.as_str())
+        .bind(entry.checkpoint.as_str())
+        .bind(entry.session.as_ref().map(SessionId::as_str))
+        .bind(entry.turn.as_ref().map(TurnId::as_str))
+        .bind(entry.reviewed_at.timestamp_millis())
+        .bind(entry.grader_grade.as_str())
+        .bind(entry.grade.as_str())
+        .bind(i64::from(entry.overruled))
+        .bind(entry.elapsed_days)
+        .bind(entry.after.stability)
+        .bind(entry.after.difficulty);
+    if let Some(before) = entry.before {
+        b.bind(before.stability).bind(before.difficulty);
+    }
+}
+
 fn card_error(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
@@ -238,22 +284,24 @@ impl Store {
         cards: &[&ReviewCard],
         log: &[ReviewEntry],
     ) -> Result<(), StoreError> {
-        let mut writing = self.write_grouped().await;
+        // One write of the turn path (on SQLite the writer thread's, in its group commit):
+        // the session's fenced lock, then the cards and the log, undone whole when the
+        // lock finds no row or a statement fails.
+        let now = now_ms();
         let fence = self.fence(session.as_str());
-        let mut tx = writing.begin().await?;
-        crate::turns::lock_session(&mut tx, session, now_ms(), fence).await?;
+        let mut b = self.batch();
+        crate::turns::push_lock(&mut b, session, now, fence, crate::turns::Lock::default());
         for card in cards {
-            upsert_query(card)
-                .execute(&mut **tx)
-                .await
-                .map_err(card_error)?;
+            push_upsert(&mut b, card, now);
         }
         for entry in log {
-            insert_entry(&mut tx, entry).await?;
+            push_entry(&mut b, entry);
         }
-        tx.commit().await?;
-        writing.durable().await?;
-        Ok(())
+        match self.write_batch(b).await? {
+            Ok(ran) if ran.complete() => Ok(()),
+            Ok(_) => Err(self.refusal(session, fence, now, false).await),
+            Err(stopped) => Err(card_error(stopped.error)),
+        }
     }
 
     /// A review outside any session's turn (a tool, a test): the card's new state and its

@@ -238,3 +238,107 @@ pub async fn a_suspended_card_is_never_due_and_keeps_its_state(db: &TestDb) {
         "{unknown:?}"
     );
 }
+
+pub async fn a_turns_cards_and_reviews_are_stored_in_one_write_or_none(db: &TestDb) {
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let s = session(store, &ada).await;
+    let turn = TurnId::new();
+    let now = Utc::now();
+    let card = |checkpoint: &str, memory: Option<CardMemory>| ReviewCard {
+        learner: ada.id.clone(),
+        curriculum: curriculum(),
+        checkpoint: cp(checkpoint),
+        memory,
+        due_at: now + Duration::days(1),
+        last_review_at: memory.map(|_| now),
+        reps: i64::from(memory.is_some()),
+        lapses: 0,
+        source: CardSource::Aha,
+        suspended: false,
+    };
+    let reviewed = ReviewEntry {
+        id: ReviewId::new(),
+        learner: ada.id.clone(),
+        curriculum: curriculum(),
+        checkpoint: cp("loop-runs-one-task"),
+        session: Some(s.id.clone()),
+        turn: Some(turn.clone()),
+        reviewed_at: now,
+        grader_grade: Grade::Good,
+        grade: Grade::Good,
+        overruled: false,
+        elapsed_days: 2,
+        before: None,
+        after: CardMemory {
+            stability: 3.1,
+            difficulty: 5.5,
+        },
+    };
+    let memory = Some(reviewed.after);
+    // A new card (no memory yet: literal NULLs) and a reviewed one with its log row.
+    store
+        .save_session_review_cards(
+            &s.id,
+            &[
+                card("io-leaves-cpu-idle", None),
+                card("loop-runs-one-task", memory),
+            ],
+            std::slice::from_ref(&reviewed),
+        )
+        .await
+        .unwrap();
+    let mut cards = store.review_cards(&ada.id).await.unwrap();
+    cards.sort_by(|a, b| a.checkpoint.cmp(&b.checkpoint));
+    assert_eq!(
+        cards
+            .iter()
+            .map(|c| (c.checkpoint.as_str(), c.memory, c.reps))
+            .collect::<Vec<_>>(),
+        [
+            ("io-leaves-cpu-idle", None, 0),
+            ("loop-runs-one-task", memory, 1)
+        ]
+    );
+    let back = store.reviews_of_turn(&ada.id, &turn).await.unwrap();
+    assert_eq!(
+        back.iter().map(|e| &e.id).collect::<Vec<_>>(),
+        [&reviewed.id]
+    );
+
+    // A write that fails part-way (the same log row again) stores none of it: the card
+    // before it in the write is not rescheduled.
+    let moved = ReviewCard {
+        due_at: now + Duration::days(9),
+        ..card("io-leaves-cpu-idle", None)
+    };
+    let again = store
+        .save_session_review_cards(&s.id, &[moved], std::slice::from_ref(&reviewed))
+        .await;
+    assert!(again.is_err(), "{again:?}");
+    let after = store.review_cards(&ada.id).await.unwrap();
+    let idle = after
+        .iter()
+        .find(|c| c.checkpoint.as_str() == "io-leaves-cpu-idle")
+        .unwrap();
+    assert_eq!(
+        idle.due_at.timestamp_millis(),
+        (now + Duration::days(1)).timestamp_millis()
+    );
+    assert_eq!(
+        store.reviews_of_turn(&ada.id, &turn).await.unwrap().len(),
+        1
+    );
+
+    // A card of a learner that does not exist: "learner not found", nothing stored.
+    let ghost = ReviewCard {
+        learner: klover_store::LearnerId::new(),
+        ..card("gil-one-thread", None)
+    };
+    let missing = store.save_session_review_cards(&s.id, &[ghost], &[]).await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound("learner"))),
+        "{missing:?}"
+    );
+    assert_eq!(store.review_cards(&ada.id).await.unwrap().len(), 2);
+}
