@@ -447,10 +447,17 @@ fn prefix_typo(prefix: &str, t: &Token) -> bool {
     if n < 6 || is_negator(&t.folded) || t.folded.chars().next() != prefix.chars().next() {
         return false;
     }
-    (n.saturating_sub(1)..=n + 1).any(|k| {
-        let head: String = t.folded.chars().take(k).collect();
-        head.chars().count() == k && within_edits(prefix, &head, 1)
-    })
+    (n.saturating_sub(1)..=n + 1)
+        .any(|k| first_chars(&t.folded, k).is_some_and(|head| within_edits(prefix, head, 1)))
+}
+
+/// The first `k` characters of `s`, or `None` when it has fewer (a slice: this runs for
+/// every long prefix against every learner word of its first letter).
+fn first_chars(s: &str, k: usize) -> Option<&str> {
+    match s.char_indices().nth(k) {
+        Some((end, _)) => Some(&s[..end]),
+        None => (s.chars().count() == k).then_some(s),
+    }
 }
 
 /// One occurrence of a term: (first token, length, the alternative holds a negator).

@@ -153,7 +153,13 @@ impl WordMemo {
         for (alt, (ids, _)) in term.alts.iter().zip(&term.ids) {
             for (w, id) in alt.iter().zip(ids) {
                 words.insert_with(*id, || {
-                    let mut set = FixedBitSet::with_capacity(tokens.len());
+                    // Grown on the first match only: most words match no token of a
+                    // text, and their empty set allocates nothing.
+                    let mut set = FixedBitSet::new();
+                    let mut found = |i: usize| {
+                        set.grow(tokens.len());
+                        set.insert(i);
+                    };
                     let first = match w {
                         Word::Stem(s) | Word::Prefix(s) => s.as_bytes().first(),
                         Word::Negator | Word::Negation(_) => None,
@@ -161,12 +167,16 @@ impl WordMemo {
                     match first {
                         Some(b) => {
                             for &i in by_first.get(b).map_or(&[][..], Vec::as_slice) {
-                                set.set(i, word_matches(w, &tokens[i]));
+                                if word_matches(w, &tokens[i]) {
+                                    found(i);
+                                }
                             }
                         }
                         None => {
                             for (i, t) in tokens.iter().enumerate() {
-                                set.set(i, word_matches(w, t));
+                                if word_matches(w, t) {
+                                    found(i);
+                                }
                             }
                         }
                     }

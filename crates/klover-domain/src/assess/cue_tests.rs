@@ -184,3 +184,13 @@ fn a_typo_is_measured_on_the_stems_compared() {
         CueMatch::Credited(..)
     ));
 }
+
+proptest::proptest! {
+    /// `first_chars` is the string of the first `k` characters, by its definition.
+    #[test]
+    fn first_chars_are_the_first_k_characters(s in "\\PC{0,12}", k in 0usize..16) {
+        let head: String = s.chars().take(k).collect();
+        let expected = (head.chars().count() == k).then_some(head);
+        proptest::prop_assert_eq!(first_chars(&s, k).map(str::to_owned), expected);
+    }
+}
