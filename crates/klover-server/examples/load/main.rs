@@ -245,20 +245,26 @@ fn parse_args() -> Args {
             }
         }
     }
-    assert!(
+    let refuse = |ok: bool, why: &str| {
+        if !ok {
+            eprintln!("{why}\n\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    refuse(
         (1..=5_000).contains(&a.learners),
-        "--learners must be 1..=5000"
+        "--learners must be 1..=5000",
     );
-    assert!((1..=50).contains(&a.messages), "--messages must be 1..=50");
-    assert!(
+    refuse((1..=50).contains(&a.messages), "--messages must be 1..=50");
+    refuse(
         a.url.is_none()
             || !(a.llm || a.nodelay || a.table || a.own_learners || a.database_url.is_some()),
         "--url targets a running server: --llm, --nodelay, --table, --own-learners and \
-         --database-url configure the one this tool would start, so they do not go with it"
+         --database-url configure the one this tool would start, so they do not go with it",
     );
-    assert!(
+    refuse(
         (1..=3_600).contains(&a.timeout_secs),
-        "--timeout-secs must be 1..=3600"
+        "--timeout-secs must be 1..=3600",
     );
     a
 }

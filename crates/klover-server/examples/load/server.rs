@@ -188,8 +188,16 @@ async fn serve(
         .unwrap();
     settings.auth = config.own_learners > 0;
     let mut tokens = Vec::with_capacity(config.own_learners);
+    // Names unique per run: a repeated table on one PostgreSQL database keeps the
+    // learners of the runs before.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     for i in 0..config.own_learners {
-        let learner = store.create_learner(&format!("load-{i}")).await.unwrap();
+        let learner = store
+            .create_learner(&format!("load-{run}-{i}"))
+            .await
+            .unwrap();
         let role = klover_store::Role::Learner;
         let token = store
             .create_api_token(role, Some(&learner.id), "load")
