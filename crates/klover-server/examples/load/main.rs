@@ -44,7 +44,9 @@
 //!   text unchanged (a word ending in a space never looks like the canary's start, so the
 //!   canary guard holds nothing back), sending in one delta what waited. p99 over every
 //!   chunk, and over chunks after a reply's first: a speculative voice's first tokens wait
-//!   for the judge (`speculate.rs`), so the first chunk's figure includes that wait.
+//!   for the judge (`speculate.rs`), so the first chunk's figure includes that wait. A
+//!   single run also prints the first chunks alone (p50, p75, p99): with the judge as fast
+//!   as the voice, what they wait for is the commit of the turn's assessment.
 //!
 //! `--table` prints issue 17's table instead (docs/benchmarks.md): the disk's single-row
 //! commit rate (sqlx on a plain SQLite file, WAL, `synchronous = FULL`, one connection;

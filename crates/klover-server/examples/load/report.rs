@@ -29,6 +29,8 @@ pub struct Relay {
     pub all: Vec<Duration>,
     /// Chunks after their reply's first (the first may wait for the judge).
     pub after_first: Vec<Duration>,
+    /// Each reply's first chunk.
+    pub first: Vec<Duration>,
     /// Tagged words received that the fake's log does not hold (0 unless a tag broke).
     pub unmatched: usize,
 }
@@ -54,10 +56,13 @@ impl Relay {
             relay.all.push(d);
             if tag.1 > 0 {
                 relay.after_first.push(d);
+            } else {
+                relay.first.push(d);
             }
         }
         relay.all.sort();
         relay.after_first.sort();
+        relay.first.sort();
         relay
     }
 }
@@ -324,12 +329,15 @@ pub fn report(args: &Args, m: &Measured) {
     if args.llm {
         let r = &m.relay;
         println!(
-            "relay (fake chunk -> client tutor_delta) p50 {} p99 {} over {} chunks; after each reply's first: p50 {} p99 {}; unmatched {}",
+            "relay (fake chunk -> client tutor_delta) p50 {} p99 {} over {} chunks; after each reply's first: p50 {} p99 {}; each reply's first: p50 {} p75 {} p99 {}; unmatched {}",
             ms(percentile(&r.all, 50.0)),
             ms(percentile(&r.all, 99.0)),
             r.all.len(),
             ms(percentile(&r.after_first, 50.0)),
             ms(percentile(&r.after_first, 99.0)),
+            ms(percentile(&r.first, 50.0)),
+            ms(percentile(&r.first, 75.0)),
+            ms(percentile(&r.first, 99.0)),
             r.unmatched
         );
     }
