@@ -58,6 +58,49 @@ fn deltas(events: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// With the LLM voice a concept's closing makes its review cards while the reply streams
+/// (its first token does not wait for them); they are stored before the closing events
+/// (`concept_advanced`) go out, as with the offline voice.
+#[tokio::test]
+async fn a_concepts_review_cards_are_stored_before_its_closing_events() {
+    let fake = FakeLlm::start().await;
+    script(
+        &fake,
+        Reply::chunks(CHUNKS).chunk_interval(Duration::from_millis(20)),
+    );
+    let app = llm_app(&fake).await;
+    let mut c = app.client().await;
+    c.start("async-python", None).await;
+    let learner = app
+        .store
+        .find_learner_by_name("local")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    for line in support::seed_lines().iter().take(3) {
+        let events = c.turn(line).await;
+        let Some(advanced) = events.iter().position(|e| e["type"] == "concept_advanced") else {
+            assert!(app.store.review_cards(&learner).await.unwrap().is_empty());
+            continue;
+        };
+        let done = events
+            .iter()
+            .position(|e| e["type"] == "tutor_done")
+            .unwrap();
+        assert!(done < advanced, "the reply ends before the closing events");
+        let cards = app.store.review_cards(&learner).await.unwrap();
+        let aha = cards
+            .iter()
+            .find(|c| c.checkpoint.as_str() == "io-leaves-cpu-idle")
+            .expect("the aha moment is a card by the time concept_advanced arrives");
+        assert_eq!(aha.source, klover_store::CardSource::Aha);
+        app.stop().await.unwrap();
+        return;
+    }
+    panic!("the first three seed lines finish the first concept");
+}
+
 #[tokio::test]
 async fn in_llm_mode_deltas_stream_in_order_and_the_reply_is_stored_whole() {
     let fake = FakeLlm::start().await;

@@ -40,6 +40,7 @@ pub(crate) async fn drive(
     let mut spec = None;
     let mut begun = None;
     let mut deferred = None;
+    let mut cards = None;
     let outcome = match (pending.state, pending.outcome.as_deref()) {
         (ReplyState::Acknowledged, _) => {
             fault::point("after_ack").await;
@@ -47,6 +48,7 @@ pub(crate) async fn drive(
                 spec: &mut spec,
                 begun: &mut begun,
                 deferred: &mut deferred,
+                cards: &mut cards,
             };
             assess(app, live, learner_turn, guard, slots).await?
         }
@@ -86,7 +88,7 @@ pub(crate) async fn drive(
         }
         TutorVoice::Llm(llm) => {
             let learner = live.lock_engine().state.learner.clone();
-            let (said, status) = crate::speak_llm::speak(
+            let spoken = crate::speak_llm::speak(
                 app,
                 live,
                 llm,
@@ -97,8 +99,16 @@ pub(crate) async fn drive(
                 guard,
                 spec,
                 begun,
-            )
-            .await?;
+            );
+            // A concept's review cards are made while the reply streams, stored before
+            // the closing events go out.
+            let cards = async {
+                if let Some(state) = &cards {
+                    cards_step(app, live, &learner_turn.id, state, &outcome).await;
+                }
+            };
+            let (spoken, ()) = tokio::join!(spoken, cards);
+            let (said, status) = spoken?;
             fault::point("before_close").await;
             closing.close(app, live, status).await?;
             if let Some(text) = opening_said {
@@ -125,6 +135,8 @@ struct Slots<'a> {
     begun: &'a mut Option<(TurnRow, i64, i64)>,
     /// The assessment and state, to be stored with the offline reply.
     deferred: &'a mut Option<AssessedTurn>,
+    /// The state whose review cards are made beside the streamed reply (LLM voice).
+    cards: &'a mut Option<SessionState>,
 }
 
 /// Whether a turn's assessment can wait for its reply and share its transaction: an
@@ -149,7 +161,8 @@ fn can_defer(
 
 /// Assesses the learner's words, runs the engine, and stores the assessment, the new
 /// engine state and the engine's decision in one transaction (the turn is then
-/// `assessed`); review bookkeeping follows. With the LLM judge, the voice starts on the
+/// `assessed`); review bookkeeping follows (with the LLM voice, a learning session's new
+/// cards are made beside the reply instead: `cards`). With the LLM judge, the voice starts on the
 /// rubric's plan while the judge thinks (`spec`, see [`crate::speculate`]), and the same
 /// transaction begins the reply's streaming turn (`begun`): one commit, not two, between
 /// the verdict and the first token. When the offline reply follows at once in the same
@@ -166,6 +179,7 @@ async fn assess(
         spec,
         begun,
         deferred,
+        cards,
     } = slots;
     let curr = live.curriculum.clone();
     let text = learner_turn.text.as_str();
@@ -288,8 +302,15 @@ async fn assess(
     *begun = reply;
     if already_finished {
         // Nothing to schedule: the ending's cards were made when the session finished.
-    } else if let Err(e) = review_step(app, live, &learner_turn.id, &state, &outcome).await {
-        tracing::warn!(session = %live.id, error = %e, "review cards not updated");
+    } else if judge.is_some() && state.mode == engine::Mode::Learn {
+        // A concept's closing in a learning session: its cards (two reads and a write)
+        // are made beside the streamed reply, so its first token does not wait for them.
+        // A review answer is graded here: its closing events read what it logged.
+        if outcome.advanced.is_some() || outcome.finished {
+            *cards = Some(state.clone());
+        }
+    } else {
+        cards_step(app, live, &learner_turn.id, &state, &outcome).await;
     }
     {
         let mut engine = live.lock_engine();
@@ -298,6 +319,19 @@ async fn assess(
     }
     count_turn(app, &outcome);
     Ok(outcome)
+}
+
+/// [`review_step`], a failure logged: the turn's reply does not depend on it.
+async fn cards_step(
+    app: &AppState,
+    live: &Arc<LiveSession>,
+    turn: &klover_store::TurnId,
+    state: &SessionState,
+    outcome: &TurnOutcome,
+) {
+    if let Err(e) = review_step(app, live, turn, state, outcome).await {
+        tracing::warn!(session = %live.id, error = %e, "review cards not updated");
+    }
 }
 
 /// Review bookkeeping of a turn: reschedule settled cards in a review session; add cards
