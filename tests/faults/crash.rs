@@ -253,3 +253,88 @@ phase_tests! {
     sqlite_killed_between_reply_and_closing_events_closes_the_turn: Backend::Sqlite, BEFORE_CLOSE;
     postgres_killed_between_reply_and_closing_events_closes_the_turn: Backend::Postgres, BEFORE_CLOSE;
 }
+
+/// Killed right after a concept's closing was assessed, with the LLM voice: its review
+/// cards are made beside the reply, so none are stored at the kill. The recovered turn
+/// makes them (from the stored outcome and state), and the session goes on.
+async fn killed_before_a_closings_cards_makes_them(backend: Backend) {
+    let db = FreshDb::new(backend).await;
+    let fake = FakeLlm::start().await;
+    fake.set_responder(|req| {
+        if req.is_stream() {
+            Reply::text("And what does the loop do next?").chunk_interval(Duration::from_millis(5))
+        } else {
+            // Unusable: the rubric decides, and the seed's third line closes the concept.
+            Reply::text("not a verdict")
+        }
+    });
+    let clean = envs(MID_LLM, Some(&fake));
+    let lines = seed_lines();
+    let mut conv = Conversation::default();
+    let server = Server::start(&db.url, &clean).await;
+    let mut ws = WsClient::connect(&server.ws_url()).await.unwrap();
+    ws.send(json!({"type": "start", "curriculum": "async-python"}))
+        .await;
+    conv.until(&mut ws, "progress").await;
+    for line in &lines[..2] {
+        let id = conv.say(&mut ws, line).await;
+        conv.until_closed(&mut ws, &id).await;
+    }
+    drop(ws);
+    server.kill9();
+    let advanced =
+        |conv: &Conversation| conv.frames.iter().any(|f| f["type"] == "concept_advanced");
+    assert!(!advanced(&conv), "two lines do not close the first concept");
+
+    let mut paused = clean.clone();
+    paused.push(("KLOVER_FAULT_PAUSE", "after_assess".into()));
+    let mut server = Server::start(&db.url, &paused).await;
+    let (mut ws, _) = conv.resume(&server.ws_url()).await;
+    let id = conv.say(&mut ws, &lines[2]).await;
+    assert!(server.reached("after_assess").await, "{}", server.log());
+    let store = klover_store::Store::connect(&db.url).await.unwrap();
+    let learner = store
+        .find_learner_by_name("local")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert!(
+        store.review_cards(&learner).await.unwrap().is_empty(),
+        "paused after the assessment's commit, before the cards"
+    );
+    server.kill9();
+    conv.drain(&mut ws).await;
+
+    let server = Server::start(&db.url, &clean).await;
+    let (mut ws, _) = conv.resume(&server.ws_url()).await;
+    conv.until_closed(&mut ws, &id).await;
+    assert!(advanced(&conv), "the recovered turn closed the concept");
+    let cards = store.review_cards(&learner).await.unwrap();
+    let aha = cards
+        .iter()
+        .find(|c| c.checkpoint.as_str() == "io-leaves-cpu-idle")
+        .expect("the aha moment became a card after the recovery");
+    assert_eq!(aha.source, klover_store::CardSource::Aha);
+    let id = conv.say(&mut ws, &lines[3]).await;
+    conv.until_closed(&mut ws, &id).await;
+    assert_eq!(
+        store.review_cards(&learner).await.unwrap().len(),
+        cards.len(),
+        "the next turn adds no card twice"
+    );
+    drop(ws);
+    store.close().await;
+    drop(server);
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_killed_before_a_closings_cards_makes_them() {
+    killed_before_a_closings_cards_makes_them(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_killed_before_a_closings_cards_makes_them() {
+    killed_before_a_closings_cards_makes_them(Backend::Postgres).await;
+}

@@ -52,8 +52,19 @@ pub(crate) async fn drive(
             };
             assess(app, live, learner_turn, guard, slots).await?
         }
-        (_, Some(json)) => serde_json::from_str::<TurnOutcome>(json)
-            .map_err(|e| Error::Internal(format!("stored turn outcome is unreadable: {e}")))?,
+        (_, Some(json)) => {
+            let outcome = serde_json::from_str::<TurnOutcome>(json)
+                .map_err(|e| Error::Internal(format!("stored turn outcome is unreadable: {e}")))?;
+            // A crash between the assessment's commit and its concept's review cards
+            // (made beside the LLM reply): make them now. Adding cards keeps those that
+            // exist, so a second run adds nothing; a review answer's grading is not rerun
+            // (it would grade twice).
+            let state = live.lock_engine().state.clone();
+            if state.mode == engine::Mode::Learn {
+                cards_step(app, live, &learner_turn.id, &state, &outcome).await;
+            }
+            outcome
+        }
         (state, None) => {
             return Err(Error::Internal(format!(
                 "turn {} is {state} without a stored outcome",
