@@ -74,23 +74,24 @@ pub struct Graded<'a> {
     pub turn: &'a TurnId,
 }
 
-/// After a review turn: reschedules every card the turn settled and logs each review,
-/// cards and log rows in one fenced transaction of the session.
-pub async fn reschedule(
+/// After a review turn: every card the turn settled, rescheduled, and a log entry for
+/// each review (empty when it settled none), to be stored with the turn's assessment
+/// ([`klover_store::Grading`]).
+pub async fn grade(
     app: &AppState,
     learner: &LearnerId,
     curriculum: &Curriculum,
     state: &SessionState,
     outcome: &TurnOutcome,
     at: Graded<'_>,
-) -> Result<(), Error> {
+) -> Result<(Vec<ReviewCard>, Vec<ReviewEntry>), Error> {
     let ratings = review::review_ratings(state, outcome);
-    if ratings.is_empty() {
-        return Ok(());
-    }
-    let cards = app.store.review_cards(learner).await?;
     let mut rows = Vec::new();
     let mut entries = Vec::new();
+    if ratings.is_empty() {
+        return Ok((rows, entries));
+    }
+    let cards = app.store.review_cards(learner).await?;
     for (checkpoint, rating) in ratings {
         let Some(row) = cards
             .iter()
@@ -109,10 +110,7 @@ pub async fn reschedule(
         ));
         rows.push(to_row(learner, curriculum, &next));
     }
-    app.store
-        .save_session_review_cards(at.session, &rows, &entries)
-        .await?;
-    Ok(())
+    Ok((rows, entries))
 }
 
 /// The end of a review session, from the store: how many of its cards were rescheduled

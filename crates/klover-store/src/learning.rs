@@ -104,6 +104,19 @@ pub(crate) struct Recording<'a> {
     /// Begin the streaming tutor turn of the reply in the same transaction, with this
     /// many seqs reserved (as [`Store::begin_sliced_reply`]).
     pub(crate) begin_reply: Option<i64>,
+    /// A review answer's grading, stored in the same transaction.
+    pub(crate) grading: Grading<'a>,
+}
+
+/// A review answer's grading: the cards it rescheduled and the reviews it logged, stored
+/// with the turn's assessment (a crash keeps both or neither, so a recovered turn never
+/// grades twice nor loses the grade).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Grading<'a> {
+    /// The cards' new state.
+    pub cards: &'a [crate::ReviewCard],
+    /// One log entry per review.
+    pub log: &'a [crate::ReviewEntry],
 }
 
 impl<'a> Recording<'a> {
@@ -115,6 +128,7 @@ impl<'a> Recording<'a> {
             state: None,
             outcome: None,
             begin_reply: None,
+            grading: Grading::default(),
         }
     }
 }
@@ -240,6 +254,15 @@ impl Store {
             .bind(outcome)
             .bind(turn.as_str())
             .bind(reply_id.as_ref().map(TurnId::as_str));
+        }
+        // The learner's card rows in one order (as in `save_session_review_cards`).
+        let mut cards: Vec<&crate::ReviewCard> = what.grading.cards.iter().collect();
+        cards.sort_by(|a, b| (&a.curriculum, &a.checkpoint).cmp(&(&b.curriculum, &b.checkpoint)));
+        for card in cards {
+            crate::review::push_upsert(&mut b, card, now);
+        }
+        for entry in what.grading.log {
+            crate::review::push_entry(&mut b, entry);
         }
         let ran = match self.write_batch(b).await? {
             Ok(ran) => ran,

@@ -60,6 +60,7 @@ pub use drafts::Draft;
 pub use error::StoreError;
 pub use ids::{LearnerId, ReviewId, SessionId, TurnId};
 pub use learners::token_hash;
+pub use learning::Grading;
 pub use model::*;
 pub use notify::{Listener, Notice};
 pub use replies::Lease;

@@ -220,7 +220,9 @@ impl Store {
     /// With `begin_reply` (seqs to reserve), the same transaction also begins the reply's
     /// streaming tutor turn, as [`Store::begin_sliced_reply`] would after it (the reply
     /// is then `replying`): one commit fewer before the first token of an LLM reply.
-    /// Returns the engine state's new version and the reply begun, if any.
+    /// Returns the engine state's new version and the reply begun, if any. A review
+    /// answer's `grading` (cards rescheduled, reviews logged) is stored in the same
+    /// transaction.
     #[allow(clippy::too_many_arguments)] // the turn, its session, and what is recorded
     pub async fn record_assessment_for_reply(
         &self,
@@ -232,12 +234,14 @@ impl Store {
         expected: i64,
         outcome: &str,
         begin_reply: Option<i64>,
+        grading: crate::Grading<'_>,
     ) -> Result<(i64, Option<(TurnRow, i64, i64)>), StoreError> {
         let what = crate::learning::Recording {
             session: Some(session),
             state: Some((concept, engine_state, expected)),
             outcome: Some(outcome),
             begin_reply,
+            grading,
             ..crate::learning::Recording::of(turn)
         };
         let done = self.record(&what, a).await?;

@@ -160,7 +160,7 @@ fn upsert_query(card: &ReviewCard) -> sqlx::query::Query<'_, Any, AnyArguments> 
 }
 
 /// [`upsert_query`] as a statement of a [`crate::batch::Batch`], updated at `now`.
-fn push_upsert(b: &mut crate::batch::Batch, card: &ReviewCard, now: i64) {
+pub(crate) fn push_upsert(b: &mut crate::batch::Batch, card: &ReviewCard, now: i64) {
     let sql = match card.memory {
         Some(_) => upsert_card!("$10, $11"),
         None => upsert_card!("NULL, NULL"),
@@ -181,7 +181,7 @@ fn push_upsert(b: &mut crate::batch::Batch, card: &ReviewCard, now: i64) {
 }
 
 /// [`insert_entry`] as a statement of a [`crate::batch::Batch`].
-fn push_entry(b: &mut crate::batch::Batch, entry: &ReviewEntry) {
+pub(crate) fn push_entry(b: &mut crate::batch::Batch, entry: &ReviewEntry) {
     let sql = match entry.before {
         Some(_) => insert_log!("$14, $15"),
         None => insert_log!("NULL, NULL"),

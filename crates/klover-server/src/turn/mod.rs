@@ -57,12 +57,10 @@ pub(crate) async fn drive(
                 .map_err(|e| Error::Internal(format!("stored turn outcome is unreadable: {e}")))?;
             // A crash between the assessment's commit and its concept's review cards
             // (made beside the LLM reply): make them now. Adding cards keeps those that
-            // exist, so a second run adds nothing; a review answer's grading is not rerun
-            // (it would grade twice).
+            // exist, so a second run adds nothing. A review answer's grading was stored
+            // with the assessment.
             let state = live.lock_engine().state.clone();
-            if state.mode == engine::Mode::Learn {
-                cards_step(app, live, &learner_turn.id, &state, &outcome).await;
-            }
+            cards_step(app, live, &state, &outcome).await;
             outcome
         }
         (state, None) => {
@@ -115,7 +113,7 @@ pub(crate) async fn drive(
             // the closing events go out.
             let cards = async {
                 if let Some(state) = &cards {
-                    cards_step(app, live, &learner_turn.id, state, &outcome).await;
+                    cards_step(app, live, state, &outcome).await;
                 }
             };
             let (spoken, ()) = tokio::join!(spoken, cards);
@@ -172,8 +170,8 @@ fn can_defer(
 
 /// Assesses the learner's words, runs the engine, and stores the assessment, the new
 /// engine state and the engine's decision in one transaction (the turn is then
-/// `assessed`); review bookkeeping follows (with the LLM voice, a learning session's new
-/// cards are made beside the reply instead: `cards`). With the LLM judge, the voice starts on the
+/// `assessed`), with a review answer's grading; a learning session's new cards follow
+/// (with the LLM voice, beside the reply instead: `cards`). With the LLM judge, the voice starts on the
 /// rubric's plan while the judge thinks (`spec`, see [`crate::speculate`]), and the same
 /// transaction begins the reply's streaming turn (`begun`): one commit, not two, between
 /// the verdict and the first token. When the offline reply follows at once in the same
@@ -297,6 +295,26 @@ async fn assess(
         TutorVoice::Llm(_) => Some(crate::slices::MIN_AHEAD),
         TutorVoice::Offline => None,
     };
+    // A review answer's grading goes in the assessment's transaction: a crash keeps both
+    // or neither, so a recovered turn neither loses the grade nor grades twice.
+    let (graded, logged) = if already_finished || state.mode != engine::Mode::Review {
+        (Vec::new(), Vec::new())
+    } else {
+        let at = crate::review::Graded {
+            session: &live.id,
+            turn: &learner_turn.id,
+        };
+        crate::review::grade(app, &live.learner, &curr, &state, &outcome, at)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(session = %live.id, error = %e, "review cards not updated");
+                (Vec::new(), Vec::new())
+            })
+    };
+    let grading = klover_store::Grading {
+        cards: &graded,
+        log: &logged,
+    };
     let (version, reply) = app
         .store
         .record_assessment_for_reply(
@@ -308,20 +326,21 @@ async fn assess(
             version,
             &outcome_json,
             begin_reply,
+            grading,
         )
         .await?;
     *begun = reply;
-    if already_finished {
-        // Nothing to schedule: the ending's cards were made when the session finished.
-    } else if judge.is_some() && state.mode == engine::Mode::Learn {
+    if already_finished || state.mode == engine::Mode::Review {
+        // Nothing to schedule: the ending's cards were made when the session finished,
+        // and a review answer's grading was stored above.
+    } else if judge.is_some() {
         // A concept's closing in a learning session: its cards (two reads and a write)
         // are made beside the streamed reply, so its first token does not wait for them.
-        // A review answer is graded here: its closing events read what it logged.
         if outcome.advanced.is_some() || outcome.finished {
             *cards = Some(state.clone());
         }
     } else {
-        cards_step(app, live, &learner_turn.id, &state, &outcome).await;
+        cards_step(app, live, &state, &outcome).await;
     }
     {
         let mut engine = live.lock_engine();
@@ -332,37 +351,28 @@ async fn assess(
     Ok(outcome)
 }
 
-/// [`review_step`], a failure logged: the turn's reply does not depend on it.
+/// [`add_cards`], a failure logged: the turn's reply does not depend on it.
 async fn cards_step(
     app: &AppState,
     live: &Arc<LiveSession>,
-    turn: &klover_store::TurnId,
     state: &SessionState,
     outcome: &TurnOutcome,
 ) {
-    if let Err(e) = review_step(app, live, turn, state, outcome).await {
+    if let Err(e) = add_cards(app, live, state, outcome).await {
         tracing::warn!(session = %live.id, error = %e, "review cards not updated");
     }
 }
 
-/// Review bookkeeping of a turn: reschedule settled cards in a review session; add cards
-/// when a learning session finishes a concept.
-async fn review_step(
+/// A learning session's new review cards when the turn finished a concept (or the
+/// path); nothing otherwise. Idempotent: existing cards are kept.
+async fn add_cards(
     app: &AppState,
     live: &Arc<LiveSession>,
-    turn: &klover_store::TurnId,
     state: &SessionState,
     outcome: &TurnOutcome,
 ) -> Result<(), Error> {
     let curr = &live.curriculum;
-    if state.mode == engine::Mode::Review {
-        let at = crate::review::Graded {
-            session: &live.id,
-            turn,
-        };
-        return crate::review::reschedule(app, &live.learner, curr, state, outcome, at).await;
-    }
-    if outcome.advanced.is_none() && !outcome.finished {
+    if state.mode != engine::Mode::Learn || (outcome.advanced.is_none() && !outcome.finished) {
         return Ok(());
     }
     let aha: Vec<_> = app

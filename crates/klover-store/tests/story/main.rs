@@ -55,6 +55,7 @@ stories!(
     review_log::a_review_is_logged_once_and_an_overrule_rewrites_its_row,
     review_log::a_suspended_card_is_never_due_and_keeps_its_state,
     review_log::a_turns_cards_and_reviews_are_stored_in_one_write_or_none,
+    review_log::a_review_answers_grading_is_stored_with_its_assessment_or_not_at_all,
     life::api_tokens_are_stored_hashed_and_can_be_revoked,
     turns::a_retried_learner_turn_is_stored_once,
     turns::a_stopped_reply_keeps_its_text_as_partial,

@@ -342,3 +342,127 @@ pub async fn a_turns_cards_and_reviews_are_stored_in_one_write_or_none(db: &Test
     );
     assert_eq!(store.review_cards(&ada.id).await.unwrap().len(), 2);
 }
+
+/// A review answer's grading goes in its turn's assessment transaction: refused with the
+/// assessment (a stale engine state), none of it is stored; stored, the card and its log
+/// row are there with the assessment, and the turn cannot be graded twice.
+pub async fn a_review_answers_grading_is_stored_with_its_assessment_or_not_at_all(db: &TestDb) {
+    use klover_store::{CheckpointScore, Grading, Lease, TurnAssessment};
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let s = session(store, &ada).await;
+    let now = Utc::now();
+    let before = ReviewCard {
+        learner: ada.id.clone(),
+        curriculum: curriculum(),
+        checkpoint: cp("loop-runs-one-task"),
+        memory: None,
+        due_at: now - Duration::minutes(1),
+        last_review_at: None,
+        reps: 0,
+        lapses: 0,
+        source: CardSource::Aha,
+        suspended: false,
+    };
+    store.upsert_review_card(&before).await.unwrap();
+    let lease = Lease {
+        owner: "a",
+        ttl: std::time::Duration::from_secs(3600),
+    };
+    let ack = |_: &TurnId| r#"{"type":"learner_ack"}"#.to_owned();
+    let (asked, _) = store
+        .acknowledge_learner_turn(&s.id, "c-1", "One task at a time.", lease, ack)
+        .await
+        .unwrap();
+    let graded = ReviewCard {
+        memory: Some(CardMemory {
+            stability: 3.1,
+            difficulty: 5.5,
+        }),
+        due_at: now + Duration::days(3),
+        last_review_at: Some(now),
+        reps: 1,
+        ..before.clone()
+    };
+    let entry = ReviewEntry {
+        id: ReviewId::new(),
+        learner: ada.id.clone(),
+        curriculum: curriculum(),
+        checkpoint: cp("loop-runs-one-task"),
+        session: Some(s.id.clone()),
+        turn: Some(asked.turn.id.clone()),
+        reviewed_at: now,
+        grader_grade: Grade::Good,
+        grade: Grade::Good,
+        overruled: false,
+        elapsed_days: 0,
+        before: None,
+        after: graded.memory.unwrap(),
+    };
+    let grading = Grading {
+        cards: std::slice::from_ref(&graded),
+        log: std::slice::from_ref(&entry),
+    };
+    let a = TurnAssessment {
+        scores: vec![CheckpointScore {
+            checkpoint: cp("loop-runs-one-task"),
+            score: 1.0,
+            evidence: Some((0, 19)),
+        }],
+        ..TurnAssessment::default()
+    };
+    let concept = klover_domain::ConceptId::parse("event-loop").unwrap();
+    let record = |version: i64| {
+        store.record_assessment_for_reply(
+            &s.id,
+            &asked.turn.id,
+            &a,
+            &concept,
+            r#"{"n":1}"#,
+            version,
+            r#"{"plan":1}"#,
+            None,
+            grading,
+        )
+    };
+    let stale = record(s.state_version + 7).await;
+    assert!(matches!(stale, Err(StoreError::StaleState(_))), "{stale:?}");
+    let cards = store.review_cards(&ada.id).await.unwrap();
+    assert_eq!(cards.len(), 1);
+    assert_eq!((cards[0].reps, cards[0].memory), (0, None), "not graded");
+    assert!(
+        store
+            .reviews_of_turn(&ada.id, &asked.turn.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    record(s.state_version).await.unwrap();
+    let cards = store.review_cards(&ada.id).await.unwrap();
+    assert_eq!(
+        (cards[0].reps, cards[0].memory, cards[0].due_at.timestamp()),
+        (1, graded.memory, graded.due_at.timestamp()),
+        "graded with the assessment"
+    );
+    let logged = store
+        .reviews_of_turn(&ada.id, &asked.turn.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        logged.iter().map(|e| &e.id).collect::<Vec<_>>(),
+        [&entry.id]
+    );
+    // The turn is assessed: recording it again (a retry) grades nothing twice.
+    let twice = record(s.state_version + 1).await;
+    assert!(twice.is_err(), "{twice:?}");
+    assert_eq!(
+        store
+            .reviews_of_turn(&ada.id, &asked.turn.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(store.review_cards(&ada.id).await.unwrap()[0].reps, 1);
+}

@@ -198,6 +198,7 @@ pub async fn an_assessment_can_begin_the_reply_in_its_transaction(db: &TestDb) {
             s.state_version + 7,
             r#"{"plan":0}"#,
             Some(4),
+            klover_store::Grading::default(),
         )
         .await;
     assert!(matches!(stale, Err(StoreError::StaleState(_))), "{stale:?}");
@@ -218,6 +219,7 @@ pub async fn an_assessment_can_begin_the_reply_in_its_transaction(db: &TestDb) {
             s.state_version,
             r#"{"plan":1}"#,
             Some(4),
+            klover_store::Grading::default(),
         )
         .await
         .unwrap();
