@@ -18,6 +18,27 @@ fn curriculum() -> CurriculumId {
     CurriculumId::parse("async-python").unwrap()
 }
 
+/// A card never reviewed, due at `due_at`.
+fn fresh_card(
+    learner: &klover_store::LearnerId,
+    checkpoint: &str,
+    due_at: chrono::DateTime<Utc>,
+    source: CardSource,
+) -> ReviewCard {
+    ReviewCard {
+        learner: learner.clone(),
+        curriculum: curriculum(),
+        checkpoint: cp(checkpoint),
+        memory: None,
+        due_at,
+        last_review_at: None,
+        reps: 0,
+        lapses: 0,
+        source,
+        suspended: false,
+    }
+}
+
 pub async fn a_review_is_logged_once_and_an_overrule_rewrites_its_row(db: &TestDb) {
     let store = &db.store;
     let ada = learner(store, "ada").await;
@@ -188,18 +209,12 @@ pub async fn a_suspended_card_is_never_due_and_keeps_its_state(db: &TestDb) {
     let store = &db.store;
     let ada = learner(store, "ada").await;
     let now = Utc::now();
-    let card = ReviewCard {
-        learner: ada.id.clone(),
-        curriculum: curriculum(),
-        checkpoint: cp("loop-runs-one-task"),
-        memory: None,
-        due_at: now - Duration::hours(1),
-        last_review_at: None,
-        reps: 0,
-        lapses: 0,
-        source: CardSource::Weak,
-        suspended: false,
-    };
+    let card = fresh_card(
+        &ada.id,
+        "loop-runs-one-task",
+        now - Duration::hours(1),
+        CardSource::Weak,
+    );
     store.upsert_review_card(&card).await.unwrap();
     assert_eq!(store.due_cards(&ada.id, now).await.unwrap().len(), 1);
 
@@ -352,18 +367,12 @@ pub async fn a_review_answers_grading_is_stored_with_its_assessment_or_not_at_al
     let ada = learner(store, "ada").await;
     let s = session(store, &ada).await;
     let now = Utc::now();
-    let before = ReviewCard {
-        learner: ada.id.clone(),
-        curriculum: curriculum(),
-        checkpoint: cp("loop-runs-one-task"),
-        memory: None,
-        due_at: now - Duration::minutes(1),
-        last_review_at: None,
-        reps: 0,
-        lapses: 0,
-        source: CardSource::Aha,
-        suspended: false,
-    };
+    let before = fresh_card(
+        &ada.id,
+        "loop-runs-one-task",
+        now - Duration::minutes(1),
+        CardSource::Aha,
+    );
     store.upsert_review_card(&before).await.unwrap();
     let lease = Lease {
         owner: "a",
