@@ -4,8 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use klover_domain::{CheckpointId, CurriculumId};
-use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::{Any, AnyConnection};
+use sqlx::any::AnyRow;
 
 use crate::store::{col, now_ms, opt_time, parsed, parsed_enum, time};
 use crate::{
@@ -134,32 +133,11 @@ fn entry_from(row: &AnyRow) -> Result<ReviewEntry, StoreError> {
     })
 }
 
-/// The card's upsert as a query (for the pool or a transaction).
-fn upsert_query(card: &ReviewCard) -> sqlx::query::Query<'_, Any, AnyArguments> {
-    // sqlx 0.9's Any driver binds a NULL f64 as PostgreSQL float4, which poisons the
-    // prepared statement for later non-NULL f64 binds; so a card without a memory state
-    // uses its own statement with literal NULLs instead of binding `None::<f64>`.
-    let sql = match card.memory {
-        Some(_) => upsert_card!("$10, $11"),
-        None => upsert_card!("NULL, NULL"),
-    };
-    let mut query = sqlx::query(sql)
-        .bind(card.learner.as_str())
-        .bind(card.curriculum.as_str())
-        .bind(card.checkpoint.as_str())
-        .bind(card.due_at.timestamp_millis())
-        .bind(card.last_review_at.map(|t| t.timestamp_millis()))
-        .bind(card.reps)
-        .bind(card.lapses)
-        .bind(card.source.as_str())
-        .bind(now_ms());
-    if let Some(memory) = card.memory {
-        query = query.bind(memory.stability).bind(memory.difficulty);
-    }
-    query
-}
-
-/// [`upsert_query`] as a statement of a [`crate::batch::Batch`], updated at `now`.
+/// A card's upsert as a statement of a [`crate::batch::Batch`], updated at `now`.
+///
+/// sqlx 0.9's Any driver binds a NULL f64 as PostgreSQL float4, which poisons the prepared
+/// statement for later non-NULL f64 binds; so a card without a memory state uses its own
+/// statement with literal NULLs instead of binding `None::<f64>` (the log's likewise).
 pub(crate) fn push_upsert(b: &mut crate::batch::Batch, card: &ReviewCard, now: i64) {
     let sql = match card.memory {
         Some(_) => upsert_card!("$10, $11"),
@@ -180,7 +158,7 @@ pub(crate) fn push_upsert(b: &mut crate::batch::Batch, card: &ReviewCard, now: i
     }
 }
 
-/// [`insert_entry`] as a statement of a [`crate::batch::Batch`].
+/// A review log row's insert as a statement of a [`crate::batch::Batch`].
 pub(crate) fn push_entry(b: &mut crate::batch::Batch, entry: &ReviewEntry) {
     let sql = match entry.before {
         Some(_) => insert_log!("$14, $15"),
@@ -214,44 +192,24 @@ fn card_error(e: sqlx::Error) -> StoreError {
     }
 }
 
-async fn insert_entry(conn: &mut AnyConnection, entry: &ReviewEntry) -> Result<(), StoreError> {
-    let sql = match entry.before {
-        Some(_) => insert_log!("$14, $15"),
-        None => insert_log!("NULL, NULL"),
-    };
-    let mut query = sqlx::query(sql)
-        .bind(entry.id.as_str())
-        .bind(entry.learner.as_str())
-        .bind(entry.curriculum.as_str())
-        .bind(entry.checkpoint.as_str())
-        .bind(entry.session.as_ref().map(SessionId::as_str))
-        .bind(entry.turn.as_ref().map(TurnId::as_str))
-        .bind(entry.reviewed_at.timestamp_millis())
-        .bind(entry.grader_grade.as_str())
-        .bind(entry.grade.as_str())
-        .bind(i64::from(entry.overruled))
-        .bind(entry.elapsed_days)
-        .bind(entry.after.stability)
-        .bind(entry.after.difficulty);
-    if let Some(before) = entry.before {
-        query = query.bind(before.stability).bind(before.difficulty);
-    }
-    query.execute(&mut *conn).await.map_err(card_error)?;
-    Ok(())
-}
-
 impl Store {
     /// Creates the learner's card for this checkpoint, or replaces its state (never its
     /// `suspended` flag: a new card is not suspended, an existing one keeps its flag),
     /// outside any session (e.g. `klover review reset`). Cards a session's turn makes or
     /// reschedules go through [`Store::save_session_review_cards`], which is fenced.
     pub async fn upsert_review_card(&self, card: &ReviewCard) -> Result<(), StoreError> {
-        let _writing = self.write_turn().await;
-        upsert_query(card)
-            .execute(&self.pool)
-            .await
-            .map_err(card_error)?;
-        Ok(())
+        let mut b = self.batch();
+        push_upsert(&mut b, card, now_ms());
+        self.write_cards(b).await.map(drop)
+    }
+
+    /// Runs a batch of card and log statements outside any session's turn: `Ok(false)`
+    /// when a required statement found nothing (the write was undone).
+    async fn write_cards(&self, b: crate::batch::Batch) -> Result<bool, StoreError> {
+        match self.write_batch(b).await? {
+            Ok(ran) => Ok(ran.complete()),
+            Err(stopped) => Err(card_error(stopped.error)),
+        }
     }
 
     /// Creates or replaces the cards a turn of `session` made or rescheduled, and logs the
@@ -311,15 +269,10 @@ impl Store {
         card: &ReviewCard,
         entry: &ReviewEntry,
     ) -> Result<(), StoreError> {
-        let _writing = self.write_turn().await;
-        let mut tx = self.pool.begin().await?;
-        upsert_query(card)
-            .execute(&mut *tx)
-            .await
-            .map_err(card_error)?;
-        insert_entry(&mut tx, entry).await?;
-        tx.commit().await?;
-        Ok(())
+        let mut b = self.batch();
+        push_upsert(&mut b, card, now_ms());
+        push_entry(&mut b, entry);
+        self.write_cards(b).await.map(drop)
     }
 
     /// An overrule: the log entry's grade and state after become `entry`'s (marked
@@ -331,9 +284,8 @@ impl Store {
         card: &ReviewCard,
         entry: &ReviewEntry,
     ) -> Result<(), StoreError> {
-        let _writing = self.write_turn().await;
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
+        let mut b = self.batch();
+        b.push(
             "UPDATE review_log SET grade = $1, overruled = 1, stability_after = $2, \
              difficulty_after = $3 WHERE id = $4 AND learner_id = $5 AND overruled = 0",
         )
@@ -341,28 +293,24 @@ impl Store {
         .bind(entry.after.stability)
         .bind(entry.after.difficulty)
         .bind(entry.id.as_str())
-        .bind(entry.learner.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            let exists: Option<i64> = sqlx::query_scalar(
-                "SELECT overruled FROM review_log WHERE id = $1 AND learner_id = $2",
-            )
-            .bind(entry.id.as_str())
-            .bind(entry.learner.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-            return Err(match exists {
-                None => StoreError::NotFound("review"),
-                Some(_) => StoreError::Conflict("this review was already overruled".into()),
-            });
+        .bind(entry.learner.as_str());
+        b.required();
+        push_upsert(&mut b, card, now_ms());
+        if self.write_cards(b).await? {
+            return Ok(());
         }
-        upsert_query(card)
-            .execute(&mut *tx)
-            .await
-            .map_err(card_error)?;
-        tx.commit().await?;
-        Ok(())
+        // Nothing overruled (and the card left as it was): say why.
+        let exists: Option<i64> = sqlx::query_scalar(
+            "SELECT overruled FROM review_log WHERE id = $1 AND learner_id = $2",
+        )
+        .bind(entry.id.as_str())
+        .bind(entry.learner.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Err(match exists {
+            None => StoreError::NotFound("review"),
+            Some(_) => StoreError::Conflict("this review was already overruled".into()),
+        })
     }
 
     /// One review of the learner's log (`None` when there is none with that id, or it is
