@@ -21,6 +21,8 @@
 //! term occurrence preceded in the same clause by a negator the cue did not ask for (from
 //! four words before the match up to the occurrence) is negated: "the CPU is not idle"
 //! does not match `cpu idle`.
+//! A phrase opening with "one"/"single" does not match before a distributive ("one thread
+//! per task" is many threads; "one thread per process" is still one).
 //!
 //! In the context of the tutor's question ([`Context`]), a bag cue's terms may also be
 //! found in that question, as a reader fills in "It goes off to do other tasks" from "What

@@ -115,7 +115,7 @@ impl WordMemo {
                             .iter()
                             .enumerate()
                             .all(|(k, id)| set(id).contains(i + 1 + k));
-                    if fits {
+                    if fits && !distributive(tokens, i, ids.len()) {
                         found.push((i, place, ids.len(), *negation));
                     }
                 }
@@ -198,4 +198,46 @@ impl WordMemo {
             })
             .contains(k)
     }
+}
+
+/// Words that make "one" a single one of something.
+const SINGULAR: &[&str] = &["one", "1", "single", "a"];
+
+/// Wholes a unit can be one per and still be one: "one thread per process at a time" is
+/// one thread; "one thread per task" is as many threads as tasks.
+const WHOLES: &[&str] = &[
+    "process",
+    "processes",
+    "interpreter",
+    "interpreters",
+    "program",
+    "programs",
+    "app",
+    "application",
+    "machine",
+    "loop",
+    "gil",
+    "computer",
+];
+
+/// Whether the phrase at `tokens[i..i + n]` opens with a singular ("one thread",
+/// "single") that a distributive right after it ("per task", "each", "to every request")
+/// turns into many: "one thread per task" does not say one thread. The phrase's noun may
+/// follow a bare quantifier ("a single thread per task").
+fn distributive(tokens: &[Token], i: usize, n: usize) -> bool {
+    let word = |k: usize| tokens.get(k).map_or("", |t| t.folded.as_str());
+    if !SINGULAR.contains(&word(i)) {
+        return false;
+    }
+    let phrase = if n >= 2 { i + n } else { i + n + 1 };
+    let after = |k: usize| -> bool {
+        let (w, next) = (word(k), word(k + 1));
+        let object = match w {
+            "per" | "each" | "every" => next,
+            "for" | "to" if matches!(next, "each" | "every") => word(k + 2),
+            _ => return false,
+        };
+        !WHOLES.contains(&object)
+    };
+    after(phrase)
 }

@@ -194,3 +194,35 @@ proptest::proptest! {
         proptest::prop_assert_eq!(first_chars(&s, k).map(str::to_owned), expected);
     }
 }
+
+#[test]
+fn one_of_something_per_task_is_not_one() {
+    let credited = |cue: &str, text: &str| matches!(m(cue, text), CueMatch::Credited(..));
+    // "One thread per task" is as many threads as tasks, not a single one.
+    assert!(credited(
+        "async one+thread task",
+        "async runs every task on one thread"
+    ));
+    assert!(!credited(
+        "async one+thread task",
+        "async uses one thread per task"
+    ));
+    assert!(!credited(
+        "async one+thread task",
+        "async: one thread for each task"
+    ));
+    assert!(!credited(
+        "async single task",
+        "async gives a single thread to each task"
+    ));
+    // An exclusion is not tripped by it either: the belief is still there.
+    assert!(credited(
+        "async thread task !one+thread",
+        "async uses one thread per task"
+    ));
+    // One per whole (a process, an interpreter) is still one.
+    assert!(credited(
+        "gil one+thread time",
+        "the GIL lets one thread per process run at a time"
+    ));
+}
