@@ -538,3 +538,49 @@ fn the_sixth_held_back_batch_stays_precise() {
         },
     );
 }
+
+/// The seventh held-back blind batch (O, 216 wordings, written blind on 2026-12-04 beside
+/// round 8's tuning batch N and never tuned to): bounds just outside the figures measured
+/// after round 8 (false credit 7/72, 3 wrong ideas credited, 1 false flag of 24, recall
+/// 0.88; before round 8: 7/72, 3, 2/24, 0.85: round 8 moved it by one line each).
+#[test]
+fn the_seventh_held_back_batch_stays_precise() {
+    held_back_stays_within(
+        "heldback-o-async-python.toml",
+        Bounds {
+            wordings: 216,
+            false_credit: 9,
+            praised_wrong: 4,
+            false_flags: 2,
+            recall: 0.85,
+        },
+    );
+}
+
+/// Round 8's tuning batch (N, written blind beside O) and the lead's probes near its cues
+/// keep what the round reached: no counterexample credited or flagged, at most the one
+/// wrong idea credited beside a right sentence (N), and the measured recall (N 44/48,
+/// probes 4/5 with one known miss). A cue change that praises one of them fails here.
+#[test]
+fn round_eights_tuning_batch_and_probes_keep_their_figures() {
+    held_back_stays_within(
+        "batch-n-async-python.toml",
+        Bounds {
+            wordings: 216,
+            false_credit: 0,
+            praised_wrong: 1,
+            false_flags: 0,
+            recall: 0.91,
+        },
+    );
+    held_back_stays_within(
+        "probes-round8-async-python.toml",
+        Bounds {
+            wordings: 25,
+            false_credit: 0,
+            praised_wrong: 0,
+            false_flags: 0,
+            recall: 0.8,
+        },
+    );
+}
