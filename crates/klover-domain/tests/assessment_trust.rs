@@ -560,7 +560,7 @@ fn the_seventh_held_back_batch_stays_precise() {
 /// Round 8's tuning batch (N, written blind beside O) and the lead's probes near its cues
 /// keep what the round reached: no counterexample credited or flagged, at most the one
 /// wrong idea credited beside a right sentence (N), and the measured recall (N 44/48,
-/// probes 4/5 with one known miss). A cue change that praises one of them fails here.
+/// probes 5/5). A cue change that praises one of them fails here.
 #[test]
 fn round_eights_tuning_batch_and_probes_keep_their_figures() {
     held_back_stays_within(
@@ -580,7 +580,55 @@ fn round_eights_tuning_batch_and_probes_keep_their_figures() {
             false_credit: 0,
             praised_wrong: 0,
             false_flags: 0,
-            recall: 0.8,
+            recall: 1.0,
         },
     );
+}
+
+/// A pronoun stands for the subject the learner named last (the first one named in the
+/// nearest earlier clause that names one), not for any noun before it, and a cleft ("it's
+/// processes that…") names its own.
+#[test]
+fn a_pronoun_takes_the_subject_the_learner_named_last() {
+    let c = async_python();
+    let t = "threads-and-processes";
+    let got = credited(
+        &c,
+        t,
+        "processes are heavier than threads because each has its own memory",
+    );
+    assert!(
+        got.contains(&"processes-separate-memory".to_owned()),
+        "{got:?}"
+    );
+    let shown = flagged(
+        &c,
+        t,
+        "processes are heavier than threads because each has its own memory",
+    );
+    assert!(
+        !shown.contains(&"threads-have-separate-memory".to_owned()),
+        "{shown:?}"
+    );
+    let got = credited(
+        &c,
+        t,
+        "threads live inside a process, and they share its memory",
+    );
+    assert!(got.contains(&"threads-share-memory".to_owned()), "{got:?}");
+    let shown = flagged(
+        &c,
+        t,
+        "threads live inside a process, and they share its memory",
+    );
+    assert!(
+        !shown.contains(&"processes-share-memory".to_owned()),
+        "{shown:?}"
+    );
+    let shown = flagged(
+        &c,
+        t,
+        "no, threads share the memory, it's processes that have separate memory",
+    );
+    assert!(shown.is_empty(), "{shown:?}");
 }

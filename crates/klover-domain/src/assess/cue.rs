@@ -23,6 +23,8 @@
 //! does not match `cpu idle`.
 //! A phrase opening with "one"/"single" does not match before a distributive ("one thread
 //! per task" is many threads; "one thread per process" is still one).
+//! Without the question's subject, a claim's clause that opens with a pronoun may take the
+//! subject the learner named last (`refers_back`).
 //!
 //! In the context of the tutor's question ([`Context`]), a bag cue's terms may also be
 //! found in that question, as a reader fills in "It goes off to do other tasks" from "What
@@ -575,6 +577,7 @@ pub fn per_sentence(
 fn missing(cue: &Cue, term: &Term, f: &Folded, context: Option<Context<'_>>) -> bool {
     let own = || match context {
         None => true,
+        Some(c) if c.question.tokens.is_empty() => true,
         Some(c) => (!cue.claim || term.group > 0) && !in_question(term, c.question),
     };
     !term.exclude && f.memo.hits(term, &f.tokens).is_empty() && own()
@@ -613,6 +616,7 @@ fn match_claim(
     range: std::ops::Range<usize>,
     context: Option<Context<'_>>,
 ) -> CueMatch {
+    let full = cue;
     let predicate =
         lent.filter(|_| subject(cue).all(|t| occurrences(t, f, range.clone()).is_empty()));
     let cue = predicate.unwrap_or(cue);
@@ -644,12 +648,106 @@ fn match_claim(
             CueMatch::Negated => negated = true,
             CueMatch::Absent => {}
         }
+        if let Some(c) = context
+            && refers_back(full, f, i..j, c.subjects)
+        {
+            match match_terms(&predicate_of(full), f, i..j, None) {
+                CueMatch::Credited(..) => return CueMatch::Credited(0, 0),
+                CueMatch::Negated => negated = true,
+                CueMatch::Absent => {}
+            }
+        }
         i = j;
     }
     if negated {
         CueMatch::Negated
     } else {
         CueMatch::Absent
+    }
+}
+
+/// Words that may open a clause before its pronoun ("…, otherwise they run…").
+const CONNECTORS: &[&str] = &[
+    "so",
+    "and",
+    "but",
+    "otherwise",
+    "then",
+    "because",
+    "since",
+    "as",
+    "while",
+    "thus",
+    "hence",
+    "therefore",
+    "cause",
+    "bc",
+    "coz",
+];
+
+/// Whether the clause `range` leaves `cue`'s subject to a pronoun that stands for the
+/// subject the learner named last: it names none of the cue's subject terms, opens (after
+/// a connector) with a pronoun or `each`/`both`/`all` + verb, and the nearest earlier
+/// clause of the text that names one of the concept's `subjects` names first a word every
+/// subject term of the cue matches. In "the GIL only stops threads clashing, otherwise
+/// they run in parallel", "they" are the threads; in "threads live in a process, and they
+/// share its memory" they are the threads, not the process.
+fn refers_back(
+    cue: &Cue,
+    f: &Folded,
+    range: std::ops::Range<usize>,
+    subjects: &BTreeSet<String>,
+) -> bool {
+    if !cue.claim || range.is_empty() || subject(cue).next().is_none() {
+        return false;
+    }
+    if subject(cue).any(|t| !occurrences(t, f, range.clone()).is_empty()) {
+        return false;
+    }
+    let clause = &f.tokens[range.clone()];
+    let opens = if clause
+        .first()
+        .is_some_and(|t| CONNECTORS.contains(&t.folded.as_str()))
+    {
+        &clause[1..]
+    } else {
+        clause
+    };
+    // "It's processes that have…" names its own subject.
+    let word = |k: usize| opens.get(k).map_or("", |t| t.folded.as_str());
+    let cleft = matches!(word(0), "its" | "thats")
+        || (matches!(word(0), "it" | "that") && matches!(word(1), "is" | "was"));
+    if cleft || !elided_subject(opens) {
+        return false;
+    }
+    // The nearest earlier clause that names a subject, and the first one it names.
+    let Some(named) = f.tokens[..range.start]
+        .iter()
+        .rposition(|t| subjects.contains(&t.stem))
+    else {
+        return false;
+    };
+    let c = f.tokens[named].clause;
+    let first = f.tokens[..=named]
+        .iter()
+        .position(|t| t.clause == c)
+        .unwrap_or(named);
+    let Some(antecedent) = (first..=named).find(|&k| subjects.contains(&f.tokens[k].stem)) else {
+        return false;
+    };
+    subject(cue).all(|t| {
+        occurrences(t, f, antecedent..antecedent + 1)
+            .first()
+            .is_some_and(|o| o.0 == antecedent)
+    })
+}
+
+/// The claim without its subject (its groups after the first).
+fn predicate_of(cue: &Cue) -> Cue {
+    Cue {
+        weight: cue.weight,
+        claim: true,
+        terms: cue.terms.iter().filter(|t| t.group > 0).cloned().collect(),
     }
 }
 

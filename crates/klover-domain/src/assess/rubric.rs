@@ -198,9 +198,12 @@ thread_local! {
 /// the fill-in reading; not the turn flags.
 fn judged(req: &AssessRequest<'_>, st: &Stemmer, compiled: &Compiled, text: &Folded) -> Assessment {
     let question = req.last_tutor.and_then(|t| folded_question(st, t));
-    let question = question.as_deref();
-    let context = question.as_ref().map(|q| Context {
-        question: q,
+    // Without a question the context is an empty one: it lends nothing, and it carries
+    // the concept's subjects, which a pronoun may stand for (`cue::refers_back`).
+    let none = fold(st, "");
+    let question = question.as_deref().unwrap_or(&none);
+    let context = Some(Context {
+        question,
         bags: true,
         subjects: &compiled.subjects,
     });
