@@ -319,17 +319,25 @@ fn a_contradiction_in_one_sentence_blocks_the_checkpoint_in_every_sentence_of_th
         "blocked, but only the ones that need its result. the independent tasks keep running fine",
     );
     assert!(got.is_empty(), "{got:?}");
-    // A belief shown in another sentence still leaves the right sentence its credit: the
-    // policy confirms it and challenges the belief.
-    let got = credited(
-        &c,
-        "sync-vs-async",
-        "Async starts a request and while that's waiting it does other things. The tasks are really executing simultaneously on separate threads.",
-    );
+    // So does a belief shown in another sentence when its author named the checkpoint as
+    // one it contradicts: the learner has not shown the insight while holding it (the
+    // policy challenges the belief first). Checkpoints the belief leaves alone keep theirs.
+    let text = "Sync waits for each call to finish before the next. Async starts a request and while that's waiting it does other things. The tasks are really executing simultaneously on separate threads.";
+    let got = credited(&c, "sync-vs-async", text);
     assert!(
-        got.contains(&"async-works-while-waiting".to_owned()),
+        !got.contains(&"async-works-while-waiting".to_owned()),
         "{got:?}"
     );
+    assert!(
+        got.contains(&"sync-waits-for-completion".to_owned()),
+        "{got:?}"
+    );
+    assert_eq!(
+        flagged(&c, "sync-vs-async", text),
+        ["async-runs-in-parallel"]
+    );
+    let right = "Async starts a request and while that's waiting it does other things.";
+    assert!(credited(&c, "sync-vs-async", right).contains(&"async-works-while-waiting".to_owned()));
 }
 
 #[test]
@@ -505,7 +513,9 @@ fn the_fourth_held_back_batch_stays_precise() {
 /// round 6's tuning batch J and never tuned to): wrong answers in a right answer's words
 /// and misconceptions stated in passing. Bounds just outside the figures measured after
 /// round 6 (false credit 19/72, 13 wrong ideas credited, 2 false flags of 24; before round
-/// 6: 23/72, 16, 2/24). These are the rubric's weakest figures: see docs/engine.md.
+/// 6: 23/72, 16, 2/24). These are the rubric's weakest figures: see docs/engine.md. Since
+/// round 8 a belief withholds the checkpoints it names in every sentence of its turn: 7
+/// wrong ideas credited, false credit 17/72.
 #[test]
 fn the_fifth_held_back_batch_stays_precise() {
     held_back_stays_within(
@@ -513,7 +523,7 @@ fn the_fifth_held_back_batch_stays_precise() {
         Bounds {
             wordings: 192,
             false_credit: 21,
-            praised_wrong: 15,
+            praised_wrong: 8,
             false_flags: 3,
             recall: 1.0,
         },
@@ -524,7 +534,9 @@ fn the_fifth_held_back_batch_stays_precise() {
 /// round 7's tuning batch L and never tuned to): bounds just outside the figures measured
 /// after round 7 (false credit 13/72, 11 wrong ideas credited, 4 false flags of 24, recall
 /// 0.90; before round 7: 13/72, 11, 4/24, 0.90: round 7 did not move them). Its false
-/// credit is the highest of the held-back sets: see docs/engine.md.
+/// credit is the highest of the held-back sets: see docs/engine.md. After round 8: 13/72,
+/// 3 wrong ideas credited (a belief withholds the checkpoints it names in its whole turn),
+/// 3/24, 0.90.
 #[test]
 fn the_sixth_held_back_batch_stays_precise() {
     held_back_stays_within(
@@ -532,7 +544,7 @@ fn the_sixth_held_back_batch_stays_precise() {
         Bounds {
             wordings: 216,
             false_credit: 15,
-            praised_wrong: 13,
+            praised_wrong: 4,
             false_flags: 5,
             recall: 0.85,
         },
@@ -541,7 +553,7 @@ fn the_sixth_held_back_batch_stays_precise() {
 
 /// The seventh held-back blind batch (O, 216 wordings, written blind on 2026-12-04 beside
 /// round 8's tuning batch N and never tuned to): bounds just outside the figures measured
-/// after round 8 (false credit 7/72, 3 wrong ideas credited, 1 false flag of 24, recall
+/// after round 8 (false credit 7/72, 2 wrong ideas credited, 1 false flag of 24, recall
 /// 0.88; before round 8: 7/72, 3, 2/24, 0.85: round 8 moved it by one line each).
 #[test]
 fn the_seventh_held_back_batch_stays_precise() {
@@ -550,7 +562,7 @@ fn the_seventh_held_back_batch_stays_precise() {
         Bounds {
             wordings: 216,
             false_credit: 9,
-            praised_wrong: 4,
+            praised_wrong: 3,
             false_flags: 2,
             recall: 0.85,
         },

@@ -75,7 +75,10 @@ fn a_concept_is_not_closed_while_its_misconception_is_open() {
         t[0].misconceptions[0].as_str(),
         "loop-runs-tasks-in-parallel"
     );
-    assert_eq!(t[1].covered.len(), 3, "{:?}", t[1].covered);
+    // The belief withholds what it contradicts (one thread, a CPU task blocking the loop)
+    // in the whole turn; the rest is credited.
+    let covered: Vec<&str> = t[1].covered.iter().map(|c| c.as_str()).collect();
+    assert_eq!(covered, ["loop-runs-until-wait"]);
     assert!(
         !matches!(t[1].tutor_move, Some(Move::Advance { .. })),
         "closed over an open misconception: {}",

@@ -280,9 +280,24 @@ fn judged(req: &AssessRequest<'_>, st: &Stemmer, compiled: &Compiled, text: &Fol
         // not the answer's (the policy challenges the belief and confirms the rest); a
         // claim merely negated ("neither threads nor async") blocks only its own sentence.
         let contradicted = (0..n).any(|s| authored[s] && !asks(s) && !named(s));
+        // A belief whose author named this checkpoint as one it contradicts, stated in any
+        // sentence of the turn, withholds the checkpoint from all of them, as an authored
+        // contradiction does: "it waits and does other things… because the tasks run at the
+        // same instant on separate threads" has not shown the insight yet (the policy
+        // challenges the belief first). A belief with no `contradicts` list blocks only its
+        // own sentence.
+        let believed = (0..n).any(|s| {
+            !asks(s)
+                && req
+                    .concept
+                    .misconceptions
+                    .iter()
+                    .zip(&shown)
+                    .any(|(mc, hit)| hit[s] && mc.contradicts.contains(&cp.id))
+        });
         let mut score = (0.0, None);
         for (s, (w, span)) in credit.iter().enumerate() {
-            let blocked = contra[s] || contradicted;
+            let blocked = contra[s] || contradicted || believed;
             if *w > score.0 && !blocked && !named(s) {
                 score = (*w, *span);
             }
