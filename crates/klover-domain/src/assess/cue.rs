@@ -698,10 +698,7 @@ fn refers_back(
     range: std::ops::Range<usize>,
     subjects: &BTreeSet<String>,
 ) -> bool {
-    if !cue.claim || range.is_empty() || subject(cue).next().is_none() {
-        return false;
-    }
-    if subject(cue).any(|t| !occurrences(t, f, range.clone()).is_empty()) {
+    if !cue.claim || range.is_empty() {
         return false;
     }
     let clause = &f.tokens[range.clone()];
@@ -717,7 +714,10 @@ fn refers_back(
     let word = |k: usize| opens.get(k).map_or("", |t| t.folded.as_str());
     let cleft = matches!(word(0), "its" | "thats")
         || (matches!(word(0), "it" | "that") && matches!(word(1), "is" | "was"));
-    if cleft || !elided_subject(opens) {
+    if cleft || !elided_subject(opens) || subject(cue).next().is_none() {
+        return false;
+    }
+    if subject(cue).any(|t| !occurrences(t, f, range.clone()).is_empty()) {
         return false;
     }
     // The nearest earlier clause that names a subject, and the first one it names.
