@@ -442,7 +442,19 @@ fn typo_of(cue_stem: &str, t: &Token) -> bool {
     // The edits are counted on the stems, so the stem's own length bounds them too: a
     // long word with a short stem ("operation", stem "oper") is no typo of "other".
     let budget = budget.min(typo_budget(cue_stem.len() + 1));
-    !extension && within_edits(cue_stem, &t.stem, budget)
+    if extension {
+        return false;
+    }
+    // Snowball turns a final "y" after a consonant into "i" ("memory" → "memori"), so a
+    // typo that moves a vowel before it ("memroy") keeps the "y": compare it as "i" too.
+    within_edits(cue_stem, &t.stem, budget)
+        || (cue_stem.ends_with('i')
+            && t.stem.ends_with('y')
+            && within_edits(
+                &cue_stem[..cue_stem.len() - 1],
+                &t.stem[..t.stem.len() - 1],
+                budget,
+            ))
 }
 
 /// A typo inside a long prefix (`serilaiz*` for `serializ*`), one edit at most.

@@ -226,3 +226,16 @@ fn one_of_something_per_task_is_not_one() {
         "the GIL lets one thread per process run at a time"
     ));
 }
+
+#[test]
+fn a_typo_before_a_final_y_is_still_a_typo() {
+    // "memory" stems to "memori"; "memroy" keeps its "y".
+    assert!(matches!(
+        m("thread share memory", "threads share the same memroy"),
+        CueMatch::Credited(..)
+    ));
+    assert!(!matches!(
+        m("thread share memory", "threads share the same money"),
+        CueMatch::Credited(..)
+    ));
+}
