@@ -570,9 +570,8 @@ fn the_seventh_held_back_batch_stays_precise() {
 }
 
 /// Round 8's tuning batch (N, written blind beside O) and the lead's probes near its cues
-/// keep what the round reached: no counterexample credited or flagged, at most the one
-/// wrong idea credited beside a right sentence (N), and the measured recall (N 44/48,
-/// probes 5/5). A cue change that praises one of them fails here.
+/// keep what the round reached: no counterexample credited or flagged, no wrong idea
+/// credited, and the measured recall (N 45/48, probes 14/14). A cue change that praises one of them fails here.
 #[test]
 fn round_eights_tuning_batch_and_probes_keep_their_figures() {
     held_back_stays_within(
@@ -580,15 +579,15 @@ fn round_eights_tuning_batch_and_probes_keep_their_figures() {
         Bounds {
             wordings: 216,
             false_credit: 0,
-            praised_wrong: 1,
+            praised_wrong: 0,
             false_flags: 0,
-            recall: 0.91,
+            recall: 0.93,
         },
     );
     held_back_stays_within(
         "probes-round8-async-python.toml",
         Bounds {
-            wordings: 25,
+            wordings: 36,
             false_credit: 0,
             praised_wrong: 0,
             false_flags: 0,
@@ -643,4 +642,39 @@ fn a_pronoun_takes_the_subject_the_learner_named_last() {
         "no, threads share the memory, it's processes that have separate memory",
     );
     assert!(shown.is_empty(), "{shown:?}");
+}
+
+/// The eighth held-back blind batch (Q, 192 wrong ideas, written blind on 2026-12-04 beside
+/// round 8's second tuning batch P and never tuned to): bounds just outside the figures
+/// measured after round 8 (false credit 20/120, 2 wrong ideas credited; before this
+/// session's changes 25/120 and 3; before P's tuning 24/120 and 2).
+#[test]
+fn the_eighth_held_back_batch_stays_precise() {
+    held_back_stays_within(
+        "heldback-q-async-python.toml",
+        Bounds {
+            wordings: 192,
+            false_credit: 22,
+            praised_wrong: 3,
+            false_flags: 0,
+            recall: 1.0,
+        },
+    );
+}
+
+/// Round 8's second tuning batch (P, wrong ideas only, written blind beside Q) keeps what
+/// the round reached: 4 of 120 wrong answers credited, 1 wrong idea credited (24/120 and 1
+/// before its tuning).
+#[test]
+fn round_eights_wrong_ideas_batch_keeps_its_figures() {
+    held_back_stays_within(
+        "batch-p-async-python.toml",
+        Bounds {
+            wordings: 192,
+            false_credit: 4,
+            praised_wrong: 1,
+            false_flags: 0,
+            recall: 1.0,
+        },
+    );
 }
