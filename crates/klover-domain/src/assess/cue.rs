@@ -609,11 +609,7 @@ fn lendable_predicate(cue: &Cue, context: Option<Context<'_>>) -> Option<Cue> {
     subject.peek()?;
     subject
         .all(|t| in_question(t, c.question) && topical(t, c.question))
-        .then(|| Cue {
-            weight: cue.weight,
-            claim: true,
-            terms: cue.terms.iter().filter(|t| t.group > 0).cloned().collect(),
-        })
+        .then(|| predicate_of(cue))
 }
 
 /// A claim: every group in order inside one clause of the sentence `range`. In the
