@@ -678,3 +678,21 @@ fn round_eights_wrong_ideas_batch_keeps_its_figures() {
         },
     );
 }
+
+/// The ninth held-back blind batch (S, 204 wordings, written blind on 2026-12-04 beside
+/// round 9's tuning batch R and never tuned to): bounds just outside the figures measured
+/// before round 9 (recall 44/48, false credit 6/72, misconceptions 43/60 flagged, no false
+/// flag, 2 wrong ideas credited).
+#[test]
+fn the_ninth_held_back_batch_stays_precise() {
+    held_back_stays_within(
+        "heldback-s-async-python.toml",
+        Bounds {
+            wordings: 204,
+            false_credit: 7,
+            praised_wrong: 3,
+            false_flags: 1,
+            recall: 0.89,
+        },
+    );
+}

@@ -82,11 +82,15 @@ fn thread_ns(task: &std::path::Path) -> Option<Use> {
 pub struct CpuSplit {
     /// The whole process (`CLOCK_PROCESS_CPUTIME_ID`).
     pub process: Duration,
-    /// Server runtime threads and sqlx SQLite workers.
+    /// Server runtime threads, sqlx SQLite workers and the SQLite writer thread.
     pub server: Duration,
     /// How many times those threads were scheduled in (context switches to them): a
     /// count, steadier from run to run than time on a shared machine.
     pub server_switches: u64,
+    /// Of `server`: the store's SQLite writer thread.
+    pub writer: Duration,
+    /// Of `server`: sqlx's SQLite worker threads (the pooled connections).
+    pub sqlx: Duration,
     /// Every other thread (clients, fake model, main, the sampler).
     pub rest: Duration,
     /// Threads that ended during the run (their last interval is not counted).
@@ -156,6 +160,11 @@ impl CpuWatch {
             if is_server(comm) {
                 split.server += used;
                 split.server_switches += slices.saturating_sub(slices0);
+                if comm.starts_with(KLOVER_WRITER) {
+                    split.writer += used;
+                } else if comm.starts_with(SQLX_SQLITE) {
+                    split.sqlx += used;
+                }
             } else {
                 split.rest += used;
             }

@@ -362,6 +362,12 @@ pub fn report(args: &Args, m: &Measured) {
                 us(cpu.process),
                 cpu.exited
             );
+            println!(
+                "  of the server's: runtime threads {:.0}, SQLite writer thread {:.0}, sqlx SQLite workers {:.0}",
+                us(cpu.server.saturating_sub(cpu.writer + cpu.sqlx)),
+                us(cpu.writer),
+                us(cpu.sqlx)
+            );
         }
         None => println!(
             "CPU µs/turn {:.0} (this process: the clients only)",
