@@ -696,3 +696,20 @@ fn the_ninth_held_back_batch_stays_precise() {
         },
     );
 }
+
+/// Round 9's tuning batch (R, written blind beside S) keeps what the round reached: 2 of 72
+/// wrong answers credited, no wrong idea credited, 2 false flags, recall 46/48 (8/72, 1, 3
+/// and 45/48 before its tuning).
+#[test]
+fn round_nines_tuning_batch_keeps_its_figures() {
+    held_back_stays_within(
+        "batch-r-async-python.toml",
+        Bounds {
+            wordings: 204,
+            false_credit: 2,
+            praised_wrong: 0,
+            false_flags: 2,
+            recall: 0.95,
+        },
+    );
+}
