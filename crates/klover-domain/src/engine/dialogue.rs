@@ -138,24 +138,46 @@ pub(super) fn echo_source(curriculum: &Curriculum, state: &SessionState) -> Stri
     ))
 }
 
-/// The checkpoints of `concept` that the tutor's last statements ([`echo_source`])
-/// credit on their own, with those statements.
-pub(super) fn said_by_tutor(
-    curriculum: &Curriculum,
-    concept: &Concept,
+/// The tutor's last statements ([`echo_source`]), and a reader of the checkpoints of
+/// `concept` they credit on their own. The reading is a whole rubric pass: [`echoes`]
+/// needs it only for a credited quote that shares enough words with the tutor, so it is
+/// made on the first such call and only then.
+pub(super) fn said_by_tutor<'a>(
+    curriculum: &'a Curriculum,
+    concept: &'a Concept,
     state: &SessionState,
-) -> (Vec<CheckpointId>, String) {
+) -> (Said<'a>, String) {
     let text = echo_source(curriculum, state);
-    if text.trim().is_empty() {
-        return (Vec::new(), text);
-    }
-    let said = RubricAssessor::new().covered_now(AssessRequest {
+    let said = Said {
         curriculum,
         concept,
-        text: &text,
-        last_tutor: None,
-    });
+        read: std::cell::OnceCell::new(),
+    };
     (said, text)
+}
+
+/// What the tutor's last statements credit, read on demand (see [`said_by_tutor`]).
+pub(super) struct Said<'a> {
+    curriculum: &'a Curriculum,
+    concept: &'a Concept,
+    read: std::cell::OnceCell<Vec<CheckpointId>>,
+}
+
+impl Said<'_> {
+    /// The checkpoints `text` (the tutor's statements) credits on its own.
+    fn of(&self, text: &str) -> &[CheckpointId] {
+        self.read.get_or_init(|| {
+            if text.trim().is_empty() {
+                return Vec::new();
+            }
+            RubricAssessor::new().covered_now(AssessRequest {
+                curriculum: self.curriculum,
+                concept: self.concept,
+                text,
+                last_tutor: None,
+            })
+        })
+    }
 }
 
 /// Share of a learner sentence's content words from the tutor's last turn at or above
@@ -191,14 +213,14 @@ fn statements(text: &str) -> String {
 pub(super) fn echoes(
     text: &str,
     a: &Assessment,
-    said: Option<&[CheckpointId]>,
+    said: Option<(&Said<'_>, &str)>,
     tutor: &[String],
     share: f64,
 ) -> Vec<CheckpointId> {
     let st = stemmer();
-    a.covered()
+    let near: Vec<CheckpointId> = a
+        .covered()
         .into_iter()
-        .filter(|id| said.is_none_or(|said| said.contains(id)))
         .filter(|id| {
             let quote = a
                 .scores
@@ -209,7 +231,15 @@ pub(super) fn echoes(
             let (shared, total) = overlap(&st, quote, tutor);
             total > 0 && shared as f64 / total as f64 >= share
         })
-        .collect()
+        .collect();
+    match said {
+        // Read only when a quote is near enough to the tutor's words to count.
+        Some((said, tutor_text)) if !near.is_empty() => {
+            let said = said.of(tutor_text);
+            near.into_iter().filter(|id| said.contains(id)).collect()
+        }
+        _ => near,
+    }
 }
 
 /// The stems of `text`'s words, as [`echoes`] compares them.

@@ -271,7 +271,7 @@ pub fn learner_turn(
     let mut echoed = dialogue::echoes(
         text,
         &assessment,
-        Some(&said),
+        Some((&said, &tutor_text)),
         &tutor_stems,
         dialogue::ECHO_OVERLAP,
     );
@@ -283,7 +283,7 @@ pub fn learner_turn(
     let leaned = dialogue::echoes(
         text,
         &assessment,
-        Some(&said),
+        Some((&said, &tutor_text)),
         &tutor_stems,
         dialogue::LEANS_ON_TUTOR,
     );
