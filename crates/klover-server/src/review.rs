@@ -33,7 +33,8 @@ pub async fn due_checkpoints(
 
 /// After a learning turn of `session` that finished a concept (or the path): new cards
 /// for the completed concepts' aha moments and weak checkpoints, written in one fenced
-/// transaction. Existing cards are kept.
+/// transaction. Existing cards are kept (by the write itself: no read of the learner's
+/// cards first).
 pub async fn add_cards(
     app: &AppState,
     session: &SessionId,
@@ -42,27 +43,16 @@ pub async fn add_cards(
     state: &SessionState,
     aha: &[CheckpointId],
 ) -> Result<(), Error> {
-    let existing: Vec<CheckpointId> = app
-        .store
-        .review_cards(learner)
-        .await?
-        .into_iter()
-        .filter(|c| c.curriculum == curriculum.id)
-        .map(|c| c.checkpoint)
+    let rows: Vec<ReviewCard> = review::session_cards(curriculum, state, aha, &[], Utc::now())
+        .iter()
+        .filter(|card| {
+            curriculum
+                .checkpoint(&card.checkpoint)
+                .is_some_and(|(concept, _)| state.completed.contains(&concept.id))
+        })
+        .map(|card| to_row(learner, curriculum, card))
         .collect();
-    let rows: Vec<ReviewCard> =
-        review::session_cards(curriculum, state, aha, &existing, Utc::now())
-            .iter()
-            .filter(|card| {
-                curriculum
-                    .checkpoint(&card.checkpoint)
-                    .is_some_and(|(concept, _)| state.completed.contains(&concept.id))
-            })
-            .map(|card| to_row(learner, curriculum, card))
-            .collect();
-    app.store
-        .save_session_review_cards(session, &rows, &[])
-        .await?;
+    app.store.add_session_review_cards(session, &rows).await?;
     Ok(())
 }
 

@@ -36,6 +36,19 @@ macro_rules! upsert_card {
     };
 }
 
+/// A card's insert that keeps an existing card of the same checkpoint as it is.
+macro_rules! insert_new_card {
+    ($memory:literal) => {
+        concat!(
+            "INSERT INTO review_cards (learner_id, curriculum_id, checkpoint_id, due_at, \
+             last_review_at, reps, lapses, source, created_at, updated_at, stability, difficulty) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, ",
+            $memory,
+            ") ON CONFLICT (learner_id, curriculum_id, checkpoint_id) DO NOTHING"
+        )
+    };
+}
+
 fn card_from(row: &AnyRow) -> Result<ReviewCard, StoreError> {
     let stability: Option<f64> = col(row, "stability")?;
     let difficulty: Option<f64> = col(row, "difficulty")?;
@@ -139,9 +152,24 @@ fn entry_from(row: &AnyRow) -> Result<ReviewEntry, StoreError> {
 /// statement for later non-NULL f64 binds; so a card without a memory state uses its own
 /// statement with literal NULLs instead of binding `None::<f64>` (the log's likewise).
 pub(crate) fn push_upsert(b: &mut crate::batch::Batch, card: &ReviewCard, now: i64) {
-    let sql = match card.memory {
-        Some(_) => upsert_card!("$10, $11"),
-        None => upsert_card!("NULL, NULL"),
+    push_card(b, card, now, Existing::Replace);
+}
+
+/// What a card's write does to a card the learner already has on its checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Existing {
+    /// Replaced by the new row (a graded review, a reset).
+    Replace,
+    /// Kept as it is (a session's new cards).
+    Keep,
+}
+
+fn push_card(b: &mut crate::batch::Batch, card: &ReviewCard, now: i64, existing: Existing) {
+    let sql = match (card.memory, existing) {
+        (Some(_), Existing::Replace) => upsert_card!("$10, $11"),
+        (None, Existing::Replace) => upsert_card!("NULL, NULL"),
+        (Some(_), Existing::Keep) => insert_new_card!("$10, $11"),
+        (None, Existing::Keep) => insert_new_card!("NULL, NULL"),
     };
     b.push(sql)
         .bind(card.learner.as_str())
@@ -236,11 +264,43 @@ impl Store {
         .await
     }
 
+    /// As [`Store::save_session_review_cards`] without a log, for the cards a learning
+    /// session adds when a concept closes: a checkpoint that has a card already keeps it
+    /// as it is (its schedule is a review session's to move), so the caller needs no read
+    /// of the learner's cards first.
+    pub async fn add_session_review_cards(
+        &self,
+        session: &SessionId,
+        cards: &[ReviewCard],
+    ) -> Result<(), StoreError> {
+        if cards.is_empty() {
+            return Ok(());
+        }
+        let mut cards: Vec<&ReviewCard> = cards.iter().collect();
+        cards.sort_by(|a, b| (&a.curriculum, &a.checkpoint).cmp(&(&b.curriculum, &b.checkpoint)));
+        let cards = &cards;
+        self.retrying("add a session's review cards", move || {
+            self.write_cards_once(session, cards, &[], Existing::Keep)
+        })
+        .await
+    }
+
     async fn save_cards_once(
         &self,
         session: &SessionId,
         cards: &[&ReviewCard],
         log: &[ReviewEntry],
+    ) -> Result<(), StoreError> {
+        self.write_cards_once(session, cards, log, Existing::Replace)
+            .await
+    }
+
+    async fn write_cards_once(
+        &self,
+        session: &SessionId,
+        cards: &[&ReviewCard],
+        log: &[ReviewEntry],
+        existing: Existing,
     ) -> Result<(), StoreError> {
         // One write of the turn path (on SQLite the writer thread's, in its group commit):
         // the session's fenced lock, then the cards and the log, undone whole when the
@@ -250,7 +310,7 @@ impl Store {
         let mut b = self.batch();
         crate::turns::push_lock(&mut b, session, now, fence, crate::turns::Lock::default());
         for card in cards {
-            push_upsert(&mut b, card, now);
+            push_card(&mut b, card, now, existing);
         }
         for entry in log {
             push_entry(&mut b, entry);

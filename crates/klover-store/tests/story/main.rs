@@ -56,6 +56,7 @@ stories!(
     review_log::a_suspended_card_is_never_due_and_keeps_its_state,
     review_log::a_turns_cards_and_reviews_are_stored_in_one_write_or_none,
     review_log::a_review_answers_grading_is_stored_with_its_assessment_or_not_at_all,
+    review_log::a_sessions_new_cards_keep_the_cards_the_learner_has,
     life::api_tokens_are_stored_hashed_and_can_be_revoked,
     turns::a_retried_learner_turn_is_stored_once,
     turns::a_stopped_reply_keeps_its_text_as_partial,

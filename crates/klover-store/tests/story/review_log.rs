@@ -475,3 +475,58 @@ pub async fn a_review_answers_grading_is_stored_with_its_assessment_or_not_at_al
     );
     assert_eq!(store.review_cards(&ada.id).await.unwrap()[0].reps, 1);
 }
+
+/// The cards a learning session adds when a concept closes keep a card the learner already
+/// has on the same checkpoint as it is (its schedule, reps and memory), and add the others.
+pub async fn a_sessions_new_cards_keep_the_cards_the_learner_has(db: &TestDb) {
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let s = session(store, &ada).await;
+    let now = Utc::now();
+    let reviewed = ReviewCard {
+        memory: Some(CardMemory {
+            stability: 9.5,
+            difficulty: 4.0,
+        }),
+        last_review_at: Some(now),
+        reps: 3,
+        lapses: 1,
+        ..fresh_card(
+            &ada.id,
+            "loop-runs-one-task",
+            now + Duration::days(9),
+            CardSource::Weak,
+        )
+    };
+    store
+        .save_session_review_cards(&s.id, std::slice::from_ref(&reviewed), &[])
+        .await
+        .unwrap();
+    let again = fresh_card(&ada.id, "loop-runs-one-task", now, CardSource::Aha);
+    let other = fresh_card(&ada.id, "await-is-pause-point", now, CardSource::Aha);
+    store
+        .add_session_review_cards(&s.id, &[again, other.clone()])
+        .await
+        .unwrap();
+    let mut cards = store.review_cards(&ada.id).await.unwrap();
+    cards.sort_by(|a, b| a.checkpoint.cmp(&b.checkpoint));
+    assert_eq!(cards.len(), 2, "{cards:?}");
+    let kept = cards
+        .iter()
+        .find(|c| c.checkpoint == reviewed.checkpoint)
+        .unwrap();
+    assert_eq!(kept.reps, 3);
+    assert_eq!(kept.lapses, 1);
+    assert_eq!(kept.source, CardSource::Weak);
+    assert_eq!(kept.memory, reviewed.memory);
+    assert_eq!(
+        kept.due_at.timestamp_millis(),
+        reviewed.due_at.timestamp_millis()
+    );
+    let added = cards
+        .iter()
+        .find(|c| c.checkpoint == other.checkpoint)
+        .unwrap();
+    assert_eq!(added.reps, 0);
+    assert_eq!(added.source, CardSource::Aha);
+}
