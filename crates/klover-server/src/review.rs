@@ -43,7 +43,7 @@ pub async fn add_cards(
     state: &SessionState,
     aha: &[CheckpointId],
 ) -> Result<(), Error> {
-    let rows: Vec<ReviewCard> = review::session_cards(curriculum, state, aha, &[], Utc::now())
+    let rows: Vec<ReviewCard> = review::session_cards(curriculum, state, aha, Utc::now())
         .iter()
         .filter(|card| {
             curriculum

@@ -39,19 +39,16 @@ pub fn session_outcomes(
 }
 
 /// The cards to add when a learning session ends: [`cards_from_session`] over
-/// [`session_outcomes`], minus checkpoints that already have a card (their FSRS state
-/// and due date are kept; a review session is what moves them).
+/// [`session_outcomes`]. A checkpoint that already has a card keeps it (its FSRS state
+/// and due date; a review session is what moves them): the store's write leaves it as it
+/// is (`Store::add_session_review_cards`).
 pub fn session_cards(
     curriculum: &Curriculum,
     state: &SessionState,
     aha: &[CheckpointId],
-    existing: &[CheckpointId],
     now: DateTime<Utc>,
 ) -> Vec<Card> {
-    let outcomes = session_outcomes(curriculum, state, aha);
-    let mut cards = cards_from_session(&outcomes, now);
-    cards.retain(|c| !existing.contains(&c.checkpoint));
-    cards
+    cards_from_session(&session_outcomes(curriculum, state, aha), now)
 }
 
 /// The score a review answer earned on the checkpoint being re-probed (0 when the
