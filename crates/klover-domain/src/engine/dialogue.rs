@@ -138,42 +138,48 @@ pub(super) fn echo_source(curriculum: &Curriculum, state: &SessionState) -> Stri
     ))
 }
 
-/// The tutor's last statements ([`echo_source`]), and a reader of the checkpoints of
-/// `concept` they credit on their own. The reading is a whole rubric pass: [`echoes`]
-/// needs it only for a credited quote that shares enough words with the tutor, so it is
-/// made on the first such call and only then.
+/// The tutor's last statements ([`echo_source`]) and what they credit on their own,
+/// read when first asked (see [`Said`]).
 pub(super) fn said_by_tutor<'a>(
     curriculum: &'a Curriculum,
     concept: &'a Concept,
     state: &SessionState,
-) -> (Said<'a>, String) {
-    let text = echo_source(curriculum, state);
-    let said = Said {
+) -> Said<'a> {
+    Said {
         curriculum,
         concept,
+        text: echo_source(curriculum, state),
         read: std::cell::OnceCell::new(),
-    };
-    (said, text)
+    }
 }
 
-/// What the tutor's last statements credit, read on demand (see [`said_by_tutor`]).
+/// The tutor's last statements, and the checkpoints of the concept they credit on their
+/// own. That reading is a whole rubric pass, and [`echoes`] needs it only for a credited
+/// quote that shares enough words with the tutor: it is made on the first such call and
+/// only then (most turns, never).
 pub(super) struct Said<'a> {
     curriculum: &'a Curriculum,
     concept: &'a Concept,
+    text: String,
     read: std::cell::OnceCell<Vec<CheckpointId>>,
 }
 
 impl Said<'_> {
-    /// The checkpoints `text` (the tutor's statements) credits on its own.
-    fn of(&self, text: &str) -> &[CheckpointId] {
+    /// The tutor's statements.
+    pub(super) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The checkpoints the tutor's statements credit on their own.
+    fn credited(&self) -> &[CheckpointId] {
         self.read.get_or_init(|| {
-            if text.trim().is_empty() {
+            if self.text.trim().is_empty() {
                 return Vec::new();
             }
             RubricAssessor::new().covered_now(AssessRequest {
                 curriculum: self.curriculum,
                 concept: self.concept,
-                text,
+                text: &self.text,
                 last_tutor: None,
             })
         })
@@ -213,7 +219,7 @@ fn statements(text: &str) -> String {
 pub(super) fn echoes(
     text: &str,
     a: &Assessment,
-    said: Option<(&Said<'_>, &str)>,
+    said: Option<&Said<'_>>,
     tutor: &[String],
     share: f64,
 ) -> Vec<CheckpointId> {
@@ -234,8 +240,8 @@ pub(super) fn echoes(
         .collect();
     match said {
         // Read only when a quote is near enough to the tutor's words to count.
-        Some((said, tutor_text)) if !near.is_empty() => {
-            let said = said.of(tutor_text);
+        Some(said) if !near.is_empty() => {
+            let said = said.credited();
             near.into_iter().filter(|id| said.contains(id)).collect()
         }
         _ => near,

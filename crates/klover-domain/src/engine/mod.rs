@@ -265,13 +265,13 @@ pub fn learner_turn(
     let mut assessment = assessment;
     dialogue::insisted(state, text, &mut assessment);
     // An echo of the tutor's last turn is acknowledged, not credited as the learner's.
-    let (said, tutor_text) = dialogue::said_by_tutor(curriculum, concept, state);
+    let said = dialogue::said_by_tutor(curriculum, concept, state);
     let asked = dialogue::last_tutor_text(curriculum, state);
-    let tutor_stems = dialogue::stems(&tutor_text);
+    let tutor_stems = dialogue::stems(said.text());
     let mut echoed = dialogue::echoes(
         text,
         &assessment,
-        Some((&said, &tutor_text)),
+        Some(&said),
         &tutor_stems,
         dialogue::ECHO_OVERLAP,
     );
@@ -283,7 +283,7 @@ pub fn learner_turn(
     let leaned = dialogue::echoes(
         text,
         &assessment,
-        Some((&said, &tutor_text)),
+        Some(&said),
         &tutor_stems,
         dialogue::LEANS_ON_TUTOR,
     );
