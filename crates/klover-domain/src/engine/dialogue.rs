@@ -7,7 +7,6 @@ use super::SessionState;
 use crate::aha::Struggle;
 use crate::assess::act::{DialogueAct, act_of};
 use crate::assess::fold_recent;
-use crate::assess::text::{stem, stemmer};
 use crate::assess::{AssessRequest, Assessment, MisconceptionHit, RubricAssessor};
 use crate::curriculum::{Concept, Curriculum};
 use crate::ids::{CheckpointId, MisconceptionId};
@@ -223,28 +222,36 @@ pub(super) fn echoes(
     tutor: &[String],
     share: f64,
 ) -> Vec<CheckpointId> {
-    let st = stemmer();
-    let near: Vec<CheckpointId> = a
-        .covered()
-        .into_iter()
-        .filter(|id| {
-            let quote = a
-                .scores
-                .get(id)
-                .and_then(|s| s.evidence)
-                .and_then(|span| span.quote(text))
-                .unwrap_or(text);
-            let (shared, total) = overlap(&st, quote, tutor);
-            total > 0 && shared as f64 / total as f64 >= share
-        })
-        .collect();
+    let near = |id: &CheckpointId| {
+        let quote = a
+            .scores
+            .get(id)
+            .and_then(|s| s.evidence)
+            .and_then(|span| span.quote(text))
+            .unwrap_or(text);
+        let (shared, total) = overlap(quote, tutor);
+        total > 0 && shared as f64 / total as f64 >= share
+    };
+    let covered = a.covered();
     match said {
+        None => covered.into_iter().filter(|id| near(id)).collect(),
+        // Read already (an earlier call): the cheaper test first.
+        Some(said) if said.read.get().is_some() => {
+            let said = said.credited();
+            covered
+                .into_iter()
+                .filter(|id| said.contains(id) && near(id))
+                .collect()
+        }
         // Read only when a quote is near enough to the tutor's words to count.
-        Some(said) if !near.is_empty() => {
+        Some(said) => {
+            let near: Vec<CheckpointId> = covered.into_iter().filter(|id| near(id)).collect();
+            if near.is_empty() {
+                return near;
+            }
             let said = said.credited();
             near.into_iter().filter(|id| said.contains(id)).collect()
         }
-        _ => near,
     }
 }
 
@@ -259,15 +266,19 @@ pub(super) fn stems(text: &str) -> Vec<String> {
 
 /// Content words (three letters or more) of `quote`, and how many of them are in
 /// `tutor` (stems).
-fn overlap(st: &rust_stemmers::Stemmer, quote: &str, tutor: &[String]) -> (usize, usize) {
-    let words: Vec<String> = fold_recent(quote)
+fn overlap(quote: &str, tutor: &[String]) -> (usize, usize) {
+    let folded = fold_recent(quote);
+    // A token's stem is the Snowball stem of its folded form, worked out when folded.
+    let words = folded
         .tokens
         .iter()
-        .filter(|t| t.folded.len() >= 3 && !COMMON.contains(&t.folded.as_str()))
-        .map(|t| stem(st, &t.folded))
-        .collect();
-    let shared = words.iter().filter(|w| tutor.contains(w)).count();
-    (shared, words.len())
+        .filter(|t| t.folded.len() >= 3 && !COMMON.contains(&t.folded.as_str()));
+    let (mut shared, mut total) = (0, 0);
+    for t in words {
+        total += 1;
+        shared += usize::from(tutor.contains(&t.stem));
+    }
+    (shared, total)
 }
 
 /// Checkpoints this turn states as a consequence worked out, not recalled: credited in
@@ -276,13 +287,12 @@ fn overlap(st: &rust_stemmers::Stemmer, quote: &str, tutor: &[String]) -> (usize
 /// the struggle before an aha (the learner had to think it through); a first answer
 /// that reuses the question's words is a plain answer.
 pub(super) fn inferred(text: &str, a: &Assessment, tutor_text: &str) -> Vec<CheckpointId> {
-    let st = stemmer();
     let tutor: Vec<String> = fold_recent(tutor_text)
         .tokens
         .iter()
         .map(|t| t.stem.clone())
         .collect();
-    let (shared, total) = overlap(&st, text, &tutor);
+    let (shared, total) = overlap(text, &tutor);
     if total == 0 || shared > 0 {
         return Vec::new();
     }
