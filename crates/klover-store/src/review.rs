@@ -250,18 +250,8 @@ impl Store {
         cards: &[ReviewCard],
         log: &[ReviewEntry],
     ) -> Result<(), StoreError> {
-        if cards.is_empty() && log.is_empty() {
-            return Ok(());
-        }
-        // The learner's card rows in one order (as the learner model's, `learning.rs`), so
-        // two sessions of one learner never lock them in a cycle.
-        let mut cards: Vec<&ReviewCard> = cards.iter().collect();
-        cards.sort_by(|a, b| (&a.curriculum, &a.checkpoint).cmp(&(&b.curriculum, &b.checkpoint)));
-        let cards = &cards;
-        self.retrying("save a turn's review cards", move || {
-            self.save_cards_once(session, cards, log)
-        })
-        .await
+        self.session_cards(session, cards, log, Existing::Replace)
+            .await
     }
 
     /// As [`Store::save_session_review_cards`] without a log, for the cards a learning
@@ -273,26 +263,29 @@ impl Store {
         session: &SessionId,
         cards: &[ReviewCard],
     ) -> Result<(), StoreError> {
-        if cards.is_empty() {
+        self.session_cards(session, cards, &[], Existing::Keep)
+            .await
+    }
+
+    async fn session_cards(
+        &self,
+        session: &SessionId,
+        cards: &[ReviewCard],
+        log: &[ReviewEntry],
+        existing: Existing,
+    ) -> Result<(), StoreError> {
+        if cards.is_empty() && log.is_empty() {
             return Ok(());
         }
+        // The learner's card rows in one order (as the learner model's, `learning.rs`), so
+        // two sessions of one learner never lock them in a cycle.
         let mut cards: Vec<&ReviewCard> = cards.iter().collect();
         cards.sort_by(|a, b| (&a.curriculum, &a.checkpoint).cmp(&(&b.curriculum, &b.checkpoint)));
         let cards = &cards;
-        self.retrying("add a session's review cards", move || {
-            self.write_cards_once(session, cards, &[], Existing::Keep)
+        self.retrying("store a turn's review cards", move || {
+            self.write_cards_once(session, cards, log, existing)
         })
         .await
-    }
-
-    async fn save_cards_once(
-        &self,
-        session: &SessionId,
-        cards: &[&ReviewCard],
-        log: &[ReviewEntry],
-    ) -> Result<(), StoreError> {
-        self.write_cards_once(session, cards, log, Existing::Replace)
-            .await
     }
 
     async fn write_cards_once(
