@@ -100,6 +100,9 @@ pub async fn killed_at(backend: Backend, phase: Phase) -> usize {
                 server.log()
             );
         }
+        if phase.point == "reply_begun" {
+            relayed_before_its_assessment(&db.url, &mut conv, &mut ws).await;
+        }
         server.kill9();
         conv.drain(&mut ws).await;
 
@@ -166,6 +169,29 @@ pub async fn killed_at(backend: Backend, phase: Phase) -> usize {
     conv.sent.len()
 }
 
+/// Held before its assessment's write (`reply_begun`), the LLM reply still reaches the
+/// client: its first token waits for the judge's verdict, not for that commit. The store
+/// then holds the reply begun and the turn without an outcome (what a kill leaves).
+async fn relayed_before_its_assessment(db_url: &str, conv: &mut Conversation, ws: &mut WsClient) {
+    let delta = conv.until(ws, "tutor_delta").await;
+    let store = klover_store::Store::connect(db_url).await.unwrap();
+    let session = klover_store::SessionId::parse(&conv.session_id).unwrap();
+    let pending = store.unfinished_replies(&session).await.unwrap();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(pending[0].state, klover_store::ReplyState::Replying);
+    assert_eq!(pending[0].outcome, None, "the assessment is not stored yet");
+    assert_eq!(
+        pending[0]
+            .reply_turn
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        delta["turn_id"].as_str(),
+        "the delta is the begun reply's"
+    );
+    store.close().await;
+}
+
 /// After a kill mid LLM reply (at its first stored slice), the reply to `id` ended
 /// partial with the text the slices stored: not empty, and the beginning of what the
 /// client saw live.
@@ -222,6 +248,14 @@ const MID_LLM: Phase = Phase {
     llm: true,
     streamed: false,
 };
+/// With the LLM judge the reply is begun beside the judge and the turn's assessment is
+/// stored beside the reply: killed before that commit, the turn is assessed again and the
+/// reply ends with what its slices stored.
+const REPLY_BEGUN: Phase = Phase {
+    point: "reply_begun",
+    llm: true,
+    streamed: false,
+};
 const BEFORE_CLOSE: Phase = Phase {
     point: "before_close",
     llm: true,
@@ -250,6 +284,8 @@ phase_tests! {
     postgres_killed_mid_offline_reply_ends_it_partial: Backend::Postgres, MID_OFFLINE;
     sqlite_killed_mid_llm_stream_ends_it_partial: Backend::Sqlite, MID_LLM;
     postgres_killed_mid_llm_stream_ends_it_partial: Backend::Postgres, MID_LLM;
+    sqlite_killed_before_an_llm_turns_assessment_commits_answers_it: Backend::Sqlite, REPLY_BEGUN;
+    postgres_killed_before_an_llm_turns_assessment_commits_answers_it: Backend::Postgres, REPLY_BEGUN;
     sqlite_killed_between_reply_and_closing_events_closes_the_turn: Backend::Sqlite, BEFORE_CLOSE;
     postgres_killed_between_reply_and_closing_events_closes_the_turn: Backend::Postgres, BEFORE_CLOSE;
 }

@@ -8,8 +8,10 @@
 //!   panics (the supervision test).
 //!
 //! The points, in a turn's order: `after_ack` (the message is stored and acknowledged),
+//! `reply_begun` (with the LLM judge: the reply's streaming turn begun beside the judge,
+//! its voice relaying, the assessment's write not yet run),
 //! `after_assess` (the turn assessed; assessment and engine state stored, with the LLM
-//! voice with the reply's streaming turn begun in the same transaction, except for an
+//! voice after the reply began and beside it, except for an
 //! offline reply said whole in the same concept, which stores them with the reply),
 //! `mid_reply` (a streamed
 //! offline reply: its first delta stored and sent; an LLM reply: its first slice stored,

@@ -245,15 +245,21 @@ impl Store {
             b.required();
         }
         if let Some(outcome) = what.outcome {
-            // Assessed, or straight on to replying when the reply begins here.
+            // Assessed, or straight on to replying when the reply begins here; a reply
+            // begun before its assessment (the LLM voice begins it while the judge
+            // thinks) stays replying, with its turn.
             b.push(
-                "UPDATE turns SET reply = CASE WHEN $3 IS NULL THEN 'assessed' ELSE 'replying' END, \
-                 reply_outcome = $1, reply_turn_id = $3 \
-                 WHERE id = $2 AND reply = 'acknowledged'",
+                "UPDATE turns SET reply = CASE WHEN $3 IS NULL AND reply = 'acknowledged' \
+                 THEN 'assessed' ELSE 'replying' END, \
+                 reply_outcome = $1, reply_turn_id = COALESCE($3, reply_turn_id) \
+                 WHERE id = $2 AND reply_outcome IS NULL \
+                 AND (reply = 'acknowledged' OR (reply = 'replying' AND $3 IS NULL))",
             )
             .bind(outcome)
             .bind(turn.as_str())
             .bind(reply_id.as_ref().map(TurnId::as_str));
+            // A turn's outcome is stored once: a second assessment is refused whole.
+            b.required();
         }
         // The learner's card rows in one order (as in `save_session_review_cards`).
         let mut cards: Vec<&crate::ReviewCard> = what.grading.cards.iter().collect();

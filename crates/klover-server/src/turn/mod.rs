@@ -5,10 +5,13 @@
 //!
 //! Nothing here knows about sockets: results leave through [`LiveSession::emit`].
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use klover_domain::assess::Assessor;
 use klover_domain::engine::{self, SessionState, TurnOutcome};
+use klover_domain::learner::LearnerModel;
 use klover_domain::policy::TutorPlan;
 use klover_store::{PendingReply, ReplyState, TurnRow, TurnStatus};
 
@@ -41,16 +44,24 @@ pub(crate) async fn drive(
     let mut begun = None;
     let mut deferred = None;
     let mut cards = None;
-    let outcome = match (pending.state, pending.outcome.as_deref()) {
+    let mut learner = None;
+    let slots = Slots {
+        spec: &mut spec,
+        begun: &mut begun,
+        deferred: &mut deferred,
+        cards: &mut cards,
+        learner: &mut learner,
+    };
+    let (outcome, commit) = match (pending.state, pending.outcome.as_deref()) {
         (ReplyState::Acknowledged, _) => {
             fault::point("after_ack").await;
-            let slots = Slots {
-                spec: &mut spec,
-                begun: &mut begun,
-                deferred: &mut deferred,
-                cards: &mut cards,
-            };
-            assess(app, live, learner_turn, guard, slots).await?
+            assess(app, live, learner_turn, guard, slots, false).await?
+        }
+        // A crash between the reply's start (begun while the judge thought) and the
+        // commit of the turn's assessment: the turn is assessed again (nothing of the
+        // first assessment was stored), and the reply is ended below with what it stored.
+        (ReplyState::Replying, None) if pending.reply_turn.is_some() => {
+            assess(app, live, learner_turn, guard, slots, true).await?
         }
         (_, Some(json)) => {
             let outcome = serde_json::from_str::<TurnOutcome>(json)
@@ -61,7 +72,7 @@ pub(crate) async fn drive(
             // with the assessment.
             let state = live.lock_engine().state.clone();
             cards_step(app, live, &state, &outcome).await;
-            outcome
+            (outcome, None)
         }
         (state, None) => {
             return Err(Error::Internal(format!(
@@ -70,10 +81,11 @@ pub(crate) async fn drive(
             )));
         }
     };
-    fault::point("after_assess").await;
+    if commit.is_none() {
+        fault::point("after_assess").await;
+    }
     let following = tail::Following::of(&outcome);
-    let events = closing_events(app, live, learner_turn, &outcome, following.as_ref()).await?;
-    let closing = Closing {
+    let closing = |events| Closing {
         events,
         answers: Some(&learner_turn.id),
         guard,
@@ -88,15 +100,18 @@ pub(crate) async fn drive(
         let move_ = move_kind(&outcome.plan);
         let cut = end_cut_reply(app, live, reply, TurnStatus::Partial, &move_).await?;
         let status = cut.map_or(TurnStatus::Partial, |t| t.status);
-        return closing.close(app, live, status).await;
+        let events = closing_events(app, live, learner_turn, &outcome, following.as_ref()).await?;
+        return closing(events).close(app, live, status).await;
     }
     let status = match &app.voice {
         TutorVoice::Offline => {
+            let events =
+                closing_events(app, live, learner_turn, &outcome, following.as_ref()).await?;
             let text = &outcome.offline_text;
-            speak_offline(app, live, &outcome.plan, text, closing).await?
+            speak_offline(app, live, &outcome.plan, text, closing(events)).await?
         }
         TutorVoice::Llm(llm) => {
-            let learner = live.lock_engine().state.learner.clone();
+            let learner = learner.unwrap_or_else(|| live.lock_engine().state.learner.clone());
             let spoken = crate::speak_llm::speak(
                 app,
                 live,
@@ -109,17 +124,29 @@ pub(crate) async fn drive(
                 spec,
                 begun,
             );
-            // A concept's review cards are made while the reply streams, stored before
-            // the closing events go out.
-            let cards = async {
+            // The assessment's commit, when the reply was begun before it, runs beside
+            // the reply (its first token does not wait for it); a failed commit stops the
+            // reply, and the turn fails visibly. Then a concept's review cards, made while
+            // the reply streams and stored before the closing events go out.
+            let stored = async {
+                if let Some(commit) = commit
+                    && let Err(e) = commit.await
+                {
+                    guard.cancel.cancel();
+                    return Err(e);
+                }
                 if let Some(state) = &cards {
                     cards_step(app, live, state, &outcome).await;
                 }
+                Ok(())
             };
-            let (spoken, ()) = tokio::join!(spoken, cards);
+            let (spoken, stored) = tokio::join!(spoken, stored);
+            stored?;
             let (said, status) = spoken?;
             fault::point("before_close").await;
-            closing.close(app, live, status).await?;
+            let events =
+                closing_events(app, live, learner_turn, &outcome, following.as_ref()).await?;
+            closing(events).close(app, live, status).await?;
             if let Some(text) = opening_said {
                 live.lock_engine().last_tutor = Some(text);
             } else if status == TurnStatus::Complete {
@@ -136,6 +163,9 @@ pub(crate) async fn drive(
     Ok(())
 }
 
+/// The write of a turn's assessment when it runs beside the reply (see [`assess`]).
+type Commit<'a> = Pin<Box<dyn Future<Output = Result<(), Error>> + Send + 'a>>;
+
 /// What [`assess`] hands on besides the outcome.
 struct Slots<'a> {
     /// The speculative voice (LLM judge).
@@ -146,6 +176,9 @@ struct Slots<'a> {
     deferred: &'a mut Option<AssessedTurn>,
     /// The state whose review cards are made beside the streamed reply (LLM voice).
     cards: &'a mut Option<SessionState>,
+    /// The turn's learner model, when its commit runs beside the reply (the live
+    /// session's copy is updated by that commit).
+    learner: &'a mut Option<LearnerModel>,
 }
 
 /// Whether a turn's assessment can wait for its reply and share its transaction: an
@@ -171,24 +204,33 @@ fn can_defer(
 /// Assesses the learner's words, runs the engine, and stores the assessment, the new
 /// engine state and the engine's decision in one transaction (the turn is then
 /// `assessed`), with a review answer's grading; a learning session's new cards follow
-/// (with the LLM voice, beside the reply instead: `cards`). With the LLM judge, the voice starts on the
-/// rubric's plan while the judge thinks (`spec`, see [`crate::speculate`]), and the same
-/// transaction begins the reply's streaming turn (`begun`): one commit, not two, between
-/// the verdict and the first token. When the offline reply follows at once in the same
-/// concept ([`can_defer`]), nothing is stored here: the assessment and state go with the
-/// reply, in its transaction (`deferred`), and a crash before it assesses the turn again.
-async fn assess(
-    app: &AppState,
-    live: &Arc<LiveSession>,
-    learner_turn: &TurnRow,
+/// (with the LLM voice, beside the reply instead: `cards`).
+///
+/// With the LLM judge, the voice starts on the rubric's plan while the judge thinks
+/// (`spec`, see [`crate::speculate`]), and the reply's streaming turn is begun in a write
+/// of its own beside them (`begun`, its seqs reserved): the assessment's write is then
+/// returned (the [`Commit`]) to run beside the reply, so neither its statements nor its
+/// commit come between the verdict and the first token. A crash before that commit leaves
+/// a replying turn without an outcome: `replying` assesses it again, with the judge but
+/// without a voice, and stores the assessment for the reply that exists.
+///
+/// When the offline reply follows at once in the same concept ([`can_defer`]), nothing is
+/// stored here: the assessment and state go with the reply, in its transaction
+/// (`deferred`), and a crash before it assesses the turn again.
+async fn assess<'a>(
+    app: &'a AppState,
+    live: &'a Arc<LiveSession>,
+    learner_turn: &'a TurnRow,
     guard: &ReplyGuard,
     slots: Slots<'_>,
-) -> Result<TurnOutcome, Error> {
+    replying: bool,
+) -> Result<(TurnOutcome, Option<Commit<'a>>), Error> {
     let Slots {
         spec,
         begun,
         deferred,
         cards,
+        learner,
     } = slots;
     let curr = live.curriculum.clone();
     let text = learner_turn.text.as_str();
@@ -222,40 +264,56 @@ async fn assess(
             Some(llm) => {
                 let rubric = klover_domain::assess::RubricAssessor::new().assess_now(req);
                 rubric_verdict = Some(rubric.clone());
-                let mut guess = state.clone();
-                let implied = engine::learner_turn(&curr, &mut guess, text, rubric.clone());
-                let started = Speculation::start(
-                    app,
-                    live,
-                    llm,
-                    &implied.plan,
-                    &guess.learner,
-                    &implied.offline_text,
-                    &guard.cancel,
-                );
                 let wait = llm.voice.config().judge_wait;
+                let fallback = rubric.clone();
                 let judged = async {
                     tokio::select! {
                         biased;
-                        _ = guard.cancel.cancelled() => rubric,
+                        _ = guard.cancel.cancelled() => fallback,
                         verdict = tokio::time::timeout(wait, llm.judge.assess(req)) => {
                             verdict.unwrap_or_else(|_| {
                                 tracing::warn!(session = %live.id, ?wait, "the judge did not answer in time; using the rubric's assessment");
                                 metrics::counter!("klover_judge_fallbacks_total").increment(1);
-                                rubric
+                                fallback
                             })
                         }
                     }
                 };
-                // The judge's request goes out while the speculative voice reads its window
-                // and starts: neither round trip waits for the other's setup (the voice's
-                // held tokens wait for the verdict: a judge sent late was added TTFT).
-                // A voice that cannot start fails the turn at once (the judge is dropped).
-                let judged = async { Ok::<_, Error>(judged.await) };
-                let (started, verdict) = tokio::try_join!(started, judged)?;
-                *spec = Some(started);
-                speculated = Some((guess, implied));
-                verdict
+                if replying {
+                    // The reply exists: nothing to speak ahead of the verdict.
+                    judged.await
+                } else {
+                    let mut guess = state.clone();
+                    let implied = engine::learner_turn(&curr, &mut guess, text, rubric);
+                    let started = Speculation::start(
+                        app,
+                        live,
+                        llm,
+                        &implied.plan,
+                        &guess.learner,
+                        &implied.offline_text,
+                        &guard.cancel,
+                    );
+                    let begin = async {
+                        let ahead = crate::slices::MIN_AHEAD;
+                        Ok::<_, Error>(
+                            app.store
+                                .begin_sliced_reply(&live.id, &learner_turn.id, ahead)
+                                .await?,
+                        )
+                    };
+                    // The judge's request goes out while the speculative voice reads its
+                    // window and starts, and the reply is begun: none waits for another
+                    // (the voice's held tokens wait for the verdict: a judge sent late was
+                    // added TTFT). A voice or a reply that cannot start fails the turn at
+                    // once (the judge is dropped).
+                    let judged = async { Ok::<_, Error>(judged.await) };
+                    let (started, verdict, reply) = tokio::try_join!(started, judged, begin)?;
+                    *spec = Some(started);
+                    *begun = Some(reply);
+                    speculated = Some((guess, implied));
+                    verdict
+                }
             }
         }
     };
@@ -279,21 +337,23 @@ async fn assess(
     }
     let json = serde_json::to_string(&state)
         .map_err(|e| Error::Internal(format!("cannot encode session state: {e}")))?;
+    count_turn(app, &outcome);
     if can_defer(app, already_finished, &state, &outcome) {
-        count_turn(app, &outcome);
         *deferred = Some(AssessedTurn {
             record,
             state,
             json,
             version,
         });
-        return Ok(outcome);
+        return Ok((outcome, None));
     }
     let outcome_json = serde_json::to_string(&outcome)
         .map_err(|e| Error::Internal(format!("cannot encode turn outcome: {e}")))?;
+    // With the LLM voice the reply begins here unless it already has (beside the judge,
+    // or before a crash).
     let begin_reply = match &app.voice {
-        TutorVoice::Llm(_) => Some(crate::slices::MIN_AHEAD),
-        TutorVoice::Offline => None,
+        TutorVoice::Llm(_) if begun.is_none() && !replying => Some(crate::slices::MIN_AHEAD),
+        _ => None,
     };
     // A review answer's grading goes in the assessment's transaction: a crash keeps both
     // or neither, so a recovered turn neither loses the grade nor grades twice.
@@ -311,44 +371,61 @@ async fn assess(
                 (Vec::new(), Vec::new())
             })
     };
-    let grading = klover_store::Grading {
-        cards: &graded,
-        log: &logged,
-    };
-    let (version, reply) = app
-        .store
-        .record_assessment_for_reply(
-            &live.id,
-            &learner_turn.id,
-            &record,
-            &state.concept,
-            &json,
-            version,
-            &outcome_json,
-            begin_reply,
-            grading,
-        )
-        .await?;
-    *begun = reply;
-    if already_finished || state.mode == engine::Mode::Review {
-        // Nothing to schedule: the ending's cards were made when the session finished,
-        // and a review answer's grading was stored above.
-    } else if judge.is_some() {
-        // A concept's closing in a learning session: its cards (two reads and a write)
-        // are made beside the streamed reply, so its first token does not wait for them.
-        if outcome.advanced.is_some() || outcome.finished {
-            *cards = Some(state.clone());
-        }
-    } else {
-        cards_step(app, live, &state, &outcome).await;
+    // A concept's closing in a learning session adds its review cards once the turn is
+    // stored: with the LLM voice beside the streamed reply (`cards`), so its first token
+    // does not wait for them (two reads and a write). Nothing is scheduled after the end
+    // (the ending's cards were made when the session finished), nor for a review answer
+    // (its grading is stored with the assessment).
+    let closes = outcome.advanced.is_some() || outcome.finished;
+    let closing_state =
+        (closes && !already_finished && state.mode == engine::Mode::Learn).then(|| state.clone());
+    let ahead = begun.is_some();
+    if ahead {
+        *learner = Some(state.learner.clone());
     }
-    {
+    let write = async move {
+        if ahead {
+            fault::point("reply_begun").await;
+        }
+        let grading = klover_store::Grading {
+            cards: &graded,
+            log: &logged,
+        };
+        let (version, reply) = app
+            .store
+            .record_assessment_for_reply(
+                &live.id,
+                &learner_turn.id,
+                &record,
+                &state.concept,
+                &json,
+                version,
+                &outcome_json,
+                begin_reply,
+                grading,
+            )
+            .await?;
         let mut engine = live.lock_engine();
         engine.state = state;
         engine.version = version;
+        Ok::<_, Error>(reply)
+    };
+    if ahead {
+        *cards = closing_state;
+        let commit = async move {
+            write.await?;
+            fault::point("after_assess").await;
+            Ok(())
+        };
+        return Ok((outcome, Some(Box::pin(commit))));
     }
-    count_turn(app, &outcome);
-    Ok(outcome)
+    if let Some(reply) = write.await? {
+        *begun = Some(reply);
+    }
+    if let Some(state) = &closing_state {
+        cards_step(app, live, state, &outcome).await;
+    }
+    Ok((outcome, None))
 }
 
 /// [`add_cards`], a failure logged: the turn's reply does not depend on it.

@@ -77,6 +77,7 @@ stories!(
     slices::a_reply_cut_by_a_crash_fills_the_seqs_it_reserved,
     slices::an_event_appended_during_a_reservation_never_reuses_a_reserved_seq,
     slices::an_assessment_can_begin_the_reply_in_its_transaction,
+    slices::an_assessment_after_its_reply_began_keeps_the_reply,
     recovery::a_schema_newer_than_the_binary_is_refused,
     concurrency::concurrent_sessions_lose_and_mix_no_turns,
     concurrency::concurrent_retries_of_one_message_store_one_turn,

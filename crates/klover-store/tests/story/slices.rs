@@ -247,3 +247,74 @@ pub async fn an_assessment_can_begin_the_reply_in_its_transaction(db: &TestDb) {
     let next = store.append_event(&s.id, "{}").await.unwrap();
     assert_eq!(next, ack_seq + 5);
 }
+
+/// The LLM voice begins its reply while the judge thinks, before the turn's assessment is
+/// stored: the assessment then keeps the reply (replying, its turn, its seqs) and adds the
+/// outcome; a crash between the two leaves a replying turn without an outcome, which the
+/// recovery assesses again (a second assessment of the same turn is refused).
+pub async fn an_assessment_after_its_reply_began_keeps_the_reply(db: &TestDb) {
+    let store = &db.store;
+    let ada = learner(store, "ada").await;
+    let s = session(store, &ada).await;
+    let lease = Lease {
+        owner: "a",
+        ttl: Duration::from_secs(3600),
+    };
+    let ack = |_: &klover_store::TurnId| r#"{"type":"learner_ack"}"#.to_owned();
+    let (asked, ack_seq) = store
+        .acknowledge_learner_turn(&s.id, "c-1", "Everything else pauses.", lease, ack)
+        .await
+        .unwrap();
+    let ack_seq = ack_seq.unwrap();
+    let (turn, head, reserved) = store
+        .begin_sliced_reply(&s.id, &asked.turn.id, 4)
+        .await
+        .unwrap();
+    assert_eq!((head, reserved), (ack_seq, ack_seq + 4));
+    let pending = store.unfinished_replies(&s.id).await.unwrap();
+    assert_eq!(pending[0].state, ReplyState::Replying);
+    assert_eq!(
+        pending[0].outcome, None,
+        "begun, not assessed: a crash here"
+    );
+    assert_eq!(pending[0].reply_turn.as_ref(), Some(&turn.id));
+
+    let a = TurnAssessment::default();
+    let concept = klover_domain::ConceptId::parse("event-loop").unwrap();
+    let record = |n: i64| {
+        store.record_assessment_for_reply(
+            &s.id,
+            &asked.turn.id,
+            &a,
+            &concept,
+            r#"{"n":1}"#,
+            s.state_version + n,
+            r#"{"plan":1}"#,
+            None,
+            klover_store::Grading::default(),
+        )
+    };
+    let (version, begun) = record(0).await.unwrap();
+    assert_eq!(version, s.state_version + 1);
+    assert!(begun.is_none(), "no second reply");
+    let pending = store.unfinished_replies(&s.id).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].state, ReplyState::Replying, "still replying");
+    assert_eq!(pending[0].outcome.as_deref(), Some(r#"{"plan":1}"#));
+    assert_eq!(
+        pending[0].reply_turn.as_ref(),
+        Some(&turn.id),
+        "the same reply"
+    );
+    assert_eq!(
+        store.head_seq(&s.id).await.unwrap(),
+        ack_seq + 4,
+        "the reply's reservation stands, no seq taken"
+    );
+    let again = record(1).await;
+    assert!(again.is_err(), "assessed once: {again:?}");
+    let pending = store.unfinished_replies(&s.id).await.unwrap();
+    assert_eq!(pending[0].outcome.as_deref(), Some(r#"{"plan":1}"#));
+    let row = store.get_session(&ada.id, &s.id).await.unwrap();
+    assert_eq!(row.state_version, version, "the refused one saved nothing");
+}
