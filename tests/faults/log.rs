@@ -114,7 +114,8 @@ fn turn_closed(log: &[Value], client_id: &str) -> bool {
 
 /// Checks a session's whole log (from seq 1) against the messages sent: seqs contiguous;
 /// each message acknowledged exactly once; each acknowledged message answered by exactly
-/// one `tutor_done` before the next message, whose text is its deltas said once.
+/// one `tutor_done` before the next message, whose text is its deltas said once (after a
+/// concept's closing, the next concept's opening follows with a `tutor_done` of its own).
 pub fn check_log(log: &[Value], sent: &[String]) {
     for (i, e) in log.iter().enumerate() {
         assert_eq!(
@@ -143,7 +144,12 @@ pub fn check_log(log: &[Value], sent: &[String]) {
     for (k, &start) in acks.iter().enumerate() {
         let end = acks.get(k + 1).copied().unwrap_or(log.len());
         let turn = &log[start..end];
-        let dones: Vec<&Value> = turn.iter().filter(|e| e["type"] == "tutor_done").collect();
+        let (reply, opening) = split_at_advance(turn);
+        assert!(
+            opening.iter().filter(|e| e["type"] == "tutor_done").count() <= 1,
+            "a concept's closing is followed by one opening: {turn:#?}"
+        );
+        let dones: Vec<&Value> = reply.iter().filter(|e| e["type"] == "tutor_done").collect();
         assert_eq!(
             dones.len(),
             1,
@@ -171,6 +177,16 @@ pub fn check_log(log: &[Value], sent: &[String]) {
     }
 }
 
+/// A turn's frames before its `concept_advanced` (the reply) and from it on (the next
+/// concept's opening, a tutor turn of its own with its `tutor_done`).
+fn split_at_advance(turn: &[Value]) -> (&[Value], &[Value]) {
+    let at = turn
+        .iter()
+        .position(|e| e["type"] == "concept_advanced")
+        .unwrap_or(turn.len());
+    turn.split_at(at)
+}
+
 /// What a fault run counts: messages acknowledged but never answered, messages sent but
 /// never acknowledged (lost), and acknowledgements or replies logged more than once.
 pub fn tally(log: &[Value], sent: &[String]) -> (usize, usize, usize) {
@@ -192,10 +208,10 @@ pub fn tally(log: &[Value], sent: &[String]) -> (usize, usize, usize) {
     }
     for (k, &start) in acks.iter().enumerate() {
         let end = acks.get(k + 1).copied().unwrap_or(log.len());
-        let dones = log[start..end]
-            .iter()
-            .filter(|e| e["type"] == "tutor_done")
-            .count();
+        let (reply, opening) = split_at_advance(&log[start..end]);
+        let dones = reply.iter().filter(|e| e["type"] == "tutor_done").count();
+        let openings = opening.iter().filter(|e| e["type"] == "tutor_done").count();
+        doubled += openings.saturating_sub(1);
         if dones == 0 {
             unanswered += 1;
         }
