@@ -106,3 +106,58 @@ async fn a_judge_slower_than_its_bound_leaves_the_rubric_s_plan_and_releases_the
     assert_eq!(fake.requests().iter().filter(|r| r.is_stream()).count(), 1);
     app.stop().await.unwrap();
 }
+
+/// The turn's assessment is stored beside the streaming reply (no commit before the
+/// first token): when that write fails — here the session's engine state changed behind
+/// the turn's back while the judge thought, so its compare-and-set is refused — the reply
+/// stops, the turn fails visibly (`tutor_done`, then an `error`), and the session goes on.
+#[tokio::test]
+async fn a_failed_assessment_write_stops_the_reply_and_fails_the_turn_visibly() {
+    let fake = FakeLlm::start().await;
+    let voice = "What decides which task runs next, do you think? Take your time: walk me \
+                 through what the loop does at each step, one step at a time, in your words.";
+    script(&fake, EMPTY, 400, &[voice]);
+    let app = llm_app(&fake).await;
+    let mut c = app.client().await;
+    let opened = c.start("async-python", None).await;
+    let sid = klover_store::SessionId::parse(&crate::support::session_id(&opened)).unwrap();
+    let learner = app
+        .store
+        .find_learner_by_name("local")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    c.say(VAGUE).await;
+    // The judge thinks for 400 ms; the reply is begun meanwhile.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let row = app.store.get_session(&learner, &sid).await.unwrap();
+    let json = row.engine_state.clone().unwrap();
+    app.store
+        .save_engine_state(&sid, &row.current_concept, &json, row.state_version)
+        .await
+        .unwrap();
+    let events = c.until("error").await;
+    let done = find(&events, "tutor_done").expect("the reply ended");
+    assert_ne!(done["status"], "complete", "{done}");
+    assert!(
+        deltas(&events).concat().len() < voice.len(),
+        "the reply was stopped: {events:#?}"
+    );
+    let error = events.last().unwrap();
+    assert_eq!(error["code"], "internal", "{error}");
+    assert!(
+        find(&events, "progress").is_none(),
+        "a failed turn has no closing progress: {events:#?}"
+    );
+    // Nothing of the refused assessment was stored, and the next message is answered.
+    let after = app.store.get_session(&learner, &sid).await.unwrap();
+    assert_eq!(
+        after.state_version,
+        row.state_version + 1,
+        "only the test's save"
+    );
+    let next = c.turn(VAGUE).await;
+    assert_eq!(find(&next, "tutor_done").unwrap()["status"], "complete");
+    app.stop().await.unwrap();
+}
