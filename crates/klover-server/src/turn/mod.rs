@@ -376,9 +376,8 @@ async fn assess<'a>(
     // does not wait for them (two reads and a write). Nothing is scheduled after the end
     // (the ending's cards were made when the session finished), nor for a review answer
     // (its grading is stored with the assessment).
-    let closes = outcome.advanced.is_some() || outcome.finished;
     let closing_state =
-        (closes && !already_finished && state.mode == engine::Mode::Learn).then(|| state.clone());
+        (!already_finished && closes_a_concept(&state, &outcome)).then(|| state.clone());
     let ahead = begun.is_some();
     if ahead {
         *learner = Some(state.learner.clone());
@@ -428,6 +427,12 @@ async fn assess<'a>(
     Ok((outcome, None))
 }
 
+/// Whether the turn closed a concept (or the path) in a learning session: the turns that
+/// add review cards.
+fn closes_a_concept(state: &SessionState, outcome: &TurnOutcome) -> bool {
+    state.mode == engine::Mode::Learn && (outcome.advanced.is_some() || outcome.finished)
+}
+
 /// [`add_cards`], a failure logged: the turn's reply does not depend on it.
 async fn cards_step(
     app: &AppState,
@@ -449,7 +454,7 @@ async fn add_cards(
     outcome: &TurnOutcome,
 ) -> Result<(), Error> {
     let curr = &live.curriculum;
-    if state.mode != engine::Mode::Learn || (outcome.advanced.is_none() && !outcome.finished) {
+    if !closes_a_concept(state, outcome) {
         return Ok(());
     }
     let aha: Vec<_> = app
