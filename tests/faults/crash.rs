@@ -89,7 +89,21 @@ pub async fn killed_at(backend: Backend, phase: Phase) -> usize {
             conv.resume(&server.ws_url()).await.0
         };
         let id = conv.say(&mut ws, &lines[k % lines.len()]).await;
-        if !server.reached(phase.point).await {
+        let reached = if phase.point == "before_answer" {
+            // Only a reply said whole in the same concept is stored with its message: a
+            // line that closes a concept is acknowledged alone and answered, not killed.
+            tokio::select! {
+                reached = server.reached(phase.point) => reached,
+                () = conv.until_closed(&mut ws, &id) => {
+                    drop(ws);
+                    server.kill9();
+                    continue;
+                }
+            }
+        } else {
+            server.reached(phase.point).await
+        };
+        if !reached {
             let mut seen = Vec::new();
             while let Some(v) = ws.next_within(Duration::from_secs(2)).await {
                 seen.push(v);
@@ -108,6 +122,20 @@ pub async fn killed_at(backend: Backend, phase: Phase) -> usize {
 
         let server = Server::start(&db.url, &clean).await;
         let (mut ws, _resumed) = conv.resume(&server.ws_url()).await;
+        if phase.point == "before_answer" {
+            // Nothing was acknowledged: the client sends the message again.
+            let acked = conv
+                .frames
+                .iter()
+                .any(|e| e["type"] == "learner_ack" && e["client_id"] == id.as_str());
+            assert!(
+                !acked,
+                "kill {k}: acknowledged before its answer was stored"
+            );
+            let text = &lines[k % lines.len()];
+            ws.send(json!({"type": "message", "client_id": id, "text": text}))
+                .await;
+        }
         conv.until_closed(&mut ws, &id).await;
         if phase.llm && phase.point == "mid_reply" {
             kept_what_the_slices_stored(&conv, &id);
@@ -220,19 +248,23 @@ fn kept_what_the_slices_stored(conv: &Conversation, id: &str) {
     );
 }
 
+/// A message acknowledged alone, before its reply: every turn but an offline reply said
+/// whole in the same concept (here a streamed offline one).
 const AFTER_ACK: Phase = Phase {
     point: "after_ack",
     llm: false,
-    streamed: false,
+    streamed: true,
 };
-const AFTER_ASSESS: Phase = Phase {
-    point: "after_assess",
+/// An offline reply said whole in the same concept is stored with the message it answers
+/// (`turn::at_once`): killed before that write, nothing is stored and nothing was
+/// acknowledged; the client sends the message again and it is answered once.
+const BEFORE_ANSWER: Phase = Phase {
+    point: "before_answer",
     llm: false,
     streamed: false,
 };
 /// A streamed offline reply records its turn's assessment before it (`assessed`), as a
-/// concept's closing or an LLM turn does; a reply said whole in the same concept stores
-/// it with the reply (`AFTER_ASSESS`: nothing is stored yet at that point).
+/// concept's closing or an LLM turn does.
 const AFTER_RECORDED_ASSESSMENT: Phase = Phase {
     point: "after_assess",
     llm: false,
@@ -276,8 +308,8 @@ macro_rules! phase_tests {
 phase_tests! {
     sqlite_killed_after_the_ack_still_answers: Backend::Sqlite, AFTER_ACK;
     postgres_killed_after_the_ack_still_answers: Backend::Postgres, AFTER_ACK;
-    sqlite_killed_after_the_assessment_still_answers: Backend::Sqlite, AFTER_ASSESS;
-    postgres_killed_after_the_assessment_still_answers: Backend::Postgres, AFTER_ASSESS;
+    sqlite_killed_before_a_message_and_its_answer_are_stored_answers_it_once_resent: Backend::Sqlite, BEFORE_ANSWER;
+    postgres_killed_before_a_message_and_its_answer_are_stored_answers_it_once_resent: Backend::Postgres, BEFORE_ANSWER;
     sqlite_killed_after_the_assessment_was_recorded_answers_from_it: Backend::Sqlite, AFTER_RECORDED_ASSESSMENT;
     postgres_killed_after_the_assessment_was_recorded_answers_from_it: Backend::Postgres, AFTER_RECORDED_ASSESSMENT;
     sqlite_killed_mid_offline_reply_ends_it_partial: Backend::Sqlite, MID_OFFLINE;

@@ -109,6 +109,8 @@ async fn resent_after_a_crash(backend: Backend) {
     let paused = [
         ("KLOVER_FAULT_PAUSE", "after_ack".to_owned()),
         ("KLOVER_REPLY_LEASE_MS", "1500".to_owned()),
+        // Acknowledged alone before its reply (`turn::at_once`: not a reply said whole).
+        ("KLOVER_OFFLINE_DELTA_DELAY_MS", "10".to_owned()),
     ];
     let mut server = Server::start(&db.url, &paused).await;
     let mut conv = Conversation::default();

@@ -34,7 +34,12 @@ fn last_done(conv: &Conversation) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_in_a_turn_fails_that_turn_visibly_and_the_session_keeps_working() {
     let db = FreshDb::new(Backend::Sqlite).await;
-    let panics = [("KLOVER_FAULT_PANIC", "after_assess".to_owned())];
+    // Streamed offline replies: a reply said whole in the same concept is stored with its
+    // message in the ws handler, not in a turn task (`turn::at_once`).
+    let panics = [
+        ("KLOVER_FAULT_PANIC", "after_assess".to_owned()),
+        ("KLOVER_OFFLINE_DELTA_DELAY_MS", "10".to_owned()),
+    ];
     let mut server = Server::start(&db.url, &panics).await;
     let mut conv = Conversation::default();
     let mut ws = started(&server, &mut conv).await;

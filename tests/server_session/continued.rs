@@ -154,10 +154,10 @@ async fn postgres_an_open_misconception_is_still_open_and_probed_in_the_next_ses
     fresh.finish().await;
 }
 
-/// An offline turn that stays in its concept takes two writes: the message with its ack,
-/// then the reply with the turn's assessment, the learner model and the engine state in
-/// one transaction (a crash before it leaves the turn acknowledged, to be assessed again:
-/// `faults::crash`). What that write stored carries into the next session.
+/// An offline turn that stays in its concept takes one write: the message with its ack,
+/// its reply, the turn's assessment, the learner model and the engine state in one
+/// transaction (`turn::at_once`; a crash before it stores none of it, and nothing was
+/// acknowledged: `faults::crash`). What that write stored carries into the next session.
 async fn an_offline_turn_stores_its_assessment_with_its_reply(app: TestApp) {
     let (mut c, opened) = open(
         &app,
@@ -171,8 +171,21 @@ async fn an_offline_turn_stores_its_assessment_with_its_reply(app: TestApp) {
     assert!(find(&events, "concept_advanced").is_none(), "{events:?}");
     assert_eq!(
         after - writes,
-        2,
-        "the ack, then the reply with everything else"
+        1,
+        "the ack with the reply and everything else"
+    );
+    let ack = events
+        .iter()
+        .position(|e| e["type"] == "learner_ack")
+        .unwrap();
+    let delta = events
+        .iter()
+        .position(|e| e["type"] == "tutor_delta")
+        .unwrap();
+    assert!(ack < delta, "the ack first: {events:?}");
+    assert_eq!(
+        events[ack]["seq"].as_u64().unwrap() + 1,
+        events[delta]["seq"].as_u64().unwrap()
     );
     let reached: Vec<&Value> = progress(&events)["checkpoints"]
         .as_array()

@@ -7,7 +7,10 @@
 //! - `KLOVER_FAULT_PANIC=<point>`: the first time that point is reached, the turn task
 //!   panics (the supervision test).
 //!
-//! The points, in a turn's order: `after_ack` (the message is stored and acknowledged),
+//! The points, in a turn's order: `before_answer` (an offline reply said whole in the same
+//! concept, computed, before the one write that stores it with its message:
+//! `crate::turn::at_once`; nothing is stored nor acknowledged yet), `after_ack` (the
+//! message is stored and acknowledged alone, every other turn),
 //! `reply_begun` (with the LLM judge: the reply's streaming turn begun beside the judge,
 //! its voice relaying, the assessment's write not yet run),
 //! `after_assess` (the turn assessed; assessment and engine state stored, with the LLM

@@ -316,6 +316,63 @@ impl LiveSession {
         }
     }
 
+    /// Stores a new message with its whole offline reply in one transaction
+    /// ([`Store::acknowledge_and_answer`]: the message `turn`, its assessment and engine
+    /// state, the reply `reply` said as `text` and its `events`); once it is committed the
+    /// session in memory takes the new state and version, `committed` runs, and the
+    /// `learner_ack` and the reply's events are sent in seq order. `None`, with nothing
+    /// stored nor sent, when the message must be acknowledged alone (see there).
+    #[allow(clippy::too_many_arguments)] // the message, its reply, and what it records
+    pub(crate) async fn emit_answered_at_once(
+        &self,
+        store: &Store,
+        lease: Lease<'_>,
+        (turn, client_id, text): (&TurnId, &str, &str),
+        (reply, said, move_json): (&TurnId, &str, Option<&str>),
+        events: &[ServerEvent],
+        assessed: AssessedTurn,
+        committed: impl FnOnce(),
+    ) -> Result<Option<klover_store::AnsweredAtOnce>, Error> {
+        let payloads = encode_all(events)?;
+        let AssessedTurn {
+            record,
+            state,
+            json,
+            version,
+        } = assessed;
+        let answer = klover_store::AnswerAtOnce {
+            reply,
+            text: said,
+            move_json,
+            event_payloads: &payloads,
+            assessed: klover_store::Assessed {
+                assessment: &record,
+                concept: &state.concept,
+                engine_state: &json,
+                expected: version,
+            },
+        };
+        let ack = ack_json(client_id, text)(turn);
+        let _order = self.emit_lock.lock().await;
+        let stored = store
+            .acknowledge_and_answer(&self.id, turn, client_id, text, lease, ack.clone(), answer)
+            .await?;
+        let Some(stored) = stored else {
+            return Ok(None);
+        };
+        {
+            let mut engine = self.lock_engine();
+            engine.state = state;
+            engine.version = stored.state_version;
+        }
+        committed();
+        let mut all = Vec::with_capacity(1 + payloads.len());
+        all.push(ack);
+        all.extend(payloads);
+        self.send_all(&stored.seqs, &all);
+        Ok(Some(stored))
+    }
+
     /// Sends the `learner_ack` stored at `seq` (none for a retry: nothing was stored), the
     /// same payload as the one stored.
     fn send_ack(&self, client_id: &str, appended: AppendedTurn, seq: Option<i64>) -> AppendedTurn {

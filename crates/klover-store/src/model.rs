@@ -548,3 +548,33 @@ pub struct Assessed<'a> {
     /// The stored engine state's version the turn started from (compare-and-set).
     pub expected: i64,
 }
+
+/// The reply stored with a learner's message by [`Store::acknowledge_and_answer`]: a
+/// tutor reply known in full as soon as the message is assessed (the offline voice).
+#[derive(Debug, Clone, Copy)]
+pub struct AnswerAtOnce<'a> {
+    /// The reply's tutor turn id.
+    pub reply: &'a TurnId,
+    /// Its whole text.
+    pub text: &'a str,
+    /// Its move (JSON).
+    pub move_json: Option<&'a str>,
+    /// The events after the message's `learner_ack` (JSON: the reply's delta, its
+    /// `tutor_done`, the closing events), in order.
+    pub event_payloads: &'a [String],
+    /// The message's assessment and the engine state it led to.
+    pub assessed: Assessed<'a>,
+}
+
+/// What [`Store::acknowledge_and_answer`] stored.
+#[derive(Debug, Clone)]
+pub struct AnsweredAtOnce {
+    /// The learner's turn.
+    pub learner_turn: TurnRow,
+    /// The tutor's reply.
+    pub reply: TurnRow,
+    /// The seqs of the `learner_ack` and then of the reply's events.
+    pub seqs: Vec<i64>,
+    /// The engine state's new version.
+    pub state_version: i64,
+}

@@ -47,6 +47,12 @@ const ALL_ANSWERED: &str = concat!(
     " AND (client_message_id IS NULL OR client_message_id <> $2))"
 );
 
+/// The engine state saved over version `$4` of session `$3` (`$1`, concept `$2`), and the
+/// lease owner `$5` took in the same transaction given back ([`Store::acknowledge_and_answer`]).
+const SAVE_STATE_GIVE_BACK: &str = "UPDATE sessions SET engine_state = $1, current_concept = $2, \
+     state_version = state_version + 1, owner = NULL, owner_until = NULL \
+     WHERE id = $3 AND state_version = $4 AND owner = $5 RETURNING state_version";
+
 /// Who claims a reply, and for how long before others may take it over.
 #[derive(Debug, Clone, Copy)]
 pub struct Lease<'a> {
@@ -188,6 +194,112 @@ impl Store {
             state_version: Some(locked.state_version),
         };
         Ok(Some((appended, Some(seq))))
+    }
+
+    /// A learner's new message and the reply to it in one transaction: the message stored
+    /// and acknowledged as [`Store::acknowledge_next_learner_turn`] would (turn id
+    /// `learner_turn`, its `learner_ack` JSON `ack`), its assessment, the engine state it
+    /// led to (compare-and-set on `answer.assessed.expected`) and its whole reply with the
+    /// reply's events, as [`Store::append_assessed_reply`] would after it; the lease is
+    /// taken and given back in the same transaction. One write and one commit for a turn
+    /// whose reply is known as soon as it is assessed (the offline voice, in the same
+    /// concept): nothing is acknowledged before the commit that also holds its answer.
+    ///
+    /// `None`, with nothing stored, when either write alone would not have been stored as
+    /// asked: the client id is taken (a retry), an earlier reply is unfinished, another
+    /// instance holds the session, or the stored engine state is not the expected one.
+    /// The caller then acknowledges the message alone, which says which it was.
+    #[allow(clippy::too_many_arguments)] // the message, its acknowledgement, its answer
+    pub async fn acknowledge_and_answer(
+        &self,
+        session: &SessionId,
+        learner_turn: &TurnId,
+        client_message_id: &str,
+        text: &str,
+        lease: Lease<'_>,
+        ack: String,
+        answer: crate::AnswerAtOnce<'_>,
+    ) -> Result<Option<crate::AnsweredAtOnce>, StoreError> {
+        let now = now_ms();
+        let a = crate::learning::checked(answer.assessed.assessment)?;
+        let mut payloads = Vec::with_capacity(1 + answer.event_payloads.len());
+        payloads.push(ack);
+        payloads.extend(answer.event_payloads.iter().cloned());
+        let mut b = self.batch();
+        crate::owner::push_take_and_lock(&mut b, session.as_str(), lease, now, payloads.len());
+        b.required();
+        b.push(ALL_ANSWERED)
+            .bind(session.as_str())
+            .bind(client_message_id);
+        b.required();
+        let message = crate::turns::NewTurn {
+            id: learner_turn,
+            session,
+            role: crate::TurnRole::Learner,
+            text,
+            status: TurnStatus::Complete,
+            client_message_id: Some(client_message_id),
+            now,
+            born: Born {
+                claimed: Some((lease.owner, lease.until(now))),
+                ..Born::default()
+            },
+        };
+        let message_at = b.len();
+        message.push(&mut b);
+        b.required();
+        crate::learning::push_assessment(&mut b, learner_turn.as_str(), session.as_str(), now, &a);
+        let reply = crate::turns::NewTurn {
+            id: answer.reply,
+            session,
+            role: crate::TurnRole::Tutor,
+            text: answer.text,
+            status: TurnStatus::Complete,
+            client_message_id: None,
+            now,
+            born: Born {
+                move_json: answer.move_json,
+                finished: true,
+                claimed: None,
+            },
+        };
+        let reply_at = b.len();
+        reply.push(&mut b);
+        b.required();
+        push_mark_closed(&mut b, learner_turn, ReplyState::Answered)?;
+        b.required();
+        let assessed = answer.assessed;
+        b.push(SAVE_STATE_GIVE_BACK)
+            .bind(assessed.engine_state)
+            .bind(assessed.concept.as_str())
+            .bind(session.as_str())
+            .bind(assessed.expected)
+            .bind(lease.owner);
+        b.required();
+        crate::slices::push_events_after_lock(&mut b, session, &payloads, now);
+        let ran = match self.write_batch(b).await? {
+            Ok(ran) if ran.complete() => ran,
+            Ok(_) => return Ok(None),
+            Err(stopped) => return Err(stopped.error.into()),
+        };
+        let Some((_, locked)) = crate::owner::taken(ran.row(0))? else {
+            return Ok(None);
+        };
+        let (Some(learner_turn), Some(reply)) = (
+            message.inserted(&ran, message_at)?,
+            reply.inserted(&ran, reply_at)?,
+        ) else {
+            return Err(StoreError::Conflict("the turns were not inserted".into()));
+        };
+        // The lease was given back in the same transaction.
+        self.forget(session.as_str());
+        let first = locked.first_seq(payloads.len());
+        Ok(Some(crate::AnsweredAtOnce {
+            learner_turn,
+            reply,
+            seqs: (first..=locked.last_event_seq).collect(),
+            state_version: assessed.expected + 1,
+        }))
     }
 
     pub(crate) async fn learner_turn_by_client_id(

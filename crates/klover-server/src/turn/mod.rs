@@ -23,6 +23,7 @@ use crate::state::AppState;
 use crate::voice::TutorVoice;
 use crate::{convert, fault, telemetry};
 
+pub(crate) mod at_once;
 mod speak;
 mod tail;
 
@@ -100,13 +101,14 @@ pub(crate) async fn drive(
         let move_ = move_kind(&outcome.plan);
         let cut = end_cut_reply(app, live, reply, TurnStatus::Partial, &move_).await?;
         let status = cut.map_or(TurnStatus::Partial, |t| t.status);
-        let events = closing_events(app, live, learner_turn, &outcome, following.as_ref()).await?;
+        let events =
+            closing_events(app, live, &learner_turn.id, &outcome, following.as_ref()).await?;
         return closing(events).close(app, live, status).await;
     }
     let status = match &app.voice {
         TutorVoice::Offline => {
             let events =
-                closing_events(app, live, learner_turn, &outcome, following.as_ref()).await?;
+                closing_events(app, live, &learner_turn.id, &outcome, following.as_ref()).await?;
             let text = &outcome.offline_text;
             speak_offline(app, live, &outcome.plan, text, closing(events)).await?
         }
@@ -145,7 +147,7 @@ pub(crate) async fn drive(
             let (said, status) = spoken?;
             fault::point("before_close").await;
             let events =
-                closing_events(app, live, learner_turn, &outcome, following.as_ref()).await?;
+                closing_events(app, live, &learner_turn.id, &outcome, following.as_ref()).await?;
             closing(events).close(app, live, status).await?;
             if let Some(text) = opening_said {
                 live.lock_engine().last_tutor = Some(text);

@@ -134,25 +134,8 @@ async fn speak_whole(
     closing: Closing<'_>,
 ) -> Result<TurnStatus, Error> {
     let status = cut_status(&closing.guard.cancel);
-    let chunks = match status {
-        TurnStatus::Complete => whole_delta(text),
-        _ => Vec::new(),
-    };
-    let said = chunks.concat();
     let turn_id = TurnId::new();
-    let mut events: Vec<ServerEvent> = chunks
-        .into_iter()
-        .map(|chunk| ServerEvent::TutorDelta {
-            turn_id: turn_id.to_string(),
-            text: chunk,
-        })
-        .collect();
-    events.push(ServerEvent::TutorDone {
-        turn_id: turn_id.to_string(),
-        text: said.clone(),
-        move_: move_kind(plan),
-        status: status.as_str().to_owned(),
-    });
+    let (said, mut events) = said_whole(&turn_id, plan, text, status);
     events.extend(closing.events);
     let move_json = serde_json::to_string(&plan.primary()).ok();
     let guard = closing.guard;
@@ -194,6 +177,35 @@ async fn speak_whole(
         }
     };
     Ok(row.status)
+}
+
+/// A reply said whole as turn `turn_id`: what is said (all of `text` when `status` is
+/// complete, nothing when the reply was stopped first), its `tutor_delta` and `tutor_done`.
+pub(crate) fn said_whole(
+    turn_id: &TurnId,
+    plan: &TutorPlan,
+    text: &str,
+    status: TurnStatus,
+) -> (String, Vec<ServerEvent>) {
+    let chunks = match status {
+        TurnStatus::Complete => whole_delta(text),
+        _ => Vec::new(),
+    };
+    let said = chunks.concat();
+    let mut events: Vec<ServerEvent> = chunks
+        .into_iter()
+        .map(|chunk| ServerEvent::TutorDelta {
+            turn_id: turn_id.to_string(),
+            text: chunk,
+        })
+        .collect();
+    events.push(ServerEvent::TutorDone {
+        turn_id: turn_id.to_string(),
+        text: said.clone(),
+        move_: move_kind(plan),
+        status: status.as_str().to_owned(),
+    });
+    (said, events)
 }
 
 /// Ends the tutor turn `reply` if a crash (or a failure) left it streaming: what it holds

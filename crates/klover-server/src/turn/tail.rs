@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use klover_domain::engine::{self, SessionState, TurnOutcome};
-use klover_store::{FollowingTurn, TurnId, TurnRow, TurnStatus};
+use klover_store::{FollowingTurn, TurnId, TurnStatus};
 
 use crate::error::Error;
 use crate::live::LiveSession;
@@ -105,21 +105,21 @@ impl Following {
 pub(crate) async fn closing_events(
     app: &AppState,
     live: &Arc<LiveSession>,
-    learner_turn: &TurnRow,
+    learner_turn: &TurnId,
     outcome: &TurnOutcome,
     following: Option<&Following>,
 ) -> Result<Vec<ServerEvent>, Error> {
     let mut events = Vec::new();
     if live.lock_engine().state.mode == engine::Mode::Review {
         events.extend(
-            crate::review::graded_events(app, &live.learner, &live.curriculum, &learner_turn.id)
+            crate::review::graded_events(app, &live.learner, &live.curriculum, learner_turn)
                 .await?,
         );
     }
     if let Some(aha) = &outcome.aha {
         metrics::counter!(telemetry::AHAS).increment(1);
         events.push(ServerEvent::Aha {
-            turn_id: learner_turn.id.to_string(),
+            turn_id: learner_turn.to_string(),
             checkpoint: aha.checkpoint.as_ref().map(ToString::to_string),
             checkpoint_title: aha
                 .checkpoint

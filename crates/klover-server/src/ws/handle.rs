@@ -364,6 +364,10 @@ impl Conn {
             Err(_) => return Ok(self.reply_in_progress().await),
         };
         if let Some(guard) = guard {
+            // A reply known at once (offline, same concept) is stored with the message.
+            if crate::turn::at_once::answer(&app, &live, &client_id, &text, &guard).await {
+                return Ok(Ok(()));
+            }
             let acked = live
                 .acknowledge_next(&app.store, &client_id, &text, app.lease())
                 .await?;

@@ -89,6 +89,7 @@ stories!(
     owner::a_paused_owner_cannot_write_after_another_took_over,
     owner::an_offline_turn_is_stored_once_with_its_events_in_order,
     owner::an_offline_reply_stores_its_turns_assessment_in_its_transaction,
+    owner::a_message_and_its_answer_are_stored_in_one_transaction,
     owner::a_dead_owners_session_is_taken_over_once_its_lease_ran_out,
     owner::engine_state_saves_are_compare_and_set,
     owner::shutdown_hands_every_lease_back,

@@ -501,3 +501,155 @@ pub async fn an_offline_reply_stores_its_turns_assessment_in_its_transaction(db:
     let model = store.learner_model(&ada.id, &s.curriculum).await.unwrap();
     assert_eq!(model.mastery.len(), 1, "{model:?}");
 }
+
+/// A message and its whole reply in one transaction (`acknowledge_and_answer`): the
+/// message, its ack first, the reply and its events, the assessment and the state, the
+/// lease taken and given back. A retry, an earlier reply unfinished, another instance's
+/// lease or a stale state version store none of it (`None`): the message is then
+/// acknowledged alone, which tells which.
+pub async fn a_message_and_its_answer_are_stored_in_one_transaction(db: &TestDb) {
+    let (store, other) = (db.store.clone(), Store::connect(&db.url).await.unwrap());
+    let ada = learner(&store, "ada").await;
+    let s = session(&store, &ada).await;
+    let concept = klover_domain::ConceptId::parse("event-loop").unwrap();
+    let payloads: Vec<String> = (0..2).map(|i| format!(r#"{{"type":"e{i}"}}"#)).collect();
+    let a = assessed();
+    let answer = |reply, expected| klover_store::AnswerAtOnce {
+        reply,
+        text: "What runs them?",
+        move_json: None,
+        event_payloads: &payloads,
+        assessed: klover_store::Assessed {
+            assessment: &a,
+            concept: &concept,
+            engine_state: r#"{"n":1}"#,
+            expected,
+        },
+    };
+    let (turn, reply) = (klover_store::TurnId::new(), klover_store::TurnId::new());
+    // The reply of the writes refused below (none of them stores it).
+    let unstored = klover_store::TurnId::new();
+    let head = store.head_seq(&s.id).await.unwrap();
+    let (writes, _) = store.writer_queue();
+    let stored = store
+        .acknowledge_and_answer(
+            &s.id,
+            &turn,
+            "c-1",
+            "The loop runs callbacks.",
+            lease("a", LONG),
+            ack(&turn),
+            answer(&reply, 0),
+        )
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(store.writer_queue().0 - writes, 1, "one write");
+    assert_eq!(stored.seqs, [head + 1, head + 2, head + 3], "the ack first");
+    assert_eq!(stored.state_version, 1);
+    assert_eq!(stored.learner_turn.id, turn);
+    assert_eq!(stored.reply.id, reply);
+    assert_eq!(stored.reply.seq, stored.learner_turn.seq + 1);
+    let events = store.events_since(&s.id, head).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.payload.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            r#"{"type":"learner_ack"}"#,
+            r#"{"type":"e0"}"#,
+            r#"{"type":"e1"}"#
+        ]
+    );
+    let row = store.get_session(&ada.id, &s.id).await.unwrap();
+    assert_eq!(row.engine_state.as_deref(), Some(r#"{"n":1}"#));
+    let model = store.learner_model(&ada.id, &s.curriculum).await.unwrap();
+    assert_eq!(model.mastery.len(), 1, "{model:?}");
+    assert!(store.unfinished_replies(&s.id).await.unwrap().is_empty());
+    assert_eq!(
+        store.session_owner(&s.id).await.unwrap().0,
+        None,
+        "lease given back"
+    );
+    let nothing_more = async |head| {
+        assert_eq!(store.head_seq(&s.id).await.unwrap(), head);
+        let row = store.get_session(&ada.id, &s.id).await.unwrap();
+        assert_eq!(row.engine_state.as_deref(), Some(r#"{"n":1}"#));
+    };
+    let head = store.head_seq(&s.id).await.unwrap();
+
+    // A retry of the same client id: nothing stored, the first turn stands.
+    let retry = klover_store::TurnId::new();
+    let again = store
+        .acknowledge_and_answer(
+            &s.id,
+            &retry,
+            "c-1",
+            "The loop runs callbacks.",
+            lease("a", LONG),
+            ack(&retry),
+            answer(&unstored, 1),
+        )
+        .await
+        .unwrap();
+    assert!(again.is_none());
+    nothing_more(head).await;
+    assert_eq!(store.turns(&s.id).await.unwrap().len(), 2);
+
+    // A stale state version: nothing stored.
+    let stale = store
+        .acknowledge_and_answer(
+            &s.id,
+            &klover_store::TurnId::new(),
+            "c-2",
+            "And they wait.",
+            lease("a", LONG),
+            ack(&turn),
+            answer(&unstored, 0),
+        )
+        .await
+        .unwrap();
+    assert!(stale.is_none());
+    nothing_more(head).await;
+
+    // Another instance holds the session: nothing stored.
+    let (held, _) = other
+        .acknowledge_learner_turn(&s.id, "c-3", "Held elsewhere.", lease("b", LONG), ack)
+        .await
+        .unwrap();
+    let head = store.head_seq(&s.id).await.unwrap();
+    let refused = store
+        .acknowledge_and_answer(
+            &s.id,
+            &klover_store::TurnId::new(),
+            "c-4",
+            "And they wait.",
+            lease("a", LONG),
+            ack(&turn),
+            answer(&unstored, 1),
+        )
+        .await
+        .unwrap();
+    assert!(refused.is_none());
+    nothing_more(head).await;
+
+    // Its reply unfinished, even once its lease is given back: nothing stored.
+    other.release_owner("b").await.unwrap();
+    let waiting = store
+        .acknowledge_and_answer(
+            &s.id,
+            &klover_store::TurnId::new(),
+            "c-4",
+            "And they wait.",
+            lease("a", LONG),
+            ack(&turn),
+            answer(&unstored, 1),
+        )
+        .await
+        .unwrap();
+    assert!(waiting.is_none());
+    nothing_more(head).await;
+    let unfinished = store.unfinished_replies(&s.id).await.unwrap();
+    assert_eq!(unfinished.len(), 1);
+    assert_eq!(unfinished[0].turn.id, held.turn.id);
+    assert_eq!(store.turns(&s.id).await.unwrap().len(), 3);
+}
