@@ -71,12 +71,14 @@ impl Drop for ReplyGuard {
 }
 
 /// Where a supervised reply starts.
-pub enum Start {
+pub(crate) enum Start {
     /// Already claimed by this instance (a message just acknowledged).
     Claimed(PendingReply),
     /// As `Claimed`, and the acknowledging transaction saw the engine state version the
-    /// live session holds: its copy is current, no reload needed (one read fewer).
-    Current(PendingReply),
+    /// live session holds: its copy is current, no reload needed (one read fewer). With
+    /// the engine's turn on that state when it was already worked out
+    /// ([`turn::at_once`]: a reply not said whole), so it is not worked out twice.
+    Current(PendingReply, Option<Box<turn::Worked>>),
     /// To be claimed first (recovery, a resend): nothing happens if another live
     /// instance holds it, or it is finished.
     Claim(TurnId),
@@ -85,10 +87,10 @@ pub enum Start {
 /// Runs the reply to a learner turn in a supervised task holding `guard`.
 /// The task runs in a `turn` span carrying the session, the learner and the learner turn
 /// it answers: every log line of the turn, the LLM calls' included, can be found by them.
-pub fn spawn(app: &AppState, live: Arc<LiveSession>, start: Start, guard: ReplyGuard) {
+pub(crate) fn spawn(app: &AppState, live: Arc<LiveSession>, start: Start, guard: ReplyGuard) {
     let task_app = app.clone();
     let turn = match &start {
-        Start::Claimed(p) | Start::Current(p) => p.turn.id.to_string(),
+        Start::Claimed(p) | Start::Current(p, _) => p.turn.id.to_string(),
         Start::Claim(t) => t.to_string(),
     };
     let span = tracing::info_span!(
@@ -106,11 +108,11 @@ pub fn spawn(app: &AppState, live: Arc<LiveSession>, start: Start, guard: ReplyG
 }
 
 async fn supervise(app: AppState, live: Arc<LiveSession>, start: Start, guard: ReplyGuard) {
-    let (pending, current) = match start {
-        Start::Current(p) => (p, true),
-        Start::Claimed(p) => (p, false),
+    let (pending, current, worked) = match start {
+        Start::Current(p, worked) => (p, true, worked),
+        Start::Claimed(p) => (p, false, None),
         Start::Claim(turn) => match app.store.claim_reply(&turn, app.lease()).await {
-            Ok(Some(p)) => (p, false),
+            Ok(Some(p)) => (p, false, None),
             Ok(None) => return,
             Err(e) => {
                 tracing::warn!(session = %live.id, turn = %turn, error = %e, "could not claim a reply; retried later");
@@ -134,7 +136,7 @@ async fn supervise(app: AppState, live: Arc<LiveSession>, start: Start, guard: R
         )
         .in_current_span(),
     );
-    let result = std::panic::AssertUnwindSafe(turn::drive(&app, &live, pending, &guard))
+    let result = std::panic::AssertUnwindSafe(turn::drive(&app, &live, pending, &guard, worked))
         .catch_unwind()
         .await;
     renewals.abort();

@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use klover_domain::engine;
+use klover_domain::engine::{self, SessionState, TurnOutcome};
 use klover_store::{TurnId, TurnStatus};
 use tracing::Instrument;
 
@@ -24,18 +24,28 @@ use crate::state::AppState;
 use crate::voice::TutorVoice;
 use crate::{convert, fault};
 
+/// What [`answer`] did.
+pub(crate) enum Answer {
+    /// The message and its reply are stored (and sent).
+    Stored,
+    /// Nothing is stored: the message is to be acknowledged alone. With the engine's turn
+    /// when it was worked out (a reply not said whole: a concept's closing, say), for
+    /// [`super::drive`] to use instead of working it out again.
+    Not(Option<Box<Worked>>),
+}
+
 /// Answers the new message `text` (client id `client_id`) in the write that acknowledges
 /// it, when its reply allows ([`can_defer`]); the reply slot `guard` is freed with the
-/// commit. False when nothing was stored: the message is to be acknowledged alone.
+/// commit.
 pub(crate) async fn answer(
     app: &AppState,
     live: &Arc<LiveSession>,
     client_id: &str,
     text: &str,
     guard: &ReplyGuard,
-) -> bool {
+) -> Answer {
     if !matches!(app.voice, TutorVoice::Offline) || app.settings.offline_delta_delay_ms != 0 {
-        return false;
+        return Answer::Not(None);
     }
     let curr = &live.curriculum;
     let (mut state, last_tutor, version) = {
@@ -47,24 +57,31 @@ pub(crate) async fn answer(
         )
     };
     if state.finished || state.mode != engine::Mode::Learn {
-        return false;
+        return Answer::Not(None);
     }
     let before = state.learner.clone();
     let Some(req) = engine::assess_request(curr, &state, text, last_tutor.as_deref()) else {
-        return false;
+        return Answer::Not(None);
     };
     let assessment = klover_domain::assess::RubricAssessor::new().assess_now(req);
     let outcome = engine::learner_turn(curr, &mut state, text, assessment);
     if !can_defer(app, false, &state, &outcome) {
-        return false;
+        let worked = Worked {
+            version,
+            last_tutor,
+            text: text.to_owned(),
+            state,
+            outcome,
+        };
+        return Answer::Not(Some(Box::new(worked)));
     }
     let turn = TurnId::new();
     let record = convert::turn_assessment(curr, &before, &state, &outcome, text);
     let Ok(json) = serde_json::to_string(&state) else {
-        return false;
+        return Answer::Not(None);
     };
     let Ok(closing) = closing_events(app, live, &turn, &outcome, None).await else {
-        return false;
+        return Answer::Not(None);
     };
     let reply = TurnId::new();
     let spoken = &outcome.offline_text;
@@ -105,12 +122,24 @@ pub(crate) async fn answer(
         Ok(Some(_)) => {
             count_turn(app, &outcome);
             tracing::debug!("turn answered");
-            true
+            Answer::Stored
         }
-        Ok(None) => false,
+        Ok(None) => Answer::Not(None),
         Err(e) => {
             tracing::debug!(error = %e, "not answered with its acknowledgement; acknowledged alone");
-            false
+            Answer::Not(None)
         }
     }
+}
+
+/// The engine's turn on a message, worked out on the live session's state at `version`
+/// (with `last_tutor` said last): the offline path's reading is a function of these
+/// and the text, so [`super::assess`] takes it as it is when they have not changed.
+pub(crate) struct Worked {
+    pub(crate) version: i64,
+    pub(crate) last_tutor: Option<String>,
+    pub(crate) text: String,
+    /// The engine state after the turn.
+    pub(crate) state: SessionState,
+    pub(crate) outcome: TurnOutcome,
 }

@@ -27,6 +27,7 @@ pub(crate) mod at_once;
 mod speak;
 mod tail;
 
+pub(crate) use at_once::Worked;
 pub(crate) use speak::{Closing, end_cut_reply, speak_offline};
 pub(crate) use tail::{Tail, closing_events};
 pub use tail::{progress, review_progress};
@@ -34,11 +35,13 @@ pub use tail::{progress, review_progress};
 /// Drives the reply to an acknowledged learner turn from where it stands to its end:
 /// assessed if it was not, then answered; a reply a crash cut is ended as partial. Runs
 /// under [`crate::reply::spawn`]'s supervision, which fails the turn on an error.
+/// `worked`: the engine's turn on the message, when [`at_once`] worked it out.
 pub(crate) async fn drive(
     app: &AppState,
     live: &Arc<LiveSession>,
     pending: PendingReply,
     guard: &ReplyGuard,
+    worked: Option<Box<Worked>>,
 ) -> Result<(), Error> {
     let learner_turn = &pending.turn;
     let mut spec = None;
@@ -56,13 +59,13 @@ pub(crate) async fn drive(
     let (outcome, commit) = match (pending.state, pending.outcome.as_deref()) {
         (ReplyState::Acknowledged, _) => {
             fault::point("after_ack").await;
-            assess(app, live, learner_turn, guard, slots, false).await?
+            assess(app, live, learner_turn, guard, slots, false, worked).await?
         }
         // A crash between the reply's start (begun while the judge thought) and the
         // commit of the turn's assessment: the turn is assessed again (nothing of the
         // first assessment was stored), and the reply is ended below with what it stored.
         (ReplyState::Replying, None) if pending.reply_turn.is_some() => {
-            assess(app, live, learner_turn, guard, slots, true).await?
+            assess(app, live, learner_turn, guard, slots, true, None).await?
         }
         (_, Some(json)) => {
             let outcome = serde_json::from_str::<TurnOutcome>(json)
@@ -219,6 +222,10 @@ fn can_defer(
 /// When the offline reply follows at once in the same concept ([`can_defer`]), nothing is
 /// stored here: the assessment and state go with the reply, in its transaction
 /// (`deferred`), and a crash before it assesses the turn again.
+///
+/// Without a judge, `worked` (the engine's turn on the same state, text and last tutor
+/// words) stands for the rubric's reading and the engine's run.
+#[allow(clippy::too_many_arguments)] // the turn, where it stands, and what it hands on
 async fn assess<'a>(
     app: &'a AppState,
     live: &'a Arc<LiveSession>,
@@ -226,6 +233,7 @@ async fn assess<'a>(
     guard: &ReplyGuard,
     slots: Slots<'_>,
     replying: bool,
+    worked: Option<Box<Worked>>,
 ) -> Result<(TurnOutcome, Option<Commit<'a>>), Error> {
     let Slots {
         spec,
@@ -256,75 +264,90 @@ async fn assess<'a>(
     // The engine's run on the rubric's verdict alone (the speculative voice's plan): the
     // real run when the judge's verdict is the same (the engine is deterministic).
     let mut speculated = None;
-    let assessment = {
-        let req = engine::assess_request(&curr, &state, text, last_tutor.as_deref())
-            .ok_or_else(|| Error::NotFound(format!("concept `{}`", state.concept)))?;
-        match judge {
-            None => klover_domain::assess::RubricAssessor::new().assess_now(req),
-            // The judge is an LLM call: a stop (or shutdown) must not wait for it. The
-            // rubric's verdict stands in, as on any judge failure.
-            Some(llm) => {
-                let rubric = klover_domain::assess::RubricAssessor::new().assess_now(req);
-                rubric_verdict = Some(rubric.clone());
-                let wait = llm.voice.config().judge_wait;
-                let fallback = rubric.clone();
-                let judged = async {
-                    tokio::select! {
-                        biased;
-                        _ = guard.cancel.cancelled() => fallback,
-                        verdict = tokio::time::timeout(wait, llm.judge.assess(req)) => {
-                            verdict.unwrap_or_else(|_| {
-                                tracing::warn!(session = %live.id, ?wait, "the judge did not answer in time; using the rubric's assessment");
-                                metrics::counter!("klover_judge_fallbacks_total").increment(1);
-                                fallback
-                            })
+    // Worked out already on this very state (offline: no judge to ask).
+    let worked = worked.filter(|w| {
+        judge.is_none() && w.version == version && w.text == text && w.last_tutor == last_tutor
+    });
+    let assessment = if worked.is_some() {
+        None
+    } else {
+        Some({
+            let req = engine::assess_request(&curr, &state, text, last_tutor.as_deref())
+                .ok_or_else(|| Error::NotFound(format!("concept `{}`", state.concept)))?;
+            match judge {
+                None => klover_domain::assess::RubricAssessor::new().assess_now(req),
+                // The judge is an LLM call: a stop (or shutdown) must not wait for it. The
+                // rubric's verdict stands in, as on any judge failure.
+                Some(llm) => {
+                    let rubric = klover_domain::assess::RubricAssessor::new().assess_now(req);
+                    rubric_verdict = Some(rubric.clone());
+                    let wait = llm.voice.config().judge_wait;
+                    let fallback = rubric.clone();
+                    let judged = async {
+                        tokio::select! {
+                            biased;
+                            _ = guard.cancel.cancelled() => fallback,
+                            verdict = tokio::time::timeout(wait, llm.judge.assess(req)) => {
+                                verdict.unwrap_or_else(|_| {
+                                    tracing::warn!(session = %live.id, ?wait, "the judge did not answer in time; using the rubric's assessment");
+                                    metrics::counter!("klover_judge_fallbacks_total").increment(1);
+                                    fallback
+                                })
+                            }
                         }
-                    }
-                };
-                if replying {
-                    // The reply exists: nothing to speak ahead of the verdict.
-                    judged.await
-                } else {
-                    let mut guess = state.clone();
-                    let implied = engine::learner_turn(&curr, &mut guess, text, rubric);
-                    let started = Speculation::start(
-                        app,
-                        live,
-                        llm,
-                        &implied.plan,
-                        &guess.learner,
-                        &implied.offline_text,
-                        &guard.cancel,
-                    );
-                    let begin = async {
-                        let ahead = crate::slices::MIN_AHEAD;
-                        Ok::<_, Error>(
-                            app.store
-                                .begin_sliced_reply(&live.id, &learner_turn.id, ahead)
-                                .await?,
-                        )
                     };
-                    // The judge's request goes out while the speculative voice reads its
-                    // window and starts, and the reply is begun: none waits for another
-                    // (the voice's held tokens wait for the verdict: a judge sent late was
-                    // added TTFT). A voice or a reply that cannot start fails the turn at
-                    // once (the judge is dropped).
-                    let judged = async { Ok::<_, Error>(judged.await) };
-                    let (started, verdict, reply) = tokio::try_join!(started, judged, begin)?;
-                    *spec = Some(started);
-                    *begun = Some(reply);
-                    speculated = Some((guess, implied));
-                    verdict
+                    if replying {
+                        // The reply exists: nothing to speak ahead of the verdict.
+                        judged.await
+                    } else {
+                        let mut guess = state.clone();
+                        let implied = engine::learner_turn(&curr, &mut guess, text, rubric);
+                        let started = Speculation::start(
+                            app,
+                            live,
+                            llm,
+                            &implied.plan,
+                            &guess.learner,
+                            &implied.offline_text,
+                            &guard.cancel,
+                        );
+                        let begin = async {
+                            let ahead = crate::slices::MIN_AHEAD;
+                            Ok::<_, Error>(
+                                app.store
+                                    .begin_sliced_reply(&live.id, &learner_turn.id, ahead)
+                                    .await?,
+                            )
+                        };
+                        // The judge's request goes out while the speculative voice reads its
+                        // window and starts, and the reply is begun: none waits for another
+                        // (the voice's held tokens wait for the verdict: a judge sent late was
+                        // added TTFT). A voice or a reply that cannot start fails the turn at
+                        // once (the judge is dropped).
+                        let judged = async { Ok::<_, Error>(judged.await) };
+                        let (started, verdict, reply) = tokio::try_join!(started, judged, begin)?;
+                        *spec = Some(started);
+                        *begun = Some(reply);
+                        speculated = Some((guess, implied));
+                        verdict
+                    }
                 }
             }
-        }
+        })
     };
-    let outcome = match speculated {
-        Some((guess, implied)) if rubric_verdict.as_ref() == Some(&assessment) => {
-            state = guess;
-            implied
+    let outcome = match (worked, assessment) {
+        (Some(w), _) => {
+            state = w.state;
+            w.outcome
         }
-        _ => engine::learner_turn(&curr, &mut state, text, assessment),
+        (None, Some(assessment)) => match speculated {
+            Some((guess, implied)) if rubric_verdict.as_ref() == Some(&assessment) => {
+                state = guess;
+                implied
+            }
+            _ => engine::learner_turn(&curr, &mut state, text, assessment),
+        },
+        (None, None) => return Err(Error::Internal("a turn without an assessment".into())),
     };
     // The judge changed the plan: the voice restarts on the real one now, while the turn
     // is stored, not after (its tokens are held until `speak` releases them).

@@ -364,10 +364,13 @@ impl Conn {
             Err(_) => return Ok(self.reply_in_progress().await),
         };
         if let Some(guard) = guard {
-            // A reply known at once (offline, same concept) is stored with the message.
-            if crate::turn::at_once::answer(&app, &live, &client_id, &text, &guard).await {
-                return Ok(Ok(()));
-            }
+            // A reply known at once (offline, same concept) is stored with the message;
+            // otherwise the engine's turn worked out for it is handed to the reply.
+            let worked =
+                match crate::turn::at_once::answer(&app, &live, &client_id, &text, &guard).await {
+                    crate::turn::at_once::Answer::Stored => return Ok(Ok(())),
+                    crate::turn::at_once::Answer::Not(worked) => worked,
+                };
             let acked = live
                 .acknowledge_next(&app.store, &client_id, &text, app.lease())
                 .await?;
@@ -400,7 +403,7 @@ impl Conn {
                     reply_turn: None,
                 };
                 let start = if current {
-                    Start::Current(pending)
+                    Start::Current(pending, worked)
                 } else {
                     Start::Claimed(pending)
                 };
