@@ -77,6 +77,8 @@ pub async fn killed_at(backend: Backend, phase: Phase) -> usize {
     paused.push(("KLOVER_FAULT_PAUSE", phase.point.into()));
     let lines = seed_lines();
     let mut conv = Conversation::default();
+    // Lines answered without reaching the point (see `before_answer` below): not killed.
+    let mut passed = 0;
     for k in 0..kills_per_phase() {
         let mut server = Server::start(&db.url, &paused).await;
         let mut ws = if k == 0 {
@@ -97,6 +99,7 @@ pub async fn killed_at(backend: Backend, phase: Phase) -> usize {
                 () = conv.until_closed(&mut ws, &id) => {
                     drop(ws);
                     server.kill9();
+                    passed += 1;
                     continue;
                 }
             }
@@ -151,8 +154,14 @@ pub async fn killed_at(backend: Backend, phase: Phase) -> usize {
         "faults: {backend:?} {} (llm: {}) kills={} messages={} unanswered={unanswered} lost={lost} doubled={doubled}",
         phase.point,
         phase.llm,
-        kills_per_phase(),
+        kills_per_phase() - passed,
         conv.sent.len()
+    );
+    assert!(
+        kills_per_phase() - passed >= kills_per_phase().div_ceil(2),
+        "{passed} of {} lines never reached `{}`",
+        kills_per_phase(),
+        phase.point
     );
     check_log(&log, &conv.sent);
     for (stored, seen) in log.iter().zip(&conv.frames) {
