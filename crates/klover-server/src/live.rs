@@ -57,6 +57,18 @@ pub(crate) struct AssessedTurn {
     pub(crate) version: i64,
 }
 
+impl AssessedTurn {
+    /// What the store records of it (with a reply, in the reply's transaction).
+    fn stored(&self) -> klover_store::Assessed<'_> {
+        klover_store::Assessed {
+            assessment: &self.record,
+            concept: &self.state.concept,
+            engine_state: &self.json,
+            expected: self.version,
+        }
+    }
+}
+
 /// One session in memory.
 #[derive(Debug)]
 pub struct LiveSession {
@@ -253,32 +265,24 @@ impl LiveSession {
         committed: impl FnOnce(),
     ) -> Result<klover_store::TurnRow, Error> {
         let payloads = encode_all(events)?;
-        let AssessedTurn {
-            record,
-            state,
-            json,
-            version,
-        } = assessed;
-        let stored = klover_store::Assessed {
-            assessment: &record,
-            concept: &state.concept,
-            engine_state: &json,
-            expected: version,
-        };
+        let stored = assessed.stored();
         let _order = self.emit_lock.lock().await;
         let (row, seqs, version) = store
             .append_assessed_reply(
                 &self.id, turn, text, status, move_json, &payloads, answers, stored,
             )
             .await?;
-        {
-            let mut engine = self.lock_engine();
-            engine.state = state;
-            engine.version = version;
-        }
+        self.adopt(assessed.state, version);
         committed();
         self.send_all(&seqs, &payloads);
         Ok(row)
+    }
+
+    /// Takes `state`, just stored as `version`, as the session's engine state.
+    pub(crate) fn adopt(&self, state: SessionState, version: i64) {
+        let mut engine = self.lock_engine();
+        engine.state = state;
+        engine.version = version;
     }
 
     /// Stores the learner's message (claimed by `lease`) with its `learner_ack` in one
@@ -334,23 +338,12 @@ impl LiveSession {
         committed: impl FnOnce(),
     ) -> Result<Option<klover_store::AnsweredAtOnce>, Error> {
         let payloads = encode_all(events)?;
-        let AssessedTurn {
-            record,
-            state,
-            json,
-            version,
-        } = assessed;
         let answer = klover_store::AnswerAtOnce {
             reply,
             text: said,
             move_json,
             event_payloads: &payloads,
-            assessed: klover_store::Assessed {
-                assessment: &record,
-                concept: &state.concept,
-                engine_state: &json,
-                expected: version,
-            },
+            assessed: assessed.stored(),
         };
         let ack = ack_json(client_id, text)(turn);
         let _order = self.emit_lock.lock().await;
@@ -360,11 +353,7 @@ impl LiveSession {
         let Some(stored) = stored else {
             return Ok(None);
         };
-        {
-            let mut engine = self.lock_engine();
-            engine.state = state;
-            engine.version = stored.state_version;
-        }
+        self.adopt(assessed.state, stored.state_version);
         committed();
         let mut all = Vec::with_capacity(1 + payloads.len());
         all.push(ack);

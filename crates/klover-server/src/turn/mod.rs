@@ -429,9 +429,7 @@ async fn assess<'a>(
                 grading,
             )
             .await?;
-        let mut engine = live.lock_engine();
-        engine.state = state;
-        engine.version = version;
+        live.adopt(state, version);
         Ok::<_, Error>(reply)
     };
     if ahead {
