@@ -501,8 +501,14 @@ pub(crate) fn move_kind(plan: &TutorPlan) -> String {
     plan.primary().map(|m| m.kind()).unwrap_or("ask").to_owned()
 }
 
+/// Counts a turn once it is worked out, with its moves and its aha moment (not when its
+/// closing events are built: a turn whose answer falls back to another path builds
+/// them twice).
 fn count_turn(app: &AppState, outcome: &TurnOutcome) {
     metrics::counter!(telemetry::TURNS, "voice" => app.voice.name()).increment(1);
+    if outcome.aha.is_some() {
+        metrics::counter!(telemetry::AHAS).increment(1);
+    }
     for m in &outcome.plan.moves {
         metrics::counter!(telemetry::MOVES, "move" => m.kind()).increment(1);
     }

@@ -11,7 +11,6 @@ use crate::error::Error;
 use crate::live::LiveSession;
 use crate::protocol::{CheckpointProgress, Progress, ReviewProgress, ServerEvent};
 use crate::state::AppState;
-use crate::telemetry;
 use crate::voice::whole_delta;
 
 /// Events that close a session's opening: the closing `progress` alone.
@@ -117,7 +116,6 @@ pub(crate) async fn closing_events(
         );
     }
     if let Some(aha) = &outcome.aha {
-        metrics::counter!(telemetry::AHAS).increment(1);
         events.push(ServerEvent::Aha {
             turn_id: learner_turn.to_string(),
             checkpoint: aha.checkpoint.as_ref().map(ToString::to_string),
