@@ -22,7 +22,8 @@
 //! - [`session`]: starting a session and loading one back for a resume.
 //! - [`turn`]: one learner turn through the engine, and the voice that words it ([`voice`],
 //!   [`speak_llm`]); an LLM reply's deltas are relayed at once and stored in [`slices`]; the voice starts
-//!   on the rubric's plan beside the judge ([`speculate`]).
+//!   on the rubric's plan beside the judge ([`speculate`]); an offline reply said whole is
+//!   stored with the message it answers (`turn::at_once`).
 //! - [`http_layers`]: request ids, a span per request, gzip, security headers.
 //! - [`http`]: health, readiness, metrics, sessions and export; [`api`]: curricula with
 //!   the caller's mastery, and the caller's due reviews.

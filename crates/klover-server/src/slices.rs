@@ -1,7 +1,7 @@
 //! An LLM reply's deltas: sent the moment they arrive, stored in slices (issue 17).
 //!
 //! Each delta is broadcast at once under a seq handed out in memory, and kept as pending
-//! in the session's [`Streaming`] state. A writer beside the relay stores what is pending
+//! in the session's `Streaming` state. A writer beside the relay stores what is pending
 //! in one transaction ([`klover_store::Store::store_reply_slice`]) 100 ms after the reply
 //! starts, then after twice as long each time up to 1.6 s, and the rest with the reply's
 //! end (`tutor_done`): a reply costs a handful of commits however many deltas it has, and

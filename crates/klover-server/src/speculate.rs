@@ -15,7 +15,7 @@
 //! prompts, not only the move, keeps the rule that a prompt never carries an insight the
 //! plan withholds.
 //!
-//! Both prompts are built from one [`Window`], read once when the speculation starts:
+//! Both prompts are built from one `Window`, read once when the speculation starts:
 //! the same turns, the same count of earlier ones, and the same summary of those
 //! ([`Recap`], from the session state *before* this turn, which the judge cannot change).
 //! A summary built from each voice's own learner model would differ whenever the judge's

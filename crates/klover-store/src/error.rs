@@ -58,7 +58,7 @@ pub enum StoreError {
     /// The request contradicts what is stored (a taken name, a turn no longer streaming).
     #[error("{0}")]
     Conflict(String),
-    /// The caller passed a value the schema cannot hold (a score outside [0,1]...).
+    /// The caller passed a value the schema cannot hold (a score outside 0..=1...).
     #[error("invalid value: {0}")]
     Invalid(String),
     /// A stored value does not parse (a hand-edited row, or a bug).

@@ -536,10 +536,10 @@ pub struct StoredEvent {
 }
 
 /// A learner turn's assessment and the engine state it led to, stored with the reply to
-/// it ([`Store::append_assessed_reply`]).
+/// it ([`Store::append_assessed_reply`](crate::Store::append_assessed_reply)).
 #[derive(Debug, Clone, Copy)]
 pub struct Assessed<'a> {
-    /// What the turn showed (as [`Store::record_assessment`] stores it).
+    /// What the turn showed (as [`Store::record_assessment`](crate::Store::record_assessment) stores it).
     pub assessment: &'a TurnAssessment,
     /// The session's current concept after the turn.
     pub concept: &'a klover_domain::ConceptId,
@@ -549,7 +549,7 @@ pub struct Assessed<'a> {
     pub expected: i64,
 }
 
-/// The reply stored with a learner's message by [`Store::acknowledge_and_answer`]: a
+/// The reply stored with a learner's message by [`Store::acknowledge_and_answer`](crate::Store::acknowledge_and_answer): a
 /// tutor reply known in full as soon as the message is assessed (the offline voice).
 #[derive(Debug, Clone, Copy)]
 pub struct AnswerAtOnce<'a> {
@@ -566,7 +566,7 @@ pub struct AnswerAtOnce<'a> {
     pub assessed: Assessed<'a>,
 }
 
-/// What [`Store::acknowledge_and_answer`] stored.
+/// What [`Store::acknowledge_and_answer`](crate::Store::acknowledge_and_answer) stored.
 #[derive(Debug, Clone)]
 pub struct AnsweredAtOnce {
     /// The learner's turn.

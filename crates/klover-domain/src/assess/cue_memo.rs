@@ -1,6 +1,6 @@
 //! Per text, what matching the cues worked out once: which tokens each cue word matches,
 //! where each term occurs, which tokens negate. Cue words and terms are numbered when
-//! compiled ([`word_id`], [`TERM_IDS`]), so a lookup neither hashes nor compares strings.
+//! compiled (`word_id`, [`TERM_IDS`]), so a lookup neither hashes nor compares strings.
 //!
 //! One turn matches hundreds of cues, sentence by sentence, against the learner's words,
 //! and the same few hundred words recur across them (and across the concepts a turn is
@@ -47,9 +47,9 @@ pub(super) fn intern<K: Clone + Eq + std::hash::Hash>(
     next
 }
 
-/// Per text: the tokens each cue word matches (by [`word_id`]), where each term's
-/// alternatives occur (by [`Term::id`]), and the negators, filled as the cues ask. A
-/// [`Folded`] text's tokens must not change once it has been matched.
+/// Per text: the tokens each cue word matches (by `word_id`), where each term's
+/// alternatives occur (by `Term::id`), and the negators, filled as the cues ask. A
+/// `Folded` text's tokens must not change once it has been matched.
 ///
 /// Both tables are indexed by the dense numbers themselves (a lookup is an array read: a
 /// hash lookup per word and per term was a sixth of a turn's time).
@@ -64,7 +64,7 @@ pub struct WordMemo {
     by_first: OnceCell<FxHashMap<u8, Vec<usize>>>,
 }
 
-/// Values by a dense number ([`word_id`], [`Term::id`]): `at[id]` is 0 when `id` has no
+/// Values by a dense number (`word_id`, `Term::id`): `at[id]` is 0 when `id` has no
 /// value yet, else one more than its place in `values`.
 #[derive(Debug, Clone, Default)]
 struct Dense<T> {

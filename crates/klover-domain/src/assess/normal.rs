@@ -221,7 +221,7 @@ pub fn and_starts_claim(text: &str, end: usize) -> bool {
 }
 
 /// Damerau–Levenshtein distance (adjacent swaps count 1) at most `max`. Runs on bytes
-/// for ASCII words of up to [`FAST_LEN`] letters without allocating (the common case: it
+/// for ASCII words of up to `FAST_LEN` letters without allocating (the common case: it
 /// is called for many cue-word/learner-word pairs per turn), on chars otherwise.
 pub fn within_edits(a: &str, b: &str, max: usize) -> bool {
     if a.len().abs_diff(b.len()) > max && a.is_ascii() && b.is_ascii() {

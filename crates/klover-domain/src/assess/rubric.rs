@@ -117,7 +117,7 @@ pub(super) fn assess(req: &AssessRequest<'_>) -> Assessment {
 }
 
 /// The checkpoints `req.text` covers (`assess(req).covered()`), remembered per thread
-/// for the last [`RECENT_COVERED`] texts: the tutor's own words are read every turn
+/// for the last `RECENT_COVERED` texts: the tutor's own words are read every turn
 /// ([`crate::engine::dialogue`]'s echo check), and the same authored texts come back
 /// turn after turn and learner after learner.
 pub(super) fn covered(req: &AssessRequest<'_>) -> Vec<CheckpointId> {
@@ -512,8 +512,8 @@ fn recent(st: &Stemmer, text: &str, question: bool) -> Option<Rc<Folded>> {
     f
 }
 
-/// Forgets this thread's recently folded texts (see [`RECENT_TEXTS`]) and the checkpoints
-/// recent texts cover ([`RECENT_COVERED`]): a benchmark that repeats one text measures a
+/// Forgets this thread's recently folded texts (see `RECENT_TEXTS`) and the checkpoints
+/// recent texts cover (`RECENT_COVERED`): a benchmark that repeats one text measures a
 /// new one each time.
 pub fn forget_recent_texts() {
     FOLDED.with_borrow_mut(Vec::clear);

@@ -86,7 +86,7 @@ pub fn fold_word(word: &str) -> String {
         .collect()
 }
 
-/// Stems one folded word. Stems are remembered per thread (at most [`STEMS_KEPT`]
+/// Stems one folded word. Stems are remembered per thread (at most `STEMS_KEPT`
 /// words): the same words recur in every turn, and Snowball was a tenth of a turn's time.
 /// The stemmer is always the English one ([`stemmer`]).
 pub fn stem(stemmer: &Stemmer, folded: &str) -> String {

@@ -1,6 +1,6 @@
 //! The dialogue policy: from the learner model and the last assessment, the tutor's next
 //! move(s). Deterministic (AutoTutor's expectation–misconception tailored dialogue); the
-//! LLM voice words the plan but never chooses pedagogy. The rules are in [`rules`].
+//! LLM voice words the plan but never chooses pedagogy. The rules are in `rules`.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,6 +1,6 @@
 //! The versions of a curriculum over the authoring API: history, one version's files, a
 //! readable diff between two versions, revert, and importing a folder's files. Every new
-//! version (publish, revert, import) goes through [`store_version`]: validated, checked
+//! version (publish, revert, import) goes through `store_version`: validated, checked
 //! for ids that disappear ([`super::renames`]), stored with learner data re-keyed, and
 //! taught to new sessions at once.
 

@@ -2,7 +2,7 @@
 //!
 //! - [`ReplyGuard`]: the session's one-reply-in-flight slot as a value; dropping it frees
 //!   the slot, so an early return, an error or a panic cannot strand a session.
-//! - [`spawn`]: runs a reply in its own task under supervision. The task holds the store's
+//! - `spawn`: runs a reply in its own task under supervision. The task holds the store's
 //!   claim on the turn and renews its lease while it works; an error or a panic is caught
 //!   at the task boundary, logged with the session id and a reference the learner sees, and
 //!   the turn is closed as `failed` with a `tutor_done` and an `error` event in the log.

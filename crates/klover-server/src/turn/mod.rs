@@ -1,7 +1,9 @@
 //! One learner turn, as DESIGN.md orders it: persist the learner's text (ack) → assess →
 //! update the learner model → aha → choose the move → render (offline text or streamed
 //! LLM reply) → persist → progress, aha and concept-advanced events. Starting a session
-//! and loading one back for a resume are in [`crate::session`].
+//! and loading one back for a resume are in [`crate::session`]. An offline reply said
+//! whole in the same concept is known as soon as the turn is assessed: `at_once` stores
+//! it with the message (one transaction) before anything is acknowledged.
 //!
 //! Nothing here knows about sockets: results leave through [`LiveSession::emit`].
 

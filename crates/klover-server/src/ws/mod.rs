@@ -2,7 +2,7 @@
 //! keep an idle connection cheap, and the connection loop: client frames, session events,
 //! pings and the idle timeout, and the goodbye (1001) at shutdown.
 //!
-//! What each client frame does is in [`handle`].
+//! What each client frame does is in `handle`.
 
 mod handle;
 
