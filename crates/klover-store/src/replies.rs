@@ -47,6 +47,30 @@ const ALL_ANSWERED: &str = concat!(
     " AND (client_message_id IS NULL OR client_message_id <> $2))"
 );
 
+/// A learner's message as a new turn, its reply claimed by `lease` (`acknowledged`).
+fn message_turn<'a>(
+    id: &'a TurnId,
+    session: &'a SessionId,
+    client_message_id: &'a str,
+    text: &'a str,
+    lease: Lease<'a>,
+    now: i64,
+) -> crate::turns::NewTurn<'a> {
+    crate::turns::NewTurn {
+        id,
+        session,
+        role: crate::TurnRole::Learner,
+        text,
+        status: TurnStatus::Complete,
+        client_message_id: Some(client_message_id),
+        now,
+        born: Born {
+            claimed: Some((lease.owner, lease.until(now))),
+            ..Born::default()
+        },
+    }
+}
+
 /// The engine state saved over version `$4` of session `$3` (`$1`, concept `$2`), and the
 /// lease owner `$5` took in the same transaction given back ([`Store::acknowledge_and_answer`]).
 const SAVE_STATE_GIVE_BACK: &str = "UPDATE sessions SET engine_state = $1, current_concept = $2, \
@@ -121,20 +145,7 @@ impl Store {
     ) -> Result<Option<(AppendedTurn, Option<i64>)>, StoreError> {
         let now = now_ms();
         let id = TurnId::new();
-        let born = Born {
-            claimed: Some((lease.owner, lease.until(now))),
-            ..Born::default()
-        };
-        let new = crate::turns::NewTurn {
-            id: &id,
-            session,
-            role: crate::TurnRole::Learner,
-            text,
-            status: TurnStatus::Complete,
-            client_message_id: Some(client_message_id),
-            now,
-            born,
-        };
+        let new = message_turn(&id, session, client_message_id, text, lease, now);
         // One batch (one query on SQLite): the lease taken, the session locked and the ack
         // event's seq handed out (one statement), the turn inserted, its ack logged.
         let mut b = self.batch();
@@ -232,37 +243,19 @@ impl Store {
             .bind(session.as_str())
             .bind(client_message_id);
         b.required();
-        let message = crate::turns::NewTurn {
-            id: learner_turn,
-            session,
-            role: crate::TurnRole::Learner,
-            text,
-            status: TurnStatus::Complete,
-            client_message_id: Some(client_message_id),
-            now,
-            born: Born {
-                claimed: Some((lease.owner, lease.until(now))),
-                ..Born::default()
-            },
-        };
+        let message = message_turn(learner_turn, session, client_message_id, text, lease, now);
         let message_at = b.len();
         message.push(&mut b);
         b.required();
         crate::learning::push_assessment(&mut b, learner_turn.as_str(), session.as_str(), now, &a);
-        let reply = crate::turns::NewTurn {
+        // A whole tutor turn, inserted as the next concept's opening is.
+        let reply = crate::FollowingTurn {
             id: answer.reply,
-            session,
-            role: crate::TurnRole::Tutor,
             text: answer.text,
-            status: TurnStatus::Complete,
-            client_message_id: None,
-            now,
-            born: Born {
-                move_json: answer.move_json,
-                finished: true,
-                claimed: None,
-            },
+            move_json: answer.move_json,
         };
+        let crate::turns::FollowingNew(reply) =
+            crate::turns::FollowingNew::new(reply, session, now);
         let reply_at = b.len();
         reply.push(&mut b);
         b.required();
