@@ -10,7 +10,7 @@ use std::path::Path;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use klover_domain::ConceptId;
-use klover_domain::assess::forget_recent_texts;
+use klover_domain::assess::{forget_recent_texts, forget_word_forms};
 use klover_domain::curriculum::{SourceFile, load_sources};
 use klover_domain::engine::{jump, offline_turn, start};
 
@@ -91,6 +91,66 @@ fn bench(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    // Texts nobody on the team tuned to, one after another. "known-forms": the thread has
+    // seen their word forms before (as a running server has, learners' words recurring);
+    // "new-forms": every word form of every text is new to the thread.
+    let wordings = unseen_wordings(&curriculum);
+    for (name, forget_forms) in [("known-forms", false), ("new-forms", true)] {
+        let mut next = wordings.iter().cycle();
+        c.bench_function(&format!("offline_turn/unseen-wordings-{name}"), |b| {
+            b.iter_batched(
+                || {
+                    forget_recent_texts();
+                    if forget_forms {
+                        forget_word_forms();
+                    }
+                    let (s, text, context) = next.next().unwrap();
+                    (s.clone(), text, context)
+                },
+                |(mut s, text, context)| {
+                    black_box(offline_turn(
+                        &curriculum,
+                        &mut s,
+                        black_box(text),
+                        Some(context.as_str()).filter(|c| !c.is_empty()),
+                    ))
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+}
+
+/// The held-back wordings' texts (`tests/data/heldback-*.toml`: blind learner wordings
+/// nobody tuned to), each with the state of its concept and the tutor's question it
+/// answers.
+fn unseen_wordings(
+    curriculum: &klover_domain::Curriculum,
+) -> Vec<(klover_domain::engine::SessionState, String, String)> {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut states = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("heldback"))
+        .collect();
+    files.sort();
+    for path in files {
+        let doc: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+        for w in doc["wording"].as_array().unwrap() {
+            let concept = w["concept"].as_str().unwrap();
+            let state = states.entry(concept.to_owned()).or_insert_with(|| {
+                let (mut s, _) = start(curriculum, None).unwrap();
+                jump(curriculum, &mut s, &ConceptId::parse(concept).unwrap()).unwrap();
+                s
+            });
+            let context = w.get("context").and_then(|c| c.as_str()).unwrap_or("");
+            let text = w["text"].as_str().unwrap();
+            out.push((state.clone(), text.to_owned(), context.to_owned()));
+        }
+    }
+    out
 }
 
 /// The learner's lines ("Me:") of `shared/seed/000_d81f72e6670a64cc.txt`.
