@@ -10,7 +10,7 @@ use std::path::Path;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use klover_domain::ConceptId;
-use klover_domain::assess::{forget_recent_texts, forget_word_forms};
+use klover_domain::assess::forget_recent_texts;
 use klover_domain::curriculum::{SourceFile, load_sources};
 use klover_domain::engine::{jump, offline_turn, start};
 
@@ -91,34 +91,28 @@ fn bench(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
-    // Texts nobody on the team tuned to, one after another. "known-forms": the thread has
-    // seen their word forms before (as a running server has, learners' words recurring);
-    // "new-forms": every word form of every text is new to the thread.
+    // Texts nobody on the team tuned to (the held-back wordings), one after another, each
+    // answering its concept's question.
     let wordings = unseen_wordings(&curriculum);
-    for (name, forget_forms) in [("known-forms", false), ("new-forms", true)] {
-        let mut next = wordings.iter().cycle();
-        c.bench_function(&format!("offline_turn/unseen-wordings-{name}"), |b| {
-            b.iter_batched(
-                || {
-                    forget_recent_texts();
-                    if forget_forms {
-                        forget_word_forms();
-                    }
-                    let (s, text, context) = next.next().unwrap();
-                    (s.clone(), text, context)
-                },
-                |(mut s, text, context)| {
-                    black_box(offline_turn(
-                        &curriculum,
-                        &mut s,
-                        black_box(text),
-                        Some(context.as_str()).filter(|c| !c.is_empty()),
-                    ))
-                },
-                BatchSize::SmallInput,
-            )
-        });
-    }
+    let mut next = wordings.iter().cycle();
+    c.bench_function("offline_turn/unseen-wordings", |b| {
+        b.iter_batched(
+            || {
+                forget_recent_texts();
+                let (s, text, context) = next.next().unwrap();
+                (s.clone(), text, context)
+            },
+            |(mut s, text, context)| {
+                black_box(offline_turn(
+                    &curriculum,
+                    &mut s,
+                    black_box(text),
+                    Some(context.as_str()).filter(|c| !c.is_empty()),
+                ))
+            },
+            BatchSize::SmallInput,
+        )
+    });
 }
 
 /// The held-back wordings' texts (`tests/data/heldback-*.toml`: blind learner wordings

@@ -41,8 +41,8 @@ use super::text::{Folded, Token, fold_word, is_negator, stem};
 
 #[path = "cue_memo.rs"]
 mod memo;
+pub use memo::WordMemo;
 use memo::{TERM_IDS, intern, word_id};
-pub use memo::{WordMemo, forget_word_forms};
 
 /// The stems of the words that can be a claim's subject (its first group), to tell an
 /// answer that names its own subject from one that leaves it to the question.

@@ -25,26 +25,9 @@ pub(super) static TERM_IDS: std::sync::OnceLock<std::sync::Mutex<FxHashMap<Vec<V
 static WORD_IDS: std::sync::OnceLock<std::sync::Mutex<FxHashMap<Word, u32>>> =
     std::sync::OnceLock::new();
 
-/// Every cue word in [`WORD_IDS`], by its number: what a token's matches are worked out
-/// against ([`token_words`]).
-static WORDS: std::sync::RwLock<Vec<Word>> = std::sync::RwLock::new(Vec::new());
-
-/// The number of `w` in [`WORD_IDS`] (and `w` at that place in [`WORDS`]).
+/// The number of `w` in [`WORD_IDS`].
 pub(super) fn word_id(w: &Word) -> u32 {
-    let table = WORD_IDS.get_or_init(Default::default);
-    let mut table = table
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(id) = table.get(w) {
-        return *id;
-    }
-    let mut words = WORDS
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let next = u32::try_from(words.len()).unwrap_or(u32::MAX);
-    words.push(w.clone());
-    table.insert(w.clone(), next);
-    next
+    intern(&WORD_IDS, w)
 }
 
 /// The number of `key` in `table`, numbering it if it is new.
@@ -77,8 +60,8 @@ pub struct WordMemo {
     /// alternatives matches in the whole text, by first token and then the cue's order.
     terms: RefCell<Dense<Vec<Occurrence>>>,
     negators: OnceCell<FixedBitSet>,
-    /// Whether `words` holds every cue word's tokens (see [`WordMemo::fill`]).
-    filled: OnceCell<()>,
+    /// The tokens whose stem or folded form starts with each byte.
+    by_first: OnceCell<FxHashMap<u8, Vec<usize>>>,
 }
 
 /// Values by a dense number (`word_id`, `Term::id`): `at[id]` is 0 when `id` has no
@@ -99,13 +82,6 @@ impl<T> Dense<T> {
         self.at.get(id as usize).is_some_and(|k| *k != 0)
     }
 
-    /// `id`'s value, made with `make` if it has none.
-    fn get_or_insert_with(&mut self, id: u32, make: impl FnOnce() -> T) -> &mut T {
-        self.insert_with(id, make);
-        let k = self.at[id as usize] - 1;
-        &mut self.values[k as usize]
-    }
-
     /// Sets `id`'s value unless it has one.
     fn insert_with(&mut self, id: u32, make: impl FnOnce() -> T) {
         let i = id as usize;
@@ -123,7 +99,7 @@ impl WordMemo {
     /// Where `term`'s alternatives match in `tokens` (see [`WordMemo::terms`]).
     pub(super) fn hits(&self, term: &Term, tokens: &[Token]) -> std::cell::Ref<'_, [Occurrence]> {
         if !self.terms.borrow().contains(term.id) {
-            self.filled.get_or_init(|| self.fill(tokens));
+            self.fill(term, tokens);
             let words = self.words.borrow();
             let empty = FixedBitSet::new();
             let set = |id: &u32| words.get(*id).unwrap_or(&empty);
@@ -156,19 +132,57 @@ impl WordMemo {
         })
     }
 
-    /// Works out the tokens every cue word matches, token by token: which cue words a
-    /// token matches is the same in every text, so each thread keeps it per word form
-    /// ([`token_words`]) and a text only looks its tokens up.
-    fn fill(&self, tokens: &[Token]) {
-        let all = WORDS
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+    /// Works out the tokens of every word of `term` not yet known. A stem or a prefix
+    /// matches (exactly or as a typo) only a token that starts with its first letter, so
+    /// only those are tried.
+    fn fill(&self, term: &Term, tokens: &[Token]) {
+        let by_first = self.by_first.get_or_init(|| {
+            let mut map: FxHashMap<u8, Vec<usize>> = FxHashMap::default();
+            for (i, t) in tokens.iter().enumerate() {
+                let firsts = [t.stem.as_bytes().first(), t.folded.as_bytes().first()];
+                for b in firsts.into_iter().flatten() {
+                    let at = map.entry(*b).or_default();
+                    if at.last() != Some(&i) {
+                        at.push(i);
+                    }
+                }
+            }
+            map
+        });
         let mut words = self.words.borrow_mut();
-        for (i, t) in tokens.iter().enumerate() {
-            token_words(t, &all, |id| {
-                let set = words.get_or_insert_with(id, || FixedBitSet::with_capacity(tokens.len()));
-                set.insert(i);
-            });
+        for (alt, (ids, _)) in term.alts.iter().zip(&term.ids) {
+            for (w, id) in alt.iter().zip(ids) {
+                words.insert_with(*id, || {
+                    // Grown on the first match only: most words match no token of a
+                    // text, and their empty set allocates nothing.
+                    let mut set = FixedBitSet::new();
+                    let mut found = |i: usize| {
+                        set.grow(tokens.len());
+                        set.insert(i);
+                    };
+                    let first = match w {
+                        Word::Stem(s) | Word::Prefix(s) => s.as_bytes().first(),
+                        Word::Negator | Word::Negation(_) => None,
+                    };
+                    match first {
+                        Some(b) => {
+                            for &i in by_first.get(b).map_or(&[][..], Vec::as_slice) {
+                                if word_matches(w, &tokens[i]) {
+                                    found(i);
+                                }
+                            }
+                        }
+                        None => {
+                            for (i, t) in tokens.iter().enumerate() {
+                                if word_matches(w, t) {
+                                    found(i);
+                                }
+                            }
+                        }
+                    }
+                    set
+                });
+            }
         }
     }
 
@@ -184,83 +198,6 @@ impl WordMemo {
             })
             .contains(k)
     }
-}
-
-/// The cue words a word form matches, as far as the cue words numbered below `upto`.
-struct TokenWords {
-    stem: Box<str>,
-    upto: usize,
-    ids: Vec<u32>,
-}
-
-/// Word forms kept per thread before the table starts again (a learner's vocabulary is a
-/// few thousand forms; this bounds a flood of made-up words).
-const TOKEN_WORDS_LIMIT: usize = 50_000;
-
-thread_local! {
-    /// Per word form (the folded token): the cue words it matches. Learners' words recur
-    /// from text to text and learner to learner, so most tokens are looked up here instead
-    /// of being matched against every cue word of their first letter.
-    static TOKEN_WORDS: std::cell::RefCell<FxHashMap<Box<str>, TokenWords>> =
-        std::cell::RefCell::new(FxHashMap::default());
-}
-
-/// Forgets this thread's word forms (see [`TOKEN_WORDS`]): a benchmark that measures a
-/// text whose every word is new.
-pub fn forget_word_forms() {
-    TOKEN_WORDS.with_borrow_mut(FxHashMap::clear);
-}
-
-/// Calls `each` with the number of every cue word in `all` that matches token `t`.
-fn token_words(t: &Token, all: &[Word], mut each: impl FnMut(u32)) {
-    let matching = |from: usize, ids: &mut Vec<u32>| {
-        for (id, w) in all.iter().enumerate().skip(from) {
-            if may_match(w, t) && word_matches(w, t) {
-                ids.push(u32::try_from(id).unwrap_or(u32::MAX));
-            }
-        }
-    };
-    TOKEN_WORDS.with_borrow_mut(|cache| {
-        if !cache.contains_key(t.folded.as_str()) {
-            if cache.len() >= TOKEN_WORDS_LIMIT {
-                cache.clear();
-            }
-            let entry = TokenWords {
-                stem: t.stem.as_str().into(),
-                upto: 0,
-                ids: Vec::new(),
-            };
-            cache.insert(t.folded.as_str().into(), entry);
-        }
-        let Some(entry) = cache.get_mut(t.folded.as_str()) else {
-            return;
-        };
-        if *entry.stem != *t.stem {
-            // Not the stem this form had before (never, as a stem is a function of the
-            // form): matched afresh, not kept.
-            let mut ids = Vec::new();
-            matching(0, &mut ids);
-            ids.into_iter().for_each(&mut each);
-            return;
-        }
-        if entry.upto < all.len() {
-            matching(entry.upto, &mut entry.ids);
-            entry.upto = all.len();
-        }
-        entry.ids.iter().copied().for_each(each);
-    });
-}
-
-/// Whether cue word `w` can match token `t` at all: a stem or a prefix matches (exactly
-/// or as a typo) only a token whose stem or folded form starts with its first letter.
-fn may_match(w: &Word, t: &Token) -> bool {
-    let first = match w {
-        Word::Stem(s) | Word::Prefix(s) => s.as_bytes().first(),
-        Word::Negator | Word::Negation(_) => None,
-    };
-    first.is_none_or(|b| {
-        t.stem.as_bytes().first() == Some(b) || t.folded.as_bytes().first() == Some(b)
-    })
 }
 
 /// Words that make "one" a single one of something.

@@ -16,7 +16,6 @@ pub mod hedge;
 pub mod normal;
 mod rubric;
 pub mod text;
-pub use cue::forget_word_forms;
 pub(crate) use rubric::fold_recent;
 pub use rubric::forget_recent_texts;
 
