@@ -155,6 +155,44 @@ pub(crate) fn taken(
     Ok(Some((row.int("fence")?, locked)))
 }
 
+/// [`push_take_and_lock`] for a write that also saves the engine state over version
+/// `expected` and gives the lease back at its end ([`crate::Store::acknowledge_and_answer`]):
+/// one statement for the three, since every expression of an UPDATE reads the row as it
+/// was (the fence moves exactly as a take would move it, and the owner is left empty as
+/// giving back would leave it). Refused, like the take, when another live owner holds the
+/// session, and when the state is not at `expected`.
+#[allow(clippy::too_many_arguments)] // the take's binds and the state's
+pub(crate) fn push_take_lock_and_save(
+    b: &mut crate::batch::Batch,
+    session: &str,
+    lease: Lease<'_>,
+    now: i64,
+    events: usize,
+    engine_state: &str,
+    concept: &str,
+    expected: i64,
+) {
+    b.push(TAKE_LOCK_SAVE_GIVE_BACK)
+        .bind(lease.owner)
+        .bind(now)
+        .bind(session)
+        .bind(i64::try_from(events).unwrap_or(i64::MAX))
+        .bind(engine_state)
+        .bind(concept)
+        .bind(expected);
+}
+
+const TAKE_LOCK_SAVE_GIVE_BACK: &str = concat!(
+    "UPDATE sessions SET owner = NULL, owner_until = NULL, \
+     fence = CASE WHEN owner = $1 AND owner_until >= $2 THEN fence ELSE fence + 1 END, \
+     updated_at = $2, last_event_seq = ",
+    crate::turns::last_seq_after!("$4"),
+    ", engine_state = $5, current_concept = $6, state_version = state_version + 1 \
+     WHERE id = $3 AND (owner IS NULL OR owner = $1 OR owner_until < $2) \
+     AND state_version = $7 \
+     RETURNING fence, last_event_seq, state_version, reserved_seq"
+);
+
 const TAKE_AND_LOCK: &str = concat!(
     "UPDATE sessions SET owner = $1, owner_until = $2, \
      fence = CASE WHEN owner = $1 AND owner_until >= $3 THEN fence ELSE fence + 1 END, \

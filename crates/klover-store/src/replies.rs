@@ -71,12 +71,6 @@ fn message_turn<'a>(
     }
 }
 
-/// The engine state saved over version `$4` of session `$3` (`$1`, concept `$2`), and the
-/// lease owner `$5` took in the same transaction given back ([`Store::acknowledge_and_answer`]).
-const SAVE_STATE_GIVE_BACK: &str = "UPDATE sessions SET engine_state = $1, current_concept = $2, \
-     state_version = state_version + 1, owner = NULL, owner_until = NULL \
-     WHERE id = $3 AND state_version = $4 AND owner = $5 RETURNING state_version";
-
 /// Who claims a reply, and for how long before others may take it over.
 #[derive(Debug, Clone, Copy)]
 pub struct Lease<'a> {
@@ -236,14 +230,29 @@ impl Store {
         let mut payloads = Vec::with_capacity(1 + answer.event_payloads.len());
         payloads.push(ack);
         payloads.extend(answer.event_payloads.iter().cloned());
+        let assessed = answer.assessed;
         let mut b = self.batch();
-        crate::owner::push_take_and_lock(&mut b, session.as_str(), lease, now, payloads.len());
+        crate::owner::push_take_lock_and_save(
+            &mut b,
+            session.as_str(),
+            lease,
+            now,
+            payloads.len(),
+            assessed.engine_state,
+            assessed.concept.as_str(),
+            assessed.expected,
+        );
         b.required();
         b.push(ALL_ANSWERED)
             .bind(session.as_str())
             .bind(client_message_id);
         b.required();
-        let message = message_turn(learner_turn, session, client_message_id, text, lease, now);
+        // Stored answered: its reply is in this transaction.
+        let mut message = message_turn(learner_turn, session, client_message_id, text, lease, now);
+        message.born = Born {
+            answered: true,
+            ..Born::default()
+        };
         let message_at = b.len();
         message.push(&mut b);
         b.required();
@@ -258,16 +267,6 @@ impl Store {
             crate::turns::FollowingNew::new(reply, session, now);
         let reply_at = b.len();
         reply.push(&mut b);
-        b.required();
-        push_mark_closed(&mut b, learner_turn, ReplyState::Answered)?;
-        b.required();
-        let assessed = answer.assessed;
-        b.push(SAVE_STATE_GIVE_BACK)
-            .bind(assessed.engine_state)
-            .bind(assessed.concept.as_str())
-            .bind(session.as_str())
-            .bind(assessed.expected)
-            .bind(lease.owner);
         b.required();
         crate::slices::push_events_after_lock(&mut b, session, &payloads, now);
         let ran = match self.write_batch(b).await? {

@@ -248,6 +248,8 @@ pub(crate) struct Born<'a> {
     pub(crate) finished: bool,
     /// A learner turn acknowledged with its reply claimed: `(owner, lease until)`.
     pub(crate) claimed: Option<(&'a str, i64)>,
+    /// A learner turn stored with its reply (`answered`, nobody holding it).
+    pub(crate) answered: bool,
 }
 
 /// Inserts a turn with the session's next seq in one statement; the session must be
@@ -317,7 +319,11 @@ impl NewTurn<'_> {
             .bind(self.now)
             .bind(born.move_json)
             .bind(born.finished.then_some(self.now))
-            .bind(born.claimed.map(|_| "acknowledged"))
+            .bind(if born.answered {
+                Some("answered")
+            } else {
+                born.claimed.map(|_| "acknowledged")
+            })
             .bind(born.claimed.map(|(owner, _)| owner))
             .bind(born.claimed.map(|(_, until)| until));
     }
@@ -372,7 +378,7 @@ impl<'a> FollowingNew<'a> {
             born: Born {
                 move_json: turn.move_json,
                 finished: true,
-                claimed: None,
+                ..Born::default()
             },
         })
     }
@@ -597,7 +603,7 @@ impl Store {
         let born = Born {
             move_json,
             finished: true,
-            claimed: None,
+            ..Born::default()
         };
         let new = NewTurn {
             id,

@@ -530,6 +530,7 @@ pub async fn a_message_and_its_answer_are_stored_in_one_transaction(db: &TestDb)
     // The reply of the writes refused below (none of them stores it).
     let unstored = klover_store::TurnId::new();
     let head = store.head_seq(&s.id).await.unwrap();
+    let fence = store.session_owner(&s.id).await.unwrap().2;
     let (writes, _) = store.writer_queue();
     let stored = store
         .acknowledge_and_answer(
@@ -565,11 +566,9 @@ pub async fn a_message_and_its_answer_are_stored_in_one_transaction(db: &TestDb)
     let model = store.learner_model(&ada.id, &s.curriculum).await.unwrap();
     assert_eq!(model.mastery.len(), 1, "{model:?}");
     assert!(store.unfinished_replies(&s.id).await.unwrap().is_empty());
-    assert_eq!(
-        store.session_owner(&s.id).await.unwrap().0,
-        None,
-        "lease given back"
-    );
+    let (owner, until, after) = store.session_owner(&s.id).await.unwrap();
+    assert_eq!((owner, until), (None, None), "lease given back");
+    assert_eq!(after, fence + 1, "the fence moved as a take moves it");
     let nothing_more = async |head| {
         assert_eq!(store.head_seq(&s.id).await.unwrap(), head);
         let row = store.get_session(&ada.id, &s.id).await.unwrap();
