@@ -9,7 +9,7 @@ use std::time::Duration;
 use sqlx::any::AnyRow;
 
 use crate::store::{col, now_ms, parsed_enum};
-use crate::turns::{Born, Lock, turn_columns, turn_from};
+use crate::turns::{Born, BornReply, Lock, turn_columns, turn_from};
 use crate::{
     AppendedTurn, FollowingTurn, PendingReply, ReplyState, SessionId, Store, StoreError, TurnId,
     TurnRow, TurnStatus,
@@ -47,14 +47,15 @@ const ALL_ANSWERED: &str = concat!(
     " AND (client_message_id IS NULL OR client_message_id <> $2))"
 );
 
-/// A learner's message as a new turn, its reply claimed by `lease` (`acknowledged`).
+/// A learner's message as a new turn, its reply where `reply` says (claimed by a lease:
+/// [`claimed`]; or answered in the same transaction).
 fn message_turn<'a>(
     id: &'a TurnId,
     session: &'a SessionId,
     client_message_id: &'a str,
     text: &'a str,
-    lease: Lease<'a>,
     now: i64,
+    reply: BornReply<'a>,
 ) -> crate::turns::NewTurn<'a> {
     crate::turns::NewTurn {
         id,
@@ -65,10 +66,15 @@ fn message_turn<'a>(
         client_message_id: Some(client_message_id),
         now,
         born: Born {
-            claimed: Some((lease.owner, lease.until(now))),
+            reply: Some(reply),
             ..Born::default()
         },
     }
+}
+
+/// A reply acknowledged and claimed by `lease` from `now`.
+fn claimed(lease: Lease<'_>, now: i64) -> BornReply<'_> {
+    BornReply::Claimed(lease.owner, lease.until(now))
 }
 
 /// Who claims a reply, and for how long before others may take it over.
@@ -139,7 +145,14 @@ impl Store {
     ) -> Result<Option<(AppendedTurn, Option<i64>)>, StoreError> {
         let now = now_ms();
         let id = TurnId::new();
-        let new = message_turn(&id, session, client_message_id, text, lease, now);
+        let new = message_turn(
+            &id,
+            session,
+            client_message_id,
+            text,
+            now,
+            claimed(lease, now),
+        );
         // One batch (one query on SQLite): the lease taken, the session locked and the ack
         // event's seq handed out (one statement), the turn inserted, its ack logged.
         let mut b = self.batch();
@@ -248,11 +261,14 @@ impl Store {
             .bind(client_message_id);
         b.required();
         // Stored answered: its reply is in this transaction.
-        let mut message = message_turn(learner_turn, session, client_message_id, text, lease, now);
-        message.born = Born {
-            answered: true,
-            ..Born::default()
-        };
+        let message = message_turn(
+            learner_turn,
+            session,
+            client_message_id,
+            text,
+            now,
+            BornReply::Answered,
+        );
         let message_at = b.len();
         message.push(&mut b);
         b.required();

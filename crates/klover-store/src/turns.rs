@@ -246,10 +246,30 @@ pub(crate) struct Born<'a> {
     pub(crate) move_json: Option<&'a str>,
     /// A whole turn: finished when inserted.
     pub(crate) finished: bool,
-    /// A learner turn acknowledged with its reply claimed: `(owner, lease until)`.
-    pub(crate) claimed: Option<(&'a str, i64)>,
-    /// A learner turn stored with its reply (`answered`, nobody holding it).
-    pub(crate) answered: bool,
+    /// A learner turn's reply, where it is one.
+    pub(crate) reply: Option<BornReply<'a>>,
+}
+
+/// Where a learner turn's reply stands when the turn is inserted.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum BornReply<'a> {
+    /// Acknowledged, the reply claimed: `(owner, lease until)`.
+    Claimed(&'a str, i64),
+    /// Stored in the same transaction (`answered`, nobody holding it).
+    Answered,
+}
+
+impl<'a> BornReply<'a> {
+    /// The `reply`, `reply_owner` and `reply_lease_until` columns.
+    fn columns(reply: Option<Self>) -> (Option<&'static str>, Option<&'a str>, Option<i64>) {
+        match reply {
+            None => (None, None, None),
+            Some(BornReply::Claimed(owner, until)) => {
+                (Some("acknowledged"), Some(owner), Some(until))
+            }
+            Some(BornReply::Answered) => (Some("answered"), None, None),
+        }
+    }
 }
 
 /// Inserts a turn with the session's next seq in one statement; the session must be
@@ -309,6 +329,7 @@ impl NewTurn<'_> {
     /// `seq`, or no row when the session already holds the client message id.
     pub(crate) fn push(&self, b: &mut crate::batch::Batch) {
         let born = self.born;
+        let (reply, owner, until) = BornReply::columns(born.reply);
         b.push(INSERT_TURN)
             .bind(self.id.as_str())
             .bind(self.session.as_str())
@@ -319,13 +340,9 @@ impl NewTurn<'_> {
             .bind(self.now)
             .bind(born.move_json)
             .bind(born.finished.then_some(self.now))
-            .bind(if born.answered {
-                Some("answered")
-            } else {
-                born.claimed.map(|_| "acknowledged")
-            })
-            .bind(born.claimed.map(|(owner, _)| owner))
-            .bind(born.claimed.map(|(_, until)| until));
+            .bind(reply)
+            .bind(owner)
+            .bind(until);
     }
 
     /// The inserted turn, from the `seq` its statement returned.
