@@ -103,6 +103,34 @@ impl Store {
     }
 }
 
+/// The SET of a take by owner `$o` at now `$n`: the fence stays when `$o` already holds
+/// the lease and moves by one otherwise (every expression of an UPDATE reads the old row).
+macro_rules! take_fence {
+    ($o:literal, $n:literal) => {
+        concat!(
+            "fence = CASE WHEN owner = ",
+            $o,
+            " AND owner_until >= ",
+            $n,
+            " THEN fence ELSE fence + 1 END"
+        )
+    };
+}
+
+/// The condition of a take by owner `$o` at now `$n`: nobody holds the lease, `$o` does,
+/// or the holder's lease ran out.
+macro_rules! takable {
+    ($o:literal, $n:literal) => {
+        concat!(
+            "(owner IS NULL OR owner = ",
+            $o,
+            " OR owner_until < ",
+            $n,
+            ")"
+        )
+    };
+}
+
 /// Takes `session`'s lease for `lease.owner` inside `tx`: succeeds when nobody holds it,
 /// the owner already does, or the holder's lease ran out. Returns the fence, `None` when
 /// another live instance holds it. Call [`Store::hold`] after the commit.
@@ -112,12 +140,13 @@ pub(crate) async fn take(
     lease: Lease<'_>,
     now: i64,
 ) -> Result<Option<i64>, StoreError> {
-    let fence: Option<i64> = sqlx::query_scalar(
-        "UPDATE sessions SET owner = $1, owner_until = $2, \
-         fence = CASE WHEN owner = $1 AND owner_until >= $3 THEN fence ELSE fence + 1 END \
-         WHERE id = $4 AND (owner IS NULL OR owner = $1 OR owner_until < $3) \
-         RETURNING fence",
-    )
+    let fence: Option<i64> = sqlx::query_scalar(concat!(
+        "UPDATE sessions SET owner = $1, owner_until = $2, ",
+        take_fence!("$1", "$3"),
+        " WHERE id = $4 AND ",
+        takable!("$1", "$3"),
+        " RETURNING fence"
+    ))
     .bind(lease.owner)
     .bind(lease.until(now))
     .bind(now)
@@ -183,23 +212,25 @@ pub(crate) fn push_take_lock_and_save(
 }
 
 const TAKE_LOCK_SAVE_GIVE_BACK: &str = concat!(
-    "UPDATE sessions SET owner = NULL, owner_until = NULL, \
-     fence = CASE WHEN owner = $1 AND owner_until >= $2 THEN fence ELSE fence + 1 END, \
-     updated_at = $2, last_event_seq = ",
+    "UPDATE sessions SET owner = NULL, owner_until = NULL, ",
+    take_fence!("$1", "$2"),
+    ", updated_at = $2, last_event_seq = ",
     crate::turns::last_seq_after!("$4"),
     ", engine_state = $5, current_concept = $6, state_version = state_version + 1 \
-     WHERE id = $3 AND (owner IS NULL OR owner = $1 OR owner_until < $2) \
-     AND state_version = $7 \
+     WHERE id = $3 AND ",
+    takable!("$1", "$2"),
+    " AND state_version = $7 \
      RETURNING fence, last_event_seq, state_version, reserved_seq"
 );
 
 const TAKE_AND_LOCK: &str = concat!(
-    "UPDATE sessions SET owner = $1, owner_until = $2, \
-     fence = CASE WHEN owner = $1 AND owner_until >= $3 THEN fence ELSE fence + 1 END, \
-     updated_at = $3, last_event_seq = ",
+    "UPDATE sessions SET owner = $1, owner_until = $2, ",
+    take_fence!("$1", "$3"),
+    ", updated_at = $3, last_event_seq = ",
     crate::turns::last_seq_after!("$5"),
-    " WHERE id = $4 AND (owner IS NULL OR owner = $1 OR owner_until < $3) \
-     RETURNING fence, last_event_seq, state_version, reserved_seq"
+    " WHERE id = $4 AND ",
+    takable!("$1", "$3"),
+    " RETURNING fence, last_event_seq, state_version, reserved_seq"
 );
 
 /// The SQL condition a fenced write adds to its `UPDATE sessions … WHERE id = …`, with the
