@@ -218,8 +218,9 @@ impl Store {
     /// and acknowledged as [`Store::acknowledge_next_learner_turn`] would (turn id
     /// `learner_turn`, its `learner_ack` JSON `ack`), its assessment, the engine state it
     /// led to (compare-and-set on `answer.assessed.expected`) and its whole reply with the
-    /// reply's events, as [`Store::append_assessed_reply`] would after it; the lease is
-    /// taken and given back in the same transaction. One write and one commit for a turn
+    /// reply's events, as [`Store::append_assessed_reply`] would after it. The message is
+    /// inserted `answered`; one UPDATE takes the lease, saves the state and gives the lease
+    /// back. One write and one commit for a turn
     /// whose reply is known as soon as it is assessed (the offline voice, in the same
     /// concept): nothing is acknowledged before the commit that also holds its answer.
     ///
