@@ -302,13 +302,15 @@ pub(crate) async fn insert_turn(
     new.inserted(&ran, 0)
 }
 
-/// [`insert_turn`]'s statement.
-// (SQLite needs the WHERE clause to parse ON CONFLICT after INSERT ... SELECT.)
+/// [`insert_turn`]'s statement. The next `seq` is a scalar subquery in `VALUES`, not an
+/// `INSERT … SELECT` from `turns` itself: SQLite runs an insert that reads its own table
+/// through a temporary table, and this statement was the SQLite writer thread's costliest
+/// (docs/benchmarks.md, "The writer thread's statements").
 const INSERT_TURN: &str = "INSERT INTO turns (id, session_id, seq, role, text, status, \
      client_message_id, created_at, updated_at, move, finished_at, reply, reply_owner, \
      reply_lease_until) \
-     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12 \
-     FROM turns WHERE session_id = $2 \
+     VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = $2), \
+     $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12) \
      ON CONFLICT (session_id, client_message_id) DO NOTHING RETURNING seq";
 
 /// A turn to insert with [`NewTurn::push`] (the columns of [`insert_turn`]).
