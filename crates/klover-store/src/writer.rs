@@ -71,24 +71,32 @@ pub(crate) struct Stats {
 const RUN_FIRST_BY: i32 = 10;
 
 /// Asks the OS to run the calling thread (the writer) [`RUN_FIRST_BY`] nice values ahead
-/// of the rest of the process; returns the thread's id and whether it does. Without the
-/// privilege (root, `CAP_SYS_NICE` or an `RLIMIT_NICE` that allows it) the thread keeps
-/// the process's priority, which only costs throughput under load.
+/// of the rest of the process; returns the thread's id and whether it runs ahead (not when
+/// the process already runs at the highest priority). Without the privilege (root,
+/// `CAP_SYS_NICE` or an `RLIMIT_NICE` that allows it) the thread keeps the process's
+/// priority, which only costs throughput under load.
 #[cfg(target_os = "linux")]
 fn run_first() -> (i32, bool) {
     let tid = rustix::thread::gettid().as_raw_nonzero().get();
     // On Linux, PRIO_PROCESS with no pid is the calling thread alone.
     let raised = rustix::process::getpriority_process(None).and_then(|nice| {
-        rustix::process::setpriority_process(None, (nice - RUN_FIRST_BY).max(-20))
+        let first = (nice - RUN_FIRST_BY).max(-20);
+        if first == nice {
+            return Ok(false);
+        }
+        rustix::process::setpriority_process(None, first).map(|()| true)
     });
-    if let Err(e) = raised {
-        tracing::info!(
-            error = %e,
-            "the SQLite writer thread runs at the process's priority (running it first \
-             needs root or CAP_SYS_NICE; throughput under load is lower)"
-        );
+    match raised {
+        Ok(raised) => (tid, raised),
+        Err(e) => {
+            tracing::info!(
+                error = %e,
+                "the SQLite writer thread runs at the process's priority (running it first \
+                 needs root or CAP_SYS_NICE; throughput under load is lower)"
+            );
+            (tid, false)
+        }
     }
-    (tid, raised.is_ok())
 }
 
 #[cfg(not(target_os = "linux"))]
