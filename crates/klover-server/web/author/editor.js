@@ -142,8 +142,10 @@ async function writeEdits(edits) {
   for (const [path, text] of changed) {
     if (!(await write('PUT', path, text))) return false;
   }
-  setDraft(draft, 'saved');
+  // "saved" once the form shows the saved draft: the view's render rebuilds the form, so
+  // saying it before let a field typed into meanwhile be replaced by its saved value.
   await loadView();
+  setDraft(draft, 'saved');
   return true;
 }
 
