@@ -541,6 +541,11 @@ pub fn fold_results(results: &[CueMatch]) -> CueMatch {
     }
 }
 
+/// A cue's result per sentence of a text: inline up to eight sentences (a learner's turn
+/// rarely has more), since every cue of a concept is read against every turn and most
+/// miss it.
+pub type PerSentence = smallvec::SmallVec<[CueMatch; 8]>;
+
 /// The cue's result in each sentence of `f` (`statements_only`: hedged sentences and open
 /// questions give `Absent`), read in the tutor's question `context` when given.
 pub fn per_sentence(
@@ -548,10 +553,10 @@ pub fn per_sentence(
     f: &Folded,
     statements_only: bool,
     context: Option<Context<'_>>,
-) -> Vec<CueMatch> {
+) -> PerSentence {
     if cue.terms.iter().all(|t| t.exclude) || cue.terms.iter().any(|t| missing(cue, t, f, context))
     {
-        return vec![CueMatch::Absent; f.sentences.len()];
+        return smallvec::smallvec![CueMatch::Absent; f.sentences.len()];
     }
     let lent = if cue.claim {
         lendable_predicate(cue, context)

@@ -10,7 +10,9 @@ use rust_stemmers::Stemmer;
 
 use crate::ids::CheckpointId;
 
-use super::cue::{Context, Cue, CueMatch, Synonyms, adds_a_term, compile, match_cue, per_sentence};
+use super::cue::{
+    Context, Cue, CueMatch, PerSentence, Synonyms, adds_a_term, compile, match_cue, per_sentence,
+};
 use super::text::{Folded, fold, is_negator, stemmer};
 use super::{
     AssessRequest, Assessment, AssessmentSource, CheckpointScore, Contradiction, MisconceptionHit,
@@ -241,7 +243,7 @@ fn judged(req: &AssessRequest<'_>, st: &Stemmer, compiled: &Compiled, text: &Fol
     for (cp, cc) in req.concept.checkpoints.iter().zip(&compiled.checkpoints) {
         // Each cue once, sentence by sentence: credit, negated claims and negation all
         // come from the same results.
-        let results: Vec<Vec<CueMatch>> = cc
+        let results: Vec<PerSentence> = cc
             .cues
             .iter()
             .map(|c| per_sentence(c, text, true, context))
@@ -557,7 +559,7 @@ pub(super) fn question_of(st: &Stemmer, tutor: &str) -> Option<Folded> {
 }
 
 /// Per sentence: the best weight among `cues` whose `results` credit it, and the span.
-fn best_of(cues: &[Cue], results: &[Vec<CueMatch>], n: usize) -> Vec<(f64, Option<Span>)> {
+fn best_of(cues: &[Cue], results: &[PerSentence], n: usize) -> Vec<(f64, Option<Span>)> {
     let mut out = vec![(0.0, None); n];
     for (cue, per) in cues.iter().zip(results) {
         for (s, m) in per.iter().enumerate() {
