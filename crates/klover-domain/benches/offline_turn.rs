@@ -10,7 +10,7 @@ use std::path::Path;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use klover_domain::ConceptId;
-use klover_domain::assess::forget_recent_texts;
+use klover_domain::assess::{forget_recent_texts, forget_token_words};
 use klover_domain::curriculum::{SourceFile, load_sources};
 use klover_domain::engine::{jump, offline_turn, start};
 
@@ -99,6 +99,28 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || {
                 forget_recent_texts();
+                let (s, text, context) = next.next().unwrap();
+                (s.clone(), text, context)
+            },
+            |(mut s, text, context)| {
+                black_box(offline_turn(
+                    &curriculum,
+                    &mut s,
+                    black_box(text),
+                    Some(context.as_str()).filter(|c| !c.is_empty()),
+                ))
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    // The same, with no word of the text seen before in this thread (a process's first
+    // turns): each token is matched against the vocabulary (`forget_token_words`).
+    let mut next = wordings.iter().cycle();
+    c.bench_function("offline_turn/unseen-wordings-unseen-words", |b| {
+        b.iter_batched(
+            || {
+                forget_recent_texts();
+                forget_token_words();
                 let (s, text, context) = next.next().unwrap();
                 (s.clone(), text, context)
             },

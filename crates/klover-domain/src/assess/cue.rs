@@ -42,6 +42,7 @@ use super::text::{Folded, Token, fold_word, is_negator, stem};
 #[path = "cue_memo.rs"]
 mod memo;
 pub use memo::WordMemo;
+pub use memo::forget_token_words;
 use memo::{TERM_IDS, intern, word_id};
 
 /// The stems of the words that can be a claim's subject (its first group), to tell an

@@ -7,7 +7,7 @@
 //! read against): matching each word against every token once, then looking up, took an
 //! offline turn on the seed's lines from 1.45 ms to about 0.4 ms (docs/benchmarks.md).
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 
 use fixedbitset::FixedBitSet;
 use rustc_hash::FxHashMap;
@@ -22,12 +22,93 @@ pub(super) static TERM_IDS: std::sync::OnceLock<std::sync::Mutex<FxHashMap<Vec<V
 /// Every cue word compiled in this process, numbered: a text's [`WordMemo`] is keyed by
 /// these numbers, so a lookup neither hashes nor compares strings. Words repeat across
 /// cues and curricula, so the table stays the size of the authored vocabulary.
-static WORD_IDS: std::sync::OnceLock<std::sync::Mutex<FxHashMap<Word, u32>>> =
-    std::sync::OnceLock::new();
+static WORDS: std::sync::RwLock<Vocabulary> = std::sync::RwLock::new(Vocabulary {
+    ids: None,
+    words: Vec::new(),
+    by_first: None,
+    anywhere: Vec::new(),
+});
 
-/// The number of `w` in [`WORD_IDS`].
+/// The cue words by number, and which of them a token may match.
+struct Vocabulary {
+    ids: Option<FxHashMap<Word, u32>>,
+    words: Vec<Word>,
+    /// The words that start with each byte: a stem or a prefix matches (exactly or as a
+    /// typo) only a token whose stem or folded form starts with its first letter.
+    by_first: Option<FxHashMap<u8, Vec<u32>>>,
+    /// The words that may match any token (negators, an empty stem).
+    anywhere: Vec<u32>,
+}
+
+impl Vocabulary {
+    /// The numbers of the words `t` matches ([`word_matches`]), ascending.
+    fn matched_by(&self, t: &Token) -> Vec<u32> {
+        let none: &[u32] = &[];
+        let first = |s: &str| {
+            s.as_bytes()
+                .first()
+                .and_then(|b| self.by_first.as_ref()?.get(b))
+                .map_or(none, Vec::as_slice)
+        };
+        let (a, b) = (first(&t.stem), first(&t.folded));
+        let b = if std::ptr::eq(a, b) { none } else { b };
+        let mut ids: Vec<u32> = [a, b, &self.anywhere]
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&id| word_matches(&self.words[id as usize], t))
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+/// The number of `w` in [`WORDS`], numbering it if it is new.
 pub(super) fn word_id(w: &Word) -> u32 {
-    intern(&WORD_IDS, w)
+    let mut v = WORDS
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(id) = v.ids.as_ref().and_then(|ids| ids.get(w)) {
+        return *id;
+    }
+    let id = u32::try_from(v.words.len()).unwrap_or(u32::MAX);
+    v.ids
+        .get_or_insert_with(FxHashMap::default)
+        .insert(w.clone(), id);
+    v.words.push(w.clone());
+    let first = match w {
+        Word::Stem(s) | Word::Prefix(s) => s.as_bytes().first().copied(),
+        Word::Negator | Word::Negation(_) => None,
+    };
+    match first {
+        Some(b) => v
+            .by_first
+            .get_or_insert_with(FxHashMap::default)
+            .entry(b)
+            .or_default()
+            .push(id),
+        None => v.anywhere.push(id),
+    }
+    id
+}
+
+/// How many distinct tokens a thread remembers the matched words of ([`TOKEN_WORDS`]).
+const TOKENS_REMEMBERED: usize = 20_000;
+
+/// Tokens one thread matched against the whole vocabulary, by `(stem, folded)`: which cue
+/// words each matches, and the vocabulary's size then (a word numbered since is not in
+/// it, so a grown vocabulary starts the table again). A learner's words recur from turn to
+/// turn and learner to learner, so most tokens of a new text are known.
+type TokenWords = (usize, FxHashMap<String, (String, Vec<u32>)>);
+
+thread_local! {
+    static TOKEN_WORDS: std::cell::RefCell<TokenWords> = std::cell::RefCell::default();
+}
+
+/// Forgets this thread's matched tokens ([`TOKEN_WORDS`]): a benchmark of text never
+/// seen, word for word.
+pub fn forget_token_words() {
+    TOKEN_WORDS.with_borrow_mut(|(_, map)| map.clear());
 }
 
 /// The number of `key` in `table`, numbering it if it is new.
@@ -60,8 +141,9 @@ pub struct WordMemo {
     /// alternatives matches in the whole text, by first token and then the cue's order.
     terms: RefCell<Dense<Vec<Occurrence>>>,
     negators: OnceCell<FixedBitSet>,
-    /// The tokens whose stem or folded form starts with each byte.
-    by_first: OnceCell<FxHashMap<u8, Vec<usize>>>,
+    /// How many cue words (the first, by number) `words` holds the tokens of, once
+    /// filled ([`WordMemo::fill`]).
+    covered: Cell<Option<usize>>,
 }
 
 /// Values by a dense number (`word_id`, `Term::id`): `at[id]` is 0 when `id` has no
@@ -82,6 +164,13 @@ impl<T> Dense<T> {
         self.at.get(id as usize).is_some_and(|k| *k != 0)
     }
 
+    /// `id`'s value, set by `make` when it has none.
+    fn get_or_insert_with(&mut self, id: u32, make: impl FnOnce() -> T) -> &mut T {
+        self.insert_with(id, make);
+        let k = self.at[id as usize] as usize - 1;
+        &mut self.values[k]
+    }
+
     /// Sets `id`'s value unless it has one.
     fn insert_with(&mut self, id: u32, make: impl FnOnce() -> T) {
         let i = id as usize;
@@ -99,7 +188,8 @@ impl WordMemo {
     /// Where `term`'s alternatives match in `tokens` (see [`WordMemo::terms`]).
     pub(super) fn hits(&self, term: &Term, tokens: &[Token]) -> std::cell::Ref<'_, [Occurrence]> {
         if !self.terms.borrow().contains(term.id) {
-            self.fill(term, tokens);
+            let need = term.ids.iter().flat_map(|(ids, _)| ids).max();
+            self.fill(tokens, need.copied().unwrap_or(0));
             let words = self.words.borrow();
             let empty = FixedBitSet::new();
             let set = |id: &u32| words.get(*id).unwrap_or(&empty);
@@ -132,58 +222,61 @@ impl WordMemo {
         })
     }
 
-    /// Works out the tokens of every word of `term` not yet known. A stem or a prefix
-    /// matches (exactly or as a typo) only a token that starts with its first letter, so
-    /// only those are tried.
-    fn fill(&self, term: &Term, tokens: &[Token]) {
-        let by_first = self.by_first.get_or_init(|| {
-            let mut map: FxHashMap<u8, Vec<usize>> = FxHashMap::default();
-            for (i, t) in tokens.iter().enumerate() {
-                let firsts = [t.stem.as_bytes().first(), t.folded.as_bytes().first()];
-                for b in firsts.into_iter().flatten() {
-                    let at = map.entry(*b).or_default();
-                    if at.last() != Some(&i) {
-                        at.push(i);
+    /// Works out the tokens every cue word up to `need` matches, once per text: each
+    /// token's matched words come from this thread's [`TOKEN_WORDS`], and a token not there
+    /// is matched against the words it may match (by first letter) and remembered. Words
+    /// numbered after that (a concept compiled since, say for another concept's reading of
+    /// the same text) are matched against every token when a term needs one.
+    fn fill(&self, tokens: &[Token], need: u32) {
+        let covered = self.covered.get();
+        if covered.is_some_and(|c| (need as usize) < c) {
+            return;
+        }
+        let vocab = WORDS
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut words = self.words.borrow_mut();
+        let mut found = |id: u32, i: usize| {
+            let set = words.get_or_insert_with(id, FixedBitSet::new);
+            set.grow(tokens.len());
+            set.insert(i);
+        };
+        match covered {
+            Some(from) => {
+                for (id, w) in vocab.words.iter().enumerate().skip(from) {
+                    let id = u32::try_from(id).unwrap_or(u32::MAX);
+                    for (i, t) in tokens.iter().enumerate() {
+                        if word_matches(w, t) {
+                            found(id, i);
+                        }
                     }
                 }
             }
-            map
-        });
-        let mut words = self.words.borrow_mut();
-        for (alt, (ids, _)) in term.alts.iter().zip(&term.ids) {
-            for (w, id) in alt.iter().zip(ids) {
-                words.insert_with(*id, || {
-                    // Grown on the first match only: most words match no token of a
-                    // text, and their empty set allocates nothing.
-                    let mut set = FixedBitSet::new();
-                    let mut found = |i: usize| {
-                        set.grow(tokens.len());
-                        set.insert(i);
-                    };
-                    let first = match w {
-                        Word::Stem(s) | Word::Prefix(s) => s.as_bytes().first(),
-                        Word::Negator | Word::Negation(_) => None,
-                    };
-                    match first {
-                        Some(b) => {
-                            for &i in by_first.get(b).map_or(&[][..], Vec::as_slice) {
-                                if word_matches(w, &tokens[i]) {
-                                    found(i);
-                                }
+            None => TOKEN_WORDS.with_borrow_mut(|(size, known)| {
+                if *size != vocab.words.len() || known.len() >= TOKENS_REMEMBERED {
+                    known.clear();
+                    *size = vocab.words.len();
+                }
+                for (i, t) in tokens.iter().enumerate() {
+                    // The stem is the folded word's, kept to check that it is.
+                    let fresh;
+                    let ids = match known.get(t.folded.as_str()) {
+                        Some((stem, ids)) if *stem == t.stem => ids,
+                        _ => {
+                            fresh = vocab.matched_by(t);
+                            if !known.contains_key(t.folded.as_str()) {
+                                known.insert(t.folded.clone(), (t.stem.clone(), fresh.clone()));
                             }
+                            &fresh
                         }
-                        None => {
-                            for (i, t) in tokens.iter().enumerate() {
-                                if word_matches(w, t) {
-                                    found(i);
-                                }
-                            }
-                        }
+                    };
+                    for &id in ids {
+                        found(id, i);
                     }
-                    set
-                });
-            }
+                }
+            }),
         }
+        self.covered.set(Some(vocab.words.len()));
     }
 
     /// Whether token `k` is a negator.

@@ -239,3 +239,54 @@ fn a_typo_before_a_final_y_is_still_a_typo() {
         CueMatch::Credited(..)
     ));
 }
+
+#[test]
+fn a_word_compiled_after_a_text_was_matched_is_still_found_in_it() {
+    // A text is matched once against every cue word known then (`WordMemo::fill`); a
+    // concept compiled later (another concept's reading of the same turn) brings words
+    // that text has not been matched against.
+    let st = stemmer();
+    let syn = Synonyms::default();
+    let text = fold(&st, "The quixoticallest scheduler wakes the sleeping task.");
+    let first = compile(&st, &syn, "scheduler wake task");
+    assert!(matches!(match_cue(&first, &text), CueMatch::Credited(..)));
+    // Words no other test or curriculum compiles, so they are numbered only now.
+    let later = compile(&st, &syn, "quixoticallest scheduler");
+    assert!(matches!(match_cue(&later, &text), CueMatch::Credited(..)));
+    let typo = compile(&st, &syn, "quixoticalest");
+    assert!(matches!(match_cue(&typo, &text), CueMatch::Credited(..)));
+    let absent = compile(&st, &syn, "quixoticallest lantern");
+    assert_eq!(match_cue(&absent, &text), CueMatch::Absent);
+}
+
+#[test]
+fn a_text_reads_the_same_whether_its_words_were_seen_before_or_not() {
+    let st = stemmer();
+    let syn = Synonyms::default();
+    let cues = [
+        "scheduler wake task",
+        "task not wait",
+        "loop run one task",
+        "thread share memory",
+    ];
+    let texts = [
+        "The loop runs one task at a time and the schedular wakes it.",
+        "Threads don't share memory; the task does not wait.",
+    ];
+    let read = |forget: bool| -> Vec<CueMatch> {
+        let mut out = Vec::new();
+        for t in texts {
+            if forget {
+                forget_token_words();
+            }
+            let f = fold(&st, t);
+            out.extend(cues.iter().map(|c| match_cue(&compile(&st, &syn, c), &f)));
+        }
+        out
+    };
+    let cold = read(true);
+    let warm = read(false);
+    assert_eq!(cold, warm);
+    assert!(cold.iter().any(|m| matches!(m, CueMatch::Credited(..))));
+    assert!(cold.contains(&CueMatch::Negated));
+}

@@ -16,6 +16,7 @@ pub mod hedge;
 pub mod normal;
 mod rubric;
 pub mod text;
+pub use cue::forget_token_words;
 pub(crate) use rubric::fold_recent;
 pub use rubric::forget_recent_texts;
 
