@@ -6,6 +6,8 @@
 //! and the same few hundred words recur across them (and across the concepts a turn is
 //! read against): matching each word against every token once, then looking up, took an
 //! offline turn on the seed's lines from 1.45 ms to about 0.4 ms (docs/benchmarks.md).
+//! Each thread also remembers which cue words each token it has seen matches
+//! ([`TOKEN_WORDS`]), so a text's words are found by looking its tokens up.
 
 use std::cell::{Cell, OnceCell, RefCell};
 
@@ -105,8 +107,8 @@ thread_local! {
     static TOKEN_WORDS: std::cell::RefCell<TokenWords> = std::cell::RefCell::default();
 }
 
-/// Forgets this thread's matched tokens ([`TOKEN_WORDS`]): a benchmark of text never
-/// seen, word for word.
+/// Forgets which cue words this thread found each token to match (`TOKEN_WORDS`): for a
+/// benchmark of text never seen, word for word.
 pub fn forget_token_words() {
     TOKEN_WORDS.with_borrow_mut(|(_, map)| map.clear());
 }
