@@ -97,9 +97,9 @@ pub(super) fn word_id(w: &Word) -> u32 {
 /// How many distinct tokens a thread remembers the matched words of ([`TOKEN_WORDS`]).
 const TOKENS_REMEMBERED: usize = 20_000;
 
-/// Tokens one thread matched against the whole vocabulary, by `(stem, folded)`: which cue
-/// words each matches, and the vocabulary's size then (a word numbered since is not in
-/// it, so a grown vocabulary starts the table again). A learner's words recur from turn to
+/// Tokens one thread matched against the whole vocabulary, by folded form (with the stem,
+/// checked on each look-up): which cue words each matches, and the vocabulary's size then
+/// (a word numbered since is not in it, so a grown vocabulary starts the table again). A learner's words recur from turn to
 /// turn and learner to learner, so most tokens of a new text are known.
 type TokenWords = (usize, FxHashMap<String, (String, Vec<u32>)>);
 
